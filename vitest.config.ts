@@ -1,0 +1,31 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects: `unit` (pure code, fakes, a plugin server on a tmp socket: fast, no root)
+ * and `integration` (real dockerd, loop devices, the lab: needs root; under CI=true these
+ * never skip). Integration files are named `*.int.test.ts`.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{core,plugin,controller,api,storage,cli,lab,bench}/**/*.test.ts", "test/{unit,component,conformance}/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "node_modules/**", "dist/**"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.int.test.ts", "{lab,storage,plugin}/**/*.int.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          pool: "forks",
+        },
+      },
+    ],
+  },
+});
