@@ -1,3 +1,5 @@
+import type { FsType, OptionDefinition, VolumeRecord, VolumeSpec } from "./volume.js";
+
 /**
  * Small interfaces for every side effect the domain needs. Real implementations live in
  * storage/ and cli/; recording fakes live in test/fakes/. Nothing here does I/O.
@@ -41,3 +43,63 @@ export const silentLogger: Logger = {
     return silentLogger;
   },
 };
+
+/**
+ * The cluster-wide volume catalog. Writes are durable when the promise resolves and
+ * atomic: a crash at any point leaves either the old or the new document, never a torn one.
+ */
+export interface Catalog {
+  get(name: string): VolumeRecord | undefined;
+  list(): VolumeRecord[];
+  put(record: VolumeRecord): Promise<void>;
+  remove(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What this node has mounted for Docker, by volume: Docker's mount IDs are the refcount. */
+export interface MountEntry {
+  ids: string[];
+  device: string;
+  mountRoot: string;
+}
+
+/** Node-local state that survives an agent restart so refcounts are not lost. */
+export interface MountTable {
+  get(name: string): MountEntry | undefined;
+  list(): Array<[string, MountEntry]>;
+  set(name: string, entry: MountEntry): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+/**
+ * A backend as the node sees it: makes storage exist and puts its block device on this
+ * node. Every call is idempotent; the catalog record (uid) identifies the storage.
+ */
+export interface NodeBackend {
+  readonly name: string;
+  readonly options: readonly OptionDefinition[];
+  /** Pure validation of `-o` options into a spec; throws INVALID_ARGUMENT naming the fix. */
+  buildSpec(name: string, options: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec;
+  create(record: VolumeRecord): Promise<void>;
+  remove(record: VolumeRecord): Promise<void>;
+  /** Returns the path of the volume's block device on this node once it is there. */
+  attach(record: VolumeRecord): Promise<string>;
+  detach(record: VolumeRecord): Promise<void>;
+}
+
+/** Filesystem and mount operations on a block device (mkfs, fsck, mount, probe). */
+export interface BlockFilesystem {
+  /** The signature type on the device (`ext4`, `xfs`, `LVM2_member`...) or null if none. */
+  probe(device: string): Promise<string | null>;
+  /** True when the first `bytes` of the device are all zero. */
+  headIsZero(device: string, bytes: number): Promise<boolean>;
+  makeFilesystem(device: string, fsType: FsType, label: string): Promise<void>;
+  /** Repairs what is safe to repair; throws UNSAFE when the filesystem needs a human. */
+  check(device: string, fsType: string): Promise<void>;
+  /** Mounts the device at target, creating target if needed. */
+  mount(device: string, target: string, fsType: string): Promise<void>;
+  /** Creates a directory (and parents) if missing; used for the volume's data folder. */
+  ensureDirectory(path: string): Promise<void>;
+  unmount(target: string): Promise<void>;
+  isMounted(target: string): Promise<boolean>;
+}

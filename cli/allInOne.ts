@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { connect } from "node:net";
+import { mkdir, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import Docker from "dockerode";
+import pRetry from "p-retry";
+import { ApiServer } from "../api/server.js";
+import { parseListen, type DaemonConfig } from "../core/config.js";
+import { unavailable } from "../core/errors.js";
+import type { Logger, MountTable, BlockFilesystem } from "../core/ports.js";
+import { VolumeDriver } from "../plugin/driver.js";
+import { PluginServer } from "../plugin/server.js";
+import { LocalBackend } from "../storage/local/localBackend.js";
+import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
+import { ProcessRunner } from "../storage/os/commandRunner.js";
+import { CatalogStore, MountTableStore } from "../storage/state/catalogStore.js";
+import { createLogger, systemClock } from "./runtime.js";
+
+export interface RunningDaemon {
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root of `swarmvol all-in-one`: plugin + API on the local backend,
+ * everything built here and nowhere else.
+ */
+export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon> {
+  const logger = createLogger(config.logLevel, "swarmvol");
+  const runner = new ProcessRunner();
+  const catalog = await CatalogStore.open(join(config.stateDir, "catalog.json"));
+  const mounts = await MountTableStore.open(join(config.stateDir, "node-mounts.json"));
+  const filesystem = new SystemBlockFilesystem(runner);
+  await forgetStaleMounts(mounts, filesystem, logger);
+  const driver = new VolumeDriver({
+    catalog, mounts, filesystem, logger,
+    backend: new LocalBackend(join(config.stateDir, "images"), runner),
+    clock: systemClock,
+    mountsDir: join(config.stateDir, "mounts"),
+    newUid: randomUUID,
+  });
+  const plugin = new PluginServer({ driver, logger });
+  await prepareSocket(config.pluginSocket);
+  await plugin.listen(config.pluginSocket);
+  const api = new ApiServer({ catalog, logger, health: () => ({ mode: "all-in-one", backend: config.backend }) });
+  const { host, port } = parseListen(config.apiListen);
+  await api.listen(host, port);
+  logger.info({ socket: config.pluginSocket, api: config.apiListen, stateDir: config.stateDir }, "swarmvol started");
+  void activateWithEngine(config, logger);
+  return {
+    async stop() {
+      await plugin.drain();
+      await api.close();
+      await catalog.close();
+      await unlink(config.pluginSocket).catch(() => undefined);
+      logger.info({}, "swarmvol stopped");
+    },
+  };
+}
+
+/**
+ * After a reboot or a crash, entries whose filesystem is no longer mounted describe users
+ * that are gone: dockerd mounts them again when their containers start.
+ */
+async function forgetStaleMounts(mounts: MountTable, filesystem: BlockFilesystem, logger: Logger): Promise<void> {
+  for (const [name, entry] of mounts.list()) {
+    if (!(await filesystem.isMounted(entry.mountRoot))) {
+      await mounts.delete(name);
+      logger.info({ volume: name }, "forgot stale mount entry");
+    }
+  }
+}
+
+/** Refuses to start over a live socket; removes one left by a crash. */
+async function prepareSocket(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const live = await new Promise<boolean>((resolve) => {
+    const socket = connect(path, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+  if (live) throw unavailable(`another process already serves ${path}; stop it or choose another --plugin-socket`, { path });
+  await unlink(path).catch(() => undefined);
+}
+
+/**
+ * A legacy plugin is advertised to the Swarm scheduler only once dockerd has activated it,
+ * so ask the engine to list volumes once. dockerd may start after us: retry for a while.
+ */
+async function activateWithEngine(config: DaemonConfig, logger: Logger): Promise<void> {
+  const socketPath = config.dockerHost?.startsWith("unix://") ? config.dockerHost.slice("unix://".length) : "/var/run/docker.sock";
+  const docker = new Docker({ socketPath });
+  try {
+    await pRetry(() => docker.listVolumes(), { retries: 8, minTimeout: 500, maxTimeout: 10_000 });
+    logger.info({ socketPath }, "activated with the local engine");
+  } catch (err) {
+    logger.warn({ socketPath, err: (err as Error).message }, "could not activate with the local engine");
+  }
+}

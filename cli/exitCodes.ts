@@ -1,0 +1,21 @@
+import { ErrorCode, toSwarmvolError } from "../core/errors.js";
+
+/** The one place a domain error becomes a process exit code; scripts may rely on these. */
+const exitCodeOf: Readonly<Record<ErrorCode, number>> = {
+  [ErrorCode.InvalidArgument]: 2,
+  [ErrorCode.NotFound]: 3,
+  [ErrorCode.AlreadyExists]: 4,
+  [ErrorCode.InUse]: 5,
+  [ErrorCode.Conflict]: 5,
+  [ErrorCode.Unsafe]: 6,
+  [ErrorCode.LimitExceeded]: 7,
+  [ErrorCode.Unavailable]: 8,
+  [ErrorCode.Timeout]: 8,
+  [ErrorCode.Internal]: 1,
+};
+
+export function reportFailure(err: unknown): number {
+  const domain = toSwarmvolError(err);
+  process.stderr.write(`swarmvol: ${domain.message}\n`);
+  return exitCodeOf[domain.code];
+}

@@ -1,0 +1,46 @@
+import { invalidArgument } from "./errors.js";
+
+const GiB = 1024 ** 3;
+const unitFactors: Readonly<Record<string, number>> = {
+  b: 1,
+  k: 1024, kb: 1024, kib: 1024,
+  m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2,
+  g: GiB, gb: GiB, gib: GiB,
+  t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4,
+};
+
+/**
+ * Parses a volume size as operators write it for EBS: a bare number means GiB
+ * (`-o size=20` is 20 GiB, as with REX-Ray and the EBS API); units are binary whatever
+ * their spelling (`512M`, `512MB` and `512MiB` are all 512 MiB), case-insensitive.
+ *
+ * @example parseSize("20") === 20 * 1024 ** 3
+ * @example parseSize("1.5GiB") === 1.5 * 1024 ** 3
+ */
+export function parseSize(text: string, option = "size"): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!match) {
+    throw invalidArgument(`invalid ${option} "${text}": write a number with an optional unit, like 20 (GiB), 512MiB or 1.5GiB`, { option, value: text });
+  }
+  const [, digits = "", unitText = ""] = match;
+  const unit = unitText.toLowerCase();
+  const factor = unit === "" ? GiB : unitFactors[unit];
+  if (factor === undefined) {
+    throw invalidArgument(`invalid ${option} "${text}": unknown unit "${unitText}"; use one of B, KiB, MiB, GiB, TiB (or K, M, G, T)`, { option, value: text });
+  }
+  const bytes = Math.round(Number(digits) * factor);
+  if (bytes <= 0) throw invalidArgument(`invalid ${option} "${text}": it must be greater than zero`, { option, value: text });
+  return bytes;
+}
+
+/** Human form used in messages and `docker volume inspect` Status. */
+export function formatSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let index = 0;
+  while (value >= 1024 && index < units.length - 1 && value % 1024 === 0) {
+    value /= 1024;
+    index += 1;
+  }
+  return `${value}${units[index]}`;
+}

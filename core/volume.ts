@@ -1,0 +1,117 @@
+import { invalidArgument } from "./errors.js";
+import { formatSize, parseSize } from "./units.js";
+
+/** Docker's own rule for volume names, plus a cap that fits a cloud tag value. */
+const volumeNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+export const maxVolumeNameLength = 128;
+
+export type FsType = "ext4" | "xfs";
+export const fsTypes: readonly FsType[] = ["ext4", "xfs"];
+
+/** Lifecycle of a catalog entry; `creating` survives a crash between catalog and backend. */
+export type VolumePhase = "creating" | "ready";
+
+/** What the user asked for. Backend-neutral fields; backends read what they understand. */
+export interface VolumeSpec {
+  name: string;
+  backend: string;
+  sizeBytes: number;
+  fsType: FsType;
+  /** The options as given, for idempotent Create comparisons and inspect output. */
+  options: Readonly<Record<string, string>>;
+}
+
+export interface VolumeStatus {
+  phase: VolumePhase;
+  /**
+   * True until swarmvol has made the volume's filesystem. Only a fresh volume may ever get
+   * mkfs, and only if its device also has no signature and a zero first MiB (invariant 2).
+   */
+  fresh: boolean;
+  /** Fencing epoch: rises at every move; an agent refuses to mount with a stale one. */
+  epoch: number;
+}
+
+/** A catalog entry: one per volume, cluster-wide. */
+export interface VolumeRecord {
+  uid: string;
+  createdAt: string;
+  spec: VolumeSpec;
+  status: VolumeStatus;
+}
+
+export function validateVolumeName(name: unknown): string {
+  if (typeof name !== "string" || name.length === 0) {
+    throw invalidArgument("missing volume name: give the volume a name, like `docker volume create -d swarmvol data`");
+  }
+  const fix = `use 2-${maxVolumeNameLength} characters from [a-zA-Z0-9_.-], starting with a letter or digit`;
+  if (name.includes("/") || name.includes("\\") || name.includes("..")) {
+    throw invalidArgument(`invalid volume name "${name}": path separators and ".." are not allowed; ${fix}`, { name });
+  }
+  if (!volumeNamePattern.test(name) || name.length > maxVolumeNameLength) {
+    throw invalidArgument(`invalid volume name "${name}": ${fix}`, { name });
+  }
+  return name;
+}
+
+/** Describes one `-o key=value` option a backend accepts. */
+export interface OptionDefinition {
+  name: string;
+  help: string;
+}
+
+/**
+ * Matches option keys case-insensitively against the backend's list and rejects any
+ * unknown key with the full list, so a typo (`-o sise=10`) never silently becomes a default.
+ */
+export function canonicalOptions(
+  opts: Readonly<Record<string, unknown>> | null | undefined,
+  known: readonly OptionDefinition[],
+  backend: string,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(opts ?? {})) {
+    const definition = known.find((option) => option.name.toLowerCase() === key.toLowerCase());
+    if (!definition) {
+      const valid = known.map((option) => option.name).join(", ");
+      throw invalidArgument(`unknown option "${key}" for the ${backend} backend; valid options: ${valid}`, { option: key });
+    }
+    if (typeof value !== "string") {
+      throw invalidArgument(`option "${key}" must be a string, like -o ${definition.name}=...`, { option: key });
+    }
+    result[definition.name] = value;
+  }
+  return result;
+}
+
+export function parseFsType(value: string | undefined): FsType {
+  if (value === undefined || value === "") return "ext4";
+  const lower = value.toLowerCase();
+  if (lower === "ext4" || lower === "xfs") return lower;
+  throw invalidArgument(`invalid fsType "${value}": use ext4 (the default) or xfs`, { option: "fsType", value });
+}
+
+/** Smallest filesystem each mkfs accepts in its current Debian release (xfsprogs wants 300 MiB). */
+const minimumBytes: Readonly<Record<FsType, number>> = { ext4: 16 * 1024 ** 2, xfs: 300 * 1024 ** 2 };
+export const maximumVolumeBytes = 64 * 1024 ** 4;
+
+export function checkSizeForFs(sizeBytes: number, fsType: FsType): void {
+  const minimum = minimumBytes[fsType];
+  if (sizeBytes < minimum) {
+    throw invalidArgument(`size ${formatSize(sizeBytes)} is too small for ${fsType}: use at least ${formatSize(minimum)}`, { sizeBytes, fsType });
+  }
+  if (sizeBytes > maximumVolumeBytes) {
+    throw invalidArgument(`size ${formatSize(sizeBytes)} is too large: the limit is ${formatSize(maximumVolumeBytes)}`, { sizeBytes });
+  }
+}
+
+export function parseSizeOption(value: string | undefined, defaultBytes: number): number {
+  return value === undefined ? defaultBytes : parseSize(value);
+}
+
+/** Whether a repeated Create asks for the same volume (empty options mean "whatever exists"). */
+export function sameRequest(existing: VolumeSpec, requested: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(requested);
+  if (keys.length === 0) return true;
+  return keys.every((key) => existing.options[key] === requested[key]) && keys.length === Object.keys(existing.options).length;
+}

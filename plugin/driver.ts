@@ -1,0 +1,216 @@
+import { inUse, invalidArgument, notFound, alreadyExists, unsafe } from "../core/errors.js";
+import type { BlockFilesystem, Catalog, Clock, Logger, MountTable, NodeBackend } from "../core/ports.js";
+import { sameRequest, validateVolumeName, type VolumeRecord } from "../core/volume.js";
+import { KeyedMutex } from "./keyedMutex.js";
+import type { PluginVolume } from "./protocol.js";
+
+/** Bytes at the head of a device that must be zero before swarmvol will format it. */
+export const freshHeadBytes = 1024 * 1024;
+
+export interface VolumeDriverDeps {
+  catalog: Catalog;
+  backend: NodeBackend;
+  filesystem: BlockFilesystem;
+  mounts: MountTable;
+  clock: Clock;
+  logger: Logger;
+  /** Directory under which each volume's filesystem is mounted, one folder per volume. */
+  mountsDir: string;
+  newUid: () => string;
+}
+
+/**
+ * The node side of swarmvol behind the plugin protocol. Every verb is idempotent and
+ * serialised per volume name; Get and List answer from the cluster-wide catalog because
+ * dockerd forgets, at start, every volume that Get denies.
+ */
+export class VolumeDriver {
+  private readonly lock = new KeyedMutex();
+
+  constructor(private readonly deps: VolumeDriverDeps) {}
+
+  async create(rawName: unknown, options: Record<string, unknown> | null | undefined): Promise<void> {
+    const name = validateVolumeName(rawName);
+    const spec = this.deps.backend.buildSpec(name, options);
+    await this.lock.run(name, async () => {
+      const existing = this.deps.catalog.get(name);
+      if (existing && !sameRequest(existing.spec, spec.options)) {
+        throw alreadyExists(
+          `volume "${name}" already exists with options ${JSON.stringify(existing.spec.options)}; use another name or remove it first (docker volume rm ${name})`,
+          { name },
+        );
+      }
+      const record: VolumeRecord = existing ?? {
+        uid: this.deps.newUid(),
+        createdAt: new Date(this.deps.clock.now()).toISOString(),
+        spec,
+        status: { phase: "creating", fresh: true, epoch: 0 },
+      };
+      if (record.status.phase === "ready") return;
+      await this.deps.catalog.put(record);
+      await this.deps.backend.create(record);
+      await this.deps.catalog.put({ ...record, status: { ...record.status, phase: "ready" } });
+      this.deps.logger.info({ volume: name, uid: record.uid, sizeBytes: spec.sizeBytes }, "volume created");
+    });
+  }
+
+  async remove(rawName: unknown): Promise<void> {
+    const name = validateVolumeName(rawName);
+    await this.lock.run(name, async () => {
+      const record = this.deps.catalog.get(name);
+      if (!record) return;
+      const entry = this.deps.mounts.get(name);
+      if (entry && entry.ids.length > 0) {
+        throw inUse(
+          `volume "${name}" is in use by ${entry.ids.length} mount(s) on this node; stop the containers using it first (docker ps --filter volume=${name})`,
+          { name },
+        );
+      }
+      await this.deps.backend.detach(record);
+      await this.deps.backend.remove(record);
+      await this.deps.catalog.remove(name);
+      this.deps.logger.info({ volume: name, uid: record.uid }, "volume removed");
+    });
+  }
+
+  async mount(rawName: unknown, rawId: unknown): Promise<string> {
+    const name = validateVolumeName(rawName);
+    const id = validateMountId(rawId);
+    return this.lock.run(name, async () => {
+      const record = this.readyRecord(name);
+      const entry = this.deps.mounts.get(name);
+      if (entry && (await this.deps.filesystem.isMounted(entry.mountRoot))) {
+        if (!entry.ids.includes(id)) await this.deps.mounts.set(name, { ...entry, ids: [...entry.ids, id] });
+        return dataPath(entry.mountRoot);
+      }
+      const mountRoot = `${this.deps.mountsDir}/${name}`;
+      const device = await this.deps.backend.attach(record);
+      const fsType = await this.prepareFilesystem(record, device);
+      await this.deps.filesystem.check(device, fsType);
+      await this.deps.filesystem.mount(device, mountRoot, fsType);
+      await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
+      await this.deps.mounts.set(name, { ids: [id], device, mountRoot });
+      this.deps.logger.info({ volume: name, device, mountRoot }, "volume mounted");
+      return dataPath(mountRoot);
+    });
+  }
+
+  async unmount(rawName: unknown, rawId: unknown): Promise<void> {
+    const name = validateVolumeName(rawName);
+    const id = validateMountId(rawId);
+    await this.lock.run(name, async () => {
+      const entry = this.deps.mounts.get(name);
+      if (!entry || !entry.ids.includes(id)) return;
+      const remaining = entry.ids.filter((other) => other !== id);
+      if (remaining.length > 0) {
+        await this.deps.mounts.set(name, { ...entry, ids: remaining });
+        return;
+      }
+      if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
+      const record = this.deps.catalog.get(name);
+      if (record) await this.deps.backend.detach(record);
+      await this.deps.mounts.delete(name);
+      this.deps.logger.info({ volume: name }, "volume unmounted");
+    });
+  }
+
+  /** Mountpoint if mounted on this node, else "" (Docker treats that as "not mounted"). */
+  async path(rawName: unknown): Promise<string> {
+    const name = validateVolumeName(rawName);
+    this.readyRecord(name);
+    return this.mountpointOf(name);
+  }
+
+  async get(rawName: unknown): Promise<PluginVolume> {
+    const name = validateVolumeName(rawName);
+    return this.describe(this.readyRecord(name));
+  }
+
+  async list(): Promise<PluginVolume[]> {
+    const ready = this.deps.catalog.list().filter((record) => record.status.phase === "ready");
+    return Promise.all(ready.map((record) => this.describe(record)));
+  }
+
+  /**
+   * Invariant 2: a filesystem is made only on a volume swarmvol marked fresh whose device
+   * has no signature and a zero first MiB. The fresh mark is cleared only after mkfs, so a
+   * crash in between finds the new signature next time and mounts it.
+   */
+  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<string> {
+    const { name } = record.spec;
+    const found = await this.deps.filesystem.probe(device);
+    if (found !== null) {
+      if (record.status.fresh) await this.markFormatted(record);
+      return found;
+    }
+    if (!record.status.fresh) {
+      throw unsafe(
+        `volume "${name}": device ${device} has no filesystem, but swarmvol formatted this volume before; refusing to format it again. Inspect the device by hand (blkid ${device}) or restore from a snapshot`,
+        { name, device },
+      );
+    }
+    if (!(await this.deps.filesystem.headIsZero(device, freshHeadBytes))) {
+      throw unsafe(
+        `volume "${name}": device ${device} has no filesystem signature but holds data in its first MiB; refusing to format it. Inspect it by hand (hexdump -C ${device} | head)`,
+        { name, device },
+      );
+    }
+    await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name);
+    await this.markFormatted(record);
+    this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType }, "filesystem created");
+    return record.spec.fsType;
+  }
+
+  private async markFormatted(record: VolumeRecord): Promise<void> {
+    const current = this.deps.catalog.get(record.spec.name) ?? record;
+    await this.deps.catalog.put({ ...current, status: { ...current.status, fresh: false } });
+  }
+
+  private readyRecord(name: string): VolumeRecord {
+    const record = this.deps.catalog.get(name);
+    if (!record || record.status.phase !== "ready") {
+      throw notFound(`no such volume "${name}": create it first (docker volume create -d swarmvol ${name})`, { name });
+    }
+    return record;
+  }
+
+  private async mountpointOf(name: string): Promise<string> {
+    const entry = this.deps.mounts.get(name);
+    if (!entry || entry.ids.length === 0) return "";
+    return (await this.deps.filesystem.isMounted(entry.mountRoot)) ? dataPath(entry.mountRoot) : "";
+  }
+
+  private async describe(record: VolumeRecord): Promise<PluginVolume> {
+    const mountpoint = await this.mountpointOf(record.spec.name);
+    const entry = this.deps.mounts.get(record.spec.name);
+    return {
+      Name: record.spec.name,
+      ...(mountpoint ? { Mountpoint: mountpoint } : {}),
+      CreatedAt: record.createdAt,
+      Status: {
+        backend: record.spec.backend,
+        size: record.spec.sizeBytes,
+        fsType: record.spec.fsType,
+        options: record.spec.options,
+        uid: record.uid,
+        epoch: record.status.epoch,
+        mountsOnThisNode: entry?.ids.length ?? 0,
+      },
+    };
+  }
+}
+
+/**
+ * Docker mounts at the volume's `data` folder, not its root: a fresh ext4 root holds
+ * lost+found, which PostgreSQL's initdb and similar tools reject as "not empty".
+ */
+export function dataPath(mountRoot: string): string {
+  return `${mountRoot}/data`;
+}
+
+function validateMountId(id: unknown): string {
+  if (typeof id !== "string" || id.length === 0 || id.length > 256) {
+    throw invalidArgument("missing or invalid mount ID: Docker sends a per-mount ID string with Mount and Unmount");
+  }
+  return id;
+}

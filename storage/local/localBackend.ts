@@ -1,0 +1,97 @@
+import { open, stat, unlink, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { internal } from "../../core/errors.js";
+import type { CommandRunner, NodeBackend } from "../../core/ports.js";
+import { canonicalOptions, checkSizeForFs, parseFsType, parseSizeOption, type OptionDefinition, type VolumeRecord, type VolumeSpec } from "../../core/volume.js";
+
+export const localOptions: readonly OptionDefinition[] = [
+  { name: "size", help: "capacity, a number of GiB or with a unit (512MiB, 20GiB); default 1GiB" },
+  { name: "fsType", help: "ext4 (default) or xfs" },
+];
+
+const defaultSizeBytes = 1024 ** 3;
+
+/**
+ * The backend with no cloud: a volume is a sparse image file under the state directory,
+ * attached as a loop device. It is the embedded default and the model for every block
+ * backend: attach makes a device appear, detach makes it go, both idempotent.
+ */
+export class LocalBackend implements NodeBackend {
+  readonly name = "local";
+  readonly options = localOptions;
+
+  constructor(private readonly imagesDir: string, private readonly runner: CommandRunner) {}
+
+  buildSpec(name: string, rawOptions: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec {
+    const options = canonicalOptions(rawOptions, localOptions, this.name);
+    const sizeBytes = parseSizeOption(options.size, defaultSizeBytes);
+    const fsType = parseFsType(options.fsType);
+    checkSizeForFs(sizeBytes, fsType);
+    return { name, backend: this.name, sizeBytes, fsType, options };
+  }
+
+  imagePath(record: VolumeRecord): string {
+    return join(this.imagesDir, `${record.uid}.img`);
+  }
+
+  /** Makes the sparse image; a retried create after a crash finds it and succeeds. */
+  async create(record: VolumeRecord): Promise<void> {
+    await mkdir(this.imagesDir, { recursive: true, mode: 0o700 });
+    const path = this.imagePath(record);
+    try {
+      const handle = await open(path, "wx", 0o600);
+      try {
+        await handle.truncate(record.spec.sizeBytes);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const existing = await stat(path);
+      if (existing.size !== record.spec.sizeBytes) {
+        throw internal(`image ${path} exists with ${existing.size} bytes, expected ${record.spec.sizeBytes}`, { path });
+      }
+    }
+  }
+
+  async remove(record: VolumeRecord): Promise<void> {
+    await unlink(this.imagePath(record)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+  }
+
+  async attach(record: VolumeRecord): Promise<string> {
+    const path = this.imagePath(record);
+    const existing = await this.loopsOf(path);
+    if (existing[0]) return existing[0];
+    const result = await this.runner.run("losetup", ["--find", "--show", path], { timeoutMs: 30_000 });
+    const device = result.stdout.trim();
+    if (result.code !== 0 || !device.startsWith("/dev/")) {
+      throw internal(`losetup --find --show ${path} failed (exit ${result.code}): ${result.stderr.trim()}`, { path });
+    }
+    return device;
+  }
+
+  async detach(record: VolumeRecord): Promise<void> {
+    for (const device of await this.loopsOf(this.imagePath(record))) {
+      const result = await this.runner.run("losetup", ["-d", device], { timeoutMs: 30_000 });
+      if (result.code !== 0) throw internal(`losetup -d ${device} failed: ${result.stderr.trim()}`, { device });
+    }
+  }
+
+  /** Loop devices currently backed by the image file. */
+  private async loopsOf(path: string): Promise<string[]> {
+    const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: 30_000 });
+    if (result.code !== 0) throw internal(`losetup --list failed: ${result.stderr.trim()}`);
+    return parseLoopList(result.stdout, path);
+  }
+}
+
+/** Devices in `losetup --list --json` output whose backing file is `path`. */
+export function parseLoopList(json: string, path: string): string[] {
+  if (json.trim() === "") return [];
+  const parsed = JSON.parse(json) as { loopdevices?: Array<{ name: string; "back-file": string | null }> };
+  return (parsed.loopdevices ?? [])
+    .filter((loop) => loop["back-file"] === path)
+    .map((loop) => loop.name);
+}

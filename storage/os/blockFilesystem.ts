@@ -1,0 +1,85 @@
+import { mkdir, open, readFile } from "node:fs/promises";
+import { internal, unsafe } from "../../core/errors.js";
+import type { BlockFilesystem, CommandResult, CommandRunner } from "../../core/ports.js";
+import type { FsType } from "../../core/volume.js";
+
+const commandTimeoutMs = 90_000;
+
+/**
+ * mkfs, fsck, mount and probing through the system's own tools. mkfs is never given a
+ * force flag: if it finds anything on the device it stops, a second guard behind the
+ * driver's fresh-volume check.
+ */
+export class SystemBlockFilesystem implements BlockFilesystem {
+  constructor(private readonly runner: CommandRunner, private readonly mountInfoPath = "/proc/self/mountinfo") {}
+
+  async probe(device: string): Promise<string | null> {
+    const result = await this.runner.run("blkid", ["-p", "-o", "export", device], { timeoutMs: commandTimeoutMs });
+    if (result.code === 2) return null;
+    if (result.code !== 0) return "ambivalent";
+    const fields = new Map(result.stdout.split("\n").map((line) => line.split("=", 2) as [string, string]));
+    return fields.get("TYPE") ?? (fields.has("PTTYPE") ? `partition-table:${fields.get("PTTYPE")}` : "unknown");
+  }
+
+  async headIsZero(device: string, bytes: number): Promise<boolean> {
+    const handle = await open(device, "r");
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead).every((byte) => byte === 0);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async makeFilesystem(device: string, fsType: FsType, label: string): Promise<void> {
+    const args = fsType === "ext4"
+      ? ["mkfs.ext4", ["-q", "-L", label.slice(0, 16), "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", device]]
+      : ["mkfs.xfs", ["-q", "-K", "-L", label.slice(0, 12), device]];
+    const [program, programArgs] = args as [string, string[]];
+    check(await this.runner.run(program, programArgs, { timeoutMs: commandTimeoutMs }), `${program} ${device}`);
+  }
+
+  async check(device: string, fsType: string): Promise<void> {
+    if (fsType !== "ext4" && fsType !== "ext3" && fsType !== "ext2") return;
+    const result = await this.runner.run("e2fsck", ["-p", device], { timeoutMs: commandTimeoutMs });
+    if (result.code >= 4) {
+      throw unsafe(
+        `filesystem on ${device} has errors that e2fsck -p could not repair (exit ${result.code}); run e2fsck ${device} by hand before using the volume`,
+        { device, stderr: result.stderr.trim() },
+      );
+    }
+  }
+
+  async mount(device: string, target: string, fsType: string): Promise<void> {
+    await mkdir(target, { recursive: true, mode: 0o700 });
+    check(await this.runner.run("mount", ["-t", fsType, device, target], { timeoutMs: commandTimeoutMs }), `mount ${device} ${target}`);
+  }
+
+  async ensureDirectory(path: string): Promise<void> {
+    await mkdir(path, { recursive: true, mode: 0o755 });
+  }
+
+  async unmount(target: string): Promise<void> {
+    const result = await this.runner.run("umount", [target], { timeoutMs: commandTimeoutMs });
+    if (result.code !== 0 && (await this.isMounted(target))) check(result, `umount ${target}`);
+  }
+
+  async isMounted(target: string): Promise<boolean> {
+    const text = await readFile(this.mountInfoPath, "utf8");
+    return mountPointsOf(text).includes(target);
+  }
+}
+
+/** Mount points from a mountinfo text, with the kernel's octal escapes (\040) undone. */
+export function mountPointsOf(mountInfo: string): string[] {
+  return mountInfo
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter((field): field is string => field !== undefined)
+    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+}
+
+function check(result: CommandResult, what: string): void {
+  if (result.code !== 0) throw internal(`${what} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`, { what });
+}

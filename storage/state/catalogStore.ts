@@ -1,0 +1,74 @@
+import type { Low } from "lowdb";
+import type { Catalog, MountEntry, MountTable } from "../../core/ports.js";
+import type { VolumeRecord } from "../../core/volume.js";
+import { openDocument } from "./document.js";
+
+interface CatalogDocument {
+  schemaVersion: 1;
+  volumes: Record<string, VolumeRecord>;
+}
+
+/** The catalog in one lowdb file; reads come from memory, each write is durable on resolve. */
+export class CatalogStore implements Catalog {
+  private constructor(private readonly db: Low<CatalogDocument>) {}
+
+  static async open(path: string): Promise<CatalogStore> {
+    return new CatalogStore(await openDocument<CatalogDocument>(path, { schemaVersion: 1, volumes: {} }));
+  }
+
+  get(name: string): VolumeRecord | undefined {
+    return this.db.data.volumes[name];
+  }
+
+  list(): VolumeRecord[] {
+    return Object.values(this.db.data.volumes).sort((a, b) => a.spec.name.localeCompare(b.spec.name));
+  }
+
+  async put(record: VolumeRecord): Promise<void> {
+    this.db.data.volumes[record.spec.name] = structuredClone(record);
+    await this.db.write();
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!(name in this.db.data.volumes)) return;
+    delete this.db.data.volumes[name];
+    await this.db.write();
+  }
+
+  async close(): Promise<void> {
+    await this.db.write();
+  }
+}
+
+interface MountDocument {
+  schemaVersion: 1;
+  mounts: Record<string, MountEntry>;
+}
+
+/** This node's mount refcounts, kept on disk so an agent restart does not forget users. */
+export class MountTableStore implements MountTable {
+  private constructor(private readonly db: Low<MountDocument>) {}
+
+  static async open(path: string): Promise<MountTableStore> {
+    return new MountTableStore(await openDocument<MountDocument>(path, { schemaVersion: 1, mounts: {} }));
+  }
+
+  get(name: string): MountEntry | undefined {
+    return this.db.data.mounts[name];
+  }
+
+  list(): Array<[string, MountEntry]> {
+    return Object.entries(this.db.data.mounts);
+  }
+
+  async set(name: string, entry: MountEntry): Promise<void> {
+    this.db.data.mounts[name] = structuredClone(entry);
+    await this.db.write();
+  }
+
+  async delete(name: string): Promise<void> {
+    if (!(name in this.db.data.mounts)) return;
+    delete this.db.data.mounts[name];
+    await this.db.write();
+  }
+}

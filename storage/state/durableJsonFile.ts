@@ -1,0 +1,59 @@
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Adapter } from "lowdb";
+
+/**
+ * A lowdb adapter that survives kill -9 and power loss at any instant: it writes a temp
+ * file, fsyncs it, renames it over the document and fsyncs the directory. lowdb's own
+ * JSONFile renames too but never fsyncs, which is enough for a process crash and not for
+ * a node crash — and a node crash is exactly what swarmvol is for.
+ */
+export class DurableJsonFile<T> implements Adapter<T> {
+  private readonly tempPath: string;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(readonly path: string) {
+    this.tempPath = join(dirname(path), `.${basename(path)}.tmp`);
+  }
+
+  async read(): Promise<T | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+    return JSON.parse(text) as T;
+  }
+
+  /** Writes are serialised: each resolves only once its own bytes are durable. */
+  write(data: T): Promise<void> {
+    const text = `${JSON.stringify(data, null, 1)}\n`;
+    const next = this.queue.then(() => this.writeNow(text));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(text: string): Promise<void> {
+    const file = await open(this.tempPath, "w", 0o600);
+    try {
+      await file.writeFile(text, "utf8");
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(this.tempPath, this.path);
+    const directory = await open(dirname(this.path), "r");
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
+  }
+
+  /** Removes a temp file left by a crash mid-write; the document itself is always whole. */
+  async discardStaleTemp(): Promise<void> {
+    await unlink(this.tempPath).catch(() => undefined);
+  }
+}
