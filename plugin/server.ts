@@ -114,11 +114,14 @@ export class PluginServer {
 async function readJsonBody(req: IncomingMessage): Promise<Body> {
   const chunks: Buffer[] = [];
   let total = 0;
+  // Past the cap the rest is read and dropped (so the caller can read our answer), up to a
+  // hard limit beyond which the connection is cut.
   for await (const chunk of req) {
     total += (chunk as Buffer).length;
-    if (total > maxBodyBytes) throw new ProtocolError(413, `request body over ${maxBodyBytes} bytes; plugin requests are small JSON objects`);
-    chunks.push(chunk as Buffer);
+    if (total > 16 * maxBodyBytes) req.destroy();
+    if (total <= maxBodyBytes) chunks.push(chunk as Buffer);
   }
+  if (total > maxBodyBytes) throw new ProtocolError(413, `request body over ${maxBodyBytes} bytes; plugin requests are small JSON objects`);
   const text = Buffer.concat(chunks).toString("utf8").trim();
   if (text === "") return {};
   let parsed: unknown;
