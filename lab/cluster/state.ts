@@ -1,0 +1,83 @@
+/**
+ * The lab's state file (`<dir>/lab.json`): what `up` made, so that node operations from
+ * another process (the CLI, a test, a drill) find the nodes, and `down` knows what to
+ * remove. Written atomically (temp file + rename) after every change.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { notFound } from "../../core/errors.js";
+import type { NodePlan, ResolvedOptions, StorageDriver } from "./plan.js";
+
+export const STATE_VERSION = 1;
+
+export interface NodeState extends NodePlan {
+  /** Host PID of the launcher (`unshare`), the parent of the node's PID 1. Null when stopped. */
+  launcherPid: number | null;
+  /** Host PID of PID 1 of the node's PID namespace (dockerd after the supervisor execs). */
+  pid1: number | null;
+  /** Swarm node id once the node has joined. */
+  nodeId: string | null;
+  /** Optional argv the supervisor starts inside the node before dockerd (the agent). */
+  preDockerd: string[] | null;
+  /** Path inside the node the supervisor waits for before starting dockerd. */
+  preDockerdWaitFor: string | null;
+}
+
+export interface LabState {
+  version: number;
+  options: ResolvedOptions;
+  createdAt: string;
+  storageDriver: StorageDriver;
+  registry: { address: string; pid: number | null };
+  /** Directories the lab created outside its own dir (removed by down when empty). */
+  createdHostDirs: string[];
+  nodes: NodeState[];
+  cloud: { endpoint: string | null };
+}
+
+export function statePath(dir: string): string {
+  return join(dir, "lab.json");
+}
+
+/** The state, or null when no lab has been brought up in `dir`. */
+export async function readState(dir: string): Promise<LabState | null> {
+  let text: string;
+  try {
+    text = await readFile(statePath(dir), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  return JSON.parse(text) as LabState;
+}
+
+/** Like {@link readState} but a missing lab is NOT_FOUND (for node operations). */
+export async function requireState(dir: string): Promise<LabState> {
+  const state = await readState(dir);
+  if (state === null) throw notFound("no lab is up in this directory; run `swarmvol lab up`", { dir });
+  return state;
+}
+
+let writeCounter = 0;
+
+/** Atomic write; concurrent writers in one process each use their own temp file. */
+export async function writeState(state: LabState): Promise<void> {
+  const path = statePath(state.options.dir);
+  await mkdir(state.options.dir, { recursive: true });
+  const tmp = `${path}.${process.pid}.${++writeCounter}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
+export async function removeState(dir: string): Promise<void> {
+  await rm(statePath(dir), { force: true });
+}
+
+/** The node called `name`; NOT_FOUND lists the names that exist. */
+export function findNode(state: LabState, name: string): NodeState {
+  const node = state.nodes.find((n) => n.name === name);
+  if (node === undefined) {
+    throw notFound(`no lab node named ${name}`, { node: name, nodes: state.nodes.map((n) => n.name) });
+  }
+  return node;
+}

@@ -1,0 +1,108 @@
+/**
+ * `down`: removes everything the lab made, with or without its state file, and is safe to
+ * run any number of times. Order matters: processes first (so nothing holds mounts,
+ * loop devices or namespaces), then host mounts and loop devices under the lab dir, then
+ * the network, cgroups, created host dirs, and last the lab's files (the image cache
+ * under <dir>/cache is kept: rebuilding it is the slow part of `up`).
+ */
+import { readdir, readFile, rm, rmdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Clock, CommandRunner, Logger } from "../../core/ports.js";
+import { isRunning } from "./node.js";
+import { innermostPid, listProcesses, signal } from "./host.js";
+import { removeNetwork } from "./network.js";
+import { CGROUP_PREFIX } from "./plan.js";
+import { registryPaths } from "./registry.js";
+import { readState, removeState } from "./state.js";
+
+export interface TeardownDeps {
+  runner: CommandRunner;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Whether a process's argv marks it as one the lab in `dir` started (nodes or registry). */
+export function isLabProcess(argv: readonly string[], dir: string): boolean {
+  const nodesDir = join(dir, "nodes") + "/";
+  const registryConfig = registryPaths(dir).config;
+  return argv.some((a) => a.startsWith(nodesDir) || a.includes(`unix://${nodesDir}`) || a === registryConfig);
+}
+
+/** Mount points at or under `dir` in /proc/self/mountinfo text, deepest first. */
+export function mountsUnder(mountinfo: string, dir: string): string[] {
+  const points = mountinfo
+    .split("\n")
+    .map((line) => line.split(" ")[4] ?? "")
+    .map((p) => p.replace(/\\040/g, " "))
+    .filter((p) => p === dir || p.startsWith(dir + "/"));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/** Loop devices whose backing file is under `dir`, from `losetup --list --noheadings -O NAME,BACK-FILE`. */
+export function loopsUnder(losetupOutput: string, dir: string): string[] {
+  return losetupOutput
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols.length >= 2 && (cols[1] ?? "").startsWith(dir + "/"))
+    .map((cols) => cols[0] ?? "");
+}
+
+/** SIGKILLs every lab process: each node's PID 1 first (that takes its namespace), then the rest. */
+async function killLabProcesses(dir: string, deps: TeardownDeps): Promise<void> {
+  const ancestors = new Set([process.pid, process.ppid]);
+  const victims = (await listProcesses()).filter((p) => !ancestors.has(p.pid) && isLabProcess(p.argv, dir));
+  const pid1s: number[] = [];
+  for (const p of victims) if ((await innermostPid(p.pid)) === 1) pid1s.push(p.pid);
+  for (const pid of pid1s) signal(pid, "SIGKILL");
+  for (const p of victims) if (!pid1s.includes(p.pid)) signal(p.pid, "SIGKILL");
+  for (const p of victims) {
+    for (let i = 0; i < 200 && (await isRunning(p.pid)); i++) await deps.clock.sleep(50);
+  }
+  if (victims.length > 0) deps.logger.info({ killed: victims.map((v) => v.pid) }, "lab processes killed");
+}
+
+async function releaseMountsAndLoops(dir: string, deps: TeardownDeps): Promise<void> {
+  const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
+  for (const point of mountsUnder(mountinfo, dir)) {
+    await deps.runner.run("umount", ["-l", point]);
+  }
+  const loops = await deps.runner.run("losetup", ["--list", "--noheadings", "-O", "NAME,BACK-FILE"]);
+  for (const device of loopsUnder(loops.stdout, dir)) {
+    await deps.runner.run("losetup", ["-d", device]);
+  }
+}
+
+/** Removes the per-node cgroups (dockerd --cgroup-parent), children first; only empty dirs go. */
+async function removeCgroups(): Promise<void> {
+  const root = "/sys/fs/cgroup";
+  const controllers = await readdir(root).catch(() => [] as string[]);
+  const removeTree = async (path: string): Promise<void> => {
+    const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) if (entry.isDirectory()) await removeTree(join(path, entry.name));
+    await rmdir(path).catch(() => undefined);
+  };
+  for (const controller of controllers) {
+    const entries = await readdir(join(root, controller), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isDirectory() && entry.name.startsWith(CGROUP_PREFIX)) await removeTree(join(root, controller, entry.name));
+    }
+    if (controller.startsWith(CGROUP_PREFIX)) await removeTree(join(root, controller));
+  }
+}
+
+/** Tears the lab in `dir` down completely. Never throws for things already gone. */
+export async function teardown(dir: string, deps: TeardownDeps): Promise<void> {
+  const state = await readState(dir).catch(() => null);
+  await killLabProcesses(dir, deps);
+  await releaseMountsAndLoops(dir, deps);
+  await removeNetwork(deps.runner);
+  await removeCgroups();
+  for (const hostDir of [...(state?.createdHostDirs ?? [])].reverse()) {
+    await rmdir(hostDir).catch(() => undefined);
+  }
+  await rm(join(dir, "nodes"), { recursive: true, force: true });
+  await rm(registryPaths(dir).dir, { recursive: true, force: true });
+  await rm(join(dir, "node.sh"), { force: true });
+  await removeState(dir);
+  deps.logger.info({ dir }, "lab down");
+}
