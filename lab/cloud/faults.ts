@@ -1,0 +1,114 @@
+/**
+ * Realism knobs: latencies, throttling, server errors, stuck attaches, attach limits and
+ * eventual consistency. Set at construction and changed at run time through
+ * POST /_swarmvol/faults (a JSON patch of this shape).
+ */
+import { errors, type Ec2Error } from "./ec2Error.js";
+import type { Rng } from "./rng.js";
+
+export interface Latencies {
+  /** `creating` → `available`. @default 1500 */
+  create: number;
+  /** `attaching` → `attached`. @default 2000 */
+  attach: number;
+  /** `detaching` → detached. @default 2000 */
+  detach: number;
+  /** `deleting` → gone. @default 500 */
+  delete: number;
+  /** Snapshot `pending` → `completed`. @default 1000 */
+  snapshot: number;
+}
+
+export interface Faults {
+  latencyMs: Latencies;
+  /** Probability in [0,1] that a request gets RequestLimitExceeded (503). @default 0 */
+  throttleRate: number;
+  /** Probability in [0,1] that a request gets InternalError (500). @default 0 */
+  serverErrorRate: number;
+  /** The next N matching requests get RequestLimitExceeded. @default 0 */
+  throttleNext: number;
+  /** The next N matching requests get InternalError. @default 0 */
+  serverErrorNext: number;
+  /** Limits the four request faults above to these actions; empty means every action. */
+  actions: string[];
+  /** The next N AttachVolume calls stay `attaching` until detached. @default 0 */
+  stickNextAttach: number;
+  /** Attachments per instance before AttachmentLimitExceeded. @default 27 */
+  attachLimit: number;
+  /** A new volume or snapshot is invisible to Describe* for this long. @default 0 */
+  describeDelayMs: number;
+  /** How often a `busy` detach re-checks whether the device is still in use. @default 500 */
+  busyPollMs: number;
+}
+
+export type FaultsPatch = Partial<Omit<Faults, "latencyMs">> & { latencyMs?: Partial<Latencies>; reset?: boolean };
+
+export function defaultFaults(): Faults {
+  return {
+    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 1000 },
+    throttleRate: 0,
+    serverErrorRate: 0,
+    throttleNext: 0,
+    serverErrorNext: 0,
+    actions: [],
+    stickNextAttach: 0,
+    attachLimit: 27,
+    describeDelayMs: 0,
+    busyPollMs: 500,
+  };
+}
+
+/** Latencies of zero everywhere: what unit tests usually want. */
+export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0 };
+
+function checkNumber(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) {
+    throw new TypeError(`\`${name}\` must be a number between 0 and ${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Applies a patch, validating every field; unknown fields are a TypeError. */
+export function applyFaultsPatch(current: Faults, patch: FaultsPatch): Faults {
+  const base = patch.reset === true ? defaultFaults() : current;
+  const next: Faults = { ...base, latencyMs: { ...base.latencyMs } };
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === "reset") continue;
+    if (key === "latencyMs") {
+      for (const [op, ms] of Object.entries(value as object)) {
+        if (!(op in next.latencyMs)) throw new TypeError(`unknown latency \`${op}\``);
+        next.latencyMs[op as keyof Latencies] = checkNumber(`latencyMs.${op}`, ms);
+      }
+    } else if (key === "actions") {
+      if (!Array.isArray(value) || !value.every((a) => typeof a === "string")) {
+        throw new TypeError("`actions` must be an array of action names");
+      }
+      next.actions = [...value];
+    } else if (key in next) {
+      const max = key.endsWith("Rate") ? 1 : undefined;
+      (next as unknown as Record<string, number>)[key] = checkNumber(key, value, max);
+    } else {
+      throw new TypeError(`unknown fault \`${key}\``);
+    }
+  }
+  return next;
+}
+
+/**
+ * Decides whether this request fails before it is handled. Consumes `throttleNext` and
+ * `serverErrorNext` counters, so it mutates `faults`.
+ */
+export function injectedError(faults: Faults, action: string, rng: Rng): Ec2Error | undefined {
+  if (faults.actions.length > 0 && !faults.actions.includes(action)) return undefined;
+  if (faults.throttleNext > 0) {
+    faults.throttleNext--;
+    return errors.throttled();
+  }
+  if (faults.serverErrorNext > 0) {
+    faults.serverErrorNext--;
+    return errors.internal();
+  }
+  if (faults.throttleRate > 0 && rng.next() < faults.throttleRate) return errors.throttled();
+  if (faults.serverErrorRate > 0 && rng.next() < faults.serverErrorRate) return errors.internal();
+  return undefined;
+}

@@ -1,0 +1,134 @@
+/**
+ * swarmvol's EC2 emulator: the EC2 Query API on loopback (or the lab bridge), answering
+ * the real @aws-sdk/client-ec2, with real block devices behind a DeviceHost.
+ *
+ * @example
+ * const cloud = await startCloud({ instances, dataDir: "/var/lib/svlab/cloud", devices: "loop" });
+ * const ec2 = new EC2Client({ endpoint: cloud.endpoint, region: "us-east-1",
+ *   credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+ * await cloud.close();
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { silentLogger, type Clock, type Logger } from "../../core/ports.js";
+import { systemClock } from "./clock.js";
+import { normalizeInstances, type InstanceConfig } from "./config.js";
+import { nullDeviceHost, type DeviceHost } from "./deviceHost.js";
+import { CloudEngine } from "./engine.js";
+import { EventLog, type CloudEvent } from "./eventLog.js";
+import { applyFaultsPatch, defaultFaults, type Faults, type FaultsPatch } from "./faults.js";
+import { LoopDeviceHost } from "./loopDevices.js";
+import { seededRng } from "./rng.js";
+import { requestHandler } from "./server.js";
+import { StateFile } from "./store.js";
+import { emptyState, type CloudState, type InstanceSpec } from "./types.js";
+
+export interface CloudOptions {
+  /** One entry per lab node. */
+  instances: readonly InstanceConfig[];
+  /** Holds `state.json`, `events.jsonl` and (for loop devices) the volume files. No persistence when absent. */
+  dataDir?: string;
+  /** Address to listen on: loopback or the lab bridge, never a wildcard. @default "127.0.0.1" */
+  host?: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  /** `"loop"` needs root and `dataDir`. @default "none" */
+  devices?: "loop" | "none" | DeviceHost;
+  /** Initial knobs on top of the AWS-like defaults. */
+  faults?: FaultsPatch;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Seed for ids and fault decisions. @default Date.now() */
+  seed?: number;
+  /** @default "us-east-1" */
+  region?: string;
+  logger?: Logger;
+}
+
+export interface RunningCloud {
+  /** `http://HOST:PORT`, for the SDK's `endpoint`. */
+  endpoint: string;
+  engine: CloudEngine;
+  /** Same as POST /_swarmvol/faults. */
+  setFaults(patch: FaultsPatch): Faults;
+  /** Same as GET /_swarmvol/log. */
+  events(): CloudEvent[];
+  /** Stops listening and timers, and writes the state. Devices stay as they are. */
+  close(): Promise<void>;
+}
+
+const WILDCARDS = new Set(["", "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"]);
+
+/** Config is the truth for each instance's spec; state and tags survive from the last run. */
+function mergeInstances(state: CloudState, specs: readonly InstanceSpec[], now: number): void {
+  const previous = state.instances;
+  state.instances = {};
+  for (const spec of specs) {
+    const old = previous[spec.instanceId];
+    state.instances[spec.instanceId] = { state: "running", tags: {}, launchTime: now, ...old, ...spec };
+  }
+}
+
+function deviceHostFor(options: CloudOptions): DeviceHost {
+  const devices = options.devices ?? "none";
+  if (devices === "none") return nullDeviceHost;
+  if (devices !== "loop") return devices;
+  if (options.dataDir === undefined) throw new TypeError("`devices: \"loop\"` needs `dataDir`");
+  return new LoopDeviceHost({ dataDir: options.dataDir });
+}
+
+async function openEngine(options: CloudOptions): Promise<CloudEngine> {
+  const clock = options.clock ?? systemClock;
+  const stateFile = options.dataDir === undefined ? undefined : new StateFile(join(options.dataDir, "state.json"));
+  const state = stateFile === undefined ? emptyState() : await stateFile.load();
+  mergeInstances(state, normalizeInstances(options.instances), clock.now());
+  const log = new EventLog(options.dataDir === undefined ? undefined : join(options.dataDir, "events.jsonl"));
+  await log.load();
+  const engine = new CloudEngine({
+    state, clock, log, stateFile,
+    faults: applyFaultsPatch(defaultFaults(), options.faults ?? {}),
+    rng: seededRng(options.seed ?? Date.now()),
+    host: deviceHostFor(options),
+    logger: options.logger ?? silentLogger,
+    region: options.region ?? "us-east-1",
+  });
+  engine.rearm();
+  return engine;
+}
+
+/** Starts the emulator and resolves once it listens. */
+export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
+  const host = options.host ?? "127.0.0.1";
+  if (WILDCARDS.has(host)) throw new TypeError(`\`host\` must be a specific address, not ${JSON.stringify(host)}`);
+  const engine = await openEngine(options);
+  const server = createServer(requestHandler(engine));
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return {
+    endpoint,
+    engine,
+    setFaults: (patch) => (engine.faults = applyFaultsPatch(engine.faults, patch)),
+    events: () => engine.log.list(),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await engine.close();
+    },
+  };
+}
+
+export type { DeviceHost } from "./deviceHost.js";
+export { nullDeviceHost } from "./deviceHost.js";
+export { findOverlaps, type CloudEvent, type OverlapViolation } from "./eventLog.js";
+export { instantLatencies, type Faults, type FaultsPatch, type Latencies } from "./faults.js";
+export { ManualClock, systemClock } from "./clock.js";
+export { loadInstancesFile, type InstanceConfig } from "./config.js";
+export type { InstanceSpec } from "./types.js";

@@ -1,0 +1,124 @@
+/**
+ * The HTTP front: `POST /` speaks the EC2 Query API; `/_swarmvol/*` is the admin surface
+ * tests and drills use (faults, event log, state, instance state).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { actions } from "./actions.js";
+import type { CloudEngine } from "./engine.js";
+import { Ec2Error, errors } from "./ec2Error.js";
+import { findOverlaps } from "./eventLog.js";
+import { applyFaultsPatch, injectedError, type FaultsPatch } from "./faults.js";
+import { requestId } from "./rng.js";
+import { instanceStateCodes, type InstanceStateName } from "./types.js";
+import { errorXml, responseXml } from "./xml.js";
+
+const MAX_BODY = 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error("request body too large"));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, reqId?: string): void {
+  const headers: Record<string, string | number> = { "content-type": type, "content-length": Buffer.byteLength(body) };
+  if (reqId !== undefined) headers["x-amzn-requestid"] = reqId;
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, "application/json", JSON.stringify(value, null, 1));
+}
+
+/** One EC2 Query API request → one XML response. */
+async function handleEc2(engine: CloudEngine, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const params = new URLSearchParams(req.method === "POST" ? await readBody(req) : url.search);
+  const reqId = requestId(engine.rng);
+  const action = params.get("Action") ?? "";
+  try {
+    if (action === "") throw errors.missingAction();
+    const handler = actions[action];
+    if (handler === undefined) throw errors.invalidAction(action);
+    const fault = injectedError(engine.faults, action, engine.rng);
+    if (fault !== undefined) throw fault;
+    const members = await engine.exclusive(() => handler(engine, params));
+    send(res, 200, "text/xml;charset=UTF-8", responseXml(action, reqId, members), reqId);
+  } catch (err) {
+    const e = err instanceof Ec2Error ? err : errors.internal();
+    if (!(err instanceof Ec2Error)) engine.logger.error({ err, action }, "unexpected failure in action");
+    send(res, e.status, "text/xml;charset=UTF-8", errorXml(e.code, e.message, reqId), reqId);
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
+  try {
+    return text.trim() === "" ? {} : (JSON.parse(text) as unknown);
+  } catch {
+    throw new TypeError("body is not valid JSON");
+  }
+}
+
+async function setInstanceState(engine: CloudEngine, id: string, body: unknown): Promise<unknown> {
+  const state = (body as { state?: unknown }).state;
+  if (typeof state !== "string" || !(state in instanceStateCodes)) {
+    throw new TypeError(`\`state\` must be one of ${Object.keys(instanceStateCodes).join(", ")}`);
+  }
+  return engine.exclusive(async () => {
+    const instance = engine.state.instances[id];
+    if (instance === undefined) return undefined;
+    await engine.setInstanceState(instance, state as InstanceStateName);
+    return instance;
+  });
+}
+
+/** Admin routes under /_swarmvol/. Returns false when nothing matched. */
+async function handleAdmin(engine: CloudEngine, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const route = `${req.method ?? "GET"} ${url.pathname}`;
+  if (route === "GET /_swarmvol/health") sendJson(res, 200, { ok: true });
+  else if (route === "GET /_swarmvol/faults") sendJson(res, 200, engine.faults);
+  else if (route === "POST /_swarmvol/faults") {
+    engine.faults = applyFaultsPatch(engine.faults, (await readJson(req)) as FaultsPatch);
+    sendJson(res, 200, engine.faults);
+  } else if (route === "GET /_swarmvol/log") {
+    await engine.log.flush();
+    const events = engine.log.list(Number(url.searchParams.get("since") ?? 0));
+    sendJson(res, 200, { events, overlaps: findOverlaps(engine.log.list()) });
+  } else if (route === "GET /_swarmvol/state") {
+    sendJson(res, 200, await engine.exclusive(() => engine.state));
+  } else if (req.method === "POST" && url.pathname.startsWith("/_swarmvol/instances/")) {
+    const id = decodeURIComponent(url.pathname.slice("/_swarmvol/instances/".length));
+    const instance = await setInstanceState(engine, id, await readJson(req));
+    if (instance === undefined) sendJson(res, 404, { error: `no instance ${id}` });
+    else sendJson(res, 200, instance);
+  } else return false;
+  return true;
+}
+
+/** The request listener for node:http. */
+export function requestHandler(engine: CloudEngine): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const work = url.pathname.startsWith("/_swarmvol/")
+      ? handleAdmin(engine, req, res, url).then((matched) => {
+          if (!matched) sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+        })
+      : handleEc2(engine, req, res, url);
+    work.catch((err: unknown) => {
+      const status = err instanceof TypeError ? 400 : 500;
+      if (status === 500) engine.logger.error({ err }, "admin request failed");
+      if (!res.headersSent) sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
+    });
+  };
+}

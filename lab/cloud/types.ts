@@ -1,0 +1,108 @@
+/**
+ * The emulator's data model. Records are plain JSON so the whole state can be written to
+ * one file and read back after a restart. Times are epoch milliseconds from the injected
+ * Clock; they become ISO-8601 only when rendered.
+ */
+
+export type VolumeStatus = "creating" | "available" | "in-use" | "deleting" | "error";
+export type AttachmentStatus = "attaching" | "attached" | "detaching" | "busy";
+export type SnapshotStatus = "pending" | "completed" | "error";
+export type InstanceStateName = "pending" | "running" | "shutting-down" | "terminated" | "stopping" | "stopped";
+
+export type Tags = Record<string, string>;
+
+/** One lab node as the emulator sees it: an EC2 instance with its own device directory. */
+export interface InstanceSpec {
+  /** `i-0` followed by 16 hex digits; generated from the name when absent. */
+  instanceId: string;
+  /** For example `us-east-1a`. */
+  zone: string;
+  /** Where this instance's `nvme-Amazon_Elastic_Block_Store_vol…` links are placed. */
+  deviceDir: string;
+  privateIp: string;
+  name: string;
+}
+
+export interface AttachmentRecord {
+  instanceId: string;
+  device: string;
+  status: AttachmentStatus;
+  attachTime: number;
+  /** When the current transition (attaching → attached, detaching → gone) is due. */
+  dueAt: number;
+  /** A stuck attach never reaches `attached` on its own (fault "stick the next attach"). */
+  stuck: boolean;
+  forced: boolean;
+  /** Whether the DeviceHost has made the device visible on the instance. */
+  deviceAttached: boolean;
+}
+
+export interface VolumeRecord {
+  volumeId: string;
+  size: number;
+  snapshotId: string;
+  zone: string;
+  status: VolumeStatus;
+  createTime: number;
+  /** When `creating` becomes `available`, or `deleting` becomes gone. */
+  dueAt: number;
+  volumeType: string;
+  iops?: number;
+  throughput?: number;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  tags: Tags;
+  /** At most one: the emulator does not offer Multi-Attach. */
+  attachment?: AttachmentRecord;
+}
+
+export interface SnapshotRecord {
+  snapshotId: string;
+  volumeId: string;
+  volumeSize: number;
+  status: SnapshotStatus;
+  startTime: number;
+  dueAt: number;
+  description: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  tags: Tags;
+}
+
+export interface InstanceRecord extends InstanceSpec {
+  state: InstanceStateName;
+  tags: Tags;
+  launchTime: number;
+}
+
+/** What a ClientToken was first used with, so a replay can be answered or refused. */
+export interface TokenRecord {
+  fingerprint: string;
+  volumeId: string;
+  /** The volume as first created, rendered with status `deleted` if it is gone. */
+  firstSeen: VolumeRecord;
+}
+
+/** Everything persisted across a restart. */
+export interface CloudState {
+  schema: 1;
+  volumes: Record<string, VolumeRecord>;
+  snapshots: Record<string, SnapshotRecord>;
+  instances: Record<string, InstanceRecord>;
+  tokens: Record<string, TokenRecord>;
+}
+
+export function emptyState(): CloudState {
+  return { schema: 1, volumes: {}, snapshots: {}, instances: {}, tokens: {} };
+}
+
+export const ACCOUNT_ID = "123456789012";
+
+export const instanceStateCodes: Readonly<Record<InstanceStateName, number>> = {
+  pending: 0,
+  running: 16,
+  "shutting-down": 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
