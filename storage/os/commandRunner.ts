@@ -28,6 +28,8 @@ export class ProcessRunner implements CommandRunner {
         }
         resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
       });
+      // A program that exits without reading its input closes the pipe: not our failure.
+      child.stdin.on("error", () => undefined);
       child.stdin.end(options.input ?? "");
     });
   }
