@@ -47,18 +47,34 @@ export function loopsUnder(losetupOutput: string, dir: string): string[] {
     .map((cols) => cols[0] ?? "");
 }
 
-/** SIGKILLs every lab process: each node's PID 1 first (that takes its namespace), then the rest. */
-async function killLabProcesses(dir: string, deps: TeardownDeps): Promise<void> {
+async function labProcesses(dir: string): Promise<{ pid: number; argv: string[] }[]> {
   const ancestors = new Set([process.pid, process.ppid]);
-  const victims = (await listProcesses()).filter((p) => !ancestors.has(p.pid) && isLabProcess(p.argv, dir));
+  return (await listProcesses()).filter((p) => !ancestors.has(p.pid) && isLabProcess(p.argv, dir));
+}
+
+async function killAndWait(pids: readonly number[], clock: Clock): Promise<void> {
+  for (const pid of pids) signal(pid, "SIGKILL");
+  for (const pid of pids) {
+    for (let i = 0; i < 200 && (await isRunning(pid)); i++) await clock.sleep(50);
+  }
+}
+
+const isLauncher = (argv: readonly string[]) => argv[0] === "unshare" || argv[0] === "nsenter";
+
+/**
+ * SIGKILLs every lab process. Each node's PID 1 goes first and alone: that takes its
+ * whole namespace, and its launcher (`unshare`) reaps it and exits by itself. Killing the
+ * launcher at the same time would orphan PID 1 to the machine's init, and some inits
+ * (this sandbox's) never reap, leaving zombies. Whatever is left (registry) goes next.
+ */
+async function killLabProcesses(dir: string, deps: TeardownDeps): Promise<void> {
+  const victims = await labProcesses(dir);
   const pid1s: number[] = [];
   for (const p of victims) if ((await innermostPid(p.pid)) === 1) pid1s.push(p.pid);
-  for (const pid of pid1s) signal(pid, "SIGKILL");
-  for (const p of victims) if (!pid1s.includes(p.pid)) signal(p.pid, "SIGKILL");
-  for (const p of victims) {
-    for (let i = 0; i < 200 && (await isRunning(p.pid)); i++) await deps.clock.sleep(50);
-  }
-  if (victims.length > 0) deps.logger.info({ killed: victims.map((v) => v.pid) }, "lab processes killed");
+  await killAndWait(pid1s, deps.clock);
+  for (let i = 0; i < 40 && (await labProcesses(dir)).some((p) => isLauncher(p.argv)); i++) await deps.clock.sleep(50);
+  await killAndWait((await labProcesses(dir)).map((p) => p.pid), deps.clock);
+  if (victims.length > 0) deps.logger.info({ killed: victims.map((p) => p.pid) }, "lab processes killed");
 }
 
 async function releaseMountsAndLoops(dir: string, deps: TeardownDeps): Promise<void> {

@@ -1,0 +1,103 @@
+/**
+ * Pure parsing of `swarmvol lab …` arguments (everything after "lab"):
+ *
+ *   up [--nodes N] [--managers M] [--zones Z] [--bare] [--dir D]
+ *   down [--dir D]
+ *   status [--json] [--dir D]
+ *   kill|partition|heal|restart|drain NODE [--dir D]
+ *
+ * Flags take `--flag value` or `--flag=value`. Errors are INVALID_ARGUMENT with a message
+ * meant for the terminal.
+ */
+import { invalidArgument } from "../../core/errors.js";
+
+export const NODE_VERBS = ["kill", "partition", "heal", "restart", "drain"] as const;
+export type NodeVerb = (typeof NODE_VERBS)[number];
+
+export type LabCommand =
+  | { verb: "up"; dir?: string; nodes?: number; managers?: number; zones?: number; bare: boolean }
+  | { verb: "down"; dir?: string }
+  | { verb: "status"; dir?: string; json: boolean }
+  | { verb: NodeVerb; dir?: string; node: string }
+  | { verb: "help" };
+
+export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
+  up [--nodes N] [--managers M] [--zones Z] [--bare]   start a lab (default 3 nodes, 1 manager)
+  down                                                 remove everything the lab made
+  status [--json]                                      nodes, roles, states, sockets
+  kill NODE | partition NODE | heal NODE | restart NODE | drain NODE
+--dir defaults to /var/lib/swarmvol-lab`;
+
+const VALUE_FLAGS = new Set(["--dir", "--nodes", "--managers", "--zones"]);
+const BOOLEAN_FLAGS = new Set(["--bare", "--json"]);
+
+interface Split {
+  positional: string[];
+  values: Map<string, string>;
+  booleans: Set<string>;
+}
+
+function splitArgs(argv: readonly string[]): Split {
+  const split: Split = { positional: [], values: new Map(), booleans: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.startsWith("--") ? (arg.split(/=(.*)/s, 2) as [string, string?]) : [arg, undefined];
+    if (VALUE_FLAGS.has(flag)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value === "") throw invalidArgument(`${flag} needs a value`, { flag });
+      split.values.set(flag, value);
+    } else if (BOOLEAN_FLAGS.has(flag) && inline === undefined) {
+      split.booleans.add(flag);
+    } else if (arg.startsWith("-")) {
+      throw invalidArgument(`unknown option ${arg}`, { option: arg });
+    } else {
+      split.positional.push(arg);
+    }
+  }
+  return split;
+}
+
+function intFlag(split: Split, flag: string): number | undefined {
+  const raw = split.values.get(flag);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw invalidArgument(`${flag} must be a whole number`, { flag, value: raw });
+  return Number(raw);
+}
+
+function allowOnly(split: Split, verb: string, flags: readonly string[]): void {
+  for (const flag of [...split.values.keys(), ...split.booleans]) {
+    if (!flags.includes(flag)) throw invalidArgument(`${flag} does not apply to \`lab ${verb}\``, { flag, verb });
+  }
+}
+
+/** Parses `argv` (after "lab") into a command; `help` for no arguments or help flags. */
+export function parseLabArgs(argv: readonly string[]): LabCommand {
+  if (argv.length === 0 || argv.some((a) => a === "-h" || a === "--help" || a === "help")) return { verb: "help" };
+  const split = splitArgs(argv);
+  const [verb, ...rest] = split.positional;
+  const dir = split.values.get("--dir");
+  const expectArgs = (n: number) => {
+    if (rest.length !== n) throw invalidArgument(`\`lab ${verb}\` takes ${n === 0 ? "no arguments" : "a node name"}`, { args: rest });
+  };
+  switch (verb) {
+    case "up":
+      allowOnly(split, verb, ["--dir", "--nodes", "--managers", "--zones", "--bare"]);
+      expectArgs(0);
+      return { verb, dir, nodes: intFlag(split, "--nodes"), managers: intFlag(split, "--managers"), zones: intFlag(split, "--zones"), bare: split.booleans.has("--bare") };
+    case "down":
+      allowOnly(split, verb, ["--dir"]);
+      expectArgs(0);
+      return { verb, dir };
+    case "status":
+      allowOnly(split, verb, ["--dir", "--json"]);
+      expectArgs(0);
+      return { verb, dir, json: split.booleans.has("--json") };
+    default:
+      if (verb !== undefined && (NODE_VERBS as readonly string[]).includes(verb)) {
+        allowOnly(split, verb, ["--dir"]);
+        expectArgs(1);
+        return { verb: verb as NodeVerb, dir, node: rest[0] as string };
+      }
+      throw invalidArgument(`unknown lab command ${verb ?? ""}`.trim(), { verb });
+  }
+}

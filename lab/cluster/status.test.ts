@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { planNodes, resolveOptions } from "./plan.js";
+import type { LabState } from "./state.js";
+import { buildStatus, renderStatusTable, type NodeObservation } from "./status.js";
+
+function labState(): LabState {
+  const options = resolveOptions({ nodes: 2, zones: 2, dir: "/lab" });
+  return {
+    version: 1,
+    options,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    storageDriver: "overlay2",
+    registry: { address: "10.213.0.1:5000", pid: 10 },
+    createdHostDirs: [],
+    nodes: planNodes(options).map((p, i) => ({
+      ...p, launcherPid: 100 + i, pid1: 200 + i, nodeId: i === 0 ? "abc" : null, preDockerd: null, preDockerdWaitFor: null,
+    })),
+    cloud: { endpoint: null },
+  };
+}
+
+describe("buildStatus", () => {
+  it("follows the status --json contract", () => {
+    const observed = new Map<string, NodeObservation>([
+      ["node1", { running: true, linkUp: true, swarmState: "ready" }],
+      ["node2", { running: false, linkUp: false, swarmState: null }],
+    ]);
+    expect(buildStatus(labState(), observed)).toEqual({
+      nodes: [
+        {
+          name: "node1", nodeId: "abc", role: "manager", dockerHost: "unix:///lab/nodes/node1/docker.sock",
+          address: "10.213.0.11", instanceId: expect.stringMatching(/^i-0[0-9a-f]{16}$/), zone: "us-east-1a",
+          state: "ready", process: "running", link: "up",
+        },
+        {
+          name: "node2", nodeId: null, role: "worker", dockerHost: "unix:///lab/nodes/node2/docker.sock",
+          address: "10.213.0.12", instanceId: expect.stringMatching(/^i-0[0-9a-f]{16}$/), zone: "us-east-1b",
+          state: "unknown", process: "stopped", link: "down",
+        },
+      ],
+      cloud: { endpoint: null },
+    });
+  });
+
+  it("renders one aligned row per node and the cloud endpoint", () => {
+    const text = renderStatusTable(buildStatus(labState(), new Map()));
+    const lines = text.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+ROLE\s+STATE/);
+    expect(lines[1]).toMatch(/^node1\s+manager\s+unknown\s+stopped\s+down\s+10\.213\.0\.11/);
+    expect(lines[3]).toBe("cloud endpoint: (none)");
+  });
+});
