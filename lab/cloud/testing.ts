@@ -95,7 +95,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     devices: host,
     clock,
     seed: 42,
-    faults: { latencyMs: instantLatencies, ...options.faults },
+    faults: { ...options.faults, latencyMs: { ...instantLatencies, ...options.faults?.latencyMs } },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
   });
   const ec2 = new EC2Client({
