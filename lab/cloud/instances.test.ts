@@ -1,6 +1,6 @@
 import {
   AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteTagsCommand, DescribeInstancesCommand,
-  DescribeVolumesCommand, paginateDescribeInstances,
+  DescribeVolumesCommand, paginateDescribeInstances, type DescribeInstancesCommandInput,
 } from "@aws-sdk/client-ec2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { labInstances, startTestCloud, type TestCloud } from "./testing.js";
@@ -17,7 +17,7 @@ afterEach(async () => {
 async function errorName(p: Promise<unknown>): Promise<string> {
   return p.then(() => "no error", (err: Error) => err.name);
 }
-const instanceIds = async (input: ConstructorParameters<typeof DescribeInstancesCommand>[0]) =>
+const instanceIds = async (input: DescribeInstancesCommandInput) =>
   ((await t.ec2.send(new DescribeInstancesCommand(input))).Reservations ?? [])
     .flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId).sort();
 
