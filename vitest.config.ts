@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
+    reporters: ["default", ["json", { outputFile: ".test-results/results.json" }]],
     projects: [
       {
         test: {

@@ -24,20 +24,30 @@ export interface RunningDaemon {
  * The composition root of `swarmvol all-in-one`: plugin + API on the local backend,
  * everything built here and nowhere else.
  */
-export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon> {
-  const logger = createLogger(config.logLevel, "swarmvol");
+/** The node-side driver on the local backend with its state under `stateDir`. */
+export async function createLocalDriver(stateDir: string, logger: Logger): Promise<{ driver: VolumeDriver; catalog: CatalogStore }> {
   const runner = new ProcessRunner();
-  const catalog = await CatalogStore.open(join(config.stateDir, "catalog.json"));
-  const mounts = await MountTableStore.open(join(config.stateDir, "node-mounts.json"));
+  const catalog = await CatalogStore.open(join(stateDir, "catalog.json"));
+  const mounts = await MountTableStore.open(join(stateDir, "node-mounts.json"));
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
   const driver = new VolumeDriver({
     catalog, mounts, filesystem, logger,
-    backend: new LocalBackend(join(config.stateDir, "images"), runner),
+    backend: new LocalBackend(join(stateDir, "images"), runner),
     clock: systemClock,
-    mountsDir: join(config.stateDir, "mounts"),
+    mountsDir: join(stateDir, "mounts"),
     newUid: randomUUID,
   });
+  return { driver, catalog };
+}
+
+/**
+ * The composition root of `swarmvol all-in-one`: plugin + API on the local backend,
+ * everything built here and nowhere else.
+ */
+export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon> {
+  const logger = createLogger(config.logLevel, "swarmvol");
+  const { driver, catalog } = await createLocalDriver(config.stateDir, logger);
   const plugin = new PluginServer({ driver, logger });
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);

@@ -45,12 +45,16 @@ interface MountDocument {
   mounts: Record<string, MountEntry>;
 }
 
-/** This node's mount refcounts, kept on disk so an agent restart does not forget users. */
+/**
+ * This node's mount refcounts, kept on disk so an agent restart does not forget users.
+ * Written without fsync: after a node crash no mount survives, and the start-up sweep
+ * forgets entries whose filesystem is not mounted.
+ */
 export class MountTableStore implements MountTable {
   private constructor(private readonly db: Low<MountDocument>) {}
 
   static async open(path: string): Promise<MountTableStore> {
-    return new MountTableStore(await openDocument<MountDocument>(path, { schemaVersion: 1, mounts: {} }));
+    return new MountTableStore(await openDocument<MountDocument>(path, { schemaVersion: 1, mounts: {} }, { sync: false }));
   }
 
   get(name: string): MountEntry | undefined {

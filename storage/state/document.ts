@@ -14,9 +14,9 @@ export interface VersionedDocument {
  * file that does not parse, or that a newer swarmvol wrote, stops the start with an error
  * that names the file — it is never reset, because resetting would forget volumes.
  */
-export async function openDocument<T extends VersionedDocument>(path: string, initial: T): Promise<Low<T>> {
+export async function openDocument<T extends VersionedDocument>(path: string, initial: T, options: { sync?: boolean } = {}): Promise<Low<T>> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const adapter = new DurableJsonFile<T>(path);
+  const adapter = new DurableJsonFile<T>(path, options.sync ?? true);
   await adapter.discardStaleTemp();
   const db = new Low<T>(adapter, initial);
   try {

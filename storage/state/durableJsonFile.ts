@@ -12,7 +12,12 @@ export class DurableJsonFile<T> implements Adapter<T> {
   private readonly tempPath: string;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string) {
+  /**
+   * @param sync fsync file and directory on every write (default). State that a node crash
+   * makes meaningless anyway (this node's mount refcounts) can skip it: rename alone is
+   * atomic against a process kill.
+   */
+  constructor(readonly path: string, private readonly sync = true) {
     this.tempPath = join(dirname(path), `.${basename(path)}.tmp`);
   }
 
@@ -39,11 +44,12 @@ export class DurableJsonFile<T> implements Adapter<T> {
     const file = await open(this.tempPath, "w", 0o600);
     try {
       await file.writeFile(text, "utf8");
-      await file.sync();
+      if (this.sync) await file.sync();
     } finally {
       await file.close();
     }
     await rename(this.tempPath, this.path);
+    if (!this.sync) return;
     const directory = await open(dirname(this.path), "r");
     try {
       await directory.sync();

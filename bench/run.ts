@@ -1,0 +1,54 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { renderChart } from "./chart.js";
+import { benchPluginVerbs } from "./pluginVerbs.js";
+import type { BenchResult } from "./stats.js";
+
+/** Every benchmark suite, by name; `npm run bench -- NAME` runs a subset. */
+const suites: Record<string, () => Promise<BenchResult[]>> = {
+  "plugin-verbs": benchPluginVerbs,
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write("swarmvol bench: needs root (real loop devices, mounts and dockerd); run it as root\n");
+    return 2;
+  }
+  const chosen = argv.length > 0 ? argv : Object.keys(suites);
+  const unknown = chosen.filter((name) => !(name in suites));
+  if (unknown.length > 0) {
+    process.stderr.write(`swarmvol bench: unknown suite ${unknown.join(", ")}; suites: ${Object.keys(suites).join(", ")}\n`);
+    return 2;
+  }
+  const previous = await readPrevious();
+  const fresh: BenchResult[] = [];
+  for (const name of chosen) {
+    process.stderr.write(`bench: ${name}...\n`);
+    fresh.push(...(await (suites[name] as () => Promise<BenchResult[]>)()));
+  }
+  const merged = [...previous.filter((old) => !fresh.some((result) => result.id === old.id)), ...fresh];
+  const generatedAt = new Date().toISOString();
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version };
+  await mkdir("bench", { recursive: true });
+  await writeFile("bench/results.json", `${JSON.stringify({ generatedAt, machine, results: merged }, null, 2)}\n`);
+  await writeFile("bench/results.svg", renderChart(merged, generatedAt));
+  for (const result of fresh) {
+    const value = result[result.target.stat];
+    process.stdout.write(`${result.pass ? "PASS" : "MISS"}  ${result.title}: ${result.target.stat} ${value} ${result.unit} (target <= ${result.target.max}; p50 ${result.p50})\n`);
+  }
+  process.stdout.write("wrote bench/results.json and bench/results.svg\n");
+  return 0;
+}
+
+async function readPrevious(): Promise<BenchResult[]> {
+  try {
+    return (JSON.parse(await readFile("bench/results.json", "utf8")) as { results: BenchResult[] }).results;
+  } catch {
+    return [];
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
+  process.stderr.write(`swarmvol bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
