@@ -182,3 +182,25 @@ describe("DetachVolume", () => {
     expect(await describe1(vol)).toMatchObject({ State: "available", Attachments: [] });
   });
 });
+
+describe("device failures", () => {
+  it("a failing device detach does not break other requests and is retried", async () => {
+    const vol = await newVolume();
+    await attach(vol, A);
+    t.host.failNext = "detach";
+    await detach(vol);
+    expect((await describe1(vol)).Attachments?.[0]?.State).toBe("detaching");
+    expect(await newVolume()).toMatch(/^vol-/);
+    t.clock.advance(500);
+    expect(await describe1(vol)).toMatchObject({ State: "available", Attachments: [] });
+  });
+
+  it("a failing device attach stays attaching and is retried", async () => {
+    const vol = await newVolume();
+    t.host.failNext = "attach";
+    await attach(vol, A);
+    expect((await describe1(vol)).Attachments?.[0]?.State).toBe("attaching");
+    t.clock.advance(500);
+    expect((await describe1(vol)).Attachments?.[0]?.State).toBe("attached");
+  });
+});

@@ -140,7 +140,18 @@ export class CloudEngine {
   /** Applies every transition that is due now. */
   private async advance(): Promise<void> {
     const now = this.now();
-    for (const v of Object.values(this.state.volumes)) await this.advanceVolume(v, now);
+    for (const v of Object.values(this.state.volumes)) {
+      try {
+        await this.advanceVolume(v, now);
+      } catch (err) {
+        // a device operation failed: keep serving requests and try this volume again later
+        this.logger.error({ err, volumeId: v.volumeId }, "transition failed; will retry");
+        const retryAt = now + this.faults.busyPollMs;
+        v.dueAt = Math.max(v.dueAt, retryAt);
+        if (v.attachment !== undefined) v.attachment.dueAt = Math.max(v.attachment.dueAt, retryAt);
+        this.schedule(retryAt);
+      }
+    }
     for (const s of Object.values(this.state.snapshots)) {
       if (s.status === "pending" && s.dueAt <= now) s.status = "completed";
     }

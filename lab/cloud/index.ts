@@ -8,6 +8,7 @@
  *   credentials: { accessKeyId: "x", secretAccessKey: "y" } });
  * await cloud.close();
  */
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -80,6 +81,7 @@ function deviceHostFor(options: CloudOptions): DeviceHost {
 
 async function openEngine(options: CloudOptions): Promise<CloudEngine> {
   const clock = options.clock ?? systemClock;
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
   const stateFile = options.dataDir === undefined ? undefined : new StateFile(join(options.dataDir, "state.json"));
   const state = stateFile === undefined ? emptyState() : await stateFile.load();
   mergeInstances(state, normalizeInstances(options.instances), clock.now());
