@@ -9,6 +9,7 @@ import { parseListen, type DaemonConfig } from "../core/config.js";
 import { unavailable } from "../core/errors.js";
 import type { Logger, MountTable, BlockFilesystem } from "../core/ports.js";
 import { VolumeDriver } from "../plugin/driver.js";
+import { LocalDirectory } from "../plugin/localDirectory.js";
 import { PluginServer } from "../plugin/server.js";
 import { LocalBackend } from "../storage/local/localBackend.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
@@ -31,13 +32,9 @@ export async function createLocalDriver(stateDir: string, logger: Logger): Promi
   const mounts = await MountTableStore.open(join(stateDir, "node-mounts.json"));
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
-  const driver = new VolumeDriver({
-    catalog, mounts, filesystem, logger,
-    backend: new LocalBackend(join(stateDir, "images"), runner),
-    clock: systemClock,
-    mountsDir: join(stateDir, "mounts"),
-    newUid: randomUUID,
-  });
+  const backend = new LocalBackend(join(stateDir, "images"), runner);
+  const directory = new LocalDirectory({ catalog, backend, clock: systemClock, logger, newUid: randomUUID });
+  const driver = new VolumeDriver({ directory, attacher: directory, mounts, filesystem, logger, mountsDir: join(stateDir, "mounts") });
   return { driver, catalog };
 }
 

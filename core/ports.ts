@@ -103,3 +103,35 @@ export interface BlockFilesystem {
   unmount(target: string): Promise<void>;
   isMounted(target: string): Promise<boolean>;
 }
+
+/**
+ * Where a node finds and creates volumes: the cluster-wide catalog as the plugin sees it.
+ * All-in-one: the local catalog and backend. Agent: the controller's API. Every call is
+ * idempotent; options are validated behind it (INVALID_ARGUMENT naming the fix).
+ */
+export interface VolumeDirectory {
+  get(name: string): Promise<VolumeRecord | undefined>;
+  list(): Promise<VolumeRecord[]>;
+  /** Creates the volume, or returns the existing one if the request matches it. */
+  create(name: string, options: Readonly<Record<string, unknown>> | null | undefined): Promise<VolumeRecord>;
+  remove(name: string): Promise<void>;
+  /** Clears the fresh mark once swarmvol has made the volume's filesystem. */
+  markFormatted(name: string): Promise<void>;
+}
+
+/** A volume's device made present on this node, with the fencing epoch it was granted at. */
+export interface Attachment {
+  device: string;
+  epoch: number;
+}
+
+/**
+ * Puts a volume's block device on this node and takes it away. In the cluster this goes
+ * through the controller (claim, attach, verify the device); it refuses, naming the holder,
+ * a volume that another live node is using.
+ */
+export interface NodeAttacher {
+  attach(record: VolumeRecord): Promise<Attachment>;
+  /** Called when the last Docker mount on this node is gone. */
+  release(record: VolumeRecord): Promise<void>;
+}

@@ -1,6 +1,6 @@
-import { inUse, invalidArgument, notFound, alreadyExists, unsafe } from "../core/errors.js";
-import type { BlockFilesystem, Catalog, Clock, Logger, MountTable, NodeBackend } from "../core/ports.js";
-import { sameRequest, validateVolumeName, type VolumeRecord } from "../core/volume.js";
+import { inUse, invalidArgument, notFound, unsafe } from "../core/errors.js";
+import type { BlockFilesystem, Logger, MountTable, NodeAttacher, VolumeDirectory } from "../core/ports.js";
+import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "./keyedMutex.js";
 import type { PluginVolume } from "./protocol.js";
 
@@ -8,15 +8,13 @@ import type { PluginVolume } from "./protocol.js";
 export const freshHeadBytes = 1024 * 1024;
 
 export interface VolumeDriverDeps {
-  catalog: Catalog;
-  backend: NodeBackend;
+  directory: VolumeDirectory;
+  attacher: NodeAttacher;
   filesystem: BlockFilesystem;
   mounts: MountTable;
-  clock: Clock;
   logger: Logger;
   /** Directory under which each volume's filesystem is mounted, one folder per volume. */
   mountsDir: string;
-  newUid: () => string;
 }
 
 /**
@@ -31,34 +29,12 @@ export class VolumeDriver {
 
   async create(rawName: unknown, options: Record<string, unknown> | null | undefined): Promise<void> {
     const name = validateVolumeName(rawName);
-    const spec = this.deps.backend.buildSpec(name, options);
-    await this.lock.run(name, async () => {
-      const existing = this.deps.catalog.get(name);
-      if (existing && !sameRequest(existing.spec, spec.options)) {
-        throw alreadyExists(
-          `volume "${name}" already exists with options ${JSON.stringify(existing.spec.options)}; use another name or remove it first (docker volume rm ${name})`,
-          { name },
-        );
-      }
-      const record: VolumeRecord = existing ?? {
-        uid: this.deps.newUid(),
-        createdAt: new Date(this.deps.clock.now()).toISOString(),
-        spec,
-        status: { phase: "creating", fresh: true, epoch: 0 },
-      };
-      if (record.status.phase === "ready") return;
-      await this.deps.catalog.put(record);
-      await this.deps.backend.create(record);
-      await this.deps.catalog.put({ ...record, status: { ...record.status, phase: "ready" } });
-      this.deps.logger.info({ volume: name, uid: record.uid, sizeBytes: spec.sizeBytes }, "volume created");
-    });
+    await this.lock.run(name, () => this.deps.directory.create(name, options));
   }
 
   async remove(rawName: unknown): Promise<void> {
     const name = validateVolumeName(rawName);
     await this.lock.run(name, async () => {
-      const record = this.deps.catalog.get(name);
-      if (!record) return;
       const entry = this.deps.mounts.get(name);
       if (entry && entry.ids.length > 0) {
         throw inUse(
@@ -66,10 +42,7 @@ export class VolumeDriver {
           { name },
         );
       }
-      await this.deps.backend.detach(record);
-      await this.deps.backend.remove(record);
-      await this.deps.catalog.remove(name);
-      this.deps.logger.info({ volume: name, uid: record.uid }, "volume removed");
+      await this.deps.directory.remove(name);
     });
   }
 
@@ -77,14 +50,14 @@ export class VolumeDriver {
     const name = validateVolumeName(rawName);
     const id = validateMountId(rawId);
     return this.lock.run(name, async () => {
-      const record = this.readyRecord(name);
+      const record = await this.readyRecord(name);
       const entry = this.deps.mounts.get(name);
       if (entry && (await this.deps.filesystem.isMounted(entry.mountRoot))) {
         if (!entry.ids.includes(id)) await this.deps.mounts.set(name, { ...entry, ids: [...entry.ids, id] });
         return dataPath(entry.mountRoot);
       }
       const mountRoot = `${this.deps.mountsDir}/${name}`;
-      const device = await this.deps.backend.attach(record);
+      const { device } = await this.deps.attacher.attach(record);
       const fsType = await this.prepareFilesystem(record, device);
       await this.deps.filesystem.check(device, fsType);
       await this.deps.filesystem.mount(device, mountRoot, fsType);
@@ -107,8 +80,8 @@ export class VolumeDriver {
         return;
       }
       if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
-      const record = this.deps.catalog.get(name);
-      if (record) await this.deps.backend.detach(record);
+      const record = await this.deps.directory.get(name);
+      if (record) await this.deps.attacher.release(record);
       await this.deps.mounts.delete(name);
       this.deps.logger.info({ volume: name }, "volume unmounted");
     });
@@ -117,17 +90,17 @@ export class VolumeDriver {
   /** Mountpoint if mounted on this node, else "" (Docker treats that as "not mounted"). */
   async path(rawName: unknown): Promise<string> {
     const name = validateVolumeName(rawName);
-    this.readyRecord(name);
+    await this.readyRecord(name);
     return this.mountpointOf(name);
   }
 
   async get(rawName: unknown): Promise<PluginVolume> {
     const name = validateVolumeName(rawName);
-    return this.describe(this.readyRecord(name));
+    return this.describe(await this.readyRecord(name));
   }
 
   async list(): Promise<PluginVolume[]> {
-    const ready = this.deps.catalog.list().filter((record) => record.status.phase === "ready");
+    const ready = (await this.deps.directory.list()).filter((record) => record.status.phase === "ready");
     return Promise.all(ready.map((record) => this.describe(record)));
   }
 
@@ -140,7 +113,7 @@ export class VolumeDriver {
     const { name } = record.spec;
     const found = await this.deps.filesystem.probe(device);
     if (found !== null) {
-      if (record.status.fresh) await this.markFormatted(record);
+      if (record.status.fresh) await this.deps.directory.markFormatted(name);
       return found;
     }
     if (!record.status.fresh) {
@@ -156,18 +129,13 @@ export class VolumeDriver {
       );
     }
     await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name);
-    await this.markFormatted(record);
+    await this.deps.directory.markFormatted(name);
     this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType }, "filesystem created");
     return record.spec.fsType;
   }
 
-  private async markFormatted(record: VolumeRecord): Promise<void> {
-    const current = this.deps.catalog.get(record.spec.name) ?? record;
-    await this.deps.catalog.put({ ...current, status: { ...current.status, fresh: false } });
-  }
-
-  private readyRecord(name: string): VolumeRecord {
-    const record = this.deps.catalog.get(name);
+  private async readyRecord(name: string): Promise<VolumeRecord> {
+    const record = await this.deps.directory.get(name);
     if (!record || record.status.phase !== "ready") {
       throw notFound(`no such volume "${name}": create it first (docker volume create -d swarmvol ${name})`, { name });
     }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { silentLogger } from "../../core/ports.js";
 import { VolumeDriver } from "../../plugin/driver.js";
 import { PluginServer } from "../../plugin/server.js";
+import { LocalDirectory } from "../../plugin/localDirectory.js";
 import { FakeClock } from "../fakes/clock.js";
 import { FakeNode } from "../fakes/fakeDevices.js";
 import { MemoryCatalog, MemoryMountTable } from "../fakes/memoryState.js";
@@ -17,10 +18,9 @@ export async function startHarness() {
   const catalog = new MemoryCatalog();
   const mounts = new MemoryMountTable();
   let uid = 0;
+  const directory = new LocalDirectory({ catalog, backend: node.backend, clock: new FakeClock(), logger: silentLogger, newUid: () => `uid-${++uid}` });
   const driver = new VolumeDriver({
-    catalog, mounts, backend: node.backend, filesystem: node.filesystem,
-    clock: new FakeClock(), logger: silentLogger, mountsDir: "/mnt/sv",
-    newUid: () => `uid-${++uid}`,
+    directory, attacher: directory, mounts, filesystem: node.filesystem, logger: silentLogger, mountsDir: "/mnt/sv",
   });
   const server = new PluginServer({ driver, logger: silentLogger });
   await server.listen(socket);

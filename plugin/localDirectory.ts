@@ -1,0 +1,71 @@
+import { alreadyExists } from "../core/errors.js";
+import type { Attachment, Catalog, Clock, Logger, NodeAttacher, NodeBackend, VolumeDirectory } from "../core/ports.js";
+import { sameRequest, type VolumeRecord } from "../core/volume.js";
+
+/**
+ * The directory and attacher of a single host (all-in-one): the local catalog and a
+ * backend whose devices appear on this machine. There is nobody to move volumes between.
+ */
+export class LocalDirectory implements VolumeDirectory, NodeAttacher {
+  constructor(
+    private readonly deps: { catalog: Catalog; backend: NodeBackend; clock: Clock; logger: Logger; newUid: () => string },
+  ) {}
+
+  async get(name: string): Promise<VolumeRecord | undefined> {
+    return this.deps.catalog.get(name);
+  }
+
+  async list(): Promise<VolumeRecord[]> {
+    return this.deps.catalog.list();
+  }
+
+  /**
+   * Writes the record as `creating` before touching the backend and `ready` after, so a
+   * crash in between is finished by the next Create with the same uid (no orphan storage).
+   */
+  async create(name: string, options: Readonly<Record<string, unknown>> | null | undefined): Promise<VolumeRecord> {
+    const spec = this.deps.backend.buildSpec(name, options);
+    const existing = this.deps.catalog.get(name);
+    if (existing && !sameRequest(existing.spec, spec.options)) {
+      throw alreadyExists(
+        `volume "${name}" already exists with options ${JSON.stringify(existing.spec.options)}; use another name or remove it first (docker volume rm ${name})`,
+        { name },
+      );
+    }
+    if (existing?.status.phase === "ready") return existing;
+    const record: VolumeRecord = existing ?? {
+      uid: this.deps.newUid(),
+      createdAt: new Date(this.deps.clock.now()).toISOString(),
+      spec,
+      status: { phase: "creating", fresh: true, epoch: 0 },
+    };
+    await this.deps.catalog.put(record);
+    await this.deps.backend.create(record);
+    const ready: VolumeRecord = { ...record, status: { ...record.status, phase: "ready" } };
+    await this.deps.catalog.put(ready);
+    this.deps.logger.info({ volume: name, uid: record.uid, sizeBytes: spec.sizeBytes }, "volume created");
+    return ready;
+  }
+
+  async remove(name: string): Promise<void> {
+    const record = this.deps.catalog.get(name);
+    if (!record) return;
+    await this.deps.backend.detach(record);
+    await this.deps.backend.remove(record);
+    await this.deps.catalog.remove(name);
+    this.deps.logger.info({ volume: name, uid: record.uid }, "volume removed");
+  }
+
+  async markFormatted(name: string): Promise<void> {
+    const current = this.deps.catalog.get(name);
+    if (current?.status.fresh) await this.deps.catalog.put({ ...current, status: { ...current.status, fresh: false } });
+  }
+
+  async attach(record: VolumeRecord): Promise<Attachment> {
+    return { device: await this.deps.backend.attach(record), epoch: record.status.epoch };
+  }
+
+  async release(record: VolumeRecord): Promise<void> {
+    await this.deps.backend.detach(record);
+  }
+}
