@@ -106,10 +106,15 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const engine = await openEngine(options);
   const server = createServer(requestHandler(engine));
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   return {

@@ -75,3 +75,18 @@ describe("config, faults, ids", () => {
     expect(byIdName("vol-0123456789abcdef0")).toBe("nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
   });
 });
+
+describe("startCloud", () => {
+  it("refuses wildcard addresses and reports a taken port", async () => {
+    const { startCloud } = await import("./index.js");
+    const instances = [{ name: "n1", zone: "us-east-1a", deviceDir: "/nonexistent", privateIp: "10.0.0.1" }];
+    await expect(startCloud({ instances, host: "0.0.0.0" })).rejects.toThrow(/specific address/);
+    const first = await startCloud({ instances });
+    try {
+      const port = Number(new URL(first.endpoint).port);
+      await expect(startCloud({ instances, port })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});
