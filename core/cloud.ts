@@ -1,0 +1,57 @@
+/**
+ * The cloud as the controller sees it: block volumes and the instances they attach to,
+ * in swarmvol's own types. storage/ebs implements it with the EC2 API; tests use a
+ * recording fake. Every mutation is idempotent and safe to repeat after a crash.
+ */
+
+export type CloudVolumeState = "creating" | "available" | "in-use" | "deleting" | "deleted" | "error";
+export type CloudAttachmentState = "attaching" | "attached" | "detaching" | "busy";
+
+export interface CloudAttachment {
+  instanceId: string;
+  device: string;
+  state: CloudAttachmentState;
+}
+
+export interface CloudVolume {
+  id: string;
+  zone: string;
+  sizeBytes: number;
+  state: CloudVolumeState;
+  attachments: CloudAttachment[];
+  tags: Readonly<Record<string, string>>;
+}
+
+/** Tags that make the catalog rebuildable from the cloud alone. */
+export const cloudTags = { name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch" } as const;
+
+export interface CreateCloudVolume {
+  uid: string;
+  name: string;
+  sizeBytes: number;
+  zone: string;
+  /** Backend options as validated from `-o` (type, iops, throughput, encrypted, kmsKeyId, snapshot). */
+  options: Readonly<Record<string, string>>;
+}
+
+export type InstanceState = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated" | "unknown";
+
+export interface CloudInstance {
+  id: string;
+  zone: string;
+  state: InstanceState;
+}
+
+export interface CloudVolumes {
+  /** Creates (idempotent by uid: ClientToken) and returns the volume once it is available. */
+  create(request: CreateCloudVolume): Promise<CloudVolume>;
+  /** Every swarmvol volume, or those with the given ids, in as few calls as possible. */
+  describe(ids?: readonly string[]): Promise<CloudVolume[]>;
+  /** Attaches and waits until attached; returns the device name requested. */
+  attach(volumeId: string, instanceId: string): Promise<CloudAttachment>;
+  /** Detaches (forced only when the caller has fenced the instance) and waits until gone. */
+  detach(volumeId: string, instanceId: string, options: { force: boolean }): Promise<void>;
+  delete(volumeId: string): Promise<void>;
+  setTags(volumeId: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  describeInstances(ids: readonly string[]): Promise<CloudInstance[]>;
+}

@@ -1,0 +1,56 @@
+/**
+ * Swarm as the controller sees it, reduced to what volume placement needs. The adapter
+ * (controller/swarm/dockerSwarm.ts, dockerode) lists tasks, nodes and services from a
+ * manager; tests use a fake. Lists are truth; events only hint that a relist is due.
+ */
+
+export type SwarmNodeState = "unknown" | "down" | "ready" | "disconnected";
+export type SwarmAvailability = "active" | "pause" | "drain";
+
+export interface SwarmNode {
+  id: string;
+  version: number;
+  hostname: string;
+  role: "manager" | "worker";
+  availability: SwarmAvailability;
+  state: SwarmNodeState;
+  address: string;
+  labels: Readonly<Record<string, string>>;
+  /** Volume plugins the node's engine advertises (Description.Engine.Plugins). */
+  volumePlugins: readonly string[];
+}
+
+/** A volume mount of a task whose driver is swarmvol. */
+export interface TaskVolume {
+  source: string;
+  target: string;
+  readOnly: boolean;
+  options: Readonly<Record<string, string>>;
+}
+
+export interface SwarmTask {
+  id: string;
+  version: number;
+  serviceId: string;
+  serviceName: string;
+  slot: number | undefined;
+  nodeId: string | undefined;
+  desiredState: string;
+  state: string;
+  volumes: readonly TaskVolume[];
+  updatedAt: string;
+}
+
+export interface SwarmEvent {
+  type: "node" | "service" | "container";
+  action: string;
+  id: string;
+}
+
+export interface Swarm {
+  listNodes(): Promise<SwarmNode[]>;
+  /** Tasks whose desired state is running (or the given states), with swarmvol mounts parsed. */
+  listTasks(desiredStates?: readonly string[]): Promise<SwarmTask[]>;
+  /** Streams events until the signal aborts; resolves when the stream ends (reconnect then). */
+  watchEvents(onEvent: (event: SwarmEvent) => void, signal: AbortSignal): Promise<void>;
+}
