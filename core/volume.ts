@@ -30,6 +30,35 @@ export interface VolumeStatus {
   fresh: boolean;
   /** Fencing epoch: rises at every move; an agent refuses to mount with a stale one. */
   epoch: number;
+  /** The cloud volume behind this one (EBS `vol-…`), once the controller made it. */
+  backendId?: string;
+  zone?: string;
+  /** The node the controller granted the volume to, and when. */
+  grantedTo?: { nodeId: string; instanceId: string; device: string; epoch: number; since: string };
+  /** Why the volume is not where it is wanted, in words an operator can act on. */
+  condition?: VolumeCondition;
+  lastMove?: MoveTimeline;
+}
+
+export interface VolumeCondition {
+  reason: "HolderAlive" | "Conflict" | "ZoneMismatch" | "NodeUnknown" | "CloudError" | "Fencing";
+  message: string;
+  since: string;
+}
+
+/**
+ * A move's phase times in epoch ms (design.md t0..t9); each is set when that phase is
+ * observed by the controller: t2 seen, t3 fenced, t4 detached, t5 attached, t7 mounted.
+ */
+export interface MoveTimeline {
+  fromNode?: string;
+  toNode: string;
+  t2Seen: number;
+  t3Fenced?: number;
+  t4Detached?: number;
+  t5Attached?: number;
+  t7Mounted?: number;
+  forced: boolean;
 }
 
 /** A catalog entry: one per volume, cluster-wide. */

@@ -1,0 +1,167 @@
+import { describe, expect, it } from "vitest";
+import type { CloudVolume } from "./cloud.js";
+import { decide, type NodeView, type PlacementInput, type Want } from "./placement.js";
+import type { VolumeRecord } from "./volume.js";
+
+const now = 1_000_000;
+const policy = { fenceGraceMs: 5_000, pollMs: 1_000 };
+
+function node(id: string, extra: Partial<NodeView> = {}): NodeView {
+  return { nodeId: id, hostname: id, instanceId: `i-${id}`, zone: "z1", swarmState: "ready", leaseExpiresAt: now + 8_000, mounted: [], ...extra };
+}
+function volume(extra: Partial<VolumeRecord["status"]> = {}): VolumeRecord {
+  return {
+    uid: "u1", createdAt: "2026-01-01T00:00:00.000Z",
+    spec: { name: "db", backend: "ebs", sizeBytes: 1, fsType: "ext4", options: {} },
+    status: { phase: "ready", fresh: false, epoch: 3, backendId: "vol-1", ...extra },
+  };
+}
+function cloud(attachments: CloudVolume["attachments"] = [], zone = "z1"): CloudVolume {
+  return { id: "vol-1", zone, sizeBytes: 1, state: attachments.length ? "in-use" : "available", attachments, tags: {} };
+}
+const task = (nodeId: string, since = 1): Want => ({ nodeId, source: "task", since, ref: `t-${nodeId}` });
+const claim = (nodeId: string, since = 1): Want => ({ nodeId, source: "claim", since, ref: `c-${nodeId}` });
+const attached = (id: string, state: "attached" | "attaching" | "detaching" | "busy" = "attached") =>
+  ({ instanceId: `i-${id}`, device: "/dev/xvdba", state });
+const granted = (id: string, epoch = 3) => ({ grantedTo: { nodeId: id, instanceId: `i-${id}`, device: "/dev/xvdba", epoch, since: "t" } });
+
+function run(partial: Partial<PlacementInput> & { nodeList?: NodeView[] }) {
+  const nodes = new Map((partial.nodeList ?? [node("n1"), node("n2")]).map((n) => [n.nodeId, n]));
+  return decide({ volume: volume(), cloud: cloud(), wants: [], nodes, now, policy, ...partial });
+}
+
+describe("decide: where a single-writer volume goes next", () => {
+  it.each([
+    {
+      name: "nobody wants it: leave it where it is",
+      input: { cloud: cloud([attached("n1")]) },
+      actions: [], condition: null,
+    },
+    {
+      name: "first need and no cloud volume yet: create it in the zone of the node that needs it",
+      input: { volume: volume({ backendId: undefined }), cloud: undefined, wants: [task("n2")], nodeList: [node("n1"), node("n2", { zone: "z2" })] },
+      actions: [{ kind: "createCloudVolume", zone: "z2" }], condition: null,
+    },
+    {
+      name: "available: attach to the target with a raised epoch",
+      input: { wants: [task("n2")] },
+      actions: [{ kind: "attach", nodeId: "n2", instanceId: "i-n2", epoch: 4 }], condition: null,
+    },
+    {
+      name: "attached to the target but not yet granted: grant it",
+      input: { volume: volume({ epoch: 4, ...granted("n1", 3) }), cloud: cloud([attached("n2")]), wants: [task("n2")] },
+      actions: [{ kind: "grant", nodeId: "n2", instanceId: "i-n2", device: "/dev/xvdba", epoch: 4 }], condition: null,
+    },
+    {
+      name: "attached and granted to the target: nothing to do",
+      input: { volume: volume(granted("n2")), cloud: cloud([attached("n2")]), wants: [task("n2")] },
+      actions: [], condition: null,
+    },
+    {
+      name: "held by a live node that still mounts it: wait, never detach",
+      input: { cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"] }), node("n2")] },
+      actions: [], condition: "HolderAlive",
+    },
+    {
+      name: "held by a live node that reported the unmount: normal detach",
+      input: { cloud: cloud([attached("n1")]), wants: [task("n2")] },
+      actions: [{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: false, reason: "released" }], condition: null,
+    },
+    {
+      name: "held by a node whose lease lapsed but grace has not passed: wait",
+      input: { cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], leaseExpiresAt: now - 1_000, swarmState: "down" }), node("n2")] },
+      actions: [], condition: "HolderAlive",
+    },
+    {
+      name: "held by a node whose lease lapsed past the grace: forced detach",
+      input: { cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], leaseExpiresAt: now - 5_000 }), node("n2")] },
+      actions: [{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: true, reason: "fenced" }], condition: null,
+    },
+    {
+      name: "a lapsed lease's old 'unmounted' report is not trusted before the grace",
+      input: { cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: [], leaseExpiresAt: now - 10 }), node("n2")] },
+      actions: [], condition: "HolderAlive",
+    },
+    {
+      name: "held by a stopped instance: forced detach at once",
+      input: { cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], instanceState: "stopped" }), node("n2")] },
+      actions: [{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: true, reason: "fenced" }], condition: null,
+    },
+    {
+      name: "held by an operator-fenced node: forced detach",
+      input: { cloud: cloud([attached("n1", "busy")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], operatorFenced: true }), node("n2")] },
+      actions: [{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: true, reason: "fenced" }], condition: null,
+    },
+    {
+      name: "a busy detach (still mounted) is never retried unforced on a live node",
+      input: { cloud: cloud([attached("n1", "busy")]), wants: [task("n2")] },
+      actions: [], condition: "HolderAlive",
+    },
+    {
+      name: "held by an instance no node claims and that is running: wait for an operator",
+      input: { cloud: cloud([{ instanceId: "i-stranger", device: "/dev/xvdba", state: "attached" }]), wants: [task("n2")] },
+      actions: [], condition: "HolderAlive",
+    },
+    {
+      name: "detaching elsewhere: wait for it",
+      input: { cloud: cloud([attached("n1", "detaching")]), wants: [task("n2")] },
+      actions: [], condition: null,
+    },
+    {
+      name: "attaching to the target: wait for it",
+      input: { cloud: cloud([attached("n2", "attaching")]), wants: [task("n2")] },
+      actions: [], condition: null,
+    },
+    {
+      name: "two running tasks on different nodes: the holder keeps it",
+      input: { volume: volume(granted("n1")), cloud: cloud([attached("n1")]), wants: [task("n2", 1), task("n1", 5)], nodeList: [node("n1", { mounted: ["db"] }), node("n2")] },
+      actions: [], condition: null,
+    },
+    {
+      name: "a task outranks an older plain docker run claim",
+      input: { wants: [claim("n1", 1), task("n2", 9)] },
+      actions: [{ kind: "attach", nodeId: "n2", instanceId: "i-n2", epoch: 4 }], condition: null,
+    },
+    {
+      name: "target node's agent never reported: wait for it",
+      input: { wants: [task("n2")], nodeList: [node("n1"), node("n2", { instanceId: undefined })] },
+      actions: [], condition: "NodeUnknown",
+    },
+    {
+      name: "volume in another zone: explain, do nothing",
+      input: { cloud: cloud([], "z9"), wants: [task("n2")] },
+      actions: [], condition: "ZoneMismatch",
+    },
+    {
+      name: "cloud volume vanished: report, do not recreate (data would be lost silently)",
+      input: { cloud: undefined, wants: [task("n2")] },
+      actions: [], condition: "CloudError",
+    },
+  ])("$name", ({ input, actions, condition }) => {
+    const decision = run(input as Partial<PlacementInput> & { nodeList?: NodeView[] });
+    expect(decision.actions).toEqual(actions);
+    expect(decision.condition?.reason ?? null).toBe(condition);
+  });
+
+  it("raises the epoch above an old holder's grant when the target got it some other way", () => {
+    const decision = run({ volume: volume({ epoch: 3, ...granted("n1", 3) }), cloud: cloud([attached("n2")]), wants: [task("n2")] });
+    expect(decision.actions).toEqual([{ kind: "grant", nodeId: "n2", instanceId: "i-n2", device: "/dev/xvdba", epoch: 4 }]);
+  });
+
+  it("waits for the old holder no longer than until its lease plus grace", () => {
+    const decision = run({ cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], leaseExpiresAt: now + 500 }), node("n2")] });
+    expect(decision.requeueAfterMs).toBe(4_000);
+  });
+
+  it("never produces an attach while another instance still holds the volume", () => {
+    const holders = [attached("n1"), attached("n1", "busy"), attached("n1", "detaching"), attached("n1", "attaching")];
+    for (const holder of holders) {
+      for (const mounted of [[], ["db"]]) {
+        for (const leaseExpiresAt of [now + 1, now - 1, now - 10_000, undefined]) {
+          const decision = run({ cloud: cloud([holder]), wants: [task("n2")], nodeList: [node("n1", { mounted, leaseExpiresAt }), node("n2")] });
+          expect(decision.actions.some((action) => action.kind === "attach" || action.kind === "grant")).toBe(false);
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,169 @@
+import type { CloudAttachment, CloudVolume, InstanceState } from "./cloud.js";
+import type { SwarmNodeState } from "./swarm.js";
+import type { VolumeCondition, VolumeRecord } from "./volume.js";
+
+/**
+ * The pure heart of the controller: given what is observed about one volume, which single
+ * next step moves it toward where it is wanted without ever letting two nodes write it.
+ * No I/O, no clock reads: everything arrives in `PlacementInput`.
+ */
+
+/** What the controller knows of one Swarm node, merged from Swarm, agent leases and EC2. */
+export interface NodeView {
+  nodeId: string;
+  hostname: string;
+  /** From the agent's heartbeat; unknown until the agent on that node has spoken. */
+  instanceId?: string;
+  zone?: string;
+  swarmState: SwarmNodeState | "absent";
+  /** Controller-clock time at which the agent's lease lapses; undefined if never heard. */
+  leaseExpiresAt?: number;
+  instanceState?: InstanceState;
+  /** Volumes the agent reported mounted in its last heartbeat. */
+  mounted: readonly string[];
+  /** An operator said this node is down for good (`swarmvol fence NODE`). */
+  operatorFenced?: boolean;
+}
+
+/** A node that needs the volume: a task Swarm placed there, or a claim by its agent. */
+export interface Want {
+  nodeId: string;
+  source: "task" | "claim";
+  since: number;
+  ref: string;
+}
+
+export interface PlacementPolicy {
+  /** Time after a lease lapses before its node counts as fenced (its agent's self-fence budget). */
+  fenceGraceMs: number;
+  /** How soon to look again while waiting on something outside our control. */
+  pollMs: number;
+}
+
+export interface PlacementInput {
+  volume: VolumeRecord;
+  /** The cloud volume, or undefined when it does not exist (yet, or any more). */
+  cloud: CloudVolume | undefined;
+  wants: readonly Want[];
+  nodes: ReadonlyMap<string, NodeView>;
+  now: number;
+  policy: PlacementPolicy;
+}
+
+export type PlacementAction =
+  | { kind: "createCloudVolume"; zone: string }
+  | { kind: "detach"; instanceId: string; nodeId: string | undefined; force: boolean; reason: string }
+  | { kind: "attach"; nodeId: string; instanceId: string; epoch: number }
+  | { kind: "grant"; nodeId: string; instanceId: string; device: string; epoch: number };
+
+export interface PlacementDecision {
+  actions: PlacementAction[];
+  /** The node the volume should be on, if any wants it. */
+  target: string | undefined;
+  /** Set when the volume cannot be where it is wanted yet; cleared (null) when all is well. */
+  condition: Omit<VolumeCondition, "since"> | null;
+  requeueAfterMs?: number;
+}
+
+/** Picks the one node a single-writer volume goes to: the holder if it still wants it, else the oldest task, else the oldest claim. */
+export function chooseTarget(volume: VolumeRecord, wants: readonly Want[]): string | undefined {
+  const holder = volume.status.grantedTo?.nodeId;
+  if (holder !== undefined && wants.some((want) => want.nodeId === holder)) return holder;
+  const ranked = [...wants].sort((a, b) =>
+    a.source !== b.source ? (a.source === "task" ? -1 : 1) : a.since - b.since || a.nodeId.localeCompare(b.nodeId));
+  return ranked[0]?.nodeId;
+}
+
+/**
+ * Invariant 4: a node is fenced when its instance is stopped or terminated, an operator
+ * said so, or its lease lapsed more than the grace ago (its agent has stopped its writers
+ * and unmounted by then, or is gone).
+ */
+export function isFenced(node: NodeView | undefined, now: number, policy: PlacementPolicy): boolean {
+  if (!node) return false;
+  if (node.operatorFenced) return true;
+  if (node.instanceState === "stopped" || node.instanceState === "terminated") return true;
+  return node.leaseExpiresAt !== undefined && now >= node.leaseExpiresAt + policy.fenceGraceMs;
+}
+
+/** A node whose lease is current and whose agent says it has the volume unmounted. */
+function releasedBy(node: NodeView | undefined, volume: string, now: number): boolean {
+  return node !== undefined && node.leaseExpiresAt !== undefined && now < node.leaseExpiresAt && !node.mounted.includes(volume);
+}
+
+export function nodeOfInstance(nodes: ReadonlyMap<string, NodeView>, instanceId: string): NodeView | undefined {
+  for (const node of nodes.values()) if (node.instanceId === instanceId) return node;
+  return undefined;
+}
+
+const waiting = (target: string | undefined, condition: PlacementDecision["condition"], requeueAfterMs: number): PlacementDecision =>
+  ({ actions: [], target, condition, requeueAfterMs });
+
+export function decide(input: PlacementInput): PlacementDecision {
+  const { volume, cloud, nodes, policy } = input;
+  const target = chooseTarget(volume, input.wants);
+  if (target === undefined) return { actions: [], target, condition: null };
+  const node = nodes.get(target);
+  if (!node?.instanceId || !node.zone) {
+    return waiting(target, { reason: "NodeUnknown", message: `waiting for the swarmvol agent on node ${node?.hostname ?? target} to report its instance` }, policy.pollMs);
+  }
+  if (!cloud) {
+    if (volume.status.backendId !== undefined) {
+      return waiting(target, { reason: "CloudError", message: `cloud volume ${volume.status.backendId} is missing; restore it from a snapshot or remove the volume` }, policy.pollMs * 10);
+    }
+    return { actions: [{ kind: "createCloudVolume", zone: node.zone }], target, condition: null, requeueAfterMs: 0 };
+  }
+  if (cloud.zone !== node.zone) {
+    return waiting(target, {
+      reason: "ZoneMismatch",
+      message: `volume is in ${cloud.zone} but node ${node.hostname} is in ${node.zone}; constrain the service to that zone (node.labels.zone==${cloud.zone})`,
+    }, policy.pollMs * 10);
+  }
+  const elsewhere = cloud.attachments.filter((attachment) => attachment.instanceId !== node.instanceId);
+  if (elsewhere.length > 0) return freeFromOthers(input, target, elsewhere);
+  return placeOn(input, node, cloud.attachments[0]);
+}
+
+/** Detaches from every other instance, each only as the fencing rules allow. */
+function freeFromOthers(input: PlacementInput, target: string, others: readonly CloudAttachment[]): PlacementDecision {
+  const { volume, nodes, now, policy } = input;
+  const actions: PlacementAction[] = [];
+  let blocked: PlacementDecision | undefined;
+  for (const attachment of others) {
+    if (attachment.state === "detaching") continue;
+    const holder = nodeOfInstance(nodes, attachment.instanceId);
+    const name = volume.spec.name;
+    if (attachment.state !== "busy" && releasedBy(holder, name, now)) {
+      actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: false, reason: "released" });
+    } else if (isFenced(holder, now, policy)) {
+      actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: true, reason: "fenced" });
+    } else {
+      const lapse = holder?.leaseExpiresAt === undefined ? policy.pollMs : Math.max(policy.pollMs, holder.leaseExpiresAt + policy.fenceGraceMs - now);
+      blocked = waiting(target, {
+        reason: "HolderAlive",
+        message: `volume ${name} is in use on node ${holder?.hostname ?? attachment.instanceId}, which is alive; it moves when that node releases it or is fenced`,
+      }, Math.min(lapse, policy.pollMs * 4));
+    }
+  }
+  if (actions.length > 0) return { actions, target, condition: null, requeueAfterMs: 0 };
+  return blocked ?? waiting(target, null, policy.pollMs);
+}
+
+/** The volume is attached nowhere else: attach to the target, then grant it. */
+function placeOn(input: PlacementInput, node: NodeView, current: CloudAttachment | undefined): PlacementDecision {
+  const { volume, policy } = input;
+  const target = node.nodeId;
+  const instanceId = node.instanceId as string;
+  if (!current) {
+    return { actions: [{ kind: "attach", nodeId: target, instanceId, epoch: volume.status.epoch + 1 }], target, condition: null, requeueAfterMs: 0 };
+  }
+  if (current.state !== "attached") return waiting(target, null, policy.pollMs);
+  const granted = volume.status.grantedTo;
+  if (granted?.nodeId === target && granted.instanceId === instanceId && granted.epoch === volume.status.epoch) {
+    return { actions: [], target, condition: null };
+  }
+  // A grant to a new holder must carry an epoch above any the old holder was given.
+  const stale = granted !== undefined && granted.nodeId !== target && granted.epoch >= volume.status.epoch;
+  const epoch = stale ? granted.epoch + 1 : Math.max(volume.status.epoch, 1);
+  return { actions: [{ kind: "grant", nodeId: target, instanceId, device: current.device, epoch }], target, condition: null };
+}
