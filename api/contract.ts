@@ -1,0 +1,67 @@
+/**
+ * The HTTP contract between agents (and the CLI) and the controller. JSON bodies; every
+ * request but `GET /v1/health` and `GET /metrics` carries `Authorization: Bearer <token>`.
+ * Errors: `{"error":{"code","message"}}` with the status from api/httpStatus.ts; clients
+ * rebuild the same domain error from `code`, so a plugin `Err` reads the controller's words.
+ */
+import type { VolumeRecord } from "../core/volume.js";
+
+export const apiPaths = {
+  health: "/v1/health",
+  metrics: "/metrics",
+  volumes: "/v1/volumes",
+  volume: (name: string) => `/v1/volumes/${encodeURIComponent(name)}`,
+  formatted: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/formatted`,
+  claim: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/claims`,
+  release: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/release`,
+  heartbeat: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/heartbeat`,
+  fence: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/fence`,
+  nodes: "/v1/nodes",
+} as const;
+
+/** POST /v1/volumes → 200 {volume}: create or return the matching existing one. */
+export interface CreateVolumeRequest {
+  name: string;
+  options: Record<string, string> | null;
+}
+export interface VolumeResponse {
+  volume: VolumeRecord;
+}
+/** GET /v1/volumes → {volumes}. DELETE /v1/volumes/{name} → 204 (idempotent). */
+export interface VolumeListResponse {
+  volumes: VolumeRecord[];
+}
+
+/**
+ * POST /v1/volumes/{name}/claims {nodeId} → the grant as it stands now. The agent repeats
+ * the call (about every 250 ms) until `granted` or `refused`; each call renews the claim.
+ */
+export interface ClaimRequest {
+  nodeId: string;
+}
+export type ClaimResponse =
+  | { state: "granted"; volumeId: string; device: string; epoch: number }
+  | { state: "pending"; message: string }
+  | { state: "refused"; message: string };
+
+/** POST /v1/volumes/{name}/release {nodeId}: the last Docker mount of it on that node is gone. */
+export interface ReleaseRequest {
+  nodeId: string;
+}
+
+/**
+ * POST /v1/nodes/{nodeId}/heartbeat: renews the node's lease and reports its mounts.
+ * The agent must consider its lease lapsed `ttlMs` after it SENT the last successful
+ * heartbeat, and then stop the containers using swarmvol volumes and unmount them.
+ */
+export interface HeartbeatRequest {
+  hostname: string;
+  instanceId: string;
+  zone: string;
+  mounts: Array<{ volume: string; epoch: number }>;
+}
+export interface HeartbeatResponse {
+  ttlMs: number;
+  /** Volumes this node must unmount now: their epoch moved on (a stale holder came back). */
+  revoke: string[];
+}
