@@ -135,3 +135,19 @@ export interface NodeAttacher {
   /** Called when the last Docker mount on this node is gone. */
   release(record: VolumeRecord): Promise<void>;
 }
+
+/** Finds a cloud volume's block device on this node and proves it is that volume. */
+export interface DeviceLocator {
+  /**
+   * Waits (up to `timeoutMs`) for the device of `volumeId` (requested as `requestedDevice`)
+   * to appear, verifies its identity, and returns its path under /dev.
+   */
+  locate(volumeId: string, requestedDevice: string, timeoutMs: number): Promise<string>;
+}
+
+/** The containers of the local engine, as the agent's self-fencing needs them. */
+export interface LocalContainers {
+  /** Running containers with a mount of any of these swarmvol volumes. */
+  usingVolumes(volumes: readonly string[]): Promise<Array<{ id: string; name: string; volumes: string[] }>>;
+  kill(id: string): Promise<void>;
+}
