@@ -31,9 +31,15 @@ export async function installSupervisor(labDir: string): Promise<string> {
   return target;
 }
 
-/** Creates the node's directories and (re)writes its pre-dockerd files. */
+/**
+ * Creates the node's directories and (re)writes its pre-dockerd files. The exec-root is
+ * emptied first, as a reboot empties /run: after a kill it holds containerd's pidfile,
+ * and in the node's fresh PID namespace that PID is often one of dockerd's own threads,
+ * so dockerd would believe containerd is still running and wait for it forever.
+ */
 export async function prepareNodeDir(node: NodeState): Promise<void> {
   const { paths } = node;
+  await rm(paths.execRoot, { recursive: true, force: true });
   for (const dir of [paths.dir, paths.pluginDir, paths.deviceDir, paths.dataRoot, paths.execRoot]) {
     await mkdir(dir, { recursive: true });
   }
