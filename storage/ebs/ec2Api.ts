@@ -1,0 +1,139 @@
+/**
+ * The narrow slice of @aws-sdk/client-ec2 that EbsCloud uses, and the single path every
+ * request takes: count it, retry it (p-retry, throttling and 5xx only), map its failure.
+ * See docs/adr/0004-ebs-retry-layers.md for why p-retry, not the SDK, is the retry layer.
+ */
+import type {
+  AttachVolumeCommand, AttachVolumeCommandOutput, CreateTagsCommand, CreateTagsCommandOutput,
+  CreateVolumeCommand, CreateVolumeCommandOutput, DeleteVolumeCommand, DeleteVolumeCommandOutput,
+  DescribeInstancesCommand, DescribeInstancesCommandOutput, DescribeVolumesCommand, DescribeVolumesCommandOutput,
+  DetachVolumeCommand, DetachVolumeCommandOutput,
+} from "@aws-sdk/client-ec2";
+import pRetry, { AbortError } from "p-retry";
+import type { Clock, Logger } from "../../core/ports.js";
+import { ec2ErrorCode, isRetryableEc2Error, mapEc2Error, type Ec2CallContext } from "./errors.js";
+
+/** An EC2Client narrowed to the seven commands swarmvol sends; tests pass a recording fake. */
+export interface Ec2Api {
+  send(command: CreateVolumeCommand): Promise<CreateVolumeCommandOutput>;
+  send(command: DescribeVolumesCommand): Promise<DescribeVolumesCommandOutput>;
+  send(command: AttachVolumeCommand): Promise<AttachVolumeCommandOutput>;
+  send(command: DetachVolumeCommand): Promise<DetachVolumeCommandOutput>;
+  send(command: DeleteVolumeCommand): Promise<DeleteVolumeCommandOutput>;
+  send(command: CreateTagsCommand): Promise<CreateTagsCommandOutput>;
+  send(command: DescribeInstancesCommand): Promise<DescribeInstancesCommandOutput>;
+}
+
+export type Ec2Command =
+  | CreateVolumeCommand | DescribeVolumesCommand | AttachVolumeCommand | DetachVolumeCommand
+  | DeleteVolumeCommand | CreateTagsCommand | DescribeInstancesCommand;
+
+/** Per-request retry policy: exponential backoff with equal jitter, delays slept on the injected Clock. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. @default 6 */
+  retries: number;
+  /** First backoff ceiling. @default 100 */
+  baseDelayMs: number;
+  /** Largest backoff ceiling. @default 5000 */
+  maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { retries: 6, baseDelayMs: 100, maxDelayMs: 5000 };
+
+/**
+ * Delay before retry number `retry` (1-based): half of the exponential ceiling fixed, half
+ * random, so concurrent callers spread out but every retry still waits.
+ *
+ * @example jitteredDelay(1, defaultRetryPolicy, () => 0) === 50
+ */
+export function jitteredDelay(retry: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** Counts every request sent to EC2 (each attempt, retries included), by action. */
+export class Ec2CallCounter {
+  private readonly counts = new Map<string, number>();
+
+  record(action: string): void {
+    this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
+  }
+
+  get total(): number {
+    let sum = 0;
+    for (const n of this.counts.values()) sum += n;
+    return sum;
+  }
+
+  byAction(): Record<string, number> {
+    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+}
+
+/** `DescribeVolumesCommand` → `DescribeVolumes`. */
+export function actionOf(command: object): string {
+  return command.constructor.name.replace(/Command$/, "");
+}
+
+export interface Ec2CallerOptions {
+  client: Ec2Api;
+  clock: Clock;
+  logger: Logger;
+  counter: Ec2CallCounter;
+  retry: RetryPolicy;
+  /** @default Math.random */
+  random?: () => number;
+}
+
+/** Sends single, idempotent EC2 requests through one retry layer and maps failures once. */
+export class Ec2Caller {
+  constructor(private readonly options: Ec2CallerOptions) {}
+
+  /**
+   * Sends `command`, retrying throttling, 5xx and network failures; any other failure ends
+   * the attempts at once (p-retry AbortError). Throws a SwarmvolError with `details.awsCode`.
+   */
+  async call<C extends Ec2Command>(command: C, context: Omit<Ec2CallContext, "action"> = {}): Promise<Awaited<ReturnType<SendOf<C>>>> {
+    const { client, clock, logger, counter, retry } = this.options;
+    const random = this.options.random ?? Math.random;
+    const action = actionOf(command);
+    const send = client.send.bind(client) as (c: Ec2Command) => Promise<unknown>;
+    try {
+      const output = await pRetry(async () => {
+        counter.record(action);
+        try {
+          return await send(command);
+        } catch (err) {
+          if (!isRetryableEc2Error(err)) throw new AbortError(err instanceof Error ? err : String(err));
+          throw err;
+        }
+      }, {
+        retries: retry.retries,
+        minTimeout: 0, // p-retry would sleep on real timers; we sleep on the injected Clock instead.
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft <= 0) return;
+          const delayMs = jitteredDelay(attemptNumber, retry, random);
+          logger.debug({ action, ...context, awsCode: ec2ErrorCode(error), attemptNumber, delayMs }, "ec2 request failed; retrying");
+          await clock.sleep(delayMs);
+        },
+      });
+      return output as Awaited<ReturnType<SendOf<C>>>;
+    } catch (err) {
+      throw mapEc2Error(err, { action, ...context });
+    }
+  }
+}
+
+type SendOf<C> =
+  C extends CreateVolumeCommand ? () => Promise<CreateVolumeCommandOutput>
+    : C extends DescribeVolumesCommand ? () => Promise<DescribeVolumesCommandOutput>
+      : C extends AttachVolumeCommand ? () => Promise<AttachVolumeCommandOutput>
+        : C extends DetachVolumeCommand ? () => Promise<DetachVolumeCommandOutput>
+          : C extends DeleteVolumeCommand ? () => Promise<DeleteVolumeCommandOutput>
+            : C extends CreateTagsCommand ? () => Promise<CreateTagsCommandOutput>
+              : C extends DescribeInstancesCommand ? () => Promise<DescribeInstancesCommandOutput>
+                : never;
