@@ -176,3 +176,37 @@ describe.skipIf(reason !== null)("lab cluster (3 nodes, real dockerd per node)",
     expect(moved.role).toBe("worker");
   });
 });
+
+describe.skipIf(reason !== null)("lab node supervisor (pre-dockerd program)", () => {
+  const deps = defaultLabDeps();
+  let dir = "";
+
+  afterAll(async () => {
+    if (dir === "") return;
+    await down(dir, deps);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("starts the pre-dockerd program in the node before dockerd, and kill takes it down too", async () => {
+    dir = await mkdtemp(join(tmpdir(), "swarmvol-lab-it-pre-"));
+    const { state } = await up({
+      dir,
+      nodes: 1,
+      bare: true,
+      preDockerd: () => ({
+        argv: ["sh", "-c", "hostname > /run/docker/plugins/agent.ready; exec sleep 1000017"],
+        waitFor: "/run/docker/plugins/agent.ready",
+      }),
+    }, deps);
+    const node = state.nodes[0] as NodeState;
+    // Written inside the node (its hostname, its plugin dir), visible at the host path.
+    expect((await readFile(join(node.paths.pluginDir, "agent.ready"), "utf8")).trim()).toBe("node1");
+    const agent = (await listProcesses()).find((p) => p.argv.join(" ") === "sleep 1000017" && p.pid !== node.pid1);
+    expect(agent).toBeDefined();
+    await killLabNode(dir, "node1", deps);
+    expect(await isRunning(agent?.pid ?? -1)).toBe(false);
+    await restartLabNode(dir, "node1", deps);
+    const again = (await listProcesses()).filter((p) => p.argv.join(" ") === "sleep 1000017");
+    expect(again.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * Public API of the lab cluster, for tests, drills, benchmarks and the CLI. Import from
+ * here rather than from the individual modules: those may be reorganised.
+ */
+export {
+  up, down, status, killLabNode, partitionLabNode, healLabNode, restartLabNode, drainLabNode, execLabNode,
+  defaultLabDeps, systemClock, BUSYBOX_IMAGE,
+  type LabDeps, type UpOptions, type UpResult, type PreDockerd,
+} from "./lab.js";
+export { engineFor, listSwarmNodes, waitForSwarmState, withManager, pollUntil, type SwarmNode } from "./engine.js";
+export { readState, requireState, findNode, type LabState, type NodeState } from "./state.js";
+export { buildStatus, renderStatusTable, type LabStatus, type NodeStatus } from "./status.js";
+export {
+  BRIDGE, BRIDGE_ADDRESS, DEFAULT_LAB_DIR, REGISTRY, dockerHost, instanceIdFor, nodeAddress, planNodes, resolveOptions, zoneFor,
+  type LabOptions, type NodePlan, type NodePaths, type NodeRole,
+} from "./plan.js";
+export { parseLabArgs, LAB_USAGE, type LabCommand } from "./args.js";
