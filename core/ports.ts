@@ -61,6 +61,8 @@ export interface MountEntry {
   ids: string[];
   device: string;
   mountRoot: string;
+  /** The fencing epoch the volume was granted at for this mount (absent in older tables). */
+  epoch?: number;
 }
 
 /** Node-local state that survives an agent restart so refcounts are not lost. */

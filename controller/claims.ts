@@ -1,0 +1,46 @@
+import type { Want } from "../core/placement.js";
+import type { Clock } from "../core/ports.js";
+
+/**
+ * Agents' claims for plain `docker run` mounts (and for tasks the informer has not listed
+ * yet). A claim lives while its agent keeps renewing it (every claim call renews) and the
+ * node keeps the volume mounted; an explicit release or `ttlMs` of silence ends it.
+ */
+export class ClaimBook {
+  private readonly claims = new Map<string, Map<string, { since: number; renewedAt: number }>>();
+
+  constructor(private readonly clock: Clock, private readonly ttlMs: number) {}
+
+  /** Records or renews; returns true when the claim is new (the volume needs a reconcile). */
+  claim(volume: string, nodeId: string): boolean {
+    const now = this.clock.now();
+    const byNode = this.claims.get(volume) ?? new Map<string, { since: number; renewedAt: number }>();
+    this.claims.set(volume, byNode);
+    const existing = byNode.get(nodeId);
+    byNode.set(nodeId, { since: existing?.since ?? now, renewedAt: now });
+    return existing === undefined;
+  }
+
+  release(volume: string, nodeId: string): void {
+    this.claims.get(volume)?.delete(nodeId);
+  }
+
+  /**
+   * Live claims as wants; `stillMounted(nodeId)` keeps a claim whose renewals stopped
+   * because its mount succeeded (the agent only claims while waiting).
+   */
+  wants(volume: string, stillMounted: (nodeId: string) => boolean): Want[] {
+    const now = this.clock.now();
+    const byNode = this.claims.get(volume);
+    if (!byNode) return [];
+    const wants: Want[] = [];
+    for (const [nodeId, claim] of byNode) {
+      if (now - claim.renewedAt > this.ttlMs && !stillMounted(nodeId)) {
+        byNode.delete(nodeId);
+        continue;
+      }
+      wants.push({ nodeId, source: "claim", since: claim.since, ref: `claim:${nodeId}` });
+    }
+    return wants;
+  }
+}

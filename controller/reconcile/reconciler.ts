@@ -1,0 +1,172 @@
+import { cloudTags, type CloudVolume, type CloudVolumes } from "../../core/cloud.js";
+import { isSwarmvolError } from "../../core/errors.js";
+import type { Journal } from "../../core/journal.js";
+import type { Metrics } from "../../core/metrics.js";
+import { decide, nodeOfInstance, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
+import type { Catalog, Clock, Logger } from "../../core/ports.js";
+import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
+import type { VolumeRecord } from "../../core/volume.js";
+import type { ClaimBook } from "../claims.js";
+import type { NodeRegistry } from "../nodeRegistry.js";
+import { advanceMove, startMove } from "./moveTimeline.js";
+
+/** The informer's read side, as much of it as placement needs. */
+export interface PlacementView {
+  nodes(): readonly SwarmNode[];
+  tasksForVolume(volume: string): readonly SwarmTask[];
+}
+
+export interface ReconcilerDeps {
+  catalog: Catalog;
+  cloud: CloudVolumes;
+  journal: Journal;
+  registry: NodeRegistry;
+  claims: ClaimBook;
+  view: PlacementView;
+  clock: Clock;
+  metrics: Metrics;
+  policy: PlacementPolicy;
+  /** Called after a volume is granted, so waiting claim calls answer at once. */
+  onGrant?: (volume: string) => void;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+/** Steps per reconcile before yielding (each step is decide → act on fresh knowledge). */
+const maxSteps = 8;
+/** Task states in which a task already occupies its node (and needs its volume there). */
+const liveTaskStates = new Set(["new", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"]);
+
+/**
+ * reconcile(name) = observe → decide() → act, level-based: it reads everything afresh,
+ * so it does not matter which event queued the name or how often. After each action it
+ * updates what it knows locally and decides again, so a whole move costs one Describe.
+ */
+export class Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  async reconcile(name: string, logger: Logger): Promise<ReconcileResult> {
+    let record = this.deps.catalog.get(name);
+    if (!record || record.status.phase !== "ready") return {};
+    let cloud = await this.describe(record);
+    const wants = this.wants(name);
+    const nodes = await this.nodeViews(cloud);
+    for (let step = 0; step < maxSteps; step += 1) {
+      const now = this.deps.clock.now();
+      const decision = decide({ volume: record, cloud, wants, nodes, now, policy: this.deps.policy });
+      record = await this.record(record, decision, now);
+      if (decision.actions.length === 0) return resultOf(decision);
+      for (const action of decision.actions) {
+        logger.info({ action: action.kind, ...action }, "placement action");
+        ({ record, cloud } = await this.act(record, cloud, action));
+      }
+      if ((decision.requeueAfterMs ?? 0) > 0) return resultOf(decision);
+    }
+    return { requeueAfterMs: 0 };
+  }
+
+  private async describe(record: VolumeRecord): Promise<CloudVolume | undefined> {
+    const id = record.status.backendId;
+    if (id === undefined) return undefined;
+    return (await this.deps.cloud.describe([id]))[0];
+  }
+
+  /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
+  private wants(name: string): Want[] {
+    const tasks = this.deps.view.tasksForVolume(name)
+      .filter((task) => task.nodeId !== undefined && task.desiredState === "running" && liveTaskStates.has(task.state))
+      .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));
+    const mounters = new Set(this.deps.registry.mountersOf(name));
+    return [...tasks, ...this.deps.claims.wants(name, (nodeId) => mounters.has(nodeId))];
+  }
+
+  /**
+   * Node views for decide(); asks EC2 for the state of any instance that holds this volume
+   * from a node whose lease has lapsed, since a stopped instance is fenced at once.
+   */
+  private async nodeViews(cloud: CloudVolume | undefined): Promise<Map<string, NodeView>> {
+    const views = this.deps.registry.views(this.deps.view.nodes());
+    const now = this.deps.clock.now();
+    const lapsed = (cloud?.attachments ?? [])
+      .map((attachment) => nodeOfInstance(views, attachment.instanceId))
+      .filter((node): node is NodeView => node?.leaseExpiresAt !== undefined && node.leaseExpiresAt <= now && node.instanceId !== undefined);
+    if (lapsed.length === 0) return views;
+    for (const instance of await this.deps.cloud.describeInstances(lapsed.map((node) => node.instanceId as string))) {
+      this.deps.registry.setInstanceState(instance.id, instance.state);
+    }
+    return this.deps.registry.views(this.deps.view.nodes());
+  }
+
+  /** Persists the condition and the move timeline when they change. */
+  private async record(record: VolumeRecord, decision: PlacementDecision, now: number): Promise<VolumeRecord> {
+    const status = { ...record.status };
+    const move = startMove(record, decision, now);
+    if (move) status.lastMove = move;
+    const condition = decision.condition;
+    if ((condition?.message ?? null) !== (record.status.condition?.message ?? null)) {
+      if (condition) status.condition = { ...condition, since: new Date(now).toISOString() };
+      else delete status.condition;
+    }
+    if (!move && status.condition === record.status.condition) return record;
+    const next = { ...record, status };
+    await this.deps.catalog.put(next);
+    return next;
+  }
+
+  private async act(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
+    const entry = await this.deps.journal.begin(record.spec.name, action);
+    try {
+      const result = await this.perform(record, cloud, action);
+      await this.deps.journal.finish(entry);
+      const now = this.deps.clock.now();
+      const lastMove = advanceMove(result.record.status.lastMove, action, now, this.deps.metrics);
+      const next = lastMove === result.record.status.lastMove ? result.record : { ...result.record, status: { ...result.record.status, lastMove } };
+      if (next !== result.record) await this.deps.catalog.put(next);
+      if (action.kind === "grant") this.deps.onGrant?.(record.spec.name);
+      this.deps.metrics.inc("swarmvol_actions_total", "Placement actions carried out", { action: action.kind });
+      return { record: next, cloud: result.cloud };
+    } catch (err) {
+      await this.deps.journal.finish(entry, err instanceof Error ? err.message : String(err));
+      this.deps.metrics.inc("swarmvol_action_failures_total", "Placement actions that failed", { action: action.kind, code: isSwarmvolError(err) ? err.code : "INTERNAL" });
+      throw err;
+    }
+  }
+
+  private async perform(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
+    const { catalog } = this.deps;
+    switch (action.kind) {
+      case "createCloudVolume": {
+        const created = await this.deps.cloud.create({ uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options: record.spec.options });
+        const next = { ...record, status: { ...record.status, backendId: created.id, zone: created.zone } };
+        await catalog.put(next);
+        return { record: next, cloud: created };
+      }
+      case "detach": {
+        const volume = cloud as CloudVolume;
+        await this.deps.cloud.detach(volume.id, action.instanceId, { force: action.force });
+        return { record, cloud: { ...volume, attachments: volume.attachments.filter((a) => a.instanceId !== action.instanceId) } };
+      }
+      case "attach": {
+        const volume = cloud as CloudVolume;
+        const raised = { ...record, status: { ...record.status, epoch: action.epoch } };
+        await catalog.put(raised);
+        await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
+        const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
+        return { record: raised, cloud: { ...volume, state: "in-use", attachments: [...volume.attachments, attachment] } };
+      }
+      case "grant": {
+        const since = new Date(this.deps.clock.now()).toISOString();
+        const grantedTo = { nodeId: action.nodeId, instanceId: action.instanceId, device: action.device, epoch: action.epoch, since };
+        const next = { ...record, status: { ...record.status, epoch: action.epoch, grantedTo } };
+        await catalog.put(next);
+        return { record: next, cloud };
+      }
+    }
+  }
+}
+
+function resultOf(decision: PlacementDecision): ReconcileResult {
+  return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+}

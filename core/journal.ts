@@ -1,0 +1,24 @@
+import type { PlacementAction } from "./placement.js";
+
+/** One cloud mutation, recorded before it is sent (invariant 3). */
+export interface JournalEntry {
+  id: number;
+  volume: string;
+  action: PlacementAction;
+  startedAt: number;
+  state: "pending" | "done" | "failed";
+  finishedAt?: number;
+  error?: string;
+}
+
+/**
+ * The write-ahead journal of cloud mutations. The cloud is the truth and every mutation is
+ * idempotent, so recovery is simple: on start, every volume with a pending entry is
+ * reconciled first; `decide()` then sees the cloud as it really is and goes on.
+ */
+export interface Journal {
+  begin(volume: string, action: PlacementAction): Promise<JournalEntry>;
+  finish(entry: JournalEntry, error?: string): Promise<void>;
+  pending(): JournalEntry[];
+  recent(volume?: string): JournalEntry[];
+}

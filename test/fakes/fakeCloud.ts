@@ -1,0 +1,86 @@
+import type { CloudAttachment, CloudInstance, CloudVolume, CloudVolumes, CreateCloudVolume } from "../../core/cloud.js";
+import { notFound } from "../../core/errors.js";
+
+/**
+ * A recording, in-memory cloud: mutations happen at once (attach → attached, detach →
+ * gone) and every call lands in `calls`, so component tests assert exact sequences.
+ */
+export class FakeCloud implements CloudVolumes {
+  readonly calls: string[] = [];
+  readonly volumes = new Map<string, CloudVolume>();
+  readonly instances = new Map<string, CloudInstance>();
+  private nextId = 1;
+  /** Makes the next call of that verb throw once. */
+  failNext: Partial<Record<"create" | "attach" | "detach" | "describe" | "setTags", Error>> = {};
+
+  private fail(verb: keyof FakeCloud["failNext"]): void {
+    const error = this.failNext[verb];
+    if (error) {
+      delete this.failNext[verb];
+      throw error;
+    }
+  }
+
+  async create(request: CreateCloudVolume): Promise<CloudVolume> {
+    this.calls.push(`create ${request.name} ${request.zone}`);
+    this.fail("create");
+    const existing = [...this.volumes.values()].find((volume) => volume.tags["swarmvol/uid"] === request.uid);
+    if (existing) return structuredClone(existing);
+    const volume: CloudVolume = {
+      id: `vol-${this.nextId++}`, zone: request.zone, sizeBytes: request.sizeBytes, state: "available", attachments: [],
+      tags: { "swarmvol/name": request.name, "swarmvol/uid": request.uid, "swarmvol/epoch": "0" },
+    };
+    this.volumes.set(volume.id, volume);
+    return structuredClone(volume);
+  }
+
+  async describe(ids?: readonly string[]): Promise<CloudVolume[]> {
+    this.calls.push(`describe ${ids?.join(",") ?? "*"}`);
+    this.fail("describe");
+    const all = [...this.volumes.values()];
+    return structuredClone(ids ? all.filter((volume) => ids.includes(volume.id)) : all);
+  }
+
+  async attach(volumeId: string, instanceId: string): Promise<CloudAttachment> {
+    this.calls.push(`attach ${volumeId} ${instanceId}`);
+    this.fail("attach");
+    const volume = this.get(volumeId);
+    const existing = volume.attachments.find((attachment) => attachment.instanceId === instanceId);
+    if (existing) return structuredClone(existing);
+    const attachment: CloudAttachment = { instanceId, device: "/dev/xvdba", state: "attached" };
+    volume.attachments.push(attachment);
+    volume.state = "in-use";
+    return structuredClone(attachment);
+  }
+
+  async detach(volumeId: string, instanceId: string, options: { force: boolean }): Promise<void> {
+    this.calls.push(`detach ${volumeId} ${instanceId}${options.force ? " force" : ""}`);
+    this.fail("detach");
+    const volume = this.get(volumeId);
+    volume.attachments = volume.attachments.filter((attachment) => attachment.instanceId !== instanceId);
+    if (volume.attachments.length === 0) volume.state = "available";
+  }
+
+  async delete(volumeId: string): Promise<void> {
+    this.calls.push(`delete ${volumeId}`);
+    this.volumes.delete(volumeId);
+  }
+
+  async setTags(volumeId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    this.calls.push(`tags ${volumeId} ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(",")}`);
+    this.fail("setTags");
+    const volume = this.get(volumeId);
+    volume.tags = { ...volume.tags, ...tags };
+  }
+
+  async describeInstances(ids: readonly string[]): Promise<CloudInstance[]> {
+    this.calls.push(`describeInstances ${ids.join(",")}`);
+    return ids.map((id) => this.instances.get(id) ?? { id, zone: "z1", state: "running" });
+  }
+
+  private get(volumeId: string): CloudVolume {
+    const volume = this.volumes.get(volumeId);
+    if (!volume) throw notFound(`The volume '${volumeId}' does not exist.`);
+    return volume;
+  }
+}
