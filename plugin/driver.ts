@@ -24,6 +24,10 @@ export interface VolumeDriverDeps {
  */
 export class VolumeDriver {
   private readonly lock = new KeyedMutex();
+  /** Highest fencing epoch this node was granted per volume since the agent started. */
+  private readonly seenEpochs = new Map<string, number>();
+  /** Volumes taken away from Docker by fencing, with the reason, until mounted again. */
+  private readonly fenced = new Map<string, string>();
 
   constructor(private readonly deps: VolumeDriverDeps) {}
 
@@ -57,13 +61,15 @@ export class VolumeDriver {
         return dataPath(entry.mountRoot);
       }
       const mountRoot = `${this.deps.mountsDir}/${name}`;
-      const { device } = await this.deps.attacher.attach(record);
+      const { device, epoch } = await this.deps.attacher.attach(record);
+      this.acceptEpoch(record, epoch, entry?.epoch);
       const fsType = await this.prepareFilesystem(record, device);
       await this.deps.filesystem.check(device, fsType);
       await this.deps.filesystem.mount(device, mountRoot, fsType);
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
-      await this.deps.mounts.set(name, { ids: [id], device, mountRoot });
-      this.deps.logger.info({ volume: name, device, mountRoot }, "volume mounted");
+      await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch });
+      this.fenced.delete(name);
+      this.deps.logger.info({ volume: name, device, mountRoot, epoch }, "volume mounted");
       return dataPath(mountRoot);
     });
   }
@@ -102,6 +108,56 @@ export class VolumeDriver {
   async list(): Promise<PluginVolume[]> {
     const ready = (await this.deps.directory.list()).filter((record) => record.status.phase === "ready");
     return Promise.all(ready.map((record) => this.describe(record)));
+  }
+
+  /**
+   * Fencing (invariant 1): unmounts each named volume mounted on this node and forgets its
+   * Docker mounts, each under its volume's lock, so Docker's later Unmount calls for those
+   * IDs find nothing and succeed. Stop the containers using them first (the lease keeper
+   * does): an unmount that fails (busy) is logged and its entry kept for the next try.
+   * Does not tell the controller: it learns the mounts from the next heartbeat.
+   * @returns the volumes unmounted and forgotten by this call
+   */
+  async fence(names: readonly string[], reason: string): Promise<string[]> {
+    const done = await Promise.all(names.map((name) => this.lock.run(name, () => this.fenceOne(name, reason))));
+    return names.filter((_, index) => done[index]);
+  }
+
+  /** Fences every volume this node has mounted (the lease lapsed). */
+  async fenceAll(reason: string): Promise<string[]> {
+    return this.fence(this.deps.mounts.list().map(([name]) => name), reason);
+  }
+
+  private async fenceOne(name: string, reason: string): Promise<boolean> {
+    const entry = this.deps.mounts.get(name);
+    if (!entry) return false;
+    try {
+      if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
+    } catch (err) {
+      this.deps.logger.error({ volume: name, reason, err: (err as Error).message }, "fencing unmount failed");
+      return false;
+    }
+    await this.deps.mounts.delete(name);
+    this.fenced.set(name, reason);
+    this.deps.logger.error({ volume: name, reason, droppedMounts: entry.ids.length }, "volume fenced");
+    return true;
+  }
+
+  /**
+   * Invariant 4: the epoch rises at every move, so a grant older than one this node has
+   * already seen (in this run, in its mount table or in the catalog record) comes from a
+   * stale decision; mounting it could make two writers.
+   */
+  private acceptEpoch(record: VolumeRecord, granted: number, tableEpoch: number | undefined): void {
+    const { name } = record.spec;
+    const seen = Math.max(this.seenEpochs.get(name) ?? 0, tableEpoch ?? 0, record.status.epoch);
+    if (granted < seen) {
+      throw unsafe(
+        `volume "${name}": granted to this node at epoch ${granted}, but this node has already seen epoch ${seen}; refusing a stale grant, another node may hold the volume (swarmvol inspect ${name})`,
+        { name, granted, seen },
+      );
+    }
+    this.seenEpochs.set(name, granted);
   }
 
   /**
@@ -163,6 +219,7 @@ export class VolumeDriver {
         uid: record.uid,
         epoch: record.status.epoch,
         mountsOnThisNode: entry?.ids.length ?? 0,
+        ...(this.fenced.has(record.spec.name) ? { fenced: this.fenced.get(record.spec.name) } : {}),
       },
     };
   }
