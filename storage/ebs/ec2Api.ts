@@ -96,8 +96,10 @@ export class Ec2Caller {
   /**
    * Sends `command`, retrying throttling, 5xx and network failures; any other failure ends
    * the attempts at once (p-retry AbortError). Throws a SwarmvolError with `details.awsCode`.
+   * `O` is the command's output type: SDK commands are structurally alike, so TypeScript
+   * cannot infer it from the command reliably; call sites name it.
    */
-  async call<C extends Ec2Command>(command: C, context: Omit<Ec2CallContext, "action"> = {}): Promise<Awaited<ReturnType<SendOf<C>>>> {
+  async call<O>(command: Ec2Command, context: Omit<Ec2CallContext, "action"> = {}): Promise<O> {
     const { client, clock, logger, counter, retry } = this.options;
     const random = this.options.random ?? Math.random;
     const action = actionOf(command);
@@ -121,19 +123,9 @@ export class Ec2Caller {
           await clock.sleep(delayMs);
         },
       });
-      return output as Awaited<ReturnType<SendOf<C>>>;
+      return output as O;
     } catch (err) {
       throw mapEc2Error(err, { action, ...context });
     }
   }
 }
-
-type SendOf<C> =
-  C extends CreateVolumeCommand ? () => Promise<CreateVolumeCommandOutput>
-    : C extends DescribeVolumesCommand ? () => Promise<DescribeVolumesCommandOutput>
-      : C extends AttachVolumeCommand ? () => Promise<AttachVolumeCommandOutput>
-        : C extends DetachVolumeCommand ? () => Promise<DetachVolumeCommandOutput>
-          : C extends DeleteVolumeCommand ? () => Promise<DeleteVolumeCommandOutput>
-            : C extends CreateTagsCommand ? () => Promise<CreateTagsCommandOutput>
-              : C extends DescribeInstancesCommand ? () => Promise<DescribeInstancesCommandOutput>
-                : never;

@@ -1,0 +1,269 @@
+/**
+ * CloudVolumes on EBS: the controller's only way to create, move and delete volumes.
+ * Every method is safe to repeat after a crash: create is keyed by a ClientToken derived
+ * from the volume uid, attach adopts an attachment that already exists, detach and delete
+ * treat "already gone" as success. Waits poll DescribeVolumes (200 ms doubling to 2 s).
+ */
+import { createHash } from "node:crypto";
+import {
+  AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteVolumeCommand, DetachVolumeCommand,
+  type CreateVolumeCommandOutput,
+} from "@aws-sdk/client-ec2";
+import { cloudTags, type CloudAttachment, type CloudInstance, type CloudVolume, type CloudVolumes, type CreateCloudVolume } from "../../core/cloud.js";
+import { conflict, inUse, internal, isSwarmvolError, notFound, timeout } from "../../core/errors.js";
+import { silentLogger, type Clock, type Logger } from "../../core/ports.js";
+import { describeInstances, describeVolumes, toCloudVolume } from "./describe.js";
+import { DeviceAllocator } from "./deviceAllocator.js";
+import { defaultRetryPolicy, Ec2CallCounter, Ec2Caller, type Ec2Api, type RetryPolicy } from "./ec2Api.js";
+import { awsCodeOf } from "./errors.js";
+import { parseEbsOptions, toGiB } from "./options.js";
+import { defaultPollPolicy, pollUntil, type PollPolicy } from "./waiters.js";
+
+export interface EbsCloudOptions {
+  retry?: Partial<RetryPolicy>;
+  poll?: Partial<PollPolicy>;
+  /** How long a new volume may stay `creating`. @default 300_000 */
+  createTimeoutMs?: number;
+  /** An attach still `attaching` after this is aborted (ebs-csi-driver uses 90 s too). @default 90_000 */
+  stuckAttachMs?: number;
+  /** How long a detach may take (a `busy` one waits for the node to unmount). @default 120_000 */
+  detachTimeoutMs?: number;
+  /** Other device names tried after an "already in use" answer. @default 3 */
+  deviceRetries?: number;
+  allocator?: DeviceAllocator;
+  counter?: Ec2CallCounter;
+  /** For the retry jitter. @default Math.random */
+  random?: () => number;
+}
+
+/** The idempotency token for a volume's CreateVolume: the same uid always gives the same token. */
+export function createToken(uid: string): string {
+  return createHash("sha256").update(`${uid}:create`).digest("hex").slice(0, 64);
+}
+
+/** EC2 answers that mean the attachment is already gone. */
+const alreadyDetachedCodes = new Set(["IncorrectState", "InvalidAttachment.NotFound", "InvalidVolume.NotFound"]);
+
+export class EbsCloud implements CloudVolumes {
+  /** Every EC2 request sent, by action: what benchmarks report. */
+  readonly calls: Ec2CallCounter;
+  readonly allocator: DeviceAllocator;
+  private readonly caller: Ec2Caller;
+  private readonly poll: PollPolicy;
+  private readonly settings: Required<Pick<EbsCloudOptions, "createTimeoutMs" | "stuckAttachMs" | "detachTimeoutMs" | "deviceRetries">>;
+  /** The device we attached each volume with, so a detach can rest the name. */
+  private readonly devices = new Map<string, { instanceId: string; device: string }>();
+
+  constructor(client: Ec2Api, private readonly clock: Clock, private readonly logger: Logger = silentLogger, options: EbsCloudOptions = {}) {
+    this.calls = options.counter ?? new Ec2CallCounter();
+    this.allocator = options.allocator ?? new DeviceAllocator();
+    this.poll = { ...defaultPollPolicy, ...options.poll };
+    this.settings = {
+      createTimeoutMs: options.createTimeoutMs ?? 300_000,
+      stuckAttachMs: options.stuckAttachMs ?? 90_000,
+      detachTimeoutMs: options.detachTimeoutMs ?? 120_000,
+      deviceRetries: options.deviceRetries ?? 3,
+    };
+    this.caller = new Ec2Caller({
+      client, clock, logger, counter: this.calls, retry: { ...defaultRetryPolicy, ...options.retry },
+      ...(options.random === undefined ? {} : { random: options.random }),
+    });
+  }
+
+  /**
+   * Creates the volume and waits until it is available. The zone is `options.zone` when the
+   * user gave one, else `request.zone` (the first node that needs it). Without `size`, a
+   * snapshot restore gets the snapshot's size.
+   */
+  async create(request: CreateCloudVolume): Promise<CloudVolume> {
+    const opts = parseEbsOptions(request.options);
+    const zone = opts.zone ?? request.zone;
+    const size = request.sizeBytes > 0 ? toGiB(request.sizeBytes) : opts.snapshotId === undefined ? opts.sizeGiB ?? 1 : undefined;
+    const out = await this.caller.call<CreateVolumeCommandOutput>(new CreateVolumeCommand({
+      AvailabilityZone: zone,
+      Size: size,
+      VolumeType: opts.type,
+      Iops: opts.iops,
+      Throughput: opts.throughput,
+      Encrypted: opts.encrypted || undefined,
+      KmsKeyId: opts.kmsKeyId,
+      SnapshotId: opts.snapshotId,
+      ClientToken: createToken(request.uid),
+      TagSpecifications: [{
+        ResourceType: "volume",
+        Tags: [
+          { Key: cloudTags.name, Value: request.name },
+          { Key: cloudTags.uid, Value: request.uid },
+          { Key: cloudTags.epoch, Value: "0" },
+        ],
+      }],
+    }), { volumeId: request.name });
+    const created = toCloudVolume(out);
+    this.logger.info({ volumeId: created.id, name: request.name, uid: request.uid, zone }, "ebs volume created");
+    if (created.state === "available") return created;
+    return this.waitAvailable(created.id);
+  }
+
+  private async waitAvailable(volumeId: string): Promise<CloudVolume> {
+    const volume = await pollUntil(this.clock, { ...this.poll, timeoutMs: this.settings.createTimeoutMs }, async () => {
+      // Absent right after CreateVolume is eventual consistency, not failure: keep polling.
+      const [v] = await describeVolumes(this.caller, [volumeId]);
+      if (v?.state === "error") throw internal(`EBS volume ${volumeId} went to state error while creating; delete it and create again`, { volumeId });
+      return v?.state === "available" ? v : undefined;
+    });
+    if (volume === undefined) {
+      throw timeout(`EBS volume ${volumeId} not available after ${this.settings.createTimeoutMs} ms; create will be retried`, { volumeId });
+    }
+    return volume;
+  }
+
+  /** Batched: ceil(V/500) calls. Also teaches the device allocator what is attached where. */
+  async describe(ids?: readonly string[]): Promise<CloudVolume[]> {
+    const volumes = await describeVolumes(this.caller, ids);
+    const attachments = volumes.flatMap((v) => v.attachments.map((a) => ({ instanceId: a.instanceId, device: a.device })));
+    this.allocator.observe(attachments, this.clock.now(), ids === undefined);
+    return volumes;
+  }
+
+  /**
+   * Attaches with a fresh device name and waits until `attached`. A name EC2 calls in use is
+   * marked bad and another tried; an attach stuck in `attaching` for `stuckAttachMs` is
+   * detached and fails with a retryable TIMEOUT. Adopts an attachment to this instance that
+   * already exists; refuses (IN_USE, naming the holder) one to another instance.
+   */
+  async attach(volumeId: string, instanceId: string): Promise<CloudAttachment> {
+    const context = { volumeId, instanceId };
+    for (let attempt = 0; ; attempt++) {
+      const device = this.allocator.allocate(instanceId, this.clock.now());
+      try {
+        await this.caller.call(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: device }), context);
+      } catch (err) {
+        if (isSwarmvolError(err, "CONFLICT") && awsCodeOf(err) === "InvalidParameterValue") {
+          this.allocator.markBad(instanceId, device, this.clock.now());
+          this.logger.warn({ ...context, device }, "ebs device name in use; trying another");
+          if (attempt < this.settings.deviceRetries) continue;
+          throw err;
+        }
+        this.allocator.cancel(instanceId, device);
+        const code = awsCodeOf(err);
+        if (code === "VolumeInUse" || code === "IncorrectState") return this.adoptAttachment(volumeId, instanceId, err);
+        throw err;
+      }
+      this.remember(volumeId, instanceId, device);
+      return this.waitAttached(volumeId, instanceId, device);
+    }
+  }
+
+  private remember(volumeId: string, instanceId: string, device: string): void {
+    this.allocator.markInUse(instanceId, device);
+    this.devices.set(volumeId, { instanceId, device });
+  }
+
+  /** AttachVolume refused because the volume is attached: ours (finish waiting) or someone else's. */
+  private async adoptAttachment(volumeId: string, instanceId: string, cause: unknown): Promise<CloudAttachment> {
+    const [volume] = await describeVolumes(this.caller, [volumeId]);
+    if (volume === undefined) throw notFound(`EBS volume ${volumeId} does not exist`, { volumeId }, cause);
+    const mine = volume.attachments.find((a) => a.instanceId === instanceId);
+    if (mine !== undefined && mine.state !== "detaching") {
+      this.remember(volumeId, instanceId, mine.device);
+      return mine.state === "attached" ? mine : this.waitAttached(volumeId, instanceId, mine.device);
+    }
+    const holder = volume.attachments.find((a) => a.instanceId !== instanceId);
+    if (holder !== undefined) {
+      throw inUse(`EBS volume ${volumeId} is attached to instance ${holder.instanceId} (${holder.state}); detach it there first`,
+        { volumeId, instanceId, holder: holder.instanceId }, cause);
+    }
+    throw conflict(`EBS volume ${volumeId} cannot be attached while ${volume.state}; retry shortly`, { volumeId, instanceId, state: volume.state }, cause);
+  }
+
+  private async waitAttached(volumeId: string, instanceId: string, device: string): Promise<CloudAttachment> {
+    const attached = await pollUntil(this.clock, { ...this.poll, timeoutMs: this.settings.stuckAttachMs }, async () => {
+      const [volume] = await describeVolumes(this.caller, [volumeId]);
+      if (volume === undefined) throw notFound(`EBS volume ${volumeId} vanished while attaching`, { volumeId, instanceId });
+      const mine = volume.attachments.find((a) => a.instanceId === instanceId);
+      if (mine === undefined || mine.state === "detaching") {
+        throw conflict(`EBS volume ${volumeId} was detached from ${instanceId} while attaching; retry the attach`, { volumeId, instanceId });
+      }
+      return mine.state === "attached" ? mine : undefined;
+    });
+    if (attached !== undefined) {
+      this.logger.info({ volumeId, instanceId, device: attached.device }, "ebs volume attached");
+      return attached;
+    }
+    return this.abortStuckAttach(volumeId, instanceId, device);
+  }
+
+  /** ebs-csi-driver's remedy: detach, never reuse the name soon, and let the caller retry. */
+  private async abortStuckAttach(volumeId: string, instanceId: string, device: string): Promise<never> {
+    this.logger.warn({ volumeId, instanceId, device, afterMs: this.settings.stuckAttachMs }, "ebs attach stuck; detaching");
+    this.allocator.markBad(instanceId, device, this.clock.now());
+    this.devices.delete(volumeId);
+    let detached = "detached";
+    try {
+      await this.detachAndWait(volumeId, instanceId, false);
+    } catch (err) {
+      detached = `detach failed too: ${(err as Error).message}`;
+    }
+    throw timeout(`EBS volume ${volumeId} stuck attaching to ${instanceId} as ${device} for ${this.settings.stuckAttachMs} ms (${detached}); retry the attach`,
+      { volumeId, instanceId, device });
+  }
+
+  /**
+   * Detaches and waits until the attachment is gone. `force` only once the caller has fenced
+   * the instance: a forced detach under a live mount can corrupt the filesystem.
+   */
+  async detach(volumeId: string, instanceId: string, options: { force: boolean }): Promise<void> {
+    await this.detachAndWait(volumeId, instanceId, options.force);
+    const known = this.devices.get(volumeId);
+    if (known?.instanceId === instanceId) {
+      this.allocator.release(instanceId, known.device, this.clock.now());
+      this.devices.delete(volumeId);
+    }
+    this.logger.info({ volumeId, instanceId, force: options.force }, "ebs volume detached");
+  }
+
+  private async detachAndWait(volumeId: string, instanceId: string, force: boolean): Promise<void> {
+    try {
+      await this.caller.call(new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Force: force || undefined }), { volumeId, instanceId });
+    } catch (err) {
+      if (alreadyDetachedCodes.has(awsCodeOf(err))) return;
+      throw err;
+    }
+    let lastState = "detaching";
+    const gone = await pollUntil(this.clock, { ...this.poll, timeoutMs: this.settings.detachTimeoutMs }, async () => {
+      const [volume] = await describeVolumes(this.caller, [volumeId]);
+      const mine = volume?.attachments.find((a) => a.instanceId === instanceId);
+      if (mine === undefined) return true;
+      lastState = mine.state;
+      return undefined;
+    });
+    if (gone === undefined) {
+      const why = lastState === "busy" ? ": the device is still in use on the instance (unmount it, or fence the node and force)" : "";
+      throw timeout(`EBS volume ${volumeId} still ${lastState} on ${instanceId} after ${this.settings.detachTimeoutMs} ms${why}`,
+        { volumeId, instanceId, state: lastState });
+    }
+  }
+
+  /** Deletes; a volume that no longer exists counts as deleted. Does not wait for `deleting` to end. */
+  async delete(volumeId: string): Promise<void> {
+    try {
+      await this.caller.call(new DeleteVolumeCommand({ VolumeId: volumeId }), { volumeId });
+    } catch (err) {
+      if (isSwarmvolError(err, "NOT_FOUND")) return;
+      throw err;
+    }
+    this.devices.delete(volumeId);
+    this.logger.info({ volumeId }, "ebs volume deleted");
+  }
+
+  async setTags(volumeId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const entries = Object.entries(tags);
+    if (entries.length === 0) return;
+    await this.caller.call(new CreateTagsCommand({ Resources: [volumeId], Tags: entries.map(([Key, Value]) => ({ Key, Value })) }), { volumeId });
+  }
+
+  /** Batched; instances EC2 does not know (long terminated) are absent from the result. */
+  describeInstances(ids: readonly string[]): Promise<CloudInstance[]> {
+    return describeInstances(this.caller, ids);
+  }
+}
