@@ -11,5 +11,6 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.Unsafe]: 422,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Timeout]: 504,
+  [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.Internal]: 500,
 };

@@ -5,6 +5,8 @@ import { dirname, join } from "node:path";
 import Docker from "dockerode";
 import pRetry from "p-retry";
 import { ApiServer } from "../api/server.js";
+import { readRoutes } from "../api/routes.js";
+import { Metrics } from "../core/metrics.js";
 import { parseListen, type DaemonConfig } from "../core/config.js";
 import { unavailable } from "../core/errors.js";
 import type { Logger, MountTable, BlockFilesystem } from "../core/ports.js";
@@ -48,7 +50,8 @@ export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon
   const plugin = new PluginServer({ driver, logger });
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
-  const api = new ApiServer({ catalog, logger, health: () => ({ mode: "all-in-one", backend: config.backend }) });
+  const routes = readRoutes({ catalog, metrics: new Metrics(), health: () => ({ mode: "all-in-one", backend: config.backend }) });
+  const api = new ApiServer({ routes, logger, token: undefined });
   const { host, port } = parseListen(config.apiListen);
   await api.listen(host, port);
   logger.info({ socket: config.pluginSocket, api: config.apiListen, stateDir: config.stateDir }, "swarmvol started");

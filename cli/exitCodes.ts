@@ -11,6 +11,7 @@ const exitCodeOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.LimitExceeded]: 7,
   [ErrorCode.Unavailable]: 8,
   [ErrorCode.Timeout]: 8,
+  [ErrorCode.Unauthenticated]: 9,
   [ErrorCode.Internal]: 1,
 };
 

@@ -13,6 +13,7 @@ export const ErrorCode = {
   Unsafe: "UNSAFE",
   Unavailable: "UNAVAILABLE",
   Timeout: "TIMEOUT",
+  Unauthenticated: "UNAUTHENTICATED",
   Internal: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -55,6 +56,7 @@ export const unsafe = make(ErrorCode.Unsafe);
 export const unavailable = make(ErrorCode.Unavailable);
 export const timeout = make(ErrorCode.Timeout);
 export const internal = make(ErrorCode.Internal);
+export const unauthenticated = make(ErrorCode.Unauthenticated);
 
 export function isSwarmvolError(err: unknown, code?: ErrorCode): err is SwarmvolError {
   return err instanceof SwarmvolError && (code === undefined || err.code === code);

@@ -1,0 +1,70 @@
+import { invalidArgument } from "../core/errors.js";
+import type { Catalog } from "../core/ports.js";
+import type { Metrics } from "../core/metrics.js";
+import { notFound } from "../core/errors.js";
+import type { HeartbeatRequest } from "./contract.js";
+import type { Route } from "./server.js";
+
+const name = "([^/]+)";
+
+/** Routes every swarmvol process serves: health, metrics and the catalog read side. */
+export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metrics: Metrics; health: () => Record<string, unknown> }): Route[] {
+  return [
+    { method: "GET", pattern: /^\/v1\/health$/, public: true, handle: () => ({ status: "ok", ...deps.health() }) },
+    { method: "GET", pattern: /^\/metrics$/, public: true, handle: () => ({ text: deps.metrics.render() }) },
+    { method: "GET", pattern: /^\/v1\/volumes$/, handle: () => ({ volumes: deps.catalog.list() }) },
+    {
+      method: "GET", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: ({ params: [volume = ""] }) => {
+        const record = deps.catalog.get(volume);
+        if (!record) throw notFound(`no such volume "${volume}"`, { name: volume });
+        return { volume: record };
+      },
+    },
+  ];
+}
+
+/** The controller's side of the agent channel (api/contract.ts). */
+export interface ControllerOperations {
+  create(name: string, options: Record<string, unknown> | null): Promise<unknown>;
+  remove(name: string): Promise<void>;
+  markFormatted(name: string): Promise<void>;
+  claim(name: string, nodeId: string): unknown;
+  release(name: string, nodeId: string): void;
+  heartbeat(nodeId: string, request: HeartbeatRequest): Promise<unknown>;
+  fence(nodeId: string): void;
+  nodes(): unknown;
+}
+
+export function controllerRoutes(ops: ControllerOperations): Route[] {
+  return [
+    {
+      method: "POST", pattern: /^\/v1\/volumes$/, handle: async ({ body }) =>
+        ({ volume: await ops.create(text(body.name, "name"), (body.options ?? null) as Record<string, unknown> | null) }),
+    },
+    { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: async ({ params: [volume = ""] }) => ops.remove(volume) },
+    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/formatted$`), handle: async ({ params: [volume = ""] }) => ops.markFormatted(volume) },
+    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/claims$`), handle: ({ params: [volume = ""], body }) => ops.claim(volume, text(body.nodeId, "nodeId")) },
+    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/release$`), handle: ({ params: [volume = ""], body }) => ops.release(volume, text(body.nodeId, "nodeId")) },
+    { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/heartbeat$`), handle: ({ params: [node = ""], body }) => ops.heartbeat(node, heartbeatOf(body)) },
+    { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/fence$`), handle: ({ params: [node = ""] }) => ops.fence(node) },
+    { method: "GET", pattern: /^\/v1\/nodes$/, handle: () => ({ nodes: ops.nodes() }) },
+  ];
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== "string" || value === "") throw invalidArgument(`field "${field}" must be a non-empty string`);
+  return value;
+}
+
+function heartbeatOf(body: Record<string, unknown>): HeartbeatRequest {
+  const mounts = Array.isArray(body.mounts) ? body.mounts : [];
+  return {
+    hostname: text(body.hostname, "hostname"),
+    instanceId: text(body.instanceId, "instanceId"),
+    zone: text(body.zone, "zone"),
+    mounts: mounts.map((mount) => {
+      const entry = mount as { volume?: unknown; epoch?: unknown };
+      return { volume: text(entry.volume, "mounts[].volume"), epoch: typeof entry.epoch === "number" ? entry.epoch : 0 };
+    }),
+  };
+}

@@ -1,0 +1,159 @@
+import type { ClaimResponse, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
+import type { CloudVolumes } from "../core/cloud.js";
+import { alreadyExists, inUse, notFound } from "../core/errors.js";
+import type { Journal } from "../core/journal.js";
+import type { Metrics } from "../core/metrics.js";
+import { chooseTarget, type Want } from "../core/placement.js";
+import type { Catalog, Clock, Logger } from "../core/ports.js";
+import { sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.js";
+import type { ClaimBook } from "./claims.js";
+import type { NodeRegistry } from "./nodeRegistry.js";
+import { markMounted } from "./reconcile/moveTimeline.js";
+
+export interface VolumeServiceDeps {
+  catalog: Catalog;
+  cloud: CloudVolumes;
+  journal: Journal;
+  registry: NodeRegistry;
+  claims: ClaimBook;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Validates `-o` options for the controller's backend (INVALID_ARGUMENT naming the fix). */
+  buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
+  /** Every want of a volume, as the reconciler sees them. */
+  wantsOf: (name: string) => Want[];
+  /** Queues a volume for reconcile (deduplicated). */
+  enqueue: (name: string) => void;
+  newUid: () => string;
+  /** A plain claim that conflicts with a live holder is refused after this long (informer lag cover). */
+  refuseAfterMs?: number;
+}
+
+/**
+ * What the API does on the controller: the cluster-wide catalog (Create only records the
+ * volume; the cloud volume is made where it is first needed, in that node's zone), claims
+ * and leases. Placement itself is left to the reconciler.
+ */
+export class VolumeService {
+  constructor(private readonly deps: VolumeServiceDeps) {}
+
+  get(name: string): VolumeRecord {
+    const record = this.deps.catalog.get(name);
+    if (!record) throw notFound(`no such volume "${name}": create it first (docker volume create -d swarmvol ${name})`, { name });
+    return record;
+  }
+
+  list(): VolumeRecord[] {
+    return this.deps.catalog.list();
+  }
+
+  async create(name: string, options: Readonly<Record<string, unknown>> | null): Promise<VolumeRecord> {
+    const spec = this.deps.buildSpec(name, options);
+    const existing = this.deps.catalog.get(name);
+    if (existing) {
+      if (!sameRequest(existing.spec, spec.options)) {
+        throw alreadyExists(`volume "${name}" already exists with options ${JSON.stringify(existing.spec.options)}; use another name or remove it first`, { name });
+      }
+      return existing;
+    }
+    const record: VolumeRecord = {
+      uid: this.deps.newUid(), createdAt: new Date(this.deps.clock.now()).toISOString(), spec,
+      status: { phase: "ready", fresh: true, epoch: 0 },
+    };
+    await this.deps.catalog.put(record);
+    this.deps.logger.info({ volume: name, uid: record.uid }, "volume recorded");
+    return record;
+  }
+
+  /** Detaches and deletes the cloud volume; refused while any node mounts it. */
+  async remove(name: string): Promise<void> {
+    const record = this.deps.catalog.get(name);
+    if (!record) return;
+    const mounters = this.deps.registry.mountersOf(name);
+    if (mounters.length > 0) {
+      throw inUse(`volume "${name}" is mounted on node(s) ${mounters.join(", ")}; stop the containers using it first`, { name });
+    }
+    const id = record.status.backendId;
+    if (id !== undefined) {
+      const [cloud] = await this.deps.cloud.describe([id]);
+      for (const attachment of cloud?.attachments ?? []) {
+        await this.journaled(name, { kind: "detach", instanceId: attachment.instanceId, nodeId: undefined, force: false, reason: "remove" },
+          () => this.deps.cloud.detach(id, attachment.instanceId, { force: false }));
+      }
+      if (cloud) await this.deps.cloud.delete(id);
+    }
+    await this.deps.catalog.remove(name);
+    this.deps.logger.info({ volume: name }, "volume removed");
+  }
+
+  async markFormatted(name: string): Promise<void> {
+    const record = this.get(name);
+    if (record.status.fresh) await this.deps.catalog.put({ ...record, status: { ...record.status, fresh: false } });
+  }
+
+  /** Records (or renews) a node's claim and answers with the grant as it stands. */
+  claim(name: string, nodeId: string): ClaimResponse {
+    const record = this.get(name);
+    if (this.deps.claims.claim(name, nodeId)) this.deps.enqueue(name);
+    const granted = record.status.grantedTo;
+    if (granted?.nodeId === nodeId && granted.epoch === record.status.epoch && record.status.backendId) {
+      return { state: "granted", volumeId: record.status.backendId, device: granted.device, epoch: granted.epoch };
+    }
+    const wants = this.deps.wantsOf(name);
+    const target = chooseTarget(record, wants);
+    if (target !== undefined && target !== nodeId && this.conflictIsFirm(name, nodeId, target, wants)) {
+      const holder = this.deps.registry.lease(target)?.hostname ?? target;
+      return { state: "refused", message: `volume ${name} is in use on node ${holder}; stop the container using it there first (single-writer volume)` };
+    }
+    return { state: "pending", message: record.status.condition?.message ?? `moving volume ${name} to this node` };
+  }
+
+  /** A plain claim against a holder that mounts the volume and renews its lease, for long enough to rule out informer lag. */
+  private conflictIsFirm(name: string, nodeId: string, target: string, wants: readonly Want[]): boolean {
+    if (wants.some((want) => want.nodeId === nodeId && want.source === "task")) return false;
+    const lease = this.deps.registry.lease(target);
+    const now = this.deps.clock.now();
+    const mine = wants.find((want) => want.nodeId === nodeId);
+    const age = mine ? now - mine.since : 0;
+    return lease !== undefined && lease.expiresAt > now && lease.mounts.some((mount) => mount.volume === name) && age >= (this.deps.refuseAfterMs ?? 3000);
+  }
+
+  release(name: string, nodeId: string): void {
+    this.deps.claims.release(name, nodeId);
+    this.deps.enqueue(name);
+  }
+
+  /** Renews the lease; volumes whose mounts changed are reconciled; stale holders are told to let go. */
+  async heartbeat(nodeId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const before = new Set(this.deps.registry.lease(nodeId)?.mounts.map((mount) => mount.volume) ?? []);
+    this.deps.registry.heartbeat(nodeId, request);
+    const revoke: string[] = [];
+    for (const mount of request.mounts) {
+      const record = this.deps.catalog.get(mount.volume);
+      if (!record) continue;
+      const granted = record.status.grantedTo;
+      if (granted && granted.nodeId !== nodeId && mount.epoch < record.status.epoch) revoke.push(mount.volume);
+      if (!before.delete(mount.volume)) await this.noteMounted(record, nodeId);
+    }
+    for (const gone of before) this.deps.enqueue(gone);
+    return { ttlMs: this.deps.registry.ttlMs, revoke };
+  }
+
+  private async noteMounted(record: VolumeRecord, nodeId: string): Promise<void> {
+    const lastMove = markMounted(record.status.lastMove, nodeId, this.deps.clock.now(), this.deps.metrics);
+    if (lastMove !== record.status.lastMove) await this.deps.catalog.put({ ...record, status: { ...record.status, lastMove } });
+    this.deps.enqueue(record.spec.name);
+  }
+
+  private async journaled(volume: string, action: Parameters<Journal["begin"]>[1], work: () => Promise<void>): Promise<void> {
+    const entry = await this.deps.journal.begin(volume, action);
+    try {
+      await work();
+      await this.deps.journal.finish(entry);
+    } catch (err) {
+      await this.deps.journal.finish(entry, (err as Error).message);
+      throw err;
+    }
+  }
+}

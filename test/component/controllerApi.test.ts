@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { controllerRoutes, readRoutes } from "../../api/routes.js";
+import { ApiServer } from "../../api/server.js";
+import { ClaimBook } from "../../controller/claims.js";
+import { NodeRegistry } from "../../controller/nodeRegistry.js";
+import { VolumeService } from "../../controller/volumeService.js";
+import { Metrics } from "../../core/metrics.js";
+import { silentLogger } from "../../core/ports.js";
+import type { Want } from "../../core/placement.js";
+import { LocalBackend } from "../../storage/local/localBackend.js";
+import { FakeClock } from "../fakes/clock.js";
+import { FakeCloud } from "../fakes/fakeCloud.js";
+import { MemoryJournal } from "../fakes/memoryJournal.js";
+import { MemoryCatalog } from "../fakes/memoryState.js";
+
+const token = "s3cret";
+let server: ApiServer;
+let base: string;
+let catalog: MemoryCatalog;
+let registry: NodeRegistry;
+let clock: FakeClock;
+let enqueued: string[];
+let wants: Want[];
+
+const spec = new LocalBackend("/unused", { run: async () => ({ code: 0, stdout: "", stderr: "" }) });
+
+async function call(method: string, path: string, body?: unknown, auth = token) {
+  const response = await fetch(`${base}${path}`, {
+    method, headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
+}
+
+beforeEach(async () => {
+  clock = new FakeClock();
+  catalog = new MemoryCatalog();
+  registry = new NodeRegistry(clock, 10_000);
+  const claims = new ClaimBook(clock, 5_000);
+  enqueued = [];
+  wants = [];
+  let uid = 0;
+  const metrics = new Metrics();
+  const service = new VolumeService({
+    catalog, cloud: new FakeCloud(), journal: new MemoryJournal(), registry, claims, clock, logger: silentLogger, metrics,
+    buildSpec: (name, options) => ({ ...spec.buildSpec(name, options), backend: "ebs" }),
+    wantsOf: (name) => [...wants, ...claims.wants(name, () => false)],
+    enqueue: (name) => enqueued.push(name), newUid: () => `u${++uid}`,
+  });
+  const routes = [
+    ...readRoutes({ catalog, metrics, health: () => ({ mode: "controller" }) }),
+    ...controllerRoutes({
+      create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
+      claim: (n, id) => service.claim(n, id), release: (n, id) => service.release(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
+      fence: (id) => registry.fence(id), nodes: () => [],
+    }),
+  ];
+  server = new ApiServer({ routes, logger: silentLogger, token });
+  base = `http://127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
+});
+afterEach(async () => server.close());
+
+describe("controller API", () => {
+  it("answers health and metrics without a token, everything else only with it", async () => {
+    expect((await call("GET", "/v1/health", undefined, "")).body).toEqual({ status: "ok", mode: "controller" });
+    expect((await call("GET", "/metrics", undefined, "")).status).toBe(200);
+    const denied = await call("GET", "/v1/volumes", undefined, "wrong");
+    expect(denied.status).toBe(401);
+    expect(denied.body.error.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("creates idempotently, validates options with the fix, and 404s unknown volumes", async () => {
+    expect((await call("POST", "/v1/volumes", { name: "db", options: { size: "2" } })).body.volume.spec.sizeBytes).toBe(2 * 1024 ** 3);
+    expect((await call("POST", "/v1/volumes", { name: "db", options: null })).status).toBe(200);
+    const bad = await call("POST", "/v1/volumes", { name: "x2", options: { sise: "1" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toEqual({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/unknown option "sise".*valid options/) });
+    expect((await call("GET", "/v1/volumes/nope")).status).toBe(404);
+    expect((await call("GET", "/v1/nowhere")).status).toBe(404);
+  });
+
+  it("claims: pending and queued at first, granted once the controller granted this node", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body).toEqual({ state: "pending", message: "moving volume db to this node" });
+    expect(enqueued).toEqual(["db"]);
+    const record = catalog.get("db")!;
+    await catalog.put({ ...record, status: { ...record.status, epoch: 2, backendId: "vol-1", grantedTo: { nodeId: "n2", instanceId: "i-2", device: "/dev/xvdba", epoch: 2, since: "t" } } });
+    expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body).toEqual({ state: "granted", volumeId: "vol-1", device: "/dev/xvdba", epoch: 2 });
+  });
+
+  it("claims: refuses a plain docker run against a live holder that mounts the volume, after the lag window", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    const record = catalog.get("db")!;
+    await catalog.put({ ...record, status: { ...record.status, epoch: 1, backendId: "vol-1", grantedTo: { nodeId: "n1", instanceId: "i-1", device: "/dev/xvdba", epoch: 1, since: "t" } } });
+    wants = [{ nodeId: "n1", source: "task", since: 0, ref: "t1" }];
+    await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [{ volume: "db", epoch: 1 }] });
+    expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body.state).toBe("pending");
+    clock.current += 3000;
+    await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [{ volume: "db", epoch: 1 }] });
+    expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body).toEqual({ state: "refused", message: expect.stringMatching(/in use on node node1; stop the container using it there first/) });
+  });
+
+  it("heartbeat: tells a stale holder that came back to let go", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    const record = catalog.get("db")!;
+    await catalog.put({ ...record, status: { ...record.status, epoch: 3, backendId: "vol-1", grantedTo: { nodeId: "n2", instanceId: "i-2", device: "/dev/xvdba", epoch: 3, since: "t" } } });
+    const answer = await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [{ volume: "db", epoch: 2 }] });
+    expect(answer.body).toEqual({ ttlMs: 10_000, revoke: ["db"] });
+  });
+
+  it("rejects a heartbeat without the instance id, naming the field", async () => {
+    const answer = await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", zone: "z1", mounts: [] });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/field "instanceId"/);
+  });
+
+  it("remove refuses while a node mounts the volume", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [{ volume: "db", epoch: 0 }] });
+    const answer = await call("DELETE", "/v1/volumes/db");
+    expect(answer.status).toBe(409);
+    expect(answer.body.error.message).toMatch(/mounted on node\(s\) n1/);
+    await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [] });
+    expect((await call("DELETE", "/v1/volumes/db")).status).toBe(204);
+  });
+});
