@@ -131,7 +131,8 @@ describe.skipIf(reason !== null)("lab cluster (3 nodes, real dockerd per node)",
     await engineFor(state.nodes[0] as NodeState).createService({
       Name: SERVICE,
       TaskTemplate: {
-        ContainerSpec: { Image: BUSYBOX_IMAGE, Command: ["sleep", "1000000"] },
+        // sleep as PID 1 ignores SIGTERM: a short grace keeps drain from waiting 10 s.
+        ContainerSpec: { Image: BUSYBOX_IMAGE, Command: ["sleep", "1000000"], StopGracePeriod: 1_000_000_000 },
         Placement: { Constraints: ["node.role==worker"] },
         RestartPolicy: { Condition: "any", Delay: 0 },
       },

@@ -3,8 +3,9 @@
  * Debian's `debootstrap` from the same mirror apt uses on this machine, cached between
  * labs (the build takes ~30 s plus package installs; the rootfs is a few hundred MB).
  *
- * Status: implemented but not yet exercised by a test; the postgres workload will be the
- * first user. Requires the `debootstrap` apt package.
+ * Status: checked by hand (minbase bookworm: 35 s build, 110 MB tar, 6.6 s import+push,
+ * pulled and run on another node); no automated test yet because it downloads from the
+ * Debian mirror. The postgres workload will be the first user. Requires `debootstrap`.
  */
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
