@@ -1,0 +1,138 @@
+import { ErrorCode, invalidArgument, isSwarmvolError, unavailable } from "../../core/errors.js";
+import type { Logger, VolumeDirectory } from "../../core/ports.js";
+import type { VolumeRecord } from "../../core/volume.js";
+import type { ControllerApi } from "./apiClient.js";
+
+/**
+ * The last records this node got from the controller, kept across agent restarts. It
+ * exists for one reason: dockerd calls Get on every volume it knows when it starts and
+ * forgets those Get denies, so a controller that is down at that moment must not make
+ * every node forget its swarmvol volumes. Writes are atomic; losing the latest write is
+ * harmless (the next successful Get rewrites it).
+ */
+export interface RecordCache {
+  get(name: string): VolumeRecord | undefined;
+  list(): VolumeRecord[];
+  put(record: VolumeRecord): Promise<void>;
+  /** Replaces the whole content (after a successful list). */
+  replaceAll(records: readonly VolumeRecord[]): Promise<void>;
+  remove(name: string): Promise<void>;
+}
+
+/** The cache in memory only (tests, and agents run without a state directory). */
+export class MemoryRecordCache implements RecordCache {
+  private readonly records = new Map<string, VolumeRecord>();
+
+  get(name: string): VolumeRecord | undefined {
+    return this.records.get(name);
+  }
+  list(): VolumeRecord[] {
+    return [...this.records.values()].sort((a, b) => a.spec.name.localeCompare(b.spec.name));
+  }
+  async put(record: VolumeRecord): Promise<void> {
+    this.records.set(record.spec.name, structuredClone(record));
+  }
+  async replaceAll(records: readonly VolumeRecord[]): Promise<void> {
+    this.records.clear();
+    for (const record of records) this.records.set(record.spec.name, structuredClone(record));
+  }
+  async remove(name: string): Promise<void> {
+    this.records.delete(name);
+  }
+}
+
+/**
+ * Docker's budgets (protocols.md §1): Create 2 min, Remove 1 min. The controller may create
+ * or delete a cloud volume behind these calls, so they get most of that budget; reads use
+ * the client's short default and fall back to the cache.
+ */
+export const directoryTimeouts = { createMs: 100_000, removeMs: 50_000 } as const;
+
+export interface RemoteDirectoryOptions {
+  api: Pick<ControllerApi, "getVolume" | "listVolumes" | "createVolume" | "removeVolume" | "markFormatted">;
+  cache: RecordCache;
+  logger: Logger;
+}
+
+/**
+ * The cluster-wide catalog as an agent sees it: the controller's API, with the last known
+ * records as a fallback for reads while the controller is unreachable. Writes need the
+ * controller and fail with its UNAVAILABLE error; Docker shows that message and retries.
+ */
+export class RemoteDirectory implements VolumeDirectory {
+  constructor(private readonly options: RemoteDirectoryOptions) {}
+
+  /**
+   * From the controller when reachable (refreshing the cache; NOT_FOUND evicts). When it
+   * is not, the cached record; with no cached record the UNAVAILABLE error is thrown
+   * rather than "no such volume", so dockerd keeps the volume in its own database.
+   */
+  async get(name: string): Promise<VolumeRecord | undefined> {
+    const { api, cache, logger } = this.options;
+    try {
+      const record = await api.getVolume(name);
+      await this.remember(record);
+      return record;
+    } catch (err) {
+      if (isSwarmvolError(err, ErrorCode.NotFound)) {
+        if (cache.get(name)) await cache.remove(name);
+        return undefined;
+      }
+      if (!isSwarmvolError(err, ErrorCode.Unavailable)) throw err;
+      const cached = cache.get(name);
+      if (!cached) throw unavailable(`${err.message} (and this node has no cached record of volume "${name}")`, { name }, err);
+      logger.warn({ volume: name, err: err.message }, "controller unreachable: answering Get from the cache");
+      return cached;
+    }
+  }
+
+  /** The controller's list (replacing the cache), or the cached list while it is unreachable. */
+  async list(): Promise<VolumeRecord[]> {
+    const { api, cache, logger } = this.options;
+    try {
+      const records = await api.listVolumes();
+      await cache.replaceAll(records);
+      return records;
+    } catch (err) {
+      if (!isSwarmvolError(err, ErrorCode.Unavailable)) throw err;
+      logger.warn({ err: err.message, cached: cache.list().length }, "controller unreachable: answering List from the cache");
+      return cache.list();
+    }
+  }
+
+  async create(name: string, options: Readonly<Record<string, unknown>> | null | undefined): Promise<VolumeRecord> {
+    const record = await this.options.api.createVolume({ name, options: stringOptions(options) }, { timeoutMs: directoryTimeouts.createMs });
+    await this.remember(record);
+    return record;
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.options.api.removeVolume(name, { timeoutMs: directoryTimeouts.removeMs });
+    await this.options.cache.remove(name);
+  }
+
+  async markFormatted(name: string): Promise<void> {
+    const { api, cache } = this.options;
+    const updated = await api.markFormatted(name);
+    const cached = updated ?? cache.get(name);
+    if (cached) await cache.put(updated ?? { ...cached, status: { ...cached.status, fresh: false } });
+  }
+
+  /** Writes only on a change: Get is called often and the file is written atomically. */
+  private async remember(record: VolumeRecord): Promise<void> {
+    const cached = this.options.cache.get(record.spec.name);
+    if (cached && JSON.stringify(cached) === JSON.stringify(record)) return;
+    await this.options.cache.put(record);
+  }
+}
+
+/** The contract carries string options only; Docker only ever sends strings. */
+function stringOptions(options: Readonly<Record<string, unknown>> | null | undefined): Record<string, string> | null {
+  if (options === null || options === undefined) return null;
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value !== "string") throw invalidArgument(`option "${key}" must be a string, like -o ${key}=...`, { option: key });
+    result[key] = value;
+  }
+  return result;
+}
