@@ -13,6 +13,10 @@ import { DockerSwarm, type DockerSwarmApi } from "./dockerSwarm.js";
  * drained worker advertising the swarmvol:latest volume plugin. events.ndjson is the raw
  * GET /events body for a service create, two availability updates and a service remove.
  */
+// Compile-time proof that the dockerode instance cli/ builds fits the narrowed interface.
+const _fitsDockerode = (docker: import("dockerode")): DockerSwarmApi => docker;
+void _fitsDockerode;
+
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), "utf8"));
 const eventsBody = readFileSync(new URL("./testdata/events.ndjson", import.meta.url), "utf8");
 

@@ -6,8 +6,6 @@
  * Lists must go to a manager (a worker answers 503). Tasks have no events in the Engine
  * API, so the informer polls listTasks; events are only hints (protocols.md §2).
  */
-// eslint-disable-next-line no-restricted-imports -- type only (erased at build): checks that cli/'s dockerode fits DockerSwarmApi.
-import type Docker from "dockerode";
 import { StringDecoder } from "node:string_decoder";
 import { invalidArgument, unavailable, type SwarmvolError } from "../../core/errors.js";
 import type { Logger } from "../../core/ports.js";
@@ -17,7 +15,10 @@ import { parseEvent, parseNode, parseServiceNames, parseTask } from "./parse.js"
 
 type Filters = Record<string, string[]>;
 
-/** The dockerode calls swarmvol uses, narrowed so a fake is four functions. */
+/**
+ * The dockerode calls swarmvol uses, narrowed so a fake is four functions. A `new Docker()`
+ * from cli/ fits as is (dockerSwarm.test.ts checks that at compile time).
+ */
 export interface DockerSwarmApi {
   listNodes(): Promise<unknown[]>;
   listTasks(options?: { filters?: Filters }): Promise<unknown[]>;
@@ -25,10 +26,6 @@ export interface DockerSwarmApi {
   /** Resolves to the raw newline-delimited JSON stream of GET /events. */
   getEvents(options: { filters: Filters; abortSignal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
 }
-
-// Compile-time proof that a real dockerode instance fits the narrowed interface.
-const _fitsDockerode = (docker: Docker): DockerSwarmApi => docker;
-void _fitsDockerode;
 
 export interface DockerSwarmOptions {
   docker: DockerSwarmApi;

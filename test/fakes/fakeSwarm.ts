@@ -183,3 +183,19 @@ export class ManualTime implements Clock, Timers {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** A cron scheduler whose jobs run when the test calls `fire()`. */
+export class FakeScheduler {
+  readonly jobs: Array<{ expression: string; run: () => void; stopped: boolean }> = [];
+
+  schedule(expression: string, run: () => void): { stop(): void } {
+    const job = { expression, run, stopped: false };
+    this.jobs.push(job);
+    return { stop: () => void (job.stopped = true) };
+  }
+
+  /** Runs every job that is not stopped, as if its time had come. */
+  fire(): void {
+    for (const job of this.jobs) if (!job.stopped) job.run();
+  }
+}
