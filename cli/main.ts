@@ -5,6 +5,8 @@ import { reportFailure } from "./exitCodes.js";
 
 const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
                 [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
+       swarmvol controller --token T [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
+       swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
        swarmvol version`;
 
 async function runDaemon(argv: string[]): Promise<number> {
@@ -25,6 +27,10 @@ async function main(argv: string[]): Promise<number> {
       return runDaemon([]);
     case "all-in-one":
       return runDaemon(rest);
+    case "lab":
+      return (await import("./labCommand.js")).labCommand(rest);
+    case "controller":
+      return (await import("./controllerCommand.js")).controllerCommand(rest);
     case "version":
       process.stdout.write("swarmvol 0.1.0\n");
       return 0;

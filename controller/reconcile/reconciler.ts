@@ -51,7 +51,7 @@ export class Reconciler {
     let record = this.deps.catalog.get(name);
     if (!record || record.status.phase !== "ready") return {};
     let cloud = await this.describe(record);
-    const wants = this.wants(name);
+    const wants = this.wantsOf(name);
     const nodes = await this.nodeViews(cloud);
     for (let step = 0; step < maxSteps; step += 1) {
       const now = this.deps.clock.now();
@@ -74,7 +74,7 @@ export class Reconciler {
   }
 
   /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
-  private wants(name: string): Want[] {
+  wantsOf(name: string): Want[] {
     const tasks = this.deps.view.tasksForVolume(name)
       .filter((task) => task.nodeId !== undefined && task.desiredState === "running" && liveTaskStates.has(task.state))
       .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));

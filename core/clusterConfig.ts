@@ -1,0 +1,108 @@
+import { invalidArgument } from "./errors.js";
+import { parseFlags, parseListen, type LogLevel } from "./config.js";
+
+/**
+ * Settings of the cluster daemons, `swarmvol controller` and `swarmvol agent`.
+ * Environment first (`SWARMVOL_*`, `AWS_*`), flags override; every value is checked here
+ * so a daemon never starts half-configured.
+ */
+interface Setting {
+  flag: string;
+  env: string;
+  fallback?: string;
+  required?: string;
+}
+
+function load(settings: Record<string, Setting>, env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): Record<string, string | undefined> {
+  const flags = parseFlags(argv, Object.values(settings).map((setting) => setting.flag));
+  const values: Record<string, string | undefined> = {};
+  for (const [key, setting] of Object.entries(settings)) {
+    const value = flags.get(setting.flag) ?? (env[setting.env] || undefined) ?? setting.fallback;
+    if (value === undefined && setting.required) throw invalidArgument(`missing ${setting.flag} (or ${setting.env}): ${setting.required}`);
+    values[key] = value;
+  }
+  return values;
+}
+
+function milliseconds(text: string | undefined, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw invalidArgument(`${flag} must be a positive number of milliseconds, got "${text}"`);
+  return value;
+}
+
+const common = {
+  stateDir: { flag: "--state-dir", env: "SWARMVOL_STATE_DIR", fallback: "/var/lib/swarmvol" },
+  logLevel: { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", fallback: "info" },
+  dockerHost: { flag: "--docker-host", env: "DOCKER_HOST", fallback: "unix:///var/run/docker.sock" },
+  token: { flag: "--token", env: "SWARMVOL_TOKEN", required: "the shared API token agents and the controller use" },
+};
+
+export interface ControllerConfig {
+  listen: { host: string; port: number };
+  token: string;
+  stateDir: string;
+  logLevel: LogLevel;
+  dockerHost: string;
+  ec2Endpoint: string | undefined;
+  region: string;
+  leaseTtlMs: number;
+  fenceGraceMs: number;
+  driverName: string;
+}
+
+export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
+  const raw = load({
+    ...common,
+    listen: { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
+    ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
+    region: { flag: "--region", env: "AWS_REGION", fallback: "us-east-1" },
+    leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "10000" },
+    fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "5000" },
+    driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
+  }, env, argv);
+  return {
+    listen: parseListen(raw.listen as string),
+    token: raw.token as string,
+    stateDir: raw.stateDir as string,
+    logLevel: raw.logLevel as LogLevel,
+    dockerHost: raw.dockerHost as string,
+    ec2Endpoint: raw.ec2Endpoint,
+    region: raw.region as string,
+    leaseTtlMs: milliseconds(raw.leaseTtlMs, "--lease-ttl-ms"),
+    fenceGraceMs: milliseconds(raw.fenceGraceMs, "--fence-grace-ms"),
+    driverName: raw.driverName as string,
+  };
+}
+
+export interface AgentConfig {
+  controller: string;
+  token: string;
+  pluginSocket: string;
+  stateDir: string;
+  logLevel: LogLevel;
+  dockerHost: string;
+  instanceId: string;
+  zone: string;
+  deviceDir: string;
+  hostname: string | undefined;
+}
+
+export function loadAgentConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AgentConfig {
+  const raw = load({
+    ...common,
+    controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER", required: "the controller's URL, like http://10.0.0.5:7750" },
+    pluginSocket: { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" },
+    instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID", required: "this node's EC2 instance id (on AWS it comes from IMDSv2)" },
+    zone: { flag: "--zone", env: "SWARMVOL_ZONE", required: "this node's availability zone" },
+    deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
+    hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
+  }, env, argv);
+  if (!/^https?:\/\/[^/]+$/.test(raw.controller as string)) {
+    throw invalidArgument(`--controller must be a base URL like http://10.0.0.5:7750, got "${raw.controller}"`);
+  }
+  return {
+    controller: raw.controller as string, token: raw.token as string, pluginSocket: raw.pluginSocket as string,
+    stateDir: raw.stateDir as string, logLevel: raw.logLevel as LogLevel, dockerHost: raw.dockerHost as string,
+    instanceId: raw.instanceId as string, zone: raw.zone as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
+  };
+}
