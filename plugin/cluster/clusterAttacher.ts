@@ -52,7 +52,7 @@ export class ClusterAttacher implements NodeAttacher {
    * controller counts as "still pending": it may come back within the budget.
    */
   async attach(record: VolumeRecord): Promise<Attachment> {
-    const { clock, api, locator, logger } = this.options;
+    const { clock, locator, logger } = this.options;
     const name = record.spec.name;
     const deadline = clock.now() + this.budgetMs;
     const nodeId = await this.options.nodeId();
