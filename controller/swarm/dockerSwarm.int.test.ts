@@ -1,0 +1,98 @@
+/**
+ * DockerSwarm against a real one-node swarm (Debian docker.io, its own dockerd). The
+ * service's task stays pending because no node has the swarmvol plugin; /tasks still
+ * lists it with desired state running, which is all the controller needs to see.
+ */
+import Docker from "dockerode";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SwarmEvent, SwarmTask } from "../../core/swarm.js";
+import { shouldSkip } from "../../test/support/requirements.js";
+import { ProcessRunner } from "../../storage/os/commandRunner.js";
+import { docker, startDockerd, stopGracefully, type Started } from "../../test/support/singleHost.js";
+import { DockerSwarm } from "./dockerSwarm.js";
+
+const skip = shouldSkip("DockerSwarm against a real swarm", ["dockerd", "docker"]);
+
+/** Swarm mode leaves network namespaces bind-mounted under exec-root; unmount ours, deepest first. */
+async function unmountUnder(root: string): Promise<void> {
+  const mountPoints = (await readFile("/proc/self/mountinfo", "utf8")).split("\n")
+    .map((line) => line.split(" ")[4] ?? "").filter((point) => point.startsWith(`${root}/`));
+  const runner = new ProcessRunner();
+  for (const point of mountPoints.sort().reverse()) await runner.run("umount", ["-l", point]);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
+  let root: string;
+  let engine: Started & { host: string };
+  let swarm: DockerSwarm;
+  const ok = async (args: string[]) => {
+    const result = await docker(engine.host, args);
+    expect(result.code, `docker ${args.join(" ")}: ${result.stderr}`).toBe(0);
+    return result.stdout.trim();
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "swarmvol-swarm-it-"));
+    engine = await startDockerd(join(root, "engine"));
+    const port = 20_000 + (process.pid % 20_000);
+    await ok(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", `127.0.0.1:${port}`]);
+    swarm = new DockerSwarm({ docker: new Docker({ socketPath: engine.host.replace("unix://", "") }) });
+  });
+
+  afterAll(async () => {
+    if (engine) {
+      await docker(engine.host, ["swarm", "leave", "--force"]);
+      await stopGracefully(engine);
+    }
+    if (root) {
+      await unmountUnder(root);
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("lists the manager node as ready and active with its volume plugins", async () => {
+    const nodes = await swarm.listNodes();
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ role: "manager", state: "ready", availability: "active", address: "127.0.0.1" });
+    expect(nodes[0]?.volumePlugins).toContain("local");
+  });
+
+  it("lists a pending task with its swarmvol mount, service name and no node", async () => {
+    await ok(["service", "create", "--detach", "--name", "web", "--mount", "type=volume,source=v1,target=/d,volume-driver=swarmvol",
+      "--mount", "type=volume,source=plain,target=/p", "busybox:latest", "sleep", "1000"]);
+    const task = await until<SwarmTask>("the task of service web", async () => (await swarm.listTasks())[0]);
+    expect(task).toMatchObject({ serviceName: "web", desiredState: "running", nodeId: undefined, slot: 1 });
+    expect(task.volumes).toEqual([{ source: "v1", target: "/d", readOnly: false, options: {} }]);
+    expect(await swarm.listTasks(["shutdown"])).toEqual([]);
+  });
+
+  it("streams node and service events until aborted", async () => {
+    const events: SwarmEvent[] = [];
+    const abort = new AbortController();
+    const watching = swarm.watchEvents((event) => events.push(event), abort.signal);
+    const [node] = await swarm.listNodes();
+    // The stream may open after the first change; repeat until one arrives.
+    await until("a node update event", async () => {
+      await ok(["node", "update", "--label-add", `tick=${events.length}-${Date.now()}`, node?.id ?? ""]);
+      return events.find((event) => event.type === "node" && event.action === "update");
+    });
+    await ok(["service", "rm", "web"]);
+    await until("a service remove event", async () => events.find((event) => event.type === "service" && event.action === "remove"));
+    abort.abort();
+    await watching;
+    expect(events.find((event) => event.type === "node")?.id).toBe(node?.id);
+  });
+});
