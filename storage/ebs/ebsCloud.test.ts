@@ -9,7 +9,7 @@ import type { CreateCloudVolume } from "../../core/cloud.js";
 import { isSwarmvolError } from "../../core/errors.js";
 import { silentLogger, type Clock } from "../../core/ports.js";
 import type { ManualClock } from "../../lab/cloud/clock.js";
-import { findOverlaps, type FaultsPatch } from "../../lab/cloud/index.js";
+import type { FaultsPatch } from "../../lab/cloud/index.js";
 import { labInstances, startTestCloud, type TestCloud } from "../../lab/cloud/testing.js";
 import { createToken, EbsCloud, type EbsCloudOptions } from "./ebsCloud.js";
 

@@ -1,0 +1,123 @@
+/**
+ * Convergence under faults, and the EC2 call budget of each operation. The emulator runs on
+ * a ManualClock that EbsCloud's sleeps move forward, so AWS-like latencies (create 1.5 s,
+ * attach and detach 2 s) and a 90 s stuck attach cost no wall time.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { cloudTags } from "../../core/cloud.js";
+import { isSwarmvolError } from "../../core/errors.js";
+import { silentLogger, type Clock } from "../../core/ports.js";
+import { ManualClock } from "../../lab/cloud/clock.js";
+import { findOverlaps, instantLatencies, startCloud, type FaultsPatch } from "../../lab/cloud/index.js";
+import { labInstances, RecordingDeviceHost, startTestCloud, type TestCloud } from "../../lab/cloud/testing.js";
+import { createEc2Client } from "./client.js";
+import { EbsCloud, type EbsCloudOptions } from "./ebsCloud.js";
+
+const [A, B] = labInstances.map((i) => i.instanceId!) as [string, string];
+const awsLikeLatencies = { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 1000 };
+
+class SteppingClock implements Clock {
+  constructor(private readonly manual: ManualClock) {}
+  now() {
+    return this.manual.now();
+  }
+  async sleep(ms: number) {
+    this.manual.advance(ms);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+let t: TestCloud | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+async function setup(faults: FaultsPatch, options: EbsCloudOptions = {}) {
+  t = await startTestCloud({ faults });
+  const clock = new SteppingClock(t.clock);
+  return { t, clock, cloud: new EbsCloud(t.ec2, clock, silentLogger, { random: () => 0.5, ...options }) };
+}
+
+/** What the controller does: repeat an operation while it fails with a retryable error. */
+async function converge<T>(clock: Clock, op: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isSwarmvolError(err) || !err.retryable || attempt >= 20) throw err;
+      await clock.sleep(1000 * attempt);
+    }
+  }
+}
+
+const GiB = 1024 ** 3;
+
+/** An emulator with a chosen seed (the fault draws), and EbsCloud over the cli/ client factory. */
+async function seeded(seed: number, faults: FaultsPatch) {
+  const manual = new ManualClock();
+  const emulator = await startCloud({ instances: labInstances, devices: new RecordingDeviceHost(), clock: manual, seed, faults });
+  const ec2 = createEc2Client({ endpoint: emulator.endpoint, region: "us-east-1" });
+  const clock = new SteppingClock(manual);
+  const closing = { close: async () => { ec2.destroy(); await emulator.close(); } };
+  return { emulator, clock, closing, cloud: new EbsCloud(ec2, clock, silentLogger) };
+}
+
+describe("convergence with faults (20 % throttling, 10 % 5xx, one stuck attach)", () => {
+  let running: { close(): Promise<void> } | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  it.each([1, 2, 3, 42])("seed %d: create + attach + detach + attach elsewhere, no duplicate volume, no leaked attachment, no overlap", async (seed) => {
+    const { emulator, clock, closing, cloud } = await seeded(seed, { throttleRate: 0.2, serverErrorRate: 0.1, stickNextAttach: 1, latencyMs: awsLikeLatencies });
+    running = closing;
+    const uids = ["c1", "c2", "c3", "c4"];
+    await Promise.all(uids.map(async (uid) => {
+      const volume = await converge(clock, () => cloud.create({ uid, name: `n-${uid}`, sizeBytes: GiB, zone: "us-east-1a", options: {} }));
+      await converge(clock, () => cloud.attach(volume.id, A));
+      await converge(clock, () => cloud.detach(volume.id, A, { force: false }));
+      await converge(clock, () => cloud.attach(volume.id, B));
+    }));
+
+    const volumes = Object.values(emulator.engine.state.volumes);
+    expect(volumes.map((v) => v.tags[cloudTags.uid]).sort()).toEqual(uids);
+    for (const v of volumes) expect(v.attachment).toMatchObject({ instanceId: B, status: "attached" });
+    const events = emulator.events();
+    expect(findOverlaps(events)).toEqual([]);
+    expect(events.some((e) => e.detail === "stuck")).toBe(true);
+    const heldOnA = events.filter((e) => e.instanceId === A && e.type === "attach-requested").length;
+    const releasedOnA = events.filter((e) => e.instanceId === A && (e.type === "detached" || e.type === "force-detached")).length;
+    expect(releasedOnA).toBe(heldOnA);
+    console.info(`[ebs] convergence under faults, seed ${seed}: ${cloud.calls.total} EC2 requests for 4 volumes ${JSON.stringify(cloud.calls.byAction())}`);
+  });
+});
+
+/** EC2 requests one operation costs, measured through the counter. */
+async function measure(op: () => Promise<unknown>, cloud: EbsCloud): Promise<number> {
+  const before = cloud.calls.total;
+  await op();
+  return cloud.calls.total - before;
+}
+
+describe.each([
+  ["instant latencies", instantLatencies, {}, { create: 2, attach: 2, move: 4 }],
+  ["AWS-like latencies", awsLikeLatencies, {}, { create: 5, attach: 5, move: 10 }],
+  ["AWS-like latencies, first poll at 1 s", awsLikeLatencies, { poll: { initialMs: 1000 } }, { create: 3, attach: 3, move: 6 }],
+])("EC2 calls per operation, %s", (label, latencyMs, options: EbsCloudOptions, budget) => {
+  it("create, attach, move and resync stay within budget", async () => {
+    const { cloud } = await setup({ latencyMs }, options);
+    const create = await measure(() => cloud.create({ uid: "m1", name: "m1", sizeBytes: GiB, zone: "us-east-1a", options: {} }), cloud);
+    const [volume] = await cloud.describe();
+    const attach = await measure(() => cloud.attach(volume!.id, A), cloud);
+    const move = await measure(async () => {
+      await cloud.detach(volume!.id, A, { force: false });
+      await cloud.attach(volume!.id, B);
+    }, cloud);
+    for (let i = 0; i < 30; i++) await cloud.create({ uid: `r${i}`, name: `r${i}`, sizeBytes: GiB, zone: "us-east-1b", options: {} });
+    const resync = await measure(() => cloud.describe(), cloud);
+    console.info(`[ebs] EC2 calls (${label}): create ${create}, attach ${attach}, move ${move}, resync of 31 volumes ${resync}`);
+    expect({ create, attach, move, resync }).toEqual({ ...budget, resync: 1 });
+  });
+});
