@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { DockerLocalContainers, type ContainerApi } from "./localContainers.js";
+
+function api(killError?: { statusCode: number }) {
+  const killed: string[] = [];
+  const docker: ContainerApi = {
+    listContainers: async () => [
+      { Id: "a1", Names: ["/db.1.x"], Mounts: [{ Type: "volume", Name: "db", Driver: "swarmvol" }] },
+      { Id: "b2", Names: ["/web"], Mounts: [{ Type: "bind" }, { Type: "volume", Name: "other" }] },
+      { Id: "c3", Names: ["/both"], Mounts: [{ Type: "volume", Name: "db" }, { Type: "volume", Name: "logs" }] },
+    ],
+    getContainer: (id) => ({
+      kill: async () => {
+        if (killError) throw killError;
+        killed.push(id);
+      },
+    }),
+  };
+  return { docker, killed };
+}
+
+describe("DockerLocalContainers", () => {
+  it("finds running containers that mount any of the volumes", async () => {
+    const { docker } = api();
+    expect(await new DockerLocalContainers(docker).usingVolumes(["db", "logs"])).toEqual([
+      { id: "a1", name: "db.1.x", volumes: ["db"] },
+      { id: "c3", name: "both", volumes: ["db", "logs"] },
+    ]);
+  });
+
+  it("treats a container already gone or stopped as killed", async () => {
+    await expect(new DockerLocalContainers(api({ statusCode: 404 }).docker).kill("a1")).resolves.toBeUndefined();
+    await expect(new DockerLocalContainers(api({ statusCode: 409 }).docker).kill("a1")).resolves.toBeUndefined();
+    await expect(new DockerLocalContainers(api({ statusCode: 500 }).docker).kill("a1")).rejects.toMatchObject({ statusCode: 500 });
+  });
+});
