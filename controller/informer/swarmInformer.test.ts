@@ -197,6 +197,16 @@ describe("SwarmInformer: events, reconnects and resync", () => {
     expect(resyncs).toBe(1);
   });
 
+  it("stops while waiting to reconnect, even though the clock's sleep rejects on abort", async () => {
+    const { time, swarm, informer } = setup();
+    swarm.onWatch = (session) => session.end();
+    informer.start();
+    await time.advance(0);
+    expect(time.sleeps).toEqual([1000]);
+    await expect(informer.stop()).resolves.toBeUndefined();
+    expect(time.pending).toBe(0);
+  });
+
   it("stops polling, the cron job and the event stream on stop", async () => {
     const { scheduler, informer, time, swarm } = await started();
     const session = swarm.session;

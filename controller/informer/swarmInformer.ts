@@ -51,6 +51,9 @@ export interface SwarmInformerOptions {
   keepTask?: (task: SwarmTask) => boolean;
 }
 
+/** Desired states the informer lists: wanted running, or told to stop but maybe still running. */
+export const defaultDesiredStates: readonly string[] = ["running", "ready", "shutdown", "remove"];
+
 // A task whose service name got resolved is news even when Swarm did not bump its version.
 const sameTask: SameFn<SwarmTask> = (cached, next) => sameVersion(cached, next) && cached.serviceName === next.serviceName;
 
@@ -80,7 +83,7 @@ export class SwarmInformer {
       logger: silentLogger,
       pollIntervalMs: 1000,
       eventDelayMs: 100,
-      desiredStates: ["running", "ready", "shutdown", "remove"],
+      desiredStates: defaultDesiredStates,
       keepTask: isLiveTask,
       resyncSchedule: "* * * * *",
       ...options,

@@ -34,7 +34,11 @@ export async function watchWithReconnect(options: ReconnectOptions, signal: Abor
       if (!signal.aborted) logger.warn({ err: String(err), retryInMs: backoff }, "swarm event stream failed; reconnecting");
     }
     if (signal.aborted) break;
-    await options.delay(backoff, signal);
+    try {
+      await options.delay(backoff, signal);
+    } catch {
+      // A real Clock's sleep rejects when the signal aborts; the loop condition ends it.
+    }
     backoff = Math.min(backoff * 2, options.maxMs);
     if (!signal.aborted) options.onReconnect();
   }

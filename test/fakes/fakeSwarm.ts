@@ -146,13 +146,15 @@ export class ManualTime implements Clock, Timers {
     this.timers = this.timers.filter((timer) => timer !== handle);
   }
 
+  /** Like cli's systemClock: resolves after `ms` of manual time, rejects when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
       const handle = this.set(resolve, ms);
       signal?.addEventListener("abort", () => {
         this.clear(handle);
-        resolve();
+        reject(signal.reason);
       }, { once: true });
     });
   }
