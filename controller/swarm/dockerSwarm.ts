@@ -150,8 +150,9 @@ export class DockerSwarm implements Swarm {
 }
 
 /**
- * dockerode errors to domain errors: a 400 is our bug (bad filter), anything else (503 on
- * a worker, connection refused, 500) is worth retrying later.
+ * dockerode errors to domain errors: a 400 means our request is wrong; anything else (503
+ * on a worker, connection refused, 500) is worth retrying later. Note that 20.10 answers
+ * an invalid desired-state filter with a 500, so that bug surfaces as UNAVAILABLE.
  */
 export function translate(err: unknown, operation: string): SwarmvolError {
   const e = (err ?? {}) as { statusCode?: unknown; message?: unknown; code?: unknown; json?: { message?: unknown } };
