@@ -97,7 +97,7 @@ export class EbsCloud implements CloudVolumes {
           { Key: cloudTags.epoch, Value: "0" },
         ],
       }],
-    }), { volumeId: request.name });
+    }));
     const created = toCloudVolume(out);
     this.logger.info({ volumeId: created.id, name: request.name, uid: request.uid, zone }, "ebs volume created");
     if (created.state === "available") return created;

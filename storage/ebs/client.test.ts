@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { createEc2Client } from "./client.js";
+
+describe("createEc2Client", () => {
+  it("makes exactly one attempt per request: p-retry is the retry layer", async () => {
+    const client = createEc2Client({ region: "us-east-1", endpoint: "http://127.0.0.1:1" });
+    expect(await client.config.maxAttempts()).toBe(1);
+    expect(await client.config.credentials()).toMatchObject({ accessKeyId: "swarmvol-lab" });
+    client.destroy();
+  });
+
+  it("refuses a missing region", () => {
+    expect(() => createEc2Client({ region: "" })).toThrow(/`region` must be an AWS region name/);
+  });
+});
