@@ -74,6 +74,7 @@ export class SwarmInformer {
   private relisting: Promise<void> | undefined;
   private relistAgain = false;
   private fullResyncDue = false;
+  private failedLists = 0;
   private cronJob: ScheduledJob | undefined;
   private watching: Promise<void> | undefined;
 
@@ -223,9 +224,14 @@ export class SwarmInformer {
       listed = await Promise.all([this.options.swarm.listNodes(), this.options.swarm.listTasks(this.options.desiredStates)]);
     } catch (err) {
       this.fullResyncDue ||= full;
-      this.options.logger.warn({ err: String(err) }, "listing swarm nodes and tasks failed; keeping the last known state");
+      this.failedLists += 1;
+      // Polling is every second: warn on the first failure and then once a minute or so.
+      const level = this.failedLists === 1 || this.failedLists % 60 === 0 ? "warn" : "debug";
+      this.options.logger[level]({ err: String(err), failures: this.failedLists }, "listing swarm nodes and tasks failed; keeping the last known state");
       return;
     }
+    if (this.failedLists > 0) this.options.logger.info({ failures: this.failedLists }, "listing swarm nodes and tasks works again");
+    this.failedLists = 0;
     if (!this.running) return;
     this.apply(listed[0], listed[1].filter(this.options.keepTask), full);
   }
