@@ -1,0 +1,208 @@
+import type { HeartbeatRequest, HeartbeatResponse } from "../../api/contract.js";
+import type { Clock, LocalContainers, Logger, MountTable } from "../../core/ports.js";
+import type { ControllerApi } from "./apiClient.js";
+
+/** What the controller needs to know about this node besides its Swarm NodeID. */
+export interface NodeIdentity {
+  hostname: string;
+  instanceId: string;
+  zone: string;
+}
+
+/** Takes volumes away from Docker on this node (VolumeDriver.fence). */
+export interface Fencer {
+  /** Unmounts and forgets the named volumes; returns those it did. */
+  fence(names: readonly string[], reason: string): Promise<string[]>;
+}
+
+export interface LeaseKeeperOptions {
+  api: Pick<ControllerApi, "heartbeat">;
+  /** This node's Swarm NodeID (from the local engine; may wait for dockerd). */
+  nodeId: () => Promise<string>;
+  identity: NodeIdentity;
+  /** The driver's mount table: what is mounted here, at which epoch. */
+  mounts: MountTable;
+  containers: LocalContainers;
+  fencer: Fencer;
+  clock: Clock;
+  logger: Logger;
+  /** @default 2000 */
+  renewMs?: number;
+  /** Lease length when the controller's answer does not give a usable one. @default 10_000 */
+  defaultTtlMs?: number;
+  /** Deadline of one heartbeat (also never past the lease's expiry). @default renewMs */
+  heartbeatTimeoutMs?: number;
+}
+
+/** The keeper's view, for health output. */
+export interface LeaseStatus {
+  live: boolean;
+  /** Epoch ms; absent before the first successful heartbeat. */
+  expiresAt?: number;
+  consecutiveFailures: number;
+  lastError?: string;
+}
+
+/**
+ * Keeps this node's lease with the controller and fences the node itself when it cannot
+ * (invariants 1 and 4). The controller force-detaches a node's volumes only after the
+ * node's lease has expired and a grace period has passed; the agent counts its lease from
+ * the SEND time of its last successful heartbeat, so its view always ends first, and at
+ * that moment it kills the containers using swarmvol volumes here and unmounts them.
+ * While lapsed it keeps trying; the first successful heartbeat makes the lease live again.
+ */
+export class LeaseKeeper {
+  private readonly renewMs: number;
+  private readonly defaultTtlMs: number;
+  private readonly heartbeatTimeoutMs: number;
+  private readonly stopper = new AbortController();
+  private expiresAt: number | undefined;
+  private failures = 0;
+  private lastError: string | undefined;
+  private lapseReported = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: LeaseKeeperOptions) {
+    this.renewMs = positive(options.renewMs ?? 2000, "renewMs");
+    this.defaultTtlMs = positive(options.defaultTtlMs ?? 10_000, "defaultTtlMs");
+    this.heartbeatTimeoutMs = positive(options.heartbeatTimeoutMs ?? this.renewMs, "heartbeatTimeoutMs");
+  }
+
+  /** True while the last successful heartbeat's send time plus its ttl is in the future. */
+  isLive(): boolean {
+    return this.expiresAt !== undefined && this.options.clock.now() < this.expiresAt;
+  }
+
+  status(): LeaseStatus {
+    return {
+      live: this.isLive(),
+      ...(this.expiresAt === undefined ? {} : { expiresAt: this.expiresAt }),
+      consecutiveFailures: this.failures,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+    };
+  }
+
+  /** Starts the renewal loop (once); the first heartbeat goes out at once. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /**
+   * Ends the loop (cancelling a heartbeat in flight) and resolves once it has ended. It
+   * does not fence: stopping the agent is not losing the lease.
+   */
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.stopper;
+    while (!signal.aborted) {
+      await this.round();
+      if (signal.aborted) break;
+      await this.options.clock.sleep(this.nextWaitMs(), signal).catch(() => undefined);
+    }
+  }
+
+  /**
+   * One round: fence first if a lease we had has run out (never wait on a heartbeat for
+   * that), then renew, then act on the answer or on the failure.
+   */
+  private async round(): Promise<void> {
+    const lapsed = this.expiresAt !== undefined && !this.isLive();
+    if (lapsed) await this.selfFence();
+    const answer = await this.renew();
+    if (this.stopper.signal.aborted) return;
+    if (answer) {
+      await this.revoke(answer.revoke);
+    } else if (!lapsed && !this.isLive()) {
+      await this.selfFence();
+    }
+  }
+
+  /** Wakes at the next renewal, or at the lease's end if that comes first. */
+  private nextWaitMs(): number {
+    if (!this.isLive() || this.expiresAt === undefined) return this.renewMs;
+    return Math.max(1, Math.min(this.renewMs, this.expiresAt - this.options.clock.now()));
+  }
+
+  private async renew(): Promise<HeartbeatResponse | undefined> {
+    const { api, clock, logger } = this.options;
+    const sentAt = clock.now();
+    const timeoutMs = this.isLive() ? Math.min(this.heartbeatTimeoutMs, Math.max(1, (this.expiresAt ?? 0) - sentAt)) : this.heartbeatTimeoutMs;
+    try {
+      const nodeId = await this.options.nodeId();
+      const answer = await api.heartbeat(nodeId, this.request(), { timeoutMs, signal: this.stopper.signal });
+      const ttlMs = Number.isFinite(answer.ttlMs) && answer.ttlMs > 0 ? answer.ttlMs : this.defaultTtlMs;
+      const wasLive = this.isLive();
+      this.expiresAt = sentAt + ttlMs;
+      if (!wasLive && this.lapseReported) logger.warn({ failures: this.failures }, "lease renewed: this node may mount volumes again");
+      this.failures = 0;
+      this.lastError = undefined;
+      this.lapseReported = false;
+      return answer;
+    } catch (err) {
+      if (this.stopper.signal.aborted) return undefined;
+      this.failures += 1;
+      this.lastError = err instanceof Error ? err.message : String(err);
+      const log = this.failures === 1 ? logger.warn.bind(logger) : logger.debug.bind(logger);
+      log({ err: this.lastError, failures: this.failures, expiresAt: this.expiresAt }, "heartbeat failed");
+      return undefined;
+    }
+  }
+
+  private request(): HeartbeatRequest {
+    const mounts = this.options.mounts.list().map(([volume, entry]) => ({ volume, epoch: entry.epoch ?? 0 }));
+    return { ...this.options.identity, mounts };
+  }
+
+  /** The lease is gone: nothing swarmvol mounted here may keep being written. */
+  private async selfFence(): Promise<void> {
+    const names = this.options.mounts.list().map(([name]) => name);
+    if (!this.lapseReported) {
+      this.options.logger.error(
+        { expiresAt: this.expiresAt, lastError: this.lastError, volumes: names },
+        "lease with the controller lapsed: fencing this node's swarmvol volumes",
+      );
+      this.lapseReported = true;
+    }
+    if (names.length > 0) await this.fenceVolumes(names, `lease lapsed (${this.lastError ?? "no heartbeat answered"})`);
+  }
+
+  /** The controller moved these volumes on (a newer epoch exists elsewhere). */
+  private async revoke(revoked: readonly string[]): Promise<void> {
+    const mounted = new Set(this.options.mounts.list().map(([name]) => name));
+    const names = revoked.filter((name) => mounted.has(name));
+    if (names.length === 0) return;
+    this.options.logger.error({ volumes: names }, "controller revoked volumes mounted here: fencing them");
+    await this.fenceVolumes(names, "revoked by the controller: the volume's epoch moved on");
+  }
+
+  /** Writers first, then the filesystems: an unmount under a live writer would fail busy. */
+  private async fenceVolumes(names: readonly string[], reason: string): Promise<void> {
+    const { containers, fencer, logger } = this.options;
+    let victims: Awaited<ReturnType<LocalContainers["usingVolumes"]>> = [];
+    try {
+      victims = await containers.usingVolumes(names);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, volumes: names }, "cannot list the containers to fence; unmounting anyway");
+    }
+    for (const victim of victims) {
+      try {
+        await containers.kill(victim.id);
+        logger.error({ container: victim.name, id: victim.id, volumes: victim.volumes, reason }, "container killed to fence its volumes");
+      } catch (err) {
+        logger.error({ container: victim.name, id: victim.id, err: (err as Error).message }, "container kill failed");
+      }
+    }
+    await fencer.fence(names, reason);
+    const left = names.filter((name) => this.options.mounts.get(name) !== undefined);
+    if (left.length > 0) logger.error({ volumes: left }, "volumes still mounted after fencing; retrying next round");
+  }
+}
+
+function positive(value: number, option: string): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new TypeError(`\`${option}\` must be a positive number of milliseconds, not ${String(value)}`);
+  return value;
+}
