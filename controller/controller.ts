@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CloudVolumes } from "../core/cloud.js";
+import { ErrorCode, isSwarmvolError } from "../core/errors.js";
 import type { Journal } from "../core/journal.js";
 import type { Metrics } from "../core/metrics.js";
 import type { PlacementPolicy } from "../core/placement.js";
@@ -57,6 +58,9 @@ export class Controller {
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
       clock, logger: options.logger, workers: options.workers ?? 4,
+      // Placement must keep trying: a cloud error or a full instance can clear by itself.
+      // Only a request that can never succeed as written is dropped.
+      isTerminal: (err) => isSwarmvolError(err, ErrorCode.InvalidArgument),
       ...(options.timers ? { timers: options.timers } : {}),
       metrics: {
         depth: (depth) => metrics.set("swarmvol_queue_depth", "Volumes waiting for a reconcile", {}, depth),
