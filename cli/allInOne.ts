@@ -55,7 +55,7 @@ export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon
   const { host, port } = parseListen(config.apiListen);
   await api.listen(host, port);
   logger.info({ socket: config.pluginSocket, api: config.apiListen, stateDir: config.stateDir }, "swarmvol started");
-  void activateWithEngine(config, logger);
+  void activateWithEngine(config.dockerHost, logger);
   return {
     async stop() {
       await plugin.drain();
@@ -71,7 +71,7 @@ export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon
  * After a reboot or a crash, entries whose filesystem is no longer mounted describe users
  * that are gone: dockerd mounts them again when their containers start.
  */
-async function forgetStaleMounts(mounts: MountTable, filesystem: BlockFilesystem, logger: Logger): Promise<void> {
+export async function forgetStaleMounts(mounts: MountTable, filesystem: BlockFilesystem, logger: Logger): Promise<void> {
   for (const [name, entry] of mounts.list()) {
     if (!(await filesystem.isMounted(entry.mountRoot))) {
       await mounts.delete(name);
@@ -81,7 +81,7 @@ async function forgetStaleMounts(mounts: MountTable, filesystem: BlockFilesystem
 }
 
 /** Refuses to start over a live socket; removes one left by a crash. */
-async function prepareSocket(path: string): Promise<void> {
+export async function prepareSocket(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const live = await new Promise<boolean>((resolve) => {
     const socket = connect(path, () => {
@@ -98,8 +98,8 @@ async function prepareSocket(path: string): Promise<void> {
  * A legacy plugin is advertised to the Swarm scheduler only once dockerd has activated it,
  * so ask the engine to list volumes once. dockerd may start after us: retry for a while.
  */
-async function activateWithEngine(config: DaemonConfig, logger: Logger): Promise<void> {
-  const socketPath = config.dockerHost?.startsWith("unix://") ? config.dockerHost.slice("unix://".length) : "/var/run/docker.sock";
+export async function activateWithEngine(dockerHost: string | undefined, logger: Logger): Promise<void> {
+  const socketPath = dockerHost?.startsWith("unix://") ? dockerHost.slice("unix://".length) : "/var/run/docker.sock";
   const docker = new Docker({ socketPath });
   try {
     await pRetry(() => docker.listVolumes(), { retries: 8, minTimeout: 500, maxTimeout: 10_000 });

@@ -34,9 +34,12 @@ async function runCommand(command: Exclude<LabCommand, { verb: "help" }>, deps: 
   const dir = command.dir ?? DEFAULT_LAB_DIR;
   switch (command.verb) {
     case "up": {
-      const result = await up({ dir, nodes: command.nodes, managers: command.managers, zones: command.zones, bare: command.bare }, deps);
+      const { nodes, managers, zones, bare, fastCloud } = command;
+      const result = await up({ dir, nodes, managers, zones, bare, fastCloud }, deps);
       io.out(renderStatusTable(await status(dir, deps)));
-      io.out(`lab up in ${(result.timings.total ?? 0) / 1000} s; image ${result.image}\n`);
+      const plugins = result.timings["swarmvol.plugins"];
+      const pluginNote = plugins === undefined ? "" : `; plugin advertised on every node after ${plugins / 1000} s more`;
+      io.out(`lab up in ${(result.timings.total ?? 0) / 1000} s${pluginNote}; image ${result.image}\n`);
       return;
     }
     case "down":

@@ -6,6 +6,7 @@ import { reportFailure } from "./exitCodes.js";
 const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
                 [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
        swarmvol controller --token T [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
+       swarmvol agent --controller URL --token T --instance-id ID --zone Z [--plugin-socket PATH] [--device-dir DIR]
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
        swarmvol version`;
 
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return runDaemon(rest);
     case "lab":
       return (await import("./labCommand.js")).labCommand(rest);
+    case "agent":
+      return (await import("./agentCommand.js")).agentCommand(rest);
     case "controller":
       return (await import("./controllerCommand.js")).controllerCommand(rest);
     case "version":

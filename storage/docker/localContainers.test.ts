@@ -12,8 +12,9 @@ function api(killError?: { statusCode: number }) {
     getContainer: (id) => ({
       kill: async () => {
         if (killError) throw killError;
-        killed.push(id);
+        killed.push(`kill ${id}`);
       },
+      wait: async () => killed.push(`stopped ${id}`),
     }),
   };
   return { docker, killed };
@@ -26,6 +27,12 @@ describe("DockerLocalContainers", () => {
       { id: "a1", name: "db.1.x", volumes: ["db"] },
       { id: "c3", name: "both", volumes: ["db", "logs"] },
     ]);
+  });
+
+  it("resolves a kill only once the container has stopped", async () => {
+    const { docker, killed } = api();
+    await new DockerLocalContainers(docker).kill("a1");
+    expect(killed).toEqual(["kill a1", "stopped a1"]);
   });
 
   it("treats a container already gone or stopped as killed", async () => {

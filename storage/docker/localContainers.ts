@@ -3,7 +3,7 @@ import type { LocalContainers } from "../../core/ports.js";
 /** The two dockerode calls self-fencing needs; a `new Docker()` fits as is. */
 export interface ContainerApi {
   listContainers(options?: { filters?: Record<string, string[]> }): Promise<Array<{ Id: string; Names?: string[]; Mounts?: Array<{ Type?: string; Name?: string; Driver?: string }> }>>;
-  getContainer(id: string): { kill(options?: { signal?: string }): Promise<unknown> };
+  getContainer(id: string): { kill(options?: { signal?: string }): Promise<unknown>; wait(options?: { condition?: string }): Promise<unknown> };
 }
 
 /**
@@ -26,9 +26,12 @@ export class DockerLocalContainers implements LocalContainers {
       .filter((container) => container.volumes.length > 0);
   }
 
+  /** Kills and resolves once the container has stopped, so its mounts can be released. */
   async kill(id: string): Promise<void> {
+    const container = this.docker.getContainer(id);
     try {
-      await this.docker.getContainer(id).kill({ signal: "SIGKILL" });
+      await container.kill({ signal: "SIGKILL" });
+      await container.wait({ condition: "not-running" });
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status !== 404 && status !== 409) throw err;

@@ -1,0 +1,80 @@
+import { hostname as osHostname } from "node:os";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import pRetry from "p-retry";
+import { loadAgentConfig } from "../core/clusterConfig.js";
+import type { Logger } from "../core/ports.js";
+import { ControllerClient } from "../plugin/cluster/apiClient.js";
+import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
+import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
+import { RemoteDirectory } from "../plugin/cluster/remoteDirectory.js";
+import { VolumeDriver } from "../plugin/driver.js";
+import { PluginServer } from "../plugin/server.js";
+import { DockerLocalContainers } from "../storage/docker/localContainers.js";
+import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js";
+import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
+import { ProcessRunner } from "../storage/os/commandRunner.js";
+import { MountTableStore } from "../storage/state/catalogStore.js";
+import { RecordCacheStore } from "../storage/state/recordCache.js";
+import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
+import { dockerFor } from "./docker.js";
+import { createLogger, systemClock } from "./runtime.js";
+
+/** This node's Swarm NodeID from its engine, waiting for dockerd and for the join. */
+function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
+  let known: Promise<string> | undefined;
+  const ask = async () => {
+    const info = (await docker.info()) as { Swarm?: { NodeID?: string } };
+    const id = info.Swarm?.NodeID;
+    if (!id) throw new Error("this engine is not part of a swarm yet");
+    return id;
+  };
+  return () => {
+    known ??= pRetry(ask, { retries: Number.POSITIVE_INFINITY, minTimeout: 500, maxTimeout: 5000 }).then((id) => {
+      logger.info({ nodeId: id }, "learned swarm node id");
+      return id;
+    });
+    return known;
+  };
+}
+
+/**
+ * `swarmvol agent`: the composition root of the node agent (plugin socket, cluster
+ * directory and attacher through the controller, EBS device locator, lease keeper).
+ */
+export async function agentCommand(argv: string[]): Promise<number> {
+  const config = loadAgentConfig(process.env, argv);
+  const logger = createLogger(config.logLevel, "swarmvol-agent");
+  const runner = new ProcessRunner();
+  const docker = dockerFor(config.dockerHost);
+  const api = new ControllerClient({ baseUrl: config.controller, token: config.token });
+  const mounts = await MountTableStore.open(join(config.stateDir, "node-mounts.json"));
+  const filesystem = new SystemBlockFilesystem(runner);
+  await forgetStaleMounts(mounts, filesystem, logger);
+  const nodeId = swarmNodeId(docker, logger);
+  const directory = new RemoteDirectory({ api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger });
+  const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
+  // The attacher asks the keeper (built after the driver it fences) whether the lease is live.
+  const lease = { live: () => false };
+  const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live() });
+  const driver = new VolumeDriver({ directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts") });
+  const keeper = new LeaseKeeper({
+    api, nodeId, mounts, fencer: driver, clock: systemClock, logger,
+    identity: { hostname: config.hostname ?? osHostname(), instanceId: config.instanceId, zone: config.zone },
+    containers: new DockerLocalContainers(docker),
+  });
+  lease.live = () => keeper.isLive();
+  const plugin = new PluginServer({ driver, logger });
+  await prepareSocket(config.pluginSocket);
+  await plugin.listen(config.pluginSocket);
+  keeper.start();
+  logger.info({ socket: config.pluginSocket, controller: config.controller, instanceId: config.instanceId }, "agent started");
+  void activateWithEngine(config.dockerHost, logger);
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  await plugin.drain();
+  await keeper.stop();
+  return 0;
+}
