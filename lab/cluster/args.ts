@@ -1,7 +1,7 @@
 /**
  * Pure parsing of `swarmvol lab …` arguments (everything after "lab"):
  *
- *   up [--nodes N] [--managers M] [--zones Z] [--bare] [--dir D]
+ *   up [--nodes N] [--managers M] [--zones Z] [--bare] [--fast-cloud] [--dir D]
  *   down [--dir D]
  *   status [--json] [--dir D]
  *   kill|partition|heal|restart|drain NODE [--dir D]
@@ -15,21 +15,24 @@ export const NODE_VERBS = ["kill", "partition", "heal", "restart", "drain"] as c
 export type NodeVerb = (typeof NODE_VERBS)[number];
 
 export type LabCommand =
-  | { verb: "up"; dir?: string; nodes?: number; managers?: number; zones?: number; bare: boolean }
+  | { verb: "up"; dir?: string; nodes?: number; managers?: number; zones?: number; bare: boolean; fastCloud: boolean }
   | { verb: "down"; dir?: string }
   | { verb: "status"; dir?: string; json: boolean }
   | { verb: NodeVerb; dir?: string; node: string }
   | { verb: "help" };
 
 export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
-  up [--nodes N] [--managers M] [--zones Z] [--bare]   start a lab (default 3 nodes, 1 manager)
+  up [--nodes N] [--managers M] [--zones Z] [--bare] [--fast-cloud]
+                                                       start a lab (default 3 nodes, 1 manager) with
+                                                       swarmvol (agents, controller, EC2 emulator);
+                                                       --bare: engines only; --fast-cloud: ~0 EC2 latencies
   down                                                 remove everything the lab made
   status [--json]                                      nodes, roles, states, sockets
   kill NODE | partition NODE | heal NODE | restart NODE | drain NODE
 --dir defaults to /var/lib/swarmvol-lab`;
 
 const VALUE_FLAGS = new Set(["--dir", "--nodes", "--managers", "--zones"]);
-const BOOLEAN_FLAGS = new Set(["--bare", "--json"]);
+const BOOLEAN_FLAGS = new Set(["--bare", "--json", "--fast-cloud"]);
 
 interface Split {
   positional: string[];
@@ -81,9 +84,12 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
   };
   switch (verb) {
     case "up":
-      allowOnly(split, verb, ["--dir", "--nodes", "--managers", "--zones", "--bare"]);
+      allowOnly(split, verb, ["--dir", "--nodes", "--managers", "--zones", "--bare", "--fast-cloud"]);
       expectArgs(0);
-      return { verb, dir, nodes: intFlag(split, "--nodes"), managers: intFlag(split, "--managers"), zones: intFlag(split, "--zones"), bare: split.booleans.has("--bare") };
+      return {
+        verb, dir, nodes: intFlag(split, "--nodes"), managers: intFlag(split, "--managers"), zones: intFlag(split, "--zones"),
+        bare: split.booleans.has("--bare"), fastCloud: split.booleans.has("--fast-cloud"),
+      };
     case "down":
       allowOnly(split, verb, ["--dir"]);
       expectArgs(0);

@@ -17,9 +17,11 @@ import { execInNode, installSupervisor, isNodePid1, killNode, startNode } from "
 import { planNodes, REGISTRY, resolveOptions, STATE_DIR_NAMES, type LabOptions, type NodePlan, type StorageDriver } from "./plan.js";
 import { startRegistry } from "./registry.js";
 import { buildStatus, type LabStatus, type NodeObservation } from "./status.js";
-import { findNode, readState, requireState, STATE_VERSION, writeState, type LabState, type NodeState } from "./state.js";
+import { findNode, readState, requireState, STATE_VERSION, writeState, type LabState, type NodeState, type SwarmvolState } from "./state.js";
 import { teardown } from "./teardown.js";
-import { startSwarmvolOnLab } from "./swarmvolHook.js";
+import { agentPreDockerd, planSwarmvol, startLabCloudFor, startSwarmvolOnLab, writeTokenFile } from "./swarmvolHook.js";
+import { controllerHost, launchController } from "./swarmvolController.js";
+import { waitForPlugins } from "./swarmvolPlugins.js";
 import { probeStorageDriver } from "./storage.js";
 
 /** Every side effect the lab has, injectable for tests and drills. */
@@ -56,6 +58,8 @@ export interface PreDockerd {
 export interface UpOptions extends LabOptions {
   /** Called once per node at `up`; the result is kept in the state and rerun on restart. */
   preDockerd?: (node: NodePlan) => PreDockerd | null;
+  /** Near-zero EC2 emulator latencies instead of the AWS-like defaults (for tests). @default false */
+  fastCloud?: boolean;
 }
 
 export interface UpResult {
@@ -65,10 +69,11 @@ export interface UpResult {
   timings: Record<string, number>;
 }
 
-function initialState(options: UpOptions, storageDriver: StorageDriver, createdHostDirs: string[]): LabState {
+function initialState(options: UpOptions, swarmvol: SwarmvolState | null, storageDriver: StorageDriver, createdHostDirs: string[]): LabState {
   const resolved = resolveOptions(options);
+  const preDockerd = options.preDockerd ?? (swarmvol === null ? undefined : agentPreDockerd(resolved, swarmvol));
   const nodes: NodeState[] = planNodes(resolved).map((plan) => {
-    const pre = options.preDockerd?.(plan) ?? null;
+    const pre = preDockerd?.(plan) ?? null;
     return { ...plan, launcherPid: null, pid1: null, nodeId: null, preDockerd: pre?.argv ?? null, preDockerdWaitFor: pre?.waitFor ?? null };
   });
   return {
@@ -79,7 +84,8 @@ function initialState(options: UpOptions, storageDriver: StorageDriver, createdH
     registry: { address: REGISTRY, pid: null },
     createdHostDirs,
     nodes,
-    cloud: { endpoint: resolved.cloudEndpoint },
+    cloud: { endpoint: resolved.cloudEndpoint, pid: null },
+    swarmvol,
   };
 }
 
@@ -132,35 +138,43 @@ export async function up(options: UpOptions = {}, deps: LabDeps = defaultLabDeps
   const { clock } = deps;
   const timings: Record<string, number> = {};
   const start = clock.now();
+  const swarmvol = resolved.bare ? null : planSwarmvol(resolved, { fastCloud: options.fastCloud, env: process.env });
   await createBridge(deps.runner);
   try {
     const state = await timed(timings, "prepare", clock, async () => {
       for (const name of STATE_DIR_NAMES) await mkdir(join(resolved.dir, name), { recursive: true });
       const storage = await probeStorageDriver(deps.runner, join(resolved.dir, "cache"));
-      const s = initialState(options, storage, await ensureHostDirs());
+      const s = initialState(options, swarmvol, storage, await ensureHostDirs());
       await writeState(s);
+      if (swarmvol !== null) await writeTokenFile(swarmvol);
       for (const node of s.nodes) await createNodeNetwork(deps.runner, node);
       return s;
     });
     await timed(timings, "engines", clock, async () => {
       const supervisor = await installSupervisor(resolved.dir);
       const registry = startRegistry(resolved.dir, deps);
+      const cloud = timed(timings, "cloud", clock, () => startLabCloudFor(state, deps));
+      cloud.catch(() => undefined); // awaited below; a node failing first must not leave it unhandled
       await Promise.all(state.nodes.map(async (node) => {
         await startNode(node, { ...deps, supervisor, storageDriver: state.storageDriver });
         await writeState(state);
         await waitForEngine(node, clock);
       }));
       state.registry.pid = await registry;
+      await cloud;
       await writeState(state);
     });
     await timed(timings, "swarm", clock, () => formSwarm(state));
     await writeState(state);
-    const image = await timed(timings, "image", clock, () =>
-      publishBusybox(deps.runner, engineFor(state.nodes[0] as NodeState), join(resolved.dir, "cache")));
-    await timed(timings, "ready", clock, async () => {
-      for (const node of state.nodes) await waitForSwarmState(state, node, ["ready"], clock);
-    });
-    if (!resolved.bare) await timed(timings, "swarmvol", clock, () => startSwarmvolOnLab(state, deps));
+    const [image] = await Promise.all([
+      timed(timings, "image", clock, () => publishBusybox(deps.runner, engineFor(state.nodes[0] as NodeState), join(resolved.dir, "cache"))),
+      timed(timings, "ready", clock, async () => {
+        for (const node of state.nodes) await waitForSwarmState(state, node, ["ready"], clock);
+      }),
+      timed(timings, "swarmvol", clock, async () => {
+        for (const [phase, ms] of Object.entries(await startSwarmvolOnLab(state, deps))) timings[`swarmvol.${phase}`] = ms;
+      }),
+    ]);
     timings.total = clock.now() - start;
     deps.logger.info({ dir: resolved.dir, timings }, "lab up");
     return { state, image, timings };
@@ -213,7 +227,10 @@ export async function healLabNode(dir: string, name: string, deps: LabDeps = def
 /**
  * Kills the node (if running) and starts it again on the same data-root: Swarm state,
  * images and volumes persist, like a machine reboot. Resolves once dockerd answers and,
- * for a node in the swarm, once a manager reports it ready again.
+ * for a node in the swarm, once a manager reports it ready again. With swarmvol, the
+ * node's agent restarts with it (it is the node's pre-dockerd program), the controller
+ * comes back if this node hosts it (as a boot-time service would), and it resolves only
+ * once Swarm lists the plugin on the node again (up to one ~20 s description refresh).
  */
 export async function restartLabNode(dir: string, name: string, deps: LabDeps = defaultLabDeps()): Promise<void> {
   const state = await requireState(dir);
@@ -224,6 +241,9 @@ export async function restartLabNode(dir: string, name: string, deps: LabDeps = 
   await writeState(state);
   await waitForEngine(node, deps.clock);
   if (node.nodeId !== null) await waitForSwarmState(state, node, ["ready"], deps.clock, 90_000);
+  if (state.swarmvol === undefined || state.swarmvol === null) return;
+  if (controllerHost(state).name === node.name) await launchController(state, deps);
+  await waitForPlugins(state, [node], deps.clock);
 }
 
 /** `docker node update --availability drain` through a manager. */

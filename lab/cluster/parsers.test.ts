@@ -24,6 +24,8 @@ describe("teardown selection", () => {
     expect(isLabProcess(["dockerd", "--data-root", "/lab/nodes/node1/data"], "/lab")).toBe(true);
     expect(isLabProcess(["unshare", "-m", "bash", "/lab/node.sh", "/lab/nodes/node1", "node1"], "/lab")).toBe(true);
     expect(isLabProcess(["docker-registry", "serve", "/lab/registry/config.yml"], "/lab")).toBe(true);
+    expect(isLabProcess(["node", "/repo/dist/lab/cloud/main.js", "--config", "/lab/cloud/instances.json"], "/lab")).toBe(true);
+    expect(isLabProcess(["node", "/repo/dist/cli/main.js", "controller", "--state-dir", "/lab/nodes/node1/controller"], "/lab")).toBe(true);
     expect(isLabProcess(["dockerd", "--data-root", "/other/nodes/node1/data"], "/lab")).toBe(false);
     expect(isLabProcess(["node", "swarmvol", "lab", "down", "--dir", "/lab"], "/lab")).toBe(false);
   });

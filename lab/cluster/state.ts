@@ -23,6 +23,25 @@ export interface NodeState extends NodePlan {
   preDockerdWaitFor: string | null;
 }
 
+/**
+ * What a non-bare lab runs besides the engines: the EC2 emulator (root namespace), an agent
+ * per node (pre-dockerd) and the controller (inside the first manager). Null for `--bare`.
+ */
+export interface SwarmvolState {
+  /** Shared API token of agents and controller. The state file is 0600; it is also in `tokenFile`. */
+  token: string;
+  /** 0600 file the launch wrapper reads the token from, so it never appears in a process's argv. */
+  tokenFile: string;
+  /** SWARMVOL_LOG_LEVEL for the daemons, fixed at `up` so restarts from other processes agree. */
+  logLevel: string;
+  /** Near-zero emulator latencies (`lab up --fast-cloud`). */
+  fastCloud: boolean;
+  /** `http://<first manager>:7750`. */
+  controllerUrl: string;
+  /** Host PID of the controller's `nsenter` launcher, or null when not started by the lab. */
+  controllerPid: number | null;
+}
+
 export interface LabState {
   version: number;
   options: ResolvedOptions;
@@ -32,7 +51,10 @@ export interface LabState {
   /** Directories the lab created outside its own dir (removed by down when empty). */
   createdHostDirs: string[];
   nodes: NodeState[];
-  cloud: { endpoint: string | null };
+  /** The EC2 emulator: its URL and host PID (null for a bare lab). */
+  cloud: { endpoint: string | null; pid?: number | null };
+  /** Absent or null for a bare lab (and for state files written before swarmvol was wired). */
+  swarmvol?: SwarmvolState | null;
 }
 
 export function statePath(dir: string): string {

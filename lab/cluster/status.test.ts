@@ -39,6 +39,8 @@ describe("buildStatus", () => {
         },
       ],
       cloud: { endpoint: null },
+      controller: { endpoint: null },
+      token: null,
     });
   });
 

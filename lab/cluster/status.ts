@@ -5,11 +5,14 @@
  * {"nodes":[{"name":"node1","nodeId":"…","role":"manager","dockerHost":"unix:///…/docker.sock",
  *            "address":"10.213.0.11","instanceId":"i-0…","zone":"us-east-1a","state":"ready",
  *            "process":"running","link":"up"}],
- *  "cloud":{"endpoint":null}}
+ *  "cloud":{"endpoint":"http://10.213.0.1:4566"},
+ *  "controller":{"endpoint":"http://10.213.0.11:7750"},"token":"…"}
  * ```
  * `state` is Swarm's view from a manager (ready | down | disconnected | unknown), or
  * "unknown" when no manager answers. `process` (running | stopped) and `link` (up | down)
  * are the lab's own view: a killed node is `stopped`, a partitioned one has `link: down`.
+ * `cloud.endpoint`, `controller.endpoint` and `token` (the shared API token of agents and
+ * controller, for `curl -H "Authorization: Bearer …"`) are null for a bare lab.
  */
 import { dockerHost, type NodeRole } from "./plan.js";
 import type { LabState } from "./state.js";
@@ -30,6 +33,8 @@ export interface NodeStatus {
 export interface LabStatus {
   nodes: NodeStatus[];
   cloud: { endpoint: string | null };
+  controller: { endpoint: string | null };
+  token: string | null;
 }
 
 /** What the lab observed about each node, by name. */
@@ -58,6 +63,8 @@ export function buildStatus(state: LabState, observed: ReadonlyMap<string, NodeO
       };
     }),
     cloud: { endpoint: state.cloud.endpoint },
+    controller: { endpoint: state.swarmvol?.controllerUrl ?? null },
+    token: state.swarmvol?.token ?? null,
   };
 }
 
@@ -70,5 +77,6 @@ export function renderStatusTable(status: LabStatus): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   const cloud = `cloud endpoint: ${status.cloud.endpoint ?? "(none)"}`;
-  return [line(header), ...rows.map(line), cloud].join("\n") + "\n";
+  const controller = `controller: ${status.controller.endpoint ?? "(none)"}`;
+  return [line(header), ...rows.map(line), cloud, controller].join("\n") + "\n";
 }

@@ -1,16 +1,103 @@
 /**
- * HOOK: where a non-bare lab will start swarmvol (an agent per node, the controller on a
- * manager) once those exist. `up` calls it after the swarm is ready, unless `bare`.
+ * swarmvol on a (non-bare) lab, run the way an operator runs it:
  *
- * How the agents are meant to plug in: pass `preDockerd` to `up` so each node's supervisor
- * starts the agent inside the node before dockerd, with `waitFor` set to the agent's
- * socket under /run/docker/plugins (host path: `node.paths.pluginDir`), so dockerd sees
- * the plugin at start and Swarm lists it on the node without the ~20 s refresh delay.
- * The controller can be started here as a Swarm service or with `execInNode`.
+ * 1. `planSwarmvol`: a fresh random API token and the daemons' log level, fixed at `up`.
+ * 2. `agentPreDockerd`: every node's supervisor starts `swarmvol agent` inside the node
+ *    BEFORE dockerd and waits for its plugin socket, so dockerd finds the plugin at start.
+ * 3. `startLabCloudFor`: the EC2 emulator in the root namespace on 10.213.0.1:4566.
+ * 4. `startSwarmvolOnLab`: once the swarm exists, the controller inside the first manager
+ *    (swarmvolController.ts), then wait until Swarm lists the plugin on every node.
+ *
+ * Teardown needs nothing from here: the emulator, agents and controller all carry a path
+ * under the lab dir in their argv, so `down` finds and kills them even without the state file.
  */
-import type { Logger } from "../../core/ports.js";
-import type { LabState } from "./state.js";
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import type { Clock, Logger } from "../../core/ports.js";
+import { invalidArgument } from "../../core/errors.js";
+import type { DetachedSpawner } from "./host.js";
+import { planNodes, type NodePlan, type ResolvedOptions } from "./plan.js";
+import { writeState, type LabState, type SwarmvolState } from "./state.js";
+import { startLabCloud } from "./swarmvolCloud.js";
+import { launchController } from "./swarmvolController.js";
+import { waitForPlugins } from "./swarmvolPlugins.js";
+import { agentArgv, controllerUrl, PLUGIN_SOCKET, repoArtifacts, swarmvolPaths } from "./swarmvolPlan.js";
 
-export async function startSwarmvolOnLab(state: LabState, deps: { logger: Logger }): Promise<void> {
-  deps.logger.warn({ dir: state.options.dir }, "swarmvol agents and controller are not wired into the lab yet; lab is bare");
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+export interface SwarmvolHookDeps {
+  spawner: DetachedSpawner;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * What a non-bare lab records about swarmvol. The log level comes from SWARMVOL_LOG_LEVEL
+ * in `env` (default info) and is checked here, before anything starts. Also checks that
+ * the daemons are built (`npm run build`), so `up` fails before creating anything.
+ */
+export function planSwarmvol(
+  options: ResolvedOptions,
+  settings: { fastCloud?: boolean; env?: Readonly<Record<string, string | undefined>> } = {},
+): SwarmvolState {
+  const logLevel = settings.env?.SWARMVOL_LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw invalidArgument(`SWARMVOL_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`, { logLevel });
+  }
+  repoArtifacts();
+  const [host] = planNodes(options).filter((n) => n.role === "manager");
+  return {
+    token: randomBytes(24).toString("base64url"),
+    tokenFile: swarmvolPaths(options.dir).tokenFile,
+    logLevel,
+    fastCloud: settings.fastCloud ?? false,
+    controllerUrl: controllerUrl(host as NodePlan),
+    controllerPid: null,
+  };
+}
+
+/** Each node's pre-dockerd program: its agent, with dockerd waiting for the plugin socket. */
+export function agentPreDockerd(options: ResolvedOptions, swarmvol: SwarmvolState): (node: NodePlan) => { argv: string[]; waitFor: string } {
+  const artifacts = repoArtifacts();
+  const [host] = planNodes(options).filter((n) => n.role === "manager");
+  return (node) => ({
+    argv: agentArgv(node, host as NodePlan, { labDir: options.dir, logLevel: swarmvol.logLevel, artifacts }),
+    waitFor: PLUGIN_SOCKET,
+  });
+}
+
+/** Writes the token file (0600) the daemons' launch wrapper reads. Call before any node starts. */
+export async function writeTokenFile(swarmvol: SwarmvolState): Promise<void> {
+  await writeFile(swarmvol.tokenFile, `${swarmvol.token}\n`, { mode: 0o600 });
+}
+
+/** Starts the EC2 emulator for the lab's nodes and records its endpoint and PID in the state. */
+export async function startLabCloudFor(state: LabState, deps: SwarmvolHookDeps): Promise<void> {
+  const swarmvol = state.swarmvol;
+  if (swarmvol === undefined || swarmvol === null) return;
+  const cloud = await startLabCloud(
+    { labDir: state.options.dir, nodes: state.nodes, fastCloud: swarmvol.fastCloud, artifacts: repoArtifacts() },
+    deps,
+  );
+  state.cloud = { endpoint: cloud.endpoint, pid: cloud.pid };
+  await writeState(state);
+  deps.logger.info({ endpoint: cloud.endpoint, pid: cloud.pid, fast: swarmvol.fastCloud }, "EC2 emulator up");
+}
+
+/**
+ * After the swarm is formed: starts the controller inside the first manager, waits for its
+ * /v1/health, then until Swarm lists the plugin on every node. Returns the time of each step.
+ */
+export async function startSwarmvolOnLab(state: LabState, deps: SwarmvolHookDeps): Promise<Record<string, number>> {
+  const timings: Record<string, number> = {};
+  if (state.swarmvol === undefined || state.swarmvol === null) return timings;
+  let start = deps.clock.now();
+  await launchController(state, deps);
+  timings.controller = deps.clock.now() - start;
+  deps.logger.info({ url: state.swarmvol.controllerUrl, ms: timings.controller }, "swarmvol controller healthy");
+  start = deps.clock.now();
+  await waitForPlugins(state, state.nodes, deps.clock);
+  timings.plugins = deps.clock.now() - start;
+  deps.logger.info({ ms: timings.plugins }, "every node advertises the swarmvol volume plugin");
+  return timings;
 }

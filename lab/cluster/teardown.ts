@@ -1,7 +1,8 @@
 /**
  * `down`: removes everything the lab made, with or without its state file, and is safe to
  * run any number of times. Order matters: processes first (so nothing holds mounts,
- * loop devices or namespaces), then host mounts and loop devices under the lab dir, then
+ * loop devices or namespaces), then host mounts and loop devices under the lab dir (the
+ * EC2 emulator's volumes are files under <dir>/cloud), then
  * the network, cgroups, created host dirs, and last the lab's files (the image cache
  * under <dir>/cache is kept: rebuilding it is the slow part of `up`).
  */
@@ -21,11 +22,16 @@ export interface TeardownDeps {
   logger: Logger;
 }
 
-/** Whether a process's argv marks it as one the lab in `dir` started (nodes or registry). */
+/**
+ * Whether a process's argv marks it as one the lab in `dir` started: nodes (and the
+ * swarmvol agents and controller inside them, whose state dirs are under nodes/), the
+ * registry, or the EC2 emulator (its config and data are under cloud/).
+ */
 export function isLabProcess(argv: readonly string[], dir: string): boolean {
   const nodesDir = join(dir, "nodes") + "/";
+  const cloudDir = join(dir, "cloud") + "/";
   const registryConfig = registryPaths(dir).config;
-  return argv.some((a) => a.startsWith(nodesDir) || a.includes(`unix://${nodesDir}`) || a === registryConfig);
+  return argv.some((a) => a.startsWith(nodesDir) || a.startsWith(cloudDir) || a.includes(`unix://${nodesDir}`) || a === registryConfig);
 }
 
 /** Mount points at or under `dir` in /proc/self/mountinfo text, deepest first. */
@@ -118,6 +124,7 @@ export async function teardown(dir: string, deps: TeardownDeps): Promise<void> {
   }
   await rm(join(dir, "nodes"), { recursive: true, force: true });
   await rm(registryPaths(dir).dir, { recursive: true, force: true });
+  await rm(join(dir, "cloud"), { recursive: true, force: true });
   await rm(join(dir, "node.sh"), { force: true });
   await removeState(dir);
   deps.logger.info({ dir }, "lab down");
