@@ -1,0 +1,72 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadAgentConfig, loadControllerConfig } from "../../core/clusterConfig.js";
+import { planNodes, resolveOptions } from "./plan.js";
+import {
+  agentArgv, cloudArgv, cloudInstances, controllerArgv, FAST_CLOUD_FAULTS, LAUNCH_WRAPPER, type LaunchSettings,
+} from "./swarmvolPlan.js";
+
+const options = resolveOptions({ nodes: 3, zones: 2, dir: "/lab" });
+const [node1, node2] = planNodes(options) as [ReturnType<typeof planNodes>[number], ReturnType<typeof planNodes>[number]];
+const settings: LaunchSettings = {
+  labDir: "/lab", logLevel: "debug",
+  artifacts: { node: "/usr/bin/node", cliMain: "/repo/dist/cli/main.js", cloudMain: "/repo/dist/lab/cloud/main.js" },
+};
+
+/** The daemon's own arguments: what follows `node main.js` after the launch wrapper. */
+function daemonArgs(argv: string[]): string[] {
+  expect(argv.slice(0, 4)).toEqual(["/bin/sh", "-c", LAUNCH_WRAPPER, "swarmvol-launch"]);
+  expect(argv.slice(4, 6)).toEqual(["/lab/nodes/swarmvol.token", "debug"]);
+  expect(argv.slice(7, 9)).toEqual(["/usr/bin/node", "/repo/dist/cli/main.js"]);
+  return argv.slice(9);
+}
+
+describe("swarmvol plan for the lab", () => {
+  it("gives each agent flags that `swarmvol agent` accepts, with the node's own identity", () => {
+    const argv = agentArgv(node2, node1, settings);
+    expect(argv[6]).toBe("/lab/nodes/node2/agent.log");
+    const [command, ...flags] = daemonArgs(argv);
+    expect(command).toBe("agent");
+    expect(flags.join(" ")).not.toContain("--token");
+    expect(loadAgentConfig({ SWARMVOL_TOKEN: "t" }, flags)).toMatchObject({
+      controller: "http://10.213.0.11:7750", token: "t", pluginSocket: "/run/docker/plugins/swarmvol.sock",
+      stateDir: "/lab/nodes/node2/swarmvol", dockerHost: "unix:///lab/nodes/node2/docker.sock",
+      instanceId: node2.instanceId, zone: "us-east-1b", deviceDir: "/dev/disk/by-id", hostname: "node2",
+    });
+  });
+
+  it("gives the controller flags that `swarmvol controller` accepts, on the manager's address", () => {
+    const argv = controllerArgv(node1, settings);
+    expect(argv[6]).toBe("/lab/nodes/node1/controller.log");
+    const [command, ...flags] = daemonArgs(argv);
+    expect(command).toBe("controller");
+    expect(loadControllerConfig({ SWARMVOL_TOKEN: "t" }, flags)).toMatchObject({
+      listen: { host: "10.213.0.11", port: 7750 }, token: "t", stateDir: "/lab/nodes/node1/controller",
+      dockerHost: "unix:///lab/nodes/node1/docker.sock", ec2Endpoint: "http://10.213.0.1:4566", region: "us-east-1",
+    });
+  });
+
+  it("runs the emulator on the bridge address with one instance per node, fast latencies only when asked", () => {
+    expect(cloudInstances([node1])).toEqual([{
+      instanceId: node1.instanceId, name: "node1", zone: "us-east-1a", deviceDir: "/lab/nodes/node1/by-id", privateIp: "10.213.0.11",
+    }]);
+    const slow = cloudArgv("/lab", settings.artifacts, false);
+    expect(slow).toEqual([
+      "/repo/dist/lab/cloud/main.js", "--config", "/lab/cloud/instances.json", "--data", "/lab/cloud",
+      "--host", "10.213.0.1", "--port", "4566",
+    ]);
+    expect(cloudArgv("/lab", settings.artifacts, true)).toEqual([...slow, "--faults", JSON.stringify(FAST_CLOUD_FAULTS)]);
+  });
+
+  it("launch wrapper: token from the file into the env (not argv), output into the log", () => {
+    const dir = mkdtempSync(join(tmpdir(), "swarmvol-wrapper-"));
+    writeFileSync(join(dir, "token"), "s3cret\n", { mode: 0o600 });
+    const log = join(dir, "out.log");
+    execFileSync("/bin/sh", ["-c", LAUNCH_WRAPPER, "x", join(dir, "token"), "warn", log,
+      "/bin/sh", "-c", 'echo "$SWARMVOL_TOKEN $SWARMVOL_LOG_LEVEL $*"', "y", "a", "b"]);
+    expect(execFileSync("cat", [log], { encoding: "utf8" })).toBe("s3cret warn a b\n");
+  });
+});
