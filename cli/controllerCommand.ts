@@ -49,7 +49,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         release: (name, nodeId) => service.release(name, nodeId),
         heartbeat: (nodeId, request) => service.heartbeat(nodeId, request),
         fence: (nodeId) => controller.fence(nodeId),
-        nodes: () => [...controller.registry.views(informer.nodes()).values()],
+        nodes: () => controller.registry.views(informer.nodes()),
       }),
     ],
   });

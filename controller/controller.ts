@@ -6,6 +6,7 @@ import type { Metrics } from "../core/metrics.js";
 import type { PlacementPolicy } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
+import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { NodeRegistry } from "./nodeRegistry.js";
 import { WorkQueue, type Timers } from "./queue.js";
@@ -14,6 +15,7 @@ import { VolumeService } from "./volumeService.js";
 
 /** The informer as the controller drives it. */
 export interface ControllerInformer extends PlacementView {
+  nodes(): readonly SwarmNode[];
   start(): void;
   stop(): Promise<void>;
   waitForSync(): Promise<void>;

@@ -1,6 +1,6 @@
-import type { InstanceState } from "../core/cloud.js";
 import type { HeartbeatRequest } from "../api/contract.js";
-import type { NodeView } from "../core/placement.js";
+import type { InstanceState } from "../core/cloud.js";
+import type { NodeLookup, NodeView } from "../core/placement.js";
 import type { Clock } from "../core/ports.js";
 import type { SwarmNode } from "../core/swarm.js";
 
@@ -17,17 +17,28 @@ interface Lease {
  * instance's state in the cloud, and operator fences. In memory on purpose: after a
  * controller restart every agent re-reports within one renewal period, and until then a
  * node counts as unheard, which only ever delays a move, never allows an unsafe one.
+ * Indexed by instance and by mounted volume so a reconcile never scans every node.
  */
 export class NodeRegistry {
   private readonly leases = new Map<string, Lease>();
+  private readonly nodeByInstance = new Map<string, string>();
+  private readonly mountersByVolume = new Map<string, Set<string>>();
   private readonly instanceStates = new Map<string, InstanceState>();
   private readonly fenced = new Set<string>();
 
   constructor(private readonly clock: Clock, readonly ttlMs: number) {}
 
-  /** Records a heartbeat; returns the mounts whose epoch is older than `currentEpoch` says. */
   heartbeat(nodeId: string, request: HeartbeatRequest): void {
-    this.leases.set(nodeId, { ...request, expiresAt: this.clock.now() + this.ttlMs });
+    const previous = this.leases.get(nodeId);
+    for (const mount of previous?.mounts ?? []) this.mountersByVolume.get(mount.volume)?.delete(nodeId);
+    if (previous && previous.instanceId !== request.instanceId) this.nodeByInstance.delete(previous.instanceId);
+    this.leases.set(nodeId, { ...request, mounts: [...request.mounts], expiresAt: this.clock.now() + this.ttlMs });
+    this.nodeByInstance.set(request.instanceId, nodeId);
+    for (const mount of request.mounts) {
+      const mounters = this.mountersByVolume.get(mount.volume) ?? new Set<string>();
+      mounters.add(nodeId);
+      this.mountersByVolume.set(mount.volume, mounters);
+    }
   }
 
   setInstanceState(instanceId: string, state: InstanceState): void {
@@ -48,31 +59,39 @@ export class NodeRegistry {
 
   /** Node ids whose agent mounts `volume`, by their last report. */
   mountersOf(volume: string): string[] {
-    return [...this.leases].filter(([, lease]) => lease.mounts.some((mount) => mount.volume === volume)).map(([id]) => id);
+    return [...(this.mountersByVolume.get(volume) ?? [])];
   }
 
-  /** Instance ids of every node heard from (for DescribeInstances). */
-  instanceIds(): string[] {
-    return [...new Set([...this.leases.values()].map((lease) => lease.instanceId))];
+  /** One node's view, merged from Swarm (may be absent) and its lease. */
+  view(nodeId: string, swarm: SwarmNode | undefined): NodeView | undefined {
+    const lease = this.leases.get(nodeId);
+    if (!swarm && !lease) return undefined;
+    const instanceState = lease ? this.instanceStates.get(lease.instanceId) : undefined;
+    return {
+      nodeId,
+      hostname: swarm?.hostname ?? lease?.hostname ?? nodeId,
+      swarmState: swarm?.state ?? "absent",
+      mounted: lease?.mounts.map((mount) => mount.volume) ?? [],
+      ...(lease ? { instanceId: lease.instanceId, zone: lease.zone, leaseExpiresAt: lease.expiresAt } : {}),
+      ...(instanceState ? { instanceState } : {}),
+      ...(this.fenced.has(nodeId) ? { operatorFenced: true } : {}),
+    };
   }
 
-  /** Merges Swarm's node list with leases into the views `decide()` reads. */
-  views(swarmNodes: readonly SwarmNode[]): Map<string, NodeView> {
-    const views = new Map<string, NodeView>();
+  /** A lookup for decide() over Swarm's nodes (by id) and the leases. */
+  lookup(swarmNode: (id: string) => SwarmNode | undefined): NodeLookup {
+    return {
+      node: (id) => this.view(id, swarmNode(id)),
+      nodeOfInstance: (instanceId) => {
+        const id = this.nodeByInstance.get(instanceId);
+        return id === undefined ? undefined : this.view(id, swarmNode(id));
+      },
+    };
+  }
+
+  /** Every node known to Swarm or heard from, for `GET /v1/nodes`. */
+  views(swarmNodes: readonly SwarmNode[]): NodeView[] {
     const ids = new Set([...swarmNodes.map((node) => node.id), ...this.leases.keys()]);
-    for (const id of ids) {
-      const swarm = swarmNodes.find((node) => node.id === id);
-      const lease = this.leases.get(id);
-      views.set(id, {
-        nodeId: id,
-        hostname: swarm?.hostname ?? lease?.hostname ?? id,
-        swarmState: swarm?.state ?? "absent",
-        mounted: lease?.mounts.map((mount) => mount.volume) ?? [],
-        ...(lease ? { instanceId: lease.instanceId, zone: lease.zone, leaseExpiresAt: lease.expiresAt } : {}),
-        ...(lease && this.instanceStates.has(lease.instanceId) ? { instanceState: this.instanceStates.get(lease.instanceId) } : {}),
-        ...(this.fenced.has(id) ? { operatorFenced: true } : {}),
-      });
-    }
-    return views;
+    return [...ids].map((id) => this.view(id, swarmNodes.find((node) => node.id === id))).filter((view): view is NodeView => view !== undefined);
   }
 }

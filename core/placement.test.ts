@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CloudVolume } from "./cloud.js";
-import { decide, type NodeView, type PlacementInput, type Want } from "./placement.js";
+import { decide, lookupOf, type NodeView, type PlacementInput, type Want } from "./placement.js";
 import type { VolumeRecord } from "./volume.js";
 
 const now = 1_000_000;
@@ -26,7 +26,7 @@ const attached = (id: string, state: "attached" | "attaching" | "detaching" | "b
 const granted = (id: string, epoch = 3) => ({ grantedTo: { nodeId: id, instanceId: `i-${id}`, device: "/dev/xvdba", epoch, since: "t" } });
 
 function run(partial: Partial<PlacementInput> & { nodeList?: NodeView[] }) {
-  const nodes = new Map((partial.nodeList ?? [node("n1"), node("n2")]).map((n) => [n.nodeId, n]));
+  const nodes = lookupOf(partial.nodeList ?? [node("n1"), node("n2")]);
   return decide({ volume: volume(), cloud: cloud(), wants: [], nodes, now, policy, ...partial });
 }
 

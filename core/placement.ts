@@ -40,12 +40,29 @@ export interface PlacementPolicy {
   pollMs: number;
 }
 
+/** Finds node views by Swarm node id or by cloud instance id (both indexed, never scanned). */
+export interface NodeLookup {
+  node(nodeId: string): NodeView | undefined;
+  nodeOfInstance(instanceId: string): NodeView | undefined;
+}
+
+/** A lookup over a list of views (tests, small clusters). */
+export function lookupOf(views: Iterable<NodeView>): NodeLookup {
+  const byId = new Map<string, NodeView>();
+  const byInstance = new Map<string, NodeView>();
+  for (const view of views) {
+    byId.set(view.nodeId, view);
+    if (view.instanceId) byInstance.set(view.instanceId, view);
+  }
+  return { node: (id) => byId.get(id), nodeOfInstance: (id) => byInstance.get(id) };
+}
+
 export interface PlacementInput {
   volume: VolumeRecord;
   /** The cloud volume, or undefined when it does not exist (yet, or any more). */
   cloud: CloudVolume | undefined;
   wants: readonly Want[];
-  nodes: ReadonlyMap<string, NodeView>;
+  nodes: NodeLookup;
   now: number;
   policy: PlacementPolicy;
 }
@@ -91,11 +108,6 @@ function releasedBy(node: NodeView | undefined, volume: string, now: number): bo
   return node !== undefined && node.leaseExpiresAt !== undefined && now < node.leaseExpiresAt && !node.mounted.includes(volume);
 }
 
-export function nodeOfInstance(nodes: ReadonlyMap<string, NodeView>, instanceId: string): NodeView | undefined {
-  for (const node of nodes.values()) if (node.instanceId === instanceId) return node;
-  return undefined;
-}
-
 const waiting = (target: string | undefined, condition: PlacementDecision["condition"], requeueAfterMs: number): PlacementDecision =>
   ({ actions: [], target, condition, requeueAfterMs });
 
@@ -103,7 +115,7 @@ export function decide(input: PlacementInput): PlacementDecision {
   const { volume, cloud, nodes, policy } = input;
   const target = chooseTarget(volume, input.wants);
   if (target === undefined) return { actions: [], target, condition: null };
-  const node = nodes.get(target);
+  const node = nodes.node(target);
   if (!node?.instanceId || !node.zone) {
     return waiting(target, { reason: "NodeUnknown", message: `waiting for the swarmvol agent on node ${node?.hostname ?? target} to report its instance` }, policy.pollMs);
   }
@@ -131,7 +143,7 @@ function freeFromOthers(input: PlacementInput, target: string, others: readonly 
   let blocked: PlacementDecision | undefined;
   for (const attachment of others) {
     if (attachment.state === "detaching") continue;
-    const holder = nodeOfInstance(nodes, attachment.instanceId);
+    const holder = nodes.nodeOfInstance(attachment.instanceId);
     const name = volume.spec.name;
     if (attachment.state !== "busy" && releasedBy(holder, name, now)) {
       actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: false, reason: "released" });

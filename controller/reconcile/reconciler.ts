@@ -2,17 +2,18 @@ import { cloudTags, type CloudVolume, type CloudVolumes } from "../../core/cloud
 import { isSwarmvolError } from "../../core/errors.js";
 import type { Journal } from "../../core/journal.js";
 import type { Metrics } from "../../core/metrics.js";
-import { decide, nodeOfInstance, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
+import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
 import type { Catalog, Clock, Logger } from "../../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
+import type { CloudVolumeCache } from "../cloudCache.js";
 import { advanceMove, startMove } from "./moveTimeline.js";
 
 /** The informer's read side, as much of it as placement needs. */
 export interface PlacementView {
-  nodes(): readonly SwarmNode[];
+  node(id: string): SwarmNode | undefined;
   tasksForVolume(volume: string): readonly SwarmTask[];
 }
 
@@ -28,6 +29,8 @@ export interface ReconcilerDeps {
   policy: PlacementPolicy;
   /** Called after a volume is granted, so waiting claim calls answer at once. */
   onGrant?: (volume: string) => void;
+  /** Volumes a resync described in bulk; absent means describe each volume alone. */
+  cache?: CloudVolumeCache;
 }
 
 export interface ReconcileResult {
@@ -52,7 +55,7 @@ export class Reconciler {
     if (!record || record.status.phase !== "ready") return {};
     let cloud = await this.describe(record);
     const wants = this.wantsOf(name);
-    const nodes = await this.nodeViews(cloud);
+    const nodes = await this.nodeLookup(cloud);
     for (let step = 0; step < maxSteps; step += 1) {
       const now = this.deps.clock.now();
       const decision = decide({ volume: record, cloud, wants, nodes, now, policy: this.deps.policy });
@@ -70,7 +73,7 @@ export class Reconciler {
   private async describe(record: VolumeRecord): Promise<CloudVolume | undefined> {
     const id = record.status.backendId;
     if (id === undefined) return undefined;
-    return (await this.deps.cloud.describe([id]))[0];
+    return this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
   }
 
   /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
@@ -83,20 +86,21 @@ export class Reconciler {
   }
 
   /**
-   * Node views for decide(); asks EC2 for the state of any instance that holds this volume
-   * from a node whose lease has lapsed, since a stopped instance is fenced at once.
+   * Node lookup for decide(); asks EC2 for the state of any instance that holds this volume
+   * from a node whose lease has lapsed, since a stopped instance is fenced at once. Views
+   * are built on demand, so the states learned here are seen by decide().
    */
-  private async nodeViews(cloud: CloudVolume | undefined): Promise<Map<string, NodeView>> {
-    const views = this.deps.registry.views(this.deps.view.nodes());
+  private async nodeLookup(cloud: CloudVolume | undefined): Promise<NodeLookup> {
+    const lookup = this.deps.registry.lookup((id) => this.deps.view.node(id));
     const now = this.deps.clock.now();
     const lapsed = (cloud?.attachments ?? [])
-      .map((attachment) => nodeOfInstance(views, attachment.instanceId))
+      .map((attachment) => lookup.nodeOfInstance(attachment.instanceId))
       .filter((node): node is NodeView => node?.leaseExpiresAt !== undefined && node.leaseExpiresAt <= now && node.instanceId !== undefined);
-    if (lapsed.length === 0) return views;
+    if (lapsed.length === 0) return lookup;
     for (const instance of await this.deps.cloud.describeInstances(lapsed.map((node) => node.instanceId as string))) {
       this.deps.registry.setInstanceState(instance.id, instance.state);
     }
-    return this.deps.registry.views(this.deps.view.nodes());
+    return lookup;
   }
 
   /** Persists the condition and the move timeline when they change. */

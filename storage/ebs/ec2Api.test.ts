@@ -40,7 +40,7 @@ describe("jitteredDelay", () => {
 describe("Ec2Caller", () => {
   it("retries throttling and 5xx with backoff on the injected clock, counting every attempt", async () => {
     const t = caller([awsError("RequestLimitExceeded", 503), awsError("InternalError", 500), { Volumes: [{ VolumeId: "vol-1" }] }]);
-    const out = await t.caller.call(new DescribeVolumesCommand({}));
+    const out = (await t.caller.call(new DescribeVolumesCommand({}))) as { Volumes?: unknown };
     expect(out.Volumes).toEqual([{ VolumeId: "vol-1" }]);
     expect(t.counter.byAction()).toEqual({ DescribeVolumes: 3 });
     expect(t.clock.sleeps).toEqual([75, 150]);

@@ -51,7 +51,7 @@ beforeEach(async () => {
   tasks = [];
   nodes = [swarmNode("n1"), swarmNode("n2")];
   grants.length = 0;
-  const view: PlacementView = { nodes: () => nodes, tasksForVolume: () => tasks };
+  const view: PlacementView = { node: (id) => nodes.find((n) => n.id === id), tasksForVolume: () => tasks };
   reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics: new Metrics(), policy, onGrant: (name) => grants.push(name) });
   await catalog.put({
     uid: "u-db", createdAt: "2026-11-22T09:00:00.000Z",

@@ -1,0 +1,28 @@
+import type { CloudVolume } from "../core/cloud.js";
+
+/**
+ * Cloud volumes described in bulk by a resync (ceil(V/500) DescribeVolumes calls), each
+ * handed to at most one reconcile and only while fresh. A reconcile that finds nothing here
+ * describes its one volume itself, so a stale entry can delay a step but never decide one
+ * on old news for long: EC2 itself refuses a conflicting attach.
+ */
+export class CloudVolumeCache {
+  private readonly entries = new Map<string, { volume: CloudVolume; at: number }>();
+
+  constructor(private readonly maxAgeMs: number) {}
+
+  prime(volumes: readonly CloudVolume[], now: number): void {
+    for (const volume of volumes) this.entries.set(volume.id, { volume, at: now });
+  }
+
+  /** The entry if it is fresh; it is removed either way (one use per prime). */
+  take(id: string, now: number): CloudVolume | undefined {
+    const entry = this.entries.get(id);
+    this.entries.delete(id);
+    return entry && now - entry.at <= this.maxAgeMs ? entry.volume : undefined;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
