@@ -8,6 +8,7 @@ import type { Catalog, Clock, Logger } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
+import { CloudVolumeCache } from "./cloudCache.js";
 import { NodeRegistry } from "./nodeRegistry.js";
 import { WorkQueue, type Timers } from "./queue.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
@@ -50,13 +51,15 @@ export class Controller {
   readonly reconciler: Reconciler;
   readonly queue: WorkQueue;
   readonly service: VolumeService;
+  readonly cache: CloudVolumeCache;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: ControllerOptions) {
     const { clock, metrics, catalog, cloud, journal, informer } = options;
     this.registry = new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
-    this.reconciler = new Reconciler({ catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy });
+    this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
+    this.reconciler = new Reconciler({ catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
       clock, logger: options.logger, workers: options.workers ?? 4,
@@ -79,11 +82,11 @@ export class Controller {
   async start(): Promise<void> {
     const { informer, journal, catalog, logger } = this.options;
     this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
-    this.unsubscribe.push(informer.onResync(() => this.enqueueAll()));
+    this.unsubscribe.push(informer.onResync(() => void this.resync()));
     informer.start();
     await informer.waitForSync();
     for (const entry of journal.pending()) this.queue.add(entry.volume);
-    this.enqueueAll();
+    await this.resync();
     this.queue.start();
     logger.info({ volumes: catalog.list().length, pendingJournal: journal.pending().length }, "controller started");
   }
@@ -91,6 +94,19 @@ export class Controller {
   /** Operator fence: the node is down for good; its volumes may be force-detached now. */
   fence(nodeId: string): void {
     this.registry.fence(nodeId);
+    this.enqueueAll();
+  }
+
+  /**
+   * Full resync: one bulk describe of every swarmvol volume (ceil(V/500) calls) primes the
+   * cache, then every catalog volume is queued and reconciled from it.
+   */
+  async resync(): Promise<void> {
+    try {
+      this.cache.prime(await this.options.cloud.describe(), this.options.clock.now());
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, "bulk describe failed; volumes are described one by one");
+    }
     this.enqueueAll();
   }
 
