@@ -2,11 +2,13 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { renderChart } from "./chart.js";
 import { benchPluginVerbs } from "./pluginVerbs.js";
+import { benchControllerScale } from "./controllerScale.js";
 import type { BenchResult } from "./stats.js";
 
 /** Every benchmark suite, by name; `npm run bench -- NAME` runs a subset. */
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   "plugin-verbs": benchPluginVerbs,
+  "controller-scale": benchControllerScale,
 };
 
 async function main(argv: string[]): Promise<number> {
