@@ -38,7 +38,7 @@ async function runCommand(command: Exclude<LabCommand, { verb: "help" }>, deps: 
       const result = await up({ dir, nodes, managers, zones, bare, fastCloud }, deps);
       io.out(renderStatusTable(await status(dir, deps)));
       const plugins = result.timings["swarmvol.plugins"];
-      const pluginNote = plugins === undefined ? "" : `; plugin advertised on every node after ${plugins / 1000} s more`;
+      const pluginNote = plugins === undefined ? "" : ` (of which ${plugins / 1000} s waiting for Swarm to list the plugin)`;
       io.out(`lab up in ${(result.timings.total ?? 0) / 1000} s${pluginNote}; image ${result.image}\n`);
       return;
     }

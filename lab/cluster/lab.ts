@@ -21,7 +21,7 @@ import { findNode, readState, requireState, STATE_VERSION, writeState, type LabS
 import { teardown } from "./teardown.js";
 import { agentPreDockerd, planSwarmvol, startLabCloudFor, startSwarmvolOnLab, writeTokenFile } from "./swarmvolHook.js";
 import { controllerHost, launchController } from "./swarmvolController.js";
-import { waitForPlugins } from "./swarmvolPlugins.js";
+import { waitForLocalActivation, waitForPlugins } from "./swarmvolPlugins.js";
 import { probeStorageDriver } from "./storage.js";
 
 /** Every side effect the lab has, injectable for tests and drills. */
@@ -159,6 +159,7 @@ export async function up(options: UpOptions = {}, deps: LabDeps = defaultLabDeps
         await startNode(node, { ...deps, supervisor, storageDriver: state.storageDriver });
         await writeState(state);
         await waitForEngine(node, clock);
+        if (swarmvol !== null) await waitForLocalActivation(node, clock);
       }));
       state.registry.pid = await registry;
       await cloud;

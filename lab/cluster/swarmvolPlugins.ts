@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../../core/ports.js";
 import { timeout } from "../../core/errors.js";
-import { pollUntil, withManager } from "./engine.js";
+import { engineFor, pollUntil, withManager } from "./engine.js";
 import type { LabState, NodeState } from "./state.js";
 import { nodeSwarmvolPaths, PLUGIN_NAME } from "./swarmvolPlan.js";
 
@@ -20,6 +20,25 @@ interface DescribedNode {
 /** Whether a node object (docker node inspect) lists the Volume plugin `name`. */
 export function advertisesVolumePlugin(node: DescribedNode, name = PLUGIN_NAME): boolean {
   return (node.Description?.Engine?.Plugins ?? []).some((p) => p.Type === "Volume" && p.Name === name);
+}
+
+/**
+ * Waits until the node's own engine has activated the plugin (`docker info` lists it under
+ * Plugins.Volume, the same list Swarm's node description is built from). Done before the
+ * node joins, its first description already carries the plugin, which saves `up` one
+ * ~20 s description refresh. TIMEOUT points at the agent's log.
+ */
+export async function waitForLocalActivation(node: NodeState, clock: Clock, ms = 30_000): Promise<void> {
+  const engine = engineFor(node, 2_000);
+  try {
+    await pollUntil(clock, ms, `${node.name}'s engine to activate ${PLUGIN_NAME}`, async () => {
+      const info = (await engine.info()) as { Plugins?: { Volume?: string[] } };
+      return (info.Plugins?.Volume ?? []).includes(PLUGIN_NAME) ? true : null;
+    }, 100);
+  } catch (err) {
+    const log = nodeSwarmvolPaths(node).agentLog;
+    throw timeout(`${node.name}'s dockerd has not activated the ${PLUGIN_NAME} plugin after ${ms / 1000} s; see ${log}`, { node: node.name, log }, err);
+  }
 }
 
 /** Nodes of `nodes` whose Swarm description does not list the plugin yet (per a manager). */
