@@ -46,7 +46,7 @@ export async function benchPluginVerbs(): Promise<BenchResult[]> {
     await call("/VolumeDriver.Unmount", { Name: "bench-mounted", ID: "holder" });
     return [
       summarise("plugin.mount.already-mounted", "Mount of an already-mounted volume", "ms", mounts, { stat: "p99", max: 10 },
-        "new mount ID each call: one durable (fsync) write of the node's mount table"),
+        "new mount ID each call: one atomic write of the node's mount table"),
       summarise("plugin.list.1000", `List of ${listVolumes} volumes`, "ms", lists, { stat: "p99", max: 20 }),
     ];
   } finally {

@@ -9,6 +9,7 @@ import type { VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { CloudVolumeCache } from "./cloudCache.js";
+import { rebuildFromCloud } from "./rebuild.js";
 import { NodeRegistry } from "./nodeRegistry.js";
 import { WorkQueue, type Timers } from "./queue.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
@@ -98,12 +99,15 @@ export class Controller {
   }
 
   /**
-   * Full resync: one bulk describe of every swarmvol volume (ceil(V/500) calls) primes the
-   * cache, then every catalog volume is queued and reconciled from it.
+   * Full resync: one bulk describe of every swarmvol volume (ceil(V/500) calls) restores
+   * catalog entries the state file lost, primes the cache, then every catalog volume is
+   * queued and reconciled from it.
    */
   async resync(): Promise<void> {
     try {
-      this.cache.prime(await this.options.cloud.describe(), this.options.clock.now());
+      const volumes = await this.options.cloud.describe();
+      await rebuildFromCloud(this.options.catalog, volumes, this.options.logger);
+      this.cache.prime(volumes, this.options.clock.now());
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "bulk describe failed; volumes are described one by one");
     }
