@@ -102,6 +102,13 @@ describe.skipIf(skip)("swarmvol all-in-one with a real dockerd", () => {
     expect(await ok(["run", "--rm", "--network", "none", "-v", "jenkins_home:/data", image, "cat", "/data/config.xml"])).toBe("hello-swarmvol");
   });
 
+  it("drains on SIGTERM and exits 0, leaving no socket behind", async () => {
+    await stopGracefully(swarmvol);
+    expect(await swarmvol.exited).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+    swarmvol = await startSwarmvol(swarmvolArgs(), socket);
+  });
+
   it("removes the volume, its image file and its catalog entry", async () => {
     const catalogPath = join(root, "state", "catalog.json");
     const before = JSON.parse(await readFile(catalogPath, "utf8")) as { volumes: Record<string, { uid: string }> };
