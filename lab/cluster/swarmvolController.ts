@@ -51,14 +51,17 @@ export async function launchController(state: LabState, deps: ControllerDeps, ti
   const host = controllerHost(state);
   const paths = nodeSwarmvolPaths(host);
   const healthUrl = `${swarmvol.controllerUrl}/v1/health`;
+  let launcher: number | null = null;
   if ((await controllerPids(state)).length === 0) {
     if (!(await isNodePid1(host, host.pid1))) throw unavailable(`${host.name} is not running; cannot start the controller`, { node: host.name });
     await mkdir(paths.controllerStateDir, { recursive: true });
     const argv = controllerArgv(host, { labDir: state.options.dir, logLevel: swarmvol.logLevel, artifacts: repoArtifacts() });
-    swarmvol.controllerPid = deps.spawner.spawnDetached("nsenter", nodeExecArgs(host.pid1 as number, argv), paths.controllerLog);
+    launcher = deps.spawner.spawnDetached("nsenter", nodeExecArgs(host.pid1 as number, argv), paths.controllerLog);
+    swarmvol.controllerPid = launcher;
     await writeState(state);
   }
-  await waitForHealth("the swarmvol controller", healthUrl, swarmvol.controllerPid, paths.controllerLog, deps.clock, timeoutMs);
+  // Only a launcher started here can tell "exited early"; an adopted controller is just polled.
+  await waitForHealth("the swarmvol controller", healthUrl, launcher, paths.controllerLog, deps.clock, timeoutMs);
 }
 
 /** Starts the lab's controller again (after {@link killController} or a restart of its node). */
