@@ -1,0 +1,113 @@
+/**
+ * Everything the drill needs before the first fault: host packages, a non-bare lab (EC2
+ * emulator with EBS-like latencies, an agent per node, the controller on node1), the
+ * PostgreSQL image (Debian's postgresql-15 via debootstrap, rootfs tar cached between
+ * runs), the two swarmvol volumes and the stack. Side effects only; the stack text and
+ * timeline maths live in pure modules.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { CommandRunner, Logger } from "../../core/ports.js";
+import { internal, unavailable } from "../../core/errors.js";
+import {
+  BUSYBOX_IMAGE, REGISTRY, dockerHost, engineFor, up, type LabDeps, type LabState, type NodeState,
+} from "../cluster/index.js";
+import { buildDebianRootfs } from "../images/debian.js";
+import { importAndPush } from "../images/publish.js";
+import { renderStack, DB_VOLUME, JENKINS_VOLUME, STACK_NAME, type StackInput } from "./stack.js";
+
+export const POSTGRES_IMAGE = `${REGISTRY}/swarmvol/postgres:lab`;
+const POSTGRES_CHANGES = [
+  "ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  "ENV LANG=C.UTF-8",
+];
+
+/** Commands the drill runs on the host, and the Debian package that provides each. */
+export const HOST_TOOLS: Readonly<Record<string, string>> = {
+  dockerd: "docker.io",
+  "docker-registry": "docker-registry",
+  iptables: "iptables",
+  busybox: "busybox-static",
+  debootstrap: "debootstrap",
+  psql: "postgresql-client",
+  docker: "docker.io",
+};
+
+/** Installs (apt-get) the packages of missing host tools; the drill is meant for a fresh root machine. */
+export async function ensureHostTools(runner: CommandRunner, logger: Logger): Promise<void> {
+  const missing: string[] = [];
+  for (const [tool, pkg] of Object.entries(HOST_TOOLS)) {
+    if ((await runner.run("sh", ["-c", `command -v ${tool}`])).code !== 0 && !missing.includes(pkg)) missing.push(pkg);
+  }
+  if (missing.length === 0) return;
+  logger.info({ packages: missing }, "installing host packages");
+  const env = ["DEBIAN_FRONTEND=noninteractive"];
+  await runner.run("env", [...env, "apt-get", "update"], { timeoutMs: 600_000 });
+  const installed = await runner.run("env", [...env, "apt-get", "install", "-y", "--no-install-recommends", ...missing], { timeoutMs: 900_000 });
+  if (installed.code !== 0) throw unavailable(`apt-get install ${missing.join(" ")} failed: ${installed.stderr.trim().slice(-400)}`);
+}
+
+/** lab/drill/workloads, from source or from dist/ (tsc does not copy shell scripts). */
+export function workloadsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, "workloads"), join(here, "..", "..", "..", "lab", "drill", "workloads")];
+  const found = candidates.find((c) => existsSync(join(c, "postgres-entrypoint.sh")));
+  if (found === undefined) throw internal("lab/drill/workloads not found", { candidates });
+  return found;
+}
+
+export function stackScripts(): StackInput["scripts"] {
+  const dir = workloadsDir();
+  return {
+    postgresEntrypoint: join(dir, "postgres-entrypoint.sh"),
+    jenkinsEntrypoint: join(dir, "jenkins-entrypoint.sh"),
+    jenkinsJob: join(dir, "jenkins-job.cgi"),
+    jenkinsSums: join(dir, "jenkins-sums.cgi"),
+  };
+}
+
+/** Runs the docker CLI against a lab node (DOCKER_HOST), failing with its stderr. */
+export async function dockerCli(runner: CommandRunner, node: NodeState, args: readonly string[], timeoutMs = 120_000): Promise<string> {
+  const result = await runner.run("env", [`DOCKER_HOST=${dockerHost(node)}`, "docker", ...args], { timeoutMs });
+  if (result.code !== 0) throw internal(`docker ${args.join(" ")} failed: ${result.stderr.trim()}`, { args });
+  return result.stdout;
+}
+
+export interface DrillLab {
+  state: LabState;
+  manager: NodeState;
+  stackFile: string;
+}
+
+/** `lab up` with swarmvol (EBS backend on the emulator; `fastCloud` only for the CI drill). */
+export async function bringUpLab(options: { dir: string; nodes: number; fastCloud: boolean }, deps: LabDeps): Promise<LabState> {
+  const { state } = await up({ dir: options.dir, nodes: options.nodes, managers: 1, fastCloud: options.fastCloud }, deps);
+  return state;
+}
+
+/** Builds (first run: debootstrap, ~1 min) or reuses the cached rootfs, and pushes the image to the lab registry. */
+export async function publishPostgres(runner: CommandRunner, manager: NodeState, cacheDir: string): Promise<string> {
+  await mkdir(cacheDir, { recursive: true });
+  const tar = await buildDebianRootfs(runner, cacheDir, { name: "postgres", packages: ["postgresql-15"] });
+  await importAndPush(engineFor(manager, 600_000), tar, POSTGRES_IMAGE, POSTGRES_CHANGES);
+  return POSTGRES_IMAGE;
+}
+
+/** Creates the two volumes through the plugin on the manager (Create reaches the controller's catalog). */
+export async function createVolumes(manager: NodeState): Promise<void> {
+  const engine = engineFor(manager, 120_000);
+  for (const name of [DB_VOLUME, JENKINS_VOLUME]) {
+    await engine.createVolume({ Name: name, Driver: "swarmvol", DriverOpts: { size: "1" } });
+  }
+}
+
+/** Writes the stack file under the lab dir and deploys it from the manager. */
+export async function deployStack(runner: CommandRunner, state: LabState, manager: NodeState): Promise<string> {
+  const file = join(state.options.dir, "drill", "stack.yml");
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, renderStack({ postgresImage: POSTGRES_IMAGE, busyboxImage: BUSYBOX_IMAGE, scripts: stackScripts() }));
+  await dockerCli(runner, manager, ["stack", "deploy", "--prune", "-c", file, STACK_NAME]);
+  return file;
+}

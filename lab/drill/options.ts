@@ -1,0 +1,115 @@
+/**
+ * Pure parsing of `swarmvol drill …` arguments:
+ *
+ *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--dir D]
+ *         [--cache D] [--keep-lab] [--settle S]
+ *
+ * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
+ * order of {@link SCENARIOS}. Errors are INVALID_ARGUMENT with a message for the terminal.
+ */
+import { invalidArgument } from "../../core/errors.js";
+
+/** Every fault the drill knows, in the order a full run executes them. */
+export const SCENARIOS = [
+  "kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update",
+] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface DrillOptions {
+  scenarios: ScenarioName[];
+  repeat: number;
+  jsonFile: string | null;
+  /** Short CI run: EC2 emulator with near-zero latencies, 3 nodes. */
+  ci: boolean;
+  nodes: number;
+  dir: string;
+  /** Where the PostgreSQL rootfs tar is kept between runs. */
+  cacheDir: string;
+  /** Leave the lab up at the end (debugging). */
+  keepLab: boolean;
+  /** Seconds of steady writing before each fault, so every scenario has acked writes before t0. */
+  settleSeconds: number;
+}
+
+export interface DrillHelp {
+  help: true;
+}
+
+export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [--repeat N] [--json FILE] [--ci]
+                      [--nodes N] [--dir D] [--cache D] [--keep-lab] [--settle S]
+  Brings a lab up (EC2 emulator, agents, controller), deploys a PostgreSQL and a
+  Jenkins-like service on swarmvol volumes, injects faults while clients keep writing,
+  and proves that every acknowledged write survived. Exit code 0 only if nothing was lost.
+  scenarios: ${SCENARIOS.join(", ")} (default: all)
+  --ci        near-zero EC2 latencies and 3 nodes (a short run for CI)
+  --keep-lab  do not run \`lab down\` at the end
+  defaults: --repeat 1 --nodes 4 (3 with --ci) --dir /var/lib/swarmvol-lab
+            --cache /var/cache/swarmvol-lab --settle 3`;
+
+const VALUE_FLAGS = new Set(["--scenario", "--repeat", "--json", "--nodes", "--dir", "--cache", "--settle"]);
+const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab"]);
+
+function positiveInt(flag: string, raw: string, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw invalidArgument(`${flag} must be a whole number from 1 to ${max}`, { flag, value: raw });
+  }
+  return Number(raw);
+}
+
+function scenarioList(raw: string[]): ScenarioName[] {
+  const names = raw.flatMap((r) => r.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of names) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw invalidArgument(`unknown scenario "${name}"; choose from ${SCENARIOS.join(", ")}`, { scenario: name });
+    }
+  }
+  return names.length === 0 ? [...SCENARIOS] : (names as ScenarioName[]);
+}
+
+function absolute(flag: string, path: string): string {
+  if (!path.startsWith("/")) throw invalidArgument(`${flag} must be an absolute path`, { flag, path });
+  return path;
+}
+
+/** Splits argv into flag values (repeatable) and booleans; positional arguments are refused. */
+function split(argv: readonly string[]): { values: Map<string, string[]>; booleans: Set<string> } {
+  const values = new Map<string, string[]>();
+  const booleans = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string?];
+    if (VALUE_FLAGS.has(flag)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value === "") throw invalidArgument(`${flag} needs a value`, { flag });
+      values.set(flag, [...(values.get(flag) ?? []), value]);
+    } else if (BOOLEAN_FLAGS.has(flag) && inline === undefined) {
+      booleans.add(flag);
+    } else {
+      throw invalidArgument(`unknown argument ${arg}`, { argument: arg });
+    }
+  }
+  return { values, booleans };
+}
+
+/** Parses `argv` (after "drill"); `{help: true}` for -h/--help/help. */
+export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHelp {
+  if (argv.some((a) => a === "-h" || a === "--help" || a === "help")) return { help: true };
+  const { values, booleans } = split(argv);
+  const last = (flag: string) => values.get(flag)?.at(-1);
+  const ci = booleans.has("--ci");
+  const nodesRaw = last("--nodes");
+  const nodes = nodesRaw === undefined ? (ci ? 3 : 4) : positiveInt("--nodes", nodesRaw, 20);
+  if (nodes < 3) throw invalidArgument("--nodes must be at least 3 (one manager, two workers to move between)", { nodes });
+  const settleRaw = last("--settle");
+  return {
+    scenarios: scenarioList(values.get("--scenario") ?? []),
+    repeat: positiveInt("--repeat", last("--repeat") ?? "1", 1000),
+    jsonFile: last("--json") ?? null,
+    ci,
+    nodes,
+    dir: absolute("--dir", last("--dir") ?? "/var/lib/swarmvol-lab"),
+    cacheDir: absolute("--cache", last("--cache") ?? "/var/cache/swarmvol-lab"),
+    keepLab: booleans.has("--keep-lab"),
+    settleSeconds: settleRaw === undefined ? 3 : positiveInt("--settle", settleRaw, 600),
+  };
+}
