@@ -8,7 +8,8 @@
 import { mkdir } from "node:fs/promises";
 import type { Clock } from "../../core/ports.js";
 import { unavailable } from "../../core/errors.js";
-import { listProcesses, signal, type DetachedSpawner } from "./host.js";
+import { systemClock } from "../cloud/clock.js";
+import { hostSpawner, listProcesses, signal, type DetachedSpawner } from "./host.js";
 import { isNodePid1, isRunning, nodeExecArgs } from "./node.js";
 import { requireState, writeState, type LabState, type NodeState, type SwarmvolState } from "./state.js";
 import { waitForHealth } from "./swarmvolCloud.js";
@@ -18,6 +19,8 @@ export interface ControllerDeps {
   spawner: DetachedSpawner;
   clock: Clock;
 }
+
+const realDeps: ControllerDeps = { spawner: hostSpawner, clock: systemClock };
 
 /** The node the lab runs the controller on: the first manager (node1). */
 export function controllerHost(state: LabState): NodeState {
@@ -65,7 +68,7 @@ export async function launchController(state: LabState, deps: ControllerDeps, ti
 }
 
 /** Starts the lab's controller again (after {@link killController} or a restart of its node). */
-export async function startController(dir: string, deps: ControllerDeps): Promise<void> {
+export async function startController(dir: string, deps: ControllerDeps = realDeps): Promise<void> {
   await launchController(await requireState(dir), deps);
 }
 
@@ -73,7 +76,7 @@ export async function startController(dir: string, deps: ControllerDeps): Promis
  * SIGKILL to the controller process alone (its node keeps running): the crash a drill
  * injects mid-move. Resolves once it is gone. Killing a stopped controller is a no-op.
  */
-export async function killController(dir: string, deps: { clock: Clock }): Promise<void> {
+export async function killController(dir: string, deps: { clock: Clock } = realDeps): Promise<void> {
   const state = await requireState(dir);
   const swarmvol = requireSwarmvol(state);
   const pids = await controllerPids(state);
