@@ -56,7 +56,11 @@ export interface PreDockerd {
 }
 
 export interface UpOptions extends LabOptions {
-  /** Called once per node at `up`; the result is kept in the state and rerun on restart. */
+  /**
+   * Called once per node at `up`; the result is kept in the state and rerun on restart.
+   * Without `bare` it replaces the swarmvol agent, and must still serve and activate a
+   * `swarmvol` volume plugin (up waits for that), e.g. a stub plugin in a test.
+   */
   preDockerd?: (node: NodePlan) => PreDockerd | null;
   /** Near-zero EC2 emulator latencies instead of the AWS-like defaults (for tests). @default false */
   fastCloud?: boolean;
