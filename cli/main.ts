@@ -8,6 +8,7 @@ const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir 
        swarmvol controller --token T [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
        swarmvol agent --controller URL --token T --instance-id ID --zone Z [--plugin-socket PATH] [--device-dir DIR]
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
+       swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
        swarmvol version`;
 
 async function runDaemon(argv: string[]): Promise<number> {
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return runDaemon(rest);
     case "lab":
       return (await import("./labCommand.js")).labCommand(rest);
+    case "drill":
+      return (await import("./drillCommand.js")).drillCommand(rest);
     case "agent":
       return (await import("./agentCommand.js")).agentCommand(rest);
     case "controller":

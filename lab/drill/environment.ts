@@ -6,8 +6,8 @@
  * timeline maths live in pure modules.
  */
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandRunner, Logger } from "../../core/ports.js";
 import { internal, unavailable } from "../../core/errors.js";
@@ -110,4 +110,24 @@ export async function deployStack(runner: CommandRunner, state: LabState, manage
   await writeFile(file, renderStack({ postgresImage: POSTGRES_IMAGE, busyboxImage: BUSYBOX_IMAGE, scripts: stackScripts() }));
   await dockerCli(runner, manager, ["stack", "deploy", "--prune", "-c", file, STACK_NAME]);
   return file;
+}
+
+/** Log files worth keeping from a lab dir: per node, the cloud's, and the stack file. */
+export function labLogFiles(labDir: string, nodeNames: readonly string[]): string[] {
+  const perNode = ["agent.log", "controller.log", "node.log", "pre-dockerd.log"];
+  return [
+    ...nodeNames.flatMap((n) => perNode.map((f) => join("nodes", n, f))),
+    join("cloud", "cloud.log"), join("cloud", "events.jsonl"), join("drill", "stack.yml"),
+  ].map((rel) => join(labDir, rel));
+}
+
+/** Copies the lab's logs into `logsDir` (replacing the last run's), since `lab down` deletes them. */
+export async function collectLogs(labDir: string, nodeNames: readonly string[], logsDir: string): Promise<void> {
+  await rm(logsDir, { recursive: true, force: true });
+  for (const file of labLogFiles(labDir, nodeNames)) {
+    if (!existsSync(file)) continue;
+    const target = join(logsDir, relative(labDir, file));
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(file, target);
+  }
 }

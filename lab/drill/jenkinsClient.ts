@@ -27,16 +27,21 @@ export function jenkinsBody(seq: number): string {
 }
 
 /**
- * What each file may hold: after an acknowledged write, exactly that content; a later
- * unacknowledged rewrite adds its checksum as also acceptable (it may have landed).
+ * What each file may hold: after an acknowledged write, exactly that content; a rewrite
+ * sent later adds its checksum as also acceptable from the moment it is sent (until
+ * answered it may or may not have landed; unanswered, it stays possible for good).
  */
 export class FileLedger {
   private readonly accepted = new Map<string, string[]>();
 
-  record(path: string, sum: string, acked: boolean): void {
-    const sums = this.accepted.get(path);
-    if (acked) this.accepted.set(path, [sum]);
-    else if (sums !== undefined) sums.push(sum);
+  /** Before sending: the new content becomes possible for a file already acknowledged. */
+  sending(path: string, sum: string): void {
+    this.accepted.get(path)?.push(sum);
+  }
+
+  /** After an acknowledged write: exactly this content. */
+  acked(path: string, sum: string): void {
+    this.accepted.set(path, [sum]);
   }
 
   snapshot(): ReadonlyMap<string, readonly string[]> {
@@ -72,13 +77,13 @@ export function jenkinsWrite(ledger: FileLedger): WriteOnce {
     const path = jenkinsPath(seq);
     const body = jenkinsBody(seq);
     const sum = sha256Hex(body);
+    ledger.sending(path, sum);
     try {
       const answer = await httpExchange("POST", jenkinsUrl(address, `/cgi-bin/job?path=${path}`), body);
       const ok = answer.status === 200 && answer.body.trim() === sum;
-      ledger.record(path, sum, ok);
+      if (ok) ledger.acked(path, sum);
       return { ok, key: path, error: ok ? undefined : `HTTP ${answer.status}: ${answer.body.trim().slice(0, 80)}` };
     } catch (err) {
-      ledger.record(path, sum, false);
       return { ok: false, key: path, error: err instanceof Error ? err.message : String(err) };
     }
   };

@@ -2,7 +2,7 @@
  * Pure parsing of `swarmvol drill …` arguments:
  *
  *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--dir D]
- *         [--cache D] [--keep-lab] [--settle S]
+ *         [--cache D] [--logs D] [--keep-lab] [--settle S]
  *
  * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
  * order of {@link SCENARIOS}. Errors are INVALID_ARGUMENT with a message for the terminal.
@@ -25,6 +25,8 @@ export interface DrillOptions {
   dir: string;
   /** Where the PostgreSQL rootfs tar is kept between runs. */
   cacheDir: string;
+  /** Where the daemons' logs and the EC2 event log are copied before `lab down`. */
+  logsDir: string;
   /** Leave the lab up at the end (debugging). */
   keepLab: boolean;
   /** Seconds of steady writing before each fault, so every scenario has acked writes before t0. */
@@ -36,17 +38,18 @@ export interface DrillHelp {
 }
 
 export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [--repeat N] [--json FILE] [--ci]
-                      [--nodes N] [--dir D] [--cache D] [--keep-lab] [--settle S]
+                      [--nodes N] [--dir D] [--cache D] [--logs D] [--keep-lab] [--settle S]
   Brings a lab up (EC2 emulator, agents, controller), deploys a PostgreSQL and a
   Jenkins-like service on swarmvol volumes, injects faults while clients keep writing,
   and proves that every acknowledged write survived. Exit code 0 only if nothing was lost.
   scenarios: ${SCENARIOS.join(", ")} (default: all)
   --ci        near-zero EC2 latencies and 3 nodes (a short run for CI)
   --keep-lab  do not run \`lab down\` at the end
+  --logs D    where agent, controller, node and EC2 logs are copied before \`lab down\`
   defaults: --repeat 1 --nodes 4 (3 with --ci) --dir /var/lib/swarmvol-lab
-            --cache /var/cache/swarmvol-lab --settle 3`;
+            --cache /var/cache/swarmvol-lab --logs /var/tmp/swarmvol-drill --settle 3`;
 
-const VALUE_FLAGS = new Set(["--scenario", "--repeat", "--json", "--nodes", "--dir", "--cache", "--settle"]);
+const VALUE_FLAGS = new Set(["--scenario", "--repeat", "--json", "--nodes", "--dir", "--cache", "--logs", "--settle"]);
 const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab"]);
 
 function positiveInt(flag: string, raw: string, max: number): number {
@@ -109,6 +112,7 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
     nodes,
     dir: absolute("--dir", last("--dir") ?? "/var/lib/swarmvol-lab"),
     cacheDir: absolute("--cache", last("--cache") ?? "/var/cache/swarmvol-lab"),
+    logsDir: absolute("--logs", last("--logs") ?? "/var/tmp/swarmvol-drill"),
     keepLab: booleans.has("--keep-lab"),
     settleSeconds: settleRaw === undefined ? 3 : positiveInt("--settle", settleRaw, 600),
   };

@@ -1,0 +1,147 @@
+/**
+ * `swarmvol drill`: the whole run. Brings a lab up (refusing if any lab is already up on
+ * this machine: there is one bridge, and someone else may be testing), deploys the
+ * workloads, starts the clients, runs each scenario `repeat` times, prints each
+ * timeline and a summary, writes the JSON report, and always takes the lab down again
+ * (also on error, SIGINT or SIGTERM) unless `--keep-lab`.
+ */
+import { writeFile } from "node:fs/promises";
+import type { Logger } from "../../core/ports.js";
+import { BRIDGE, defaultLabDeps, down, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
+import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, publishPostgres } from "./environment.js";
+import { FileLedger, jenkinsWrite } from "./jenkinsClient.js";
+import { ServiceLocator } from "./observe.js";
+import type { DrillOptions } from "./options.js";
+import { CREATE_TABLE_SQL, postgresWrite, psql } from "./postgresClient.js";
+import { Progress } from "./progress.js";
+import { buildReport, passed, renderRun, renderSummary, type ScenarioResult } from "./report.js";
+import { runScenario, waitHealthy, type DrillWorld } from "./scenario.js";
+import { DB_SERVICE, JENKINS_SERVICE } from "./stack.js";
+import { Writer } from "./writer.js";
+
+export interface DrillIo {
+  out(text: string): void;
+  err: { isTTY?: boolean; write(text: string): unknown };
+}
+
+/** Progress-style logger for the lab's own messages during `up`. */
+function labLogger(progress: Progress): Logger {
+  const write = (level: string) => (obj: object, msg: string) => progress.note(`[lab] ${level} ${msg} ${JSON.stringify(obj)}`);
+  const logger: Logger = { debug: () => {}, info: write("info"), warn: write("warn"), error: write("error"), child: () => logger };
+  return logger;
+}
+
+async function createTable(world: Pick<DrillWorld, "runner" | "clock" | "locator">): Promise<void> {
+  const deadline = world.clock.now() + 180_000;
+  let last = "the database runs nowhere yet";
+  while (world.clock.now() < deadline) {
+    const address = world.locator.address(DB_SERVICE);
+    if (address !== null) {
+      const result = await psql(world.runner, address, CREATE_TABLE_SQL);
+      if (result.ok) return;
+      last = result.error;
+    }
+    await world.clock.sleep(500);
+  }
+  throw new Error(`could not create the drill table: ${last}`);
+}
+
+/** Deploys the workloads on a fresh lab and starts the clients; returns the drill's world. */
+async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress): Promise<DrillWorld> {
+  const { runner, clock } = deps;
+  progress.note(`[drill] lab up: ${options.nodes} nodes, EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies`);
+  const state: LabState = await bringUpLab({ dir: options.dir, nodes: options.nodes, fastCloud: options.ci }, deps);
+  const manager = state.nodes[0] as NodeState;
+  progress.note(`[drill] PostgreSQL image (rootfs cached in ${options.cacheDir})`);
+  await publishPostgres(runner, manager, options.cacheDir);
+  await createVolumes(manager);
+  await deployStack(runner, state, manager);
+  progress.note("[drill] stack deployed; waiting for the workloads");
+  const locator = new ServiceLocator(state, [DB_SERVICE, JENKINS_SERVICE], clock);
+  locator.start();
+  await createTable({ runner, clock, locator });
+  const ledger = new FileLedger();
+  const refresh = () => locator.refresh();
+  const db = new Writer("db", postgresWrite(runner), () => locator.address(DB_SERVICE), clock, 50, refresh);
+  const jenkins = new Writer("jenkins", jenkinsWrite(ledger), () => locator.address(JENKINS_SERVICE), clock, 100, refresh);
+  db.start();
+  jenkins.start();
+  return {
+    state, deps, runner, clock, locator, db, jenkins, ledger, progress,
+    settleMs: options.settleSeconds * 1000, moveTimeoutMs: options.ci ? 180_000 : 240_000,
+  };
+}
+
+async function runAll(world: DrillWorld, options: DrillOptions, io: DrillIo, results: ScenarioResult[]): Promise<void> {
+  await waitHealthy(world, "start", 0);
+  for (let i = 1; i <= options.repeat; i++) {
+    for (const scenario of options.scenarios) {
+      const result = await runScenario(world, scenario, i);
+      results.push(result);
+      io.out(renderRun(result));
+      if (options.repeat > 1) world.progress.note(`[drill] ${results.filter(passed).length}/${results.length} runs passed so far`);
+    }
+  }
+}
+
+/** Whether any lab (ours or anyone's) is up on this machine: the bridge is the lab's lock. */
+async function labIsUp(deps: LabDeps): Promise<boolean> {
+  return (await deps.runner.run("ip", ["link", "show", "dev", BRIDGE])).code === 0;
+}
+
+/** Runs the drill; resolves with the process exit code (0 only when every run passed). */
+export async function runDrill(options: DrillOptions, io: DrillIo): Promise<number> {
+  const progress = new Progress(io.err, Date.now);
+  const deps = defaultLabDeps({ logger: labLogger(progress) });
+  const startedAt = Date.now();
+  const results: ScenarioResult[] = [];
+  let world: DrillWorld | null = null;
+  let setupError: string | null = null;
+  let labStarted = false;
+  const cleanup = once(async () => {
+    await world?.db.stop();
+    await world?.jenkins.stop();
+    await world?.locator.stop();
+    if (labStarted) {
+      const names = Array.from({ length: options.nodes }, (_, i) => `node${i + 1}`);
+      await collectLogs(options.dir, names, options.logsDir).catch(() => undefined);
+      progress.note(`[drill] logs copied to ${options.logsDir}`);
+    }
+    if (labStarted && !options.keepLab) {
+      progress.note("[drill] lab down");
+      await down(options.dir, deps).catch((err: unknown) => progress.note(`[drill] lab down failed: ${String(err)}`));
+    }
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress.note(`[drill] ${signal}: stopping and taking the lab down`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    if (await labIsUp(deps)) {
+      io.err.write(`swarmvol drill: a lab is already up on this machine (${BRIDGE} exists); wait for it or run \`swarmvol lab down\` if it is yours\n`);
+      return 1;
+    }
+    await ensureHostTools(deps.runner, deps.logger);
+    labStarted = true;
+    world = await prepare(options, deps, progress);
+    await runAll(world, options, io, results);
+  } catch (err) {
+    setupError = err instanceof Error ? err.message : String(err);
+    progress.note(`[drill] failed: ${setupError}`);
+  } finally {
+    await cleanup();
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
+  const report = buildReport({ startedAt, finishedAt: Date.now(), options, results, setupError });
+  io.out(renderSummary(results));
+  if (options.jsonFile !== null) await writeFile(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  return report.passed ? 0 : 1;
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  return () => (running ??= fn());
+}

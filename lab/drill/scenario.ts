@@ -1,0 +1,159 @@
+/**
+ * One scenario run: wait until both workloads are healthy, note where the target runs,
+ * inject the fault at t0, watch until the replacement task runs and a client write is
+ * acknowledged by it (t9), read the move's phases, put the lab back, then verify every
+ * acknowledged write since the drill began.
+ */
+import type { Clock, CommandRunner } from "../../core/ports.js";
+import type { LabDeps, LabState, NodeState } from "../cluster/index.js";
+import { FAULTS, type FaultContext } from "./faults.js";
+import { FileLedger, readManifest } from "./jenkinsClient.js";
+import { fetchCloudLog, fetchVolume, type ServiceLocator } from "./observe.js";
+import type { ScenarioName } from "./options.js";
+import { readAllRows } from "./postgresClient.js";
+import { formatProgress, type Progress } from "./progress.js";
+import type { ScenarioResult } from "./report.js";
+import { DB_SERVICE, DB_VOLUME, JENKINS_SERVICE, JENKINS_VOLUME } from "./stack.js";
+import { labNodeById, serviceTasks } from "./swarm.js";
+import { buildTimeline, replacementTask, type Timeline } from "./timeline.js";
+import { checkFiles, checkRows, parseManifest, rowsFromOldNodeAfter, type FoundRow } from "./verify.js";
+import { firstAckAfter, type Writer } from "./writer.js";
+
+export interface DrillWorld {
+  state: LabState;
+  deps: LabDeps;
+  runner: CommandRunner;
+  clock: Clock;
+  locator: ServiceLocator;
+  db: Writer;
+  jenkins: Writer;
+  ledger: FileLedger;
+  progress: Progress;
+  settleMs: number;
+  /** Longest wait for a move (t0 → t9) before the run counts as failed. */
+  moveTimeoutMs: number;
+}
+
+function show(world: DrillWorld, label: string, since: number, waitingFor: string): void {
+  const { locator } = world;
+  world.progress.update(formatProgress({
+    label, elapsedMs: world.clock.now() - since, waitingFor,
+    db: { node: locator.node(DB_SERVICE), stats: world.db.stats() },
+    jenkins: { node: locator.node(JENKINS_SERVICE), stats: world.jenkins.stats() },
+  }));
+}
+
+/** Waits until both services run and both clients had a write acknowledged after `since`. */
+export async function waitHealthy(world: DrillWorld, label: string, since: number, timeoutMs = 180_000): Promise<void> {
+  const start = world.clock.now();
+  for (;;) {
+    const dbOk = (world.db.stats().lastAckAt ?? 0) > since;
+    const jenkinsOk = (world.jenkins.stats().lastAckAt ?? 0) > since;
+    if (dbOk && jenkinsOk) return;
+    if (world.clock.now() - start > timeoutMs) {
+      throw new Error(`workloads not healthy after ${timeoutMs / 1000} s (db ${dbOk ? "ok" : world.db.stats().lastError}, jenkins ${jenkinsOk ? "ok" : world.jenkins.stats().lastError})`);
+    }
+    show(world, label, start, "waiting for both workloads to answer");
+    await world.clock.sleep(250);
+  }
+}
+
+interface Moved {
+  to: NodeState | null;
+  t9: number | undefined;
+}
+
+/** Polls Swarm and the clients until the replacement task runs and answered a write. */
+async function waitForMove(world: DrillWorld, label: string, ctx: FaultContext, writer: Writer): Promise<Moved> {
+  let to: NodeState | null = null;
+  while (world.clock.now() - ctx.t0 < world.moveTimeoutMs) {
+    const tasks = await serviceTasks(world.state, ctx.service).catch(() => []);
+    const task = replacementTask(tasks.filter((t) => t.state === "running"), ctx.t0);
+    to = labNodeById(world.state, task?.nodeId ?? null) ?? null;
+    if (task !== undefined && to !== null) {
+      const t9 = firstAckAfter(writer.acks, ctx.t0, to.address, to.name === ctx.victim.name, task.stateAt);
+      if (t9 !== undefined) return { to, t9 };
+    }
+    show(world, label, ctx.t0, to === null ? "waiting for a new task to run" : `waiting for a write on ${to.name}`);
+    await world.clock.sleep(250);
+  }
+  return { to, t9: undefined };
+}
+
+async function measure(world: DrillWorld, ctx: FaultContext, t9: number | undefined): Promise<Timeline> {
+  const volume = ctx.service === DB_SERVICE ? DB_VOLUME : JENKINS_VOLUME;
+  const record = await fetchVolume(world.state, volume);
+  const tasks = await serviceTasks(world.state, ctx.service).catch(() => []);
+  return buildTimeline({ t0: ctx.t0, tasks, move: record?.status.lastMove, firstAckAfterT0: t9 });
+}
+
+/** Reads every row and file back and compares with everything acknowledged so far. */
+async function verify(world: DrillWorld, result: ScenarioResult, victim: NodeState): Promise<void> {
+  const dbAddress = world.locator.address(DB_SERVICE);
+  const jenkinsAddress = world.locator.address(JENKINS_SERVICE);
+  if (dbAddress === null || jenkinsAddress === null) throw new Error("a workload is not running: cannot verify");
+  // The clients pause while the drill reads back, so every answer they had is in the
+  // ledgers and nothing changes under the read (a rewrite landing mid-read is not a loss).
+  await Promise.all([world.db.stop(), world.jenkins.stop()]);
+  try {
+    const found = await readAllRows(world.runner, dbAddress);
+    result.rows = checkRows(world.db.acks.map((a) => Number(a.key)), found);
+    result.files = checkFiles(world.ledger.snapshot(), parseManifest(await readManifest(jenkinsAddress)));
+    checkOldNodeRows(result, found, victim);
+  } finally {
+    world.db.start();
+    world.jenkins.start();
+  }
+  result.overlaps = (await fetchCloudLog(world.state)).overlaps;
+}
+
+/** Partition: nothing the fenced node committed may be newer than the volume's new attachment. */
+function checkOldNodeRows(result: ScenarioResult, found: readonly FoundRow[], victim: NodeState): void {
+  if (result.scenario !== "partition" || result.timeline.t5 === undefined) return;
+  const late = rowsFromOldNodeAfter(found, victim.address, result.timeline.t5);
+  if (late.length > 0) result.violations.push(`${late.length} rows committed on the fenced node after the move (ids ${late.slice(0, 10).join(",")})`);
+}
+
+function emptyResult(scenario: ScenarioName, iteration: number, service: string): ScenarioResult {
+  return {
+    scenario, iteration, service, fromNode: null, toNode: null, timeline: { t0: 0 }, rows: null, files: null,
+    overlaps: [], violations: [], notes: [], writes: { db: { acked: 0, failed: 0 }, jenkins: { acked: 0, failed: 0 } }, error: null,
+  };
+}
+
+/** Runs one scenario; never throws (errors are recorded in the result). */
+export async function runScenario(world: DrillWorld, scenario: ScenarioName, iteration: number): Promise<ScenarioResult> {
+  const fault = FAULTS[scenario];
+  const result = emptyResult(scenario, iteration, fault.service);
+  const label = `${scenario} #${iteration}`;
+  const before = { db: world.db.stats(), jenkins: world.jenkins.stats() };
+  try {
+    await waitHealthy(world, label, world.clock.now());
+    await world.clock.sleep(world.settleMs);
+    const victim = world.state.nodes.find((n) => n.name === world.locator.node(fault.service));
+    if (victim === undefined) throw new Error(`${fault.service} runs nowhere before the fault`);
+    result.fromNode = victim.name;
+    const note = (message: string) => {
+      result.notes.push(message);
+      world.progress.note(`[${label}] ${message}`);
+    };
+    const ctx: FaultContext = { state: world.state, deps: world.deps, runner: world.runner, clock: world.clock, victim, service: fault.service, t0: world.clock.now(), note };
+    await fault.inject(ctx);
+    const writer = fault.service === DB_SERVICE ? world.db : world.jenkins;
+    const moved = await waitForMove(world, label, ctx, writer);
+    result.toNode = moved.to?.name ?? null;
+    result.timeline = await measure(world, ctx, moved.t9);
+    result.violations.push(...(await fault.recover(ctx)));
+    await waitHealthy(world, label, world.clock.now());
+    await verify(world, result, victim);
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+  }
+  world.progress.clear();
+  const after = { db: world.db.stats(), jenkins: world.jenkins.stats() };
+  result.writes = {
+    db: { acked: after.db.acked - before.db.acked, failed: after.db.failed - before.db.failed },
+    jenkins: { acked: after.jenkins.acked - before.jenkins.acked, failed: after.jenkins.failed - before.jenkins.failed },
+  };
+  return result;
+}
