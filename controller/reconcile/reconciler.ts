@@ -81,7 +81,10 @@ export class Reconciler {
     const tasks = this.deps.view.tasksForVolume(name)
       .filter((task) => task.nodeId !== undefined && task.desiredState === "running" && liveTaskStates.has(task.state))
       .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));
-    const mounters = new Set(this.deps.registry.mountersOf(name));
+    // A claim outlives its renewals only while its node mounts the volume under a live
+    // lease: a dead node's last report must not keep the volume there.
+    const now = this.deps.clock.now();
+    const mounters = new Set(this.deps.registry.mountersOf(name).filter((id) => (this.deps.registry.lease(id)?.expiresAt ?? 0) > now));
     return [...tasks, ...this.deps.claims.wants(name, (nodeId) => mounters.has(nodeId))];
   }
 

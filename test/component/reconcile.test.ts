@@ -104,6 +104,20 @@ describe("reconcile(): a volume follows its task", () => {
     expect(record().status.lastMove?.t5Attached).toBeGreaterThanOrEqual(record().status.lastMove?.t2Seen ?? Infinity);
   });
 
+  it("node killed after its agent claimed the volume: the claim dies with the lease and the volume moves", async () => {
+    tasks = [task("t1", "n1")];
+    claims.claim("db", "n1");
+    await reconcile();
+    heartbeat("n1", ["db"]);
+    tasks = [task("t1", "n1", { desiredState: "shutdown" }), task("t2", "n2", { state: "preparing" })];
+    clock.current += ttlMs + policy.fenceGraceMs;
+    heartbeat("n2");
+    claims.claim("db", "n2");
+    await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n2");
+    expect(cloud.calls).toContain("detach vol-1 i-n1 force");
+  });
+
   it("a stopped instance is fenced at once, without waiting for the grace", async () => {
     tasks = [task("t1", "n1")];
     await reconcile();
