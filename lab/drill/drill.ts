@@ -7,7 +7,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { Logger } from "../../core/ports.js";
-import { BRIDGE, defaultLabDeps, down, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
+import { BRIDGE, defaultLabDeps, down, readState, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
 import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, publishPostgres } from "./environment.js";
 import { FileLedger, jenkinsWrite } from "./jenkinsClient.js";
 import { ServiceLocator } from "./observe.js";
@@ -47,10 +47,8 @@ async function createTable(world: Pick<DrillWorld, "runner" | "clock" | "locator
 }
 
 /** Deploys the workloads on a fresh lab and starts the clients; returns the drill's world. */
-async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress): Promise<DrillWorld> {
+async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress, state: LabState): Promise<DrillWorld> {
   const { runner, clock } = deps;
-  progress.note(`[drill] lab up: ${options.nodes} nodes, EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies`);
-  const state: LabState = await bringUpLab({ dir: options.dir, nodes: options.nodes, fastCloud: options.ci }, deps);
   const manager = state.nodes[0] as NodeState;
   progress.note(`[drill] PostgreSQL image (rootfs cached in ${options.cacheDir})`);
   await publishPostgres(runner, manager, options.cacheDir);
@@ -98,7 +96,11 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
   let world: DrillWorld | null = null;
   let setupError: string | null = null;
   let labStarted = false;
+  let upStarted = false;
   const cleanup = once(async () => {
+    // `up` writes the state file only after it made the bridge: a refused `up` (someone
+    // else's lab) leaves none, and then nothing here may run `down`.
+    labStarted ||= upStarted && (await readState(options.dir).catch(() => null)) !== null;
     await world?.db.stop();
     await world?.jenkins.stop();
     await world?.locator.stop();
@@ -124,8 +126,11 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
       return 1;
     }
     await ensureHostTools(deps.runner, deps.logger);
+    progress.note(`[drill] lab up: ${options.nodes} nodes, EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies`);
+    upStarted = true;
+    const state = await bringUpLab({ dir: options.dir, nodes: options.nodes, fastCloud: options.ci }, deps);
     labStarted = true;
-    world = await prepare(options, deps, progress);
+    world = await prepare(options, deps, progress, state);
     await runAll(world, options, io, results);
   } catch (err) {
     setupError = err instanceof Error ? err.message : String(err);

@@ -7,7 +7,7 @@
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import {
   drainLabNode, engineFor, healLabNode, killController, killLabNode, partitionLabNode, restartLabNode, startController,
-  waitForSwarmState, type LabDeps, type LabState, type NodeState,
+  waitForSwarmState, withManager, type LabDeps, type LabState, type NodeState,
 } from "../cluster/index.js";
 import { dockerCli } from "./environment.js";
 import { fetchVolume } from "./observe.js";
@@ -122,6 +122,20 @@ async function constraint(ctx: FaultContext, flag: "--constraint-add" | "--const
   await dockerCli(ctx.runner, manager, ["service", "update", "--detach", flag, `node.hostname!=${ctx.victim.name}`, ctx.service]);
 }
 
+/** Waits until Swarm finished rolling the service's update (UpdateStatus completed). */
+async function waitForUpdate(ctx: FaultContext): Promise<void> {
+  const deadline = ctx.clock.now() + 180_000;
+  while (ctx.clock.now() < deadline) {
+    const status = await withManager(ctx.state, async (engine) => {
+      const info = (await engine.getService(ctx.service).inspect()) as { UpdateStatus?: { State?: string } };
+      return info.UpdateStatus?.State ?? "completed";
+    }).catch(() => "unknown");
+    if (status === "completed") return;
+    await ctx.clock.sleep(500);
+  }
+  ctx.note("the service update after --constraint-rm did not complete within 180 s");
+}
+
 /** The fault behind each scenario name. */
 export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
   "kill-db": killNode(DB_SERVICE),
@@ -166,6 +180,7 @@ export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
     inject: (ctx) => constraint(ctx, "--constraint-add"),
     recover: async (ctx) => {
       await constraint(ctx, "--constraint-rm");
+      await waitForUpdate(ctx);
       return [];
     },
   },
