@@ -52,10 +52,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
   const nodeId = swarmNodeId(docker, logger);
-  const directory = new RemoteDirectory({ api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger });
-  const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
-  // The attacher asks the keeper (built after the driver it fences) whether the lease is live.
+  // The attacher and directory ask the keeper (built after the driver it fences) whether the lease is live.
   const lease = { live: () => false };
+  const directory = new RemoteDirectory({
+    api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger, controllerAway: () => !lease.live(),
+  });
+  const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
   const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live() });
   const driver = new VolumeDriver({ directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts") });
   const keeper = new LeaseKeeper({

@@ -148,6 +148,12 @@ describe("ClusterAttacher.release", () => {
     await expect(attacher().release(record)).resolves.toBeUndefined();
   });
 
+  it("leaves the release to the next heartbeat while the node has no live lease (fencing)", async () => {
+    claims.script = [granted];
+    await attacher({ leaseLive: () => false }).release(record);
+    expect(claims.calls).toEqual([]);
+  });
+
   it("reports other failures", async () => {
     claims.script = [internal("journal write failed")];
     await expect(attacher().release(record)).rejects.toMatchObject({ code: ErrorCode.Internal });

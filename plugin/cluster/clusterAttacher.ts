@@ -82,6 +82,11 @@ export class ClusterAttacher implements NodeAttacher {
    */
   async release(record: VolumeRecord): Promise<void> {
     const name = record.spec.name;
+    if (!(this.options.leaseLive?.() ?? true)) {
+      // Fencing is under way (or the controller is away): the next heartbeat reports it.
+      this.options.logger.info({ volume: name }, "release left to the next heartbeat: no live lease");
+      return;
+    }
     try {
       await this.options.api.release(name, { nodeId: await this.options.nodeId() });
     } catch (err) {

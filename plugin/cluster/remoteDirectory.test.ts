@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, invalidArgument, notFound, unavailable } from "../../core/errors.js";
-import type { Logger } from "../../core/ports.js";
+import { silentLogger, type Logger } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { RemoteDirectoryOptions } from "./remoteDirectory.js";
 import { MemoryRecordCache, RemoteDirectory } from "./remoteDirectory.js";
@@ -167,5 +167,21 @@ describe("RemoteDirectory", () => {
       throw invalidArgument("invalid volume name");
     };
     await expect(directory.get("db")).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: "invalid volume name" });
+  });
+});
+
+describe("RemoteDirectory while the controller is away", () => {
+  it("answers Get from the cache without calling the controller", async () => {
+    const calls: string[] = [];
+    const record = { uid: "u", createdAt: "2026-01-01T00:00:00.000Z", spec: { name: "db", backend: "ebs", sizeBytes: 1, fsType: "ext4" as const, options: {} }, status: { phase: "ready" as const, fresh: false, epoch: 1 } };
+    const cache = new MemoryRecordCache();
+    await cache.put(record);
+    const api = {
+      getVolume: async () => { calls.push("get"); throw new Error("must not be called"); },
+      listVolumes: async () => [], createVolume: async () => record, removeVolume: async () => undefined, markFormatted: async () => undefined,
+    };
+    const directory = new RemoteDirectory({ api, cache, logger: silentLogger, controllerAway: () => true });
+    expect(await directory.get("db")).toEqual(record);
+    expect(calls).toEqual([]);
   });
 });

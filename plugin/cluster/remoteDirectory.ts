@@ -52,6 +52,13 @@ export interface RemoteDirectoryOptions {
   api: Pick<ControllerApi, "getVolume" | "listVolumes" | "createVolume" | "removeVolume" | "markFormatted">;
   cache: RecordCache;
   logger: Logger;
+  /**
+   * True while the controller is known to be away (the node's lease lapsed): reads of
+   * cached records skip the network. Docker calls Get while it stops a fenced node's
+   * containers, and each call waiting on an unreachable controller delays the fence.
+   * @default () => false
+   */
+  controllerAway?: () => boolean;
 }
 
 /**
@@ -69,6 +76,8 @@ export class RemoteDirectory implements VolumeDirectory {
    */
   async get(name: string): Promise<VolumeRecord | undefined> {
     const { api, cache, logger } = this.options;
+    const cachedWhileAway = this.options.controllerAway?.() ? cache.get(name) : undefined;
+    if (cachedWhileAway) return cachedWhileAway;
     try {
       const record = await api.getVolume(name);
       await this.remember(record);
