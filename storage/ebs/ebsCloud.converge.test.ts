@@ -102,9 +102,10 @@ async function measure(op: () => Promise<unknown>, cloud: EbsCloud): Promise<num
 }
 
 describe.each([
-  ["instant latencies", instantLatencies, {}, { create: 2, attach: 2, move: 4 }],
-  ["AWS-like latencies", awsLikeLatencies, {}, { create: 5, attach: 5, move: 10 }],
-  ["AWS-like latencies, first poll at 1 s", awsLikeLatencies, { poll: { initialMs: 1000 } }, { create: 3, attach: 3, move: 6 }],
+  ["instant latencies", instantLatencies, {}, { create: 2, attach: 2, move: 4, learnedMove: 4 }],
+  // The first waits back off from 200 ms; once a transition time is learned its first probe lands at it.
+  ["AWS-like latencies", awsLikeLatencies, {}, { create: 5, attach: 5, move: 7, learnedMove: 4 }],
+  ["AWS-like latencies, first poll at 1 s", awsLikeLatencies, { poll: { initialMs: 1000 } }, { create: 3, attach: 3, move: 5, learnedMove: 4 }],
 ])("EC2 calls per operation, %s", (label, latencyMs, options: EbsCloudOptions, budget) => {
   it("create, attach, move and resync stay within budget", async () => {
     const { cloud } = await setup({ latencyMs }, options);
@@ -115,9 +116,13 @@ describe.each([
       await cloud.detach(volume!.id, A, { force: false });
       await cloud.attach(volume!.id, B);
     }, cloud);
+    const learnedMove = await measure(async () => {
+      await cloud.detach(volume!.id, B, { force: false });
+      await cloud.attach(volume!.id, A);
+    }, cloud);
     for (let i = 0; i < 30; i++) await cloud.create({ uid: `r${i}`, name: `r${i}`, sizeBytes: GiB, zone: "us-east-1b", options: {} });
     const resync = await measure(() => cloud.describe(), cloud);
-    console.info(`[ebs] EC2 calls (${label}): create ${create}, attach ${attach}, move ${move}, resync of 31 volumes ${resync}`);
-    expect({ create, attach, move, resync }).toEqual({ ...budget, resync: 1 });
+    console.info(`[ebs] EC2 calls (${label}): create ${create}, attach ${attach}, move ${move}, learned move ${learnedMove}, resync of 31 volumes ${resync}`);
+    expect({ create, attach, move, learnedMove, resync }).toEqual({ ...budget, resync: 1 });
   });
 });

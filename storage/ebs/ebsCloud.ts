@@ -2,7 +2,8 @@
  * CloudVolumes on EBS: the controller's only way to create, move and delete volumes.
  * Every method is safe to repeat after a crash: create is keyed by a ClientToken derived
  * from the volume uid, attach adopts an attachment that already exists, detach and delete
- * treat "already gone" as success. Waits poll DescribeVolumes (200 ms doubling to 2 s).
+ * treat "already gone" as success. Waits poll DescribeVolumes: the first probe at the learned
+ * transition time, then 200 ms doubling to 2 s.
  */
 import { createHash } from "node:crypto";
 import {
@@ -17,7 +18,7 @@ import { DeviceAllocator } from "./deviceAllocator.js";
 import { defaultRetryPolicy, Ec2CallCounter, Ec2Caller, type Ec2Api, type RetryPolicy } from "./ec2Api.js";
 import { awsCodeOf } from "./errors.js";
 import { parseEbsOptions, toGiB } from "./options.js";
-import { defaultPollPolicy, pollUntil, type PollPolicy } from "./waiters.js";
+import { defaultPollPolicy, LatencyEstimates, pollUntil, type PollPolicy } from "./waiters.js";
 
 export interface EbsCloudOptions {
   retry?: Partial<RetryPolicy>;
@@ -51,6 +52,8 @@ export class EbsCloud implements CloudVolumes {
   private readonly caller: Ec2Caller;
   private readonly poll: PollPolicy;
   private readonly settings: Required<Pick<EbsCloudOptions, "createTimeoutMs" | "stuckAttachMs" | "detachTimeoutMs" | "deviceRetries">>;
+  /** Learned transition times: the first probe of a wait lands when it is likely done. */
+  readonly latencies = new LatencyEstimates();
   /** The device we attached each volume with, so a detach can rest the name. */
   private readonly devices = new Map<string, { instanceId: string; device: string }>();
 
@@ -104,8 +107,21 @@ export class EbsCloud implements CloudVolumes {
     return this.waitAvailable(created.id);
   }
 
+  /** pollUntil with the learned first probe for `operation`, teaching it the time taken. */
+  private async wait<T>(operation: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
+    let probes = 0;
+    const firstMs = this.latencies.firstProbe(operation);
+    const result = await pollUntil(this.clock, { ...this.poll, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs }, async (elapsedMs) => {
+      probes += 1;
+      const value = await probe();
+      if (value !== undefined) this.latencies.observe(operation, elapsedMs, probes);
+      return value;
+    });
+    return result;
+  }
+
   private async waitAvailable(volumeId: string): Promise<CloudVolume> {
-    const volume = await pollUntil(this.clock, { ...this.poll, timeoutMs: this.settings.createTimeoutMs }, async () => {
+    const volume = await this.wait("create", this.settings.createTimeoutMs, async () => {
       // Absent right after CreateVolume is eventual consistency, not failure: keep polling.
       const [v] = await describeVolumes(this.caller, [volumeId]);
       if (v?.state === "error") throw internal(`EBS volume ${volumeId} went to state error while creating; delete it and create again`, { volumeId });
@@ -177,7 +193,7 @@ export class EbsCloud implements CloudVolumes {
   }
 
   private async waitAttached(volumeId: string, instanceId: string, device: string): Promise<CloudAttachment> {
-    const attached = await pollUntil(this.clock, { ...this.poll, timeoutMs: this.settings.stuckAttachMs }, async () => {
+    const attached = await this.wait("attach", this.settings.stuckAttachMs, async () => {
       const [volume] = await describeVolumes(this.caller, [volumeId]);
       if (volume === undefined) throw notFound(`EBS volume ${volumeId} vanished while attaching`, { volumeId, instanceId });
       const mine = volume.attachments.find((a) => a.instanceId === instanceId);
@@ -230,7 +246,7 @@ export class EbsCloud implements CloudVolumes {
       throw err;
     }
     let lastState = "detaching";
-    const gone = await pollUntil(this.clock, { ...this.poll, timeoutMs: this.settings.detachTimeoutMs }, async () => {
+    const gone = await this.wait("detach", this.settings.detachTimeoutMs, async () => {
       const [volume] = await describeVolumes(this.caller, [volumeId]);
       const mine = volume?.attachments.find((a) => a.instanceId === instanceId);
       if (mine === undefined) return true;

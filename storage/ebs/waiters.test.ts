@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../core/ports.js";
-import { defaultPollPolicy, pollDelays, pollUntil } from "./waiters.js";
+import { defaultPollPolicy, pollDelays, pollUntil, LatencyEstimates } from "./waiters.js";
 
 /** Time moves only when slept. */
 class SteppingClock implements Clock {
@@ -48,5 +48,34 @@ describe("pollUntil", () => {
     await expect(pollUntil(clock, { ...defaultPollPolicy, timeoutMs: 5000 }, async () => {
       throw new Error("gone");
     })).rejects.toThrow("gone");
+  });
+});
+
+describe("LatencyEstimates", () => {
+  it("knows nothing at first, then probes first at the time the transition took", () => {
+    const estimates = new LatencyEstimates();
+    expect(estimates.firstProbe("attach")).toBeUndefined();
+    estimates.observe("attach", 2200, 4);
+    expect(estimates.firstProbe("attach")).toBe(2200);
+  });
+
+  it("creeps down while the first probe keeps succeeding, and moves halfway toward slower times", () => {
+    const estimates = new LatencyEstimates();
+    estimates.observe("detach", 2000, 3);
+    estimates.observe("detach", 2000, 1);
+    expect(estimates.firstProbe("detach")).toBe(1900);
+    estimates.observe("detach", 3900, 3);
+    expect(estimates.firstProbe("detach")).toBe(2900);
+  });
+
+  it("never waits longer than its cap before the first probe", () => {
+    const estimates = new LatencyEstimates(5000);
+    estimates.observe("create", 60_000, 10);
+    expect(estimates.firstProbe("create")).toBe(5000);
+  });
+
+  it("puts the first probe before the usual backoff", () => {
+    const delays = pollDelays({ firstMs: 1800, initialMs: 200, maxMs: 2000 });
+    expect([1, 2, 3, 4].map(() => delays.next().value)).toEqual([1800, 200, 400, 800]);
   });
 });

@@ -6,7 +6,9 @@
 import type { Clock } from "../../core/ports.js";
 
 export interface PollPolicy {
-  /** First wait before the first probe. @default 200 */
+  /** Wait before the first probe, when known better than `initialMs` (see LatencyEstimates). */
+  firstMs?: number;
+  /** First wait before the first probe, and the start of the backoff after it. @default 200 */
   initialMs: number;
   /** Longest wait between probes. @default 2000 */
   maxMs: number;
@@ -14,8 +16,9 @@ export interface PollPolicy {
 
 export const defaultPollPolicy: PollPolicy = { initialMs: 200, maxMs: 2000 };
 
-/** The waits between probes: initial, doubling, capped. */
+/** The waits between probes: `firstMs` if given, then initial, doubling, capped. */
 export function* pollDelays(policy: PollPolicy): Generator<number, never> {
+  if (policy.firstMs !== undefined) yield policy.firstMs;
   let delay = policy.initialMs;
   for (;;) {
     yield delay;
@@ -42,4 +45,34 @@ export async function pollUntil<T>(
     if (value !== undefined) return value;
   }
   return undefined;
+}
+
+/**
+ * How long each kind of EBS transition has been taking, so the first probe lands when the
+ * transition is likely done: one DescribeVolumes instead of a handful, and no later than
+ * the short polls would have found it. Starts from the backoff alone; after each wait,
+ * moves toward the time it took (from above: a first probe that already succeeds lowers
+ * the estimate a little, so it keeps tracking a cloud that got faster).
+ */
+export class LatencyEstimates {
+  private readonly estimates = new Map<string, number>();
+
+  constructor(private readonly maxFirstMs = 5000) {}
+
+  /** The wait before the first probe of `operation`, or undefined while nothing is known. */
+  firstProbe(operation: string): number | undefined {
+    const estimate = this.estimates.get(operation);
+    return estimate === undefined ? undefined : Math.min(this.maxFirstMs, Math.round(estimate));
+  }
+
+  /** Records a wait that ended after `elapsedMs`, `probes` probes in. */
+  observe(operation: string, elapsedMs: number, probes: number): void {
+    const previous = this.estimates.get(operation);
+    if (previous === undefined) {
+      this.estimates.set(operation, elapsedMs);
+      return;
+    }
+    const next = probes === 1 ? previous * 0.95 : previous + 0.5 * (elapsedMs - previous);
+    this.estimates.set(operation, Math.max(50, next));
+  }
 }
