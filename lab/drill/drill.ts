@@ -61,7 +61,7 @@ async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress,
   const ledger = new FileLedger();
   const refresh = () => locator.refresh();
   const db = new Writer("db", postgresWrite(runner), () => locator.address(DB_SERVICE), clock, 50, refresh);
-  const jenkins = new Writer("jenkins", jenkinsWrite(ledger), () => locator.address(JENKINS_SERVICE), clock, 100, refresh);
+  const jenkins = new Writer("jenkins", jenkinsWrite(ledger), () => locator.address(JENKINS_SERVICE), clock, 200, refresh);
   db.start();
   jenkins.start();
   return {
