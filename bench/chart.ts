@@ -15,14 +15,15 @@ export function renderChart(results: readonly BenchResult[], generatedAt: string
   const height = 60 + results.length * rowHeight;
   const targetX = left + barWidth / scaleMax;
   const rows = results.map((result, index) => {
-    const value = result[result.target.stat];
-    const ratio = Math.min(scaleMax, value / result.target.max);
+    const stat = result.target?.stat ?? "p50";
+    const value = result[stat];
+    const ratio = result.target ? Math.min(scaleMax, value / result.target.max) : 0;
     const y = 40 + index * rowHeight;
-    const colour = result.pass ? "#2e7d32" : "#c62828";
+    const colour = result.target === null ? "#9e9e9e" : result.pass ? "#2e7d32" : "#c62828";
     return [
       `<text x="10" y="${y + 16}" font-size="13">${escape(result.title)}</text>`,
       `<rect x="${left}" y="${y + 4}" width="${Math.max(1, ratio * (barWidth / scaleMax))}" height="18" fill="${colour}"/>`,
-      `<text x="${left + barWidth + 8}" y="${y + 17}" font-size="12">${result.target.stat} ${value} ${result.unit} / ${result.target.max}</text>`,
+      `<text x="${left + barWidth + 8}" y="${y + 17}" font-size="12">${stat} ${value} ${result.unit}${result.target ? ` / ${result.target.max}` : " (no target)"}</text>`,
     ].join("");
   });
   return [

@@ -3,12 +3,14 @@ import { cpus, totalmem } from "node:os";
 import { renderChart } from "./chart.js";
 import { benchPluginVerbs } from "./pluginVerbs.js";
 import { benchControllerScale } from "./controllerScale.js";
+import { benchEc2Calls } from "./ec2Calls.js";
 import type { BenchResult } from "./stats.js";
 
 /** Every benchmark suite, by name; `npm run bench -- NAME` runs a subset. */
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   "plugin-verbs": benchPluginVerbs,
   "controller-scale": benchControllerScale,
+  "ec2-calls": benchEc2Calls,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -35,8 +37,10 @@ async function main(argv: string[]): Promise<number> {
   await writeFile("bench/results.json", `${JSON.stringify({ generatedAt, machine, results: merged }, null, 2)}\n`);
   await writeFile("bench/results.svg", renderChart(merged, generatedAt));
   for (const result of fresh) {
-    const value = result[result.target.stat];
-    process.stdout.write(`${result.pass ? "PASS" : "MISS"}  ${result.title}: ${result.target.stat} ${value} ${result.unit} (target <= ${result.target.max}; p50 ${result.p50})\n`);
+    const stat = result.target?.stat ?? "p50";
+    const target = result.target ? `target <= ${result.target.max}` : "no target";
+    const verdict = result.target === null ? "INFO" : result.pass ? "PASS" : "MISS";
+    process.stdout.write(`${verdict}  ${result.title}: ${stat} ${result[stat]} ${result.unit} (${target}; p50 ${result.p50})\n`);
   }
   process.stdout.write("wrote bench/results.json and bench/results.svg\n");
   return 0;
