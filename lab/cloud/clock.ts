@@ -1,23 +1,6 @@
 import type { Clock } from "../../core/ports.js";
 
-/** Wall-clock time; `sleep` rejects with the signal's reason when aborted. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, Math.max(0, ms));
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  },
-};
+export { systemClock } from "../../core/clock.js";
 
 interface Sleeper {
   at: number;
