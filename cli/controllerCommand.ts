@@ -34,7 +34,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const controller = new Controller({
     informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
     policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000 },
-    leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec,
+    leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
   });
   const service = controller.service;
   const api = new ApiServer({

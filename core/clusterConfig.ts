@@ -48,6 +48,8 @@ export interface ControllerConfig {
   leaseTtlMs: number;
   fenceGraceMs: number;
   driverName: string;
+  /** Volumes reconciled at once; cloud calls wait on latency, not CPU, so this can be high. */
+  workers: number;
 }
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
@@ -59,7 +61,10 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "10000" },
     fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "5000" },
     driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
+    workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "32" },
   }, env, argv);
+  const workers = Number(raw.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got "${raw.workers}"`);
   return {
     listen: parseListen(raw.listen as string),
     token: raw.token as string,
@@ -71,6 +76,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     leaseTtlMs: milliseconds(raw.leaseTtlMs, "--lease-ttl-ms"),
     fenceGraceMs: milliseconds(raw.fenceGraceMs, "--fence-grace-ms"),
     driverName: raw.driverName as string,
+    workers,
   };
 }
 
