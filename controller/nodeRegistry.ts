@@ -41,6 +41,17 @@ export class NodeRegistry {
     }
   }
 
+  /**
+   * The agent said its last mount of `volume` is gone (release). Applied at once rather than
+   * at the next heartbeat, so a stop-first move detaches without waiting up to a period.
+   */
+  forgetMount(nodeId: string, volume: string): void {
+    const lease = this.leases.get(nodeId);
+    if (!lease) return;
+    lease.mounts = lease.mounts.filter((mount) => mount.volume !== volume);
+    this.mountersByVolume.get(volume)?.delete(nodeId);
+  }
+
   setInstanceState(instanceId: string, state: InstanceState): void {
     this.instanceStates.set(instanceId, state);
   }

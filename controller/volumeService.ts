@@ -121,6 +121,7 @@ export class VolumeService {
 
   release(name: string, nodeId: string): void {
     this.deps.claims.release(name, nodeId);
+    this.deps.registry.forgetMount(nodeId, name);
     this.deps.enqueue(name);
   }
 

@@ -141,6 +141,20 @@ describe("reconcile(): a volume follows its task", () => {
     expect(cloud.calls).toEqual(["describe vol-1", "detach vol-1 i-n1", "tags vol-1 swarmvol/epoch=2", "attach vol-1 i-n2"]);
   });
 
+  it("a release from the old node is applied at once: the detach does not wait for its next heartbeat", async () => {
+    tasks = [task("t1", "n1")];
+    await reconcile();
+    heartbeat("n1", ["db"]);
+    tasks = [task("t1", "n1", { desiredState: "shutdown" }), task("t2", "n2")];
+    cloud.calls.length = 0;
+    await reconcile();
+    expect(cloud.calls).toEqual(["describe vol-1"]);
+    registry.forgetMount("n1", "db");
+    await reconcile();
+    expect(cloud.calls).toContain("detach vol-1 i-n1");
+    expect(record().status.grantedTo?.nodeId).toBe("n2");
+  });
+
   it("a partitioned holder that still mounts the volume is never detached before it is fenced", async () => {
     tasks = [task("t1", "n1")];
     await reconcile();
