@@ -4,6 +4,7 @@ import { renderChart } from "./chart.js";
 import { benchPluginVerbs } from "./pluginVerbs.js";
 import { benchControllerScale } from "./controllerScale.js";
 import { benchEc2Calls } from "./ec2Calls.js";
+import { benchLabFailover } from "./labFailover.js";
 import type { BenchResult } from "./stats.js";
 
 /** Every benchmark suite, by name; `npm run bench -- NAME` runs a subset. */
@@ -11,6 +12,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "plugin-verbs": benchPluginVerbs,
   "controller-scale": benchControllerScale,
   "ec2-calls": benchEc2Calls,
+  "lab-failover": benchLabFailover,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@
 export interface BenchResult {
   id: string;
   title: string;
-  unit: "ms" | "calls" | "MB";
+  unit: "ms" | "calls" | "MB" | "tasks";
   samples: number;
   p50: number;
   p95: number;
