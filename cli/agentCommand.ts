@@ -58,7 +58,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger, controllerAway: () => !lease.live(),
   });
   const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
-  const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live() });
+  const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100 });
   const driver = new VolumeDriver({ directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts") });
   const keeper = new LeaseKeeper({
     api, nodeId, mounts, fencer: driver, clock: systemClock, logger,

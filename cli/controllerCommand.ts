@@ -30,7 +30,8 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const cloud = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }));
   const docker: Docker = dockerFor(config.dockerHost);
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
-  const informer = new SwarmInformer({ swarm, clock: systemClock, logger: logger.child({ component: "informer" }), scheduler: cron });
+  // Tasks have no events: a 500 ms relist bounds how late a new placement is seen.
+  const informer = new SwarmInformer({ swarm, clock: systemClock, logger: logger.child({ component: "informer" }), scheduler: cron, pollIntervalMs: 500 });
   const controller = new Controller({
     informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
     policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000 },

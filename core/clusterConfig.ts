@@ -58,8 +58,10 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     listen: { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
     ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
     region: { flag: "--region", env: "AWS_REGION", fallback: "us-east-1" },
-    leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "10000" },
-    fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "5000" },
+    // Lease 6 s (three 2 s heartbeats) plus 4 s grace: a dead node is fenced ~10 s after its
+    // last heartbeat, no later than Swarm itself notices it (10-15 s); see ADR 0005.
+    leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "6000" },
+    fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "4000" },
     driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
     workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "32" },
   }, env, argv);

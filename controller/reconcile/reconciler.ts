@@ -41,6 +41,12 @@ export interface ReconcileResult {
 const maxSteps = 8;
 /** Task states in which a task already occupies its node (and needs its volume there). */
 const liveTaskStates = new Set(["new", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"]);
+/**
+ * Desired states of a task that will run where it is: `ready` is a rolling update's new
+ * task waiting for the old one to stop, so the volume's next home is known before the old
+ * holder releases it and the move starts the moment it does.
+ */
+const wantedStates = new Set(["running", "ready"]);
 
 /**
  * reconcile(name) = observe → decide() → act, level-based: it reads everything afresh,
@@ -79,7 +85,7 @@ export class Reconciler {
   /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
   wantsOf(name: string): Want[] {
     const tasks = this.deps.view.tasksForVolume(name)
-      .filter((task) => task.nodeId !== undefined && task.desiredState === "running" && liveTaskStates.has(task.state))
+      .filter((task) => task.nodeId !== undefined && wantedStates.has(task.desiredState) && liveTaskStates.has(task.state))
       .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));
     // A claim outlives its renewals only while its node mounts the volume under a live
     // lease: a dead node's last report must not keep the volume there.

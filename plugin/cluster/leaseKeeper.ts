@@ -28,7 +28,7 @@ export interface LeaseKeeperOptions {
   logger: Logger;
   /** @default 2000 */
   renewMs?: number;
-  /** Lease length when the controller's answer does not give a usable one. @default 10_000 */
+  /** Lease length when the controller's answer does not give a usable one (the controller's default). @default 6000 */
   defaultTtlMs?: number;
   /** Deadline of one heartbeat (also never past the lease's expiry). @default renewMs */
   heartbeatTimeoutMs?: number;
@@ -64,7 +64,7 @@ export class LeaseKeeper {
 
   constructor(private readonly options: LeaseKeeperOptions) {
     this.renewMs = positive(options.renewMs ?? 2000, "renewMs");
-    this.defaultTtlMs = positive(options.defaultTtlMs ?? 10_000, "defaultTtlMs");
+    this.defaultTtlMs = positive(options.defaultTtlMs ?? 6000, "defaultTtlMs");
     this.heartbeatTimeoutMs = positive(options.heartbeatTimeoutMs ?? this.renewMs, "heartbeatTimeoutMs");
   }
 

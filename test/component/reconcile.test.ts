@@ -155,6 +155,15 @@ describe("reconcile(): a volume follows its task", () => {
     expect(record().status.grantedTo?.nodeId).toBe("n2");
   });
 
+  it("a rolling update's new task (desired ready) is the target as soon as the old holder releases", async () => {
+    tasks = [task("t1", "n1")];
+    await reconcile();
+    tasks = [task("t1", "n1", { desiredState: "shutdown" }), task("t2", "n2", { desiredState: "ready", state: "assigned" })];
+    heartbeat("n1", []);
+    await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n2");
+  });
+
   it("a partitioned holder that still mounts the volume is never detached before it is fenced", async () => {
     tasks = [task("t1", "n1")];
     await reconcile();
