@@ -112,3 +112,19 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     },
   };
 }
+
+/**
+ * A Clock for the code under test that drives the emulator's ManualClock: sleeping moves
+ * the emulator's time forward, then lets its timers and pending promises run. So AWS-like
+ * latencies and a 90 s stuck attach cost no wall time.
+ */
+export class SteppingClock {
+  constructor(private readonly manual: ManualClock) {}
+  now(): number {
+    return this.manual.now();
+  }
+  async sleep(ms: number): Promise<void> {
+    this.manual.advance(ms);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { shouldSkip } from "../../test/support/requirements.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineFor, waitForSwarmState, pollUntil } from "./engine.js";
 import { isRunning } from "./node.js";
@@ -17,23 +18,7 @@ import {
 } from "./lab.js";
 import { requireState, type LabState, type NodeState } from "./state.js";
 
-const PROGRAMS = ["dockerd", "docker-registry", "iptables", "nsenter", "unshare", "busybox", "ip", "losetup"];
-
-function skipReason(): string | null {
-  if (process.getuid?.() !== 0) return "needs root (namespaces, veth links, mounts, dockerd)";
-  for (const program of PROGRAMS) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" });
-    } catch {
-      return `needs ${program} (apt-get install docker.io docker-registry iptables busybox-static)`;
-    }
-  }
-  return null;
-}
-
-const reason = skipReason();
-if (reason !== null && process.env.CI === "true") throw new Error(`lab/cluster integration: ${reason}; CI never skips`);
-if (reason !== null) console.warn(`[skip] lab/cluster integration: ${reason}`);
+const skip = shouldSkip("lab/cluster integration", ["dockerd", "docker-registry", "iptables", "nsenter", "unshare", "busybox", "ip", "losetup"]);
 
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8" });
 
@@ -61,7 +46,7 @@ async function waitForTaskOn(state: LabState, accept: (n: NodeState) => boolean,
   }, 250);
 }
 
-describe.skipIf(reason !== null)("lab cluster (3 nodes, real dockerd per node)", () => {
+describe.skipIf(skip)("lab cluster (3 nodes, real dockerd per node)", () => {
   const deps = defaultLabDeps();
   let dir = "";
   let before: Awaited<ReturnType<typeof hostSnapshot>>;
@@ -178,7 +163,7 @@ describe.skipIf(reason !== null)("lab cluster (3 nodes, real dockerd per node)",
   });
 });
 
-describe.skipIf(reason !== null)("lab node supervisor (pre-dockerd program)", () => {
+describe.skipIf(skip)("lab node supervisor (pre-dockerd program)", () => {
   const deps = defaultLabDeps();
   let dir = "";
 

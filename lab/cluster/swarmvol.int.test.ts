@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, EC2Client, waitUntilVolumeAvailable } from "@aws-sdk/client-ec2";
+import { shouldSkip } from "../../test/support/requirements.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labCommand } from "../../cli/labCommand.js";
 import { engineFor, pollUntil } from "./engine.js";
@@ -21,25 +22,9 @@ import { controllerPids, killController, startController } from "./swarmvolContr
 import { advertisesVolumePlugin } from "./swarmvolPlugins.js";
 import { CLOUD_ENDPOINT, nodeSwarmvolPaths, REGION } from "./swarmvolPlan.js";
 
-const PROGRAMS = ["dockerd", "docker-registry", "iptables", "nsenter", "unshare", "busybox", "ip", "losetup"];
-const BUILT = ["dist/cli/main.js", "dist/lab/cloud/main.js"];
-
-function skipReason(): string | null {
-  if (process.getuid?.() !== 0) return "needs root (namespaces, veth links, mounts, dockerd, loop devices)";
-  for (const program of PROGRAMS) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" });
-    } catch {
-      return `needs ${program} (apt-get install docker.io docker-registry iptables busybox-static)`;
-    }
-  }
-  const missing = BUILT.find((f) => !existsSync(join(import.meta.dirname, "..", "..", f)));
-  return missing === undefined ? null : `needs ${missing}; run \`npm run build\``;
-}
-
-const reason = skipReason();
-if (reason !== null && process.env.CI === "true") throw new Error(`lab swarmvol integration: ${reason}; CI never skips`);
-if (reason !== null) console.warn(`[skip] lab swarmvol integration: ${reason}`);
+const skip = shouldSkip("lab swarmvol integration", ["dockerd", "docker-registry", "iptables", "nsenter", "unshare", "busybox", "ip", "losetup"]);
+const missingBuild = ["dist/cli/main.js", "dist/lab/cloud/main.js"].find((file) => !existsSync(join(import.meta.dirname, "..", "..", file)));
+if (missingBuild !== undefined && !skip) throw new Error(`lab swarmvol integration needs ${missingBuild}; run \`npm run build\` (npm test does)`);
 
 async function hostSnapshot(): Promise<{ loops: string; mounts: string[] }> {
   const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
@@ -57,7 +42,7 @@ const ec2 = new EC2Client({
   endpoint: CLOUD_ENDPOINT, region: REGION, maxAttempts: 1, credentials: { accessKeyId: "lab", secretAccessKey: "lab" },
 });
 
-describe.skipIf(reason !== null)("lab up with swarmvol (3 nodes, --fast-cloud)", () => {
+describe.skipIf(skip)("lab up with swarmvol (3 nodes, --fast-cloud)", () => {
   const deps = defaultLabDeps();
   let dir = "";
   let before: Awaited<ReturnType<typeof hostSnapshot>>;

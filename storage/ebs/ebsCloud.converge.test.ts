@@ -9,23 +9,12 @@ import { isSwarmvolError } from "../../core/errors.js";
 import { silentLogger, type Clock } from "../../core/ports.js";
 import { ManualClock } from "../../lab/cloud/clock.js";
 import { findOverlaps, instantLatencies, startCloud, type FaultsPatch } from "../../lab/cloud/index.js";
-import { labInstances, RecordingDeviceHost, startTestCloud, type TestCloud } from "../../lab/cloud/testing.js";
+import { labInstances, RecordingDeviceHost, startTestCloud, SteppingClock, type TestCloud } from "../../lab/cloud/testing.js";
 import { createEc2Client } from "./client.js";
 import { EbsCloud, type EbsCloudOptions } from "./ebsCloud.js";
 
 const [A, B] = labInstances.map((i) => i.instanceId!) as [string, string];
 const awsLikeLatencies = { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 1000 };
-
-class SteppingClock implements Clock {
-  constructor(private readonly manual: ManualClock) {}
-  now() {
-    return this.manual.now();
-  }
-  async sleep(ms: number) {
-    this.manual.advance(ms);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 let t: TestCloud | undefined;
 afterEach(async () => {

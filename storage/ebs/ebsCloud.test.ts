@@ -7,25 +7,12 @@ import { AttachVolumeCommand, CreateVolumeCommand } from "@aws-sdk/client-ec2";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CreateCloudVolume } from "../../core/cloud.js";
 import { isSwarmvolError } from "../../core/errors.js";
-import { silentLogger, type Clock } from "../../core/ports.js";
-import type { ManualClock } from "../../lab/cloud/clock.js";
+import { silentLogger } from "../../core/ports.js";
 import type { FaultsPatch } from "../../lab/cloud/index.js";
-import { labInstances, startTestCloud, type TestCloud } from "../../lab/cloud/testing.js";
+import { labInstances, startTestCloud, SteppingClock, type TestCloud } from "../../lab/cloud/testing.js";
 import { createToken, EbsCloud, type EbsCloudOptions } from "./ebsCloud.js";
 
 const [A, B, C] = labInstances.map((i) => i.instanceId!) as [string, string, string];
-
-/** Sleeping advances the emulator's clock, then lets its timers and our promises run. */
-class SteppingClock implements Clock {
-  constructor(private readonly manual: ManualClock) {}
-  now() {
-    return this.manual.now();
-  }
-  async sleep(ms: number) {
-    this.manual.advance(ms);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 let t: TestCloud | undefined;
 afterEach(async () => {

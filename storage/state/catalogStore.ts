@@ -1,38 +1,12 @@
 import type { Low } from "lowdb";
 import type { Catalog, MountEntry, MountTable } from "../../core/ports.js";
-import type { VolumeRecord } from "../../core/volume.js";
 import { openDocument } from "./document.js";
-
-interface CatalogDocument {
-  schemaVersion: 1;
-  volumes: Record<string, VolumeRecord>;
-}
+import { emptyVolumeRecordDocument, VolumeRecordFile } from "./volumeRecordFile.js";
 
 /** The catalog in one lowdb file; reads come from memory, each write is durable on resolve. */
-export class CatalogStore implements Catalog {
-  private constructor(private readonly db: Low<CatalogDocument>) {}
-
+export class CatalogStore extends VolumeRecordFile implements Catalog {
   static async open(path: string): Promise<CatalogStore> {
-    return new CatalogStore(await openDocument<CatalogDocument>(path, { schemaVersion: 1, volumes: {} }));
-  }
-
-  get(name: string): VolumeRecord | undefined {
-    return this.db.data.volumes[name];
-  }
-
-  list(): VolumeRecord[] {
-    return Object.values(this.db.data.volumes).sort((a, b) => a.spec.name.localeCompare(b.spec.name));
-  }
-
-  async put(record: VolumeRecord): Promise<void> {
-    this.db.data.volumes[record.spec.name] = structuredClone(record);
-    await this.db.write();
-  }
-
-  async remove(name: string): Promise<void> {
-    if (!(name in this.db.data.volumes)) return;
-    delete this.db.data.volumes[name];
-    await this.db.write();
+    return new CatalogStore(await openDocument(path, emptyVolumeRecordDocument()));
   }
 
   async close(): Promise<void> {

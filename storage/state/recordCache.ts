@@ -1,14 +1,9 @@
 import { rename } from "node:fs/promises";
-import type { Low } from "lowdb";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { RecordCache } from "../../plugin/cluster/remoteDirectory.js";
 import { openDocument } from "./document.js";
-
-interface RecordCacheDocument {
-  schemaVersion: 1;
-  volumes: Record<string, VolumeRecord>;
-}
+import { emptyVolumeRecordDocument, VolumeRecordFile } from "./volumeRecordFile.js";
 
 export interface RecordCacheStoreOptions {
   /**
@@ -25,32 +20,16 @@ export interface RecordCacheStoreOptions {
  * this file is what keeps dockerd's volumes alive when the agent restarts during a
  * controller outage.
  */
-export class RecordCacheStore implements RecordCache {
-  private constructor(private readonly db: Low<RecordCacheDocument>) {}
-
+export class RecordCacheStore extends VolumeRecordFile implements RecordCache {
   static async open(path: string, options: RecordCacheStoreOptions = {}): Promise<RecordCacheStore> {
-    const initial: RecordCacheDocument = { schemaVersion: 1, volumes: {} };
     try {
-      return new RecordCacheStore(await openDocument<RecordCacheDocument>(path, initial));
+      return new RecordCacheStore(await openDocument(path, emptyVolumeRecordDocument()));
     } catch (err) {
       if (!isSwarmvolError(err, ErrorCode.Unsafe)) throw err;
       await rename(path, `${path}.corrupt`);
       options.onDiscard?.(`record cache ${path} was unreadable (${err.message}); moved it to ${path}.corrupt and started with an empty cache`);
-      return new RecordCacheStore(await openDocument<RecordCacheDocument>(path, initial));
+      return new RecordCacheStore(await openDocument(path, emptyVolumeRecordDocument()));
     }
-  }
-
-  get(name: string): VolumeRecord | undefined {
-    return this.db.data.volumes[name];
-  }
-
-  list(): VolumeRecord[] {
-    return Object.values(this.db.data.volumes).sort((a, b) => a.spec.name.localeCompare(b.spec.name));
-  }
-
-  async put(record: VolumeRecord): Promise<void> {
-    this.db.data.volumes[record.spec.name] = structuredClone(record);
-    await this.db.write();
   }
 
   async replaceAll(records: readonly VolumeRecord[]): Promise<void> {
@@ -58,12 +37,6 @@ export class RecordCacheStore implements RecordCache {
     for (const record of records) next[record.spec.name] = structuredClone(record);
     if (JSON.stringify(next) === JSON.stringify(this.db.data.volumes)) return;
     this.db.data.volumes = next;
-    await this.db.write();
-  }
-
-  async remove(name: string): Promise<void> {
-    if (!(name in this.db.data.volumes)) return;
-    delete this.db.data.volumes[name];
     await this.db.write();
   }
 }
