@@ -27,7 +27,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const catalog = await CatalogStore.open(join(config.stateDir, "catalog.json"));
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
   const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
-  const cloud = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }));
+  const cloud = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   const docker: Docker = dockerFor(config.dockerHost);
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
   // Tasks have no events: a 500 ms relist bounds how late a new placement is seen.

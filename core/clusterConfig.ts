@@ -50,6 +50,8 @@ export interface ControllerConfig {
   driverName: string;
   /** Volumes reconciled at once; cloud calls wait on latency, not CPU, so this can be high. */
   workers: number;
+  /** An attach still `attaching` after this is given up (detach, new device name, retry). */
+  stuckAttachMs: number;
 }
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
@@ -64,6 +66,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "4000" },
     driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
     workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "32" },
+    stuckAttachMs: { flag: "--stuck-attach-ms", env: "SWARMVOL_STUCK_ATTACH_MS", fallback: "90000" },
   }, env, argv);
   const workers = Number(raw.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got "${raw.workers}"`);
@@ -79,6 +82,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     fenceGraceMs: milliseconds(raw.fenceGraceMs, "--fence-grace-ms"),
     driverName: raw.driverName as string,
     workers,
+    stuckAttachMs: milliseconds(raw.stuckAttachMs, "--stuck-attach-ms"),
   };
 }
 

@@ -58,7 +58,7 @@ export async function launchController(state: LabState, deps: ControllerDeps, ti
   if ((await controllerPids(state)).length === 0) {
     if (!(await isNodePid1(host, host.pid1))) throw unavailable(`${host.name} is not running; cannot start the controller`, { node: host.name });
     await mkdir(paths.controllerStateDir, { recursive: true });
-    const argv = controllerArgv(host, { labDir: state.options.dir, logLevel: swarmvol.logLevel, artifacts: repoArtifacts() });
+    const argv = controllerArgv(host, { labDir: state.options.dir, logLevel: swarmvol.logLevel, artifacts: repoArtifacts(), fastCloud: swarmvol.fastCloud });
     launcher = deps.spawner.spawnDetached("nsenter", nodeExecArgs(host.pid1 as number, argv), paths.controllerLog);
     swarmvol.controllerPid = launcher;
     await writeState(state);

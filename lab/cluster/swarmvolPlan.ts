@@ -113,6 +113,8 @@ export interface LaunchSettings {
   labDir: string;
   logLevel: string;
   artifacts: RepoArtifacts;
+  /** With a fast cloud a stuck attach is given up after 5 s instead of EBS's 90 s, so tests can inject one. */
+  fastCloud?: boolean;
 }
 
 function wrapped(settings: LaunchSettings, log: string, args: readonly string[]): string[] {
@@ -147,5 +149,6 @@ export function controllerArgv(host: NodePlan, settings: LaunchSettings): string
     "--ec2-endpoint", CLOUD_ENDPOINT,
     "--region", REGION,
     "--state-dir", paths.controllerStateDir,
+    ...(settings.fastCloud ? ["--stuck-attach-ms", "5000"] : []),
   ]);
 }
