@@ -17,7 +17,7 @@ import { docker } from "../support/singleHost.js";
 const skip = shouldSkip("docker run in the lab", ["dockerd", "docker-registry", "iptables", "losetup", "busybox"]);
 
 interface EmulatorState {
-  volumes: Record<string, { volumeId: string; tags: Record<string, string>; attachments?: Array<{ instanceId: string }> } & Record<string, unknown>>;
+  volumes: Record<string, { volumeId: string; tags: Record<string, string>; attachment?: { instanceId: string; status: string } }>;
 }
 
 describe.skipIf(skip)("docker run -v on swarmvol volumes across lab nodes", () => {
@@ -67,7 +67,7 @@ describe.skipIf(skip)("docker run -v on swarmvol volumes across lab nodes", () =
     const cloud = (await emulator("state")) as EmulatorState;
     const ours = Object.values(cloud.volumes).filter((volume) => volume.tags["swarmvol/name"] === "plain");
     expect(ours).toHaveLength(1);
-    expect((ours[0]?.attachments ?? []).map((attachment) => attachment.instanceId)).toEqual([node("node2").instanceId]);
+    expect(ours[0]?.attachment).toMatchObject({ instanceId: node("node2").instanceId, status: "attached" });
     const log = (await emulator("log")) as { overlaps: unknown[] };
     expect(log.overlaps).toEqual([]);
     expect(existsSync(node("node3").paths.deviceDir) && (await ebsLinks("node3")).length).toBe(0);
