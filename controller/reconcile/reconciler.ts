@@ -5,11 +5,11 @@ import type { Metrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
 import type { Catalog, Clock, Logger } from "../../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
-import type { VolumeRecord } from "../../core/volume.js";
+import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
-import { advanceMove, startMove } from "./moveTimeline.js";
+import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
 
 /** The informer's read side, as much of it as placement needs. */
 export interface PlacementView {
@@ -114,16 +114,27 @@ export class Reconciler {
 
   /** Persists the condition and the move timeline when they change. */
   private async record(record: VolumeRecord, decision: PlacementDecision, now: number): Promise<VolumeRecord> {
-    const status = { ...record.status };
+    const change: Partial<VolumeStatus> = {};
     const move = startMove(record, decision, now);
-    if (move) status.lastMove = move;
+    if (move) change.lastMove = move;
     const condition = decision.condition;
     if ((condition?.message ?? null) !== (record.status.condition?.message ?? null)) {
-      if (condition) status.condition = { ...condition, since: new Date(now).toISOString() };
-      else delete status.condition;
+      change.condition = condition ? { ...condition, since: new Date(now).toISOString() } : undefined;
     }
-    if (!move && status.condition === record.status.condition) return record;
-    const next = { ...record, status };
+    return Object.keys(change).length === 0 ? record : this.patch(record, change);
+  }
+
+  /**
+   * Writes status fields onto the catalog's current record, not onto this reconcile's copy:
+   * the API may have changed the record meanwhile (t7 from a heartbeat, the fresh mark
+   * from an agent's mkfs), and an older copy must never undo that.
+   */
+  private async patch(record: VolumeRecord, change: Partial<VolumeStatus>): Promise<VolumeRecord> {
+    const current = this.deps.catalog.get(record.spec.name) ?? record;
+    const status: VolumeStatus = { ...current.status, ...change };
+    if (change.lastMove) status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
+    if ("condition" in change && change.condition === undefined) delete status.condition;
+    const next = { ...current, status };
     await this.deps.catalog.put(next);
     return next;
   }
@@ -131,12 +142,12 @@ export class Reconciler {
   private async act(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
     const entry = await this.deps.journal.begin(record.spec.name, action);
     try {
-      const result = await this.perform(record, cloud, action);
+      const fenced = fenceMove(record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
+      const before = fenced === record.status.lastMove || !fenced ? record : await this.patch(record, { lastMove: fenced });
+      const result = await this.perform(before, cloud, action);
       await this.deps.journal.finish(entry);
-      const now = this.deps.clock.now();
-      const lastMove = advanceMove(result.record.status.lastMove, action, now, this.deps.metrics);
-      const next = lastMove === result.record.status.lastMove ? result.record : { ...result.record, status: { ...result.record.status, lastMove } };
-      if (next !== result.record) await this.deps.catalog.put(next);
+      const lastMove = advanceMove(result.record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
+      const next = lastMove === result.record.status.lastMove || !lastMove ? result.record : await this.patch(result.record, { lastMove });
       if (action.kind === "grant") this.deps.onGrant?.(record.spec.name);
       this.deps.metrics.inc("swarmvol_actions_total", "Placement actions carried out", { action: action.kind });
       return { record: next, cloud: result.cloud };
@@ -148,13 +159,10 @@ export class Reconciler {
   }
 
   private async perform(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
-    const { catalog } = this.deps;
     switch (action.kind) {
       case "createCloudVolume": {
         const created = await this.deps.cloud.create({ uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options: record.spec.options });
-        const next = { ...record, status: { ...record.status, backendId: created.id, zone: created.zone } };
-        await catalog.put(next);
-        return { record: next, cloud: created };
+        return { record: await this.patch(record, { backendId: created.id, zone: created.zone }), cloud: created };
       }
       case "detach": {
         const volume = cloud as CloudVolume;
@@ -163,8 +171,7 @@ export class Reconciler {
       }
       case "attach": {
         const volume = cloud as CloudVolume;
-        const raised = { ...record, status: { ...record.status, epoch: action.epoch } };
-        await catalog.put(raised);
+        const raised = await this.patch(record, { epoch: action.epoch });
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
         return { record: raised, cloud: { ...volume, state: "in-use", attachments: [...volume.attachments, attachment] } };
@@ -172,9 +179,7 @@ export class Reconciler {
       case "grant": {
         const since = new Date(this.deps.clock.now()).toISOString();
         const grantedTo = { nodeId: action.nodeId, instanceId: action.instanceId, device: action.device, epoch: action.epoch, since };
-        const next = { ...record, status: { ...record.status, epoch: action.epoch, grantedTo } };
-        await catalog.put(next);
-        return { record: next, cloud };
+        return { record: await this.patch(record, { epoch: action.epoch, grantedTo }), cloud };
       }
     }
   }

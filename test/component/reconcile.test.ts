@@ -191,6 +191,37 @@ describe("reconcile(): a volume follows its task", () => {
     expect(record().status.grantedTo?.nodeId).toBe("n1");
   });
 
+  it("never undoes a change the API made while it was acting (fresh mark, t7)", async () => {
+    tasks = [task("t1", "n1")];
+    const attach = cloud.attach.bind(cloud);
+    cloud.attach = async (volumeId, instanceId) => {
+      const current = record();
+      await catalog.put({ ...current, status: { ...current.status, fresh: false } });
+      return attach(volumeId, instanceId);
+    };
+    await reconcile();
+    expect(record().status.fresh).toBe(false);
+    expect(record().status.grantedTo?.nodeId).toBe("n1");
+  });
+
+  it("times fencing apart from detaching", async () => {
+    tasks = [task("t1", "n1")];
+    await reconcile();
+    tasks = [task("t2", "n2")];
+    heartbeat("n1", ["db"]);
+    await reconcile();
+    clock.current += ttlMs + policy.fenceGraceMs;
+    heartbeat("n2");
+    const detach = cloud.detach.bind(cloud);
+    cloud.detach = async (...args) => {
+      clock.current += 2000;
+      return detach(...args);
+    };
+    await reconcile();
+    const move = record().status.lastMove;
+    expect((move?.t4Detached ?? 0) - (move?.t3Fenced ?? 0)).toBe(2000);
+  });
+
   it("a failed attach is journaled as failed and retried by the next reconcile", async () => {
     tasks = [task("t1", "n1")];
     cloud.failNext.attach = new Error("RequestLimitExceeded");
