@@ -4,7 +4,7 @@
  * can come from different processes (the CLI, a test, a drill).
  */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock, CommandResult, CommandRunner, Logger } from "../../core/ports.js";
 import { silentLogger } from "../../core/ports.js";
@@ -12,7 +12,7 @@ import { alreadyExists } from "../../core/errors.js";
 import { BUSYBOX_IMAGE, publishBusybox } from "../images/busybox.js";
 import { engineFor, initSwarm, joinSwarm, listSwarmNodes, setAvailability, swarmNodeId, waitForEngine, waitForSwarmState } from "./engine.js";
 import { hostRunner, hostSpawner, type DetachedSpawner } from "./host.js";
-import { createBridge, createNodeNetwork, healLink, linkIsUp, partitionLink } from "./network.js";
+import { createBridge, createNodeNetwork, healLink, linkIsUp, NETWORK_OWNER_FILE, partitionLink } from "./network.js";
 import { execInNode, installSupervisor, isNodePid1, killNode, startNode } from "./node.js";
 import { planNodes, REGISTRY, resolveOptions, STATE_DIR_NAMES, type LabOptions, type NodePlan, type StorageDriver } from "./plan.js";
 import { startRegistry } from "./registry.js";
@@ -144,6 +144,7 @@ export async function up(options: UpOptions = {}, deps: LabDeps = defaultLabDeps
   const start = clock.now();
   const swarmvol = resolved.bare ? null : planSwarmvol(resolved, { fastCloud: options.fastCloud, env: process.env });
   await createBridge(deps.runner);
+  await writeFile(NETWORK_OWNER_FILE, resolved.dir);
   try {
     const state = await timed(timings, "prepare", clock, async () => {
       for (const name of STATE_DIR_NAMES) await mkdir(join(resolved.dir, name), { recursive: true });

@@ -93,3 +93,10 @@ export async function removeNetwork(runner: CommandRunner): Promise<void> {
     await runner.run("iptables", ["-D", ...FORWARD_RULE]);
   }
 }
+
+/**
+ * Which lab directory owns the shared network (bridge, node links, namespaces). Written
+ * when `up` makes the bridge; `down` of any other directory leaves the network alone while
+ * the owner's lab is still there (only one lab fits on a machine: the bridge name is fixed).
+ */
+export const NETWORK_OWNER_FILE = "/run/swarmvol-lab.owner";

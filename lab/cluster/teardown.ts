@@ -6,15 +6,16 @@
  * the network, cgroups, created host dirs, and last the lab's files (the image cache
  * under <dir>/cache is kept: rebuilding it is the slow part of `up`).
  */
+import { existsSync } from "node:fs";
 import { readdir, readFile, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock, CommandRunner, Logger } from "../../core/ports.js";
 import { isRunning } from "./node.js";
 import { innermostPid, listProcesses, signal } from "./host.js";
-import { removeNetwork } from "./network.js";
+import { NETWORK_OWNER_FILE, removeNetwork } from "./network.js";
 import { CGROUP_PREFIX } from "./plan.js";
 import { registryPaths } from "./registry.js";
-import { readState, removeState } from "./state.js";
+import { readState, removeState, statePath } from "./state.js";
 
 export interface TeardownDeps {
   runner: CommandRunner;
@@ -117,8 +118,14 @@ export async function teardown(dir: string, deps: TeardownDeps): Promise<void> {
   const state = await readState(dir).catch(() => null);
   await killLabProcesses(dir, deps);
   await releaseMountsAndLoops(dir, deps);
-  await removeNetwork(deps.runner);
-  await removeCgroups();
+  const owner = (await readFile(NETWORK_OWNER_FILE, "utf8").catch(() => "")).trim();
+  if (owner !== "" && owner !== dir && existsSync(statePath(owner))) {
+    deps.logger.warn({ dir, owner }, "the lab network belongs to another lab that is still up; left in place");
+  } else {
+    await removeNetwork(deps.runner);
+    await removeCgroups();
+    await rm(NETWORK_OWNER_FILE, { force: true });
+  }
   for (const hostDir of [...(state?.createdHostDirs ?? [])].reverse()) {
     await rmdir(hostDir).catch(() => undefined);
   }
