@@ -135,16 +135,23 @@ export class VolumeService {
       if (!record) continue;
       const granted = record.status.grantedTo;
       if (granted && granted.nodeId !== nodeId && mount.epoch < record.status.epoch) revoke.push(mount.volume);
-      if (!before.delete(mount.volume)) await this.noteMounted(record, nodeId);
+      if (!before.delete(mount.volume)) this.noteMounted(record, nodeId);
     }
     for (const gone of before) this.deps.enqueue(gone);
     return { ttlMs: this.deps.registry.ttlMs, revoke };
   }
 
-  private async noteMounted(record: VolumeRecord, nodeId: string): Promise<void> {
-    const lastMove = markMounted(record.status.lastMove, nodeId, this.deps.clock.now(), this.deps.metrics);
-    if (lastMove !== record.status.lastMove) await this.deps.catalog.put({ ...record, status: { ...record.status, lastMove } });
+  /**
+   * Stamps t7 without making the heartbeat wait for the write: a heartbeat answered late
+   * lapses a lease and makes a healthy node fence itself, so its path never waits on disk.
+   */
+  private noteMounted(record: VolumeRecord, nodeId: string): void {
     this.deps.enqueue(record.spec.name);
+    const lastMove = markMounted(record.status.lastMove, nodeId, this.deps.clock.now(), this.deps.metrics);
+    if (lastMove === record.status.lastMove) return;
+    this.deps.catalog.put({ ...record, status: { ...record.status, lastMove } }).catch((err: unknown) => {
+      this.deps.logger.warn({ volume: record.spec.name, err: (err as Error).message }, "could not record the mount time");
+    });
   }
 
   private async journaled(volume: string, action: Parameters<Journal["begin"]>[1], work: () => Promise<void>): Promise<void> {
