@@ -86,7 +86,8 @@ export class PluginServer {
   }
 
   private logFailure(path: string, err: SwarmvolError): void {
-    const level = err.code === ErrorCode.Internal ? "error" : "warn";
+    // Docker asks Get before every Create: "no such volume" is its normal first answer.
+    const level = err.code === ErrorCode.Internal ? "error" : err.code === ErrorCode.NotFound ? "debug" : "warn";
     this.options.logger[level]({ path, code: err.code, err: err.message }, "plugin call failed");
   }
 
