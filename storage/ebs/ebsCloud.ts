@@ -3,7 +3,7 @@
  * Every method is safe to repeat after a crash: create is keyed by a ClientToken derived
  * from the volume uid, attach adopts an attachment that already exists, detach and delete
  * treat "already gone" as success. Waits poll DescribeVolumes: the first probe at the learned
- * transition time, then 200 ms doubling to 2 s.
+ * transition time, then 200 ms doubling to 1 s.
  */
 import { createHash } from "node:crypto";
 import {

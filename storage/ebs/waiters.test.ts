@@ -16,9 +16,9 @@ class SteppingClock implements Clock {
 }
 
 describe("pollDelays", () => {
-  it("starts at 200 ms and doubles to 2 s", () => {
+  it("starts at 200 ms and doubles to 1 s", () => {
     const delays = pollDelays(defaultPollPolicy);
-    expect(Array.from({ length: 7 }, () => delays.next().value)).toEqual([200, 400, 800, 1600, 2000, 2000, 2000]);
+    expect(Array.from({ length: 7 }, () => delays.next().value)).toEqual([200, 400, 800, 1000, 1000, 1000, 1000]);
   });
 });
 
@@ -39,7 +39,7 @@ describe("pollUntil", () => {
       return undefined;
     });
     expect(value).toBeUndefined();
-    expect(clock.sleeps).toEqual([200, 400, 800, 1600, 2000]);
+    expect(clock.sleeps).toEqual([200, 400, 800, 1000, 1000, 1000, 600]);
     expect(elapsed.at(-1)).toBe(5000);
   });
 
