@@ -30,6 +30,8 @@ export async function benchLabFailover(): Promise<BenchResult[]> {
     await createWriter(state, "p2", "p2data");
     const kills = [await killAndTime(state, dir, deps, "p2"), await killAndTime(state, dir, deps, "p2")];
     const excess = kills.map((kill) => kill.dataBackMs - kill.detectionMs - cloudLatency);
+    const baselineBurst = await deployBurst(state, dir, 50, false);
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
     const burst = await deployBurst(state, dir, 50);
     const burstLatency = latency.create + latency.attach;
     return [
@@ -37,8 +39,9 @@ export async function benchLabFailover(): Promise<BenchResult[]> {
         `p95 target 1000 ms: ${overhead.length} moves; baseline ${Math.round(baseline)} ms; cloud ${cloudLatency} ms`),
       summarise("lab.p2.kill-data-back", "P2 node kill → data back, minus Swarm detection and cloud latency", "ms", excess, { stat: "p99", max: 2000 },
         kills.map((kill) => `detection ${kill.detectionMs} ms, data back ${kill.dataBackMs} ms`).join("; ")),
-      summarise("lab.p6.burst-50", "P6 50 services with new volumes in one stack deploy: all running, minus create+attach latency", "ms", [burst.ms - burstLatency], { stat: "p50", max: 5000 },
-        `${burst.ms} ms in all`),
+      summarise("lab.p6.burst-50", "P6 50 services with new volumes: all running, minus the same deploy without volumes and create+attach latency", "ms",
+        [burst.ms - baselineBurst.ms - burstLatency], { stat: "p50", max: 5000 },
+        `${burst.ms} ms with volumes, ${baselineBurst.ms} ms without (Swarm alone, 2 cores), cloud ${burstLatency} ms`),
       summarise("lab.p6.burst-errors", "P6 failed or rejected tasks in the 50-service burst", "tasks", [burst.errors], { stat: "p50", max: 0 }),
     ];
   } finally {

@@ -3,29 +3,36 @@ import { join } from "node:path";
 import { BUSYBOX_IMAGE, type LabState } from "../../lab/cluster/index.js";
 import { dockerOn, managerOf, waitFor } from "./labDocker.js";
 
-/** A stack of `count` services, each with its own new swarmvol volume (driver_opts size 1 GiB). */
-export function burstStack(count: number): string {
+/**
+ * A stack of `count` services, each with its own new swarmvol volume (driver_opts size
+ * 1 GiB), or the same services with no volume at all (the baseline: Swarm's own time).
+ */
+export function burstStack(count: number, withVolumes = true): string {
   const services: string[] = [];
   const volumes: string[] = [];
   for (let index = 0; index < count; index += 1) {
-    services.push(`  s${index}:\n    image: ${BUSYBOX_IMAGE}\n    command: ["sh", "-c", "echo ok > /data/ok; while true; do sleep 1; done"]\n    volumes: ["v${index}:/data"]\n    deploy:\n      placement: {constraints: ["node.role==worker"]}\n      restart_policy: {delay: 1s}`);
+    const mount = withVolumes ? `\n    volumes: ["v${index}:/data"]` : "";
+    services.push(`  s${index}:\n    image: ${BUSYBOX_IMAGE}\n    command: ["sh", "-c", "while true; do sleep 1; done"]${mount}\n    deploy:\n      placement: {constraints: ["node.role==worker"]}\n      restart_policy: {delay: 1s}`);
     volumes.push(`  v${index}:\n    driver: swarmvol\n    driver_opts: {size: "1"}`);
   }
-  return `version: "3.8"\nservices:\n${services.join("\n")}\nvolumes:\n${volumes.join("\n")}\n`;
+  const volumeSection = withVolumes ? `volumes:\n${volumes.join("\n")}\n` : "";
+  return `version: "3.8"\nservices:\n${services.join("\n")}\n${volumeSection}`;
 }
 
 /** Deploys the burst stack; resolves with the ms until every service runs, and the failed tasks seen. */
-export async function deployBurst(state: LabState, dir: string, count: number): Promise<{ ms: number; errors: number }> {
-  const file = join(dir, "burst.yml");
-  await writeFile(file, burstStack(count));
+export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true): Promise<{ ms: number; errors: number }> {
+  const stack = withVolumes ? "burst" : "baseline";
+  const file = join(dir, `${stack}.yml`);
+  await writeFile(file, burstStack(count, withVolumes));
   const manager = managerOf(state);
   const started = Date.now();
-  await dockerOn(manager, ["stack", "deploy", "-c", file, "burst"]);
+  await dockerOn(manager, ["stack", "deploy", "-c", file, stack]);
   const ms = await waitFor(`all ${count} burst services running`, 300_000, async () => {
-    const replicas = (await dockerOn(manager, ["service", "ls", "--filter", "name=burst_", "--format", "{{.Replicas}}"])).split("\n");
+    const replicas = (await dockerOn(manager, ["service", "ls", "--filter", `name=${stack}_`, "--format", "{{.Replicas}}"])).split("\n");
     return replicas.length === count && replicas.every((line) => line.startsWith("1/1")) ? Date.now() - started : undefined;
   }, 250);
-  const states = (await dockerOn(manager, ["stack", "ps", "burst", "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
+  const states = (await dockerOn(manager, ["stack", "ps", stack, "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
   const errors = states.filter((line) => /^(Failed|Rejected)/.test(line)).length;
+  await dockerOn(manager, ["stack", "rm", stack]);
   return { ms, errors };
 }

@@ -1,9 +1,10 @@
 import { mkdir, open, readFile } from "node:fs/promises";
-import { internal, unsafe } from "../../core/errors.js";
+import { internal, unavailable, unsafe } from "../../core/errors.js";
 import type { BlockFilesystem, CommandResult, CommandRunner } from "../../core/ports.js";
 import type { FsType } from "../../core/volume.js";
 
 const commandTimeoutMs = 90_000;
+const fsckAttempts = 4;
 
 /**
  * mkfs, fsck, mount and probing through the system's own tools. mkfs is never given a
@@ -40,14 +41,27 @@ export class SystemBlockFilesystem implements BlockFilesystem {
     check(await this.runner.run(program, programArgs, { timeoutMs: commandTimeoutMs }), `${program} ${device}`);
   }
 
+  /**
+   * e2fsck's exit code is a bit mask: 4 means errors left uncorrected (a human must look),
+   * 8 an operational error (it could not do its job, e.g. the device was busy for a moment),
+   * which is retried a few times before giving up as UNAVAILABLE rather than as damage.
+   */
   async check(device: string, fsType: string): Promise<void> {
     if (fsType !== "ext4" && fsType !== "ext3" && fsType !== "ext2") return;
-    const result = await this.runner.run("e2fsck", ["-p", device], { timeoutMs: commandTimeoutMs });
-    if (result.code >= 4) {
-      throw unsafe(
-        `filesystem on ${device} has errors that e2fsck -p could not repair (exit ${result.code}); run e2fsck ${device} by hand before using the volume`,
-        { device, stderr: result.stderr.trim() },
-      );
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.runner.run("e2fsck", ["-p", device], { timeoutMs: commandTimeoutMs });
+      const detail = result.stderr.trim() || result.stdout.trim();
+      if ((result.code & 4) !== 0) {
+        throw unsafe(
+          `filesystem on ${device} has errors that e2fsck -p could not repair (exit ${result.code}: ${detail}); run e2fsck ${device} by hand before using the volume`,
+          { device, stderr: detail },
+        );
+      }
+      if ((result.code & 8) === 0) return;
+      if (attempt === fsckAttempts) {
+        throw unavailable(`e2fsck could not check ${device} (exit ${result.code}: ${detail}); Docker will retry the mount`, { device, stderr: detail });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
 

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import type { CommandResult, CommandRunner } from "../../core/ports.js";
+import { mountPointsOf, SystemBlockFilesystem } from "./blockFilesystem.js";
+
+function scripted(results: CommandResult[]): CommandRunner & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    run: async (program, args) => {
+      calls.push(`${program} ${args.join(" ")}`);
+      return results.shift() ?? { code: 0, stdout: "", stderr: "" };
+    },
+  };
+}
+
+describe("SystemBlockFilesystem.check", () => {
+  it("accepts a clean or a repaired filesystem (exit 0 or 1)", async () => {
+    await expect(new SystemBlockFilesystem(scripted([{ code: 1, stdout: "fixed", stderr: "" }])).check("/dev/loop1", "ext4")).resolves.toBeUndefined();
+  });
+
+  it("refuses a filesystem with errors left uncorrected (exit 4) and says what e2fsck said", async () => {
+    const runner = scripted([{ code: 4, stdout: "", stderr: "UNEXPECTED INCONSISTENCY" }]);
+    await expect(new SystemBlockFilesystem(runner).check("/dev/loop1", "ext4")).rejects.toMatchObject({
+      code: "UNSAFE", message: expect.stringMatching(/UNEXPECTED INCONSISTENCY.*run e2fsck \/dev\/loop1 by hand/),
+    });
+  });
+
+  it("retries an operational error (exit 8) and succeeds when it clears", async () => {
+    const runner = scripted([{ code: 8, stdout: "", stderr: "Device or resource busy" }, { code: 0, stdout: "", stderr: "" }]);
+    await new SystemBlockFilesystem(runner).check("/dev/loop1", "ext4");
+    expect(runner.calls).toHaveLength(2);
+  });
+
+  it("gives up on a lasting operational error as UNAVAILABLE, never as damage", async () => {
+    const busy = { code: 8, stdout: "", stderr: "Device or resource busy" };
+    await expect(new SystemBlockFilesystem(scripted([busy, busy, busy, busy])).check("/dev/loop1", "ext4")).rejects.toMatchObject({ code: "UNAVAILABLE" });
+  });
+
+  it("skips filesystems e2fsck does not check", async () => {
+    const runner = scripted([]);
+    await new SystemBlockFilesystem(runner).check("/dev/loop1", "xfs");
+    expect(runner.calls).toEqual([]);
+  });
+});
+
+describe("mountPointsOf", () => {
+  it("reads mount points from mountinfo, undoing the kernel's octal escapes", () => {
+    const text = "36 25 7:0 / /var/lib/swarmvol/mounts/my\\040vol rw - ext4 /dev/loop0 rw\n37 25 7:1 / /data rw - ext4 /dev/loop1 rw\n";
+    expect(mountPointsOf(text)).toEqual(["/var/lib/swarmvol/mounts/my vol", "/data"]);
+  });
+});
