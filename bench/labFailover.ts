@@ -31,7 +31,7 @@ export async function benchLabFailover(): Promise<BenchResult[]> {
     const kills = [await killAndTime(state, dir, deps, "p2"), await killAndTime(state, dir, deps, "p2")];
     const excess = kills.map((kill) => kill.dataBackMs - kill.detectionMs - cloudLatency);
     const baselineBurst = await deployBurst(state, dir, 50, false);
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
     const burst = await deployBurst(state, dir, 50);
     const burstLatency = latency.create + latency.attach;
     return [

@@ -12,7 +12,7 @@ export function burstStack(count: number, withVolumes = true): string {
   const volumes: string[] = [];
   for (let index = 0; index < count; index += 1) {
     const mount = withVolumes ? `\n    volumes: ["v${index}:/data"]` : "";
-    services.push(`  s${index}:\n    image: ${BUSYBOX_IMAGE}\n    command: ["sh", "-c", "while true; do sleep 1; done"]${mount}\n    deploy:\n      placement: {constraints: ["node.role==worker"]}\n      restart_policy: {delay: 1s}`);
+    services.push(`  s${index}:\n    image: ${BUSYBOX_IMAGE}\n    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]${mount}\n    deploy:\n      placement: {constraints: ["node.role==worker"]}\n      restart_policy: {delay: 1s}`);
     volumes.push(`  v${index}:\n    driver: swarmvol\n    driver_opts: {size: "1"}`);
   }
   const volumeSection = withVolumes ? `volumes:\n${volumes.join("\n")}\n` : "";
@@ -34,5 +34,7 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   const states = (await dockerOn(manager, ["stack", "ps", stack, "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
   const errors = states.filter((line) => /^(Failed|Rejected)/.test(line)).length;
   await dockerOn(manager, ["stack", "rm", stack]);
+  await waitFor(`the ${stack} stack gone`, 120_000, async () =>
+    (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
   return { ms, errors };
 }
