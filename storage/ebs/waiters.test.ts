@@ -63,9 +63,9 @@ describe("LatencyEstimates", () => {
     const estimates = new LatencyEstimates();
     estimates.observe("detach", 2000, 3);
     estimates.observe("detach", 2000, 1);
-    expect(estimates.firstProbe("detach")).toBe(1900);
-    estimates.observe("detach", 3900, 3);
-    expect(estimates.firstProbe("detach")).toBe(2900);
+    expect(estimates.firstProbe("detach")).toBe(1960);
+    estimates.observe("detach", 3960, 3);
+    expect(estimates.firstProbe("detach")).toBe(2960);
   });
 
   it("never waits longer than its cap before the first probe", () => {
@@ -74,8 +74,8 @@ describe("LatencyEstimates", () => {
     expect(estimates.firstProbe("create")).toBe(5000);
   });
 
-  it("puts the first probe before the usual backoff", () => {
+  it("puts the first probe before a backoff that restarts short (the transition is due)", () => {
     const delays = pollDelays({ firstMs: 1800, initialMs: 200, maxMs: 2000 });
-    expect([1, 2, 3, 4].map(() => delays.next().value)).toEqual([1800, 200, 400, 800]);
+    expect([1, 2, 3, 4].map(() => delays.next().value)).toEqual([1800, 100, 200, 400]);
   });
 });

@@ -17,10 +17,16 @@ export interface PollPolicy {
 
 export const defaultPollPolicy: PollPolicy = { initialMs: 200, maxMs: 1000 };
 
-/** The waits between probes: `firstMs` if given, then initial, doubling, capped. */
+/**
+ * The waits between probes: `firstMs` if given (then the transition is due any moment, so
+ * the backoff restarts from half the initial wait), else initial; doubling, capped.
+ */
 export function* pollDelays(policy: PollPolicy): Generator<number, never> {
-  if (policy.firstMs !== undefined) yield policy.firstMs;
   let delay = policy.initialMs;
+  if (policy.firstMs !== undefined) {
+    yield policy.firstMs;
+    delay = Math.max(50, Math.round(policy.initialMs / 2));
+  }
   for (;;) {
     yield delay;
     delay = Math.min(policy.maxMs, delay * 2);
@@ -53,8 +59,8 @@ export async function pollUntil<T>(
  * transition is likely done: one DescribeVolumes instead of a handful, and no later than
  * the short polls would have found it. Starts from the backoff alone; after each wait,
  * moves toward the time it took (from above: a first probe that already succeeds lowers
- * the estimate by 5 %, so it keeps tracking a cloud that got faster without overshooting
- * below a steady one and paying a second probe).
+ * the estimate by 2 %, so it keeps tracking a cloud that got faster without dropping below
+ * a steady one too often and paying a second probe).
  */
 export class LatencyEstimates {
   private readonly estimates = new Map<string, number>();
@@ -74,7 +80,7 @@ export class LatencyEstimates {
       this.estimates.set(operation, elapsedMs);
       return;
     }
-    const next = probes === 1 ? previous * 0.95 : previous + 0.5 * (elapsedMs - previous);
+    const next = probes === 1 ? previous * 0.98 : previous + 0.5 * (elapsedMs - previous);
     this.estimates.set(operation, Math.max(50, next));
   }
 }
