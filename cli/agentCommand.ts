@@ -12,6 +12,7 @@ import { VolumeDriver } from "../plugin/driver.js";
 import { PluginServer } from "../plugin/server.js";
 import { DockerLocalContainers } from "../storage/docker/localContainers.js";
 import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js";
+import { instanceIdentity } from "../storage/ebs/imds.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner } from "../storage/os/commandRunner.js";
 import { MountTableStore } from "../storage/state/catalogStore.js";
@@ -45,6 +46,9 @@ function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
 export async function agentCommand(argv: string[]): Promise<number> {
   const config = loadAgentConfig(process.env, argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
+  const instance = config.instanceId !== undefined && config.zone !== undefined
+    ? { instanceId: config.instanceId, zone: config.zone }
+    : await instanceIdentity(config.imdsEndpoint);
   const runner = new ProcessRunner();
   const docker = dockerFor(config.dockerHost);
   const api = new ControllerClient({ baseUrl: config.controller, token: config.token });
@@ -62,7 +66,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const driver = new VolumeDriver({ directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts") });
   const keeper = new LeaseKeeper({
     api, nodeId, mounts, fencer: driver, clock: systemClock, logger,
-    identity: { hostname: config.hostname ?? osHostname(), instanceId: config.instanceId, zone: config.zone },
+    identity: { hostname: config.hostname ?? osHostname(), ...instance },
     containers: new DockerLocalContainers(docker),
   });
   lease.live = () => keeper.isLive();
@@ -70,7 +74,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
   keeper.start();
-  logger.info({ socket: config.pluginSocket, controller: config.controller, instanceId: config.instanceId }, "agent started");
+  logger.info({ socket: config.pluginSocket, controller: config.controller, ...instance }, "agent started");
   void activateWithEngine(config.dockerHost, logger);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);

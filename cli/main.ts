@@ -6,7 +6,7 @@ import { reportFailure } from "./exitCodes.js";
 const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
                 [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
        swarmvol controller --token T [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
-       swarmvol agent --controller URL --token T --instance-id ID --zone Z [--plugin-socket PATH] [--device-dir DIR]
+       swarmvol agent --controller URL --token T [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
        swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
        swarmvol version`;

@@ -93,8 +93,10 @@ export interface AgentConfig {
   stateDir: string;
   logLevel: LogLevel;
   dockerHost: string;
-  instanceId: string;
-  zone: string;
+  /** Both given, or both undefined: then the agent asks IMDSv2 at `imdsEndpoint`. */
+  instanceId: string | undefined;
+  zone: string | undefined;
+  imdsEndpoint: string;
   deviceDir: string;
   hostname: string | undefined;
 }
@@ -104,17 +106,21 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     ...common,
     controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER", required: "the controller's URL, like http://10.0.0.5:7750" },
     pluginSocket: { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" },
-    instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID", required: "this node's EC2 instance id (on AWS it comes from IMDSv2)" },
-    zone: { flag: "--zone", env: "SWARMVOL_ZONE", required: "this node's availability zone" },
+    instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID" },
+    zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
+    imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },
     deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
     hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
   }, env, argv);
+  if ((raw.instanceId === undefined) !== (raw.zone === undefined)) {
+    throw invalidArgument("give both --instance-id and --zone, or neither (then they come from IMDSv2)");
+  }
   if (!/^https?:\/\/[^/]+$/.test(raw.controller as string)) {
     throw invalidArgument(`--controller must be a base URL like http://10.0.0.5:7750, got "${raw.controller}"`);
   }
   return {
     controller: raw.controller as string, token: raw.token as string, pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string, logLevel: raw.logLevel as LogLevel, dockerHost: raw.dockerHost as string,
-    instanceId: raw.instanceId as string, zone: raw.zone as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
+    instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
   };
 }
