@@ -1,5 +1,8 @@
 import type { BenchResult } from "./stats.js";
 
+/** Titles share the row with the bar: long ones are cut (the full title is the tooltip). */
+const shorten = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
+
 const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /**
@@ -17,11 +20,12 @@ export function renderChart(results: readonly BenchResult[], generatedAt: string
   const rows = results.map((result, index) => {
     const stat = result.target?.stat ?? "p50";
     const value = result[stat];
-    const ratio = result.target ? Math.min(scaleMax, value / result.target.max) : 0;
+    const max = result.target?.max;
+    const ratio = max === undefined || value === 0 ? 0 : max === 0 ? scaleMax : Math.min(scaleMax, value / max);
     const y = 40 + index * rowHeight;
     const colour = result.target === null ? "#9e9e9e" : result.pass ? "#2e7d32" : "#c62828";
     return [
-      `<text x="10" y="${y + 16}" font-size="13">${escape(result.title)}</text>`,
+      `<text x="10" y="${y + 16}" font-size="12"><title>${escape(result.title)}</title>${escape(shorten(result.title, 48))}</text>`,
       `<rect x="${left}" y="${y + 4}" width="${Math.max(1, ratio * (barWidth / scaleMax))}" height="18" fill="${colour}"/>`,
       `<text x="${left + barWidth + 8}" y="${y + 17}" font-size="12">${stat} ${value} ${result.unit}${result.target ? ` / ${result.target.max}` : " (no target)"}</text>`,
     ].join("");
