@@ -109,15 +109,14 @@ export class EbsCloud implements CloudVolumes {
 
   /** pollUntil with the learned first probe for `operation`, teaching it the time taken. */
   private async wait<T>(operation: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
-    let probes = 0;
+    let lastMissMs: number | undefined;
     const firstMs = this.latencies.firstProbe(operation);
-    const result = await pollUntil(this.clock, { ...this.poll, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs }, async (elapsedMs) => {
-      probes += 1;
+    return pollUntil(this.clock, { ...this.poll, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs }, async (elapsedMs) => {
       const value = await probe();
-      if (value !== undefined) this.latencies.observe(operation, elapsedMs, probes);
+      if (value === undefined) lastMissMs = elapsedMs;
+      else this.latencies.observe(operation, elapsedMs, lastMissMs);
       return value;
     });
-    return result;
   }
 
   private async waitAvailable(volumeId: string): Promise<CloudVolume> {

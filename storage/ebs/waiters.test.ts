@@ -55,27 +55,45 @@ describe("LatencyEstimates", () => {
   it("knows nothing at first, then probes first at the time the transition took", () => {
     const estimates = new LatencyEstimates();
     expect(estimates.firstProbe("attach")).toBeUndefined();
-    estimates.observe("attach", 2200, 4);
-    expect(estimates.firstProbe("attach")).toBe(2200);
+    estimates.observe("attach", 2400, 1400);
+    expect(estimates.firstProbe("attach")).toBe(2400);
   });
 
-  it("creeps down while the first probe keeps succeeding, and moves halfway toward slower times", () => {
+  it("bisects down while first probes succeed, and settles just above the real time after a miss", () => {
     const estimates = new LatencyEstimates();
-    estimates.observe("detach", 2000, 3);
-    estimates.observe("detach", 2000, 1);
-    expect(estimates.firstProbe("detach")).toBe(1960);
-    estimates.observe("detach", 3960, 3);
-    expect(estimates.firstProbe("detach")).toBe(2960);
+    const realMs = 2000;
+    let firstMisses = 0;
+    estimates.observe("detach", 2400, 1400);
+    for (let wait = 0; wait < 12; wait += 1) {
+      const first = estimates.firstProbe("detach") as number;
+      if (first >= realMs) {
+        estimates.observe("detach", first);
+      } else {
+        // Follow-ups at +50, +100, +200 ms…: the last miss and the first hit bracket the real time.
+        firstMisses += 1;
+        let miss = first;
+        let step = 50;
+        while (miss + step < realMs) {
+          miss += step;
+          step *= 2;
+        }
+        estimates.observe("detach", miss + step, miss);
+      }
+    }
+    const settled = estimates.firstProbe("detach") as number;
+    expect(settled).toBeGreaterThanOrEqual(realMs);
+    expect(settled - realMs).toBeLessThanOrEqual(60);
+    expect(firstMisses).toBeLessThanOrEqual(3);
   });
 
   it("never waits longer than its cap before the first probe", () => {
     const estimates = new LatencyEstimates(5000);
-    estimates.observe("create", 60_000, 10);
+    estimates.observe("create", 60_000, 59_000);
     expect(estimates.firstProbe("create")).toBe(5000);
   });
 
   it("puts the first probe before a backoff that restarts short (the transition is due)", () => {
     const delays = pollDelays({ firstMs: 1800, initialMs: 200, maxMs: 2000 });
-    expect([1, 2, 3, 4].map(() => delays.next().value)).toEqual([1800, 100, 200, 400]);
+    expect([1, 2, 3, 4].map(() => delays.next().value)).toEqual([1800, 50, 100, 200]);
   });
 });

@@ -19,13 +19,13 @@ export const defaultPollPolicy: PollPolicy = { initialMs: 200, maxMs: 1000 };
 
 /**
  * The waits between probes: `firstMs` if given (then the transition is due any moment, so
- * the backoff restarts from half the initial wait), else initial; doubling, capped.
+ * the backoff restarts from a quarter of the initial wait), else initial; doubling, capped.
  */
 export function* pollDelays(policy: PollPolicy): Generator<number, never> {
   let delay = policy.initialMs;
   if (policy.firstMs !== undefined) {
     yield policy.firstMs;
-    delay = Math.max(50, Math.round(policy.initialMs / 2));
+    delay = Math.max(50, Math.round(policy.initialMs / 4));
   }
   for (;;) {
     yield delay;
@@ -55,32 +55,40 @@ export async function pollUntil<T>(
 }
 
 /**
- * How long each kind of EBS transition has been taking, so the first probe lands when the
- * transition is likely done: one DescribeVolumes instead of a handful, and no later than
- * the short polls would have found it. Starts from the backoff alone; after each wait,
- * moves toward the time it took (from above: a first probe that already succeeds lowers
- * the estimate by 2 %, so it keeps tracking a cloud that got faster without dropping below
- * a steady one too often and paying a second probe).
+ * How long each kind of EBS transition takes, so the first probe of a wait lands just after
+ * the transition is done: one DescribeVolumes instead of a handful, and little time lost.
+ * Kept as bounds per operation: `hi`, a time by which it has always been done lately (the
+ * first probe goes there), and `lo`, a time at which it was not yet done. A first probe
+ * that succeeds bisects toward `lo`; one that misses moves `lo` up to it and `hi` to where
+ * the follow-up probes found it done. So the first probe settles within ~50 ms of the real
+ * time in a few waits, then misses only when the cloud slows down. Once settled, `lo`
+ * sinks slowly, so a cloud that got faster is noticed too.
  */
 export class LatencyEstimates {
-  private readonly estimates = new Map<string, number>();
+  private readonly bounds = new Map<string, { lo: number; hi: number }>();
 
   constructor(private readonly maxFirstMs = 5000) {}
 
   /** The wait before the first probe of `operation`, or undefined while nothing is known. */
   firstProbe(operation: string): number | undefined {
-    const estimate = this.estimates.get(operation);
-    return estimate === undefined ? undefined : Math.min(this.maxFirstMs, Math.round(estimate));
+    const bound = this.bounds.get(operation);
+    return bound === undefined ? undefined : Math.min(this.maxFirstMs, Math.round(bound.hi));
   }
 
-  /** Records a wait that ended after `elapsedMs`, `probes` probes in. */
-  observe(operation: string, elapsedMs: number, probes: number): void {
-    const previous = this.estimates.get(operation);
-    if (previous === undefined) {
-      this.estimates.set(operation, elapsedMs);
+  /**
+   * Records a wait that ended after `elapsedMs`; `lastMissMs` is when the probe before the
+   * successful one found the transition not done yet (absent when the first probe succeeded).
+   */
+  observe(operation: string, elapsedMs: number, lastMissMs?: number): void {
+    const bound = this.bounds.get(operation);
+    if (bound === undefined || lastMissMs !== undefined) {
+      this.bounds.set(operation, { lo: lastMissMs ?? 0, hi: elapsedMs });
       return;
     }
-    const next = probes === 1 ? previous * 0.98 : previous + 0.5 * (elapsedMs - previous);
-    this.estimates.set(operation, Math.max(50, next));
+    if (bound.hi - bound.lo > settledGapMs) this.bounds.set(operation, { lo: bound.lo, hi: (bound.hi + bound.lo) / 2 });
+    else this.bounds.set(operation, { lo: Math.max(0, bound.lo - 10), hi: bound.hi });
   }
 }
+
+/** Below this gap between `lo` and `hi` the first probe is considered settled. */
+const settledGapMs = 50;
