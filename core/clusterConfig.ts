@@ -1,29 +1,11 @@
 import { invalidArgument } from "./errors.js";
-import { parseFlags, parseListen, type LogLevel } from "./config.js";
+import { checkLogLevel, loadSettings, parseListen, type LogLevel, type Setting } from "./config.js";
 
 /**
  * Settings of the cluster daemons, `swarmvol controller` and `swarmvol agent`.
  * Environment first (`SWARMVOL_*`, `AWS_*`), flags override; every value is checked here
  * so a daemon never starts half-configured.
  */
-interface Setting {
-  flag: string;
-  env: string;
-  fallback?: string;
-  required?: string;
-}
-
-function load(settings: Record<string, Setting>, env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): Record<string, string | undefined> {
-  const flags = parseFlags(argv, Object.values(settings).map((setting) => setting.flag));
-  const values: Record<string, string | undefined> = {};
-  for (const [key, setting] of Object.entries(settings)) {
-    const value = flags.get(setting.flag) ?? (env[setting.env] || undefined) ?? setting.fallback;
-    if (value === undefined && setting.required) throw invalidArgument(`missing ${setting.flag} (or ${setting.env}): ${setting.required}`);
-    values[key] = value;
-  }
-  return values;
-}
-
 function milliseconds(text: string | undefined, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw invalidArgument(`${flag} must be a positive number of milliseconds, got "${text}"`);
@@ -35,7 +17,7 @@ const common = {
   logLevel: { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", fallback: "info" },
   dockerHost: { flag: "--docker-host", env: "DOCKER_HOST", fallback: "unix:///var/run/docker.sock" },
   token: { flag: "--token", env: "SWARMVOL_TOKEN", required: "the shared API token agents and the controller use" },
-};
+} satisfies Record<string, Setting>;
 
 export interface ControllerConfig {
   listen: { host: string; port: number };
@@ -55,7 +37,7 @@ export interface ControllerConfig {
 }
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
-  const raw = load({
+  const raw = loadSettings({
     ...common,
     listen: { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
     ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
@@ -74,7 +56,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     listen: parseListen(raw.listen as string),
     token: raw.token as string,
     stateDir: raw.stateDir as string,
-    logLevel: raw.logLevel as LogLevel,
+    logLevel: checkLogLevel(raw.logLevel),
     dockerHost: raw.dockerHost as string,
     ec2Endpoint: raw.ec2Endpoint,
     region: raw.region as string,
@@ -102,7 +84,7 @@ export interface AgentConfig {
 }
 
 export function loadAgentConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AgentConfig {
-  const raw = load({
+  const raw = loadSettings({
     ...common,
     controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER", required: "the controller's URL, like http://10.0.0.5:7750" },
     pluginSocket: { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" },
@@ -120,7 +102,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
   }
   return {
     controller: raw.controller as string, token: raw.token as string, pluginSocket: raw.pluginSocket as string,
-    stateDir: raw.stateDir as string, logLevel: raw.logLevel as LogLevel, dockerHost: raw.dockerHost as string,
+    stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
     instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
   };
 }

@@ -19,21 +19,47 @@ export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" |
 const logLevels: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 const backends = ["local"] as const;
 
-interface Setting {
+/** One setting: its flag, its environment variable, its default, or why it is required. */
+export interface Setting {
   flag: string;
   env: string;
-  key: keyof DaemonConfig;
-  fallback: string | undefined;
+  fallback?: string;
+  required?: string;
 }
 
-const settings: readonly Setting[] = [
-  { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", key: "pluginSocket", fallback: "/run/docker/plugins/swarmvol.sock" },
-  { flag: "--state-dir", env: "SWARMVOL_STATE_DIR", key: "stateDir", fallback: "/var/lib/swarmvol" },
-  { flag: "--backend", env: "SWARMVOL_BACKEND", key: "backend", fallback: "local" },
-  { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", key: "logLevel", fallback: "info" },
-  { flag: "--api-listen", env: "SWARMVOL_API_LISTEN", key: "apiListen", fallback: "127.0.0.1:7750" },
-  { flag: "--docker-host", env: "DOCKER_HOST", key: "dockerHost", fallback: undefined },
-];
+const settings = {
+  pluginSocket: { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" },
+  stateDir: { flag: "--state-dir", env: "SWARMVOL_STATE_DIR", fallback: "/var/lib/swarmvol" },
+  backend: { flag: "--backend", env: "SWARMVOL_BACKEND", fallback: "local" },
+  logLevel: { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", fallback: "info" },
+  apiListen: { flag: "--api-listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
+  dockerHost: { flag: "--docker-host", env: "DOCKER_HOST" },
+} satisfies Record<string, Setting>;
+
+/**
+ * Reads every setting: the flag if given, else the (non-empty) environment variable, else
+ * the default; a required one missing is an error naming both ways to give it.
+ */
+export function loadSettings<K extends string>(
+  table: Record<K, Setting>, env: Readonly<Record<string, string | undefined>>, argv: readonly string[],
+): Record<K, string | undefined> {
+  const flags = parseFlags(argv, Object.values<Setting>(table).map((setting) => setting.flag));
+  const values = {} as Record<K, string | undefined>;
+  for (const key of Object.keys(table) as K[]) {
+    const setting = table[key];
+    const value = flags.get(setting.flag) ?? nonEmpty(env[setting.env]) ?? setting.fallback;
+    if (value === undefined && setting.required) throw invalidArgument(`missing ${setting.flag} (or ${setting.env}): ${setting.required}`);
+    values[key] = value;
+  }
+  return values;
+}
+
+export function checkLogLevel(value: string | undefined): LogLevel {
+  if (!logLevels.includes(value as LogLevel)) {
+    throw invalidArgument(`invalid log level "${value}" (SWARMVOL_LOG_LEVEL or --log-level); use one of ${logLevels.join(", ")}`);
+  }
+  return value as LogLevel;
+}
 
 /** Splits `--flag value` and `--flag=value` pairs; anything else is an error naming the valid flags. */
 export function parseFlags(argv: readonly string[], known: readonly string[]): Map<string, string> {
@@ -55,15 +81,8 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): M
 }
 
 export function loadDaemonConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): DaemonConfig {
-  const flags = parseFlags(argv, settings.map((setting) => setting.flag));
-  const raw: Record<string, string | undefined> = {};
-  for (const setting of settings) {
-    raw[setting.key] = flags.get(setting.flag) ?? nonEmpty(env[setting.env]) ?? setting.fallback;
-  }
-  const logLevel = raw.logLevel as LogLevel;
-  if (!logLevels.includes(logLevel)) {
-    throw invalidArgument(`invalid log level "${raw.logLevel}" (SWARMVOL_LOG_LEVEL or --log-level); use one of ${logLevels.join(", ")}`);
-  }
+  const raw = loadSettings(settings, env, argv);
+  const logLevel = checkLogLevel(raw.logLevel);
   if (!(backends as readonly string[]).includes(raw.backend ?? "")) {
     throw invalidArgument(`invalid backend "${raw.backend}" (SWARMVOL_BACKEND or --backend); this build supports: ${backends.join(", ")}`);
   }

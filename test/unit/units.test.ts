@@ -56,3 +56,23 @@ describe("daemon configuration", () => {
     expect([...parseFlags(["--a", "1", "--b=2"], ["--a", "--b"])]).toEqual([["--a", "1"], ["--b", "2"]]);
   });
 });
+
+describe("cluster daemon configuration", () => {
+  it("rejects a bad log level for the agent and the controller as for all-in-one", async () => {
+    const { loadAgentConfig, loadControllerConfig } = await import("../../core/clusterConfig.js");
+    expect(() => loadControllerConfig({ SWARMVOL_TOKEN: "t", SWARMVOL_LOG_LEVEL: "loud" }, [])).toThrow(/invalid log level "loud"/);
+    expect(() => loadAgentConfig({ SWARMVOL_TOKEN: "t", SWARMVOL_CONTROLLER: "http://10.0.0.5:7750", SWARMVOL_LOG_LEVEL: "loud" }, [])).toThrow(/invalid log level/);
+  });
+
+  it("requires the token, naming the flag and the variable", async () => {
+    const { loadControllerConfig } = await import("../../core/clusterConfig.js");
+    expect(() => loadControllerConfig({}, [])).toThrow(/missing --token \(or SWARMVOL_TOKEN\)/);
+  });
+
+  it("takes instance id and zone together or not at all", async () => {
+    const { loadAgentConfig } = await import("../../core/clusterConfig.js");
+    const env = { SWARMVOL_TOKEN: "t", SWARMVOL_CONTROLLER: "http://10.0.0.5:7750" };
+    expect(loadAgentConfig(env, []).instanceId).toBeUndefined();
+    expect(() => loadAgentConfig(env, ["--zone", "us-east-1a"])).toThrow(/both --instance-id and --zone, or neither/);
+  });
+});
