@@ -43,7 +43,7 @@ export async function benchEc2Calls(): Promise<BenchResult[]> {
     };
     const placement = await counted(() => reconciler.reconcile("db", silentLogger));
     const moves: number[] = [];
-    for (let move = 0; move < 4; move += 1) {
+    for (let move = 0; move < 10; move += 1) {
       placedOn = placedOn === "a" ? "b" : "a";
       moves.push(await counted(() => reconciler.reconcile("db", silentLogger)));
     }
@@ -51,7 +51,7 @@ export async function benchEc2Calls(): Promise<BenchResult[]> {
     const resync = await resyncCalls(cloud.endpoint, ebs, 999);
     return [
       summarise("ec2.placement", "EC2 calls, first placement (create + attach)", "calls", [placement], null, "AWS-like emulator latencies; nothing learned yet"),
-      summarise("ec2.move", "EC2 calls per move (detach + attach elsewhere)", "calls", moves, { stat: "p50", max: 6 }, `moves in order: ${moves.join(", ")} (the first move's waits learn the transition times)`),
+      summarise("ec2.move", "EC2 calls per move (detach + attach elsewhere)", "calls", moves, { stat: "p50", max: 6 }, `moves in order: ${moves.join(", ")} (the first moves' waits learn the transition times)`),
       summarise("ec2.resync.1000", "EC2 calls, resync of 1,000 volumes", "calls", [resync], { stat: "p50", max: Math.ceil(1_000 / 500) }),
     ];
   } finally {

@@ -23,7 +23,7 @@ export async function benchLabFailover(): Promise<BenchResult[]> {
     const { state } = await up({ dir, nodes: 4, fastCloud: false }, deps);
     await createMover(state, "p1vol", "p1data");
     await createMover(state, "p1base", undefined);
-    const withVolume = await handoffTimes(state, "p1vol", 8);
+    const withVolume = await handoffTimes(state, "p1vol", 12);
     const baseline = median(await handoffTimes(state, "p1base", 8));
     const cloudLatency = latency.detach + latency.attach;
     const overhead = withVolume.map((ms) => ms - baseline - cloudLatency);
