@@ -75,7 +75,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await plugin.listen(config.pluginSocket);
   keeper.start();
   logger.info({ socket: config.pluginSocket, controller: config.controller, ...instance }, "agent started");
-  void activateWithEngine(config.dockerHost, logger);
+  void activateWithEngine(docker, logger);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
 import { mkdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import pRetry from "p-retry";
 import { ApiServer } from "../api/server.js";
 import { readRoutes } from "../api/routes.js";
@@ -17,6 +17,7 @@ import { LocalBackend } from "../storage/local/localBackend.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner } from "../storage/os/commandRunner.js";
 import { CatalogStore, MountTableStore } from "../storage/state/catalogStore.js";
+import { dockerFor } from "./docker.js";
 import { createLogger, systemClock } from "./runtime.js";
 
 export interface RunningDaemon {
@@ -55,7 +56,8 @@ export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon
   const { host, port } = parseListen(config.apiListen);
   await api.listen(host, port);
   logger.info({ socket: config.pluginSocket, api: config.apiListen, stateDir: config.stateDir }, "swarmvol started");
-  void activateWithEngine(config.dockerHost, logger);
+  // A non-unix DOCKER_HOST is not an engine swarmvol can activate with; the default socket is.
+  void activateWithEngine(dockerFor(config.dockerHost?.startsWith("unix://") ? config.dockerHost : "unix:///var/run/docker.sock"), logger);
   return {
     async stop() {
       await plugin.drain();
@@ -98,13 +100,11 @@ export async function prepareSocket(path: string): Promise<void> {
  * A legacy plugin is advertised to the Swarm scheduler only once dockerd has activated it,
  * so ask the engine to list volumes once. dockerd may start after us: retry for a while.
  */
-export async function activateWithEngine(dockerHost: string | undefined, logger: Logger): Promise<void> {
-  const socketPath = dockerHost?.startsWith("unix://") ? dockerHost.slice("unix://".length) : "/var/run/docker.sock";
-  const docker = new Docker({ socketPath });
+export async function activateWithEngine(docker: Pick<Docker, "listVolumes">, logger: Logger): Promise<void> {
   try {
     await pRetry(() => docker.listVolumes(), { retries: 8, minTimeout: 500, maxTimeout: 10_000 });
-    logger.info({ socketPath }, "activated with the local engine");
+    logger.info({}, "activated with the local engine");
   } catch (err) {
-    logger.warn({ socketPath, err: (err as Error).message }, "could not activate with the local engine");
+    logger.warn({ err: (err as Error).message }, "could not activate with the local engine");
   }
 }
