@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, EC2Client, waitUntilVolumeAvailable } from "@aws-sdk/client-ec2";
+import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, waitUntilVolumeAvailable } from "@aws-sdk/client-ec2";
 import { shouldSkip } from "../../test/support/requirements.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labCommand } from "../../cli/labCommand.js";
@@ -17,10 +17,10 @@ import { engineFor, pollUntil } from "./engine.js";
 import { listProcesses } from "./host.js";
 import { defaultLabDeps, down, restartLabNode, systemClock, up } from "./lab.js";
 import { requireState, type LabState, type NodeState } from "./state.js";
-import { httpGetStatus } from "./swarmvolCloud.js";
+import { httpGetStatus, logTail } from "./swarmvolCloud.js";
 import { controllerPids, killController, startController } from "./swarmvolController.js";
 import { advertisesVolumePlugin } from "./swarmvolPlugins.js";
-import { CLOUD_ENDPOINT, nodeSwarmvolPaths, REGION } from "./swarmvolPlan.js";
+import { CLOUD_ENDPOINT, nodeSwarmvolPaths, REGION, swarmvolPaths } from "./swarmvolPlan.js";
 
 const skip = shouldSkip("lab swarmvol integration", ["dockerd", "docker-registry", "iptables", "nsenter", "unshare", "busybox", "ip", "losetup"]);
 const missingBuild = ["dist/cli/main.js", "dist/lab/cloud/main.js"].find((file) => !existsSync(join(import.meta.dirname, "..", "..", file)));
@@ -118,7 +118,14 @@ describe.skipIf(skip)("lab up with swarmvol (3 nodes, --fast-cloud)", () => {
     await waitUntilVolumeAvailable({ client: ec2, maxWaitTime: 30, minDelay: 1 }, { VolumeIds: [volumeId] });
     await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: (state.nodes[2] as NodeState).instanceId, Device: "/dev/xvdf" }));
     const link = join((state.nodes[2] as NodeState).paths.deviceDir, `nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`);
-    await pollUntil(systemClock, 10_000, "the attached volume's device link", async () => (existsSync(link) ? true : null), 50);
+    await pollUntil(systemClock, 30_000, "the attached volume's device link", async () => (existsSync(link) ? true : null), 50).catch(
+      async (err: unknown) => {
+        // Say why: the emulator's view of the volume and the tail of its own log.
+        const seen = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })).catch((e: unknown) => e);
+        console.error("[lab] attach never showed its device link", JSON.stringify(seen), await logTail(swarmvolPaths(dir).cloudLog, 40));
+        throw err;
+      },
+    );
     expect(execFileSync("losetup", ["-a"], { encoding: "utf8" })).toContain(join(dir, "cloud"));
 
     await down(dir, deps);
