@@ -29,6 +29,12 @@ async function setup(faults: FaultsPatch = {}, options: EbsCloudOptions = {}) {
 const request = (uid: string, extra: Partial<CreateCloudVolume> = {}): CreateCloudVolume =>
   ({ uid, name: `vol-${uid}`, sizeBytes: 1024 ** 3, zone: "us-east-1a", options: {}, ...extra });
 
+/** Moves the emulated clock by `ms` and lets the HTTP round trips it released finish. */
+async function driveClock(clock: { advance(ms: number): void }, ms: number): Promise<void> {
+  clock.advance(ms);
+  await new Promise((resolve) => setTimeout(resolve, 3));
+}
+
 async function failure(p: Promise<unknown>): Promise<unknown> {
   try {
     await p;
@@ -75,6 +81,27 @@ describe("create", () => {
   it("waits out eventual consistency after CreateVolume", async () => {
     const { cloud } = await setup({ describeDelayMs: 3000, latencyMs: { create: 1500 } });
     expect((await cloud.create(request("u4"))).state).toBe("available");
+  });
+
+  it("probes concurrent waits together: 12 creates started 7 ms apart share their DescribeVolumes", async () => {
+    // EbsCloud sleeps on the emulator's own ManualClock, which the test moves 10 ms at a
+    // time: waits that wake at the same emulated moment run in the same turn, as on a real clock.
+    t = await startTestCloud({ faults: { latencyMs: { create: 1500 } } });
+    const clock = t.clock;
+    const cloud = new EbsCloud(t.ec2, clock, silentLogger, { random: () => 0.5 });
+    const creates: Array<Promise<unknown>> = [];
+    for (let index = 0; index < 12; index += 1) {
+      creates.push(cloud.create(request(`burst${index}`)));
+      await driveClock(clock, 7);
+    }
+    let settled = false;
+    const all = Promise.all(creates).finally(() => (settled = true));
+    while (!settled) await driveClock(clock, 10);
+    expect((await all).length).toBe(12);
+    const calls = cloud.calls.byAction();
+    expect(calls.CreateVolume).toBe(12);
+    // Alone, each wait probes 4 times before 1.5 s (200, 600, 1400, 2400 ms): 48 calls.
+    expect(calls.DescribeVolumes).toBeLessThanOrEqual(12);
   });
 
   it("rejects invalid options before calling EC2", async () => {

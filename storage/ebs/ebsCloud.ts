@@ -2,7 +2,8 @@
  * CloudVolumes on EBS: the controller's only way to create, move and delete volumes.
  * Every method is safe to repeat after a crash: create is keyed by a ClientToken derived
  * from the volume uid, attach adopts an attachment that already exists, detach and delete
- * treat "already gone" as success. Waits poll DescribeVolumes: the first probe at the learned
+ * treat "already gone" as success. Waits poll DescribeVolumes (one call per round for all
+ * concurrent waits, see ReadCoalescer): the first probe at the learned
  * transition time, then 200 ms doubling to 1 s.
  */
 import { createHash } from "node:crypto";
@@ -18,6 +19,7 @@ import { DeviceAllocator } from "./deviceAllocator.js";
 import { defaultRetryPolicy, Ec2CallCounter, Ec2Caller, type Ec2Api, type RetryPolicy } from "./ec2Api.js";
 import { awsCodeOf } from "./errors.js";
 import { parseEbsOptions, toGiB } from "./options.js";
+import { ReadCoalescer } from "./readCoalescer.js";
 import { defaultPollPolicy, LatencyEstimates, pollUntil, type PollPolicy } from "./waiters.js";
 
 export interface EbsCloudOptions {
@@ -42,6 +44,12 @@ export function createToken(uid: string): string {
   return createHash("sha256").update(`${uid}:create`).digest("hex").slice(0, 64);
 }
 
+/**
+ * The grid concurrent waits probe on. Coarser shares more calls; each probe lands up to
+ * this much later than it would alone.
+ */
+const probeGridMs = 50;
+
 /** EC2 answers that mean the attachment is already gone. */
 const alreadyDetachedCodes = new Set(["IncorrectState", "InvalidAttachment.NotFound", "InvalidVolume.NotFound"]);
 
@@ -54,6 +62,10 @@ export class EbsCloud implements CloudVolumes {
   private readonly settings: Required<Pick<EbsCloudOptions, "createTimeoutMs" | "stuckAttachMs" | "detachTimeoutMs" | "deviceRetries">>;
   /** Learned transition times: the first probe of a wait lands when it is likely done. */
   readonly latencies = new LatencyEstimates();
+  /** Probes of concurrent waits, one DescribeVolumes per round. */
+  private readonly reads: ReadCoalescer;
+  /** Waits in progress: above one, their probes snap to `probeGridMs`. */
+  private activeWaits = 0;
   /** The device we attached each volume with, so a detach can rest the name. */
   private readonly devices = new Map<string, { instanceId: string; device: string }>();
 
@@ -71,6 +83,7 @@ export class EbsCloud implements CloudVolumes {
       client, clock, logger, counter: this.calls, retry: { ...defaultRetryPolicy, ...options.retry },
       ...(options.random === undefined ? {} : { random: options.random }),
     });
+    this.reads = new ReadCoalescer((ids) => describeVolumes(this.caller, ids));
   }
 
   /**
@@ -107,22 +120,32 @@ export class EbsCloud implements CloudVolumes {
     return this.waitAvailable(created.id);
   }
 
-  /** pollUntil with the learned first probe for `operation`, teaching it the time taken. */
+  /**
+   * pollUntil with the learned first probe for `operation`, teaching it the time taken.
+   * While other waits run too, wake-ups snap to a shared grid so their probes coalesce into
+   * one DescribeVolumes; a wait alone probes exactly when it means to.
+   */
   private async wait<T>(operation: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
     let lastMissMs: number | undefined;
     const firstMs = this.latencies.firstProbe(operation);
-    return pollUntil(this.clock, { ...this.poll, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs }, async (elapsedMs) => {
-      const value = await probe();
-      if (value === undefined) lastMissMs = elapsedMs;
-      else this.latencies.observe(operation, elapsedMs, lastMissMs);
-      return value;
-    });
+    const align = (wakeAt: number) => (this.activeWaits > 1 ? Math.ceil(wakeAt / probeGridMs) * probeGridMs : wakeAt);
+    this.activeWaits += 1;
+    try {
+      return await pollUntil(this.clock, { ...this.poll, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs, align }, async (elapsedMs) => {
+        const value = await probe();
+        if (value === undefined) lastMissMs = elapsedMs;
+        else this.latencies.observe(operation, elapsedMs, lastMissMs);
+        return value;
+      });
+    } finally {
+      this.activeWaits -= 1;
+    }
   }
 
   private async waitAvailable(volumeId: string): Promise<CloudVolume> {
     const volume = await this.wait("create", this.settings.createTimeoutMs, async () => {
       // Absent right after CreateVolume is eventual consistency, not failure: keep polling.
-      const [v] = await describeVolumes(this.caller, [volumeId]);
+      const v = await this.reads.read(volumeId);
       if (v?.state === "error") throw internal(`EBS volume ${volumeId} went to state error while creating; delete it and create again`, { volumeId });
       return v?.state === "available" ? v : undefined;
     });
@@ -176,7 +199,7 @@ export class EbsCloud implements CloudVolumes {
 
   /** AttachVolume refused because the volume is attached: ours (finish waiting) or someone else's. */
   private async adoptAttachment(volumeId: string, instanceId: string, cause: unknown): Promise<CloudAttachment> {
-    const [volume] = await describeVolumes(this.caller, [volumeId]);
+    const volume = await this.reads.read(volumeId);
     if (volume === undefined) throw notFound(`EBS volume ${volumeId} does not exist`, { volumeId }, cause);
     const mine = volume.attachments.find((a) => a.instanceId === instanceId);
     if (mine !== undefined && mine.state !== "detaching") {
@@ -193,7 +216,7 @@ export class EbsCloud implements CloudVolumes {
 
   private async waitAttached(volumeId: string, instanceId: string, device: string): Promise<CloudAttachment> {
     const attached = await this.wait("attach", this.settings.stuckAttachMs, async () => {
-      const [volume] = await describeVolumes(this.caller, [volumeId]);
+      const volume = await this.reads.read(volumeId);
       if (volume === undefined) throw notFound(`EBS volume ${volumeId} vanished while attaching`, { volumeId, instanceId });
       const mine = volume.attachments.find((a) => a.instanceId === instanceId);
       if (mine === undefined || mine.state === "detaching") {
@@ -246,7 +269,7 @@ export class EbsCloud implements CloudVolumes {
     }
     let lastState = "detaching";
     const gone = await this.wait("detach", this.settings.detachTimeoutMs, async () => {
-      const [volume] = await describeVolumes(this.caller, [volumeId]);
+      const volume = await this.reads.read(volumeId);
       const mine = volume?.attachments.find((a) => a.instanceId === instanceId);
       if (mine === undefined) return true;
       lastState = mine.state;

@@ -37,17 +37,20 @@ export function* pollDelays(policy: PollPolicy): Generator<number, never> {
  * Waits, then probes, until the probe returns a value or `timeoutMs` has passed on the
  * clock. Resolves to the value, or to `undefined` on timeout (the caller knows what a
  * timeout means: a stuck attach, a busy detach). A probe that throws ends the wait.
+ * `align` may move each wake-up later (never earlier), so concurrent waits probe together.
  */
 export async function pollUntil<T>(
   clock: Clock,
-  policy: PollPolicy & { timeoutMs: number },
+  policy: PollPolicy & { timeoutMs: number; align?: (wakeAt: number) => number },
   probe: (elapsedMs: number) => Promise<T | undefined>,
 ): Promise<T | undefined> {
   const start = clock.now();
   for (const delay of pollDelays(policy)) {
     const remaining = policy.timeoutMs - (clock.now() - start);
     if (remaining <= 0) return undefined;
-    await clock.sleep(Math.min(delay, remaining));
+    const wakeAt = clock.now() + delay;
+    const aligned = Math.max(wakeAt, policy.align?.(wakeAt) ?? wakeAt);
+    await clock.sleep(Math.min(aligned - clock.now(), remaining));
     const value = await probe(clock.now() - start);
     if (value !== undefined) return value;
   }
