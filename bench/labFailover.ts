@@ -2,25 +2,35 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultFaults } from "../lab/cloud/faults.js";
-import { defaultLabDeps, down, up } from "../lab/cluster/index.js";
+import { defaultLabDeps, down, up, type LabState } from "../lab/cluster/index.js";
+import type { LabDeps } from "../lab/cluster/lab.js";
 import { deployBurst } from "./lab/burst.js";
+import { renderProfile } from "./lab/burstProfile.js";
 import { createMover, handoffTimes } from "./lab/handoff.js";
 import { createWriter, killAndTime } from "./lab/nodeKill.js";
 import { summarise, type BenchResult } from "./stats.js";
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-/**
- * The lab benchmarks (issue targets P1, P2, P6) on a real 4-node lab with the emulator's
- * AWS-like latencies: handoff overhead of a move, node kill → data back, and a burst of
- * 50 services each with a new volume in one stack deploy.
- */
-export async function benchLabFailover(): Promise<BenchResult[]> {
+/** Runs `body` on a fresh 4-node lab with the emulator's AWS-like latencies; always tears it down. */
+async function withLab<T>(body: (state: LabState, dir: string, deps: LabDeps) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "swarmvol-bench-lab-"));
   const deps = defaultLabDeps();
-  const latency = defaultFaults().latencyMs;
   try {
     const { state } = await up({ dir, nodes: 4, fastCloud: false }, deps);
+    return await body(state, dir, deps);
+  } finally {
+    await down(dir, deps).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * P1 and P2 on a real 4-node lab: handoff overhead of a move, and node kill → data back.
+ */
+export function benchLabFailover(): Promise<BenchResult[]> {
+  const latency = defaultFaults().latencyMs;
+  return withLab(async (state, dir, deps) => {
     await createMover(state, "p1vol", "p1data");
     await createMover(state, "p1base", undefined);
     const withVolume = await handoffTimes(state, "p1vol", 12);
@@ -30,22 +40,32 @@ export async function benchLabFailover(): Promise<BenchResult[]> {
     await createWriter(state, "p2", "p2data");
     const kills = [await killAndTime(state, dir, deps, "p2"), await killAndTime(state, dir, deps, "p2")];
     const excess = kills.map((kill) => kill.dataBackMs - kill.detectionMs - cloudLatency);
-    const baselineBurst = await deployBurst(state, dir, 50, false);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const burst = await deployBurst(state, dir, 50);
-    const burstLatency = latency.create + latency.attach;
     return [
       summarise("lab.p1.handoff-overhead", "P1 handoff overhead (task created → running, minus no-volume baseline and cloud latency)", "ms", overhead, { stat: "p50", max: 300 },
         `p95 target 1000 ms: ${overhead.length} moves; baseline ${Math.round(baseline)} ms; cloud ${cloudLatency} ms`),
       summarise("lab.p2.kill-data-back", "P2 node kill → data back, minus Swarm detection and cloud latency", "ms", excess, { stat: "p99", max: 2000 },
         kills.map((kill) => `detection ${kill.detectionMs} ms, data back ${kill.dataBackMs} ms`).join("; ")),
+    ];
+  });
+}
+
+/**
+ * P6 on a real 4-node lab: 50 services each with a new volume in one stack deploy, against
+ * the same deploy without volumes (Swarm's own time on this machine).
+ */
+export function benchLabBurst(): Promise<BenchResult[]> {
+  const latency = defaultFaults().latencyMs;
+  return withLab(async (state, dir) => {
+    const baselineBurst = await deployBurst(state, dir, 50, false);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const burst = await deployBurst(state, dir, 50);
+    const burstLatency = latency.create + latency.attach;
+    const profile = burst.profile === undefined ? "" : `; phases p50/max after deploy: ${renderProfile(burst.profile)}`;
+    return [
       summarise("lab.p6.burst-50", "P6 50 services with new volumes: all running, minus the same deploy without volumes and create+attach latency", "ms",
         [burst.ms - baselineBurst.ms - burstLatency], { stat: "p50", max: 5000 },
-        `${burst.ms} ms with volumes, ${baselineBurst.ms} ms without (Swarm alone, 2 cores), cloud ${burstLatency} ms`),
+        `${burst.ms} ms with volumes, ${baselineBurst.ms} ms without (Swarm alone, 2 cores), cloud ${burstLatency} ms${profile}`),
       summarise("lab.p6.burst-errors", "P6 failed or rejected tasks in the 50-service burst", "tasks", [burst.errors], { stat: "p50", max: 0 }),
     ];
-  } finally {
-    await down(dir, deps).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -4,7 +4,7 @@ import { renderChart } from "./chart.js";
 import { benchPluginVerbs } from "./pluginVerbs.js";
 import { benchControllerScale } from "./controllerScale.js";
 import { benchEc2Calls } from "./ec2Calls.js";
-import { benchLabFailover } from "./labFailover.js";
+import { benchLabBurst, benchLabFailover } from "./labFailover.js";
 import type { BenchResult } from "./stats.js";
 
 /** Every benchmark suite, by name; `npm run bench -- NAME` runs a subset. */
@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "controller-scale": benchControllerScale,
   "ec2-calls": benchEc2Calls,
   "lab-failover": benchLabFailover,
+  "lab-burst": benchLabBurst,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUSYBOX_IMAGE, type LabState } from "../../lab/cluster/index.js";
+import { profileBurst, type BurstProfile } from "./burstProfile.js";
 import { dockerOn, managerOf, waitFor } from "./labDocker.js";
 
 /**
@@ -19,8 +20,8 @@ export function burstStack(count: number, withVolumes = true): string {
   return `version: "3.8"\nservices:\n${services.join("\n")}\n${volumeSection}`;
 }
 
-/** Deploys the burst stack; resolves with the ms until every service runs, and the failed tasks seen. */
-export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true): Promise<{ ms: number; errors: number }> {
+/** Deploys the burst stack; resolves with the ms until every service runs, the failed tasks seen and, with volumes, where the time went. */
+export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true): Promise<{ ms: number; errors: number; profile?: BurstProfile }> {
   const stack = withVolumes ? "burst" : "baseline";
   const file = join(dir, `${stack}.yml`);
   await writeFile(file, burstStack(count, withVolumes));
@@ -33,8 +34,9 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   }, 250);
   const states = (await dockerOn(manager, ["stack", "ps", stack, "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
   const errors = states.filter((line) => /^(Failed|Rejected)/.test(line)).length;
+  const profile = withVolumes ? await profileBurst(state, stack, started) : undefined;
   await dockerOn(manager, ["stack", "rm", stack]);
   await waitFor(`the ${stack} stack gone`, 120_000, async () =>
     (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
-  return { ms, errors };
+  return { ms, errors, ...(profile === undefined ? {} : { profile }) };
 }

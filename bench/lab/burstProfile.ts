@@ -1,0 +1,73 @@
+import type { LabState } from "../../lab/cluster/index.js";
+import { CLOUD_ENDPOINT } from "../../lab/cluster/swarmvolPlan.js";
+import type { VolumeRecord } from "../../core/volume.js";
+
+/** Where each burst volume spent its time, in ms after the deploy started (medians and maxima). */
+export interface BurstProfile {
+  /** The plugin's Create reached the controller (the catalog record's createdAt). */
+  recorded: Spread;
+  /** The controller saw the volume wanted on a node (t2). */
+  placed: Spread;
+  /** EBS reported the volume created (emulator log). */
+  cloudCreated: Spread;
+  /** AttachVolume reached EBS (emulator log). */
+  attachRequested: Spread;
+  /** EBS reported it attached (emulator log). */
+  cloudAttached: Spread;
+  /** The controller saw the attach finish (t5). */
+  attachSeen: Spread;
+  /** The agent reported it mounted (t7). */
+  mounted: Spread;
+}
+
+export interface Spread {
+  p50: number;
+  max: number;
+}
+
+interface LogEvent {
+  time: string;
+  type: string;
+  volumeId?: string;
+}
+
+function spread(values: number[]): Spread {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  return { p50: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
+}
+
+async function getJson<T>(url: string, token?: string): Promise<T> {
+  const response = await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/**
+ * Reads the controller's catalog and the emulator's log after a burst and reports the
+ * phases of the `stack` volumes: what the burst waited on, for the bench's notes.
+ */
+export async function profileBurst(state: LabState, stack: string, startedAt: number): Promise<BurstProfile> {
+  const swarmvol = state.swarmvol;
+  if (!swarmvol) throw new Error("the burst profile needs a lab with swarmvol");
+  const { volumes } = await getJson<{ volumes: VolumeRecord[] }>(`${swarmvol.controllerUrl}/v1/volumes`, swarmvol.token);
+  const { events } = await getJson<{ events: LogEvent[] }>(`${CLOUD_ENDPOINT}/_swarmvol/log`);
+  const ours = volumes.filter((volume) => volume.spec.name.startsWith(`${stack}_`));
+  const at = (time: number | string | undefined) => (time === undefined ? Number.NaN : (typeof time === "string" ? Date.parse(time) : time) - startedAt);
+  const eventAt = (type: string, volumeId: string | undefined) => at(events.find((event) => event.type === type && event.volumeId === volumeId)?.time);
+  const column = (pick: (volume: VolumeRecord) => number) => spread(ours.map(pick));
+  return {
+    recorded: column((volume) => at(volume.createdAt)),
+    placed: column((volume) => at(volume.status.lastMove?.t2Seen)),
+    cloudCreated: column((volume) => eventAt("volume-created", volume.status.backendId)),
+    attachRequested: column((volume) => eventAt("attach-requested", volume.status.backendId)),
+    cloudAttached: column((volume) => eventAt("attached", volume.status.backendId)),
+    attachSeen: column((volume) => at(volume.status.lastMove?.t5Attached)),
+    mounted: column((volume) => at(volume.status.lastMove?.t7Mounted)),
+  };
+}
+
+/** One line: `phase p50/max` for each phase, in seconds. */
+export function renderProfile(profile: BurstProfile): string {
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  return Object.entries(profile).map(([phase, value]) => `${phase} ${s(value.p50)}/${s(value.max)} s`).join(", ");
+}
