@@ -63,8 +63,9 @@ export class VolumeDriver {
       const mountRoot = `${this.deps.mountsDir}/${name}`;
       const { device, epoch } = await this.deps.attacher.attach(record);
       this.acceptEpoch(record, epoch, entry?.epoch);
-      const fsType = await this.prepareFilesystem(record, device);
-      await this.deps.filesystem.check(device, fsType);
+      const { fsType, made } = await this.prepareFilesystem(record, device);
+      // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
+      if (!made) await this.deps.filesystem.check(device, fsType);
       await this.deps.filesystem.mount(device, mountRoot, fsType);
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
       await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch });
@@ -165,12 +166,12 @@ export class VolumeDriver {
    * has no signature and a zero first MiB. The fresh mark is cleared only after mkfs, so a
    * crash in between finds the new signature next time and mounts it.
    */
-  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<string> {
+  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<{ fsType: string; made: boolean }> {
     const { name } = record.spec;
     const found = await this.deps.filesystem.probe(device);
     if (found !== null) {
       if (record.status.fresh) await this.deps.directory.markFormatted(name);
-      return found;
+      return { fsType: found, made: false };
     }
     if (!record.status.fresh) {
       throw unsafe(
@@ -187,7 +188,7 @@ export class VolumeDriver {
     await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name);
     await this.deps.directory.markFormatted(name);
     this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType }, "filesystem created");
-    return record.spec.fsType;
+    return { fsType: record.spec.fsType, made: true };
   }
 
   private async readyRecord(name: string): Promise<VolumeRecord> {

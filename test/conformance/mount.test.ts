@@ -18,8 +18,17 @@ describe("plugin protocol: mount and unmount", () => {
   it("formats a fresh volume once, mounts it and returns its data folder", async () => {
     const answer = await mount(idA);
     expect(answer.body).toEqual({ Mountpoint: "/mnt/sv/data/data" });
-    expect(h.node.actions).toEqual(["attach data", "mkfs ext4 /dev/fake-uid-1", "fsck /dev/fake-uid-1", "mount /dev/fake-uid-1 /mnt/sv/data"]);
+    // A filesystem made a moment ago is clean by construction: no fsck before its first mount.
+    expect(h.node.actions).toEqual(["attach data", "mkfs ext4 /dev/fake-uid-1", "mount /dev/fake-uid-1 /mnt/sv/data"]);
     expect(h.catalog.get("data")?.status.fresh).toBe(false);
+  });
+
+  it("checks an existing filesystem before every later mount, never formatting it again", async () => {
+    await mount(idA);
+    await unmount(idA);
+    h.node.actions.length = 0;
+    await mount(idB);
+    expect(h.node.actions).toEqual(["attach data", "fsck /dev/fake-uid-1", "mount /dev/fake-uid-1 /mnt/sv/data"]);
   });
 
   it("refcounts two mounts with different IDs and unmounts only after the last", async () => {
