@@ -47,7 +47,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "6000" },
     fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "4000" },
     driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
-    workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "32" },
+    workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "128" },
     stuckAttachMs: { flag: "--stuck-attach-ms", env: "SWARMVOL_STUCK_ATTACH_MS", fallback: "90000" },
   }, env, argv);
   const workers = Number(raw.workers);

@@ -4,7 +4,7 @@
  * from the volume uid, attach adopts an attachment that already exists, detach and delete
  * treat "already gone" as success. Waits poll DescribeVolumes (one call per round for all
  * concurrent waits, see ReadCoalescer): the first probe at the learned
- * transition time, then 200 ms doubling to 1 s.
+ * transition time, then 200 ms doubling to 0.5 s.
  */
 import { createHash } from "node:crypto";
 import {
