@@ -51,21 +51,28 @@ export function benchLabFailover(): Promise<BenchResult[]> {
 
 /**
  * P6 on a real 4-node lab: 50 services each with a new volume in one stack deploy, against
- * the same deploy without volumes (Swarm's own time on this machine).
+ * the same deploy without volumes (Swarm's own time on this machine). Three rounds, the
+ * median reported: Swarm's own time varies by a second or two from deploy to deploy.
  */
 export function benchLabBurst(): Promise<BenchResult[]> {
   const latency = defaultFaults().latencyMs;
+  const burstLatency = latency.create + latency.attach;
   return withLab(async (state, dir) => {
-    const baselineBurst = await deployBurst(state, dir, 50, false);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const burst = await deployBurst(state, dir, 50);
-    const burstLatency = latency.create + latency.attach;
-    const profile = burst.profile === undefined ? "" : `; phases p50/max after deploy: ${renderProfile(burst.profile)}`;
+    // Rounds alternate a deploy without volumes and one with, so both see the same machine.
+    const rounds: Array<{ baseline: number; burst: number; errors: number; profile: string }> = [];
+    for (let round = 1; round <= 3; round += 1) {
+      const baseline = await deployBurst(state, dir, 50, false, round);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      const burst = await deployBurst(state, dir, 50, true, round);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      rounds.push({ baseline: baseline.ms, burst: burst.ms, errors: burst.errors, profile: burst.profile === undefined ? "" : renderProfile(burst.profile) });
+    }
+    const notes = rounds.map((r, index) => `round ${index + 1}: ${r.burst} ms with volumes, ${r.baseline} ms without (${r.profile})`).join("; ");
     return [
       summarise("lab.p6.burst-50", "P6 50 services with new volumes: all running, minus the same deploy without volumes and create+attach latency", "ms",
-        [burst.ms - baselineBurst.ms - burstLatency], { stat: "p50", max: 5000 },
-        `${burst.ms} ms with volumes, ${baselineBurst.ms} ms without (Swarm alone, 2 cores), cloud ${burstLatency} ms${profile}`),
-      summarise("lab.p6.burst-errors", "P6 failed or rejected tasks in the 50-service burst", "tasks", [burst.errors], { stat: "p50", max: 0 }),
+        rounds.map((r) => r.burst - r.baseline - burstLatency), { stat: "p50", max: 5000 },
+        `cloud ${burstLatency} ms, 2 cores; ${notes}`),
+      summarise("lab.p6.burst-errors", "P6 failed or rejected tasks in the 50-service burst", "tasks", rounds.map((r) => r.errors), { stat: "p99", max: 0 }),
     ];
   });
 }

@@ -21,8 +21,9 @@ export function burstStack(count: number, withVolumes = true): string {
 }
 
 /** Deploys the burst stack; resolves with the ms until every service runs, the failed tasks seen and, with volumes, where the time went. */
-export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true): Promise<{ ms: number; errors: number; profile?: BurstProfile }> {
-  const stack = withVolumes ? "burst" : "baseline";
+export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true, round = 1): Promise<{ ms: number; errors: number; profile?: BurstProfile }> {
+  // Each round gets its own stack name, so its volumes are new ones.
+  const stack = `${withVolumes ? "burst" : "baseline"}${round}`;
   const file = join(dir, `${stack}.yml`);
   await writeFile(file, burstStack(count, withVolumes));
   const manager = managerOf(state);
