@@ -34,7 +34,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const informer = new SwarmInformer({ swarm, clock: systemClock, logger: logger.child({ component: "informer" }), scheduler: cron, pollIntervalMs: 500 });
   const controller = new Controller({
     informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-    policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000 },
+    policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs },
     leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
   });
   const service = controller.service;

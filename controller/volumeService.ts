@@ -134,7 +134,8 @@ export class VolumeService {
       const record = this.deps.catalog.get(mount.volume);
       if (!record) continue;
       const granted = record.status.grantedTo;
-      if (granted && granted.nodeId !== nodeId && mount.epoch < record.status.epoch) revoke.push(mount.volume);
+      // Not the holder, and an older epoch than the volume's: a stale mount (the volume moved or was detached).
+      if (granted?.nodeId !== nodeId && mount.epoch < record.status.epoch) revoke.push(mount.volume);
       if (!before.delete(mount.volume)) this.noteMounted(record, nodeId);
     }
     for (const gone of before) this.deps.enqueue(gone);

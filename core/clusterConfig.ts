@@ -34,6 +34,8 @@ export interface ControllerConfig {
   workers: number;
   /** An attach still `attaching` after this is given up (detach, new device name, retry). */
   stuckAttachMs: number;
+  /** A volume nobody wants is detached after this, freeing its instance's attachment slot. */
+  idleDetachMs: number;
 }
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
@@ -49,6 +51,9 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
     workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "128" },
     stuckAttachMs: { flag: "--stuck-attach-ms", env: "SWARMVOL_STUCK_ATTACH_MS", fallback: "90000" },
+    // Long enough for a restart or a rolling update on the same node to find the volume still
+    // attached; short enough that removed stacks do not fill the nodes' ~27 EBS slots.
+    idleDetachMs: { flag: "--idle-detach-ms", env: "SWARMVOL_IDLE_DETACH_MS", fallback: "30000" },
   }, env, argv);
   const workers = Number(raw.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got "${raw.workers}"`);
@@ -65,6 +70,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     driverName: raw.driverName as string,
     workers,
     stuckAttachMs: milliseconds(raw.stuckAttachMs, "--stuck-attach-ms"),
+    idleDetachMs: milliseconds(raw.idleDetachMs, "--idle-detach-ms"),
   };
 }
 

@@ -165,3 +165,40 @@ describe("decide: where a single-writer volume goes next", () => {
     }
   });
 });
+
+describe("decide: a volume nobody wants", () => {
+  const idlePolicy = { ...policy, idleDetachMs: 30_000 };
+  const idleRun = (partial: Partial<PlacementInput> & { nodeList?: NodeView[] }) => run({ policy: idlePolicy, ...partial });
+
+  it("stays attached while idle for less than idleDetachMs, and says since when and when to look again", () => {
+    const first = idleRun({ volume: volume(granted("n1")), cloud: cloud([attached("n1")]) });
+    expect(first).toMatchObject({ actions: [], idleSince: now, requeueAfterMs: 30_000, condition: null });
+    const later = idleRun({ volume: volume({ ...granted("n1"), idleSince: now - 20_000 }), cloud: cloud([attached("n1")]) });
+    expect(later).toMatchObject({ actions: [], idleSince: now - 20_000, requeueAfterMs: 10_000 });
+  });
+
+  it("is detached once idle that long, when its node has released it", () => {
+    const decision = idleRun({ volume: volume({ ...granted("n1"), idleSince: now - 30_000 }), cloud: cloud([attached("n1")]) });
+    expect(decision.actions).toEqual([{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: false, reason: "idle" }]);
+  });
+
+  it("is never detached from a live node that still reports it mounted, and no condition is raised", () => {
+    const decision = idleRun({
+      volume: volume({ ...granted("n1"), idleSince: now - 60_000 }), cloud: cloud([attached("n1")]), nodeList: [node("n1", { mounted: ["db"] }), node("n2")],
+    });
+    expect(decision.actions).toEqual([]);
+    expect(decision.condition).toBeNull();
+  });
+
+  it("is left alone when detached already, or when the policy keeps idle volumes attached", () => {
+    const detached = idleRun({ volume: volume({ idleSince: now - 60_000 }), cloud: cloud([]) });
+    expect(detached.actions).toEqual([]);
+    expect(detached.idleSince).toBeUndefined();
+    expect(run({ volume: volume({ idleSince: now - 60_000 }), cloud: cloud([attached("n1")]) }).actions).toEqual([]);
+  });
+
+  it("is no longer idle once a task wants it again", () => {
+    const decision = idleRun({ volume: volume({ ...granted("n1"), idleSince: now - 60_000 }), cloud: cloud([attached("n1")]), wants: [task("n1")] });
+    expect(decision.idleSince).toBeUndefined();
+  });
+});

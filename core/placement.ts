@@ -38,6 +38,12 @@ export interface PlacementPolicy {
   fenceGraceMs: number;
   /** How soon to look again while waiting on something outside our control. */
   pollMs: number;
+  /**
+   * How long a volume nobody wants stays attached where it was (a restart on the same node
+   * finds it there) before it is detached to free the instance's attachment slot (an EBS
+   * instance has ~27). Undefined: idle volumes stay attached.
+   */
+  idleDetachMs?: number;
 }
 
 /** Finds node views by Swarm node id or by cloud instance id (both indexed, never scanned). */
@@ -80,6 +86,8 @@ export interface PlacementDecision {
   /** Set when the volume cannot be where it is wanted yet; cleared (null) when all is well. */
   condition: Omit<VolumeCondition, "since"> | null;
   requeueAfterMs?: number;
+  /** When nobody wants the volume but it is still attached: since when (kept from the record). */
+  idleSince?: number;
 }
 
 /** Picks the one node a single-writer volume goes to: the holder if it still wants it, else the oldest task, else the oldest claim. */
@@ -114,7 +122,7 @@ const waiting = (target: string | undefined, condition: PlacementDecision["condi
 export function decide(input: PlacementInput): PlacementDecision {
   const { volume, cloud, nodes, policy } = input;
   const target = chooseTarget(volume, input.wants);
-  if (target === undefined) return { actions: [], target, condition: null };
+  if (target === undefined) return idle(input);
   const node = nodes.node(target);
   if (!node?.instanceId || !node.zone) {
     return waiting(target, { reason: "NodeUnknown", message: `waiting for the swarmvol agent on node ${node?.hostname ?? target} to report its instance` }, policy.pollMs);
@@ -136,8 +144,23 @@ export function decide(input: PlacementInput): PlacementDecision {
   return placeOn(input, node, cloud.attachments[0]);
 }
 
+/**
+ * No task and no claim wants the volume. After `policy.idleDetachMs` it is detached the way
+ * a move detaches (released, or fenced and forced), and nothing else happens to it.
+ */
+function idle(input: PlacementInput): PlacementDecision {
+  const { volume, cloud, now, policy } = input;
+  const attached = (cloud?.attachments ?? []).filter((attachment) => attachment.state !== "detaching");
+  if (policy.idleDetachMs === undefined || attached.length === 0) return { actions: [], target: undefined, condition: null };
+  const idleSince = volume.status.idleSince ?? now;
+  const left = idleSince + policy.idleDetachMs - now;
+  if (left > 0) return { actions: [], target: undefined, condition: null, requeueAfterMs: left, idleSince };
+  const detaching = freeFromOthers(input, undefined, attached, "idle");
+  return { ...detaching, condition: null, idleSince };
+}
+
 /** Detaches from every other instance, each only as the fencing rules allow. */
-function freeFromOthers(input: PlacementInput, target: string, others: readonly CloudAttachment[]): PlacementDecision {
+function freeFromOthers(input: PlacementInput, target: string | undefined, others: readonly CloudAttachment[], why = "released"): PlacementDecision {
   const { volume, nodes, now, policy } = input;
   const actions: PlacementAction[] = [];
   let blocked: PlacementDecision | undefined;
@@ -146,7 +169,7 @@ function freeFromOthers(input: PlacementInput, target: string, others: readonly 
     const holder = nodes.nodeOfInstance(attachment.instanceId);
     const name = volume.spec.name;
     if (attachment.state !== "busy" && releasedBy(holder, name, now)) {
-      actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: false, reason: "released" });
+      actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: false, reason: why });
     } else if (isFenced(holder, now, policy)) {
       actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: true, reason: "fenced" });
     } else {

@@ -38,6 +38,8 @@ export interface VolumeStatus {
   /** Why the volume is not where it is wanted, in words an operator can act on. */
   condition?: VolumeCondition;
   lastMove?: MoveTimeline;
+  /** Epoch ms since which nobody wants the volume while it is still attached (see idleDetachMs). */
+  idleSince?: number;
 }
 
 export interface VolumeCondition {

@@ -121,6 +121,7 @@ export class Reconciler {
     if ((condition?.message ?? null) !== (record.status.condition?.message ?? null)) {
       change.condition = condition ? { ...condition, since: new Date(now).toISOString() } : undefined;
     }
+    if (decision.idleSince !== record.status.idleSince) change.idleSince = decision.idleSince;
     return Object.keys(change).length === 0 ? record : this.patch(record, change);
   }
 
@@ -133,7 +134,7 @@ export class Reconciler {
     const current = this.deps.catalog.get(record.spec.name) ?? record;
     const status: VolumeStatus = { ...current.status, ...change };
     if (change.lastMove) status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
-    if ("condition" in change && change.condition === undefined) delete status.condition;
+    for (const key of ["condition", "idleSince", "grantedTo"] as const) if (key in change && change[key] === undefined) delete status[key];
     const next = { ...current, status };
     await this.deps.catalog.put(next);
     return next;
@@ -167,7 +168,9 @@ export class Reconciler {
       case "detach": {
         const volume = cloud as CloudVolume;
         await this.deps.cloud.detach(volume.id, action.instanceId, { force: action.force });
-        return { record, cloud: { ...volume, attachments: volume.attachments.filter((a) => a.instanceId !== action.instanceId) } };
+        // A grant to an instance the volume has left means nothing any more.
+        const next = record.status.grantedTo?.instanceId === action.instanceId ? await this.patch(record, { grantedTo: undefined }) : record;
+        return { record: next, cloud: { ...volume, attachments: volume.attachments.filter((a) => a.instanceId !== action.instanceId) } };
       }
       case "attach": {
         const volume = cloud as CloudVolume;

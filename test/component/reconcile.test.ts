@@ -232,3 +232,46 @@ describe("reconcile(): a volume follows its task", () => {
     expect(cloud.calls.filter((call) => call.startsWith("create"))).toHaveLength(1);
   });
 });
+
+describe("reconcile(): a volume nobody wants any more", () => {
+  beforeEach(() => {
+    const view: PlacementView = { node: (id) => nodes.find((n) => n.id === id), tasksForVolume: () => tasks };
+    reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics: new Metrics(), policy: { ...policy, idleDetachMs: 30_000 } });
+  });
+
+  it("stays attached for idleDetachMs, then is detached and its grant withdrawn; the next task gets it back with a higher epoch", async () => {
+    tasks = [task("t1", "n1")];
+    await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n1");
+    tasks = [task("t1", "n1", { desiredState: "shutdown", state: "shutdown" })];
+    const waiting = await reconcile();
+    expect(waiting.requeueAfterMs).toBe(30_000);
+    expect(record().status.idleSince).toBe(clock.now());
+    clock.current += 30_000;
+    heartbeat("n1");
+    heartbeat("n2");
+    cloud.calls.length = 0;
+    await reconcile();
+    expect(cloud.calls).toEqual(["describe vol-1", "detach vol-1 i-n1"]);
+    expect(record().status.grantedTo).toBeUndefined();
+    tasks = [task("t2", "n2")];
+    await reconcile();
+    expect(record().status).toMatchObject({ grantedTo: { nodeId: "n2", epoch: 2 }, epoch: 2 });
+    expect(record().status.idleSince).toBeUndefined();
+  });
+
+  it("a task that comes back before idleDetachMs keeps the volume where it is, with no cloud call", async () => {
+    tasks = [task("t1", "n1")];
+    await reconcile();
+    tasks = [];
+    await reconcile();
+    clock.current += 10_000;
+    heartbeat("n1");
+    tasks = [task("t2", "n1")];
+    cloud.calls.length = 0;
+    await reconcile();
+    expect(cloud.calls).toEqual(["describe vol-1"]);
+    expect(record().status.idleSince).toBeUndefined();
+    expect(record().status.grantedTo?.nodeId).toBe("n1");
+  });
+});
