@@ -33,11 +33,14 @@ export interface VolumeListResponse {
 }
 
 /**
- * POST /v1/volumes/{name}/claims {nodeId} → the grant as it stands now. The agent repeats
- * the call (about every 250 ms) until `granted` or `refused`; each call renews the claim.
+ * POST /v1/volumes/{name}/claims {nodeId, waitMs?} → the grant as it stands. A `pending`
+ * answer is held up to `waitMs` (the controller caps it at 2 s) and sent as soon as the
+ * volume is granted. The agent repeats the call until `granted` or `refused`; each call
+ * renews the claim, which lapses 5 s after the last one.
  */
 export interface ClaimRequest {
   nodeId: string;
+  waitMs?: number;
 }
 export type ClaimResponse =
   | { state: "granted"; volumeId: string; device: string; epoch: number }

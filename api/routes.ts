@@ -28,7 +28,8 @@ export interface ControllerOperations {
   create(name: string, options: Record<string, unknown> | null): Promise<unknown>;
   remove(name: string): Promise<void>;
   markFormatted(name: string): Promise<void>;
-  claim(name: string, nodeId: string): unknown;
+  /** `waitMs`: how long a pending answer may be held for a grant (long poll). */
+  claim(name: string, nodeId: string, waitMs: number): Promise<unknown>;
   release(name: string, nodeId: string): void;
   heartbeat(nodeId: string, request: HeartbeatRequest): Promise<unknown>;
   fence(nodeId: string): void;
@@ -43,12 +44,18 @@ export function controllerRoutes(ops: ControllerOperations): Route[] {
     },
     { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: async ({ params: [volume = ""] }) => ops.remove(volume) },
     { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/formatted$`), handle: async ({ params: [volume = ""] }) => ops.markFormatted(volume) },
-    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/claims$`), handle: ({ params: [volume = ""], body }) => ops.claim(volume, text(body.nodeId, "nodeId")) },
+    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/claims$`), handle: ({ params: [volume = ""], body }) => ops.claim(volume, text(body.nodeId, "nodeId"), waitOf(body.waitMs)) },
     { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/release$`), handle: ({ params: [volume = ""], body }) => ops.release(volume, text(body.nodeId, "nodeId")) },
     { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/heartbeat$`), handle: ({ params: [node = ""], body }) => ops.heartbeat(node, heartbeatOf(body)) },
     { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/fence$`), handle: ({ params: [node = ""] }) => ops.fence(node) },
     { method: "GET", pattern: /^\/v1\/nodes$/, handle: () => ({ nodes: ops.nodes() }) },
   ];
+}
+
+function waitOf(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw invalidArgument(`field "waitMs" must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function text(value: unknown, field: string): string {

@@ -46,7 +46,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         create: (name, options) => service.create(name, options),
         remove: (name) => service.remove(name),
         markFormatted: (name) => service.markFormatted(name),
-        claim: (name, nodeId) => service.claim(name, nodeId),
+        claim: (name, nodeId, waitMs) => service.claimAndWait(name, nodeId, waitMs),
         release: (name, nodeId) => service.release(name, nodeId),
         heartbeat: (nodeId, request) => service.heartbeat(nodeId, request),
         fence: (nodeId) => controller.fence(nodeId),

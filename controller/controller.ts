@@ -8,6 +8,7 @@ import type { Catalog, Clock, Logger } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
+import { GrantWaiters } from "./grantWaiters.js";
 import { CloudVolumeCache } from "./cloudCache.js";
 import { rebuildFromCloud } from "./rebuild.js";
 import { NodeRegistry } from "./nodeRegistry.js";
@@ -53,6 +54,8 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly service: VolumeService;
   readonly cache: CloudVolumeCache;
+  /** Claim calls held open until their volume is granted. */
+  readonly grants: GrantWaiters;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: ControllerOptions) {
@@ -60,7 +63,11 @@ export class Controller {
     this.registry = new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
-    this.reconciler = new Reconciler({ catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache });
+    this.grants = new GrantWaiters(clock);
+    this.reconciler = new Reconciler({
+      catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
+      onGrant: (name) => this.grants.granted(name),
+    });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
       clock, logger: options.logger, workers: options.workers ?? 4,
@@ -77,6 +84,7 @@ export class Controller {
     this.service = new VolumeService({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, clock, logger: options.logger, metrics,
       buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
+      grants: this.grants,
     });
   }
 

@@ -7,6 +7,7 @@ import { chooseTarget, type Want } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
 import { sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.js";
 import type { ClaimBook } from "./claims.js";
+import type { GrantWaiters } from "./grantWaiters.js";
 import type { NodeRegistry } from "./nodeRegistry.js";
 import { markMounted } from "./reconcile/moveTimeline.js";
 
@@ -28,7 +29,12 @@ export interface VolumeServiceDeps {
   newUid: () => string;
   /** A plain claim that conflicts with a live holder is refused after this long (informer lag cover). */
   refuseAfterMs?: number;
+  /** Where claim calls wait for a grant; absent: claims always answer at once. */
+  grants?: GrantWaiters;
 }
+
+/** The longest a claim call is held: well inside the claim's 5 s life, which each call renews. */
+export const maxClaimWaitMs = 2000;
 
 /**
  * What the API does on the controller: the cluster-wide catalog (Create only records the
@@ -90,6 +96,19 @@ export class VolumeService {
   async markFormatted(name: string): Promise<void> {
     const record = this.get(name);
     if (record.status.fresh) await this.deps.catalog.put({ ...record, status: { ...record.status, fresh: false } });
+  }
+
+  /**
+   * claim(), but a pending answer is held up to `waitMs` (at most maxClaimWaitMs) and given
+   * again as soon as the volume is granted: the agent hears of its grant at once without
+   * asking ten times a second.
+   */
+  async claimAndWait(name: string, nodeId: string, waitMs: number): Promise<ClaimResponse> {
+    const first = this.claim(name, nodeId);
+    const wait = Math.min(Math.max(0, waitMs), maxClaimWaitMs);
+    if (first.state !== "pending" || wait === 0 || !this.deps.grants) return first;
+    await this.deps.grants.wait(name, wait);
+    return this.claim(name, nodeId);
   }
 
   /** Records (or renews) a node's claim and answers with the grant as it stands. */

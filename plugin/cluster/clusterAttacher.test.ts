@@ -18,14 +18,19 @@ const pending = (message: string): ClaimResponse => ({ state: "pending", message
 /** Answers claims from a script (the last answer repeats); records every call with its time. */
 class FakeClaims {
   readonly calls: string[] = [];
+  readonly waits: Array<number | undefined> = [];
   script: Array<ClaimResponse | Error> = [];
+  /** How long the fake controller holds each pending answer (a long poll). */
+  holdMs = 0;
   constructor(private readonly clock: FakeClock) {}
   readonly api: ClusterAttacherOptions["api"] = {
     claim: async (name, request, options) => {
       this.calls.push(`claim ${name} ${request.nodeId} t=${this.clock.now() - start} timeout=${options?.timeoutMs}`);
+      this.waits.push(request.waitMs);
       const next = this.script.length > 1 ? this.script.shift() : this.script[0];
       if (!next) throw new Error("no scripted answer");
       if (next instanceof Error) throw next;
+      if (next.state === "pending") this.clock.current += this.holdMs;
       return next;
     },
     release: async (name, request) => {
@@ -72,6 +77,15 @@ describe("ClusterAttacher.attach", () => {
       "claim db node-b t=0 timeout=5000", "claim db node-b t=250 timeout=5000", "claim db node-b t=500 timeout=5000",
     ]);
     expect(located).toEqual(["vol-0abc /dev/xvdf 99500"]);
+  });
+
+  it("asks the controller to hold a pending answer, and after a held answer claims again at once", async () => {
+    claims.holdMs = 2000;
+    claims.script = [pending("attaching"), pending("attaching"), granted];
+    await attacher().attach(record);
+    expect(claims.calls.map((call) => call.split(" ")[3])).toEqual(["t=0", "t=2000", "t=4000"]);
+    expect(claims.waits).toEqual([2000, 2000, 2000]);
+    expect(clock.sleeps).toEqual([]);
   });
 
   it("refused: CONFLICT with the controller's message naming the holder, no device wait", async () => {

@@ -24,8 +24,10 @@ export interface ClusterAttacherOptions {
   budgetMs?: number;
   /** @default 250 */
   pollMs?: number;
-  /** Deadline of one claim call. @default 5000 */
+  /** Deadline of one claim call; above `claimWaitMs`. @default 5000 */
   claimTimeoutMs?: number;
+  /** How long the controller may hold a pending claim answer for the grant (long poll). @default 2000 */
+  claimWaitMs?: number;
 }
 
 /**
@@ -38,11 +40,13 @@ export class ClusterAttacher implements NodeAttacher {
   private readonly budgetMs: number;
   private readonly pollMs: number;
   private readonly claimTimeoutMs: number;
+  private readonly claimWaitMs: number;
 
   constructor(private readonly options: ClusterAttacherOptions) {
     this.budgetMs = positive(options.budgetMs ?? 100_000, "budgetMs");
     this.pollMs = positive(options.pollMs ?? 250, "pollMs");
     this.claimTimeoutMs = positive(options.claimTimeoutMs ?? 5000, "claimTimeoutMs");
+    this.claimWaitMs = Math.min(options.claimWaitMs ?? 2000, this.claimTimeoutMs / 2);
   }
 
   /**
@@ -60,6 +64,7 @@ export class ClusterAttacher implements NodeAttacher {
     for (;;) {
       const remaining = deadline - clock.now();
       if (remaining <= 0) break;
+      const asked = clock.now();
       const answer = await this.claimOnce(name, nodeId, Math.min(remaining, this.claimTimeoutMs));
       if (answer.state === "granted") {
         logger.info({ volume: name, volumeId: answer.volumeId, device: answer.device, epoch: answer.epoch }, "claim granted");
@@ -71,7 +76,9 @@ export class ClusterAttacher implements NodeAttacher {
       last = answer.message;
       const left = deadline - clock.now();
       if (left <= 0) break;
-      await clock.sleep(Math.min(this.pollMs, left));
+      // A held answer already waited; one that came back at once (no lease, controller away) paces the next.
+      const pause = this.pollMs - (clock.now() - asked);
+      if (pause > 0) await clock.sleep(Math.min(pause, left));
     }
     throw timeout(`volume "${name}" is still being moved to this node: ${last}; Docker will retry the task`, { name, nodeId });
   }
@@ -101,7 +108,7 @@ export class ClusterAttacher implements NodeAttacher {
       return { state: "pending", message: "this node has no live lease with the controller yet (or it lapsed)" } as const;
     }
     try {
-      return await this.options.api.claim(name, { nodeId }, { timeoutMs });
+      return await this.options.api.claim(name, { nodeId, waitMs: Math.min(this.claimWaitMs, timeoutMs / 2) }, { timeoutMs });
     } catch (err) {
       if (!isSwarmvolError(err, ErrorCode.Unavailable)) throw err;
       return { state: "pending", message: err.message } as const;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { controllerRoutes, readRoutes } from "../../api/routes.js";
 import { ApiServer } from "../../api/server.js";
 import { ClaimBook } from "../../controller/claims.js";
+import { GrantWaiters } from "../../controller/grantWaiters.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { VolumeService } from "../../controller/volumeService.js";
 import { Metrics } from "../../core/metrics.js";
@@ -12,6 +13,7 @@ import { FakeClock } from "../fakes/clock.js";
 import { FakeCloud } from "../fakes/fakeCloud.js";
 import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
+import { SteppedClock } from "../fakes/steppedClock.js";
 
 const token = "s3cret";
 let server: ApiServer;
@@ -21,6 +23,8 @@ let registry: NodeRegistry;
 let clock: FakeClock;
 let enqueued: string[];
 let wants: Want[];
+let grants: GrantWaiters;
+let grantClock: SteppedClock;
 
 const spec = new LocalBackend("/unused", { run: async () => ({ code: 0, stdout: "", stderr: "" }) });
 
@@ -37,6 +41,8 @@ beforeEach(async () => {
   catalog = new MemoryCatalog();
   registry = new NodeRegistry(clock, 10_000);
   const claims = new ClaimBook(clock, 5_000);
+  grantClock = new SteppedClock();
+  grants = new GrantWaiters(grantClock);
   enqueued = [];
   wants = [];
   let uid = 0;
@@ -45,13 +51,13 @@ beforeEach(async () => {
     catalog, cloud: new FakeCloud(), journal: new MemoryJournal(), registry, claims, clock, logger: silentLogger, metrics,
     buildSpec: (name, options) => ({ ...spec.buildSpec(name, options), backend: "ebs" }),
     wantsOf: (name) => [...wants, ...claims.wants(name, () => false)],
-    enqueue: (name) => enqueued.push(name), newUid: () => `u${++uid}`,
+    enqueue: (name) => enqueued.push(name), newUid: () => `u${++uid}`, grants,
   });
   const routes = [
     ...readRoutes({ catalog, metrics, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({
       create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
-      claim: (n, id) => service.claim(n, id), release: (n, id) => service.release(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
+      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
       fence: (id) => registry.fence(id), nodes: () => [],
     }),
   ];
@@ -59,6 +65,11 @@ beforeEach(async () => {
   base = `http://127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
 });
 afterEach(async () => server.close());
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
 
 describe("controller API", () => {
   it("answers health and metrics without a token, everything else only with it", async () => {
@@ -86,6 +97,29 @@ describe("controller API", () => {
     const record = catalog.get("db")!;
     await catalog.put({ ...record, status: { ...record.status, epoch: 2, backendId: "vol-1", grantedTo: { nodeId: "n2", instanceId: "i-2", device: "/dev/xvdba", epoch: 2, since: "t" } } });
     expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body).toEqual({ state: "granted", volumeId: "vol-1", device: "/dev/xvdba", epoch: 2 });
+  });
+
+  it("claims: a pending answer is held for waitMs and sent the moment the volume is granted", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    const held = call("POST", "/v1/volumes/db/claims", { nodeId: "n2", waitMs: 10_000 });
+    await until(() => grants.held === 1);
+    expect(grantClock.sleeps).toEqual([2000]);
+    const record = catalog.get("db")!;
+    await catalog.put({ ...record, status: { ...record.status, epoch: 1, backendId: "vol-1", grantedTo: { nodeId: "n2", instanceId: "i-2", device: "/dev/xvdba", epoch: 1, since: "t" } } });
+    grants.granted("db");
+    expect((await held).body).toEqual({ state: "granted", volumeId: "vol-1", device: "/dev/xvdba", epoch: 1 });
+    expect(grants.held).toBe(0);
+  });
+
+  it("claims: a held claim answers pending again when its wait runs out; a bad waitMs is refused", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    const held = call("POST", "/v1/volumes/db/claims", { nodeId: "n2", waitMs: 500 });
+    await until(() => grants.held === 1);
+    await grantClock.advance(500);
+    expect((await held).body.state).toBe("pending");
+    const bad = await call("POST", "/v1/volumes/db/claims", { nodeId: "n2", waitMs: -1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/waitMs/);
   });
 
   it("claims: refuses a plain docker run against a live holder that mounts the volume, after the lag window", async () => {
