@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUSYBOX_IMAGE, type LabState } from "../../lab/cluster/index.js";
-import { profileBurst, type BurstProfile } from "./burstProfile.js";
+import { profileBurst, removeBurstVolumes, type BurstProfile } from "./burstProfile.js";
 import { dockerOn, managerOf, waitFor } from "./labDocker.js";
 
 /**
@@ -39,5 +39,6 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   await dockerOn(manager, ["stack", "rm", stack]);
   await waitFor(`the ${stack} stack gone`, 120_000, async () =>
     (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
+  if (withVolumes) await removeBurstVolumes(state, stack);
   return { ms, errors, ...(profile === undefined ? {} : { profile }) };
 }

@@ -36,6 +36,28 @@ function spread(values: number[]): Spread {
   return { p50: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
 }
 
+/**
+ * Removes the `stack` volumes through the controller (detach and delete, in parallel), as an
+ * operator would after `docker stack rm`: the next burst then starts on empty nodes. A
+ * volume still mounted while its containers stop is refused and asked again.
+ */
+export async function removeBurstVolumes(state: LabState, stack: string, timeoutMs = 120_000): Promise<void> {
+  const swarmvol = state.swarmvol;
+  if (!swarmvol) return;
+  const headers = { authorization: `Bearer ${swarmvol.token}` };
+  const { volumes } = await getJson<{ volumes: VolumeRecord[] }>(`${swarmvol.controllerUrl}/v1/volumes`, swarmvol.token);
+  let left = volumes.map((volume) => volume.spec.name).filter((name) => name.startsWith(`${stack}_`));
+  const deadline = Date.now() + timeoutMs;
+  while (left.length > 0) {
+    const answers = await Promise.all(left.map((name) =>
+      fetch(`${swarmvol.controllerUrl}/v1/volumes/${encodeURIComponent(name)}`, { method: "DELETE", headers }).then((r) => r.ok, () => false)));
+    left = left.filter((_, index) => !answers[index]);
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${left.length} ${stack} volumes could not be removed in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 async function getJson<T>(url: string, token?: string): Promise<T> {
   const response = await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
