@@ -54,3 +54,6 @@ export interface Swarm {
   /** Streams events until the signal aborts; resolves when the stream ends (reconnect then). */
   watchEvents(onEvent: (event: SwarmEvent) => void, signal: AbortSignal): Promise<void>;
 }
+
+/** Task states in which a task already occupies its node (and needs its volume there). */
+export const liveTaskStates: ReadonlySet<string> = new Set(["new", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"]);

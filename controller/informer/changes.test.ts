@@ -28,7 +28,7 @@ describe("dirtyVolumes", () => {
     ["a task appears", { tasks: [...world.tasks, newTask({ id: "t4", nodeId: "n2", volume: "pg" })] }, { pg: { reason: "task-added", taskId: "t4" } }],
     ["a task moves to another node", { tasks: [{ ...jenkins, version: 2, nodeId: "n2" }, mongo, plain] }, { jenkins_home: { reason: "task-changed", taskId: "t1" } }],
     ["a task's desired state becomes shutdown", { tasks: [{ ...jenkins, version: 2, desiredState: "shutdown" }, mongo, plain] }, { jenkins_home: { reason: "task-changed", taskId: "t1" } }],
-    ["a task's actual state changes", { tasks: [{ ...jenkins, version: 2, state: "failed" }, mongo, plain] }, { jenkins_home: { reason: "task-changed", taskId: "t1" } }],
+    ["a task stops occupying its node (failed)", { tasks: [{ ...jenkins, version: 2, state: "failed" }, mongo, plain] }, { jenkins_home: { reason: "task-changed", taskId: "t1" } }],
     ["a task disappears", { tasks: [mongo, plain] }, { jenkins_home: { reason: "task-removed", taskId: "t1" } }],
     ["a node goes down", { nodes: [{ ...n1, version: 2, state: "down" as const }, n2] }, { jenkins_home: { reason: "node-changed", nodeId: "n1" } }],
     ["a node is drained", { nodes: [n1, { ...n2, version: 2, availability: "drain" as const }] }, { mongo: { reason: "node-changed", nodeId: "n2" } }],
@@ -42,9 +42,12 @@ describe("dirtyVolumes", () => {
     ["nothing changed", {}],
     ["only the version moved", { tasks: [{ ...jenkins, version: 2, updatedAt: "later" }, mongo, plain] }],
     ["a node's labels changed", { nodes: [{ ...n1, version: 2, labels: { zone: "b" } }, n2] }],
+    ["a task steps between live states (preparing → starting)", {
+      tasks: [{ ...jenkins, version: 2, state: "starting" }, mongo, plain],
+    }, { tasks: [{ ...jenkins, state: "preparing" }, mongo, plain] }],
     ["a task without swarmvol volumes moved", { tasks: [jenkins, mongo, { ...plain, version: 2, nodeId: "n2" }] }],
-  ])("reports nothing when %s", (_name, change) => {
-    expect(relist(world, { ...world, ...change })).toEqual({});
+  ])("reports nothing when %s", (_name, change, from: Partial<typeof world> = {}) => {
+    expect(relist({ ...world, ...from }, { ...world, ...change })).toEqual({});
   });
 
   it("reports each volume once, with its first cause, when a task moved off a node that went down", () => {

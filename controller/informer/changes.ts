@@ -2,11 +2,12 @@
  * Which volumes a relist made dirty: pure, so every kind of change is table-testable.
  *
  * A volume is dirty when something that decides where it must be attached moved: one of
- * its tasks appeared, disappeared, changed node, desired or actual state, or mounts; or a
- * node holding one of its tasks changed state, availability or volume plugins (a node
- * going down or drained is exactly when a volume has to follow its task elsewhere).
+ * its tasks appeared, disappeared, changed node or desired state, started or stopped
+ * occupying its node, or changed mounts; or a node holding one of its tasks changed state,
+ * availability or volume plugins (a node going down or drained is exactly when a volume
+ * has to follow its task elsewhere).
  */
-import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
+import { liveTaskStates, type SwarmNode, type SwarmTask } from "../../core/swarm.js";
 import type { Delta } from "./cache.js";
 
 export type DirtyReason =
@@ -38,9 +39,15 @@ function sameVolumes(a: SwarmTask, b: SwarmTask): boolean {
   return JSON.stringify(a.volumes) === JSON.stringify(b.volumes);
 }
 
+/**
+ * A task change matters to placement when its node, desired state or volumes change, or
+ * when it starts or stops occupying its node. Steps between live states (pending →
+ * assigned → … → running) change nothing a decision reads: a 50-service deploy would
+ * otherwise reconcile every volume eight times.
+ */
 export function taskMatters(before: SwarmTask, after: SwarmTask): boolean {
   return before.nodeId !== after.nodeId || before.desiredState !== after.desiredState
-    || before.state !== after.state || !sameVolumes(before, after);
+    || liveTaskStates.has(before.state) !== liveTaskStates.has(after.state) || !sameVolumes(before, after);
 }
 
 export function nodeMatters(before: SwarmNode, after: SwarmNode): boolean {

@@ -4,7 +4,7 @@ import type { Journal } from "../../core/journal.js";
 import type { Metrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
 import type { Catalog, Clock, Logger } from "../../core/ports.js";
-import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
+import { liveTaskStates, type SwarmNode, type SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
@@ -39,8 +39,6 @@ export interface ReconcileResult {
 
 /** Steps per reconcile before yielding (each step is decide → act on fresh knowledge). */
 const maxSteps = 8;
-/** Task states in which a task already occupies its node (and needs its volume there). */
-const liveTaskStates = new Set(["new", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"]);
 /**
  * Desired states of a task that will run where it is: `ready` is a rolling update's new
  * task waiting for the old one to stop, so the volume's next home is known before the old

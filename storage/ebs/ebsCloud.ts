@@ -155,9 +155,15 @@ export class EbsCloud implements CloudVolumes {
     return volume;
   }
 
-  /** Batched: ceil(V/500) calls. Also teaches the device allocator what is attached where. */
+  /**
+   * Batched: ceil(V/500) calls; a few ids go through the ReadCoalescer, so the reconciles a
+   * burst runs side by side share one call. Also teaches the device allocator what is
+   * attached where.
+   */
   async describe(ids?: readonly string[]): Promise<CloudVolume[]> {
-    const volumes = await describeVolumes(this.caller, ids);
+    const volumes = ids !== undefined && ids.length <= 10
+      ? (await Promise.all([...new Set(ids)].map((id) => this.reads.read(id)))).filter((volume): volume is CloudVolume => volume !== undefined)
+      : await describeVolumes(this.caller, ids);
     const attachments = volumes.flatMap((v) => v.attachments.map((a) => ({ instanceId: a.instanceId, device: a.device })));
     this.allocator.observe(attachments, this.clock.now(), ids === undefined);
     return volumes;
