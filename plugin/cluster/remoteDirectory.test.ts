@@ -125,6 +125,25 @@ describe("RemoteDirectory", () => {
     expect(cache.get("db")?.status.epoch).toBe(4);
   });
 
+  it("does not rewrite the cache when only the controller's move status changed (each write is an fsync)", async () => {
+    api.volumes.set("db", record("db", 1));
+    await directory.get("db");
+    await directory.list();
+    let writes = 0;
+    const put = cache.put.bind(cache);
+    const replaceAll = cache.replaceAll.bind(cache);
+    cache.put = async (next) => { writes += 1; await put(next); };
+    cache.replaceAll = async (next) => { writes += 1; await replaceAll(next); };
+    const moving = record("db", 1);
+    api.volumes.set("db", { ...moving, status: { ...moving.status, grantedTo: { nodeId: "n2", instanceId: "i-2", device: "/dev/xvdf", epoch: 1, since: "t" }, lastMove: { toNode: "n2", t2Seen: 5, forced: false } } });
+    await directory.get("db");
+    await directory.list();
+    expect(writes).toBe(0);
+    api.volumes.set("db", record("db", 2));
+    await directory.get("db");
+    expect(writes).toBe(1);
+  });
+
   it("create sends string options with the long deadline and caches the result", async () => {
     const created = await directory.create("db", { size: "20", type: "gp3" });
     expect(created.spec.name).toBe("db");

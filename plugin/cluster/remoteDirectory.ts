@@ -100,7 +100,8 @@ export class RemoteDirectory implements VolumeDirectory {
     const { api, cache, logger } = this.options;
     try {
       const records = await api.listVolumes();
-      await cache.replaceAll(records);
+      const part = (list: readonly VolumeRecord[]) => JSON.stringify(list.map(cachedPart).sort((a, b) => a.spec.name.localeCompare(b.spec.name)));
+      if (part(records) !== part(cache.list())) await cache.replaceAll(records);
       return records;
     } catch (err) {
       if (!isSwarmvolError(err, ErrorCode.Unavailable)) throw err;
@@ -127,12 +128,23 @@ export class RemoteDirectory implements VolumeDirectory {
     if (cached) await cache.put(updated ?? { ...cached, status: { ...cached.status, fresh: false } });
   }
 
-  /** Writes only on a change: Get is called often and the file is written atomically. */
+  /**
+   * Writes only when what the cache is for changed (what Get and List answer, the fresh mark
+   * and the epoch): Docker calls Get many times per container, and during a move the
+   * controller's status (grant, timeline, condition) changes with nearly every call; each
+   * write is an fsync.
+   */
   private async remember(record: VolumeRecord): Promise<void> {
     const cached = this.options.cache.get(record.spec.name);
-    if (cached && JSON.stringify(cached) === JSON.stringify(record)) return;
+    if (cached && JSON.stringify(cachedPart(cached)) === JSON.stringify(cachedPart(record))) return;
     await this.options.cache.put(record);
   }
+}
+
+/** The part of a record worth an fsync on the node: what the agent answers from it while the controller is away. */
+function cachedPart(record: VolumeRecord) {
+  const { phase, fresh, epoch, backendId } = record.status;
+  return { uid: record.uid, createdAt: record.createdAt, spec: record.spec, phase, fresh, epoch, backendId };
 }
 
 /** The contract carries string options only; Docker only ever sends strings. */
