@@ -119,6 +119,18 @@ describe("EbsDeviceLocator", () => {
     expect((err as Error).message).toMatch(/stale udev link/);
   });
 
+  it("reads the serial from sysfs when it can, spawning no lsblk, and still refuses a stale link", async () => {
+    const { fs, runner, clock } = setup();
+    const serials: Record<string, string> = { "/dev/nvme1n1": "vol0123456789abcdef0", "/dev/nvme2n1": "vol0aaaaaaaaaaaaaaaa" };
+    const withSysfs = Object.assign(fs, { serial: async (device: string) => serials[device] ?? "" });
+    const locator = new EbsDeviceLocator(withSysfs, runner, clock, { timeoutMs: 1000 });
+    fs.add(link, "/dev/nvme1n1");
+    expect(await locator.locate(vol)).toBe("/dev/nvme1n1");
+    fs.add(link, "/dev/nvme2n1");
+    expect(isSwarmvolError(await failure(locator.locate(vol)), "TIMEOUT")).toBe(true);
+    expect(runner.calls).toEqual([]);
+  });
+
   it("refuses a by-id link that resolves outside /dev", async () => {
     const { fs, locator } = setup();
     fs.add(link, "/tmp/evil");

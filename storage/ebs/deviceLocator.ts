@@ -6,8 +6,8 @@
  * the serial is checked when one can be read; mounting the wrong disk is the one mistake a
  * volume plugin must never make.
  */
-import { realpath } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, realpath } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { timeout, unsafe } from "../../core/errors.js";
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import { pollDelays, type PollPolicy } from "./waiters.js";
@@ -16,6 +16,11 @@ import { pollDelays, type PollPolicy } from "./waiters.js";
 export interface DeviceFs {
   /** The path with every symlink resolved, or undefined when it does not exist. */
   resolve(path: string): Promise<string | undefined>;
+  /**
+   * The disk's serial from sysfs ("" when it has none, like a loop device). Reading it
+   * costs no process: lsblk is spawned only where this is absent.
+   */
+  serial?(device: string): Promise<string>;
 }
 
 export const nodeDeviceFs: DeviceFs = {
@@ -24,6 +29,15 @@ export const nodeDeviceFs: DeviceFs = {
       return await realpath(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  },
+  async serial(device) {
+    // An NVMe namespace's controller serial: what udev's by-id link and lsblk's SERIAL use.
+    try {
+      return (await readFile(`/sys/class/block/${basename(device)}/device/serial`, "utf8")).trim();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
       throw err;
     }
   },
@@ -106,9 +120,10 @@ export class EbsDeviceLocator {
     return { problem: `no ${link}${requestedDevice === undefined ? "" : ` and no ${requestedDevice}`}` };
   }
 
-  /** lsblk's SERIAL check; skipped (`none`) when lsblk fails or the device has no serial. */
+  /** The serial check (sysfs, else lsblk); skipped (`none`) when neither can say or the device has no serial. */
   private async verify(device: string, volumeId: string): Promise<"match" | "mismatch" | "none"> {
     try {
+      if (this.fs.serial) return checkSerial(await this.fs.serial(device), volumeId);
       const result = await this.runner.run("lsblk", ["--noheadings", "--nodeps", "--output", "SERIAL", device], { timeoutMs: 10_000 });
       if (result.code !== 0) return "none";
       return checkSerial(result.stdout.trim(), volumeId);
