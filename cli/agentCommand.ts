@@ -63,7 +63,13 @@ export async function agentCommand(argv: string[]): Promise<number> {
   });
   const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
   const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100 });
-  const driver = new VolumeDriver({ directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts") });
+  const driver = new VolumeDriver({
+    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"),
+    // Docker's create-time mount and unmount come seconds before the start-time mount.
+    linger: { clock: systemClock, ms: 10_000, youngMs: 10_000 },
+  });
+  // A linger cut short by a crash: nobody uses that mount any more.
+  await driver.endLingers();
   const keeper = new LeaseKeeper({
     api, nodeId, mounts, fencer: driver, clock: systemClock, logger,
     identity: { hostname: config.hostname ?? osHostname(), ...instance },
@@ -81,6 +87,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     process.once("SIGINT", resolve);
   });
   await plugin.drain();
+  await driver.endLingers();
   await keeper.stop();
   return 0;
 }

@@ -63,6 +63,10 @@ export interface MountEntry {
   mountRoot: string;
   /** The fencing epoch the volume was granted at for this mount (absent in older tables). */
   epoch?: number;
+  /** When the filesystem was mounted (epoch ms): only a young mount lingers after its last unmount. */
+  mountedAt?: number;
+  /** Set while the filesystem stays mounted with no Docker user (see VolumeDriver linger). */
+  lingerUntil?: number;
 }
 
 /** Node-local state that survives an agent restart so refcounts are not lost. */

@@ -1,5 +1,5 @@
 import { inUse, invalidArgument, notFound, unsafe } from "../core/errors.js";
-import type { BlockFilesystem, Logger, MountTable, NodeAttacher, VolumeDirectory } from "../core/ports.js";
+import type { BlockFilesystem, Clock, Logger, MountEntry, MountTable, NodeAttacher, VolumeDirectory } from "../core/ports.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "./keyedMutex.js";
 import type { PluginVolume } from "./protocol.js";
@@ -15,6 +15,13 @@ export interface VolumeDriverDeps {
   logger: Logger;
   /** Directory under which each volume's filesystem is mounted, one folder per volume. */
   mountsDir: string;
+  /**
+   * Docker mounts a new container's volume, unmounts it and mounts it again to start the
+   * container. A mount younger than `youngMs` whose last user leaves stays mounted for `ms`
+   * (still reported in heartbeats, so nothing moves it meanwhile) and the remount is free.
+   * Absent: every last unmount unmounts at once.
+   */
+  linger?: { clock: Clock; ms: number; youngMs: number };
 }
 
 /**
@@ -39,6 +46,7 @@ export class VolumeDriver {
   async remove(rawName: unknown): Promise<void> {
     const name = validateVolumeName(rawName);
     await this.lock.run(name, async () => {
+      await this.endLinger(name, true);
       const entry = this.deps.mounts.get(name);
       if (entry && entry.ids.length > 0) {
         throw inUse(
@@ -57,7 +65,10 @@ export class VolumeDriver {
       const record = await this.readyRecord(name);
       const entry = this.deps.mounts.get(name);
       if (entry && (await this.deps.filesystem.isMounted(entry.mountRoot))) {
-        if (!entry.ids.includes(id)) await this.deps.mounts.set(name, { ...entry, ids: [...entry.ids, id] });
+        if (!entry.ids.includes(id) || entry.lingerUntil !== undefined) {
+          const { lingerUntil: _ended, ...kept } = entry;
+          await this.deps.mounts.set(name, { ...kept, ids: entry.ids.includes(id) ? entry.ids : [...entry.ids, id] });
+        }
         return dataPath(entry.mountRoot);
       }
       const mountRoot = `${this.deps.mountsDir}/${name}`;
@@ -68,7 +79,7 @@ export class VolumeDriver {
       if (!made) await this.deps.filesystem.check(device, fsType);
       await this.deps.filesystem.mount(device, mountRoot, fsType);
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
-      await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch });
+      await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch, ...(this.deps.linger ? { mountedAt: this.deps.linger.clock.now() } : {}) });
       this.fenced.delete(name);
       this.deps.logger.info({ volume: name, device, mountRoot, epoch }, "volume mounted");
       return dataPath(mountRoot);
@@ -86,12 +97,41 @@ export class VolumeDriver {
         await this.deps.mounts.set(name, { ...entry, ids: remaining });
         return;
       }
-      if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
-      const record = await this.deps.directory.get(name);
-      if (record) await this.deps.attacher.release(record);
-      await this.deps.mounts.delete(name);
-      this.deps.logger.info({ volume: name }, "volume unmounted");
+      if (await this.startLinger(name, entry)) return;
+      await this.unmountAndRelease(name, entry);
     });
+  }
+
+  /** Ends every linger now (agent start after a crash, shutdown): unused mounts are unmounted and released. */
+  async endLingers(): Promise<void> {
+    const idle = this.deps.mounts.list().filter(([, entry]) => entry.ids.length === 0).map(([name]) => name);
+    await Promise.all(idle.map((name) => this.lock.run(name, () => this.endLinger(name, true))));
+  }
+
+  private async startLinger(name: string, entry: MountEntry): Promise<boolean> {
+    const linger = this.deps.linger;
+    if (!linger || entry.mountedAt === undefined || linger.clock.now() - entry.mountedAt >= linger.youngMs) return false;
+    await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: linger.clock.now() + linger.ms });
+    void linger.clock.sleep(linger.ms).then(() => this.lock.run(name, () => this.endLinger(name, false))).catch((err: unknown) => {
+      this.deps.logger.error({ volume: name, err: (err as Error).message }, "ending a linger failed; the next unmount or agent start retries");
+    });
+    return true;
+  }
+
+  /** Unmounts a lingering volume nobody remounted (or, with `now`, whatever its deadline). */
+  private async endLinger(name: string, now: boolean): Promise<void> {
+    const entry = this.deps.mounts.get(name);
+    if (!entry || entry.ids.length > 0 || entry.lingerUntil === undefined) return;
+    if (!now && this.deps.linger && this.deps.linger.clock.now() < entry.lingerUntil) return;
+    await this.unmountAndRelease(name, entry);
+  }
+
+  private async unmountAndRelease(name: string, entry: MountEntry): Promise<void> {
+    if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
+    const record = await this.deps.directory.get(name);
+    if (record) await this.deps.attacher.release(record);
+    await this.deps.mounts.delete(name);
+    this.deps.logger.info({ volume: name }, "volume unmounted");
   }
 
   /** Mountpoint if mounted on this node, else "" (Docker treats that as "not mounted"). */
