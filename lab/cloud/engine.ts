@@ -4,6 +4,7 @@
  * changed. Transitions are also driven by timers on the injected Clock, so devices appear
  * on time even when nobody polls.
  */
+import { setMaxListeners } from "node:events";
 import type { Clock, Logger } from "../../core/ports.js";
 import type { DeviceHost } from "./deviceHost.js";
 import { errors } from "./ec2Error.js";
@@ -52,6 +53,8 @@ export class CloudEngine {
     this.region = deps.region;
     this.stateFile = deps.stateFile;
     this.lastSaved = JSON.stringify(this.state);
+    // Every pending transition sleeps on this one signal: a burst legitimately has dozens.
+    setMaxListeners(0, this.abort.signal);
   }
 
   now(): number {
