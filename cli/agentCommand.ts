@@ -66,7 +66,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const driver = new VolumeDriver({
     directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"),
     // Docker's create-time mount and unmount come seconds before the start-time mount.
-    linger: { clock: systemClock, ms: 10_000, youngMs: 10_000 },
+    linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });
   // A linger cut short by a crash: nobody uses that mount any more.
   await driver.endLingers();

@@ -67,6 +67,8 @@ export interface MountEntry {
   mountedAt?: number;
   /** Set while the filesystem stays mounted with no Docker user (see VolumeDriver linger). */
   lingerUntil?: number;
+  /** Mount IDs whose first unmount already lingered: their next unmount is a container stopping. */
+  lingered?: string[];
 }
 
 /** Node-local state that survives an agent restart so refcounts are not lost. */

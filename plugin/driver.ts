@@ -97,7 +97,7 @@ export class VolumeDriver {
         await this.deps.mounts.set(name, { ...entry, ids: remaining });
         return;
       }
-      if (await this.startLinger(name, entry)) return;
+      if (await this.startLinger(name, entry, id)) return;
       await this.unmountAndRelease(name, entry);
     });
   }
@@ -108,10 +108,16 @@ export class VolumeDriver {
     await Promise.all(idle.map((name) => this.lock.run(name, () => this.endLinger(name, true))));
   }
 
-  private async startLinger(name: string, entry: MountEntry): Promise<boolean> {
+  /**
+   * Only the first unmount of a mount ID lingers, and only soon after the mount: Docker
+   * reuses the ID for the start-time mount, so the ID's second unmount is its container
+   * stopping, and the volume must be free to move at once.
+   */
+  private async startLinger(name: string, entry: MountEntry, id: string): Promise<boolean> {
     const linger = this.deps.linger;
     if (!linger || entry.mountedAt === undefined || linger.clock.now() - entry.mountedAt >= linger.youngMs) return false;
-    await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: linger.clock.now() + linger.ms });
+    if (entry.lingered?.includes(id)) return false;
+    await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: linger.clock.now() + linger.ms, lingered: [...(entry.lingered ?? []), id] });
     void linger.clock.sleep(linger.ms).then(() => this.lock.run(name, () => this.endLinger(name, false))).catch((err: unknown) => {
       this.deps.logger.error({ volume: name, err: (err as Error).message }, "ending a linger failed; the next unmount or agent start retries");
     });

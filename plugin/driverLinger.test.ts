@@ -64,6 +64,16 @@ describe("linger after Docker's create-time unmount", () => {
     expect(t.mounts.get("db")).toBeUndefined();
   });
 
+  it("does not linger when the same mount ID unmounts again: that is its container stopping, and the volume may have to move", async () => {
+    await t.driver.mount("db", "c1");
+    await t.driver.unmount("db", "c1");
+    await t.driver.mount("db", "c1");
+    await t.driver.unmount("db", "c1");
+    expect(unmounts()).toEqual(["unmount /mnt/sv/db"]);
+    expect(t.released).toEqual(["db"]);
+    expect(t.mounts.get("db")).toBeUndefined();
+  });
+
   it("does not linger after a mount that was in use for longer than youngMs (a stopped service moves at once)", async () => {
     await t.driver.mount("db", "c1");
     await t.clock.advance(10_000);
