@@ -93,7 +93,7 @@ async function measure(op: () => Promise<unknown>, cloud: EbsCloud): Promise<num
 describe.each([
   ["instant latencies", instantLatencies, {}, { create: 2, attach: 2, move: 4, learnedMove: 4 }],
   // The first waits back off from 200 ms; once a transition time is learned its first probe lands at it.
-  ["AWS-like latencies", awsLikeLatencies, {}, { create: 5, attach: 6, move: 8, learnedMove: 6 }],
+  ["AWS-like latencies", awsLikeLatencies, {}, { create: 5, attach: 5, move: 7, learnedMove: 6 }],
 ])("EC2 calls per operation, %s", (label, latencyMs, options: EbsCloudOptions, budget) => {
   it("create, attach, move and resync stay within budget", async () => {
     const { cloud } = await setup({ latencyMs }, options);

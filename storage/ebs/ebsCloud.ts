@@ -4,7 +4,7 @@
  * from the volume uid, attach adopts an attachment that already exists, detach and delete
  * treat "already gone" as success. Waits poll DescribeVolumes (one call per round for all
  * concurrent waits, see ReadCoalescer): the first probe at the learned
- * transition time, then 200 ms doubling to 0.5 s.
+ * transition time, then 200 ms doubling to 1 s (0.5 s among concurrent waits).
  */
 import { createHash } from "node:crypto";
 import {
@@ -49,6 +49,8 @@ export function createToken(uid: string): string {
  * this much later than it would alone.
  */
 const probeGridMs = 50;
+/** The backoff cap of a wait that starts while others run: its probes cost no extra call. */
+const sharedPollMaxMs = 500;
 
 /** EC2 answers that mean the attachment is already gone. */
 const alreadyDetachedCodes = new Set(["IncorrectState", "InvalidAttachment.NotFound", "InvalidVolume.NotFound"]);
@@ -129,9 +131,11 @@ export class EbsCloud implements CloudVolumes {
     let lastMissMs: number | undefined;
     const firstMs = this.latencies.firstProbe(operation);
     const align = (wakeAt: number) => (this.activeWaits > 1 ? Math.ceil(wakeAt / probeGridMs) * probeGridMs : wakeAt);
+    // Alone, a wait backs off to the full cap (fewer calls); among others its probes are shared, so it may poll faster.
+    const maxMs = this.activeWaits > 0 ? Math.min(this.poll.maxMs, sharedPollMaxMs) : this.poll.maxMs;
     this.activeWaits += 1;
     try {
-      return await pollUntil(this.clock, { ...this.poll, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs, align }, async (elapsedMs) => {
+      return await pollUntil(this.clock, { ...this.poll, maxMs, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs, align }, async (elapsedMs) => {
         const value = await probe();
         if (value === undefined) lastMissMs = elapsedMs;
         else this.latencies.observe(operation, elapsedMs, lastMissMs);

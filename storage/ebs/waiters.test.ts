@@ -16,9 +16,9 @@ class SteppingClock implements Clock {
 }
 
 describe("pollDelays", () => {
-  it("starts at 200 ms and doubles to 0.5 s", () => {
+  it("starts at 200 ms and doubles to 1 s", () => {
     const delays = pollDelays(defaultPollPolicy);
-    expect(Array.from({ length: 7 }, () => delays.next().value)).toEqual([200, 400, 500, 500, 500, 500, 500]);
+    expect(Array.from({ length: 7 }, () => delays.next().value)).toEqual([200, 400, 800, 1000, 1000, 1000, 1000]);
   });
 });
 
@@ -28,7 +28,7 @@ describe("pollUntil", () => {
     let probes = 0;
     const value = await pollUntil(clock, { ...defaultPollPolicy, timeoutMs: 10_000 }, async () => (++probes === 3 ? "done" : undefined));
     expect(value).toBe("done");
-    expect(clock.sleeps).toEqual([200, 400, 500]);
+    expect(clock.sleeps).toEqual([200, 400, 800]);
   });
 
   it("resolves undefined at the timeout, never sleeping past it", async () => {
@@ -39,7 +39,7 @@ describe("pollUntil", () => {
       return undefined;
     });
     expect(value).toBeUndefined();
-    expect(clock.sleeps).toEqual([200, 400, 500, 500, 500, 500, 500, 500, 500, 500, 400]);
+    expect(clock.sleeps).toEqual([200, 400, 800, 1000, 1000, 1000, 600]);
     expect(elapsed.at(-1)).toBe(5000);
   });
 

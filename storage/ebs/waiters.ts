@@ -1,8 +1,8 @@
 /**
  * Short polls with backoff on the injected Clock. The SDK's waiters start at 15 s between
  * polls, while EBS attaches and detaches usually finish in 1-4 s: a move would take half a
- * minute longer than it must. Polls here start at 200 ms and double to 0.5 s: a transition
- * is seen at most 0.5 s after it ends, and concurrent waits share their probes (ReadCoalescer).
+ * minute longer than it must. Polls here start at 200 ms and double to 1 s (0.5 s for a wait
+ * among others, whose probes are shared by the ReadCoalescer and so cost no extra call).
  */
 import type { Clock } from "../../core/ports.js";
 
@@ -11,11 +11,11 @@ export interface PollPolicy {
   firstMs?: number;
   /** First wait before the first probe, and the start of the backoff after it. @default 200 */
   initialMs: number;
-  /** Longest wait between probes. @default 500 */
+  /** Longest wait between probes. @default 1000 */
   maxMs: number;
 }
 
-export const defaultPollPolicy: PollPolicy = { initialMs: 200, maxMs: 500 };
+export const defaultPollPolicy: PollPolicy = { initialMs: 200, maxMs: 1000 };
 
 /**
  * The waits between probes: `firstMs` if given (then the transition is due any moment, so
