@@ -14,6 +14,7 @@ export const apiPaths = {
   formatted: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/formatted`,
   claim: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/claims`,
   release: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/release`,
+  wanted: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/wanted`,
   heartbeat: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/heartbeat`,
   fence: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/fence`,
   nodes: "/v1/nodes",
@@ -46,6 +47,14 @@ export type ClaimResponse =
   | { state: "granted"; volumeId: string; device: string; epoch: number }
   | { state: "pending"; message: string }
   | { state: "refused"; message: string };
+
+/**
+ * POST /v1/volumes/{name}/wanted {nodeId} → {wanted}: whether a Swarm task that is to run
+ * on that node needs the volume there. An agent asks before letting a young mount linger.
+ */
+export interface WantedResponse {
+  wanted: boolean;
+}
 
 /** POST /v1/volumes/{name}/release {nodeId}: the last Docker mount of it on that node is gone. */
 export interface ReleaseRequest {

@@ -31,6 +31,8 @@ export interface ControllerOperations {
   /** `waitMs`: how long a pending answer may be held for a grant (long poll). */
   claim(name: string, nodeId: string, waitMs: number): Promise<unknown>;
   release(name: string, nodeId: string): void;
+  /** Whether a Swarm task placed on `nodeId` needs the volume there. */
+  wanted(name: string, nodeId: string): { wanted: boolean };
   heartbeat(nodeId: string, request: HeartbeatRequest): Promise<unknown>;
   fence(nodeId: string): void;
   nodes(): unknown;
@@ -45,6 +47,7 @@ export function controllerRoutes(ops: ControllerOperations): Route[] {
     { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: async ({ params: [volume = ""] }) => ops.remove(volume) },
     { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/formatted$`), handle: async ({ params: [volume = ""] }) => ops.markFormatted(volume) },
     { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/claims$`), handle: ({ params: [volume = ""], body }) => ops.claim(volume, text(body.nodeId, "nodeId"), waitOf(body.waitMs)) },
+    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/wanted$`), handle: ({ params: [volume = ""], body }) => ops.wanted(volume, text(body.nodeId, "nodeId")) },
     { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/release$`), handle: ({ params: [volume = ""], body }) => ops.release(volume, text(body.nodeId, "nodeId")) },
     { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/heartbeat$`), handle: ({ params: [node = ""], body }) => ops.heartbeat(node, heartbeatOf(body)) },
     { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/fence$`), handle: ({ params: [node = ""] }) => ops.fence(node) },

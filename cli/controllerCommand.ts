@@ -48,6 +48,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         markFormatted: (name) => service.markFormatted(name),
         claim: (name, nodeId, waitMs) => service.claimAndWait(name, nodeId, waitMs),
         release: (name, nodeId) => service.release(name, nodeId),
+        wanted: (name, nodeId) => service.wanted(name, nodeId),
         heartbeat: (nodeId, request) => service.heartbeat(nodeId, request),
         fence: (nodeId) => controller.fence(nodeId),
         nodes: () => controller.registry.views(informer.nodes()),

@@ -138,6 +138,12 @@ export class VolumeService {
     return lease !== undefined && lease.expiresAt > now && lease.mounts.some((mount) => mount.volume === name) && age >= (this.deps.refuseAfterMs ?? 3000);
   }
 
+  /** Whether a Swarm task on `nodeId` (not a mere claim) needs the volume there. */
+  wanted(name: string, nodeId: string): { wanted: boolean } {
+    this.get(name);
+    return { wanted: this.deps.wantsOf(name).some((want) => want.source === "task" && want.nodeId === nodeId) };
+  }
+
   release(name: string, nodeId: string): void {
     this.deps.claims.release(name, nodeId);
     this.deps.registry.forgetMount(nodeId, name);

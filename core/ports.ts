@@ -142,6 +142,8 @@ export interface NodeAttacher {
   attach(record: VolumeRecord): Promise<Attachment>;
   /** Called when the last Docker mount on this node is gone. */
   release(record: VolumeRecord): Promise<void>;
+  /** Whether a Swarm task placed on this node needs the volume here (absent: never asked, no linger). */
+  wantedHere?(record: VolumeRecord): Promise<boolean>;
 }
 
 /** Finds a cloud volume's block device on this node and proves it is that volume. */

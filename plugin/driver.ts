@@ -16,10 +16,10 @@ export interface VolumeDriverDeps {
   /** Directory under which each volume's filesystem is mounted, one folder per volume. */
   mountsDir: string;
   /**
-   * Docker mounts a new container's volume, unmounts it and mounts it again to start the
-   * container. A mount younger than `youngMs` whose last user leaves stays mounted for `ms`
-   * (still reported in heartbeats, so nothing moves it meanwhile) and the remount is free.
-   * Absent: every last unmount unmounts at once.
+   * Docker mounts a new task container's volume, unmounts it and mounts it again to start
+   * the container. A mount younger than `youngMs` whose last user leaves, while a task here
+   * still needs it, stays mounted for `ms` (still reported in heartbeats) and the remount
+   * is free. Absent: every last unmount unmounts at once.
    */
   linger?: { clock: Clock; ms: number; youngMs: number };
 }
@@ -109,14 +109,17 @@ export class VolumeDriver {
   }
 
   /**
-   * Only the first unmount of a mount ID lingers, and only soon after the mount: Docker
-   * reuses the ID for the start-time mount, so the ID's second unmount is its container
-   * stopping, and the volume must be free to move at once.
+   * Lingers only on the first unmount of a mount ID soon after the mount (Docker reuses the
+   * ID for the start-time mount, so a second unmount is the container stopping), and only
+   * while the controller says a Swarm task placed here still needs the volume: a plain
+   * `docker run` that exited, or a task told to stop, lets the volume go at once.
    */
   private async startLinger(name: string, entry: MountEntry, id: string): Promise<boolean> {
     const linger = this.deps.linger;
     if (!linger || entry.mountedAt === undefined || linger.clock.now() - entry.mountedAt >= linger.youngMs) return false;
-    if (entry.lingered?.includes(id)) return false;
+    if (entry.lingered?.includes(id) || !this.deps.attacher.wantedHere) return false;
+    const record = await this.deps.directory.get(name);
+    if (!record || !(await this.deps.attacher.wantedHere(record))) return false;
     await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: linger.clock.now() + linger.ms, lingered: [...(entry.lingered ?? []), id] });
     void linger.clock.sleep(linger.ms).then(() => this.lock.run(name, () => this.endLinger(name, false))).catch((err: unknown) => {
       this.deps.logger.error({ volume: name, err: (err as Error).message }, "ending a linger failed; the next unmount or agent start retries");

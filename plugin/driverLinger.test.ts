@@ -14,6 +14,7 @@ function setup() {
   const mounts = new MemoryMountTable();
   const clock = new SteppedClock();
   const released: string[] = [];
+  const task = { wanted: true };
   let uid = 0;
   const directory = new LocalDirectory({ catalog, backend: node.backend, clock: new FakeClock(), logger: silentLogger, newUid: () => `uid-${++uid}` });
   const attacher: NodeAttacher = {
@@ -21,12 +22,13 @@ function setup() {
     release: async (record) => {
       released.push(record.spec.name);
     },
+    wantedHere: async () => task.wanted,
   };
   const driver = new VolumeDriver({
     directory, attacher, mounts, filesystem: node.filesystem, logger: silentLogger, mountsDir: "/mnt/sv",
     linger: { clock, ms: 10_000, youngMs: 10_000 },
   });
-  return { node, mounts, clock, driver, released };
+  return { node, mounts, clock, driver, released, task };
 }
 
 let t: ReturnType<typeof setup>;
@@ -62,6 +64,14 @@ describe("linger after Docker's create-time unmount", () => {
     expect(unmounts()).toEqual(["unmount /mnt/sv/db"]);
     expect(t.released).toEqual(["db"]);
     expect(t.mounts.get("db")).toBeUndefined();
+  });
+
+  it("does not linger when no Swarm task here needs the volume (a plain docker run exited, a task was told to stop)", async () => {
+    t.task.wanted = false;
+    await t.driver.mount("db", "c1");
+    await t.driver.unmount("db", "c1");
+    expect(unmounts()).toEqual(["unmount /mnt/sv/db"]);
+    expect(t.released).toEqual(["db"]);
   });
 
   it("does not linger when the same mount ID unmounts again: that is its container stopping, and the volume may have to move", async () => {

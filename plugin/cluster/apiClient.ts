@@ -5,7 +5,7 @@ import type { VolumeRecord } from "../../core/volume.js";
 import {
   apiPaths,
   type ClaimRequest, type ClaimResponse, type CreateVolumeRequest, type HeartbeatRequest, type HeartbeatResponse,
-  type ReleaseRequest, type VolumeListResponse, type VolumeResponse,
+  type ReleaseRequest, type VolumeListResponse, type VolumeResponse, type WantedResponse,
 } from "../../api/contract.js";
 
 /** Per-call knobs; every call has a deadline so no Docker request waits on a dead socket. */
@@ -33,6 +33,8 @@ export interface ControllerApi {
   markFormatted(name: string, options?: CallOptions): Promise<VolumeRecord | undefined>;
   claim(name: string, request: ClaimRequest, options?: CallOptions): Promise<ClaimResponse>;
   release(name: string, request: ReleaseRequest, options?: CallOptions): Promise<void>;
+  /** Whether a Swarm task on that node needs the volume there. */
+  wanted(name: string, request: ReleaseRequest, options?: CallOptions): Promise<boolean>;
   heartbeat(nodeId: string, request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse>;
 }
 
@@ -105,6 +107,12 @@ export class ControllerClient implements ControllerApi {
 
   async release(name: string, request: ReleaseRequest, options?: CallOptions): Promise<void> {
     await this.call("POST", apiPaths.release(name), request, options);
+  }
+
+  async wanted(name: string, request: ReleaseRequest, options?: CallOptions): Promise<boolean> {
+    const answer = (await this.call("POST", apiPaths.wanted(name), request, options)) as Partial<WantedResponse> | undefined;
+    if (typeof answer?.wanted !== "boolean") throw this.malformed(apiPaths.wanted(name), "no boolean `wanted`");
+    return answer.wanted;
   }
 
   async heartbeat(nodeId: string, request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse> {

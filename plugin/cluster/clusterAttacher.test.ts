@@ -33,6 +33,10 @@ class FakeClaims {
       if (next.state === "pending") this.clock.current += this.holdMs;
       return next;
     },
+    wanted: async (name, request) => {
+      this.calls.push(`wanted ${name} ${request.nodeId}`);
+      return true;
+    },
     release: async (name, request) => {
       this.calls.push(`release ${name} ${request.nodeId}`);
       const next = this.script[0];
@@ -129,6 +133,14 @@ describe("ClusterAttacher.attach", () => {
     claims.script = [notFound("no such volume \"db\"")];
     await expect(attacher().attach(record)).rejects.toMatchObject({ code: ErrorCode.NotFound });
     expect(claims.calls).toHaveLength(1);
+  });
+
+  it("wantedHere asks the controller, and answers false without a live lease or when the call fails", async () => {
+    expect(await attacher().wantedHere(record)).toBe(true);
+    expect(claims.calls).toEqual(["wanted db node-b"]);
+    expect(await attacher({ leaseLive: () => false }).wantedHere(record)).toBe(false);
+    const failing = attacher({ api: { ...claims.api, wanted: async () => { throw unavailable("controller away"); } } });
+    expect(await failing.wantedHere(record)).toBe(false);
   });
 
   it("sends no claim while this node's lease is not live", async () => {

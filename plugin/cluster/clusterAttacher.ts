@@ -4,7 +4,7 @@ import type { VolumeRecord } from "../../core/volume.js";
 import type { ControllerApi } from "./apiClient.js";
 
 export interface ClusterAttacherOptions {
-  api: Pick<ControllerApi, "claim" | "release">;
+  api: Pick<ControllerApi, "claim" | "release" | "wanted">;
   locator: DeviceLocator;
   clock: Clock;
   logger: Logger;
@@ -99,6 +99,16 @@ export class ClusterAttacher implements NodeAttacher {
     } catch (err) {
       if (!isSwarmvolError(err, ErrorCode.Unavailable) && !isSwarmvolError(err, ErrorCode.NotFound)) throw err;
       this.options.logger.warn({ volume: name, err: err.message }, "release not delivered; the next heartbeat reports it");
+    }
+  }
+
+  /** Asks the controller; any failure (no lease, controller away) counts as "not wanted": the mount is let go. */
+  async wantedHere(record: VolumeRecord): Promise<boolean> {
+    if (!(this.options.leaseLive?.() ?? true)) return false;
+    try {
+      return await this.options.api.wanted(record.spec.name, { nodeId: await this.options.nodeId() }, { timeoutMs: 2000 });
+    } catch {
+      return false;
     }
   }
 

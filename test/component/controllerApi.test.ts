@@ -57,7 +57,7 @@ beforeEach(async () => {
     ...readRoutes({ catalog, metrics, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({
       create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
-      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
+      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), wanted: (n, id) => service.wanted(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
       fence: (id) => registry.fence(id), nodes: () => [],
     }),
   ];
@@ -109,6 +109,15 @@ describe("controller API", () => {
     grants.granted("db");
     expect((await held).body).toEqual({ state: "granted", volumeId: "vol-1", device: "/dev/xvdba", epoch: 1 });
     expect(grants.held).toBe(0);
+  });
+
+  it("wanted: true only for a Swarm task placed on that node, not for a claim; 404 for an unknown volume", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    wants = [{ nodeId: "n1", source: "task", since: 0, ref: "t1" }];
+    await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" });
+    expect((await call("POST", "/v1/volumes/db/wanted", { nodeId: "n1" })).body).toEqual({ wanted: true });
+    expect((await call("POST", "/v1/volumes/db/wanted", { nodeId: "n2" })).body).toEqual({ wanted: false });
+    expect((await call("POST", "/v1/volumes/nope/wanted", { nodeId: "n1" })).status).toBe(404);
   });
 
   it("claims: a held claim answers pending again when its wait runs out; a bad waitMs is refused", async () => {
