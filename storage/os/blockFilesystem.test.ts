@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CommandResult, CommandRunner } from "../../core/ports.js";
 import { mountPointsOf, SystemBlockFilesystem } from "./blockFilesystem.js";
 
@@ -47,5 +50,21 @@ describe("mountPointsOf", () => {
   it("reads mount points from mountinfo, undoing the kernel's octal escapes", () => {
     const text = "36 25 7:0 / /var/lib/swarmvol/mounts/my\\040vol rw - ext4 /dev/loop0 rw\n37 25 7:1 / /data rw - ext4 /dev/loop1 rw\n";
     expect(mountPointsOf(text)).toEqual(["/var/lib/swarmvol/mounts/my vol", "/data"]);
+  });
+});
+
+describe("SystemBlockFilesystem.headIsZero", () => {
+  it("is true only when every byte of the head is zero (a file stands in for the device)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sv-head-"));
+    const device = join(dir, "disk.img");
+    const fs = new SystemBlockFilesystem(scripted([]));
+    await writeFile(device, Buffer.alloc(2 * 1024 * 1024));
+    expect(await fs.headIsZero(device, 1024 * 1024)).toBe(true);
+    const handle = await open(device, "r+");
+    await handle.write(Buffer.from([7]), 0, 1, 1024 * 1024 - 1);
+    await handle.close();
+    expect(await fs.headIsZero(device, 1024 * 1024)).toBe(false);
+    expect(await fs.headIsZero(device, 1024 * 1024 - 1)).toBe(true);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -27,7 +27,8 @@ export class SystemBlockFilesystem implements BlockFilesystem {
     try {
       const buffer = Buffer.alloc(bytes);
       const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-      return buffer.subarray(0, bytesRead).every((byte) => byte === 0);
+      // A native compare: a byte-by-byte callback over 1 MiB costs ~20 ms of CPU per mount.
+      return buffer.subarray(0, bytesRead).equals(Buffer.alloc(bytesRead));
     } finally {
       await handle.close();
     }
