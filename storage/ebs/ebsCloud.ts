@@ -2,9 +2,8 @@
  * CloudVolumes on EBS: the controller's only way to create, move and delete volumes.
  * Every method is safe to repeat after a crash: create is keyed by a ClientToken derived
  * from the volume uid, attach adopts an attachment that already exists, detach and delete
- * treat "already gone" as success. Waits poll DescribeVolumes (one call per round for all
- * concurrent waits, see ReadCoalescer): the first probe at the learned
- * transition time, then 200 ms doubling to 1 s (0.5 s among concurrent waits).
+ * treat "already gone" as success. Waits for EBS transitions are TransitionWaits: learned
+ * first probes, and one DescribeVolumes per round for all concurrent waits.
  */
 import { createHash } from "node:crypto";
 import {
@@ -20,7 +19,8 @@ import { defaultRetryPolicy, Ec2CallCounter, Ec2Caller, type Ec2Api, type RetryP
 import { awsCodeOf } from "./errors.js";
 import { parseEbsOptions, toGiB } from "./options.js";
 import { ReadCoalescer } from "./readCoalescer.js";
-import { defaultPollPolicy, LatencyEstimates, pollUntil, type PollPolicy } from "./waiters.js";
+import { TransitionWaits } from "./transitionWaits.js";
+import { defaultPollPolicy, type PollPolicy } from "./waiters.js";
 
 export interface EbsCloudOptions {
   retry?: Partial<RetryPolicy>;
@@ -44,14 +44,6 @@ export function createToken(uid: string): string {
   return createHash("sha256").update(`${uid}:create`).digest("hex").slice(0, 64);
 }
 
-/**
- * The grid concurrent waits probe on. Coarser shares more calls; each probe lands up to
- * this much later than it would alone.
- */
-const probeGridMs = 50;
-/** The backoff cap of a wait that starts while others run: its probes cost no extra call. */
-const sharedPollMaxMs = 500;
-
 /** EC2 answers that mean the attachment is already gone. */
 const alreadyDetachedCodes = new Set(["IncorrectState", "InvalidAttachment.NotFound", "InvalidVolume.NotFound"]);
 
@@ -60,21 +52,18 @@ export class EbsCloud implements CloudVolumes {
   readonly calls: Ec2CallCounter;
   readonly allocator: DeviceAllocator;
   private readonly caller: Ec2Caller;
-  private readonly poll: PollPolicy;
   private readonly settings: Required<Pick<EbsCloudOptions, "createTimeoutMs" | "stuckAttachMs" | "detachTimeoutMs" | "deviceRetries">>;
-  /** Learned transition times: the first probe of a wait lands when it is likely done. */
-  readonly latencies = new LatencyEstimates();
+  /** EBS transition waits: learned first probes, shared probe rounds. */
+  private readonly waits: TransitionWaits;
   /** Probes of concurrent waits, one DescribeVolumes per round. */
   private readonly reads: ReadCoalescer;
-  /** Waits in progress: above one, their probes snap to `probeGridMs`. */
-  private activeWaits = 0;
   /** The device we attached each volume with, so a detach can rest the name. */
   private readonly devices = new Map<string, { instanceId: string; device: string }>();
 
   constructor(client: Ec2Api, private readonly clock: Clock, private readonly logger: Logger = silentLogger, options: EbsCloudOptions = {}) {
     this.calls = options.counter ?? new Ec2CallCounter();
     this.allocator = options.allocator ?? new DeviceAllocator();
-    this.poll = { ...defaultPollPolicy, ...options.poll };
+    this.waits = new TransitionWaits(clock, { ...defaultPollPolicy, ...options.poll });
     this.settings = {
       createTimeoutMs: options.createTimeoutMs ?? 300_000,
       stuckAttachMs: options.stuckAttachMs ?? 90_000,
@@ -122,32 +111,8 @@ export class EbsCloud implements CloudVolumes {
     return this.waitAvailable(created.id);
   }
 
-  /**
-   * pollUntil with the learned first probe for `operation`, teaching it the time taken.
-   * While other waits run too, wake-ups snap to a shared grid so their probes coalesce into
-   * one DescribeVolumes; a wait alone probes exactly when it means to.
-   */
-  private async wait<T>(operation: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
-    let lastMissMs: number | undefined;
-    const firstMs = this.latencies.firstProbe(operation);
-    const align = (wakeAt: number) => (this.activeWaits > 1 ? Math.ceil(wakeAt / probeGridMs) * probeGridMs : wakeAt);
-    // Alone, a wait backs off to the full cap (fewer calls); among others its probes are shared, so it may poll faster.
-    const maxMs = this.activeWaits > 0 ? Math.min(this.poll.maxMs, sharedPollMaxMs) : this.poll.maxMs;
-    this.activeWaits += 1;
-    try {
-      return await pollUntil(this.clock, { ...this.poll, maxMs, ...(firstMs === undefined ? {} : { firstMs }), timeoutMs, align }, async (elapsedMs) => {
-        const value = await probe();
-        if (value === undefined) lastMissMs = elapsedMs;
-        else this.latencies.observe(operation, elapsedMs, lastMissMs);
-        return value;
-      });
-    } finally {
-      this.activeWaits -= 1;
-    }
-  }
-
   private async waitAvailable(volumeId: string): Promise<CloudVolume> {
-    const volume = await this.wait("create", this.settings.createTimeoutMs, async () => {
+    const volume = await this.waits.wait("create", this.settings.createTimeoutMs, async () => {
       // Absent right after CreateVolume is eventual consistency, not failure: keep polling.
       const v = await this.reads.read(volumeId);
       if (v?.state === "error") throw internal(`EBS volume ${volumeId} went to state error while creating; delete it and create again`, { volumeId });
@@ -225,7 +190,7 @@ export class EbsCloud implements CloudVolumes {
   }
 
   private async waitAttached(volumeId: string, instanceId: string, device: string): Promise<CloudAttachment> {
-    const attached = await this.wait("attach", this.settings.stuckAttachMs, async () => {
+    const attached = await this.waits.wait("attach", this.settings.stuckAttachMs, async () => {
       const volume = await this.reads.read(volumeId);
       if (volume === undefined) throw notFound(`EBS volume ${volumeId} vanished while attaching`, { volumeId, instanceId });
       const mine = volume.attachments.find((a) => a.instanceId === instanceId);
@@ -278,7 +243,7 @@ export class EbsCloud implements CloudVolumes {
       throw err;
     }
     let lastState = "detaching";
-    const gone = await this.wait("detach", this.settings.detachTimeoutMs, async () => {
+    const gone = await this.waits.wait("detach", this.settings.detachTimeoutMs, async () => {
       const volume = await this.reads.read(volumeId);
       const mine = volume?.attachments.find((a) => a.instanceId === instanceId);
       if (mine === undefined) return true;
