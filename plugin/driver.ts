@@ -97,8 +97,9 @@ export class VolumeDriver {
         await this.deps.mounts.set(name, { ...entry, ids: remaining });
         return;
       }
-      if (await this.startLinger(name, entry, id)) return;
-      await this.unmountAndRelease(name, entry);
+      const lingering = await this.startLinger(name, entry, id);
+      if (lingering === true) return;
+      await this.unmountAndRelease(name, entry, lingering);
     });
   }
 
@@ -113,13 +114,14 @@ export class VolumeDriver {
    * ID for the start-time mount, so a second unmount is the container stopping), and only
    * while the controller says a Swarm task placed here still needs the volume: a plain
    * `docker run` that exited, or a task told to stop, lets the volume go at once.
+   * @returns true when lingering; otherwise the record if it had to be read (for the release)
    */
-  private async startLinger(name: string, entry: MountEntry, id: string): Promise<boolean> {
+  private async startLinger(name: string, entry: MountEntry, id: string): Promise<true | VolumeRecord | undefined> {
     const linger = this.deps.linger;
-    if (!linger || entry.mountedAt === undefined || linger.clock.now() - entry.mountedAt >= linger.youngMs) return false;
-    if (entry.lingered?.includes(id) || !this.deps.attacher.wantedHere) return false;
+    if (!linger || entry.mountedAt === undefined || linger.clock.now() - entry.mountedAt >= linger.youngMs) return undefined;
+    if (entry.lingered?.includes(id) || !this.deps.attacher.wantedHere) return undefined;
     const record = await this.deps.directory.get(name);
-    if (!record || !(await this.deps.attacher.wantedHere(record))) return false;
+    if (!record || !(await this.deps.attacher.wantedHere(record))) return record;
     await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: linger.clock.now() + linger.ms, lingered: [...(entry.lingered ?? []), id] });
     void linger.clock.sleep(linger.ms).then(() => this.lock.run(name, () => this.endLinger(name, false))).catch((err: unknown) => {
       this.deps.logger.error({ volume: name, err: (err as Error).message }, "ending a linger failed; the next unmount or agent start retries");
@@ -135,9 +137,9 @@ export class VolumeDriver {
     await this.unmountAndRelease(name, entry);
   }
 
-  private async unmountAndRelease(name: string, entry: MountEntry): Promise<void> {
+  private async unmountAndRelease(name: string, entry: MountEntry, known?: VolumeRecord): Promise<void> {
     if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
-    const record = await this.deps.directory.get(name);
+    const record = known ?? (await this.deps.directory.get(name));
     if (record) await this.deps.attacher.release(record);
     await this.deps.mounts.delete(name);
     this.deps.logger.info({ volume: name }, "volume unmounted");
