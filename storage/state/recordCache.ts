@@ -35,7 +35,6 @@ export class RecordCacheStore extends VolumeRecordFile implements RecordCache {
   async replaceAll(records: readonly VolumeRecord[]): Promise<void> {
     const next: Record<string, VolumeRecord> = {};
     for (const record of records) next[record.spec.name] = structuredClone(record);
-    if (JSON.stringify(next) === JSON.stringify(this.db.data.volumes)) return;
     this.db.data.volumes = next;
     await this.db.write();
   }
