@@ -1,13 +1,13 @@
-import { dockerHost, type LabState, type NodeState } from "../../lab/cluster/index.js";
+import { systemClock } from "../../core/clock.js";
+import { pollUntil, type LabState, type NodeState } from "../../lab/cluster/index.js";
+import { dockerCli } from "../../lab/drill/environment.js";
 import { ProcessRunner } from "../../storage/os/commandRunner.js";
 
 const runner = new ProcessRunner();
 
-/** The docker CLI against one lab node; throws with its stderr on failure. */
+/** The docker CLI against one lab node (the drill's dockerCli), its output trimmed; throws with its stderr on failure. */
 export async function dockerOn(node: NodeState, args: string[]): Promise<string> {
-  const result = await runner.run("env", [`DOCKER_HOST=${dockerHost(node)}`, "docker", ...args], { timeoutMs: 180_000 });
-  if (result.code !== 0) throw new Error(`docker ${args.join(" ")}: ${result.stderr.trim()}`);
-  return result.stdout.trim();
+  return (await dockerCli(runner, node, args, 180_000)).trim();
 }
 
 export const managerOf = (state: LabState): NodeState => state.nodes.find((node) => node.role === "manager") as NodeState;
@@ -38,15 +38,9 @@ export async function tasksOf(state: LabState, service: string): Promise<TaskRow
   }));
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => systemClock.sleep(ms);
 
-/** Polls until `probe` returns a value, every `intervalMs`, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
+/** The lab's pollUntil on the wall clock, for probes that answer undefined while not there yet. */
+export function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
+  return pollUntil(systemClock, timeoutMs, what, async () => (await probe()) ?? null, intervalMs);
 }
