@@ -1,6 +1,6 @@
-import type { LabState } from "../../lab/cluster/index.js";
-import { CLOUD_ENDPOINT } from "../../lab/cluster/swarmvolPlan.js";
 import type { VolumeRecord } from "../../core/volume.js";
+import type { LabState } from "../../lab/cluster/index.js";
+import { fetchCloudLog, fetchVolumes } from "../../lab/drill/observe.js";
 
 /** Where each burst volume spent its time, in ms after the deploy started (medians and maxima). */
 export interface BurstProfile {
@@ -25,12 +25,6 @@ export interface Spread {
   max: number;
 }
 
-interface LogEvent {
-  time: string;
-  type: string;
-  volumeId?: string;
-}
-
 function spread(values: number[]): Spread {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   return { p50: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
@@ -45,7 +39,7 @@ export async function removeBurstVolumes(state: LabState, stack: string, timeout
   const swarmvol = state.swarmvol;
   if (!swarmvol) return;
   const headers = { authorization: `Bearer ${swarmvol.token}` };
-  const { volumes } = await getJson<{ volumes: VolumeRecord[] }>(`${swarmvol.controllerUrl}/v1/volumes`, swarmvol.token);
+  const volumes = await fetchVolumes(state);
   let left = volumes.map((volume) => volume.spec.name).filter((name) => name.startsWith(`${stack}_`));
   const deadline = Date.now() + timeoutMs;
   while (left.length > 0) {
@@ -58,21 +52,13 @@ export async function removeBurstVolumes(state: LabState, stack: string, timeout
   }
 }
 
-async function getJson<T>(url: string, token?: string): Promise<T> {
-  const response = await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
-  return (await response.json()) as T;
-}
-
 /**
  * Reads the controller's catalog and the emulator's log after a burst and reports the
  * phases of the `stack` volumes: what the burst waited on, for the bench's notes.
  */
 export async function profileBurst(state: LabState, stack: string, startedAt: number): Promise<BurstProfile> {
-  const swarmvol = state.swarmvol;
-  if (!swarmvol) throw new Error("the burst profile needs a lab with swarmvol");
-  const { volumes } = await getJson<{ volumes: VolumeRecord[] }>(`${swarmvol.controllerUrl}/v1/volumes`, swarmvol.token);
-  const { events } = await getJson<{ events: LogEvent[] }>(`${CLOUD_ENDPOINT}/_swarmvol/log`);
+  const volumes = await fetchVolumes(state);
+  const { events } = await fetchCloudLog(state);
   const ours = volumes.filter((volume) => volume.spec.name.startsWith(`${stack}_`));
   const at = (time: number | string | undefined) => (time === undefined ? Number.NaN : (typeof time === "string" ? Date.parse(time) : time) - startedAt);
   const eventAt = (type: string, volumeId: string | undefined) => at(events.find((event) => event.type === type && event.volumeId === volumeId)?.time);

@@ -82,6 +82,14 @@ export async function fetchVolume(state: LabState, name: string): Promise<Volume
   }
 }
 
+/** GET /v1/volumes: every volume in the controller's catalog (throws when it does not answer). */
+export async function fetchVolumes(state: LabState): Promise<VolumeRecord[]> {
+  const swarmvol = state.swarmvol;
+  if (swarmvol === undefined || swarmvol === null) throw new Error("the lab runs no swarmvol controller");
+  const answer = await httpGetJson(`${swarmvol.controllerUrl}/v1/volumes`, { authorization: `Bearer ${swarmvol.token}` });
+  return (answer as { volumes: VolumeRecord[] }).volumes;
+}
+
 /** The emulator's event log and the result of findOverlaps over all of it. */
 export async function fetchCloudLog(state: LabState): Promise<{ events: CloudEvent[]; overlaps: OverlapViolation[] }> {
   if (state.cloud.endpoint === null) throw new Error("the lab runs no EC2 emulator");
