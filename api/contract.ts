@@ -3,6 +3,11 @@
  * request but `GET /v1/health` and `GET /metrics` carries `Authorization: Bearer <token>`.
  * Errors: `{"error":{"code","message"}}` with the status from api/httpStatus.ts; clients
  * rebuild the same domain error from `code`, so a plugin `Err` reads the controller's words.
+ *
+ * High availability: a controller replica runs on every manager and one leads. A standby
+ * answers every route but health and metrics with 503 UNAVAILABLE, the error body's
+ * `leader` field and the `X-Swarmvol-Leader` header naming the leader's URL when it knows
+ * one; clients then ask that URL (or the next replica) and remember whoever answered.
  */
 import type { VolumeRecord } from "../core/volume.js";
 
@@ -19,6 +24,27 @@ export const apiPaths = {
   fence: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/fence`,
   nodes: "/v1/nodes",
 } as const;
+
+/** Header (and error-body field `leader`) by which a standby names the leader's URL. */
+export const leaderHeader = "X-Swarmvol-Leader";
+
+/** Error body of every non-2xx answer. */
+export interface ErrorBody {
+  error: { code: string; message: string; leader?: string };
+}
+
+/**
+ * GET /v1/health (no token) → 200 on every replica. `role` is `leader` only once the replica
+ * holds the lease and has restored its state; `leader` is the leader's URL when known.
+ */
+export interface HealthResponse {
+  status: "ok";
+  mode: "controller" | "all-in-one";
+  role?: "leader" | "standby";
+  leader?: string | null;
+  replica?: string;
+  [key: string]: unknown;
+}
 
 /** POST /v1/volumes → 200 {volume}: create or return the matching existing one. */
 export interface CreateVolumeRequest {

@@ -1,0 +1,47 @@
+/**
+ * What the controller replicas keep in Swarm's own Raft store, so that any one of them can
+ * lead after another dies with its disk: every volume created (spec, options, uid, creation
+ * time, whether swarmvol made its filesystem), which instance and zone each Swarm node is,
+ * and operator fences (node labels). Fencing epochs live in the cloud's tags. Each replica's
+ * lowdb files are only its journal and cache. The adapter is controller/swarm/swarmStore.ts.
+ */
+import type { LeaseStore } from "./leadership.js";
+import type { VolumeSpec } from "./volume.js";
+
+/** A volume as stored in Swarm: enough to rebuild its catalog entry with its real options. */
+export interface StoredVolume {
+  uid: string;
+  createdAt: string;
+  spec: VolumeSpec;
+  /** swarmvol made its filesystem (the catalog's `fresh` is the opposite). */
+  formatted: boolean;
+}
+
+export interface VolumeSpecStore {
+  listVolumes(): Promise<StoredVolume[]>;
+  /**
+   * Durable in Raft once it resolves. Creates the entry, or updates `formatted` of the entry
+   * with the same uid; ALREADY_EXISTS when the name is stored with another uid.
+   */
+  putVolume(volume: StoredVolume): Promise<void>;
+  /** Idempotent: removing a name that is not stored succeeds. */
+  removeVolume(name: string): Promise<void>;
+}
+
+/** Swarm node labels swarmvol writes (only the leader writes them). */
+export const nodeLabels = {
+  instanceId: "swarmvol.instance-id",
+  zone: "swarmvol.zone",
+  /** Set by `POST /v1/nodes/{id}/fence` (ISO time); removed by unfence. */
+  fenced: "swarmvol.fenced",
+} as const;
+
+export interface NodeLabelStore {
+  /**
+   * Merges labels into the Swarm node's spec by compare-and-swap on its version (retried on
+   * a conflict with Swarm's own updates); an undefined value removes the label.
+   */
+  setNodeLabels(nodeId: string, labels: Readonly<Record<string, string | undefined>>): Promise<void>;
+}
+
+export interface ClusterStore extends LeaseStore, VolumeSpecStore, NodeLabelStore {}
