@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { CloudVolumes } from "../core/cloud.js";
+import type { CloudVolume, CloudVolumes } from "../core/cloud.js";
+import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, isSwarmvolError } from "../core/errors.js";
 import type { Journal } from "../core/journal.js";
 import type { Metrics } from "../core/metrics.js";
@@ -40,12 +41,22 @@ export interface ControllerOptions {
   buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
   workers?: number;
   timers?: Timers;
+  /**
+   * False when a replica keeps the informer running across terms of leadership (warm
+   * standby): this controller then neither starts nor stops it. @default true
+   */
+  ownsInformer?: boolean;
+  /** Throws unless this replica may act now (ADR 0010); absent: always may (a lone controller). */
+  gate?: () => void;
+  /** Where node identity and operator fences are kept for the next leader (Swarm node labels). */
+  nodeLabels?: NodeLabelStore;
 }
 
 /**
- * One controller per swarm: informer → queue of volume names → workers running
- * reconcile(name). Workers start only once the informer has listed Swarm, so no decision
- * is made on an empty picture; journaled volumes go first after a restart.
+ * One controller per term of leadership: informer → queue of volume names → workers
+ * running reconcile(name). Workers start only once the informer has listed Swarm, so no
+ * decision is made on an empty picture; journaled volumes go first after a restart. Its
+ * registry is born with it, so a new leader treats every unheard node as live for one ttl.
  */
 export class Controller {
   readonly registry: NodeRegistry;
@@ -57,6 +68,8 @@ export class Controller {
   /** Claim calls held open until their volume is granted. */
   readonly grants: GrantWaiters;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Nodes whose identity labels this term already wrote or found right. */
+  private readonly labelled = new Set<string>();
 
   constructor(private readonly options: ControllerOptions) {
     const { clock, metrics, catalog, cloud, journal, informer } = options;
@@ -66,7 +79,7 @@ export class Controller {
     this.grants = new GrantWaiters(clock);
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
-      onGrant: (name) => this.grants.granted(name),
+      onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}),
     });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
@@ -84,26 +97,63 @@ export class Controller {
     this.service = new VolumeService({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, clock, logger: options.logger, metrics,
       buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
-      grants: this.grants,
+      grants: this.grants, ...(options.gate ? { gate: options.gate } : {}),
+      noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
     });
   }
 
-  async start(): Promise<void> {
+  /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */
+  async start(described?: readonly CloudVolume[]): Promise<void> {
     const { informer, journal, catalog, logger } = this.options;
     this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
-    informer.start();
+    if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();
     for (const entry of journal.pending()) this.queue.add(entry.volume);
-    await this.resync();
+    if (described) {
+      this.cache.prime(described, this.options.clock.now());
+      this.enqueueAll();
+    } else {
+      await this.resync();
+    }
     this.queue.start();
     logger.info({ volumes: catalog.list().length, pendingJournal: journal.pending().length }, "controller started");
   }
 
-  /** Operator fence: the node is down for good; its volumes may be force-detached now. */
-  fence(nodeId: string): void {
+  /**
+   * Operator fence: the node is down for good; its volumes may be force-detached now. Kept
+   * in the node's labels (when there is a store) before it takes effect, so it outlives this leader.
+   */
+  async fence(nodeId: string): Promise<void> {
+    this.options.gate?.();
+    await this.options.nodeLabels?.setNodeLabels(nodeId, { [nodeLabels.fenced]: new Date(this.options.clock.now()).toISOString() });
     this.registry.fence(nodeId);
     this.enqueueAll();
+  }
+
+  /** Takes an operator fence back: the node's volumes are again moved only as its lease allows. */
+  async unfence(nodeId: string): Promise<void> {
+    this.options.gate?.();
+    await this.options.nodeLabels?.setNodeLabels(nodeId, { [nodeLabels.fenced]: undefined });
+    this.registry.unfence(nodeId);
+    this.enqueueAll();
+  }
+
+  /**
+   * Writes the instance and zone an agent reported into its Swarm node's labels when they
+   * differ, once per node per term, off the heartbeat's path (a write never delays a lease).
+   */
+  private keepIdentityLabels(nodeId: string, identity: { instanceId: string; zone: string }): void {
+    const store = this.options.nodeLabels;
+    if (!store || this.labelled.has(nodeId)) return;
+    const labels = this.options.informer.node(nodeId)?.labels;
+    if (!labels) return;
+    this.labelled.add(nodeId);
+    if (labels[nodeLabels.instanceId] === identity.instanceId && labels[nodeLabels.zone] === identity.zone) return;
+    store.setNodeLabels(nodeId, { [nodeLabels.instanceId]: identity.instanceId, [nodeLabels.zone]: identity.zone }).catch((err: unknown) => {
+      this.labelled.delete(nodeId);
+      this.options.logger.warn({ node: nodeId, err: (err as Error).message }, "could not label the node with its instance");
+    });
   }
 
   /**
@@ -129,6 +179,6 @@ export class Controller {
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.queue.shutdown();
-    await this.options.informer.stop();
+    if (this.options.ownsInformer !== false) await this.options.informer.stop();
   }
 }

@@ -1,5 +1,6 @@
 import type { HeartbeatRequest } from "../api/contract.js";
 import type { InstanceState } from "../core/cloud.js";
+import { nodeLabels } from "../core/clusterStore.js";
 import type { NodeLookup, NodeView } from "../core/placement.js";
 import type { Clock } from "../core/ports.js";
 import type { SwarmNode } from "../core/swarm.js";
@@ -13,10 +14,15 @@ interface Lease {
 }
 
 /**
- * What the controller knows of each node beyond Swarm: its agent's lease and mounts, its
- * instance's state in the cloud, and operator fences. In memory on purpose: after a
- * controller restart every agent re-reports within one renewal period, and until then a
- * node counts as unheard, which only ever delays a move, never allows an unsafe one.
+ * What the leader knows of each node beyond Swarm: its agent's lease and mounts, its
+ * instance's state in the cloud, and operator fences. One registry lives for one term of
+ * leadership, in memory on purpose: every agent re-reports within one renewal period.
+ *
+ * A node not heard yet in this term is still known from Swarm's node labels (instance,
+ * zone, operator fence; the leader writes them, ADR 0010), and counts as `unheard`: its
+ * mounts are unknown and its lease is assumed live until the term's start plus one ttl, so
+ * a node that died before or during the takeover is fenced ttl + grace after it, never
+ * before (a new leader has no heartbeat history) and never forgotten.
  * Indexed by instance and by mounted volume so a reconcile never scans every node.
  */
 export class NodeRegistry {
@@ -25,8 +31,13 @@ export class NodeRegistry {
   private readonly mountersByVolume = new Map<string, Set<string>>();
   private readonly instanceStates = new Map<string, InstanceState>();
   private readonly fenced = new Set<string>();
+  /** Until when an unheard node's lease counts as live: the term's start plus one ttl. */
+  readonly assumedLiveUntil: number;
+  private labelIndex: { nodes: readonly SwarmNode[]; byInstance: Map<string, SwarmNode> } | undefined;
 
-  constructor(private readonly clock: Clock, readonly ttlMs: number) {}
+  constructor(private readonly clock: Clock, readonly ttlMs: number) {
+    this.assumedLiveUntil = clock.now() + ttlMs;
+  }
 
   heartbeat(nodeId: string, request: HeartbeatRequest): void {
     const previous = this.leases.get(nodeId);
@@ -73,31 +84,47 @@ export class NodeRegistry {
     return [...(this.mountersByVolume.get(volume) ?? [])];
   }
 
-  /** One node's view, merged from Swarm (may be absent) and its lease. */
+  /** One node's view, merged from Swarm (may be absent), its labels and its lease. */
   view(nodeId: string, swarm: SwarmNode | undefined): NodeView | undefined {
     const lease = this.leases.get(nodeId);
     if (!swarm && !lease) return undefined;
-    const instanceState = lease ? this.instanceStates.get(lease.instanceId) : undefined;
+    const identity = lease ?? identityFromLabels(swarm);
+    const instanceState = identity ? this.instanceStates.get(identity.instanceId) : undefined;
+    const fenced = this.fenced.has(nodeId) || swarm?.labels[nodeLabels.fenced] !== undefined;
     return {
       nodeId,
       hostname: swarm?.hostname ?? lease?.hostname ?? nodeId,
       swarmState: swarm?.state ?? "absent",
       mounted: lease?.mounts.map((mount) => mount.volume) ?? [],
       ...(lease ? { instanceId: lease.instanceId, zone: lease.zone, leaseExpiresAt: lease.expiresAt } : {}),
+      ...(!lease && identity ? { instanceId: identity.instanceId, zone: identity.zone, leaseExpiresAt: this.assumedLiveUntil, unheard: true } : {}),
       ...(instanceState ? { instanceState } : {}),
-      ...(this.fenced.has(nodeId) ? { operatorFenced: true } : {}),
+      ...(fenced ? { operatorFenced: true } : {}),
     };
   }
 
-  /** A lookup for decide() over Swarm's nodes (by id) and the leases. */
-  lookup(swarmNode: (id: string) => SwarmNode | undefined): NodeLookup {
+  /** A lookup for decide() over Swarm's nodes (by id, and by instance label) and the leases. */
+  lookup(swarmNode: (id: string) => SwarmNode | undefined, swarmNodes: () => readonly SwarmNode[] = () => []): NodeLookup {
     return {
       node: (id) => this.view(id, swarmNode(id)),
       nodeOfInstance: (instanceId) => {
-        const id = this.nodeByInstance.get(instanceId);
+        const id = this.nodeByInstance.get(instanceId) ?? this.labelledNode(instanceId, swarmNodes());
         return id === undefined ? undefined : this.view(id, swarmNode(id));
       },
     };
+  }
+
+  /** The Swarm node labelled with this instance, indexed once per informer node list. */
+  private labelledNode(instanceId: string, nodes: readonly SwarmNode[]): string | undefined {
+    if (this.labelIndex?.nodes !== nodes) {
+      const byInstance = new Map<string, SwarmNode>();
+      for (const node of nodes) {
+        const labelled = node.labels[nodeLabels.instanceId];
+        if (labelled) byInstance.set(labelled, node);
+      }
+      this.labelIndex = { nodes, byInstance };
+    }
+    return this.labelIndex.byInstance.get(instanceId)?.id;
   }
 
   /** Every node known to Swarm or heard from, for `GET /v1/nodes`. */
@@ -105,4 +132,11 @@ export class NodeRegistry {
     const ids = new Set([...swarmNodes.map((node) => node.id), ...this.leases.keys()]);
     return [...ids].map((id) => this.view(id, swarmNodes.find((node) => node.id === id))).filter((view): view is NodeView => view !== undefined);
   }
+}
+
+/** Instance and zone a leader wrote into the node's labels, when both are there. */
+function identityFromLabels(swarm: SwarmNode | undefined): { instanceId: string; zone: string } | undefined {
+  const instanceId = swarm?.labels[nodeLabels.instanceId];
+  const zone = swarm?.labels[nodeLabels.zone];
+  return instanceId && zone ? { instanceId, zone } : undefined;
 }

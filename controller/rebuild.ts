@@ -1,30 +1,50 @@
-import { cloudTags, type CloudVolume } from "../core/cloud.js";
+import { cloudTags, parseSpecTag, type CloudVolume } from "../core/cloud.js";
 import type { Catalog, Logger } from "../core/ports.js";
 import type { VolumeRecord } from "../core/volume.js";
 
 /**
+ * The cloud's word on a record: its volume id, zone and the highest epoch either side has
+ * seen. A grant older than that epoch is dropped (it was another leader's, for an older move).
+ */
+export function withCloud(record: VolumeRecord, cloud: CloudVolume | undefined): VolumeRecord {
+  if (!cloud) return record;
+  const tagged = Number(cloud.tags[cloudTags.epoch] ?? "0");
+  const epoch = Math.max(record.status.epoch, Number.isFinite(tagged) ? tagged : 0);
+  const status = { ...record.status, backendId: cloud.id, zone: cloud.zone, epoch };
+  if (status.grantedTo && status.grantedTo.epoch < epoch) delete status.grantedTo;
+  return { ...record, status };
+}
+
+/**
+ * A catalog entry from a volume's tags alone. It keeps the options, filesystem type and
+ * creation time of the `swarmvol/spec` tag when there is one, and is never marked fresh:
+ * swarmvol will not format a volume it cannot prove it created empty.
+ */
+export function recordFromTags(cloud: CloudVolume): VolumeRecord | undefined {
+  const name = cloud.tags[cloudTags.name];
+  const uid = cloud.tags[cloudTags.uid];
+  if (!name || !uid) return undefined;
+  const spec = parseSpecTag(cloud.tags[cloudTags.spec]);
+  return withCloud({
+    uid, createdAt: spec?.createdAt ?? new Date(0).toISOString(),
+    spec: { name, backend: "ebs", sizeBytes: cloud.sizeBytes, fsType: spec?.fsType ?? "ext4", options: spec?.options ?? {} },
+    status: { phase: "ready", fresh: false, epoch: 0 },
+  }, cloud);
+}
+
+/**
  * Rebuilds catalog entries from the cloud's tags for every swarmvol volume the catalog
- * does not know (its state file was lost or restored from an old backup). The rebuilt
- * entry is never marked fresh — swarmvol will not format a volume it cannot prove it
- * created empty — and keeps the fencing epoch from the tag. Placement comes from Swarm on
- * the next reconcile. Returns the names it restored.
+ * does not know (its state and Swarm's store both lost it, or a backup was restored).
+ * Placement comes from Swarm on the next reconcile. Returns the names it restored.
  */
 export async function rebuildFromCloud(catalog: Catalog, volumes: readonly CloudVolume[], logger: Logger): Promise<string[]> {
   const restored: string[] = [];
   for (const volume of volumes) {
-    const name = volume.tags[cloudTags.name];
-    const uid = volume.tags[cloudTags.uid];
-    if (!name || !uid || catalog.get(name)) continue;
-    const epoch = Number(volume.tags[cloudTags.epoch] ?? "0");
-    const record: VolumeRecord = {
-      uid,
-      createdAt: new Date(0).toISOString(),
-      spec: { name, backend: "ebs", sizeBytes: volume.sizeBytes, fsType: "ext4", options: {} },
-      status: { phase: "ready", fresh: false, epoch: Number.isFinite(epoch) ? epoch : 0, backendId: volume.id, zone: volume.zone },
-    };
+    const record = recordFromTags(volume);
+    if (!record || catalog.get(record.spec.name)) continue;
     await catalog.put(record);
-    restored.push(name);
-    logger.warn({ volume: name, backendId: volume.id, epoch: record.status.epoch }, "catalog entry rebuilt from cloud tags");
+    restored.push(record.spec.name);
+    logger.warn({ volume: record.spec.name, backendId: volume.id, epoch: record.status.epoch }, "catalog entry rebuilt from cloud tags");
   }
   return restored;
 }

@@ -31,6 +31,10 @@ export interface VolumeServiceDeps {
   refuseAfterMs?: number;
   /** Where claim calls wait for a grant; absent: claims always answer at once. */
   grants?: GrantWaiters;
+  /** Throws unless this replica may act now (the leader's gate); run before every cloud mutation. */
+  gate?: () => void;
+  /** Told the instance and zone each heartbeat reports, so the leader can keep Swarm's node labels. */
+  noteIdentity?: (nodeId: string, identity: { instanceId: string; zone: string }) => void;
 }
 
 /** The longest a claim call is held: well inside the claim's 5 s life, which each call renews. */
@@ -87,7 +91,10 @@ export class VolumeService {
         await this.journaled(name, { kind: "detach", instanceId: attachment.instanceId, nodeId: undefined, force: false, reason: "remove" },
           () => this.deps.cloud.detach(id, attachment.instanceId, { force: false }));
       }
-      if (cloud) await this.deps.cloud.delete(id);
+      if (cloud) {
+        this.deps.gate?.();
+        await this.deps.cloud.delete(id);
+      }
     }
     await this.deps.catalog.remove(name);
     this.deps.logger.info({ volume: name }, "volume removed");
@@ -154,6 +161,7 @@ export class VolumeService {
   async heartbeat(nodeId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
     const before = new Set(this.deps.registry.lease(nodeId)?.mounts.map((mount) => mount.volume) ?? []);
     this.deps.registry.heartbeat(nodeId, request);
+    this.deps.noteIdentity?.(nodeId, { instanceId: request.instanceId, zone: request.zone });
     const revoke: string[] = [];
     for (const mount of request.mounts) {
       const record = this.deps.catalog.get(mount.volume);
@@ -181,6 +189,7 @@ export class VolumeService {
   }
 
   private async journaled(volume: string, action: Parameters<Journal["begin"]>[1], work: () => Promise<void>): Promise<void> {
+    this.deps.gate?.();
     const entry = await this.deps.journal.begin(volume, action);
     try {
       await work();

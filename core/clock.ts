@@ -22,3 +22,13 @@ export const systemClock: Clock = {
     });
   },
 };
+
+/**
+ * Elapsed time on a monotonic clock (ms since the process started): what leases and the
+ * leader election measure durations with, so a wall-clock step (NTP, an operator's `date`)
+ * can neither lengthen nor shorten a lease. Never compare it across processes.
+ */
+export const monotonicClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => systemClock.sleep(ms, signal),
+};

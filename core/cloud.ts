@@ -23,7 +23,37 @@ export interface CloudVolume {
 }
 
 /** Tags that make the catalog rebuildable from the cloud alone. */
-export const cloudTags = { name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch" } as const;
+export const cloudTags = { name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch", spec: "swarmvol/spec" } as const;
+
+/** What the `swarmvol/spec` tag keeps of a volume's spec, so a rebuilt entry has its real options. */
+export interface SpecTag {
+  fsType: "ext4" | "xfs";
+  createdAt: string;
+  options: Record<string, string>;
+}
+
+/** EC2 tag values hold at most 256 characters. */
+export const maxTagValueLength = 256;
+
+/** The tag's value, or undefined when the options do not fit in one tag value. */
+export function specTagOf(spec: SpecTag): string | undefined {
+  const text = JSON.stringify({ f: spec.fsType, c: spec.createdAt, o: spec.options });
+  return text.length <= maxTagValueLength ? text : undefined;
+}
+
+/** Parses a `swarmvol/spec` tag defensively (a hand-edited tag reads as absent). */
+export function parseSpecTag(text: string | undefined): SpecTag | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const raw = JSON.parse(text) as { f?: unknown; c?: unknown; o?: unknown };
+    const options = raw.o !== null && typeof raw.o === "object" && !Array.isArray(raw.o) ? raw.o as Record<string, unknown> : undefined;
+    if ((raw.f !== "ext4" && raw.f !== "xfs") || typeof raw.c !== "string" || Number.isNaN(Date.parse(raw.c)) || !options) return undefined;
+    if (!Object.values(options).every((value) => typeof value === "string")) return undefined;
+    return { fsType: raw.f, createdAt: raw.c, options: options as Record<string, string> };
+  } catch {
+    return undefined;
+  }
+}
 
 export interface CreateCloudVolume {
   uid: string;
@@ -32,6 +62,9 @@ export interface CreateCloudVolume {
   zone: string;
   /** Backend options as validated from `-o` (type, iops, throughput, encrypted, kmsKeyId, snapshot). */
   options: Readonly<Record<string, string>>;
+  /** Kept in the `swarmvol/spec` tag with the options, so the entry can be rebuilt from the cloud. */
+  fsType?: "ext4" | "xfs";
+  createdAt?: string;
 }
 
 export type InstanceState = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated" | "unknown";

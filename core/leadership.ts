@@ -125,12 +125,15 @@ export function actDeadline(lastRenewSentAt: number | undefined, timing: Electio
 export function nextElectionStep(input: ElectionInput): ElectionStep {
   const { self, observed, now, timing } = input;
   const record = observed.record;
-  if (record === undefined) return { kind: "create" };
+  const patience = timing.leaseDurationMs * (input.reluctant ? 2 : 1);
+  if (record === undefined) {
+    const waitLeft = input.reluctant ? observed.firstSeenAt + timing.leaseDurationMs - now : 0;
+    return waitLeft <= 0 ? { kind: "create" } : { kind: "wait", ms: Math.min(waitLeft, timing.pollMs) };
+  }
   if (holds(record, self) && input.lastRenewSentAt !== undefined) {
     const dueIn = input.lastRenewSentAt + timing.renewPeriodMs - now;
     return dueIn <= 0 ? { kind: "renew" } : { kind: "wait", ms: Math.min(dueIn, timing.pollMs) };
   }
-  const patience = timing.leaseDurationMs * (input.reluctant ? 2 : 1);
   const released = record.holder === "";
   const waitLeft = released ? (input.reluctant ? timing.leaseDurationMs : 0) - (now - observed.firstSeenAt) : observed.firstSeenAt + patience - now;
   return waitLeft <= 0 ? { kind: "acquire" } : { kind: "wait", ms: Math.min(waitLeft, timing.pollMs) };

@@ -23,6 +23,12 @@ export interface NodeView {
   mounted: readonly string[];
   /** An operator said this node is down for good (`swarmvol fence NODE`). */
   operatorFenced?: boolean;
+  /**
+   * Known only from Swarm's node labels: its agent has not reported to this leader yet, so
+   * its mounts are unknown (it may mount anything) and its lease is assumed live until
+   * `leaseExpiresAt` (the leader's takeover plus one ttl, ADR 0010).
+   */
+  unheard?: boolean;
 }
 
 /** A node that needs the volume: a task Swarm placed there, or a claim by its agent. */
@@ -113,7 +119,7 @@ export function isFenced(node: NodeView | undefined, now: number, policy: Placem
 
 /** A node whose lease is current and whose agent says it has the volume unmounted. */
 function releasedBy(node: NodeView | undefined, volume: string, now: number): boolean {
-  return node !== undefined && node.leaseExpiresAt !== undefined && now < node.leaseExpiresAt && !node.mounted.includes(volume);
+  return node !== undefined && !node.unheard && node.leaseExpiresAt !== undefined && now < node.leaseExpiresAt && !node.mounted.includes(volume);
 }
 
 const waiting = (target: string | undefined, condition: PlacementDecision["condition"], requeueAfterMs: number): PlacementDecision =>

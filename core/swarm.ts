@@ -18,6 +18,8 @@ export interface SwarmNode {
   labels: Readonly<Record<string, string>>;
   /** Volume plugins the node's engine advertises (Description.Engine.Plugins). */
   volumePlugins: readonly string[];
+  /** A manager that is Swarm's Raft leader right now (ManagerStatus.Leader). */
+  raftLeader?: boolean;
 }
 
 /** A volume mount of a task whose driver is swarmvol. */

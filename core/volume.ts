@@ -40,6 +40,8 @@ export interface VolumeStatus {
   lastMove?: MoveTimeline;
   /** Epoch ms since which nobody wants the volume while it is still attached (see idleDetachMs). */
   idleSince?: number;
+  /** Swarm's Raft store has this volume (controller/replicatedCatalog.ts); absent in pre-HA catalogs. */
+  replicated?: boolean;
 }
 
 export interface VolumeCondition {

@@ -59,6 +59,8 @@ const sameTask: SameFn<SwarmTask> = (cached, next) => sameVersion(cached, next) 
 
 export class SwarmInformer {
   private readonly nodeCache = new Map<string, SwarmNode>();
+  /** `nodes()` as one array until a relist changes a node, so callers may index it once. */
+  private nodeList: readonly SwarmNode[] | undefined;
   private readonly taskCache = new Map<string, SwarmTask>();
   private byVolume = new Map<string, readonly SwarmTask[]>();
   private byNode = new Map<string, readonly SwarmTask[]>();
@@ -130,7 +132,8 @@ export class SwarmInformer {
   }
 
   nodes(): readonly SwarmNode[] {
-    return [...this.nodeCache.values()];
+    this.nodeList ??= Object.freeze([...this.nodeCache.values()]);
+    return this.nodeList;
   }
 
   node(id: string): SwarmNode | undefined {
@@ -240,6 +243,7 @@ export class SwarmInformer {
   private apply(nodes: SwarmNode[], tasks: SwarmTask[], full: boolean): void {
     const tasksBefore = [...this.taskCache.values()];
     const nodeDelta = replaceAll(this.nodeCache, nodes);
+    if (nodeDelta.added.length + nodeDelta.updated.length + nodeDelta.deleted.length > 0) this.nodeList = undefined;
     const taskDelta = replaceAll(this.taskCache, tasks, sameTask);
     const tasksAfter = [...this.taskCache.values()];
     this.byVolume = indexBy(tasksAfter, (task) => task.volumes.map((volume) => volume.source));

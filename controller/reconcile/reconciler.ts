@@ -14,6 +14,8 @@ import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js"
 /** The informer's read side, as much of it as placement needs. */
 export interface PlacementView {
   node(id: string): SwarmNode | undefined;
+  /** Every Swarm node (the same array until one changes), for the instance labels. */
+  nodes?(): readonly SwarmNode[];
   tasksForVolume(volume: string): readonly SwarmTask[];
 }
 
@@ -31,6 +33,8 @@ export interface ReconcilerDeps {
   onGrant?: (volume: string) => void;
   /** Volumes a resync described in bulk; absent means describe each volume alone. */
   cache?: CloudVolumeCache;
+  /** Throws unless this replica may act now (the leader's gate, ADR 0010); run before every action. */
+  gate?: () => void;
 }
 
 export interface ReconcileResult {
@@ -98,7 +102,7 @@ export class Reconciler {
    * are built on demand, so the states learned here are seen by decide().
    */
   private async nodeLookup(cloud: CloudVolume | undefined): Promise<NodeLookup> {
-    const lookup = this.deps.registry.lookup((id) => this.deps.view.node(id));
+    const lookup = this.deps.registry.lookup((id) => this.deps.view.node(id), () => this.deps.view.nodes?.() ?? []);
     const now = this.deps.clock.now();
     const lapsed = (cloud?.attachments ?? [])
       .map((attachment) => lookup.nodeOfInstance(attachment.instanceId))
@@ -158,9 +162,13 @@ export class Reconciler {
   }
 
   private async perform(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
+    this.deps.gate?.();
     switch (action.kind) {
       case "createCloudVolume": {
-        const created = await this.deps.cloud.create({ uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options: record.spec.options });
+        const created = await this.deps.cloud.create({
+          uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options: record.spec.options,
+          fsType: record.spec.fsType, createdAt: record.createdAt,
+        });
         return { record: await this.patch(record, { backendId: created.id, zone: created.zone }), cloud: created };
       }
       case "detach": {

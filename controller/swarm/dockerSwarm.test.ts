@@ -97,10 +97,10 @@ describe("DockerSwarm.listTasks", () => {
 });
 
 describe("DockerSwarm.listNodes", () => {
-  it("parses state, availability, role, labels, address and volume plugins", async () => {
+  it("parses state, availability, role, labels, address, volume plugins and the Raft leader", async () => {
     const nodes = await new DockerSwarm({ docker: fakeDocker().docker }).listNodes();
     expect(nodes).toEqual([
-      { id: "tl6n2d7n5vn8huh008iew6vey", version: 17, hostname: "vm", role: "manager", availability: "active", state: "ready", address: "127.0.0.1", labels: { zone: "a" }, volumePlugins: ["local"] },
+      { id: "tl6n2d7n5vn8huh008iew6vey", version: 17, hostname: "vm", role: "manager", availability: "active", state: "ready", address: "127.0.0.1", labels: { zone: "a" }, volumePlugins: ["local"], raftLeader: true },
       { id: "wk9f3xq0m2a7c1b8d4e6g5h0j", version: 42, hostname: "worker-1", role: "worker", availability: "drain", state: "down", address: "10.0.0.12", labels: {}, volumePlugins: ["local", "swarmvol:latest"] },
     ]);
   });

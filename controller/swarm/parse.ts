@@ -101,6 +101,7 @@ export function parseNode(raw: unknown): SwarmNode | undefined {
     address: str(status.Addr),
     labels: stringMap(spec.Labels),
     volumePlugins,
+    ...(obj(node.ManagerStatus).Leader === true ? { raftLeader: true } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteVolumeCommand, DetachVolumeCommand,
   type CreateVolumeCommandOutput,
 } from "@aws-sdk/client-ec2";
-import { cloudTags, type CloudAttachment, type CloudInstance, type CloudVolume, type CloudVolumes, type CreateCloudVolume } from "../../core/cloud.js";
+import { cloudTags, specTagOf, type CloudAttachment, type CloudInstance, type CloudVolume, type CloudVolumes, type CreateCloudVolume } from "../../core/cloud.js";
 import { conflict, inUse, internal, isSwarmvolError, notFound, timeout } from "../../core/errors.js";
 import { silentLogger, type Clock, type Logger } from "../../core/ports.js";
 import { describeInstances, describeVolumes, toCloudVolume } from "./describe.js";
@@ -102,6 +102,7 @@ export class EbsCloud implements CloudVolumes {
           { Key: cloudTags.name, Value: request.name },
           { Key: cloudTags.uid, Value: request.uid },
           { Key: cloudTags.epoch, Value: "0" },
+          ...specTags(request),
         ],
       }],
     }));
@@ -279,4 +280,11 @@ export class EbsCloud implements CloudVolumes {
   describeInstances(ids: readonly string[]): Promise<CloudInstance[]> {
     return describeInstances(this.caller, ids);
   }
+}
+
+/** The `swarmvol/spec` tag when the request says the spec and it fits in a tag value. */
+function specTags(request: CreateCloudVolume): Array<{ Key: string; Value: string }> {
+  if (request.fsType === undefined || request.createdAt === undefined) return [];
+  const value = specTagOf({ fsType: request.fsType, createdAt: request.createdAt, options: { ...request.options } });
+  return value === undefined ? [] : [{ Key: cloudTags.spec, Value: value }];
 }

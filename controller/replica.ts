@@ -1,0 +1,106 @@
+/**
+ * One controller replica (a process on one manager): a warm standby whose informer keeps
+ * Swarm's picture current, and the leader when its elector wins the lease (ADR 0010).
+ *
+ * - Standby: informer running, no queue, no registry; the API answers agents with 503
+ *   naming the leader (api/server.ts, through {@link LeaderElector} as LeadershipView).
+ * - Takeover: restore the catalog from Swarm's store and the cloud (one list of configs,
+ *   one bulk DescribeVolumes), then start a fresh {@link Controller} term whose registry
+ *   treats every unheard node as live for one ttl. Only then is the replica the leader the
+ *   API shows; heartbeats and claims that came during the restore were answered 503 and
+ *   retried by the agents.
+ * - Step-down (lease lost, or stop): the elector closes the mutation gate first; then the
+ *   term's queue is shut down and its in-flight reconciles end on the closed gate.
+ */
+import type { CloudVolumes } from "../core/cloud.js";
+import type { ClusterStore } from "../core/clusterStore.js";
+import { unavailable } from "../core/errors.js";
+import type { ElectionTiming } from "../core/leadership.js";
+import type { Clock, Logger } from "../core/ports.js";
+import type { Controller, ControllerInformer } from "./controller.js";
+import { LeaderElector } from "./leader/elector.js";
+import { restoreCatalog, type ReplicatedCatalog } from "./replicatedCatalog.js";
+
+export interface ReplicaOptions {
+  informer: ControllerInformer;
+  catalog: ReplicatedCatalog;
+  store: ClusterStore;
+  cloud: CloudVolumes;
+  /** Builds a new term's controller, wired to the gate. */
+  newTerm: (gate: () => void) => Controller;
+  /** This replica's API URL (written into the lease for agents). */
+  selfUrl: string;
+  self?: string;
+  /** Monotonic clock for the election. */
+  clock: Clock;
+  logger: Logger;
+  timing?: Partial<ElectionTiming>;
+  /** Whether this manager is Swarm's Raft leader (then it would rather not lead). */
+  reluctant?: () => boolean;
+}
+
+export class ControllerReplica {
+  readonly elector: LeaderElector;
+  private term: Controller | undefined;
+  /** Rises at every step-down, so a takeover still restoring knows its term already ended. */
+  private termSeq = 0;
+
+  constructor(private readonly options: ReplicaOptions) {
+    this.elector = new LeaderElector({
+      store: options.store, selfUrl: options.selfUrl, clock: options.clock, logger: options.logger,
+      ...(options.self === undefined ? {} : { self: options.self }),
+      ...(options.timing === undefined ? {} : { timing: options.timing }),
+      ...(options.reluctant === undefined ? {} : { reluctant: options.reluctant }),
+      onStartedLeading: () => this.lead(),
+      onStoppedLeading: () => this.standDown(),
+    });
+  }
+
+  /** Starts the informer (kept across terms) and then the election. */
+  async start(): Promise<void> {
+    this.options.informer.start();
+    await this.options.informer.waitForSync();
+    this.elector.start();
+    this.options.logger.info({ replica: this.elector.self, url: this.options.selfUrl }, "controller replica started as a standby");
+  }
+
+  /** The leader's controller; UNAVAILABLE on a standby (the API refuses those calls before). */
+  current(): Controller {
+    if (!this.term || !this.elector.isLeader()) {
+      throw unavailable("this swarmvol controller replica is not the leader; ask the leader (GET /v1/health names it)", { leader: this.elector.leaderUrl() });
+    }
+    return this.term;
+  }
+
+  /** The term's controller even while it is restoring, for read-only views (nodes, health). */
+  currentTerm(): Controller | undefined {
+    return this.term;
+  }
+
+  /** Releases the lease (a standby takes over at once), then stops the informer. */
+  async stop(): Promise<void> {
+    await this.elector.stop();
+    await this.options.informer.stop();
+  }
+
+  private async lead(): Promise<void> {
+    const { catalog, store, cloud, logger } = this.options;
+    const seq = this.termSeq;
+    const described = await cloud.describe();
+    const restored = await restoreCatalog(catalog, store, described, logger);
+    logger.info({ ...restored, fromTags: restored.fromTags.length, migrated: restored.migrated.length, dropped: restored.dropped.length }, "catalog restored for this term");
+    if (seq !== this.termSeq) return;
+    const gate = () => this.elector.assertCanAct();
+    const term = this.options.newTerm(gate);
+    this.term = term;
+    await term.start(described);
+    if (seq !== this.termSeq) await term.stop();
+  }
+
+  private async standDown(): Promise<void> {
+    this.termSeq += 1;
+    const term = this.term;
+    this.term = undefined;
+    await term?.stop();
+  }
+}
