@@ -12,6 +12,15 @@ void _fitsDockerode;
 
 const codeOf = async (promise: Promise<unknown>) => promise.then(() => "resolved", (err: unknown) => (isSwarmvolError(err) ? err.code : String(err)));
 
+/** The fake Engine with some calls replaced (a spread would miss the class's methods). */
+const withCalls = (docker: FakeDockerStoreApi, overrides: Partial<DockerStoreApi>): DockerStoreApi => ({
+  listConfigs: (options) => docker.listConfigs(options),
+  createConfig: (options) => docker.createConfig(options),
+  getConfig: (id) => docker.getConfig(id),
+  getNode: (id) => docker.getNode(id),
+  ...overrides,
+});
+
 function setup() {
   const docker = new FakeDockerStoreApi();
   docker.addNode("node-1", { keep: "me" });
@@ -42,7 +51,7 @@ describe("the lease config", () => {
   it("creates swarmvol-leader with the kind label and constant Data, spec in the body only", async () => {
     const docker = new FakeDockerStoreApi();
     let seen: unknown;
-    const spy: DockerStoreApi = { ...docker, getConfig: (id) => docker.getConfig(id), getNode: (id) => docker.getNode(id), listConfigs: (o) => docker.listConfigs(o), createConfig: async (options) => ((seen = options), docker.createConfig(options)) };
+    const spy = withCalls(docker, { createConfig: async (options) => ((seen = options), docker.createConfig(options)) });
     await new DockerSwarmStore({ docker: spy }).createLease(leaseOf("a", 0));
     expect(seen).toMatchObject({ _query: {}, _body: { Name: "swarmvol-leader", Data: leaderConfigData, Labels: { "swarmvol.kind": "leader", "swarmvol.leader.holder": "a" } } });
     expect((seen as { abortSignal?: unknown }).abortSignal).toBeInstanceOf(AbortSignal);
@@ -79,13 +88,9 @@ describe("translateStoreError", () => {
 
   it("bounds every call: a hung Engine is UNAVAILABLE after callTimeoutMs", async () => {
     const docker = new FakeDockerStoreApi();
-    const hung: DockerStoreApi = {
-      ...docker,
-      getNode: (id) => docker.getNode(id),
-      createConfig: (options) => docker.createConfig(options),
+    const hung = withCalls(docker, {
       listConfigs: (options) => new Promise((_, reject) => options.abortSignal?.addEventListener("abort", () => reject(Object.assign(new Error("The operation was aborted"), { name: "AbortError" })))),
-      getConfig: (id) => docker.getConfig(id),
-    };
+    });
     const err = await new DockerSwarmStore({ docker: hung, callTimeoutMs: 20 }).listVolumes().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.Unavailable, details: { timedOut: true } });
   });
@@ -123,16 +128,12 @@ describe("volumes", () => {
 
   it("re-reads after a create that lost the race and applies the uid rule to the winner", async () => {
     const { docker, store } = setup();
-    const racing: DockerStoreApi = {
-      ...docker,
-      getConfig: (id) => docker.getConfig(id),
-      getNode: (id) => docker.getNode(id),
-      listConfigs: (options) => docker.listConfigs(options),
+    const racing = withCalls(docker, {
       createConfig: async (options) => {
         docker.putRawConfig(volumeToConfig(volumeOf("data", "winner")));
         return docker.createConfig(options);
       },
-    };
+    });
     const err = await new DockerSwarmStore({ docker: racing }).putVolume(volumeOf("data", "loser")).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.AlreadyExists });
     await new DockerSwarmStore({ docker: racing }).putVolume(volumeOf("data", "winner", true));
@@ -189,7 +190,7 @@ describe("node labels", () => {
 
   it("passes other failures through untouched by the retry", async () => {
     const docker = new FakeDockerStoreApi();
-    const down: DockerStoreApi = { ...docker, getNode: () => ({ inspect: async () => Promise.reject(unavailable("down")), update: async () => "" }), getConfig: (id) => docker.getConfig(id), listConfigs: (o) => docker.listConfigs(o), createConfig: (o) => docker.createConfig(o) };
+    const down = withCalls(docker, { getNode: () => ({ inspect: async () => Promise.reject(unavailable("down")), update: async () => "" }) });
     expect(await codeOf(new DockerSwarmStore({ docker: down }).setNodeLabels("n", { a: "1" }))).toBe(ErrorCode.Unavailable);
   });
 });

@@ -76,6 +76,11 @@ export class DockerSwarmStore implements ClusterStore {
     this.logger = options.logger ?? silentLogger;
   }
 
+  /**
+   * One inspect of `swarmvol-leader` by name. Never throws on a hand-edited record: bad
+   * numbers read as 0 and missing texts as "" (leaseFromLabels), so the caller must fall
+   * back to its own timing when `leaseDurationMs` is 0.
+   */
   async readLease(): Promise<Versioned<LeaseRecord> | undefined> {
     const info = await this.inspectConfig(leaderConfigName, "readLease");
     if (info === undefined) return undefined;
@@ -117,7 +122,8 @@ export class DockerSwarmStore implements ClusterStore {
   }
 
   /**
-   * Creates the config, or brings `formatted` of the one with the same uid up to date. A
+   * Creates the config, or brings `formatted` of the one with the same uid up to date (the
+   * rest of a stored volume never changes, so only the uid and `formatted` are compared). A
    * lost race (a create answered 409, an update out of sequence) reads again and applies
    * the same rules, at most `maxTries` times; then CONFLICT.
    */
