@@ -218,7 +218,7 @@ export function mergeLabels(current: Readonly<Record<string, string>>, changes: 
   const merged = { ...current };
   let changed = false;
   for (const [key, value] of Object.entries(changes)) {
-    if (value === undefined ? !(key in merged) : merged[key] === value) continue;
+    if (value === undefined ? !Object.hasOwn(merged, key) : merged[key] === value) continue;
     changed = true;
     if (value === undefined) delete merged[key];
     else merged[key] = value;
