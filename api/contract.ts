@@ -22,6 +22,7 @@ export const apiPaths = {
   wanted: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/wanted`,
   heartbeat: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/heartbeat`,
   fence: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/fence`,
+  unfence: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/unfence`,
   nodes: "/v1/nodes",
 } as const;
 

@@ -34,7 +34,9 @@ export interface ControllerOperations {
   /** Whether a Swarm task placed on `nodeId` needs the volume there. */
   wanted(name: string, nodeId: string): { wanted: boolean };
   heartbeat(nodeId: string, request: HeartbeatRequest): Promise<unknown>;
-  fence(nodeId: string): void;
+  /** Operator fence (kept in the node's Swarm labels), and taking it back. */
+  fence(nodeId: string): Promise<void> | void;
+  unfence?(nodeId: string): Promise<void>;
   nodes(): unknown;
 }
 
@@ -51,6 +53,9 @@ export function controllerRoutes(ops: ControllerOperations): Route[] {
     { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/release$`), handle: ({ params: [volume = ""], body }) => ops.release(volume, text(body.nodeId, "nodeId")) },
     { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/heartbeat$`), handle: ({ params: [node = ""], body }) => ops.heartbeat(node, heartbeatOf(body)) },
     { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/fence$`), handle: ({ params: [node = ""] }) => ops.fence(node) },
+    ...(ops.unfence ? [{
+      method: "POST" as const, pattern: new RegExp(`^/v1/nodes/${name}/unfence$`), handle: ({ params: [node = ""] }: { params: string[] }) => ops.unfence?.(node),
+    }] : []),
     { method: "GET", pattern: /^\/v1\/nodes$/, handle: () => ({ nodes: ops.nodes() }) },
   ];
 }

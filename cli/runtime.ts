@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { pino, destination } from "pino";
+import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import type { LogLevel } from "../core/config.js";
 
@@ -7,4 +9,22 @@ export { systemClock } from "../core/clock.js";
 /** Structured JSON logs on stderr (stdout stays free for command output). */
 export function createLogger(level: LogLevel, name: string): Logger {
   return pino({ name, level, base: { pid: process.pid } }, destination(2));
+}
+
+/**
+ * The environment with SWARMVOL_TOKEN read from SWARMVOL_TOKEN_FILE (a Docker secret such
+ * as /run/secrets/swarmvol_token) when only the file is given, so the token never needs to
+ * be in argv or in the service's environment. Trailing newlines are dropped.
+ */
+export async function withTokenFile(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  const file = env.SWARMVOL_TOKEN_FILE;
+  if (!file || env.SWARMVOL_TOKEN) return env;
+  let token: string;
+  try {
+    token = (await readFile(file, "utf8")).replace(/[\r\n]+$/, "");
+  } catch (err) {
+    throw invalidArgument(`cannot read SWARMVOL_TOKEN_FILE ${file}: ${(err as Error).message}; give a readable file holding the API token`, { file });
+  }
+  if (token === "") throw invalidArgument(`SWARMVOL_TOKEN_FILE ${file} is empty; put the API token in it`, { file });
+  return { ...env, SWARMVOL_TOKEN: token };
 }

@@ -36,6 +36,23 @@ export interface ControllerConfig {
   stuckAttachMs: number;
   /** A volume nobody wants is detached after this, freeing its instance's attachment slot. */
   idleDetachMs: number;
+  /** This replica's API URL as agents reach it (written into the leader lease). */
+  advertiseUrl: string;
+  /** Leader lease and renew period (ADR 0010). */
+  leaderLeaseMs: number;
+  leaderRenewMs: number;
+}
+
+/** The URL agents reach a replica at: --advertise-url, or the listen address when it is a real one. */
+function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: number }): string {
+  if (raw !== undefined) {
+    if (!/^https?:\/\/[^/]+$/.test(raw)) throw invalidArgument(`--advertise-url must be a base URL like http://10.0.0.5:7750, got "${raw}"`);
+    return raw;
+  }
+  if (listen.host === "0.0.0.0" || listen.host === "::" || listen.host === "") {
+    throw invalidArgument(`listening on ${listen.host || "every address"}: give --advertise-url (or SWARMVOL_ADVERTISE_URL) with the address agents reach this manager at, like http://10.0.0.5:${listen.port}`);
+  }
+  return `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
 }
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
@@ -54,11 +71,17 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     // Long enough for a restart or a rolling update on the same node to find the volume still
     // attached; short enough that removed stacks do not fill the nodes' ~27 EBS slots.
     idleDetachMs: { flag: "--idle-detach-ms", env: "SWARMVOL_IDLE_DETACH_MS", fallback: "30000" },
+    advertiseUrl: { flag: "--advertise-url", env: "SWARMVOL_ADVERTISE_URL" },
+    // A takeover after a crash waits one lease; agents keep 6 s leases, so 2 s + 0.5 s renew
+    // leaves them time to find the new leader (ADR 0010).
+    leaderLeaseMs: { flag: "--leader-lease-ms", env: "SWARMVOL_LEADER_LEASE_MS", fallback: "2000" },
+    leaderRenewMs: { flag: "--leader-renew-ms", env: "SWARMVOL_LEADER_RENEW_MS", fallback: "500" },
   }, env, argv);
+  const listen = parseListen(raw.listen as string);
   const workers = Number(raw.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got "${raw.workers}"`);
   return {
-    listen: parseListen(raw.listen as string),
+    listen,
     token: raw.token as string,
     stateDir: raw.stateDir as string,
     logLevel: checkLogLevel(raw.logLevel),
@@ -71,6 +94,9 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     workers,
     stuckAttachMs: milliseconds(raw.stuckAttachMs, "--stuck-attach-ms"),
     idleDetachMs: milliseconds(raw.idleDetachMs, "--idle-detach-ms"),
+    advertiseUrl: advertiseUrlOf(raw.advertiseUrl, listen),
+    leaderLeaseMs: milliseconds(raw.leaderLeaseMs, "--leader-lease-ms"),
+    leaderRenewMs: milliseconds(raw.leaderRenewMs, "--leader-renew-ms"),
   };
 }
 
