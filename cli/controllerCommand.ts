@@ -1,69 +1,118 @@
+import { hostname } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import cron from "node-cron";
+import pRetry from "p-retry";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
+import { ControllerReplica } from "../controller/replica.js";
+import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
-import { loadControllerConfig } from "../core/clusterConfig.js";
+import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
+import { monotonicClock } from "../core/clock.js";
+import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import { Metrics } from "../core/metrics.js";
+import type { Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
 import { buildEbsSpec } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
-import { createLogger, systemClock } from "./runtime.js";
+import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile } from "./runtime.js";
 import { dockerFor } from "./docker.js";
 
+/** This manager's Swarm node id, from its engine (waits for dockerd and the join). */
+async function selfNodeId(docker: Docker, logger: Logger): Promise<string> {
+  const id = await pRetry(async () => {
+    const info = (await docker.info()) as { Swarm?: { NodeID?: string; ControlAvailable?: boolean } };
+    if (!info.Swarm?.NodeID || !info.Swarm.ControlAvailable) throw new Error("this engine is not a swarm manager yet");
+    return info.Swarm.NodeID;
+  }, { retries: Number.POSITIVE_INFINITY, minTimeout: 500, maxTimeout: 5000 });
+  logger.info({ nodeId: id }, "learned this manager's swarm node id");
+  return id;
+}
+
+/** The API of one replica: agents' routes go to the leader's current term; standbys answer 503 (ApiServer). */
+function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalog: ReplicatedCatalog, informer: SwarmInformer, metrics: Metrics, logger: Logger): ApiServer {
+  const term = () => replica.current();
+  return new ApiServer({
+    logger, token: config.token, leadership: replica.elector,
+    routes: [
+      ...readRoutes({
+        catalog, metrics,
+        health: () => ({
+          mode: "controller", role: replica.elector.isLeader() ? "leader" : "standby",
+          leader: replica.elector.leaderUrl() ?? null, replica: replica.elector.self, volumes: catalog.list().length,
+        }),
+      }),
+      ...controllerRoutes({
+        create: (name, options) => term().service.create(name, options),
+        remove: (name) => term().service.remove(name),
+        markFormatted: (name) => term().service.markFormatted(name),
+        claim: (name, nodeId, waitMs) => term().service.claimAndWait(name, nodeId, waitMs),
+        release: (name, nodeId) => term().service.release(name, nodeId),
+        wanted: (name, nodeId) => term().service.wanted(name, nodeId),
+        heartbeat: (nodeId, request) => term().service.heartbeat(nodeId, request),
+        fence: (nodeId) => term().fence(nodeId),
+        unfence: (nodeId) => term().unfence(nodeId),
+        nodes: () => term().registry.views(informer.nodes()),
+      }),
+    ],
+  });
+}
+
 /**
- * `swarmvol controller`: the composition root of the per-swarm controller (informer over
- * the manager's engine, EBS through EC2, lowdb catalog and journal, the API).
+ * `swarmvol controller`: the composition root of one controller replica (run one on every
+ * manager): informer over the manager's engine, the leader election and the volume store
+ * in Swarm's Raft store, EBS through EC2, lowdb journal and cache, the API (ADR 0010).
  */
 export async function controllerCommand(argv: string[]): Promise<number> {
-  const config = loadControllerConfig(process.env, argv);
+  // Listen from the start: a SIGTERM while waiting for dockerd or the first sync still stops.
+  const stopped = stopSignal();
+  const config = loadControllerConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
   const metrics = new Metrics();
-  const catalog = await CatalogStore.open(join(config.stateDir, "catalog.json"));
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
   const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
   const cloud = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   const docker: Docker = dockerFor(config.dockerHost);
+  const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
   // Tasks have no events: a 500 ms relist bounds how late a new placement is seen.
   const informer = new SwarmInformer({ swarm, clock: systemClock, logger: logger.child({ component: "informer" }), scheduler: cron, pollIntervalMs: 500 });
-  const controller = new Controller({
-    informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-    policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs },
-    leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
+  const gate = { assert: () => undefined as void };
+  const catalog = new ReplicatedCatalog(await CatalogStore.open(join(config.stateDir, "catalog.json")), store, () => gate.assert());
+  const nodeId = await Promise.race([selfNodeId(docker, logger), stopped.then(() => undefined)]);
+  if (nodeId === undefined) return 0;
+  const replica = new ControllerReplica({
+    informer, catalog, store, cloud, selfUrl: config.advertiseUrl, clock: monotonicClock, logger,
+    self: `${hostname()}-${process.pid}`,
+    timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: Math.min(250, config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
+    // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once.
+    reluctant: () => informer.node(nodeId)?.raftLeader === true,
+    newTerm: (termGate) => new Controller({
+      informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
+      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs },
+      leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
+      ownsInformer: false, gate: termGate, nodeLabels: store,
+    }),
   });
-  const service = controller.service;
-  const api = new ApiServer({
-    logger, token: config.token,
-    routes: [
-      ...readRoutes({ catalog, metrics, health: () => ({ mode: "controller", volumes: catalog.list().length }) }),
-      ...controllerRoutes({
-        create: (name, options) => service.create(name, options),
-        remove: (name) => service.remove(name),
-        markFormatted: (name) => service.markFormatted(name),
-        claim: (name, nodeId, waitMs) => service.claimAndWait(name, nodeId, waitMs),
-        release: (name, nodeId) => service.release(name, nodeId),
-        wanted: (name, nodeId) => service.wanted(name, nodeId),
-        heartbeat: (nodeId, request) => service.heartbeat(nodeId, request),
-        fence: (nodeId) => controller.fence(nodeId),
-        nodes: () => controller.registry.views(informer.nodes()),
-      }),
-    ],
-  });
+  gate.assert = () => replica.elector.assertCanAct();
+  const api = replicaApi(config, replica, catalog, informer, metrics, logger);
   await api.listen(config.listen.host, config.listen.port);
-  await controller.start();
-  logger.info({ listen: config.listen, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost }, "controller serving");
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
+  const started = replica.start().then(() => {
+    logger.info({ listen: config.listen, advertise: config.advertiseUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost }, "controller serving");
   });
-  await api.close();
-  await controller.stop();
-  await catalog.close();
+  const signal = await stopped;
+  void started.catch(() => undefined);
+  logger.info({ signal }, "stopping: releasing the leader lease first");
+  // Release first (a standby takes over at once), then let in-flight answers finish.
+  await stopWithin(10_000, logger, async () => {
+    await replica.stop();
+    await api.close();
+    await catalog.close();
+  });
   return 0;
 }

@@ -28,3 +28,27 @@ export async function withTokenFile(env: NodeJS.ProcessEnv): Promise<NodeJS.Proc
   if (token === "") throw invalidArgument(`SWARMVOL_TOKEN_FILE ${file} is empty; put the API token in it`, { file });
   return { ...env, SWARMVOL_TOKEN: token };
 }
+
+/** Resolves on the first SIGTERM or SIGINT; a second one exits at once (an operator insisting). */
+export function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const first = (signal: string) => {
+      process.once("SIGTERM", () => process.exit(143));
+      process.once("SIGINT", () => process.exit(130));
+      resolve(signal);
+    };
+    process.once("SIGTERM", () => first("SIGTERM"));
+    process.once("SIGINT", () => first("SIGINT"));
+  });
+}
+
+/**
+ * Runs a daemon's shutdown within `ms`: a slow client or a stuck call must not keep the
+ * process up past what its supervisor (systemd, Swarm) waits before SIGKILL.
+ */
+export async function stopWithin(ms: number, logger: Logger, work: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
+  const outcome = await Promise.race([work().then(() => "done" as const), late]).finally(() => clearTimeout(timer));
+  if (outcome === "late") logger.warn({ ms }, "shutdown did not finish in time; exiting anyway");
+}
