@@ -7,6 +7,8 @@ import {
   type ClaimRequest, type ClaimResponse, type CreateVolumeRequest, type HeartbeatRequest, type HeartbeatResponse,
   type ReleaseRequest, type VolumeListResponse, type VolumeResponse, type WantedResponse,
 } from "../../api/contract.js";
+import { EndpointPreference, normalizeUrl } from "./endpointPreference.js";
+import { attemptReplica, tryJson, type Attempt } from "./replicaAttempt.js";
 
 /** Per-call knobs; every call has a deadline so no Docker request waits on a dead socket. */
 export interface CallOptions {
@@ -39,34 +41,68 @@ export interface ControllerApi {
 }
 
 export interface ControllerClientOptions {
-  /** Like `http://10.213.0.11:7750`; a trailing slash is ignored. */
-  baseUrl: string;
+  /** One controller, like `http://10.213.0.11:7750`; a trailing slash is ignored. */
+  baseUrl?: string;
+  /**
+   * Every controller replica's base URL, read at the start of each call (discovery may
+   * change it between calls). Used after `baseUrl` when both are given.
+   */
+  endpoints?: () => readonly string[];
   /** Sent as `Authorization: Bearer <token>` on every call but health. */
   token: string;
-  /** @default 5000 */
+  /** Deadline of one call, every replica it tries included. @default 5000 */
   timeoutMs?: number;
+  /**
+   * Most one attempt may take while other replicas remain to be tried, plus the long-poll
+   * `waitMs` the call carries: a dead IP must not eat the whole deadline. @default 1000
+   */
+  attemptTimeoutMs?: number;
+  /** Told when a call found no replica that serves (discovery then refreshes the list). */
+  onAllFailed?: () => void;
   /** @default globalThis.fetch (tests may inject another) */
   fetch?: typeof fetch;
 }
 
 const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
-/** A small JSON client over fetch for the controller's HTTP API. */
+interface Tried {
+  url: string;
+  attempt: Exclude<Attempt, { kind: "answer" }>;
+}
+
+/**
+ * A small JSON client over fetch for the controller's HTTP API, across the controller's
+ * replicas: each call starts at the replica that last served (or that a standby named as
+ * leader), and on a refused or reset connection, an attempt timeout or a 503 it tries the
+ * next one at once, a standby's leader hint first, all within the call's one deadline.
+ * Every POST of the contract may be repeated safely (create returns the existing volume,
+ * claims and heartbeats renew, release is idempotent), and only the leader acts on any.
+ */
 export class ControllerClient implements ControllerApi {
-  readonly baseUrl: string;
+  private readonly fixed: string | undefined;
+  private readonly endpoints: (() => readonly string[]) | undefined;
   private readonly token: string;
   private readonly timeoutMs: number;
+  private readonly attemptTimeoutMs: number;
   private readonly fetch: typeof fetch;
+  private readonly preference = new EndpointPreference();
 
-  constructor(options: ControllerClientOptions) {
-    this.baseUrl = checkBaseUrl(options.baseUrl);
+  constructor(private readonly options: ControllerClientOptions) {
+    this.fixed = options.baseUrl === undefined ? undefined : checkBaseUrl(options.baseUrl);
+    this.endpoints = options.endpoints;
+    if (this.fixed === undefined && this.endpoints === undefined) throw invalidArgument("the controller client needs a baseUrl or an endpoints list");
     if (typeof options.token !== "string" || options.token.length === 0) {
       throw invalidArgument("missing controller token: the agent needs the token the controller was started with");
     }
     this.token = options.token;
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    if (!(this.timeoutMs > 0)) throw invalidArgument(`timeoutMs must be a positive number of milliseconds, not ${String(options.timeoutMs)}`);
+    this.timeoutMs = positiveMs(options.timeoutMs ?? 5000, "timeoutMs");
+    this.attemptTimeoutMs = positiveMs(options.attemptTimeoutMs ?? 1000, "attemptTimeoutMs");
     this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** The replica the next call asks first: the last one that served, else the first known. */
+  get baseUrl(): string {
+    return this.preference.current() ?? this.list()[0] ?? "(no controller known)";
   }
 
   async health(options?: CallOptions): Promise<Record<string, unknown>> {
@@ -97,7 +133,7 @@ export class ControllerClient implements ControllerApi {
   }
 
   async claim(name: string, request: ClaimRequest, options?: CallOptions): Promise<ClaimResponse> {
-    const answer = (await this.call("POST", apiPaths.claim(name), request, options)) as ClaimResponse | undefined;
+    const answer = (await this.call("POST", apiPaths.claim(name), request, options, true, request.waitMs ?? 0)) as ClaimResponse | undefined;
     const state = answer?.state;
     if (state !== "granted" && state !== "pending" && state !== "refused") {
       throw this.malformed(apiPaths.claim(name), `unknown claim state ${JSON.stringify(state)}`);
@@ -123,30 +159,80 @@ export class ControllerClient implements ControllerApi {
     return answer as HeartbeatResponse;
   }
 
+  /** Every replica known now, `baseUrl` first. */
+  private list(): string[] {
+    const all = [...(this.fixed === undefined ? [] : [this.fixed]), ...(this.endpoints?.() ?? [])];
+    return [...new Set(all.map(normalizeUrl))];
+  }
+
   /**
-   * One request: JSON body out, JSON (or nothing, for 204) back. The deadline covers the
-   * whole exchange, body included.
+   * One request, replica after replica until one serves: JSON body out, JSON (or nothing,
+   * for 204) back. The deadline covers the whole call, every attempt and body included;
+   * an attempt gets at most `attemptTimeoutMs + waitMs` while other replicas remain.
    */
-  private async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true): Promise<unknown> {
+  private async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const endsAt = performance.now() + timeoutMs;
     const deadline = AbortSignal.timeout(Math.max(1, timeoutMs));
-    const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+    const list = this.list();
+    const queue = this.preference.order(list);
+    const init = this.requestInit(method, body, auth);
+    const tried: Tried[] = [];
+    const untried = (url: string) => !tried.some((entry) => entry.url === url);
+    for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
+      if (!untried(url)) continue;
+      const others = queue.some((other) => other !== url && untried(other));
+      const budget = others ? Math.min(endsAt - performance.now(), this.attemptTimeoutMs + waitMs) : undefined;
+      const attempt = await attemptReplica(this.fetch, `${url}${path}`, init, { deadline, budget, timeoutMs, caller: options.signal });
+      if (attempt.kind === "answer") {
+        this.preference.answered(url);
+        return this.outcome(url, path, attempt);
+      }
+      this.preference.failed(url, list);
+      tried.push({ url, attempt });
+      if (attempt.kind === "cancelled" || attempt.kind === "deadline") break;
+      if (attempt.kind === "unavailable" && attempt.leader !== undefined) {
+        this.preference.hinted(attempt.leader);
+        queue.unshift(attempt.leader);
+      }
+    }
+    if (!options.signal?.aborted) this.options.onAllFailed?.();
+    throw this.noneServed(path, tried);
+  }
+
+  private requestInit(method: string, body: unknown, auth: boolean): RequestInit {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (auth) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    let status: number;
-    let text: string;
-    try {
-      const response = await this.fetch(`${this.baseUrl}${path}`, {
-        method, headers, signal, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (err) {
-      throw this.unreachable(err, timeoutMs, options.signal);
+    return { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+  }
+
+  private outcome(url: string, path: string, attempt: Extract<Attempt, { kind: "answer" }>): unknown {
+    const { status, text } = attempt;
+    if (status >= 200 && status < 300) return parseOk(text, () => this.malformed(path, "body is not JSON", url));
+    throw this.errorOf(status, path, text, url);
+  }
+
+  /**
+   * No replica served: one replica's failure in its own words (a lone 503 keeps the
+   * controller's error), several as one UNAVAILABLE naming each replica and what it said.
+   */
+  private noneServed(path: string, tried: readonly Tried[]): SwarmvolError {
+    const [only] = tried;
+    if (only === undefined) {
+      return unavailable(`no controller replica known to ask ${path}: give \`swarmvol agent --controller URL\` or run the agent on a swarm node that knows its managers`);
     }
-    if (status >= 200 && status < 300) return parseOk(text, () => this.malformed(path, "body is not JSON"));
-    throw this.errorOf(status, path, text);
+    const { url, attempt } = only;
+    if (attempt.kind === "cancelled") return unavailable(`call to the controller at ${url} cancelled`, {}, attempt.err);
+    if (tried.length === 1) {
+      if (attempt.kind === "unavailable") return this.errorOf(attempt.status, path, attempt.text, url);
+      return unavailable(`controller at ${url} ${attempt.reason}; is \`swarmvol controller\` running?`, { url }, attempt.err);
+    }
+    const said = tried.map((entry) => `${entry.url} ${entry.attempt.reason}`).join("; ");
+    return unavailable(
+      `no controller replica served ${path} (${said}); is \`swarmvol controller\` running on the managers, and has one been elected leader?`,
+      { tried: tried.map((entry) => entry.url) },
+    );
   }
 
   private volumeOf(path: string, answer: unknown): VolumeRecord {
@@ -156,7 +242,7 @@ export class ControllerClient implements ControllerApi {
   }
 
   /** The controller's error body becomes the same domain error; anything else is named. */
-  private errorOf(status: number, path: string, text: string): SwarmvolError {
+  private errorOf(status: number, path: string, text: string, url: string): SwarmvolError {
     const error = tryJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined;
     const code = error?.error?.code;
     const message = error?.error?.message;
@@ -164,23 +250,21 @@ export class ControllerClient implements ControllerApi {
       return new SwarmvolError(code as ErrorCode, message, { status });
     }
     const said = text.trim().slice(0, 200);
-    const where = `controller at ${this.baseUrl} answered ${path} with HTTP ${status}`;
+    const where = `controller at ${url} answered ${path} with HTTP ${status}`;
     if (status === 502 || status === 503 || status === 504) {
       return unavailable(`${where} (${said || "no body"}); is \`swarmvol controller\` running?`, { status });
     }
-    return internal(`${where} and no swarmvol error body (${said || "empty"}); is ${this.baseUrl} a swarmvol controller?`, { status });
+    return internal(`${where} and no swarmvol error body (${said || "empty"}); is ${url} a swarmvol controller?`, { status });
   }
 
-  private unreachable(err: unknown, timeoutMs: number, callerSignal: AbortSignal | undefined): SwarmvolError {
-    if (callerSignal?.aborted) return unavailable(`call to the controller at ${this.baseUrl} cancelled`, {}, err);
-    const name = (err as { name?: string } | undefined)?.name;
-    const reason = name === "TimeoutError" || name === "AbortError" ? `no answer within ${timeoutMs} ms` : describeNetworkError(err);
-    return unavailable(`controller at ${this.baseUrl} unreachable: ${reason}; is \`swarmvol controller\` running?`, { url: this.baseUrl }, err);
+  private malformed(path: string, what: string, url = this.baseUrl): SwarmvolError {
+    return internal(`controller at ${url} answered ${path} with an unexpected body (${what}); are the agent and controller the same swarmvol version?`);
   }
+}
 
-  private malformed(path: string, what: string): SwarmvolError {
-    return internal(`controller at ${this.baseUrl} answered ${path} with an unexpected body (${what}); are the agent and controller the same swarmvol version?`);
-  }
+function positiveMs(value: number, option: string): number {
+  if (!(Number.isFinite(value) && value > 0)) throw invalidArgument(`${option} must be a positive number of milliseconds, not ${String(value)}`);
+  return value;
 }
 
 function checkBaseUrl(raw: string): string {
@@ -193,23 +277,7 @@ function checkBaseUrl(raw: string): string {
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
     throw invalidArgument(`invalid controller URL "${raw}": use http://HOST:PORT, like http://10.213.0.11:7750`);
   }
-  return raw.replace(/\/+$/, "");
-}
-
-/** undici reports "fetch failed" and keeps the useful part (ECONNREFUSED ...) in `cause`. */
-function describeNetworkError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  if (cause?.message) return cause.message;
-  if (cause?.code) return cause.code;
-  return err instanceof Error ? err.message : String(err);
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return normalizeUrl(raw);
 }
 
 function parseOk(text: string, malformed: () => Error): unknown {

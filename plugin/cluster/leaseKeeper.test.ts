@@ -152,6 +152,44 @@ describe("LeaseKeeper", () => {
     expect(t.node.actions).toEqual(fenceBoth);
   });
 
+  it("rides out a 3 s controller takeover that begins at a renewal: retries every 250 ms and never fences", async () => {
+    // The 6 s lease counts from the send at t=0. Retrying only every renewal (2 s) would
+    // fail at 2000 and 4000 and next wake at 6000, the lease's end: a takeover would fence.
+    t.heartbeats.ttlMs = 6000;
+    t.keeper.start();
+    await t.clock.settle();
+    t.heartbeats.down = true;
+    await t.clock.advance(2000);
+    while (t.clock.now() - t.t0 < 5000) {
+      await t.clock.advance(250);
+      expect(t.keeper.isLive()).toBe(true);
+    }
+    t.heartbeats.down = false; // the new leader serves from t=5000 on
+    await t.clock.advance(250);
+    expect(t.keeper.status()).toEqual({ live: true, expiresAt: t.t0 + 5250 + 6000, consecutiveFailures: 0 });
+    expect(t.heartbeats.calls.slice(1, 4)).toEqual(["node-a t=2000 timeout=2000", "node-a t=2250 timeout=2000", "node-a t=2500 timeout=2000"]);
+    expect(t.heartbeats.calls).toContain("node-a t=4500 timeout=1500");
+    await t.clock.advance(10_000);
+    expect(t.heartbeats.calls.at(-1)).toBe("node-a t=15250 timeout=2000");
+    expect(t.node.actions).toEqual([]);
+    expect(t.mounts.list()).toHaveLength(2);
+  });
+
+  it("a controller gap longer than the lease fences at the lease's end, counted from the last successful send", async () => {
+    t.heartbeats.ttlMs = 6000;
+    t.keeper.start();
+    await t.clock.settle();
+    t.heartbeats.down = true;
+    await t.clock.advance(5999);
+    expect([t.keeper.isLive(), t.node.actions]).toEqual([true, []]);
+    await t.clock.advance(1);
+    expect(t.keeper.isLive()).toBe(false);
+    expect(t.node.actions).toEqual(fenceBoth);
+    const lapsedCalls = t.heartbeats.calls.length;
+    await t.clock.advance(4000);
+    expect(t.heartbeats.calls.length).toBe(lapsedCalls + 2); // lapsed: back to one try per renewal
+  });
+
   it("fences only the volumes the controller revokes", async () => {
     t.heartbeats.revoke = ["db", "not-mounted-here"];
     t.keeper.start();

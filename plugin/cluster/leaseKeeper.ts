@@ -32,6 +32,12 @@ export interface LeaseKeeperOptions {
   defaultTtlMs?: number;
   /** Deadline of one heartbeat (also never past the lease's expiry). @default renewMs */
   heartbeatTimeoutMs?: number;
+  /**
+   * Wait after a failed heartbeat while the lease is still live: short, so that during a
+   * controller takeover (the new leader serves ~3 s after the old one died) the client
+   * reaches another replica long before the lease runs out. @default 250
+   */
+  retryMs?: number;
 }
 
 /** The keeper's view, for health output. */
@@ -55,6 +61,7 @@ export class LeaseKeeper {
   private readonly renewMs: number;
   private readonly defaultTtlMs: number;
   private readonly heartbeatTimeoutMs: number;
+  private readonly retryMs: number;
   private readonly stopper = new AbortController();
   private expiresAt: number | undefined;
   private failures = 0;
@@ -66,6 +73,7 @@ export class LeaseKeeper {
     this.renewMs = positive(options.renewMs ?? 2000, "renewMs");
     this.defaultTtlMs = positive(options.defaultTtlMs ?? 6000, "defaultTtlMs");
     this.heartbeatTimeoutMs = positive(options.heartbeatTimeoutMs ?? this.renewMs, "heartbeatTimeoutMs");
+    this.retryMs = positive(options.retryMs ?? 250, "retryMs");
   }
 
   /** True while the last successful heartbeat's send time plus its ttl is in the future. */
@@ -121,10 +129,14 @@ export class LeaseKeeper {
     }
   }
 
-  /** Wakes at the next renewal, or at the lease's end if that comes first. */
+  /**
+   * Wakes at the next renewal (sooner, after `retryMs`, when the last heartbeat failed),
+   * or at the lease's end if that comes first. A lapsed keeper retries every `renewMs`.
+   */
   private nextWaitMs(): number {
     if (!this.isLive() || this.expiresAt === undefined) return this.renewMs;
-    return Math.max(1, Math.min(this.renewMs, this.expiresAt - this.options.clock.now()));
+    const period = this.failures > 0 ? this.retryMs : this.renewMs;
+    return Math.max(1, Math.min(period, this.expiresAt - this.options.clock.now()));
   }
 
   private async renew(): Promise<HeartbeatResponse | undefined> {

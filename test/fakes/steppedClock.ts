@@ -25,12 +25,21 @@ export class SteppedClock implements Clock {
     this.sleeps.push(ms);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const sleeper: Sleeper = { until: this.current + Math.max(0, ms), wake: resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener("abort", () => {
+      // Like the system clock, a sleep that ends drops its abort listener: a keeper's stop
+      // signal is slept on every round.
+      const onAbort = () => {
         this.sleepers = this.sleepers.filter((other) => other !== sleeper);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      const sleeper: Sleeper = {
+        until: this.current + Math.max(0, ms),
+        wake: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

@@ -1,0 +1,63 @@
+import { leaderHeader, type ErrorBody } from "../../api/contract.js";
+import { leaderHintUrl } from "./endpointPreference.js";
+
+/**
+ * What one attempt at one controller replica came to:
+ * - `answer`: anything but a 503 (success or the controller's own error, which is final);
+ * - `unavailable`: a 503, from a standby (with its leader hint when it knows one) or from
+ *   a replica that cannot serve right now: the client tries the next replica;
+ * - `unreachable`: refused, reset, "other side closed", DNS, or the attempt's own budget
+ *   ran out: the next replica;
+ * - `deadline` / `cancelled`: the call's deadline or the caller's signal: the call ends.
+ */
+export type Attempt =
+  | { kind: "answer"; status: number; text: string }
+  | { kind: "unavailable"; status: number; text: string; leader: string | undefined; reason: string }
+  | { kind: "unreachable" | "deadline" | "cancelled"; reason: string; err: unknown };
+
+export interface AttemptLimits {
+  /** The call's deadline, shared by all its attempts. */
+  deadline: AbortSignal;
+  /** This attempt's own budget in ms; undefined when it may use the rest of the deadline. */
+  budget: number | undefined;
+  /** The call's deadline in ms, for the message. */
+  timeoutMs: number;
+  caller: AbortSignal | undefined;
+}
+
+/** One exchange, body included, classified; never throws. */
+export async function attemptReplica(fetcher: typeof fetch, url: string, init: RequestInit, limits: AttemptLimits): Promise<Attempt> {
+  const { deadline, budget, timeoutMs, caller } = limits;
+  const own = budget === undefined ? undefined : AbortSignal.timeout(Math.max(1, Math.round(budget)));
+  const signal = AbortSignal.any([deadline, ...(own ? [own] : []), ...(caller ? [caller] : [])]);
+  try {
+    const response = await fetcher(url, { ...init, signal });
+    const text = await response.text();
+    if (response.status !== 503) return { kind: "answer", status: response.status, text };
+    const error = (tryJson(text) as Partial<ErrorBody> | undefined)?.error;
+    const leader = leaderHintUrl(response.headers.get(leaderHeader)) ?? leaderHintUrl(error?.leader);
+    const said = typeof error?.message === "string" ? error.message : text.trim().slice(0, 200) || "no body";
+    return { kind: "unavailable", status: response.status, text, leader, reason: `answered 503 (${said})` };
+  } catch (err) {
+    if (caller?.aborted) return { kind: "cancelled", reason: "cancelled", err };
+    if (deadline.aborted) return { kind: "deadline", reason: `unreachable: no answer within ${timeoutMs} ms`, err };
+    const reason = own?.aborted ? `no answer within ${Math.round(budget ?? 0)} ms` : describeNetworkError(err);
+    return { kind: "unreachable", reason: `unreachable: ${reason}`, err };
+  }
+}
+
+/** undici reports "fetch failed" and keeps the useful part (ECONNREFUSED ...) in `cause`. */
+function describeNetworkError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  if (cause?.message) return cause.message;
+  if (cause?.code) return cause.code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
