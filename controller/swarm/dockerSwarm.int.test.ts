@@ -4,26 +4,17 @@
  * lists it with desired state running, which is all the controller needs to see.
  */
 import Docker from "dockerode";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SwarmEvent, SwarmTask } from "../../core/swarm.js";
 import { shouldSkip } from "../../test/support/requirements.js";
-import { ProcessRunner } from "../../storage/os/commandRunner.js";
-import { docker, startDockerd, stopGracefully, type Started } from "../../test/support/singleHost.js";
+import { docker, startDockerd, stopGracefully, unmountUnder, type Started } from "../../test/support/singleHost.js";
 import { defaultDesiredStates } from "../informer/swarmInformer.js";
 import { DockerSwarm } from "./dockerSwarm.js";
 
 const skip = shouldSkip("DockerSwarm against a real swarm", ["dockerd", "docker"]);
-
-/** Swarm mode leaves network namespaces bind-mounted under exec-root; unmount ours, deepest first. */
-async function unmountUnder(root: string): Promise<void> {
-  const mountPoints = (await readFile("/proc/self/mountinfo", "utf8")).split("\n")
-    .map((line) => line.split(" ")[4] ?? "").filter((point) => point.startsWith(`${root}/`));
-  const runner = new ProcessRunner();
-  for (const point of mountPoints.sort().reverse()) await runner.run("umount", ["-l", point]);
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

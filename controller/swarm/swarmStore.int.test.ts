@@ -4,27 +4,18 @@
  * fakes, pins the Engine's answers the adapter depends on, and loses a real race on a node.
  */
 import Docker from "dockerode";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterStoreContract, volumeOf, type ContractTarget } from "../../test/fakes/clusterStoreContract.js";
 import type { Logger } from "../../core/ports.js";
 import { shouldSkip } from "../../test/support/requirements.js";
-import { ProcessRunner } from "../../storage/os/commandRunner.js";
-import { docker, startDockerd, stopGracefully, type Started } from "../../test/support/singleHost.js";
+import { docker, startDockerd, stopGracefully, unmountUnder, type Started } from "../../test/support/singleHost.js";
 import { DockerSwarmStore, type DockerStoreApi } from "./swarmStore.js";
 import { volumeConfigName, type ConfigSpec } from "./swarmStoreCodec.js";
 
 const skip = shouldSkip("DockerSwarmStore against a real swarm", ["dockerd", "docker"]);
-
-/** Swarm mode leaves network namespaces bind-mounted under exec-root; unmount ours, deepest first. */
-async function unmountUnder(root: string): Promise<void> {
-  const mountPoints = (await readFile("/proc/self/mountinfo", "utf8")).split("\n")
-    .map((line) => line.split(" ")[4] ?? "").filter((point) => point.startsWith(`${root}/`));
-  const runner = new ProcessRunner();
-  for (const point of mountPoints.sort().reverse()) await runner.run("umount", ["-l", point]);
-}
 
 /** What docker-modem rejects with, reduced to what the adapter reads. */
 const wire = (err: unknown) => ({ statusCode: (err as { statusCode?: unknown }).statusCode, message: (err as { json?: { message?: unknown } }).json?.message });

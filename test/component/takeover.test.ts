@@ -9,7 +9,7 @@ import { ClaimBook } from "../../controller/claims.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { Reconciler } from "../../controller/reconcile/reconciler.js";
 import { ReplicatedCatalog, restoreCatalog } from "../../controller/replicatedCatalog.js";
-import { cloudTags, specTagOf } from "../../core/cloud.js";
+import { cloudTags, specTagOf, type CloudVolume } from "../../core/cloud.js";
 import { nodeLabels } from "../../core/clusterStore.js";
 import { ErrorCode, unavailable } from "../../core/errors.js";
 import { Metrics } from "../../core/metrics.js";
@@ -76,7 +76,7 @@ describe("restoreCatalog", () => {
     await local.put(record("used", "u-used", { epoch: 2, grantedTo: { nodeId: "n1", instanceId: "i-1", device: "/dev/xvdf", epoch: 2, since: "x" } }));
     const catalog = new ReplicatedCatalog(local, store);
     const tagsOnly = specTagOf({ fsType: "xfs", createdAt: "2026-11-01T00:00:00.000Z", options: { size: "7", iops: "3000" } });
-    const cloud = [
+    const cloud: CloudVolume[] = [
       { id: "vol-used", zone: "z2", sizeBytes: 1, state: "in-use" as const, attachments: [], tags: { [cloudTags.name]: "used", [cloudTags.uid]: "u-used", [cloudTags.epoch]: "5" } },
       { id: "vol-tags", zone: "z1", sizeBytes: 7 * 1024 ** 3, state: "available" as const, attachments: [],
         tags: { [cloudTags.name]: "tags-only", [cloudTags.uid]: "u-tags", [cloudTags.epoch]: "4", [cloudTags.spec]: tagsOnly as string } },

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ProcessRunner } from "../../storage/os/commandRunner.js";
 
@@ -71,4 +71,11 @@ export async function startSwarmvol(args: string[], socket: string): Promise<Sta
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`swarmvol did not create ${socket} within 10 s`);
+}
+
+/** Swarm mode leaves network namespaces bind-mounted under exec-root; unmount ours, deepest first. */
+export async function unmountUnder(root: string): Promise<void> {
+  const mountPoints = (await readFile("/proc/self/mountinfo", "utf8")).split("\n")
+    .map((line) => line.split(" ")[4] ?? "").filter((point) => point.startsWith(`${root}/`));
+  for (const point of mountPoints.sort().reverse()) await runner.run("umount", ["-l", point]);
 }
