@@ -94,16 +94,22 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const plugin = new PluginServer({ driver, logger });
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
-  keeper.start();
-  logger.info({ socket: config.pluginSocket, controllers: endpoints.discovering ? "from the swarm's managers" : config.controllers, ...instance }, "agent started");
+  let stopping = false;
+  // No first heartbeat before an address is known: its failure would fence the mounts found in place.
+  const keeperStarted = endpoints.known().then(() => {
+    if (!stopping) keeper.start();
+  });
+  logger.info({ socket: config.pluginSocket, controllers: config.controllers, discovery: endpoints.discovering, ...instance }, "agent started");
   void activateWithEngine(docker, logger);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
+  stopping = true;
   await plugin.drain();
   await driver.endLingers();
-  await keeper.stop();
   await endpoints.stop();
+  await keeperStarted;
+  await keeper.stop();
   return 0;
 }

@@ -95,6 +95,19 @@ describe("ControllerEndpoints", () => {
     expect(t.engine.reads).toBe(0);
   });
 
+  it("known() waits, reading every 2 s, until the engine names a manager", async () => {
+    t = setup();
+    t.engine.info = new Error("this node is not in a swarm yet");
+    let known = false;
+    void t.endpoints.known().then(() => (known = true));
+    await t.clock.advance(4000);
+    expect([known, t.engine.reads]).toEqual([false, 3]);
+    t.engine.info = swarm("10.0.0.5:2377");
+    await t.clock.advance(2000);
+    expect([known, t.endpoints.list()]).toEqual([true, ["http://10.0.0.5:7750"]]);
+    await expect(setup(["http://10.0.0.9:7750"]).endpoints.known()).resolves.toBeUndefined();
+  });
+
   it("stop ends the loop", async () => {
     t = setup();
     t.endpoints.start();

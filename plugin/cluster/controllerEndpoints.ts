@@ -84,6 +84,20 @@ export class ControllerEndpoints {
     await this.inFlight;
   }
 
+  /**
+   * Resolves once some replica is known (at once with --controller), or when stopped. The
+   * agent starts its lease keeper only then: a first heartbeat that failed for want of an
+   * address would fence the mounts a restarted agent found in place.
+   */
+  async known(): Promise<void> {
+    const { signal } = this.stopper;
+    while (this.current.length === 0 && !signal.aborted) {
+      await this.refresh();
+      if (this.current.length > 0) return;
+      await this.options.clock.sleep(this.minGapMs, signal).catch(() => undefined);
+    }
+  }
+
   /** Every known replica failed: read the engine again, unless a read ran within `minRefreshGapMs`. */
   refreshSoon(): void {
     if (!this.discovering || this.stopper.signal.aborted) return;
