@@ -2,10 +2,11 @@ import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import pRetry from "p-retry";
-import { loadAgentConfig } from "../core/clusterConfig.js";
+import { loadAgentConfig, type AgentConfig } from "../core/clusterConfig.js";
 import type { Logger } from "../core/ports.js";
 import { ControllerClient } from "../plugin/cluster/apiClient.js";
 import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
+import { ControllerEndpoints, type EngineSwarmInfo } from "../plugin/cluster/controllerEndpoints.js";
 import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
 import { RemoteDirectory } from "../plugin/cluster/remoteDirectory.js";
 import { VolumeDriver } from "../plugin/driver.js";
@@ -40,6 +41,20 @@ function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
 }
 
 /**
+ * The client for the controller's replicas: the --controller list, or the managers this
+ * node's engine knows (read every 30 s, and again when no replica served a call).
+ */
+function controllerApi(config: AgentConfig, docker: Docker, logger: Logger): { api: ControllerClient; endpoints: ControllerEndpoints } {
+  const endpoints = new ControllerEndpoints({
+    fixed: config.controllers, port: config.controllerPort, clock: systemClock, logger,
+    engineInfo: async () => (await docker.info()) as EngineSwarmInfo,
+  });
+  const api = new ControllerClient({ endpoints: () => endpoints.list(), token: config.token, onAllFailed: () => endpoints.refreshSoon() });
+  endpoints.start();
+  return { api, endpoints };
+}
+
+/**
  * `swarmvol agent`: the composition root of the node agent (plugin socket, cluster
  * directory and attacher through the controller, EBS device locator, lease keeper).
  */
@@ -51,7 +66,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     : await instanceIdentity(config.imdsEndpoint);
   const runner = new ProcessRunner();
   const docker = dockerFor(config.dockerHost);
-  const api = new ControllerClient({ baseUrl: config.controller, token: config.token });
+  const { api, endpoints } = controllerApi(config, docker, logger);
   const mounts = await MountTableStore.open(join(config.stateDir, "node-mounts.json"));
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
@@ -79,15 +94,22 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const plugin = new PluginServer({ driver, logger });
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
-  keeper.start();
-  logger.info({ socket: config.pluginSocket, controller: config.controller, ...instance }, "agent started");
+  let stopping = false;
+  // No first heartbeat before an address is known: its failure would fence the mounts found in place.
+  const keeperStarted = endpoints.known().then(() => {
+    if (!stopping) keeper.start();
+  });
+  logger.info({ socket: config.pluginSocket, controllers: config.controllers, discovery: endpoints.discovering, ...instance }, "agent started");
   void activateWithEngine(docker, logger);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
+  stopping = true;
   await plugin.drain();
   await driver.endLingers();
+  await endpoints.stop();
+  await keeperStarted;
   await keeper.stop();
   return 0;
 }

@@ -101,7 +101,13 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
 }
 
 export interface AgentConfig {
-  controller: string;
+  /**
+   * Controller replicas from --controller (comma-separated base URLs); empty: the agent
+   * learns the managers from its own engine and asks `controllerPort` on each.
+   */
+  controllers: string[];
+  /** The controller's API port on every manager, for discovered endpoints. */
+  controllerPort: number;
   token: string;
   pluginSocket: string;
   stateDir: string;
@@ -118,7 +124,8 @@ export interface AgentConfig {
 export function loadAgentConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AgentConfig {
   const raw = loadSettings({
     ...common,
-    controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER", required: "the controller's URL, like http://10.0.0.5:7750" },
+    controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER" },
+    controllerPort: { flag: "--controller-port", env: "SWARMVOL_CONTROLLER_PORT", fallback: "7750" },
     pluginSocket: { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" },
     instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID" },
     zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
@@ -129,11 +136,18 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
   if ((raw.instanceId === undefined) !== (raw.zone === undefined)) {
     throw invalidArgument("give both --instance-id and --zone, or neither (then they come from IMDSv2)");
   }
-  if (!/^https?:\/\/[^/]+$/.test(raw.controller as string)) {
-    throw invalidArgument(`--controller must be a base URL like http://10.0.0.5:7750, got "${raw.controller}"`);
+  const controllers = (raw.controller ?? "").split(",").map((url) => url.trim()).filter((url) => url !== "");
+  for (const url of controllers) {
+    if (!/^https?:\/\/[^/]+$/.test(url)) {
+      throw invalidArgument(`--controller must be base URLs like http://10.0.0.5:7750 (several: comma-separated), got "${url}"`);
+    }
+  }
+  const controllerPort = Number(raw.controllerPort);
+  if (!Number.isInteger(controllerPort) || controllerPort < 1 || controllerPort > 65535) {
+    throw invalidArgument(`--controller-port must be a TCP port from 1 to 65535, got "${raw.controllerPort}"`);
   }
   return {
-    controller: raw.controller as string, token: raw.token as string, pluginSocket: raw.pluginSocket as string,
+    controllers, controllerPort, token: raw.token as string, pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
     instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
   };

@@ -32,7 +32,7 @@ describe("swarmvol plan for the lab", () => {
     expect(command).toBe("agent");
     expect(flags.join(" ")).not.toContain("--token");
     expect(loadAgentConfig({ SWARMVOL_TOKEN: "t" }, flags)).toMatchObject({
-      controller: "http://10.213.0.11:7750", token: "t", pluginSocket: "/run/docker/plugins/swarmvol.sock",
+      controllers: ["http://10.213.0.11:7750"], token: "t", pluginSocket: "/run/docker/plugins/swarmvol.sock",
       stateDir: "/lab/nodes/node2/swarmvol", dockerHost: "unix:///lab/nodes/node2/docker.sock",
       instanceId: node2.instanceId, zone: "us-east-1b", deviceDir: "/dev/disk/by-id", hostname: "node2",
     });

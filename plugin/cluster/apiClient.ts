@@ -53,10 +53,16 @@ export interface ControllerClientOptions {
   /** Deadline of one call, every replica it tries included. @default 5000 */
   timeoutMs?: number;
   /**
-   * Most one attempt may take while other replicas remain to be tried, plus the long-poll
-   * `waitMs` the call carries: a dead IP must not eat the whole deadline. @default 1000
+   * Most one attempt may take when there are several replicas, plus the long-poll `waitMs`
+   * the call carries: a dead IP must not eat the whole deadline. @default 1000
    */
   attemptTimeoutMs?: number;
+  /**
+   * The same for a replica that could not be reached in the last 3 s (plus `waitMs`): a
+   * LAN answers in milliseconds, so a short probe finds it back without waiting a full
+   * attempt on a dead one. @default 300
+   */
+  suspectTimeoutMs?: number;
   /** Told when a call found no replica that serves (discovery then refreshes the list). */
   onAllFailed?: () => void;
   /** @default globalThis.fetch (tests may inject another) */
@@ -84,6 +90,7 @@ export class ControllerClient implements ControllerApi {
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly attemptTimeoutMs: number;
+  private readonly suspectTimeoutMs: number;
   private readonly fetch: typeof fetch;
   private readonly preference = new EndpointPreference();
 
@@ -97,6 +104,7 @@ export class ControllerClient implements ControllerApi {
     this.token = options.token;
     this.timeoutMs = positiveMs(options.timeoutMs ?? 5000, "timeoutMs");
     this.attemptTimeoutMs = positiveMs(options.attemptTimeoutMs ?? 1000, "attemptTimeoutMs");
+    this.suspectTimeoutMs = positiveMs(options.suspectTimeoutMs ?? 300, "suspectTimeoutMs");
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
@@ -168,27 +176,29 @@ export class ControllerClient implements ControllerApi {
   /**
    * One request, replica after replica until one serves: JSON body out, JSON (or nothing,
    * for 204) back. The deadline covers the whole call, every attempt and body included;
-   * an attempt gets at most `attemptTimeoutMs + waitMs` while other replicas remain.
+   * with several replicas an attempt gets at most `attemptTimeoutMs + waitMs` (a suspect
+   * one `suspectTimeoutMs + waitMs`); a lone replica gets the whole deadline.
    */
   private async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const endsAt = performance.now() + timeoutMs;
     const deadline = AbortSignal.timeout(Math.max(1, timeoutMs));
     const list = this.list();
-    const queue = this.preference.order(list);
+    const queue = this.preference.order(list, performance.now());
+    const several = queue.length > 1;
     const init = this.requestInit(method, body, auth);
     const tried: Tried[] = [];
     const untried = (url: string) => !tried.some((entry) => entry.url === url);
     for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
       if (!untried(url)) continue;
-      const others = queue.some((other) => other !== url && untried(other));
-      const budget = others ? Math.min(endsAt - performance.now(), this.attemptTimeoutMs + waitMs) : undefined;
+      const budget = several ? Math.min(endsAt - performance.now(), this.attemptBudget(url, waitMs)) : undefined;
       const attempt = await attemptReplica(this.fetch, `${url}${path}`, init, { deadline, budget, timeoutMs, caller: options.signal });
       if (attempt.kind === "answer") {
         this.preference.answered(url);
         return this.outcome(url, path, attempt);
       }
       this.preference.failed(url, list);
+      if (attempt.kind === "unreachable" || attempt.kind === "deadline") this.preference.unreachable(url, performance.now());
       tried.push({ url, attempt });
       if (attempt.kind === "cancelled" || attempt.kind === "deadline") break;
       if (attempt.kind === "unavailable" && attempt.leader !== undefined) {
@@ -198,6 +208,10 @@ export class ControllerClient implements ControllerApi {
     }
     if (!options.signal?.aborted) this.options.onAllFailed?.();
     throw this.noneServed(path, tried);
+  }
+
+  private attemptBudget(url: string, waitMs: number): number {
+    return (this.preference.suspect(url, performance.now()) ? this.suspectTimeoutMs : this.attemptTimeoutMs) + waitMs;
   }
 
   private requestInit(method: string, body: unknown, auth: boolean): RequestInit {

@@ -133,6 +133,20 @@ describe("ControllerClient across replicas", () => {
     expect(t.bases()).toEqual([a, b]);
   });
 
+  it("during a takeover the dead leader, still named by the standbys, costs a short probe, not a full attempt", async () => {
+    const t = client({ [a]: { kind: "hang" }, [b]: { kind: "standby", header: a }, [c]: { kind: "standby", header: a } }, { attemptTimeoutMs: 300, suspectTimeoutMs: 20 });
+    await failure(t.api.heartbeat("n1", beat));
+    expect(t.bases()).toEqual([a, b, c]);
+    const started = Date.now();
+    const err = await failure(t.api.heartbeat("n1", beat));
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(err.message).toContain(`${a} unreachable: no answer within 20 ms`);
+    expect(t.bases().slice(3)).toEqual([b, a, c]);
+    t.replicas[c] = { kind: "leader" };
+    await t.api.heartbeat("n1", beat);
+    expect(t.bases().at(-1)).toBe(c);
+  });
+
   it("a long-poll claim's waitMs is added to the attempt's budget", async () => {
     const t = client({ [a]: { kind: "leader", delayMs: 80, body: { state: "pending", message: "detaching" } }, [b]: { kind: "leader" } }, { attemptTimeoutMs: 30 });
     await expect(t.api.claim("db", { nodeId: "n1", waitMs: 100 })).resolves.toEqual({ state: "pending", message: "detaching" });

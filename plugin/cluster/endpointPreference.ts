@@ -7,31 +7,52 @@
  * - a standby's leader hint becomes preferred at once, even if it is not in the list (the
  *   list may be stale: discovery runs every 30 s);
  * - a preferred URL that failed (refused, reset, timed out, 503) gives way to its
- *   successor in the list, so the next call does not start at the same dead replica.
+ *   successor in the list, so the next call does not start at the same dead replica;
+ * - a URL that could not be reached is suspect for `suspectMs`: asked last, and the client
+ *   gives it a short budget. During a takeover the standbys still name the dead leader
+ *   (its lease has not run out yet); without this every retry would wait a full attempt
+ *   on a dead IP, and the new leader would be found up to a second later.
  *
  * Pure bookkeeping; the client does the I/O (apiClient.ts).
  */
 export class EndpointPreference {
   private preferred: string | undefined;
+  /** Monotonic ms until which a URL that could not be reached stays suspect. */
+  private readonly suspectUntil = new Map<string, number>();
+
+  constructor(private readonly suspectMs = 3000) {}
 
   /** The URL to ask first, if any call has taught one. */
   current(): string | undefined {
     return this.preferred;
   }
 
-  /** The order in which one call tries `list`: the preferred URL first, then the list from its successor on. */
-  order(list: readonly string[]): string[] {
+  /**
+   * The order in which one call tries `list`: the preferred URL first, then the list from
+   * its successor on; suspects last, in that same order.
+   */
+  order(list: readonly string[], now: number): string[] {
     const urls = dedupe(list.map(normalizeUrl));
     const first = this.preferred;
-    if (first === undefined) return urls;
-    const at = urls.indexOf(first);
-    if (at < 0) return [first, ...urls];
-    return [...urls.slice(at), ...urls.slice(0, at)];
+    const at = first === undefined ? 0 : urls.indexOf(first);
+    const ring = at < 0 && first !== undefined ? [first, ...urls] : [...urls.slice(at), ...urls.slice(0, at)];
+    return [...ring.filter((url) => !this.suspect(url, now)), ...ring.filter((url) => this.suspect(url, now))];
+  }
+
+  /** Whether `url` could not be reached within the last `suspectMs`. */
+  suspect(url: string, now: number): boolean {
+    return (this.suspectUntil.get(normalizeUrl(url)) ?? Number.NEGATIVE_INFINITY) > now;
+  }
+
+  /** `url` refused, reset or did not answer in time. */
+  unreachable(url: string, now: number): void {
+    this.suspectUntil.set(normalizeUrl(url), now + this.suspectMs);
   }
 
   /** `url` answered as a serving replica. */
   answered(url: string): void {
     this.preferred = normalizeUrl(url);
+    this.suspectUntil.delete(this.preferred);
   }
 
   /** A standby named `url` as the leader. */
