@@ -138,14 +138,16 @@ export interface KilledController {
 /**
  * Signals one replica's daemon alone (its node keeps running) and resolves once it and its
  * launcher are gone. Without `node` it stops the leader (UNAVAILABLE when no replica
- * leads). Stopping a replica that is not running is a no-op; TIMEOUT if it outlives the wait.
+ * leads; a lab with one replica stops that one without asking). Stopping a replica that is not running is a no-op; TIMEOUT if it outlives the wait.
  */
 export async function killController(dir: string, options: KillControllerOptions = {}): Promise<KilledController> {
   const clock = options.clock ?? realDeps.clock;
   const sig = options.signal ?? "SIGKILL";
   const state = await requireState(dir);
   requireSwarmvol(state);
-  const node = options.node ?? (await leaderReplica(state))?.node;
+  const hosts = controllerHosts(state.nodes);
+  // One replica is the controller, whatever it answers (it may be hung: that is when drills kill it).
+  const node = options.node ?? (hosts.length === 1 ? hosts[0]?.name : (await leaderReplica(state))?.node);
   if (node === undefined) throw unavailable("no controller replica says it leads; name the replica to stop", { dir });
   const host = requireReplicaHost(state, node);
   const pids = await controllerPids(state, host.name);
