@@ -19,6 +19,7 @@ export {
   killController, startController, controllerHost, controllerPids, launcherPid,
   type KillControllerOptions, type KilledController, type StartControllerOptions,
 } from "./swarmvolController.js";
+export { restartControllers, type RestartControllersOptions, type RolloutStep } from "./controllerRollout.js";
 export {
   controllerReplicas, fetchHealth, leaderReplica, leadersOf, replicaHealth, roleOf, waitForLeader,
   type ControllerReplica, type ReplicaHealth, type WaitForLeaderOptions,

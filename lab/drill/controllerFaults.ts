@@ -14,7 +14,7 @@
  *   (a standby must finish the move), with one it is started again 2 s later (as before HA).
  */
 import {
-  controllerReplicas, killController, killLabNode, leaderReplica, restartLabNode, startController, waitForLeader,
+  controllerReplicas, killController, killLabNode, leaderReplica, restartControllers, restartLabNode, startController, waitForLeader,
 } from "../cluster/index.js";
 import type { Fault, FaultContext } from "./faults.js";
 import { fetchVolume } from "./observe.js";
@@ -56,14 +56,13 @@ async function killLeaderNode(ctx: FaultContext): Promise<void> {
 
 async function rollingRestart(ctx: FaultContext): Promise<void> {
   await requireLeader(ctx, 2);
-  for (const replica of controllerReplicas(ctx.state)) {
-    const wasLeader = (await leaderReplica(ctx.state))?.node === replica.node;
-    const { signalledAt } = await killController(dir(ctx), { node: replica.node, signal: "SIGTERM", clock: ctx.clock });
-    const took = await noteTakeover(ctx, `${replica.node} (${wasLeader ? "leader" : "standby"}) stopped with SIGTERM`, replica.node, signalledAt);
-    if (!wasLeader && took > 1_000) ctx.note(`stopping standby ${replica.node} left the cluster without a leader for ${seconds(took)}`);
-    await startController(dir(ctx), { node: replica.node, spawner: ctx.deps.spawner, clock: ctx.clock });
-    ctx.note(`${replica.node} started again at ${at(ctx)}`);
-  }
+  await restartControllers(dir(ctx), {
+    signal: "SIGTERM", clock: ctx.clock, spawner: ctx.deps.spawner, intervalMs: 100,
+    onStep: (step) => {
+      ctx.note(`${step.node} (${step.wasLeader ? "leader" : "standby"}) stopped with SIGTERM: leader gone → new leader ${step.newLeader} in ${seconds(step.takeoverMs)}; healthy again after ${seconds(step.restartMs)} (at ${at(ctx)})`);
+      if (!step.wasLeader && step.takeoverMs > 1_000) ctx.note(`stopping standby ${step.node} left the cluster without a leader for ${seconds(step.takeoverMs)}`);
+    },
+  });
 }
 
 /** Restarts what inject stopped: the killed manager node (with its agent and replica). */
