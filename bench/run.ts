@@ -5,6 +5,7 @@ import { benchPluginVerbs } from "./pluginVerbs.js";
 import { benchControllerScale } from "./controllerScale.js";
 import { benchEc2Calls } from "./ec2Calls.js";
 import { benchLabBurst, benchLabFailover } from "./labFailover.js";
+import { benchLabTakeover } from "./labTakeover.js";
 import type { BenchResult } from "./stats.js";
 
 /** Every benchmark suite, by name; `npm run bench -- NAME` runs a subset. */
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "ec2-calls": benchEc2Calls,
   "lab-failover": benchLabFailover,
   "lab-burst": benchLabBurst,
+  "lab-takeover": benchLabTakeover,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -10,7 +10,9 @@ import {
   defaultLabDeps, down, drainLabNode, healLabNode, killLabNode, partitionLabNode, restartLabNode, status, up,
   type LabDeps,
 } from "../lab/cluster/lab.js";
+import { restartControllers } from "../lab/cluster/controllerRollout.js";
 import { DEFAULT_LAB_DIR } from "../lab/cluster/plan.js";
+import { killController, startController } from "../lab/cluster/swarmvolController.js";
 import { renderStatusTable } from "../lab/cluster/status.js";
 
 export interface LabCommandIo {
@@ -55,6 +57,20 @@ async function runCommand(command: Exclude<LabCommand, { verb: "help" }>, deps: 
     case "heal": return healLabNode(dir, command.node, deps);
     case "restart": return restartLabNode(dir, command.node, deps);
     case "drain": return drainLabNode(dir, command.node, deps);
+    case "kill-controller": {
+      const killed = await killController(dir, { node: command.node, signal: command.signal, clock: deps.clock });
+      io.out(`controller replica on ${killed.node} stopped (${command.signal})\n`);
+      return;
+    }
+    case "start-controller":
+      await startController(dir, { node: command.node, clock: deps.clock, spawner: deps.spawner });
+      return;
+    case "restart-controllers":
+      await restartControllers(dir, {
+        signal: command.signal, clock: deps.clock, spawner: deps.spawner,
+        onStep: (s) => io.out(`${s.node} (${s.wasLeader ? "leader" : "standby"}) restarted: leader ${s.newLeader} after ${s.takeoverMs} ms, healthy again after ${s.restartMs} ms\n`),
+      });
+      return;
   }
 }
 

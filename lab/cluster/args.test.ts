@@ -20,6 +20,18 @@ describe("parseLabArgs", () => {
     }
   });
 
+  it("parses the controller-replica verbs: optional node, SIGKILL unless --term, rolling SIGTERM unless --kill", () => {
+    expect(parseLabArgs(["kill-controller"])).toEqual({ verb: "kill-controller", dir: undefined, node: undefined, signal: "SIGKILL" });
+    expect(parseLabArgs(["kill-controller", "node2", "--term", "--dir", "/d"])).toEqual({ verb: "kill-controller", dir: "/d", node: "node2", signal: "SIGTERM" });
+    expect(parseLabArgs(["start-controller"])).toEqual({ verb: "start-controller", dir: undefined, node: undefined });
+    expect(parseLabArgs(["start-controller", "node3"])).toEqual({ verb: "start-controller", dir: undefined, node: "node3" });
+    expect(parseLabArgs(["restart-controllers"])).toEqual({ verb: "restart-controllers", dir: undefined, signal: "SIGTERM" });
+    expect(parseLabArgs(["restart-controllers", "--kill"])).toEqual({ verb: "restart-controllers", dir: undefined, signal: "SIGKILL" });
+    expect(() => parseLabArgs(["restart-controllers", "node1"])).toThrow(/takes no arguments/);
+    expect(() => parseLabArgs(["kill-controller", "node1", "node2"])).toThrow(/at most a node name/);
+    expect(() => parseLabArgs(["start-controller", "--term"])).toThrow(/--term does not apply/);
+  });
+
   it("returns help for no arguments or --help", () => {
     expect(parseLabArgs([])).toEqual({ verb: "help" });
     expect(parseLabArgs(["up", "--help"])).toEqual({ verb: "help" });

@@ -5,6 +5,9 @@
  *   down [--dir D]
  *   status [--json] [--dir D]
  *   kill|partition|heal|restart|drain NODE [--dir D]
+ *   kill-controller [NODE] [--term] [--dir D]     (default: the leading replica, SIGKILL)
+ *   start-controller [NODE] [--dir D]             (default: every stopped replica)
+ *   restart-controllers [--kill] [--dir D]        (rolling, SIGTERM unless --kill)
  *
  * Flags take `--flag value` or `--flag=value`. Errors are INVALID_ARGUMENT with a message
  * meant for the terminal.
@@ -19,6 +22,9 @@ export type LabCommand =
   | { verb: "down"; dir?: string }
   | { verb: "status"; dir?: string; json: boolean }
   | { verb: NodeVerb; dir?: string; node: string }
+  | { verb: "kill-controller"; dir?: string; node?: string; signal: "SIGKILL" | "SIGTERM" }
+  | { verb: "start-controller"; dir?: string; node?: string }
+  | { verb: "restart-controllers"; dir?: string; signal: "SIGKILL" | "SIGTERM" }
   | { verb: "help" };
 
 export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
@@ -29,10 +35,14 @@ export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
   down                                                 remove everything the lab made
   status [--json]                                      nodes, roles, states, sockets
   kill NODE | partition NODE | heal NODE | restart NODE | drain NODE
+  kill-controller [NODE] [--term]                      stop one controller replica (default the
+                                                       leader; SIGKILL, --term: SIGTERM)
+  start-controller [NODE]                              start a replica (default every stopped one)
+  restart-controllers [--kill]                         rolling restart, one replica at a time
 --dir defaults to /var/lib/swarmvol-lab`;
 
 const VALUE_FLAGS = new Set(["--dir", "--nodes", "--managers", "--zones"]);
-const BOOLEAN_FLAGS = new Set(["--bare", "--json", "--fast-cloud"]);
+const BOOLEAN_FLAGS = new Set(["--bare", "--json", "--fast-cloud", "--term", "--kill"]);
 
 interface Split {
   positional: string[];
@@ -98,6 +108,10 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
       allowOnly(split, verb, ["--dir", "--json"]);
       expectArgs(0);
       return { verb, dir, json: split.booleans.has("--json") };
+    case "kill-controller":
+    case "start-controller":
+    case "restart-controllers":
+      return controllerCommand(verb, split, rest, dir);
     default:
       if (verb !== undefined && (NODE_VERBS as readonly string[]).includes(verb)) {
         allowOnly(split, verb, ["--dir"]);
@@ -105,5 +119,25 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
         return { verb: verb as NodeVerb, dir, node: rest[0] as string };
       }
       throw invalidArgument(`unknown lab command ${verb ?? ""}`.trim(), { verb });
+  }
+}
+
+/** The controller-replica verbs: an optional node name (none for the rolling restart). */
+function controllerCommand(
+  verb: "kill-controller" | "start-controller" | "restart-controllers", split: Split, rest: readonly string[], dir: string | undefined,
+): LabCommand {
+  const max = verb === "restart-controllers" ? 0 : 1;
+  if (rest.length > max) throw invalidArgument(`\`lab ${verb}\` takes ${max === 0 ? "no arguments" : "at most a node name"}`, { args: rest });
+  const node = rest[0];
+  switch (verb) {
+    case "kill-controller":
+      allowOnly(split, verb, ["--dir", "--term"]);
+      return { verb, dir, node, signal: split.booleans.has("--term") ? "SIGTERM" : "SIGKILL" };
+    case "start-controller":
+      allowOnly(split, verb, ["--dir"]);
+      return { verb, dir, node };
+    case "restart-controllers":
+      allowOnly(split, verb, ["--dir", "--kill"]);
+      return { verb, dir, signal: split.booleans.has("--kill") ? "SIGKILL" : "SIGTERM" };
   }
 }

@@ -16,11 +16,13 @@ import { createBridge, createNodeNetwork, healLink, linkIsUp, NETWORK_OWNER_FILE
 import { execInNode, installSupervisor, isNodePid1, killNode, startNode } from "./node.js";
 import { planNodes, REGISTRY, resolveOptions, STATE_DIR_NAMES, type LabOptions, type NodePlan, type StorageDriver } from "./plan.js";
 import { startRegistry } from "./registry.js";
-import { buildStatus, type LabStatus, type NodeObservation } from "./status.js";
+import { buildStatus, type ControllerObservation, type LabStatus, type NodeObservation } from "./status.js";
 import { findNode, readState, requireState, STATE_VERSION, writeState, type LabState, type NodeState, type SwarmvolState } from "./state.js";
 import { teardown } from "./teardown.js";
 import { agentPreDockerd, planSwarmvol, startLabCloudFor, startSwarmvolOnLab, writeTokenFile } from "./swarmvolHook.js";
-import { controllerHost, launchController } from "./swarmvolController.js";
+import { controllerPids, launchController } from "./swarmvolController.js";
+import { controllerHosts } from "./swarmvolPlan.js";
+import { replicaHealth, roleOf } from "./swarmvolReplicas.js";
 import { waitForLocalActivation, waitForPlugins } from "./swarmvolPlugins.js";
 import { probeStorageDriver } from "./storage.js";
 
@@ -196,9 +198,18 @@ export async function down(dir: string, deps: LabDeps = defaultLabDeps()): Promi
   await teardown(dir, deps);
 }
 
+/** Each replica's role (its own /v1/health) and daemon PID, for `status`. */
+async function observeControllers(state: LabState): Promise<ControllerObservation[]> {
+  const answers = await replicaHealth(state);
+  return Promise.all(answers.map(async (a) => ({
+    node: a.node, url: a.url, role: roleOf(a.health), pid: (await controllerPids(state, a.node))[0] ?? null,
+  })));
+}
+
 /** The status --json document (see status.ts for the contract). */
 export async function status(dir: string, deps: LabDeps = defaultLabDeps()): Promise<LabStatus> {
   const state = await requireState(dir);
+  const controllers = observeControllers(state);
   const swarm = await listSwarmNodes(state).catch(() => null);
   const observed = new Map<string, NodeObservation>();
   for (const node of state.nodes) {
@@ -209,7 +220,7 @@ export async function status(dir: string, deps: LabDeps = defaultLabDeps()): Pro
       swarmState: seen?.Status.State ?? null,
     });
   }
-  return buildStatus(state, observed);
+  return buildStatus(state, observed, await controllers);
 }
 
 /** SIGKILL to the node's PID 1: the whole node (engine, containers, agent) dies at once. */
@@ -234,8 +245,8 @@ export async function healLabNode(dir: string, name: string, deps: LabDeps = def
  * Kills the node (if running) and starts it again on the same data-root: Swarm state,
  * images and volumes persist, like a machine reboot. Resolves once dockerd answers and,
  * for a node in the swarm, once a manager reports it ready again. With swarmvol, the
- * node's agent restarts with it (it is the node's pre-dockerd program), the controller
- * comes back if this node hosts it (as a boot-time service would), and it resolves only
+ * node's agent restarts with it (it is the node's pre-dockerd program), a manager's
+ * controller replica comes back (as a boot-time service would), and it resolves only
  * once Swarm lists the plugin on the node again (up to one ~20 s description refresh).
  */
 export async function restartLabNode(dir: string, name: string, deps: LabDeps = defaultLabDeps()): Promise<void> {
@@ -248,7 +259,7 @@ export async function restartLabNode(dir: string, name: string, deps: LabDeps = 
   await waitForEngine(node, deps.clock);
   if (node.nodeId !== null) await waitForSwarmState(state, node, ["ready"], deps.clock, 90_000);
   if (state.swarmvol === undefined || state.swarmvol === null) return;
-  if (controllerHost(state).name === node.name) await launchController(state, deps);
+  if (controllerHosts(state.nodes).some((h) => h.name === node.name)) await launchController(state, deps, 30_000, [node.name]);
   await waitForPlugins(state, [node], deps.clock);
 }
 

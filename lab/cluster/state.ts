@@ -25,7 +25,9 @@ export interface NodeState extends NodePlan {
 
 /**
  * What a non-bare lab runs besides the engines: the EC2 emulator (root namespace), an agent
- * per node (pre-dockerd) and the controller (inside the first manager). Null for `--bare`.
+ * per node (pre-dockerd) and a controller replica inside every manager. Null for `--bare`.
+ * State files written before the replicas existed lack `controllers`; readers treat that as
+ * one replica on the first manager whose launcher is `controllerPid`.
  */
 export interface SwarmvolState {
   /** Shared API token of agents and controller. The state file is 0600; it is also in `tokenFile`. */
@@ -36,10 +38,12 @@ export interface SwarmvolState {
   logLevel: string;
   /** Near-zero emulator latencies (`lab up --fast-cloud`). */
   fastCloud: boolean;
-  /** `http://<first manager>:7750`. */
+  /** `http://<first manager>:7750`: the first replica's URL (kept for callers that know one controller). */
   controllerUrl: string;
-  /** Host PID of the controller's `nsenter` launcher, or null when not started by the lab. */
+  /** Host PID of the first replica's `nsenter` launcher, or null when not started by the lab. */
   controllerPid: number | null;
+  /** Host PID of each replica's `nsenter` launcher, by manager node name (null: not started by the lab). */
+  controllers?: Record<string, number | null>;
 }
 
 export interface LabState {

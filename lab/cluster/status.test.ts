@@ -41,7 +41,33 @@ describe("buildStatus", () => {
       cloud: { endpoint: null },
       controller: { endpoint: null },
       token: null,
+      controllers: [],
+      leader: null,
     });
+  });
+
+  it("names each controller replica with its role and pid, and the leader's node", () => {
+    const controllers = [
+      { node: "node1", url: "http://10.213.0.11:7750", role: "standby" as const, pid: 41 },
+      { node: "node2", url: "http://10.213.0.12:7750", role: "leader" as const, pid: 42 },
+      { node: "node3", url: "http://10.213.0.13:7750", role: null, pid: null },
+    ];
+    const status = buildStatus(labState(), new Map(), controllers);
+    expect(status.controllers).toEqual(controllers);
+    expect(status.leader).toBe("node2");
+    const lines = renderStatusTable(status).trimEnd().split("\n");
+    expect(lines.slice(-4)).toEqual([
+      "controller node1: http://10.213.0.11:7750 standby pid 41",
+      "controller node2: http://10.213.0.12:7750 leader pid 42",
+      "controller node3: http://10.213.0.13:7750 no answer (not running)",
+      "leader: node2",
+    ]);
+  });
+
+  it("has no leader when no replica says it leads", () => {
+    const status = buildStatus(labState(), new Map(), [{ node: "node1", url: "http://10.213.0.11:7750", role: null, pid: 7 }]);
+    expect(status.leader).toBeNull();
+    expect(renderStatusTable(status).trimEnd().split("\n").at(-1)).toBe("leader: (none)");
   });
 
   it("renders one aligned row per node and the cloud endpoint", () => {

@@ -6,13 +6,21 @@
  *            "address":"10.213.0.11","instanceId":"i-0…","zone":"us-east-1a","state":"ready",
  *            "process":"running","link":"up"}],
  *  "cloud":{"endpoint":"http://10.213.0.1:4566"},
- *  "controller":{"endpoint":"http://10.213.0.11:7750"},"token":"…"}
+ *  "controller":{"endpoint":"http://10.213.0.11:7750"},"token":"…",
+ *  "controllers":[{"node":"node1","url":"http://10.213.0.11:7750","role":"leader","pid":4242}],
+ *  "leader":"node1"}
  * ```
  * `state` is Swarm's view from a manager (ready | down | disconnected | unknown), or
  * "unknown" when no manager answers. `process` (running | stopped) and `link` (up | down)
  * are the lab's own view: a killed node is `stopped`, a partitioned one has `link: down`.
  * `cloud.endpoint`, `controller.endpoint` and `token` (the shared API token of agents and
  * controller, for `curl -H "Authorization: Bearer …"`) are null for a bare lab.
+ * `controller.endpoint` is the first replica's URL (node1), whichever replica leads.
+ * `controllers` has one entry per replica (one per manager; empty for a bare lab): its
+ * `role` is what its own GET /v1/health says ("leader" | "standby"; a controller from
+ * before HA, which answers without a role, counts as "leader"), null when it does not
+ * answer; `pid` is the daemon's host PID, null when no process runs. `leader` is the name
+ * of the node whose replica leads (the first, should two claim it), or null.
  */
 import { dockerHost, type NodeRole } from "./plan.js";
 import type { LabState } from "./state.js";
@@ -30,12 +38,25 @@ export interface NodeStatus {
   link: "up" | "down";
 }
 
+/** One controller replica in `lab status`. */
+export interface ControllerStatus {
+  node: string;
+  url: string;
+  role: "leader" | "standby" | null;
+  pid: number | null;
+}
+
 export interface LabStatus {
   nodes: NodeStatus[];
   cloud: { endpoint: string | null };
   controller: { endpoint: string | null };
   token: string | null;
+  controllers: ControllerStatus[];
+  leader: string | null;
 }
+
+/** What the lab observed about each controller replica (the same shape it reports). */
+export type ControllerObservation = ControllerStatus;
 
 /** What the lab observed about each node, by name. */
 export interface NodeObservation {
@@ -45,7 +66,11 @@ export interface NodeObservation {
   swarmState: string | null;
 }
 
-export function buildStatus(state: LabState, observed: ReadonlyMap<string, NodeObservation>): LabStatus {
+export function buildStatus(
+  state: LabState,
+  observed: ReadonlyMap<string, NodeObservation>,
+  controllers: readonly ControllerObservation[] = [],
+): LabStatus {
   return {
     nodes: state.nodes.map((node) => {
       const seen = observed.get(node.name);
@@ -65,7 +90,16 @@ export function buildStatus(state: LabState, observed: ReadonlyMap<string, NodeO
     cloud: { endpoint: state.cloud.endpoint },
     controller: { endpoint: state.swarmvol?.controllerUrl ?? null },
     token: state.swarmvol?.token ?? null,
+    controllers: controllers.map((c) => ({ node: c.node, url: c.url, role: c.role, pid: c.pid })),
+    leader: controllers.find((c) => c.role === "leader")?.node ?? null,
   };
+}
+
+/** One line per replica for the table: `controller node1 http://… leader pid 4242`. */
+function controllerLines(status: LabStatus): string[] {
+  if (status.controllers.length === 0) return [`controller: ${status.controller.endpoint ?? "(none)"}`];
+  return status.controllers.map((c) =>
+    `controller ${c.node}: ${c.url} ${c.role ?? "no answer"}${c.pid === null ? " (not running)" : ` pid ${c.pid}`}`);
 }
 
 /** A fixed-width table for humans; scripts use the JSON form. */
@@ -77,6 +111,6 @@ export function renderStatusTable(status: LabStatus): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   const cloud = `cloud endpoint: ${status.cloud.endpoint ?? "(none)"}`;
-  const controller = `controller: ${status.controller.endpoint ?? "(none)"}`;
-  return [line(header), ...rows.map(line), cloud, controller].join("\n") + "\n";
+  const leader = status.controllers.length === 0 ? [] : [`leader: ${status.leader ?? "(none)"}`];
+  return [line(header), ...rows.map(line), cloud, ...controllerLines(status), ...leader].join("\n") + "\n";
 }

@@ -5,7 +5,7 @@
  * 2. `agentPreDockerd`: every node's supervisor starts `swarmvol agent` inside the node
  *    BEFORE dockerd and waits for its plugin socket, so dockerd finds the plugin at start.
  * 3. `startLabCloudFor`: the EC2 emulator in the root namespace on 10.213.0.1:4566.
- * 4. `startSwarmvolOnLab`: once the swarm exists, the controller inside the first manager
+ * 4. `startSwarmvolOnLab`: once the swarm exists, a controller replica inside every manager
  *    (swarmvolController.ts), then wait until Swarm lists the plugin on every node.
  *
  * Teardown needs nothing from here: the emulator, agents and controller all carry a path
@@ -21,7 +21,7 @@ import { writeState, type LabState, type SwarmvolState } from "./state.js";
 import { startLabCloud } from "./swarmvolCloud.js";
 import { launchController } from "./swarmvolController.js";
 import { waitForPlugins } from "./swarmvolPlugins.js";
-import { agentArgv, controllerUrl, PLUGIN_SOCKET, repoArtifacts, swarmvolPaths } from "./swarmvolPlan.js";
+import { agentArgv, controllerHosts, controllerUrl, PLUGIN_SOCKET, repoArtifacts, swarmvolPaths } from "./swarmvolPlan.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -45,23 +45,29 @@ export function planSwarmvol(
     throw invalidArgument(`SWARMVOL_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`, { logLevel });
   }
   repoArtifacts();
-  const [host] = planNodes(options).filter((n) => n.role === "manager");
+  const hosts = controllerHosts(planNodes(options));
+  const [host] = hosts;
+  if (host === undefined) throw invalidArgument("a lab with swarmvol needs at least one manager", { managers: options.managers });
   return {
     token: randomBytes(24).toString("base64url"),
     tokenFile: swarmvolPaths(options.dir).tokenFile,
     logLevel,
     fastCloud: settings.fastCloud ?? false,
-    controllerUrl: controllerUrl(host as NodePlan),
+    controllerUrl: controllerUrl(host),
     controllerPid: null,
+    controllers: Object.fromEntries(hosts.map((h) => [h.name, null])),
   };
 }
 
-/** Each node's pre-dockerd program: its agent, with dockerd waiting for the plugin socket. */
+/**
+ * Each node's pre-dockerd program: its agent, given every replica's URL, with dockerd
+ * waiting for the plugin socket.
+ */
 export function agentPreDockerd(options: ResolvedOptions, swarmvol: SwarmvolState): (node: NodePlan) => { argv: string[]; waitFor: string } {
   const artifacts = repoArtifacts();
-  const [host] = planNodes(options).filter((n) => n.role === "manager");
+  const hosts = controllerHosts(planNodes(options));
   return (node) => ({
-    argv: agentArgv(node, host as NodePlan, { labDir: options.dir, logLevel: swarmvol.logLevel, artifacts }),
+    argv: agentArgv(node, hosts, { labDir: options.dir, logLevel: swarmvol.logLevel, artifacts }),
     waitFor: PLUGIN_SOCKET,
   });
 }
@@ -85,8 +91,8 @@ export async function startLabCloudFor(state: LabState, deps: SwarmvolHookDeps):
 }
 
 /**
- * After the swarm is formed: starts the controller inside the first manager, waits for its
- * /v1/health, then until Swarm lists the plugin on every node. Returns the time of each step.
+ * After the swarm is formed: starts a controller replica inside every manager, waits for
+ * each one's /v1/health, then until Swarm lists the plugin on every node. Returns the time of each step.
  */
 export async function startSwarmvolOnLab(state: LabState, deps: SwarmvolHookDeps): Promise<Record<string, number>> {
   const timings: Record<string, number> = {};
@@ -94,7 +100,7 @@ export async function startSwarmvolOnLab(state: LabState, deps: SwarmvolHookDeps
   let start = deps.clock.now();
   await launchController(state, deps);
   timings.controller = deps.clock.now() - start;
-  deps.logger.info({ url: state.swarmvol.controllerUrl, ms: timings.controller }, "swarmvol controller healthy");
+  deps.logger.info({ urls: controllerHosts(state.nodes).map(controllerUrl), ms: timings.controller }, "swarmvol controller replicas healthy");
   start = deps.clock.now();
   await waitForPlugins(state, state.nodes, deps.clock);
   timings.plugins = deps.clock.now() - start;

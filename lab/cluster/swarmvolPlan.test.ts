@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { loadAgentConfig, loadControllerConfig } from "../../core/clusterConfig.js";
 import { planNodes, resolveOptions } from "./plan.js";
 import {
-  agentArgv, cloudArgv, cloudInstances, controllerArgv, FAST_CLOUD_FAULTS, LAUNCH_WRAPPER, type LaunchSettings,
+  agentArgv, cloudArgv, cloudInstances, controllerArgv, controllerHosts, controllerList, FAST_CLOUD_FAULTS, LAUNCH_WRAPPER,
+  type LaunchSettings,
 } from "./swarmvolPlan.js";
 
 const options = resolveOptions({ nodes: 3, zones: 2, dir: "/lab" });
@@ -26,7 +27,7 @@ function daemonArgs(argv: string[]): string[] {
 
 describe("swarmvol plan for the lab", () => {
   it("gives each agent flags that `swarmvol agent` accepts, with the node's own identity", () => {
-    const argv = agentArgv(node2, node1, settings);
+    const argv = agentArgv(node2, [node1], settings);
     expect(argv[6]).toBe("/lab/nodes/node2/agent.log");
     const [command, ...flags] = daemonArgs(argv);
     expect(command).toBe("agent");
@@ -47,6 +48,40 @@ describe("swarmvol plan for the lab", () => {
       listen: { host: "10.213.0.11", port: 7750 }, token: "t", stateDir: "/lab/nodes/node1/controller",
       dockerHost: "unix:///lab/nodes/node1/docker.sock", ec2Endpoint: "http://10.213.0.1:4566", region: "us-east-1",
     });
+  });
+
+  it("with 3 managers: one replica per manager, each on its own address, state dir and log", () => {
+    const nodes = planNodes(resolveOptions({ nodes: 5, managers: 3, dir: "/lab" }));
+    const hosts = controllerHosts(nodes);
+    expect(hosts.map((h) => h.name)).toEqual(["node1", "node2", "node3"]);
+    const configs = hosts.map((host) => {
+      const argv = controllerArgv(host, settings);
+      expect(argv[6]).toBe(`/lab/nodes/${host.name}/controller.log`);
+      const [command, ...flags] = daemonArgs(argv);
+      expect(command).toBe("controller");
+      return loadControllerConfig({ SWARMVOL_TOKEN: "t" }, flags);
+    });
+    expect(configs.map((c) => `${c.listen.host}:${c.listen.port}`)).toEqual(["10.213.0.11:7750", "10.213.0.12:7750", "10.213.0.13:7750"]);
+    expect(configs.map((c) => c.stateDir)).toEqual(["/lab/nodes/node1/controller", "/lab/nodes/node2/controller", "/lab/nodes/node3/controller"]);
+  });
+
+  it("with 3 managers: every agent gets every replica's URL, comma-separated, first manager first", () => {
+    const nodes = planNodes(resolveOptions({ nodes: 5, managers: 3, dir: "/lab" }));
+    const list = "http://10.213.0.11:7750,http://10.213.0.12:7750,http://10.213.0.13:7750";
+    expect(controllerList(controllerHosts(nodes))).toBe(list);
+    for (const node of nodes) {
+      const flags = daemonArgs(agentArgv(node, controllerHosts(nodes), settings));
+      expect(flags[0]).toBe("agent");
+      expect(flags[flags.indexOf("--controller") + 1]).toBe(list);
+      expect(flags[flags.indexOf("--hostname") + 1]).toBe(node.name);
+    }
+  });
+
+  it("with 1 manager the agent's --controller is the one URL, exactly as before HA", () => {
+    const nodes = planNodes(resolveOptions({ nodes: 3, managers: 1, dir: "/lab" }));
+    expect(controllerHosts(nodes).map((h) => h.name)).toEqual(["node1"]);
+    const flags = daemonArgs(agentArgv(nodes[2] as (typeof nodes)[number], controllerHosts(nodes), settings));
+    expect(flags[flags.indexOf("--controller") + 1]).toBe("http://10.213.0.11:7750");
   });
 
   it("runs the emulator on the bridge address with one instance per node, fast latencies only when asked", () => {

@@ -6,7 +6,8 @@
  *
  * Addresses follow the lab's rule: only the bridge and node addresses, never a wildcard.
  * The emulator runs in the root namespace on the bridge address (every node reaches it,
- * like the EC2 endpoint of a VPC); the controller runs inside the first manager.
+ * like the EC2 endpoint of a VPC); a controller replica runs inside every manager, and
+ * each agent is given every replica's URL (`--controller URL1,URL2,…`) to fail over between.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -86,6 +87,16 @@ export function controllerUrl(host: NodePlan): string {
   return `http://${host.address}:${CONTROLLER_PORT}`;
 }
 
+/** The nodes that host a controller replica: every manager, in node order (node1 first). */
+export function controllerHosts<T extends NodePlan>(nodes: readonly T[]): T[] {
+  return nodes.filter((n) => n.role === "manager");
+}
+
+/** The agents' `--controller` value: every replica's URL, comma-separated, first manager first. */
+export function controllerList(controllers: readonly NodePlan[]): string {
+  return controllers.map(controllerUrl).join(",");
+}
+
 /** One emulated EC2 instance per node; the emulator writes device links into the host path of the node's device dir. */
 export function cloudInstances(nodes: readonly NodePlan[]) {
   return nodes.map((n) => ({ instanceId: n.instanceId, name: n.name, zone: n.zone, deviceDir: n.paths.deviceDir, privateIp: n.address }));
@@ -123,12 +134,15 @@ function wrapped(settings: LaunchSettings, log: string, args: readonly string[])
     settings.artifacts.node, settings.artifacts.cliMain, ...args];
 }
 
-/** The agent's argv, run by the node's supervisor inside the node before dockerd. */
-export function agentArgv(node: NodePlan, controller: NodePlan, settings: LaunchSettings): string[] {
+/**
+ * The agent's argv, run by the node's supervisor inside the node before dockerd. With one
+ * controller `--controller` is its URL (as before HA); with several, the comma-separated list.
+ */
+export function agentArgv(node: NodePlan, controllers: readonly NodePlan[], settings: LaunchSettings): string[] {
   const paths = nodeSwarmvolPaths(node);
   return wrapped(settings, paths.agentLog, [
     "agent",
-    "--controller", controllerUrl(controller),
+    "--controller", controllerList(controllers),
     "--plugin-socket", PLUGIN_SOCKET,
     "--state-dir", paths.agentStateDir,
     "--docker-host", dockerHost(node),

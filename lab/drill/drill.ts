@@ -126,9 +126,9 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
       return 1;
     }
     await ensureHostTools(deps.runner, deps.logger);
-    progress.note(`[drill] lab up: ${options.nodes} nodes, EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies`);
+    progress.note(`[drill] lab up: ${options.nodes} nodes (${options.managers} managers with a controller replica each), EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies`);
     upStarted = true;
-    const state = await bringUpLab({ dir: options.dir, nodes: options.nodes, fastCloud: options.ci }, deps);
+    const state = await bringUpLab({ dir: options.dir, nodes: options.nodes, managers: options.managers, fastCloud: options.ci }, deps);
     labStarted = true;
     world = await prepare(options, deps, progress, state);
     await runAll(world, options, io, results);

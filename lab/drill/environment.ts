@@ -1,6 +1,6 @@
 /**
  * Everything the drill needs before the first fault: host packages, a non-bare lab (EC2
- * emulator with EBS-like latencies, an agent per node, the controller on node1), the
+ * emulator with EBS-like latencies, an agent per node, a controller replica per manager), the
  * PostgreSQL image (Debian's postgresql-15 via debootstrap, rootfs tar cached between
  * runs), the two swarmvol volumes and the stack. Side effects only; the stack text and
  * timeline maths live in pure modules.
@@ -81,9 +81,12 @@ export interface DrillLab {
   stackFile: string;
 }
 
-/** `lab up` with swarmvol (EBS backend on the emulator; `fastCloud` only for the CI drill). */
-export async function bringUpLab(options: { dir: string; nodes: number; fastCloud: boolean }, deps: LabDeps): Promise<LabState> {
-  const { state } = await up({ dir: options.dir, nodes: options.nodes, managers: 1, fastCloud: options.fastCloud }, deps);
+/**
+ * `lab up` with swarmvol (EBS backend on the emulator; `fastCloud` only for the CI drill):
+ * node1..nodeM managers, each with a controller replica; the rest workers for the workloads.
+ */
+export async function bringUpLab(options: { dir: string; nodes: number; managers: number; fastCloud: boolean }, deps: LabDeps): Promise<LabState> {
+  const { state } = await up({ dir: options.dir, nodes: options.nodes, managers: options.managers, fastCloud: options.fastCloud }, deps);
   return state;
 }
 

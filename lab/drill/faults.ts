@@ -6,9 +6,10 @@
  */
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import {
-  drainLabNode, engineFor, healLabNode, killController, killLabNode, partitionLabNode, restartLabNode, startController,
+  drainLabNode, engineFor, healLabNode, killLabNode, partitionLabNode, restartLabNode,
   waitForSwarmState, withManager, type LabDeps, type LabState, type NodeState,
 } from "../cluster/index.js";
+import { killLeaderMidMove, REPLICA_FAULTS, restartKilledReplica } from "./controllerFaults.js";
 import { dockerCli } from "./environment.js";
 import { fetchVolume } from "./observe.js";
 import type { ScenarioName } from "./options.js";
@@ -26,6 +27,11 @@ export interface FaultContext {
   service: string;
   t0: number;
   note(message: string): void;
+  /**
+   * Nodes whose agent log counts for self-fencing only until the given time (ms): a node
+   * the fault killed and restarted boots a fresh agent. Filled by inject.
+   */
+  fenceWindowEnds: Record<string, number>;
 }
 
 export interface Fault {
@@ -58,25 +64,6 @@ const killNode = (service: string): Fault => ({
   inject: (ctx) => killLabNode(dir(ctx), ctx.victim.name, ctx.deps),
   recover: restartVictim,
 });
-
-/**
- * SIGKILL the controller while it moves the volume: after it saw the new assignment (t2)
- * and, with EBS latencies, before the attach finished; then start it again 2 s later.
- */
-async function killControllerMidMove(ctx: FaultContext): Promise<void> {
-  const deadline = ctx.t0 + 45_000;
-  for (;;) {
-    const move = (await fetchVolume(ctx.state, DB_VOLUME))?.status.lastMove;
-    if ((move !== undefined && move.t2Seen >= ctx.t0) || ctx.clock.now() > deadline) break;
-    await ctx.clock.sleep(100);
-  }
-  const move = (await fetchVolume(ctx.state, DB_VOLUME))?.status.lastMove;
-  await killController(dir(ctx), { clock: ctx.clock });
-  ctx.note(`controller killed (-9) at +${((ctx.clock.now() - ctx.t0) / 1000).toFixed(1)} s, move phases seen: ${move === undefined ? "none" : Object.keys(move).join(",")}`);
-  await ctx.clock.sleep(2_000);
-  await startController(dir(ctx), { spawner: ctx.deps.spawner, clock: ctx.clock });
-  ctx.note(`controller started again at +${((ctx.clock.now() - ctx.t0) / 1000).toFixed(1)} s`);
-}
 
 /** When the db container on the partitioned node stopped (its agent fencing it), from that node's own engine. */
 export async function containerStoppedAt(node: NodeState, service: string): Promise<{ running: boolean; finishedAt: number | null }> {
@@ -161,11 +148,15 @@ export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
     service: DB_SERVICE,
     inject: async (ctx) => {
       await killLabNode(dir(ctx), ctx.victim.name, ctx.deps);
-      const midMove = killControllerMidMove(ctx);
+      const midMove = killLeaderMidMove(ctx);
       midMove.catch(() => undefined);
       pending.set(ctx, midMove);
     },
-    recover: restartVictim,
+    recover: async (ctx) => {
+      const violations = await restartVictim(ctx);
+      await restartKilledReplica(ctx);
+      return violations;
+    },
   },
   drain: {
     service: DB_SERVICE,
@@ -184,4 +175,5 @@ export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
       return [];
     },
   },
+  ...REPLICA_FAULTS,
 };

@@ -1,15 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { parseDrillArgs, SCENARIOS } from "./options.js";
+import { movesVolume, parseDrillArgs, REPLICA_SCENARIOS, SCENARIOS } from "./options.js";
 
 describe("parseDrillArgs", () => {
-  it("runs every scenario once on 4 nodes by default", () => {
+  it("runs every scenario once on 3 managers and 2 workers by default, the replica scenarios last", () => {
     const options = parseDrillArgs([]);
-    expect(options).toMatchObject({ scenarios: [...SCENARIOS], repeat: 1, jsonFile: null, ci: false, nodes: 4, keepLab: false, settleSeconds: 3 });
+    expect(options).toMatchObject({ scenarios: [...SCENARIOS], repeat: 1, jsonFile: null, ci: false, nodes: 5, managers: 3, keepLab: false, settleSeconds: 3 });
+    expect(SCENARIOS.slice(-2)).toEqual(["kill-leader", "upgrade-controllers"]);
+    expect(SCENARIOS.filter(movesVolume)).toEqual(["kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update"]);
   });
 
-  it("takes repeated and comma-separated scenarios, --flag=value and --ci", () => {
+  it("takes repeated and comma-separated scenarios, --flag=value and --ci (1 manager, 3 nodes)", () => {
     const options = parseDrillArgs(["--scenario", "kill-db,partition", "--scenario=drain", "--repeat=20", "--ci", "--json", "/tmp/r.json"]);
-    expect(options).toMatchObject({ scenarios: ["kill-db", "partition", "drain"], repeat: 20, ci: true, nodes: 3, jsonFile: "/tmp/r.json" });
+    expect(options).toMatchObject({ scenarios: ["kill-db", "partition", "drain"], repeat: 20, ci: true, nodes: 3, managers: 1, jsonFile: "/tmp/r.json" });
+  });
+
+  it("with one manager leaves the replica scenarios out of the default run", () => {
+    const options = parseDrillArgs(["--managers", "1"]);
+    expect(options).toMatchObject({ managers: 1, nodes: 3 });
+    expect("scenarios" in options && options.scenarios).toEqual([...SCENARIOS].filter((s) => !REPLICA_SCENARIOS.includes(s)));
+    expect(parseDrillArgs(["--managers", "3", "--nodes", "6", "--ci"])).toMatchObject({ managers: 3, nodes: 6, ci: true });
   });
 
   it("answers help", () => {
@@ -24,6 +33,9 @@ describe("parseDrillArgs", () => {
     [["--json"], /needs a value/],
     [["extra"], /unknown argument extra/],
     [["--ci=yes"], /unknown argument/],
+    [["--managers", "3", "--nodes", "4"], /at least two workers/],
+    [["--ci", "--scenario", "kill-leader"], /needs at least 2 controller replicas/],
+    [["--managers", "0"], /--managers must be a whole number/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseDrillArgs(argv)).toThrow(message);
   });

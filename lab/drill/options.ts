@@ -1,27 +1,44 @@
 /**
  * Pure parsing of `swarmvol drill …` arguments:
  *
- *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--dir D]
- *         [--cache D] [--logs D] [--keep-lab] [--settle S]
+ *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--managers M]
+ *         [--dir D] [--cache D] [--logs D] [--keep-lab] [--settle S]
  *
  * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
- * order of {@link SCENARIOS}. Errors are INVALID_ARGUMENT with a message for the terminal.
+ * order of {@link SCENARIOS}. The scenarios of {@link REPLICA_SCENARIOS} need two controller
+ * replicas (two managers): with one they are left out of the default list, and asking for
+ * them is an error. Errors are INVALID_ARGUMENT with a message for the terminal.
  */
 import { invalidArgument } from "../../core/errors.js";
 
 /** Every fault the drill knows, in the order a full run executes them. */
 export const SCENARIOS = [
   "kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update",
+  "kill-leader", "upgrade-controllers",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * Scenarios that break the controller, not a workload's node: no volume moves, the
+ * services must keep running where they are, and no agent may fence itself. They need
+ * at least two controller replicas (`--managers` ≥ 2).
+ */
+export const REPLICA_SCENARIOS: readonly ScenarioName[] = ["kill-leader", "upgrade-controllers"];
+
+/** Whether the scenario's fault moves the measured service's volume (else it must stay put). */
+export function movesVolume(scenario: ScenarioName): boolean {
+  return !REPLICA_SCENARIOS.includes(scenario);
+}
 
 export interface DrillOptions {
   scenarios: ScenarioName[];
   repeat: number;
   jsonFile: string | null;
-  /** Short CI run: EC2 emulator with near-zero latencies, 3 nodes. */
+  /** Short CI run: EC2 emulator with near-zero latencies, 3 nodes (1 manager). */
   ci: boolean;
   nodes: number;
+  /** Managers, each with a controller replica; the other nodes are workers (at least 2). */
+  managers: number;
   dir: string;
   /** Where the PostgreSQL rootfs tar is kept between runs. */
   cacheDir: string;
@@ -38,18 +55,20 @@ export interface DrillHelp {
 }
 
 export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [--repeat N] [--json FILE] [--ci]
-                      [--nodes N] [--dir D] [--cache D] [--logs D] [--keep-lab] [--settle S]
-  Brings a lab up (EC2 emulator, agents, controller), deploys a PostgreSQL and a
+                      [--nodes N] [--managers M] [--dir D] [--cache D] [--logs D] [--keep-lab]
+                      [--settle S]
+  Brings a lab up (EC2 emulator, agents, a controller replica per manager), deploys a PostgreSQL and a
   Jenkins-like service on swarmvol volumes, injects faults while clients keep writing,
   and proves that every acknowledged write survived. Exit code 0 only if nothing was lost.
   scenarios: ${SCENARIOS.join(", ")} (default: all)
-  --ci        near-zero EC2 latencies and 3 nodes (a short run for CI)
+  --ci        near-zero EC2 latencies and 3 nodes, 1 manager (a short run for CI)
+  --managers  managers (controller replicas); ${REPLICA_SCENARIOS.join(" and ")} need 2 or more
   --keep-lab  do not run \`lab down\` at the end
   --logs D    where agent, controller, node and EC2 logs are copied before \`lab down\`
-  defaults: --repeat 1 --nodes 4 (3 with --ci) --dir /var/lib/swarmvol-lab
+  defaults: --repeat 1 --managers 3 (1 with --ci) --nodes managers+2 --dir /var/lib/swarmvol-lab
             --cache /var/cache/swarmvol-lab --logs /var/tmp/swarmvol-drill --settle 3`;
 
-const VALUE_FLAGS = new Set(["--scenario", "--repeat", "--json", "--nodes", "--dir", "--cache", "--logs", "--settle"]);
+const VALUE_FLAGS = new Set(["--scenario", "--repeat", "--json", "--nodes", "--managers", "--dir", "--cache", "--logs", "--settle"]);
 const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab"]);
 
 function positiveInt(flag: string, raw: string, max: number): number {
@@ -59,14 +78,27 @@ function positiveInt(flag: string, raw: string, max: number): number {
   return Number(raw);
 }
 
-function scenarioList(raw: string[]): ScenarioName[] {
+function scenarioList(raw: string[], managers: number): ScenarioName[] {
   const names = raw.flatMap((r) => r.split(",")).map((s) => s.trim()).filter((s) => s !== "");
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name)) {
       throw invalidArgument(`unknown scenario "${name}"; choose from ${SCENARIOS.join(", ")}`, { scenario: name });
     }
+    if (managers < 2 && REPLICA_SCENARIOS.includes(name as ScenarioName)) {
+      throw invalidArgument(`scenario ${name} needs at least 2 controller replicas: use --managers 2 or more`, { scenario: name, managers });
+    }
   }
-  return names.length === 0 ? [...SCENARIOS] : (names as ScenarioName[]);
+  if (names.length > 0) return names as ScenarioName[];
+  return SCENARIOS.filter((s) => managers >= 2 || !REPLICA_SCENARIOS.includes(s));
+}
+
+/** Managers and nodes: defaults 3 managers (1 with --ci) and two workers; at least two workers always. */
+function labSize(ci: boolean, managersRaw: string | undefined, nodesRaw: string | undefined): { managers: number; nodes: number } {
+  const managers = managersRaw === undefined ? (ci ? 1 : 3) : positiveInt("--managers", managersRaw, 18);
+  const nodes = nodesRaw === undefined ? managers + 2 : positiveInt("--nodes", nodesRaw, 20);
+  if (nodes < 3) throw invalidArgument("--nodes must be at least 3 (one manager, two workers to move between)", { nodes });
+  if (nodes - managers < 2) throw invalidArgument("--nodes must leave at least two workers besides the managers", { nodes, managers });
+  return { managers, nodes };
 }
 
 function absolute(flag: string, path: string): string {
@@ -100,16 +132,15 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
   const { values, booleans } = split(argv);
   const last = (flag: string) => values.get(flag)?.at(-1);
   const ci = booleans.has("--ci");
-  const nodesRaw = last("--nodes");
-  const nodes = nodesRaw === undefined ? (ci ? 3 : 4) : positiveInt("--nodes", nodesRaw, 20);
-  if (nodes < 3) throw invalidArgument("--nodes must be at least 3 (one manager, two workers to move between)", { nodes });
+  const { managers, nodes } = labSize(ci, last("--managers"), last("--nodes"));
   const settleRaw = last("--settle");
   return {
-    scenarios: scenarioList(values.get("--scenario") ?? []),
+    scenarios: scenarioList(values.get("--scenario") ?? [], managers),
     repeat: positiveInt("--repeat", last("--repeat") ?? "1", 1000),
     jsonFile: last("--json") ?? null,
     ci,
     nodes,
+    managers,
     dir: absolute("--dir", last("--dir") ?? "/var/lib/swarmvol-lab"),
     cacheDir: absolute("--cache", last("--cache") ?? "/var/cache/swarmvol-lab"),
     logsDir: absolute("--logs", last("--logs") ?? "/var/tmp/swarmvol-drill"),

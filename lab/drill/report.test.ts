@@ -107,3 +107,19 @@ describe("stack and progress", () => {
     expect(lines).toEqual(["a\n", "note\n"]);
   });
 });
+
+describe("report of a scenario that moves no volume", () => {
+  const steady: ScenarioResult = { ...ok, scenario: "kill-leader", toNode: "node4", fromNode: "node4", timeline: { t0, t9: t0 + 2_500 } };
+
+  it("passes with t9 alone (the same task answered after the fault)", () => {
+    expect(failures(steady)).toEqual([]);
+    expect(renderRun({ ...steady, notes: ["manager node1 (the leader) killed: leader gone → new leader node2 in 2.40 s (at +2.4 s)"] }))
+      .toMatch(/kill-leader #1: drill_db node4 -> node4[\s\S]*note: manager node1 \(the leader\) killed[\s\S]*PASS/);
+  });
+
+  it("fails without a write after the fault, or with self-fencing recorded", () => {
+    expect(failures({ ...steady, timeline: { t0 } })).toEqual(["no client write was acknowledged after the fault"]);
+    expect(failures({ ...steady, violations: ["agents self-fenced during the scenario: 1 lease lapses, 0 containers killed (node4 1 lapses/0 kills)"] }))
+      .toHaveLength(1);
+  });
+});

@@ -3,14 +3,20 @@
  * inject the fault at t0, watch until the replacement task runs and a client write is
  * acknowledged by it (t9), read the move's phases, put the lab back, then verify every
  * acknowledged write since the drill began.
+ *
+ * Scenarios that move no volume (options.ts REPLICA_SCENARIOS: faults on the controller
+ * replicas) run their whole fault at t0, then wait for a write acknowledged by the SAME
+ * task (t9); no task of either service may have been replaced since t0, and no agent may
+ * have fenced itself between t0 and the end of the run (selfFence.ts).
  */
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import type { LabDeps, LabState, NodeState } from "../cluster/index.js";
 import { FAULTS, type FaultContext } from "./faults.js";
 import { FileLedger, readManifest } from "./jenkinsClient.js";
 import { fetchCloudLog, fetchVolume, type ServiceLocator } from "./observe.js";
-import type { ScenarioName } from "./options.js";
+import { movesVolume, type ScenarioName } from "./options.js";
 import { readAllRows } from "./postgresClient.js";
+import { readSelfFence, selfFenceViolations } from "./selfFence.js";
 import { formatProgress, type Progress } from "./progress.js";
 import type { ScenarioResult } from "./report.js";
 import { DB_SERVICE, DB_VOLUME, JENKINS_SERVICE, JENKINS_VOLUME } from "./stack.js";
@@ -80,6 +86,52 @@ async function waitForMove(world: DrillWorld, label: string, ctx: FaultContext, 
   return { to, t9: undefined };
 }
 
+/** No volume moves: waits for a write acknowledged after `since` by the service where it ran at t0. */
+async function waitForSteadyAck(world: DrillWorld, label: string, ctx: FaultContext, writer: Writer, since: number): Promise<number | undefined> {
+  while (world.clock.now() - since < world.moveTimeoutMs) {
+    const t9 = firstAckAfter(writer.acks, since, ctx.victim.address, true);
+    if (t9 !== undefined) return t9;
+    show(world, label, ctx.t0, `waiting for a write on ${ctx.victim.name} after the fault`);
+    await world.clock.sleep(250);
+  }
+  return undefined;
+}
+
+/** Violations of a move-less scenario: a replaced task of either workload since t0. */
+async function replacedTasks(world: DrillWorld, t0: number): Promise<string[]> {
+  const violations: string[] = [];
+  for (const service of [DB_SERVICE, JENKINS_SERVICE]) {
+    const tasks = await serviceTasks(world.state, service);
+    const replacement = replacementTask(tasks, t0);
+    if (replacement !== undefined) violations.push(`${service} got a new task at +${((replacement.createdAt - t0) / 1000).toFixed(1)} s: its container did not keep running`);
+  }
+  return violations;
+}
+
+/** Move-less run (faults on the controller replicas): the fault, the same task answering, the lab put back. */
+async function runSteady(world: DrillWorld, label: string, ctx: FaultContext, result: ScenarioResult): Promise<void> {
+  const fault = FAULTS[result.scenario];
+  const writer = fault.service === DB_SERVICE ? world.db : world.jenkins;
+  await fault.inject(ctx);
+  const t9 = await waitForSteadyAck(world, label, ctx, writer, world.clock.now());
+  result.toNode = world.locator.node(fault.service);
+  result.timeline = t9 === undefined ? { t0: ctx.t0 } : { t0: ctx.t0, t9 };
+  result.violations.push(...(await replacedTasks(world, ctx.t0)));
+  result.violations.push(...(await fault.recover(ctx)));
+  await waitHealthy(world, label, world.clock.now());
+}
+
+/** Self-fencing between t0 and now: a violation in a move-less scenario, a note otherwise. */
+async function checkSelfFence(world: DrillWorld, ctx: FaultContext, result: ScenarioResult): Promise<void> {
+  const report = await readSelfFence(world.state, ctx.t0, world.clock.now(), ctx.fenceWindowEnds);
+  if (!movesVolume(result.scenario)) {
+    result.violations.push(...selfFenceViolations(report));
+    if (report.lapses + report.kills === 0) ctx.note("no agent lease lapsed and no container was killed to fence (agent logs)");
+  } else if (report.lapses + report.kills > 0) {
+    ctx.note(`agent logs: ${report.lapses} lease lapses, ${report.kills} containers killed to fence`);
+  }
+}
+
 async function measure(world: DrillWorld, ctx: FaultContext, t9: number | undefined): Promise<Timeline> {
   const volume = ctx.service === DB_SERVICE ? DB_VOLUME : JENKINS_VOLUME;
   const record = await fetchVolume(world.state, volume);
@@ -121,31 +173,45 @@ function emptyResult(scenario: ScenarioName, iteration: number, service: string)
   };
 }
 
+/** The move of a moving scenario: fault, replacement task answering, phases, lab put back. */
+async function runMove(world: DrillWorld, label: string, ctx: FaultContext, result: ScenarioResult): Promise<void> {
+  const fault = FAULTS[result.scenario];
+  await fault.inject(ctx);
+  const writer = fault.service === DB_SERVICE ? world.db : world.jenkins;
+  const moved = await waitForMove(world, label, ctx, writer);
+  result.toNode = moved.to?.name ?? null;
+  result.timeline = await measure(world, ctx, moved.t9);
+  result.violations.push(...(await fault.recover(ctx)));
+  await waitHealthy(world, label, world.clock.now());
+}
+
+/** Waits for healthy workloads and the settle time; the context of a fault at t0 = now. */
+async function prepareFault(world: DrillWorld, label: string, result: ScenarioResult): Promise<FaultContext> {
+  await waitHealthy(world, label, world.clock.now());
+  await world.clock.sleep(world.settleMs);
+  const victim = world.state.nodes.find((n) => n.name === world.locator.node(result.service));
+  if (victim === undefined) throw new Error(`${result.service} runs nowhere before the fault`);
+  result.fromNode = victim.name;
+  const note = (message: string) => {
+    result.notes.push(message);
+    world.progress.note(`[${label}] ${message}`);
+  };
+  return {
+    state: world.state, deps: world.deps, runner: world.runner, clock: world.clock, victim, service: result.service,
+    t0: world.clock.now(), note, fenceWindowEnds: {},
+  };
+}
+
 /** Runs one scenario; never throws (errors are recorded in the result). */
 export async function runScenario(world: DrillWorld, scenario: ScenarioName, iteration: number): Promise<ScenarioResult> {
-  const fault = FAULTS[scenario];
-  const result = emptyResult(scenario, iteration, fault.service);
+  const result = emptyResult(scenario, iteration, FAULTS[scenario].service);
   const label = `${scenario} #${iteration}`;
   const before = { db: world.db.stats(), jenkins: world.jenkins.stats() };
   try {
-    await waitHealthy(world, label, world.clock.now());
-    await world.clock.sleep(world.settleMs);
-    const victim = world.state.nodes.find((n) => n.name === world.locator.node(fault.service));
-    if (victim === undefined) throw new Error(`${fault.service} runs nowhere before the fault`);
-    result.fromNode = victim.name;
-    const note = (message: string) => {
-      result.notes.push(message);
-      world.progress.note(`[${label}] ${message}`);
-    };
-    const ctx: FaultContext = { state: world.state, deps: world.deps, runner: world.runner, clock: world.clock, victim, service: fault.service, t0: world.clock.now(), note };
-    await fault.inject(ctx);
-    const writer = fault.service === DB_SERVICE ? world.db : world.jenkins;
-    const moved = await waitForMove(world, label, ctx, writer);
-    result.toNode = moved.to?.name ?? null;
-    result.timeline = await measure(world, ctx, moved.t9);
-    result.violations.push(...(await fault.recover(ctx)));
-    await waitHealthy(world, label, world.clock.now());
-    await verify(world, result, victim);
+    const ctx = await prepareFault(world, label, result);
+    await (movesVolume(scenario) ? runMove(world, label, ctx, result) : runSteady(world, label, ctx, result));
+    await checkSelfFence(world, ctx, result);
+    await verify(world, result, ctx.victim);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
   }
