@@ -1,6 +1,7 @@
 /**
  * `lab up` with swarmvol, for real: 3 nodes, the EC2 emulator on the bridge (real loop
- * devices), an agent inside every node before its dockerd, the controller inside node1.
+ * devices), an agent inside every node before its dockerd, the controller (the one replica
+ * of a one-manager lab) inside node1.
  * Needs root, the lab's programs and a built dist/ (`npm run build`). Outside CI a missing
  * requirement skips with a printed reason; under CI=true nothing skips.
  */
@@ -90,8 +91,16 @@ describe.skipIf(skip)("lab up with swarmvol (3 nodes, --fast-cloud)", () => {
     expect(ids).toEqual(state.nodes.map((n) => n.instanceId).sort());
   });
 
+  it("lab status --json names the one replica, leading, with its pid (a controller from before HA counts as leader)", async () => {
+    const out: string[] = [];
+    expect(await labCommand(["status", "--json", "--dir", dir], { out: (t) => out.push(t), err: () => undefined }, deps)).toBe(0);
+    const report = JSON.parse(out.join("")) as { controllers: Array<{ node: string; url: string; role: string | null; pid: number | null }>; leader: string | null };
+    expect(report.controllers).toEqual([{ node: "node1", url: "http://10.213.0.11:7750", role: "leader", pid: (await controllerPids(state, "node1"))[0] }]);
+    expect(report.leader).toBe("node1");
+  });
+
   it("killController and startController: SIGKILL alone, then back and healthy", async () => {
-    await killController(dir, deps);
+    expect((await killController(dir, deps)).node).toBe("node1");
     expect(await controllerPids(await requireState(dir))).toEqual([]);
     expect(await httpGetStatus("http://10.213.0.11:7750/v1/health")).toBeNull();
     const start = Date.now();

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { HealthResponse } from "../../api/contract.js";
 import { planNodes, resolveOptions } from "./plan.js";
 import type { LabState } from "./state.js";
-import { controllerReplicas, fetchHealth, leadersOf, roleOf, type ReplicaHealth } from "./swarmvolReplicas.js";
+import { controllerReplicas, fetchHealth, leadersOf, roleOf, waitForLeader, type ReplicaHealth } from "./swarmvolReplicas.js";
 
 function labState(managers: number, bare = false): LabState {
   const options = resolveOptions({ nodes: 5, managers, dir: "/lab", bare });
@@ -63,5 +63,33 @@ describe("fetchHealth", () => {
     server = null;
     expect(await fetchHealth(url, 300)).toBeNull();
     expect(await fetchHealth(await serve(503, "{}"))).toBeNull();
+  });
+});
+
+describe("waitForLeader", () => {
+  /** A clock that only moves when slept on, and replicas whose answers follow a script by poll. */
+  function fake(script: ReplicaHealth[][]) {
+    let now = 0;
+    let polls = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => { now += ms; } };
+    const ask = async () => script[Math.min(polls++, script.length - 1)] as ReplicaHealth[];
+    return { clock, ask, polls: () => polls };
+  }
+
+  it("waits until a replica other than the excluded one says it leads, and says when", async () => {
+    const f = fake([
+      [answer("node1", health("leader")), answer("node2", health("standby"))],
+      [answer("node1", null), answer("node2", health("standby"))],
+      [answer("node1", null), answer("node2", health("leader"))],
+    ]);
+    const seen = await waitForLeader(labState(3), { clock: f.clock, ask: f.ask, exclude: ["node1"], intervalMs: 50 });
+    expect(seen).toMatchObject({ leader: { node: "node2" }, at: 100 });
+    expect(f.polls()).toBe(3);
+  });
+
+  it("TIMEOUT naming the replicas' last roles when nobody takes the lead", async () => {
+    const f = fake([[answer("node1", null), answer("node2", health("standby"))]]);
+    await expect(waitForLeader(labState(3), { clock: f.clock, ask: f.ask, exclude: ["node1"], intervalMs: 50, timeoutMs: 500 }))
+      .rejects.toMatchObject({ code: "TIMEOUT", details: { replicas: [{ node: "node1", role: null }, { node: "node2", role: "standby" }] } });
   });
 });

@@ -78,6 +78,8 @@ export interface WaitForLeaderOptions {
   intervalMs?: number;
   /** @default 60_000 */
   timeoutMs?: number;
+  /** How the replicas are asked; default {@link replicaHealth} (tests pass a fake). */
+  ask?: (state: LabState, timeoutMs: number) => Promise<ReplicaHealth[]>;
 }
 
 /**
@@ -85,11 +87,11 @@ export interface WaitForLeaderOptions {
  * and the time it was seen (clock ms). TIMEOUT names the replicas' last answers.
  */
 export async function waitForLeader(state: LabState, options: WaitForLeaderOptions): Promise<{ leader: ReplicaHealth; at: number }> {
-  const { clock, exclude = [], intervalMs = 50, timeoutMs = 60_000 } = options;
+  const { clock, exclude = [], intervalMs = 50, timeoutMs = 60_000, ask = replicaHealth } = options;
   const start = clock.now();
   let last: ReplicaHealth[] = [];
   for (;;) {
-    last = await replicaHealth(state, Math.max(200, Math.min(1_000, intervalMs * 10)));
+    last = await ask(state, Math.max(200, Math.min(1_000, intervalMs * 10)));
     const leader = leadersOf(last).find((r) => !exclude.includes(r.node));
     if (leader !== undefined) return { leader, at: clock.now() };
     if (clock.now() - start > timeoutMs) {

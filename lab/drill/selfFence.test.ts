@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countSelfFence, selfFenceViolations, sumSelfFence, SELF_FENCE_MESSAGES } from "./selfFence.js";
+import { planNodes, resolveOptions, type LabState } from "../cluster/index.js";
+import { countSelfFence, readSelfFence, selfFenceViolations, sumSelfFence, SELF_FENCE_MESSAGES } from "./selfFence.js";
 
 const line = (time: number, msg: string, extra: object = {}) => JSON.stringify({ level: 50, time, pid: 7, name: "swarmvol-agent", ...extra, msg });
 
@@ -33,5 +37,24 @@ describe("self-fencing evidence in agent logs", () => {
     expect(report).toMatchObject({ lapses: 1, kills: 2 });
     expect(selfFenceViolations(report)).toEqual(["agents self-fenced during the scenario: 1 lease lapses, 2 containers killed (node4 1 lapses/2 kills)"]);
     expect(selfFenceViolations(sumSelfFence({ node1: { lapses: 0, kills: 0 } }))).toEqual([]);
+  });
+});
+
+describe("readSelfFence", () => {
+  it("reads every node's agent.log; a node killed by the fault counts only until its kill; a missing log is empty", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "swarmvol-selffence-"));
+    const options = resolveOptions({ nodes: 3, managers: 1, dir });
+    const nodes = planNodes(options);
+    const state = { options, nodes } as unknown as LabState;
+    const lapse = "lease with the controller lapsed: fencing this node's swarmvol volumes";
+    for (const node of nodes.slice(0, 2)) mkdirSync(node.paths.dir, { recursive: true });
+    writeFileSync(join(nodes[0]?.paths.dir as string, "agent.log"), `${line(5_000, lapse)}\n`); // after its kill: a fresh boot
+    writeFileSync(join(nodes[1]?.paths.dir as string, "agent.log"), `${line(3_000, lapse)}\n${line(3_001, "container killed to fence its volumes")}\n`);
+    const report = await readSelfFence(state, 1_000, 10_000, { node1: 2_000 });
+    expect(report).toEqual({
+      lapses: 1, kills: 1,
+      byNode: { node1: { lapses: 0, kills: 0 }, node2: { lapses: 1, kills: 1 }, node3: { lapses: 0, kills: 0 } },
+    });
+    expect((await readSelfFence(state, 1_000, 10_000)).lapses).toBe(2);
   });
 });
