@@ -5,59 +5,29 @@
  * Time bounds here are only generous waits for "eventually"; how fast is the benchmark's.
  */
 import Docker from "dockerode";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { monotonicClock } from "../../core/clock.js";
-import { unavailable } from "../../core/errors.js";
-import type { LeaseRecord, LeaseStore, Versioned } from "../../core/leadership.js";
 import { silentLogger } from "../../core/ports.js";
 import { shouldSkip } from "../../test/support/requirements.js";
-import { docker, startDockerd, stopGracefully, unmountUnder, type Started } from "../../test/support/singleHost.js";
+import { CuttableLeaseStore } from "../../test/fakes/cuttableLeaseStore.js";
+import { startSingleNodeSwarm, type SingleNodeSwarm } from "../../test/support/singleHost.js";
 import { DockerSwarmStore } from "../swarm/swarmStore.js";
 import { LeaderElector } from "./elector.js";
 
 const skip = shouldSkip("leader election on a real swarm", ["dockerd", "docker"]);
 
-/** A replica's link to the manager, cut to simulate a crash without a release. */
-class Link implements LeaseStore {
-  dead = false;
-  constructor(private readonly inner: LeaseStore) {}
-  private check(): void {
-    if (this.dead) throw unavailable("replica is gone");
-  }
-  async readLease(): Promise<Versioned<LeaseRecord> | undefined> {
-    this.check();
-    return this.inner.readLease();
-  }
-  async createLease(record: LeaseRecord): Promise<void> {
-    this.check();
-    return this.inner.createLease(record);
-  }
-  async updateLease(record: LeaseRecord, version: number): Promise<void> {
-    this.check();
-    return this.inner.updateLease(record, version);
-  }
-}
-
 describe.skipIf(skip)("leader election on a real single-node swarm", () => {
-  let root: string;
-  let engine: Started & { host: string };
+  let swarm: SingleNodeSwarm | undefined;
   let store: DockerSwarmStore;
-  const replicas: Array<{ name: string; elector: LeaderElector; link: Link }> = [];
+  const replicas: Array<{ name: string; elector: LeaderElector; link: CuttableLeaseStore }> = [];
   let violation: string | undefined;
   let sampler: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "swarmvol-elect-it-"));
-    engine = await startDockerd(join(root, "engine"));
-    const port = 22_000 + (process.pid % 18_000);
-    const init = await docker(engine.host, ["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", `127.0.0.1:${port}`]);
-    expect(init.code, init.stderr).toBe(0);
-    store = new DockerSwarmStore({ docker: new Docker({ socketPath: engine.host.replace("unix://", ""), timeout: 15_000 }) });
+    swarm = await startSingleNodeSwarm("swarmvol-elect-it-", 22_000 + (process.pid % 18_000));
+    store = new DockerSwarmStore({ docker: new Docker({ socketPath: swarm.socketPath, timeout: 15_000 }) });
     for (const name of ["a", "b", "c"]) {
-      const link = new Link(store);
+      const link = new CuttableLeaseStore(store);
       const elector = new LeaderElector({
         store: link, self: name, selfUrl: `http://${name}:7750`, clock: monotonicClock, logger: silentLogger,
         onStartedLeading: async () => undefined, onStoppedLeading: async () => undefined,
@@ -65,26 +35,19 @@ describe.skipIf(skip)("leader election on a real single-node swarm", () => {
       replicas.push({ name, elector, link });
     }
     sampler = setInterval(() => {
-      const acting = replicas.filter((r) => !r.link.dead && r.elector.canAct()).map((r) => r.name);
+      const acting = replicas.filter((r) => !r.link.cut && r.elector.canAct()).map((r) => r.name);
       if (acting.length > 1) violation ??= `two replicas acting at once: ${acting.join(", ")}`;
     }, 20);
   });
 
   afterAll(async () => {
     clearInterval(sampler);
-    for (const r of replicas) r.link.dead = true;
+    for (const r of replicas) r.link.cut = true;
     await Promise.all(replicas.map((r) => r.elector.stop()));
-    if (engine) {
-      await docker(engine.host, ["swarm", "leave", "--force"]);
-      await stopGracefully(engine);
-    }
-    if (root) {
-      await unmountUnder(root);
-      await rm(root, { recursive: true, force: true });
-    }
+    await swarm?.stop();
   });
 
-  const live = () => replicas.filter((r) => !r.link.dead);
+  const live = () => replicas.filter((r) => !r.link.cut);
   async function eventually(what: string, check: () => boolean, ms = 20_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!check()) {
@@ -107,7 +70,7 @@ describe.skipIf(skip)("leader election on a real single-node swarm", () => {
   it("the leader crashes (no release): another takes over, and the record counts the transition", async () => {
     const old = leader();
     const before = (await store.readLease())?.value.transitions ?? 0;
-    if (old) old.link.dead = true;
+    if (old) old.link.cut = true;
     await eventually("a new leader", () => leader() !== undefined && leader() !== old);
     expect((await store.readLease())?.value).toMatchObject({ holder: leader()?.name, transitions: before + 1 });
     expect(violation).toBeUndefined();
@@ -116,7 +79,7 @@ describe.skipIf(skip)("leader election on a real single-node swarm", () => {
   it("the leader stops gracefully: it releases and the last standby leads", async () => {
     const old = leader();
     await old?.elector.stop();
-    if (old) old.link.dead = true;
+    if (old) old.link.cut = true;
     await eventually("the last replica leads", () => leader() !== undefined && leader() !== old);
     expect(live()).toHaveLength(1);
     expect(violation).toBeUndefined();

@@ -4,13 +4,10 @@
  * lists it with desired state running, which is all the controller needs to see.
  */
 import Docker from "dockerode";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SwarmEvent, SwarmTask } from "../../core/swarm.js";
 import { shouldSkip } from "../../test/support/requirements.js";
-import { docker, startDockerd, stopGracefully, unmountUnder, type Started } from "../../test/support/singleHost.js";
+import { docker, startSingleNodeSwarm, type SingleNodeSwarm, type Started } from "../../test/support/singleHost.js";
 import { defaultDesiredStates } from "../informer/swarmInformer.js";
 import { DockerSwarm } from "./dockerSwarm.js";
 
@@ -27,7 +24,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
-  let root: string;
+  let cluster: SingleNodeSwarm | undefined;
   let engine: Started & { host: string };
   let swarm: DockerSwarm;
   const ok = async (args: string[]) => {
@@ -37,22 +34,13 @@ describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
   };
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "swarmvol-swarm-it-"));
-    engine = await startDockerd(join(root, "engine"));
-    const port = 20_000 + (process.pid % 20_000);
-    await ok(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", `127.0.0.1:${port}`]);
+    cluster = await startSingleNodeSwarm("swarmvol-swarm-it-", 20_000 + (process.pid % 20_000));
+    engine = cluster.engine;
     swarm = new DockerSwarm({ docker: new Docker({ socketPath: engine.host.replace("unix://", "") }) });
   });
 
   afterAll(async () => {
-    if (engine) {
-      await docker(engine.host, ["swarm", "leave", "--force"]);
-      await stopGracefully(engine);
-    }
-    if (root) {
-      await unmountUnder(root);
-      await rm(root, { recursive: true, force: true });
-    }
+    await cluster?.stop();
   });
 
   it("lists the manager node as ready and active with its volume plugins", async () => {

@@ -4,14 +4,11 @@
  * fakes, pins the Engine's answers the adapter depends on, and loses a real race on a node.
  */
 import Docker from "dockerode";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterStoreContract, volumeOf, type ContractTarget } from "../../test/fakes/clusterStoreContract.js";
 import type { Logger } from "../../core/ports.js";
 import { shouldSkip } from "../../test/support/requirements.js";
-import { docker, startDockerd, stopGracefully, unmountUnder, type Started } from "../../test/support/singleHost.js";
+import { docker, startSingleNodeSwarm, type SingleNodeSwarm, type Started } from "../../test/support/singleHost.js";
 import { DockerSwarmStore, type DockerStoreApi } from "./swarmStore.js";
 import { volumeConfigName, type ConfigSpec } from "./swarmStoreCodec.js";
 
@@ -21,7 +18,7 @@ const skip = shouldSkip("DockerSwarmStore against a real swarm", ["dockerd", "do
 const wire = (err: unknown) => ({ statusCode: (err as { statusCode?: unknown }).statusCode, message: (err as { json?: { message?: unknown } }).json?.message });
 
 describe.skipIf(skip)("DockerSwarmStore against a real single-node swarm", () => {
-  let root: string;
+  let cluster: SingleNodeSwarm | undefined;
   let engine: Started & { host: string };
   let api: Docker;
   let store: DockerSwarmStore;
@@ -43,24 +40,15 @@ describe.skipIf(skip)("DockerSwarmStore against a real single-node swarm", () =>
   };
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "swarmvol-store-it-"));
-    engine = await startDockerd(join(root, "engine"));
-    const port = 21_000 + (process.pid % 19_000);
-    await ok(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", `127.0.0.1:${port}`]);
+    cluster = await startSingleNodeSwarm("swarmvol-store-it-", 21_000 + (process.pid % 19_000));
+    engine = cluster.engine;
     nodeId = await ok(["info", "--format", "{{.Swarm.NodeID}}"]);
     api = new Docker({ socketPath: engine.host.replace("unix://", ""), timeout: 15_000 });
     store = new DockerSwarmStore({ docker: api, callTimeoutMs: 15_000 });
   });
 
   afterAll(async () => {
-    if (engine) {
-      await docker(engine.host, ["swarm", "leave", "--force"]);
-      await stopGracefully(engine);
-    }
-    if (root) {
-      await unmountUnder(root);
-      await rm(root, { recursive: true, force: true });
-    }
+    await cluster?.stop();
   });
 
   for (const c of clusterStoreContract) it(c.name, () => c.run(target));

@@ -103,6 +103,22 @@ describe("LeaseKeeper", () => {
     expect(t.node.actions).toEqual([]);
   });
 
+  it("a node id learned late (dockerd still starting) does not make the first lease born lapsed", async () => {
+    let learned: Promise<string> | undefined;
+    const keeper = new LeaseKeeper({
+      api: t.heartbeats.api, nodeId: () => (learned ??= t.clock.sleep(7_000).then(() => "node-a")),
+      identity: { hostname: "worker-1", instanceId: "i-0a", zone: "eu-west-1a" },
+      mounts: t.mounts, containers: { usingVolumes: async () => [], kill: async () => undefined }, fencer: t.driver, clock: t.clock, logger: silentLogger,
+    });
+    keeper.start();
+    await t.clock.advance(7_000);
+    expect(keeper.status()).toMatchObject({ live: true, expiresAt: t.t0 + 7_000 + 10_000 });
+    await t.clock.advance(2_000);
+    expect(keeper.isLive()).toBe(true);
+    expect(t.mounts.list().map(([name]) => name)).toEqual(["db", "logs"]);
+    await keeper.stop();
+  });
+
   it("lapses ttl after the last successful SEND, then kills the writers before unmounting", async () => {
     t.keeper.start();
     await t.clock.settle();

@@ -141,10 +141,12 @@ export class LeaseKeeper {
 
   private async renew(): Promise<HeartbeatResponse | undefined> {
     const { api, clock, logger } = this.options;
-    const sentAt = clock.now();
-    const timeoutMs = this.isLive() ? Math.min(this.heartbeatTimeoutMs, Math.max(1, (this.expiresAt ?? 0) - sentAt)) : this.heartbeatTimeoutMs;
     try {
+      // Learning the node id may wait for dockerd; the lease counts from the heartbeat's send
+      // time, not from before that wait, or a restarted agent's first lease is born lapsed.
       const nodeId = await this.options.nodeId();
+      const sentAt = clock.now();
+      const timeoutMs = this.isLive() ? Math.min(this.heartbeatTimeoutMs, Math.max(1, (this.expiresAt ?? 0) - sentAt)) : this.heartbeatTimeoutMs;
       const answer = await api.heartbeat(nodeId, this.request(), { timeoutMs, signal: this.stopper.signal });
       const ttlMs = Number.isFinite(answer.ttlMs) && answer.ttlMs > 0 ? answer.ttlMs : this.defaultTtlMs;
       const wasLive = this.isLive();

@@ -6,36 +6,11 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { LeaderElector } from "../../controller/leader/elector.js";
-import { unavailable } from "../../core/errors.js";
-import type { LeaseRecord, LeaseStore, Versioned } from "../../core/leadership.js";
 import type { Clock } from "../../core/ports.js";
 import { silentLogger } from "../../core/ports.js";
+import { CuttableLeaseStore } from "../fakes/cuttableLeaseStore.js";
 import { FakeClusterStore } from "../fakes/fakeClusterStore.js";
 import { SteppedClock } from "../fakes/steppedClock.js";
-
-/** One replica's way to the store: cut off (a partition) or dead (a crash) on demand. */
-class ReplicaLink implements LeaseStore {
-  cut = false;
-  /** Makes this replica's renewals take this long in the store (a slow Raft write). */
-  slowWrites: { ms: number; clock: Clock } | undefined;
-  constructor(private readonly inner: LeaseStore) {}
-  private check(): void {
-    if (this.cut) throw unavailable("cannot reach a manager");
-  }
-  async readLease(): Promise<Versioned<LeaseRecord> | undefined> {
-    this.check();
-    return this.inner.readLease();
-  }
-  async createLease(record: LeaseRecord): Promise<void> {
-    this.check();
-    return this.inner.createLease(record);
-  }
-  async updateLease(record: LeaseRecord, version: number): Promise<void> {
-    this.check();
-    if (this.slowWrites) await this.slowWrites.clock.sleep(this.slowWrites.ms);
-    await this.inner.updateLease(record, version);
-  }
-}
 
 /** A replica's own monotonic clock: the shared one, run `rate` times as fast from a start offset. */
 function ownClock(base: SteppedClock, offset: number, rate = 1): Clock {
@@ -46,7 +21,7 @@ function ownClock(base: SteppedClock, offset: number, rate = 1): Clock {
 interface Replica {
   name: string;
   elector: LeaderElector;
-  link: ReplicaLink;
+  link: CuttableLeaseStore;
   started: number;
   stopped: number;
   dead: boolean;
@@ -58,7 +33,7 @@ let store: FakeClusterStore;
 let wall = Date.parse("2026-12-02T10:00:00Z");
 
 function replica(name: string, options: { offset?: number; rate?: number; reluctant?: () => boolean } = {}): Replica {
-  const link = new ReplicaLink(store);
+  const link = new CuttableLeaseStore(store);
   const entry: Replica = { name, link, started: 0, stopped: 0, dead: false } as Replica;
   entry.elector = new LeaderElector({
     store: link, self: name, selfUrl: `http://${name}:7750`, clock: ownClock(clock, options.offset ?? 0, options.rate),
@@ -251,7 +226,7 @@ describe("leader election", () => {
       store, self: "a", selfUrl: "http://a:7750", clock, logger: silentLogger,
       onStartedLeading: () => restoring, onStoppedLeading: async () => undefined,
     });
-    replicas.push({ name: "a", elector: a, link: new ReplicaLink(store), started: 0, stopped: 0, dead: false });
+    replicas.push({ name: "a", elector: a, link: new CuttableLeaseStore(store), started: 0, stopped: 0, dead: false });
     a.start();
     const b = replica("b");
     await run(500);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProcessRunner } from "../../storage/os/commandRunner.js";
 
@@ -78,4 +79,30 @@ export async function unmountUnder(root: string): Promise<void> {
   const mountPoints = (await readFile("/proc/self/mountinfo", "utf8")).split("\n")
     .map((line) => line.split(" ")[4] ?? "").filter((point) => point.startsWith(`${root}/`));
   for (const point of mountPoints.sort().reverse()) await runner.run("umount", ["-l", point]);
+}
+
+/** A one-node swarm on its own dockerd (own roots, no iptables), for tests of the Swarm adapters. */
+export interface SingleNodeSwarm {
+  engine: Started & { host: string };
+  /** The engine's Unix socket path, for `new Docker({ socketPath })`. */
+  socketPath: string;
+  /** Leaves the swarm, stops dockerd, unmounts and removes everything it made. */
+  stop(): Promise<void>;
+}
+
+/** Starts dockerd under a new temp dir named by `prefix` and inits a swarm on 127.0.0.1:`port`. */
+export async function startSingleNodeSwarm(prefix: string, port: number): Promise<SingleNodeSwarm> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  const engine = await startDockerd(join(root, "engine"));
+  const init = await docker(engine.host, ["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", `127.0.0.1:${port}`]);
+  if (init.code !== 0) throw new Error(`docker swarm init: ${init.stderr}`);
+  return {
+    engine, socketPath: engine.host.replace("unix://", ""),
+    stop: async () => {
+      await docker(engine.host, ["swarm", "leave", "--force"]);
+      await stopGracefully(engine);
+      await unmountUnder(root);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }
