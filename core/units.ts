@@ -17,8 +17,15 @@ const unitFactors: Readonly<Record<string, number>> = {
  * @example parseSize("20") === 20 * 1024 ** 3
  * @example parseSize("1.5GiB") === 1.5 * 1024 ** 3
  */
+/** Longer than any size anybody writes; a cap keeps parsing (and the messages) bounded. */
+const maxSizeText = 64;
+
 export function parseSize(text: string, option = "size"): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (text.length > maxSizeText) {
+    throw invalidArgument(`invalid ${option} "${text.slice(0, 20)}…" (${text.length} characters): write a number with an optional unit, like 20 (GiB) or 512MiB`, { option });
+  }
+  // Trimmed first, so no two optional runs of spaces meet (that regex backtracked quadratically).
+  const match = /^(\d+(?:\.\d+)?) ?([a-zA-Z]*)$/.exec(text.trim());
   if (!match) {
     throw invalidArgument(`invalid ${option} "${text}": write a number with an optional unit, like 20 (GiB), 512MiB or 1.5GiB`, { option, value: text });
   }

@@ -16,6 +16,12 @@ describe("parseSize", () => {
     expect(() => parseSize(text)).toThrow(/size/);
   });
 
+  it("refuses a hostile value at once, naming neither all of it nor blocking the event loop (once 27 s for 200 KB)", () => {
+    const hostile = `1${" ".repeat(300_000)}!`;
+    expect(() => parseSize(hostile)).toThrow(/300002 characters/);
+    expect(() => parseSize(`1${" ".repeat(40)}!`)).toThrow(/invalid size/);
+  });
+
   it("formats exact binary units", () => {
     expect(formatSize(1024 ** 3)).toBe("1GiB");
     expect(formatSize(300 * 1024 ** 2)).toBe("300MiB");
