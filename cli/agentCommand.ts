@@ -20,7 +20,7 @@ import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
 import { dockerFor } from "./docker.js";
-import { createLogger, systemClock } from "./runtime.js";
+import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile } from "./runtime.js";
 
 /** This node's Swarm NodeID from its engine, waiting for dockerd and for the join. */
 function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
@@ -59,7 +59,8 @@ function controllerApi(config: AgentConfig, docker: Docker, logger: Logger): { a
  * directory and attacher through the controller, EBS device locator, lease keeper).
  */
 export async function agentCommand(argv: string[]): Promise<number> {
-  const config = loadAgentConfig(process.env, argv);
+  const stopped = stopSignal();
+  const config = loadAgentConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
   const instance = config.instanceId !== undefined && config.zone !== undefined
     ? { instanceId: config.instanceId, zone: config.zone }
@@ -101,15 +102,15 @@ export async function agentCommand(argv: string[]): Promise<number> {
   });
   logger.info({ socket: config.pluginSocket, controllers: config.controllers, discovery: endpoints.discovering, ...instance }, "agent started");
   void activateWithEngine(docker, logger);
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
+  await stopped;
   stopping = true;
-  await plugin.drain();
-  await driver.endLingers();
-  await endpoints.stop();
-  await keeperStarted;
-  await keeper.stop();
+  // Bounded: a Docker call stuck on a dead device must not keep the agent up past its supervisor's patience.
+  await stopWithin(30_000, logger, async () => {
+    await plugin.drain();
+    await driver.endLingers();
+    await endpoints.stop();
+    await Promise.race([keeperStarted, new Promise((resolve) => setTimeout(resolve, 100))]);
+    await keeper.stop();
+  });
   return 0;
 }

@@ -13,6 +13,7 @@ import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
+import { invalidArgument } from "../core/errors.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
@@ -23,15 +24,23 @@ import { JournalStore } from "../storage/state/journalStore.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile } from "./runtime.js";
 import { dockerFor } from "./docker.js";
 
-/** This manager's Swarm node id, from its engine (waits for dockerd and the join). */
-async function selfNodeId(docker: Docker, logger: Logger): Promise<string> {
-  const id = await pRetry(async () => {
-    const info = (await docker.info()) as { Swarm?: { NodeID?: string; ControlAvailable?: boolean } };
+/** This manager's Swarm node id and address, from its engine (waits for dockerd and the join). */
+async function selfNode(docker: Docker, logger: Logger): Promise<{ id: string; address: string }> {
+  const self = await pRetry(async () => {
+    const info = (await docker.info()) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
     if (!info.Swarm?.NodeID || !info.Swarm.ControlAvailable) throw new Error("this engine is not a swarm manager yet");
-    return info.Swarm.NodeID;
+    return { id: info.Swarm.NodeID, address: info.Swarm.NodeAddr ?? "" };
   }, { retries: Number.POSITIVE_INFINITY, minTimeout: 500, maxTimeout: 5000 });
-  logger.info({ nodeId: id }, "learned this manager's swarm node id");
-  return id;
+  logger.info({ nodeId: self.id, address: self.address }, "learned this manager's swarm node id");
+  return self;
+}
+
+/** --advertise-url, or this manager's Swarm address with the API port (a wildcard listen). */
+function advertiseUrl(config: ControllerConfig, self: { address: string }): string {
+  if (config.advertiseUrl !== undefined) return config.advertiseUrl;
+  if (self.address === "") throw invalidArgument("listening on a wildcard and the engine names no Swarm address: give --advertise-url (SWARMVOL_ADVERTISE_URL), like http://10.0.0.5:7750");
+  const host = self.address.includes(":") ? `[${self.address}]` : self.address;
+  return `http://${host}:${config.listen.port}`;
 }
 
 /** The API of one replica: agents' routes go to the leader's current term; standbys answer 503 (ApiServer). */
@@ -84,14 +93,15 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const informer = new SwarmInformer({ swarm, clock: systemClock, logger: logger.child({ component: "informer" }), scheduler: cron, pollIntervalMs: 500 });
   const gate = { assert: () => undefined as void };
   const catalog = new ReplicatedCatalog(await CatalogStore.open(join(config.stateDir, "catalog.json")), store, () => gate.assert());
-  const nodeId = await Promise.race([selfNodeId(docker, logger), stopped.then(() => undefined)]);
-  if (nodeId === undefined) return 0;
+  const self = await Promise.race([selfNode(docker, logger), stopped.then(() => undefined)]);
+  if (self === undefined) return 0;
+  const selfUrl = advertiseUrl(config, self);
   const replica = new ControllerReplica({
-    informer, catalog, store, cloud, selfUrl: config.advertiseUrl, clock: monotonicClock, logger,
+    informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger,
     self: `${hostname()}-${process.pid}`,
     timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: Math.min(250, config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
     // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once.
-    reluctant: () => informer.node(nodeId)?.raftLeader === true,
+    reluctant: () => informer.node(self.id)?.raftLeader === true,
     newTerm: (termGate) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
       policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs },
@@ -103,7 +113,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const api = replicaApi(config, replica, catalog, informer, metrics, logger);
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
-    logger.info({ listen: config.listen, advertise: config.advertiseUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost }, "controller serving");
+    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost }, "controller serving");
   });
   const signal = await stopped;
   void started.catch(() => undefined);

@@ -36,22 +36,24 @@ export interface ControllerConfig {
   stuckAttachMs: number;
   /** A volume nobody wants is detached after this, freeing its instance's attachment slot. */
   idleDetachMs: number;
-  /** This replica's API URL as agents reach it (written into the leader lease). */
-  advertiseUrl: string;
+  /**
+   * This replica's API URL as agents reach it (written into the leader lease). Undefined
+   * when listening on a wildcard without --advertise-url: the manager's own Swarm address
+   * (`docker info` Swarm.NodeAddr) is used then, as a global service cannot name it.
+   */
+  advertiseUrl: string | undefined;
   /** Leader lease and renew period (ADR 0010). */
   leaderLeaseMs: number;
   leaderRenewMs: number;
 }
 
 /** The URL agents reach a replica at: --advertise-url, or the listen address when it is a real one. */
-function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: number }): string {
+function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: number }): string | undefined {
   if (raw !== undefined) {
     if (!/^https?:\/\/[^/]+$/.test(raw)) throw invalidArgument(`--advertise-url must be a base URL like http://10.0.0.5:7750, got "${raw}"`);
     return raw;
   }
-  if (listen.host === "0.0.0.0" || listen.host === "::" || listen.host === "") {
-    throw invalidArgument(`listening on ${listen.host || "every address"}: give --advertise-url (or SWARMVOL_ADVERTISE_URL) with the address agents reach this manager at, like http://10.0.0.5:${listen.port}`);
-  }
+  if (listen.host === "0.0.0.0" || listen.host === "::" || listen.host === "") return undefined;
   return `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
 }
 
