@@ -1,4 +1,5 @@
 import { invalidArgument } from "../core/errors.js";
+import { validateVolumeName } from "../core/volume.js";
 import type { Catalog } from "../core/ports.js";
 import type { Metrics } from "../core/metrics.js";
 import { notFound } from "../core/errors.js";
@@ -41,23 +42,40 @@ export interface ControllerOperations {
 }
 
 export function controllerRoutes(ops: ControllerOperations): Route[] {
+  const post = (path: string, handle: (volume: string, body: Record<string, unknown>) => unknown): Route =>
+    ({ method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/${path}$`), handle: ({ params: [volume = ""], body }) => handle(validateVolumeName(volume), body) });
+  const onNode = (path: string, handle: (node: string, body: Record<string, unknown>) => unknown): Route =>
+    ({ method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/${path}$`), handle: ({ params: [node = ""], body }) => handle(nodeIdOf(node, "node id"), body) });
   return [
     {
       method: "POST", pattern: /^\/v1\/volumes$/, handle: async ({ body }) =>
-        ({ volume: await ops.create(text(body.name, "name"), (body.options ?? null) as Record<string, unknown> | null) }),
+        ({ volume: await ops.create(validateVolumeName(body.name), optionsOf(body.options)) }),
     },
-    { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: async ({ params: [volume = ""] }) => ops.remove(volume) },
-    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/formatted$`), handle: async ({ params: [volume = ""] }) => ops.markFormatted(volume) },
-    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/claims$`), handle: ({ params: [volume = ""], body }) => ops.claim(volume, text(body.nodeId, "nodeId"), waitOf(body.waitMs)) },
-    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/wanted$`), handle: ({ params: [volume = ""], body }) => ops.wanted(volume, text(body.nodeId, "nodeId")) },
-    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/release$`), handle: ({ params: [volume = ""], body }) => ops.release(volume, text(body.nodeId, "nodeId")) },
-    { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/heartbeat$`), handle: ({ params: [node = ""], body }) => ops.heartbeat(node, heartbeatOf(body)) },
-    { method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/fence$`), handle: ({ params: [node = ""] }) => ops.fence(node) },
-    ...(ops.unfence ? [{
-      method: "POST" as const, pattern: new RegExp(`^/v1/nodes/${name}/unfence$`), handle: ({ params: [node = ""] }: { params: string[] }) => ops.unfence?.(node),
-    }] : []),
+    { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: async ({ params: [volume = ""] }) => ops.remove(validateVolumeName(volume)) },
+    post("formatted", (volume) => ops.markFormatted(volume)),
+    post("claims", (volume, body) => ops.claim(volume, nodeIdOf(body.nodeId, "nodeId"), waitOf(body.waitMs))),
+    post("wanted", (volume, body) => ops.wanted(volume, nodeIdOf(body.nodeId, "nodeId"))),
+    post("release", (volume, body) => ops.release(volume, nodeIdOf(body.nodeId, "nodeId"))),
+    onNode("heartbeat", (node, body) => ops.heartbeat(node, heartbeatOf(body))),
+    onNode("fence", (node) => ops.fence(node)),
+    ...(ops.unfence ? [onNode("unfence", (node) => ops.unfence?.(node))] : []),
     { method: "GET", pattern: /^\/v1\/nodes$/, handle: () => ({ nodes: ops.nodes() }) },
   ];
+}
+
+/** Swarm node ids are 25 letters and digits; tests and labs use short names. Bounded, linear. */
+const nodeIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+function nodeIdOf(value: unknown, field: string): string {
+  const id = text(value, field);
+  if (!nodeIdPattern.test(id)) throw invalidArgument(`field "${field}" is not a Swarm node id (letters, digits, "_.-", at most 128): ${JSON.stringify(id.slice(0, 40))}`);
+  return id;
+}
+
+function optionsOf(value: unknown): Record<string, unknown> | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "object" || Array.isArray(value)) throw invalidArgument(`field "options" must be an object of strings, like {"size":"20"}`);
+  return value as Record<string, unknown>;
 }
 
 function waitOf(value: unknown): number {
@@ -72,14 +90,17 @@ function text(value: unknown, field: string): string {
 }
 
 function heartbeatOf(body: Record<string, unknown>): HeartbeatRequest {
-  const mounts = Array.isArray(body.mounts) ? body.mounts : [];
+  if (body.mounts !== undefined && !Array.isArray(body.mounts)) throw invalidArgument(`field "mounts" must be an array`);
+  const mounts = (body.mounts ?? []) as unknown[];
+  if (mounts.length > 4096) throw invalidArgument(`field "mounts" holds ${mounts.length} entries; a node mounts at most a few hundred volumes`);
   return {
     hostname: text(body.hostname, "hostname"),
     instanceId: text(body.instanceId, "instanceId"),
     zone: text(body.zone, "zone"),
     mounts: mounts.map((mount) => {
+      if (mount === null || typeof mount !== "object") throw invalidArgument(`field "mounts[]" must hold objects like {"volume":"data","epoch":3}`);
       const entry = mount as { volume?: unknown; epoch?: unknown };
-      return { volume: text(entry.volume, "mounts[].volume"), epoch: typeof entry.epoch === "number" ? entry.epoch : 0 };
+      return { volume: validateVolumeName(entry.volume), epoch: typeof entry.epoch === "number" && Number.isFinite(entry.epoch) ? entry.epoch : 0 };
     }),
   };
 }

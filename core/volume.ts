@@ -78,12 +78,13 @@ export function validateVolumeName(name: unknown): string {
     throw invalidArgument("missing volume name: give the volume a name, like `docker volume create -d swarmvol data`");
   }
   const fix = `use 2-${maxVolumeNameLength} characters from [a-zA-Z0-9_.-], starting with a letter or digit`;
+  // Never echo more than a name's worth of hostile input into a message or a log line.
+  const shown = name.length > maxVolumeNameLength ? `"${name.slice(0, 40)}…" (${name.length} characters)` : `"${name}"`;
+  const details = { name: name.slice(0, maxVolumeNameLength) };
   if (name.includes("/") || name.includes("\\") || name.includes("..")) {
-    throw invalidArgument(`invalid volume name "${name}": path separators and ".." are not allowed; ${fix}`, { name });
+    throw invalidArgument(`invalid volume name ${shown}: path separators and ".." are not allowed; ${fix}`, details);
   }
-  if (!volumeNamePattern.test(name) || name.length > maxVolumeNameLength) {
-    throw invalidArgument(`invalid volume name "${name}": ${fix}`, { name });
-  }
+  if (name.length > maxVolumeNameLength || !volumeNamePattern.test(name)) throw invalidArgument(`invalid volume name ${shown}: ${fix}`, details);
   return name;
 }
 

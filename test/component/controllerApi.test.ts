@@ -157,6 +157,23 @@ describe("controller API", () => {
     expect(answer.body.error.message).toMatch(/field "instanceId"/);
   });
 
+  it.each<[string, string, string, unknown, RegExp]>([
+    ["a heartbeat with a null mount", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [null] }, /mounts\[\]/],
+    ["a heartbeat whose mounts is not an array", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: "db" }, /"mounts" must be an array/],
+    ["a heartbeat mounting a path", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [{ volume: "../../etc", epoch: 1 }] }, /path separators/],
+    ["a create of ../../etc", "POST", "/v1/volumes", { name: "../../etc", options: null }, /path separators/],
+    ["a create of a 5,000-character name", "POST", "/v1/volumes", { name: "a".repeat(5000), options: null }, /5000 characters/],
+    ["a create with options that are not an object", "POST", "/v1/volumes", { name: "db", options: ["size=1"] }, /"options" must be an object/],
+    ["a claim on a hostile name", "POST", `/v1/volumes/${encodeURIComponent("..%2F..")}/claims`, { nodeId: "n1" }, /invalid volume name/],
+    ["a claim by a hostile node id", "POST", "/v1/volumes/db/claims", { nodeId: "n1/../x" }, /not a Swarm node id/],
+    ["a fence of a hostile node id", "POST", `/v1/nodes/${"x".repeat(300)}/fence`, {}, /not a Swarm node id/],
+  ])("answers %s with 400 naming the fix, echoing at most a name's worth", async (_what, method, path, body, message) => {
+    const answer = await call(method, path, body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(message);
+    expect(answer.body.error.message.length).toBeLessThan(400);
+  });
+
   it("remove refuses while a node mounts the volume", async () => {
     await call("POST", "/v1/volumes", { name: "db", options: null });
     await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [{ volume: "db", epoch: 0 }] });
