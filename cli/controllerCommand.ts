@@ -100,8 +100,10 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger,
     self: `${hostname()}-${process.pid}`,
     timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: Math.min(250, config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
-    // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once.
-    reluctant: () => informer.node(self.id)?.raftLeader === true,
+    // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once,
+    // when another manager is there to lead instead.
+    reluctant: () => informer.node(self.id)?.raftLeader === true
+      && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
     newTerm: (termGate) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
       policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs },

@@ -21,6 +21,7 @@ import { writeState, type LabState, type SwarmvolState } from "./state.js";
 import { startLabCloud } from "./swarmvolCloud.js";
 import { launchController } from "./swarmvolController.js";
 import { waitForPlugins } from "./swarmvolPlugins.js";
+import { waitForLeader } from "./swarmvolReplicas.js";
 import { agentArgv, controllerHosts, controllerUrl, PLUGIN_SOCKET, repoArtifacts, swarmvolPaths } from "./swarmvolPlan.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -92,15 +93,17 @@ export async function startLabCloudFor(state: LabState, deps: SwarmvolHookDeps):
 
 /**
  * After the swarm is formed: starts a controller replica inside every manager, waits for
- * each one's /v1/health, then until Swarm lists the plugin on every node. Returns the time of each step.
+ * each one's /v1/health and for one of them to lead, then until Swarm lists the plugin on every node. Returns the time of each step.
  */
 export async function startSwarmvolOnLab(state: LabState, deps: SwarmvolHookDeps): Promise<Record<string, number>> {
   const timings: Record<string, number> = {};
   if (state.swarmvol === undefined || state.swarmvol === null) return timings;
   let start = deps.clock.now();
   await launchController(state, deps);
+  // Healthy is not enough: agents and drills need the replica that leads (elected within a few lease periods).
+  const { leader } = await waitForLeader(state, { clock: deps.clock, timeoutMs: 30_000, intervalMs: 100 });
   timings.controller = deps.clock.now() - start;
-  deps.logger.info({ urls: controllerHosts(state.nodes).map(controllerUrl), ms: timings.controller }, "swarmvol controller replicas healthy");
+  deps.logger.info({ urls: controllerHosts(state.nodes).map(controllerUrl), leader: leader.node, ms: timings.controller }, "swarmvol controller replicas healthy, one leading");
   start = deps.clock.now();
   await waitForPlugins(state, state.nodes, deps.clock);
   timings.plugins = deps.clock.now() - start;

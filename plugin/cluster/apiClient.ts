@@ -1,5 +1,5 @@
 import {
-  ErrorCode, internal, invalidArgument, SwarmvolError, unavailable,
+  invalidArgument, SwarmvolError, unavailable,
 } from "../../core/errors.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import {
@@ -8,7 +8,8 @@ import {
   type ReleaseRequest, type VolumeListResponse, type VolumeResponse, type WantedResponse,
 } from "../../api/contract.js";
 import { EndpointPreference, normalizeUrl } from "./endpointPreference.js";
-import { attemptReplica, tryJson, type Attempt } from "./replicaAttempt.js";
+import { checkBaseUrl, domainErrorOf, malformedAnswer, parseOk } from "./answers.js";
+import { attemptReplica, type Attempt } from "./replicaAttempt.js";
 
 /** Per-call knobs; every call has a deadline so no Docker request waits on a dead socket. */
 export interface CallOptions {
@@ -16,7 +17,16 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call (the lease keeper's stop). */
   signal?: AbortSignal;
+  /**
+   * When every replica refused or answered 503 (a takeover: no leader for ~2 s), ask them
+   * all again every 250 ms until the deadline instead of failing at once. @default true,
+   * but for heartbeats (the lease keeper retries them itself).
+   */
+  untilDeadline?: boolean;
 }
+
+/** Pause between rounds of asking every replica while none leads. */
+const roundPauseMs = 250;
 
 /**
  * The controller's API as the agent uses it (api/contract.ts). Failures are core
@@ -69,11 +79,21 @@ export interface ControllerClientOptions {
   fetch?: typeof fetch;
 }
 
-const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 interface Tried {
   url: string;
   attempt: Exclude<Attempt, { kind: "answer" }>;
+}
+
+/** One call's fixed parts, shared by its rounds. */
+interface CallState {
+  path: string;
+  options: CallOptions;
+  waitMs: number;
+  timeoutMs: number;
+  endsAt: number;
+  deadline: AbortSignal;
+  init: RequestInit;
 }
 
 /**
@@ -119,7 +139,7 @@ export class ControllerClient implements ControllerApi {
 
   async listVolumes(options?: CallOptions): Promise<VolumeRecord[]> {
     const answer = (await this.call("GET", apiPaths.volumes, undefined, options)) as Partial<VolumeListResponse>;
-    if (!Array.isArray(answer?.volumes)) throw this.malformed(apiPaths.volumes, "no volumes array");
+    if (!Array.isArray(answer?.volumes)) throw malformedAnswer(apiPaths.volumes, "no volumes array", this.baseUrl);
     return answer.volumes;
   }
 
@@ -144,7 +164,7 @@ export class ControllerClient implements ControllerApi {
     const answer = (await this.call("POST", apiPaths.claim(name), request, options, true, request.waitMs ?? 0)) as ClaimResponse | undefined;
     const state = answer?.state;
     if (state !== "granted" && state !== "pending" && state !== "refused") {
-      throw this.malformed(apiPaths.claim(name), `unknown claim state ${JSON.stringify(state)}`);
+      throw malformedAnswer(apiPaths.claim(name), `unknown claim state ${JSON.stringify(state)}`, this.baseUrl);
     }
     return answer as ClaimResponse;
   }
@@ -155,14 +175,14 @@ export class ControllerClient implements ControllerApi {
 
   async wanted(name: string, request: ReleaseRequest, options?: CallOptions): Promise<boolean> {
     const answer = (await this.call("POST", apiPaths.wanted(name), request, options)) as Partial<WantedResponse> | undefined;
-    if (typeof answer?.wanted !== "boolean") throw this.malformed(apiPaths.wanted(name), "no boolean `wanted`");
+    if (typeof answer?.wanted !== "boolean") throw malformedAnswer(apiPaths.wanted(name), "no boolean `wanted`", this.baseUrl);
     return answer.wanted;
   }
 
   async heartbeat(nodeId: string, request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse> {
-    const answer = (await this.call("POST", apiPaths.heartbeat(nodeId), request, options)) as Partial<HeartbeatResponse> | undefined;
+    const answer = (await this.call("POST", apiPaths.heartbeat(nodeId), request, { untilDeadline: false, ...options })) as Partial<HeartbeatResponse> | undefined;
     if (typeof answer?.ttlMs !== "number" || !Array.isArray(answer.revoke)) {
-      throw this.malformed(apiPaths.heartbeat(nodeId), "expected {ttlMs, revoke}");
+      throw malformedAnswer(apiPaths.heartbeat(nodeId), "expected {ttlMs, revoke}", this.baseUrl);
     }
     return answer as HeartbeatResponse;
   }
@@ -182,20 +202,34 @@ export class ControllerClient implements ControllerApi {
   private async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const endsAt = performance.now() + timeoutMs;
-    const deadline = AbortSignal.timeout(Math.max(1, timeoutMs));
+    const call: CallState = { path, options, waitMs, timeoutMs, endsAt, deadline: AbortSignal.timeout(Math.max(1, timeoutMs)), init: this.requestInit(method, body, auth) };
+    for (;;) {
+      const round = await this.round(call);
+      if (!Array.isArray(round)) return round.value;
+      const last = round[round.length - 1]?.attempt.kind;
+      const again = options.untilDeadline !== false && last !== "cancelled" && last !== "deadline" && endsAt - performance.now() > roundPauseMs * 2;
+      if (!again) {
+        if (!options.signal?.aborted) this.options.onAllFailed?.();
+        throw this.noneServed(path, round);
+      }
+      await new Promise((resolve) => setTimeout(resolve, roundPauseMs));
+    }
+  }
+
+  /** Asks each replica once (a leader hint first): the answer, or what each one said. */
+  private async round(call: CallState): Promise<{ value: unknown } | Tried[]> {
     const list = this.list();
     const queue = this.preference.order(list, performance.now());
     const several = queue.length > 1;
-    const init = this.requestInit(method, body, auth);
     const tried: Tried[] = [];
     const untried = (url: string) => !tried.some((entry) => entry.url === url);
     for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
       if (!untried(url)) continue;
-      const budget = several ? Math.min(endsAt - performance.now(), this.attemptBudget(url, waitMs)) : undefined;
-      const attempt = await attemptReplica(this.fetch, `${url}${path}`, init, { deadline, budget, timeoutMs, caller: options.signal });
+      const budget = several ? Math.min(call.endsAt - performance.now(), this.attemptBudget(url, call.waitMs)) : undefined;
+      const attempt = await attemptReplica(this.fetch, `${url}${call.path}`, call.init, { deadline: call.deadline, budget, timeoutMs: call.timeoutMs, caller: call.options.signal });
       if (attempt.kind === "answer") {
         this.preference.answered(url);
-        return this.outcome(url, path, attempt);
+        return { value: this.outcome(url, call.path, attempt) };
       }
       this.preference.failed(url, list);
       if (attempt.kind === "unreachable" || attempt.kind === "deadline") this.preference.unreachable(url, performance.now());
@@ -206,8 +240,7 @@ export class ControllerClient implements ControllerApi {
         queue.unshift(attempt.leader);
       }
     }
-    if (!options.signal?.aborted) this.options.onAllFailed?.();
-    throw this.noneServed(path, tried);
+    return tried;
   }
 
   private attemptBudget(url: string, waitMs: number): number {
@@ -223,8 +256,8 @@ export class ControllerClient implements ControllerApi {
 
   private outcome(url: string, path: string, attempt: Extract<Attempt, { kind: "answer" }>): unknown {
     const { status, text } = attempt;
-    if (status >= 200 && status < 300) return parseOk(text, () => this.malformed(path, "body is not JSON", url));
-    throw this.errorOf(status, path, text, url);
+    if (status >= 200 && status < 300) return parseOk(text, () => malformedAnswer(path, "body is not JSON", url));
+    throw domainErrorOf(status, path, text, url);
   }
 
   /**
@@ -239,7 +272,7 @@ export class ControllerClient implements ControllerApi {
     const { url, attempt } = only;
     if (attempt.kind === "cancelled") return unavailable(`call to the controller at ${url} cancelled`, {}, attempt.err);
     if (tried.length === 1) {
-      if (attempt.kind === "unavailable") return this.errorOf(attempt.status, path, attempt.text, url);
+      if (attempt.kind === "unavailable") return domainErrorOf(attempt.status, path, attempt.text, url);
       return unavailable(`controller at ${url} ${attempt.reason}; is \`swarmvol controller\` running?`, { url }, attempt.err);
     }
     const said = tried.map((entry) => `${entry.url} ${entry.attempt.reason}`).join("; ");
@@ -251,52 +284,12 @@ export class ControllerClient implements ControllerApi {
 
   private volumeOf(path: string, answer: unknown): VolumeRecord {
     const volume = (answer as Partial<VolumeResponse> | undefined)?.volume;
-    if (!volume || typeof volume !== "object" || typeof volume.spec?.name !== "string") throw this.malformed(path, "no volume");
+    if (!volume || typeof volume !== "object" || typeof volume.spec?.name !== "string") throw malformedAnswer(path, "no volume", this.baseUrl);
     return volume;
-  }
-
-  /** The controller's error body becomes the same domain error; anything else is named. */
-  private errorOf(status: number, path: string, text: string, url: string): SwarmvolError {
-    const error = tryJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined;
-    const code = error?.error?.code;
-    const message = error?.error?.message;
-    if (typeof code === "string" && knownCodes.has(code) && typeof message === "string") {
-      return new SwarmvolError(code as ErrorCode, message, { status });
-    }
-    const said = text.trim().slice(0, 200);
-    const where = `controller at ${url} answered ${path} with HTTP ${status}`;
-    if (status === 502 || status === 503 || status === 504) {
-      return unavailable(`${where} (${said || "no body"}); is \`swarmvol controller\` running?`, { status });
-    }
-    return internal(`${where} and no swarmvol error body (${said || "empty"}); is ${url} a swarmvol controller?`, { status });
-  }
-
-  private malformed(path: string, what: string, url = this.baseUrl): SwarmvolError {
-    return internal(`controller at ${url} answered ${path} with an unexpected body (${what}); are the agent and controller the same swarmvol version?`);
   }
 }
 
 function positiveMs(value: number, option: string): number {
   if (!(Number.isFinite(value) && value > 0)) throw invalidArgument(`${option} must be a positive number of milliseconds, not ${String(value)}`);
   return value;
-}
-
-function checkBaseUrl(raw: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw invalidArgument(`invalid controller URL "${raw}": use http://HOST:PORT, like http://10.213.0.11:7750`);
-  }
-  return normalizeUrl(raw);
-}
-
-function parseOk(text: string, malformed: () => Error): unknown {
-  if (text.trim() === "") return undefined;
-  const parsed = tryJson(text);
-  if (parsed === undefined) throw malformed();
-  return parsed;
 }

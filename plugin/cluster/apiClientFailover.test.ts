@@ -108,6 +108,15 @@ describe("ControllerClient across replicas", () => {
     expect(told).toBe(1);
   });
 
+  it("during a takeover (every replica a standby, no leader yet) a Docker-facing call asks again until one leads", async () => {
+    const t = client({ [a]: { kind: "refused" }, [b]: { kind: "standby" }, [c]: { kind: "standby" } }, { timeoutMs: 3000 });
+    setTimeout(() => (t.replicas[c] = { kind: "leader", body: { volume: { spec: { name: "db" } } } }), 400);
+    await expect(t.api.getVolume("db")).resolves.toMatchObject({ spec: { name: "db" } });
+    expect(t.bases().slice(0, 3)).toEqual([a, b, c]);
+    expect(t.bases().length).toBeGreaterThan(3);
+    expect(t.bases().at(-1)).toBe(c);
+  });
+
   it("with no replica known yet: UNAVAILABLE naming the flag, and tells discovery", async () => {
     let told = 0;
     const t = client({}, { onAllFailed: () => (told += 1) });

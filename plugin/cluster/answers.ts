@@ -1,0 +1,51 @@
+/**
+ * What a controller replica's HTTP answer means to the agent, as domain errors: the
+ * controller's own code and message when its error body has them, a named failure
+ * otherwise. Pure: the client (apiClient.ts) does the asking.
+ */
+import { ErrorCode, internal, invalidArgument, SwarmvolError, unavailable } from "../../core/errors.js";
+import { normalizeUrl } from "./endpointPreference.js";
+import { tryJson } from "./replicaAttempt.js";
+
+const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** The controller's error body becomes the same domain error; anything else is named. */
+export function domainErrorOf(status: number, path: string, text: string, url: string): SwarmvolError {
+  const error = tryJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined;
+  const code = error?.error?.code;
+  const message = error?.error?.message;
+  if (typeof code === "string" && knownCodes.has(code) && typeof message === "string") {
+    return new SwarmvolError(code as ErrorCode, message, { status });
+  }
+  const said = text.trim().slice(0, 200);
+  const where = `controller at ${url} answered ${path} with HTTP ${status}`;
+  if (status === 502 || status === 503 || status === 504) {
+    return unavailable(`${where} (${said || "no body"}); is \`swarmvol controller\` running?`, { status });
+  }
+  return internal(`${where} and no swarmvol error body (${said || "empty"}); is ${url} a swarmvol controller?`, { status });
+}
+
+export function malformedAnswer(path: string, what: string, url: string): SwarmvolError {
+  return internal(`controller at ${url} answered ${path} with an unexpected body (${what}); are the agent and controller the same swarmvol version?`);
+}
+
+export function checkBaseUrl(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw invalidArgument(`invalid controller URL "${raw}": use http://HOST:PORT, like http://10.213.0.11:7750`);
+  }
+  return normalizeUrl(raw);
+}
+
+/** A 2xx body: empty is undefined, anything else must be JSON. */
+export function parseOk(text: string, malformed: () => Error): unknown {
+  if (text.trim() === "") return undefined;
+  const parsed = tryJson(text);
+  if (parsed === undefined) throw malformed();
+  return parsed;
+}
