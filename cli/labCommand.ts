@@ -36,8 +36,8 @@ async function runCommand(command: Exclude<LabCommand, { verb: "help" }>, deps: 
   const dir = command.dir ?? DEFAULT_LAB_DIR;
   switch (command.verb) {
     case "up": {
-      const { nodes, managers, zones, bare, fastCloud } = command;
-      const result = await up({ dir, nodes, managers, zones, bare, fastCloud }, deps);
+      const { nodes, managers, zones, bare, fastCloud, install } = command;
+      const result = await up({ dir, nodes, managers, zones, bare, fastCloud, installHostPackages: install }, deps);
       io.out(renderStatusTable(await status(dir, deps)));
       const plugins = result.timings["swarmvol.plugins"];
       const pluginNote = plugins === undefined ? "" : ` (of which ${plugins / 1000} s waiting for Swarm to list the plugin)`;

@@ -4,13 +4,13 @@ import { parseLabArgs } from "./args.js";
 
 describe("parseLabArgs", () => {
   it("parses up with every flag, in both flag forms", () => {
-    expect(parseLabArgs(["up", "--nodes", "5", "--managers=3", "--zones", "2", "--bare", "--fast-cloud", "--dir", "/tmp/l"])).toEqual({
-      verb: "up", dir: "/tmp/l", nodes: 5, managers: 3, zones: 2, bare: true, fastCloud: true,
+    expect(parseLabArgs(["up", "--nodes", "5", "--managers=3", "--zones", "2", "--bare", "--fast-cloud", "--no-install", "--dir", "/tmp/l"])).toEqual({
+      verb: "up", dir: "/tmp/l", nodes: 5, managers: 3, zones: 2, bare: true, fastCloud: true, install: false,
     });
   });
 
   it("leaves unset up flags undefined so the lab's defaults apply", () => {
-    expect(parseLabArgs(["up"])).toEqual({ verb: "up", dir: undefined, nodes: undefined, managers: undefined, zones: undefined, bare: false, fastCloud: false });
+    expect(parseLabArgs(["up"])).toEqual({ verb: "up", dir: undefined, nodes: undefined, managers: undefined, zones: undefined, bare: false, fastCloud: false, install: true });
   });
 
   it("parses status --json and node verbs with a node name", () => {

@@ -1,7 +1,7 @@
 /**
  * Pure parsing of `swarmvol lab …` arguments (everything after "lab"):
  *
- *   up [--nodes N] [--managers M] [--zones Z] [--bare] [--fast-cloud] [--dir D]
+ *   up [--nodes N] [--managers M] [--zones Z] [--bare] [--fast-cloud] [--no-install] [--dir D]
  *   down [--dir D]
  *   status [--json] [--dir D]
  *   kill|partition|heal|restart|drain NODE [--dir D]
@@ -18,7 +18,7 @@ export const NODE_VERBS = ["kill", "partition", "heal", "restart", "drain"] as c
 export type NodeVerb = (typeof NODE_VERBS)[number];
 
 export type LabCommand =
-  | { verb: "up"; dir?: string; nodes?: number; managers?: number; zones?: number; bare: boolean; fastCloud: boolean }
+  | { verb: "up"; dir?: string; nodes?: number; managers?: number; zones?: number; bare: boolean; fastCloud: boolean; install: boolean }
   | { verb: "down"; dir?: string }
   | { verb: "status"; dir?: string; json: boolean }
   | { verb: NodeVerb; dir?: string; node: string }
@@ -28,10 +28,11 @@ export type LabCommand =
   | { verb: "help" };
 
 export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
-  up [--nodes N] [--managers M] [--zones Z] [--bare] [--fast-cloud]
+  up [--nodes N] [--managers M] [--zones Z] [--bare] [--fast-cloud] [--no-install]
                                                        start a lab (default 3 nodes, 1 manager) with
                                                        swarmvol (agents, controller, EC2 emulator);
-                                                       --bare: engines only; --fast-cloud: ~0 EC2 latencies
+                                                       --bare: engines only; --fast-cloud: ~0 EC2 latencies;
+                                                       --no-install: name missing host packages, do not apt-get them
   down                                                 remove everything the lab made
   status [--json]                                      nodes, roles, states, sockets
   kill NODE | partition NODE | heal NODE | restart NODE | drain NODE
@@ -42,7 +43,7 @@ export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
 --dir defaults to /var/lib/swarmvol-lab`;
 
 const VALUE_FLAGS = new Set(["--dir", "--nodes", "--managers", "--zones"]);
-const BOOLEAN_FLAGS = new Set(["--bare", "--json", "--fast-cloud", "--term", "--kill"]);
+const BOOLEAN_FLAGS = new Set(["--bare", "--json", "--fast-cloud", "--no-install", "--term", "--kill"]);
 
 interface Split {
   positional: string[];
@@ -94,11 +95,11 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
   };
   switch (verb) {
     case "up":
-      allowOnly(split, verb, ["--dir", "--nodes", "--managers", "--zones", "--bare", "--fast-cloud"]);
+      allowOnly(split, verb, ["--dir", "--nodes", "--managers", "--zones", "--bare", "--fast-cloud", "--no-install"]);
       expectArgs(0);
       return {
         verb, dir, nodes: intFlag(split, "--nodes"), managers: intFlag(split, "--managers"), zones: intFlag(split, "--zones"),
-        bare: split.booleans.has("--bare"), fastCloud: split.booleans.has("--fast-cloud"),
+        bare: split.booleans.has("--bare"), fastCloud: split.booleans.has("--fast-cloud"), install: !split.booleans.has("--no-install"),
       };
     case "down":
       allowOnly(split, verb, ["--dir"]);

@@ -8,6 +8,7 @@ import { closeSync, openSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import type { CommandResult, CommandRunner } from "../../core/ports.js";
 import { internal } from "../../core/errors.js";
+import { installCommand, LAB_HOST_TOOLS } from "./hostPackages.js";
 
 /** Starts a program in its own session, output appended to a log file; returns its PID. */
 export interface DetachedSpawner {
@@ -23,7 +24,8 @@ export const hostRunner: CommandRunner = {
         { timeout: options?.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
         (error, stdout, stderr) => {
           const code = error === null ? 0 : typeof error.code === "number" ? error.code : 127;
-          resolve({ code, stdout, stderr: error !== null && stderr === "" ? error.message : stderr });
+          const message = error?.code === "ENOENT" ? missingProgramMessage(program) : error?.message;
+          resolve({ code, stdout, stderr: message !== undefined && stderr === "" ? message : stderr });
         },
       );
       if (options?.input !== undefined) child.stdin?.end(options.input);
@@ -37,7 +39,8 @@ export const hostSpawner: DetachedSpawner = {
     const fd = openSync(logFile, "a");
     try {
       const child = spawn(program, [...args], { detached: true, stdio: ["ignore", fd, fd] });
-      if (child.pid === undefined) throw internal(`could not start ${program}`, { program });
+      child.on("error", () => undefined); // ENOENT arrives as an event after the pid check below reported it
+      if (child.pid === undefined) throw internal(`could not start ${program}: ${missingProgramMessage(program)}`, { program });
       child.unref();
       return child.pid;
     } finally {
@@ -45,6 +48,16 @@ export const hostSpawner: DetachedSpawner = {
     }
   },
 };
+
+/**
+ * What to say when `program` cannot be started (ENOENT): not on PATH, and the Debian
+ * package and command that provide it when it is one of the lab's host tools.
+ */
+export function missingProgramMessage(program: string): string {
+  const pkg = LAB_HOST_TOOLS[program];
+  const install = pkg === undefined ? "" : ` (Debian package ${pkg}: as root, run \`${installCommand([pkg])}\`)`;
+  return `${program} not found on PATH${install}`;
+}
 
 /** Runs a command and throws INTERNAL with its output when it exits non-zero. */
 export async function runChecked(runner: CommandRunner, program: string, args: readonly string[], timeoutMs?: number): Promise<string> {

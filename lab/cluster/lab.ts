@@ -3,28 +3,27 @@
  * drain, exec). Each verb reads the state file, acts, and writes the state back, so verbs
  * can come from different processes (the CLI, a test, a drill).
  */
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock, CommandResult, CommandRunner, Logger } from "../../core/ports.js";
 import { silentLogger } from "../../core/ports.js";
 import { alreadyExists } from "../../core/errors.js";
-import { BUSYBOX_IMAGE, publishBusybox } from "../images/busybox.js";
-import { engineFor, initSwarm, joinSwarm, listSwarmNodes, setAvailability, swarmNodeId, waitForEngine, waitForSwarmState } from "./engine.js";
+import { BUSYBOX_IMAGE } from "../images/busybox.js";
+import { listSwarmNodes, setAvailability, waitForEngine, waitForSwarmState } from "./engine.js";
 import { hostRunner, hostSpawner, type DetachedSpawner } from "./host.js";
-import { createBridge, createNodeNetwork, healLink, linkIsUp, NETWORK_OWNER_FILE, partitionLink } from "./network.js";
-import { execInNode, installSupervisor, isNodePid1, killNode, startNode } from "./node.js";
-import { planNodes, REGISTRY, resolveOptions, STATE_DIR_NAMES, type LabOptions, type NodePlan, type StorageDriver } from "./plan.js";
-import { startRegistry } from "./registry.js";
+import { assertBridgeAbsent, healLink, linkIsUp, partitionLink } from "./network.js";
+import { execInNode, isNodePid1, killNode, startNode } from "./node.js";
+import { resolveOptions, type LabOptions, type NodePlan } from "./plan.js";
 import { buildStatus, type ControllerObservation, type LabStatus, type NodeObservation } from "./status.js";
-import { findNode, readState, requireState, STATE_VERSION, writeState, type LabState, type NodeState, type SwarmvolState } from "./state.js";
+import { findNode, readState, requireState, writeState, type LabState } from "./state.js";
 import { teardown } from "./teardown.js";
-import { agentPreDockerd, planSwarmvol, startLabCloudFor, startSwarmvolOnLab, writeTokenFile } from "./swarmvolHook.js";
+import { buildLab } from "./build.js";
+import { cleanUpOnFailure } from "./cleanup.js";
+import { ensureHostPackages, LAB_HOST_TOOLS } from "./hostPackages.js";
+import { planSwarmvol } from "./swarmvolHook.js";
 import { controllerPids, launchController } from "./swarmvolController.js";
 import { controllerHosts } from "./swarmvolPlan.js";
 import { replicaHealth, roleOf } from "./swarmvolReplicas.js";
-import { waitForLocalActivation, waitForPlugins } from "./swarmvolPlugins.js";
-import { probeStorageDriver } from "./storage.js";
+import { waitForPlugins } from "./swarmvolPlugins.js";
 
 /** Every side effect the lab has, injectable for tests and drills. */
 export interface LabDeps {
@@ -66,6 +65,11 @@ export interface UpOptions extends LabOptions {
   preDockerd?: (node: NodePlan) => PreDockerd | null;
   /** Near-zero EC2 emulator latencies instead of the AWS-like defaults (for tests). @default false */
   fastCloud?: boolean;
+  /**
+   * Install missing host packages with apt-get (as root) before creating anything. false:
+   * fail with the exact `apt-get install` command instead. @default true
+   */
+  installHostPackages?: boolean;
 }
 
 export interface UpResult {
@@ -75,122 +79,25 @@ export interface UpResult {
   timings: Record<string, number>;
 }
 
-function initialState(options: UpOptions, swarmvol: SwarmvolState | null, storageDriver: StorageDriver, createdHostDirs: string[]): LabState {
-  const resolved = resolveOptions(options);
-  const preDockerd = options.preDockerd ?? (swarmvol === null ? undefined : agentPreDockerd(resolved, swarmvol));
-  const nodes: NodeState[] = planNodes(resolved).map((plan) => {
-    const pre = preDockerd?.(plan) ?? null;
-    return { ...plan, launcherPid: null, pid1: null, nodeId: null, preDockerd: pre?.argv ?? null, preDockerdWaitFor: pre?.waitFor ?? null };
-  });
-  return {
-    version: STATE_VERSION,
-    options: resolved,
-    createdAt: new Date().toISOString(),
-    storageDriver,
-    registry: { address: REGISTRY, pid: null },
-    createdHostDirs,
-    nodes,
-    cloud: { endpoint: resolved.cloudEndpoint, pid: null },
-    swarmvol,
-  };
-}
-
-/** Creates /dev/disk/by-id when the host lacks it (nodes bind their device dir over it). */
-async function ensureHostDirs(): Promise<string[]> {
-  const created: string[] = [];
-  for (const dir of ["/dev/disk", "/dev/disk/by-id"]) {
-    if (!existsSync(dir)) {
-      await mkdir(dir);
-      created.push(dir);
-    }
-  }
-  return created;
-}
-
-async function formSwarm(state: LabState): Promise<void> {
-  const [first, ...rest] = state.nodes;
-  if (first === undefined) return;
-  const tokens = await initSwarm(first);
-  first.nodeId = await swarmNodeId(first);
-  for (const node of rest.filter((n) => n.role === "manager")) {
-    await joinSwarm(node, first, tokens.manager);
-    node.nodeId = await swarmNodeId(node);
-  }
-  await Promise.all(rest.filter((n) => n.role === "worker").map(async (node) => {
-    await joinSwarm(node, first, tokens.worker);
-    node.nodeId = await swarmNodeId(node);
-  }));
-}
-
-async function timed<T>(timings: Record<string, number>, phase: string, clock: Clock, fn: () => Promise<T>): Promise<T> {
-  const start = clock.now();
-  try {
-    return await fn();
-  } finally {
-    timings[phase] = clock.now() - start;
-  }
-}
-
 /**
  * Brings a lab up from nothing: bridge, node namespaces, registry, one dockerd per node,
- * the swarm, the busybox image in the registry, and (unless `bare`) swarmvol. On failure
- * everything made so far is torn down and the error is rethrown.
+ * the swarm, the busybox image in the registry, and (unless `bare`) swarmvol.
+ *
+ * Before it creates anything it checks the options, that no lab is up (ALREADY_EXISTS,
+ * CONFLICT for a bridge already there) and that the host tools are on PATH: missing ones
+ * are installed with apt-get, or UNAVAILABLE names the exact `apt-get install` command
+ * (see {@link ensureHostPackages}). A failure at any later step runs the same teardown as
+ * {@link down} and rethrows the error, noting that it cleaned up (see {@link cleanUpOnFailure}).
  */
 export async function up(options: UpOptions = {}, deps: LabDeps = defaultLabDeps()): Promise<UpResult> {
   const resolved = resolveOptions(options);
   if ((await readState(resolved.dir)) !== null) {
     throw alreadyExists("a lab is already up in this directory; run `swarmvol lab down` first", { dir: resolved.dir });
   }
-  const { clock } = deps;
-  const timings: Record<string, number> = {};
-  const start = clock.now();
   const swarmvol = resolved.bare ? null : planSwarmvol(resolved, { fastCloud: options.fastCloud, env: process.env });
-  await createBridge(deps.runner);
-  await writeFile(NETWORK_OWNER_FILE, resolved.dir);
-  try {
-    const state = await timed(timings, "prepare", clock, async () => {
-      for (const name of STATE_DIR_NAMES) await mkdir(join(resolved.dir, name), { recursive: true });
-      const storage = await probeStorageDriver(deps.runner, join(resolved.dir, "cache"));
-      const s = initialState(options, swarmvol, storage, await ensureHostDirs());
-      await writeState(s);
-      if (swarmvol !== null) await writeTokenFile(swarmvol);
-      for (const node of s.nodes) await createNodeNetwork(deps.runner, node);
-      return s;
-    });
-    await timed(timings, "engines", clock, async () => {
-      const supervisor = await installSupervisor(resolved.dir);
-      const registry = startRegistry(resolved.dir, deps);
-      const cloud = timed(timings, "cloud", clock, () => startLabCloudFor(state, deps));
-      cloud.catch(() => undefined); // awaited below; a node failing first must not leave it unhandled
-      await Promise.all(state.nodes.map(async (node) => {
-        await startNode(node, { ...deps, supervisor, storageDriver: state.storageDriver });
-        await writeState(state);
-        await waitForEngine(node, clock);
-        if (swarmvol !== null) await waitForLocalActivation(node, clock);
-      }));
-      state.registry.pid = await registry;
-      await cloud;
-      await writeState(state);
-    });
-    await timed(timings, "swarm", clock, () => formSwarm(state));
-    await writeState(state);
-    const [image] = await Promise.all([
-      timed(timings, "image", clock, () => publishBusybox(deps.runner, engineFor(state.nodes[0] as NodeState), join(resolved.dir, "cache"))),
-      timed(timings, "ready", clock, async () => {
-        for (const node of state.nodes) await waitForSwarmState(state, node, ["ready"], clock);
-      }),
-      timed(timings, "swarmvol", clock, async () => {
-        for (const [phase, ms] of Object.entries(await startSwarmvolOnLab(state, deps))) timings[`swarmvol.${phase}`] = ms;
-      }),
-    ]);
-    timings.total = clock.now() - start;
-    deps.logger.info({ dir: resolved.dir, timings }, "lab up");
-    return { state, image, timings };
-  } catch (err) {
-    deps.logger.error({ err }, "lab up failed; tearing down");
-    await teardown(resolved.dir, deps);
-    throw err;
-  }
+  await ensureHostPackages(deps.runner, deps.logger, LAB_HOST_TOOLS, { install: options.installHostPackages ?? true });
+  await assertBridgeAbsent(deps.runner);
+  return cleanUpOnFailure(() => buildLab(options, swarmvol, deps), () => teardown(resolved.dir, deps), deps.logger, { dir: resolved.dir });
 }
 
 /** Removes everything the lab in `dir` made (also after a crash). Safe to run twice. */

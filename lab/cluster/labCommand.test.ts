@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { labCommand } from "../../cli/labCommand.js";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fakeHost } from "../../test/fakes/fakeHostRunner.js";
 import { defaultLabDeps } from "./lab.js";
 
 function recorder() {
@@ -31,5 +35,20 @@ describe("labCommand", () => {
     const r = recorder();
     expect(await labCommand(["kill", "node1", "--dir", "/nonexistent/swarmvol-lab"], r.io, defaultLabDeps())).toBe(1);
     expect(r.err.join("")).toContain("NOT_FOUND");
+  });
+
+  it("up --no-install names the missing packages' apt-get command, exits 1 and makes nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "swarmvol-cli-up-"));
+    try {
+      const r = recorder();
+      const host = fakeHost(["iptables", "dockerd"]);
+      const deps = defaultLabDeps({ runner: host.runner, spawner: { spawnDetached: () => { throw new Error("no spawn"); } } });
+      expect(await labCommand(["up", "--bare", "--no-install", "--dir", dir], r.io, deps)).toBe(1);
+      expect(r.err.join("")).toContain("UNAVAILABLE: host tools missing: iptables, dockerd; installing is turned off");
+      expect(r.err.join("")).toContain("`apt-get update && apt-get install -y --no-install-recommends iptables docker.io`");
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

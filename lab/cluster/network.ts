@@ -15,11 +15,18 @@ async function linkExists(runner: CommandRunner, name: string): Promise<boolean>
   return (await runner.run("ip", ["link", "show", "dev", name])).code === 0;
 }
 
-/** Creates the bridge and the FORWARD rule. CONFLICT if the bridge is already there. */
-export async function createBridge(runner: CommandRunner): Promise<void> {
+/** CONFLICT if the bridge is already there (a lab is up, or one was left behind). Changes nothing. */
+export async function assertBridgeAbsent(runner: CommandRunner): Promise<void> {
   if (await linkExists(runner, BRIDGE)) {
     throw conflict(`${BRIDGE} already exists: a lab is up or was left behind; run \`swarmvol lab down\``, { bridge: BRIDGE });
   }
+}
+
+/**
+ * Creates the bridge and the FORWARD rule (check {@link assertBridgeAbsent} first). A
+ * failure halfway leaves what was made for `removeNetwork` (teardown) to remove.
+ */
+export async function createBridge(runner: CommandRunner): Promise<void> {
   await runChecked(runner, "ip", ["link", "add", BRIDGE, "type", "bridge"]);
   await runChecked(runner, "ip", ["addr", "add", `${BRIDGE_ADDRESS}/${PREFIX_LENGTH}`, "dev", BRIDGE]);
   await runChecked(runner, "ip", ["link", "set", BRIDGE, "up"]);

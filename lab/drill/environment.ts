@@ -10,10 +10,11 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandRunner, Logger } from "../../core/ports.js";
-import { internal, unavailable } from "../../core/errors.js";
+import { internal } from "../../core/errors.js";
 import {
   BUSYBOX_IMAGE, REGISTRY, dockerHost, engineFor, up, type LabDeps, type LabState, type NodeState,
 } from "../cluster/index.js";
+import { ensureHostPackages, LAB_HOST_TOOLS, type HostTools } from "../cluster/hostPackages.js";
 import { buildDebianRootfs } from "../images/debian.js";
 import { importAndPush } from "../images/publish.js";
 import { renderStack, DB_VOLUME, JENKINS_VOLUME, STACK_NAME, type StackInput } from "./stack.js";
@@ -24,12 +25,9 @@ const POSTGRES_CHANGES = [
   "ENV LANG=C.UTF-8",
 ];
 
-/** Commands the drill runs on the host, and the Debian package that provides each. */
-export const HOST_TOOLS: Readonly<Record<string, string>> = {
-  dockerd: "docker.io",
-  "docker-registry": "docker-registry",
-  iptables: "iptables",
-  busybox: "busybox-static",
+/** Commands the drill runs on the host (the lab's, plus the image builder and clients), and their Debian packages. */
+export const HOST_TOOLS: HostTools = {
+  ...LAB_HOST_TOOLS,
   debootstrap: "debootstrap",
   psql: "postgresql-client",
   docker: "docker.io",
@@ -37,16 +35,7 @@ export const HOST_TOOLS: Readonly<Record<string, string>> = {
 
 /** Installs (apt-get) the packages of missing host tools; the drill is meant for a fresh root machine. */
 export async function ensureHostTools(runner: CommandRunner, logger: Logger): Promise<void> {
-  const missing: string[] = [];
-  for (const [tool, pkg] of Object.entries(HOST_TOOLS)) {
-    if ((await runner.run("sh", ["-c", `command -v ${tool}`])).code !== 0 && !missing.includes(pkg)) missing.push(pkg);
-  }
-  if (missing.length === 0) return;
-  logger.info({ packages: missing }, "installing host packages");
-  const env = ["DEBIAN_FRONTEND=noninteractive"];
-  await runner.run("env", [...env, "apt-get", "update"], { timeoutMs: 600_000 });
-  const installed = await runner.run("env", [...env, "apt-get", "install", "-y", "--no-install-recommends", ...missing], { timeoutMs: 900_000 });
-  if (installed.code !== 0) throw unavailable(`apt-get install ${missing.join(" ")} failed: ${installed.stderr.trim().slice(-400)}`);
+  await ensureHostPackages(runner, logger, HOST_TOOLS);
 }
 
 /** lab/drill/workloads, from source or from dist/ (tsc does not copy shell scripts). */
