@@ -30,9 +30,10 @@ const request = (uid: string, extra: Partial<CreateCloudVolume> = {}): CreateClo
   ({ uid, name: `vol-${uid}`, sizeBytes: 1024 ** 3, zone: "us-east-1a", options: {}, ...extra });
 
 /** Moves the emulated clock by `ms` and lets the HTTP round trips it released finish. */
-async function driveClock(clock: { advance(ms: number): void }, ms: number): Promise<void> {
+/** Moves emulated time, then gives woken waits `settleMs` of real time to finish their HTTP round trip. */
+async function driveClock(clock: { advance(ms: number): void }, ms: number, settleMs = 3): Promise<void> {
   clock.advance(ms);
-  await new Promise((resolve) => setTimeout(resolve, 3));
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
 }
 
 async function failure(p: Promise<unknown>): Promise<unknown> {
@@ -90,13 +91,15 @@ describe("create", () => {
     const clock = t.clock;
     const cloud = new EbsCloud(t.ec2, clock, silentLogger, { random: () => 0.5 });
     const creates: Array<Promise<unknown>> = [];
+    // 20 ms of real time per emulated step: on a loaded CI machine (the lab tests run beside
+    // this one) 3 ms let emulated time run ahead of requests still in flight.
     for (let index = 0; index < 12; index += 1) {
       creates.push(cloud.create(request(`burst${index}`)));
-      await driveClock(clock, 7);
+      await driveClock(clock, 7, 20);
     }
     let settled = false;
     const all = Promise.all(creates).finally(() => (settled = true));
-    while (!settled) await driveClock(clock, 10);
+    while (!settled) await driveClock(clock, 10, 20);
     expect((await all).length).toBe(12);
     const calls = cloud.calls.byAction();
     expect(calls.CreateVolume).toBe(12);
