@@ -179,7 +179,7 @@ export class ControllerClient implements ControllerApi {
    * with several replicas an attempt gets at most `attemptTimeoutMs + waitMs` (a suspect
    * one `suspectTimeoutMs + waitMs`); a lone replica gets the whole deadline.
    */
-  private async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
+  protected async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const endsAt = performance.now() + timeoutMs;
     const deadline = AbortSignal.timeout(Math.max(1, timeoutMs));
@@ -271,7 +271,7 @@ export class ControllerClient implements ControllerApi {
     return internal(`${where} and no swarmvol error body (${said || "empty"}); is ${url} a swarmvol controller?`, { status });
   }
 
-  private malformed(path: string, what: string, url = this.baseUrl): SwarmvolError {
+  protected malformed(path: string, what: string, url = this.baseUrl): SwarmvolError {
     return internal(`controller at ${url} answered ${path} with an unexpected body (${what}); are the agent and controller the same swarmvol version?`);
   }
 }
