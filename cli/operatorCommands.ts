@@ -193,6 +193,9 @@ function withHint(err: unknown, name: OperatorCommandName): SwarmvolError {
   const domain = toSwarmvolError(err);
   let hint = "";
   if (domain.code === ErrorCode.Unavailable && name !== "status") hint = "; `swarmvol status` shows every replica's role";
+  if (domain.code === ErrorCode.NotFound && domain.message.startsWith("no route")) {
+    hint = "; an all-in-one (or an older controller) has no node routes: nodes and fences live in `swarmvol controller`";
+  }
   if (domain.code === ErrorCode.Unauthenticated && !domain.message.includes("SWARMVOL_TOKEN_FILE")) {
     hint = "; set SWARMVOL_TOKEN_FILE to a file holding the controller's token";
   }

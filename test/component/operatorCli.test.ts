@@ -208,6 +208,16 @@ describe("operator command settings and failures", () => {
   });
 });
 
+describe("against an all-in-one", () => {
+  it("nodes exits 3 saying node routes live in the cluster controller", async () => {
+    const allInOne = await serve(new ApiServer({ routes: readRoutes({ catalog, metrics: new Metrics(), health: () => ({ mode: "all-in-one" }) }), logger: silentLogger, token: undefined }));
+    const answer = await run("nodes", ["--controller", allInOne]);
+    expect(answer.code).toBe(3);
+    expect(answer.err).toMatch(/no route GET \/v1\/nodes.*all-in-one .* has no node routes/);
+    expect((await run("status", ["--controller", allInOne])).out).toMatch(/all-in-one +- +-\nserving: /);
+  });
+});
+
 describe("swarmvol status", () => {
   const replica = (leaderUrl: () => string | undefined, isLeader: () => boolean, id: string) => new ApiServer({
     logger: silentLogger, token, leadership: { isLeader, leaderUrl },
