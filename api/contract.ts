@@ -9,6 +9,7 @@
  * `leader` field and the `X-Swarmvol-Leader` header naming the leader's URL when it knows
  * one; clients then ask that URL (or the next replica) and remember whoever answered.
  */
+import type { NodeView } from "../core/placement.js";
 import type { VolumeRecord } from "../core/volume.js";
 
 export const apiPaths = {
@@ -103,4 +104,13 @@ export interface HeartbeatResponse {
   ttlMs: number;
   /** Volumes this node must unmount now: their epoch moved on (a stale holder came back). */
   revoke: string[];
+}
+
+/**
+ * GET /v1/nodes → {nodes}: every node Swarm knows or whose agent reported to the leader;
+ * `leaseExpiresAt` is in the leader's epoch ms. POST /v1/nodes/{nodeId}/fence (an operator
+ * says the node is down for good: its volumes may be force-detached) and .../unfence → 204.
+ */
+export interface NodeListResponse {
+  nodes: NodeView[];
 }

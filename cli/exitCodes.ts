@@ -15,8 +15,9 @@ const exitCodeOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.Internal]: 1,
 };
 
-export function reportFailure(err: unknown): number {
+/** Writes `swarmvol: <message>` (to stderr unless told where) and returns the error's exit code. */
+export function reportFailure(err: unknown, write: (text: string) => void = (text) => void process.stderr.write(text)): number {
   const domain = toSwarmvolError(err);
-  process.stderr.write(`swarmvol: ${domain.message}\n`);
+  write(`swarmvol: ${domain.message}\n`);
   return exitCodeOf[domain.code];
 }

@@ -1,17 +1,8 @@
 #!/usr/bin/env node
-import { loadDaemonConfig } from "../core/config.js";
 import type { Logger } from "../core/ports.js";
-import { startAllInOne } from "./allInOne.js";
+import { commands, daemonNames, usage } from "./commands.js";
 import { reportFailure } from "./exitCodes.js";
 import { createLogger } from "./runtime.js";
-
-const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
-                [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
-       swarmvol controller --token T [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
-       swarmvol agent --token T [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
-       swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
-       swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
-       swarmvol version`;
 
 /**
  * Keeps a daemon up through a promise that rejected with nobody awaiting it: logged as an
@@ -39,51 +30,26 @@ export function guardDaemon(proc: Pick<NodeJS.Process, "on" | "exit">, logger: (
   });
 }
 
-const daemons: ReadonlySet<string | undefined> = new Set([undefined, "all-in-one", "agent", "controller"]);
-
-async function runDaemon(argv: string[]): Promise<number> {
-  const config = loadDaemonConfig(process.env, argv);
-  const daemon = await startAllInOne(config);
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
-  await daemon.stop();
-  return 0;
+/** No command, or flags first: the all-in-one daemon with those flags; `--help` is `help`. */
+function commandOf(argv: string[]): [string, string[]] {
+  const [first, ...rest] = argv;
+  if (first === "--help") return ["help", rest];
+  if (first === undefined || first.startsWith("--")) return ["all-in-one", argv];
+  return [first, rest];
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (daemons.has(command) || command?.startsWith("--")) {
-    const name = command === undefined || command.startsWith("--") ? "all-in-one" : command;
+  const [command, args] = commandOf(argv);
+  const run = commands.get(command);
+  if (run === undefined) {
+    process.stderr.write(`swarmvol: unknown command "${command}"\n${usage}\n`);
+    return 2;
+  }
+  if (daemonNames.has(command)) {
     let logger: Logger | undefined;
-    guardDaemon(process, () => (logger ??= createLogger("info", `swarmvol-${name}`)));
+    guardDaemon(process, () => (logger ??= createLogger("info", `swarmvol-${command}`)));
   }
-  switch (command) {
-    case undefined:
-      return runDaemon([]);
-    case "all-in-one":
-      return runDaemon(rest);
-    case "lab":
-      return (await import("./labCommand.js")).labCommand(rest);
-    case "drill":
-      return (await import("./drillCommand.js")).drillCommand(rest);
-    case "agent":
-      return (await import("./agentCommand.js")).agentCommand(rest);
-    case "controller":
-      return (await import("./controllerCommand.js")).controllerCommand(rest);
-    case "version":
-      process.stdout.write("swarmvol 0.1.0\n");
-      return 0;
-    case "help":
-    case "--help":
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    default:
-      if (command.startsWith("--")) return runDaemon(argv);
-      process.stderr.write(`swarmvol: unknown command "${command}"\n${usage}\n`);
-      return 2;
-  }
+  return run(args);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./errors.js";
+import { invalidArgument, unauthenticated } from "./errors.js";
 import { checkLogLevel, loadSettings, parseListen, type LogLevel, type Setting } from "./config.js";
 
 /**
@@ -138,12 +138,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
   if ((raw.instanceId === undefined) !== (raw.zone === undefined)) {
     throw invalidArgument("give both --instance-id and --zone, or neither (then they come from IMDSv2)");
   }
-  const controllers = (raw.controller ?? "").split(",").map((url) => url.trim()).filter((url) => url !== "");
-  for (const url of controllers) {
-    if (!/^https?:\/\/[^/]+$/.test(url)) {
-      throw invalidArgument(`--controller must be base URLs like http://10.0.0.5:7750 (several: comma-separated), got "${url}"`);
-    }
-  }
+  const controllers = controllerUrls(raw.controller);
   const controllerPort = Number(raw.controllerPort);
   if (!Number.isInteger(controllerPort) || controllerPort < 1 || controllerPort > 65535) {
     throw invalidArgument(`--controller-port must be a TCP port from 1 to 65535, got "${raw.controllerPort}"`);
@@ -153,4 +148,44 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
     instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
   };
+}
+
+/** `--controller` / SWARMVOL_CONTROLLER: comma-separated base URLs, each checked. */
+function controllerUrls(raw: string | undefined): string[] {
+  const urls = (raw ?? "").split(",").map((url) => url.trim()).filter((url) => url !== "");
+  for (const url of urls) {
+    if (!/^https?:\/\/[^/]+$/.test(url)) {
+      throw invalidArgument(`--controller must be base URLs like http://10.0.0.5:7750 (several: comma-separated), got "${url}"`);
+    }
+  }
+  return urls;
+}
+
+/** Settings of the operator commands (`swarmvol ls`, `nodes`, `fence`, `status`...). */
+export interface OperatorConfig {
+  /** Every controller replica to ask, in order; at least one. */
+  controllers: string[];
+  token: string;
+}
+
+/** Where all-in-one listens (core/config.ts `--api-listen`), so a lone host needs no flag. */
+export const defaultControllerUrl = "http://127.0.0.1:7750";
+
+/**
+ * `--controller URL[,URL...]` or SWARMVOL_CONTROLLER (default: all-in-one's address); the
+ * token only from the environment (SWARMVOL_TOKEN, or SWARMVOL_TOKEN_FILE read into it by
+ * the caller), never from argv where `ps` shows it. No token: UNAUTHENTICATED.
+ */
+export function loadOperatorConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): OperatorConfig {
+  if (argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
+    throw invalidArgument("no --token flag: argv is visible to every user in `ps`; set SWARMVOL_TOKEN_FILE to a file holding the controller's token");
+  }
+  const raw = loadSettings({ controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER", fallback: defaultControllerUrl } }, env, argv);
+  const controllers = controllerUrls(raw.controller);
+  if (controllers.length === 0) throw invalidArgument(`--controller is empty; give base URLs like ${defaultControllerUrl}`);
+  const token = env.SWARMVOL_TOKEN ?? "";
+  if (token === "") {
+    throw unauthenticated("no API token: set SWARMVOL_TOKEN_FILE to a file holding the controller's token (as the controller and agents use), or SWARMVOL_TOKEN");
+  }
+  return { controllers, token };
 }

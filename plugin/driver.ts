@@ -205,7 +205,7 @@ export class VolumeDriver {
     const seen = Math.max(this.seenEpochs.get(name) ?? 0, tableEpoch ?? 0, record.status.epoch);
     if (granted < seen) {
       throw unsafe(
-        `volume "${name}": granted to this node at epoch ${granted}, but this node has already seen epoch ${seen}; refusing a stale grant, another node may hold the volume (swarmvol inspect ${name})`,
+        `volume "${name}": granted to this node at epoch ${granted}, but this node has already seen epoch ${seen}; refusing a stale grant, another node may hold the volume (see \`swarmvol inspect ${name}\`)`,
         { name, granted, seen },
       );
     }

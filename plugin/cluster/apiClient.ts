@@ -199,7 +199,7 @@ export class ControllerClient implements ControllerApi {
    * with several replicas an attempt gets at most `attemptTimeoutMs + waitMs` (a suspect
    * one `suspectTimeoutMs + waitMs`); a lone replica gets the whole deadline.
    */
-  private async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
+  protected async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const endsAt = performance.now() + timeoutMs;
     const call: CallState = { path, options, waitMs, timeoutMs, endsAt, deadline: AbortSignal.timeout(Math.max(1, timeoutMs)), init: this.requestInit(method, body, auth) };

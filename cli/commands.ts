@@ -1,0 +1,51 @@
+import { loadDaemonConfig } from "../core/config.js";
+import { operatorCommand, operatorCommandNames, operatorUsage } from "./operatorCommands.js";
+
+/** One `swarmvol` subcommand: its arguments in, its exit code (cli/exitCodes.ts) out. */
+export type Command = (argv: string[]) => Promise<number>;
+
+export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
+                [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
+       swarmvol controller --token T [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
+       swarmvol agent --token T [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
+${operatorUsage.map((line) => `       ${line}`).join("\n")}
+       swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
+       swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
+       swarmvol version
+Operator commands (ls ... status) take --help, the controller from --controller or SWARMVOL_CONTROLLER
+and the token from SWARMVOL_TOKEN_FILE (or SWARMVOL_TOKEN).`;
+
+/** The daemons: long-running, so cli/main.ts guards them against stray rejections. */
+export const daemonNames: ReadonlySet<string> = new Set(["all-in-one", "agent", "controller"]);
+
+async function runDaemon(argv: string[]): Promise<number> {
+  const config = loadDaemonConfig(process.env, argv);
+  const daemon = await (await import("./allInOne.js")).startAllInOne(config);
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  await daemon.stop();
+  return 0;
+}
+
+const printing = (text: string): Command => async () => {
+  process.stdout.write(text);
+  return 0;
+};
+
+/**
+ * Every subcommand cli/main.ts dispatches, by name; modules load only when their command
+ * runs. A message that tells the user to run `swarmvol X` must name one of these
+ * (test/component/commandMentions.test.ts checks every product source).
+ */
+export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
+  ["all-in-one", runDaemon],
+  ["agent", async (argv) => (await import("./agentCommand.js")).agentCommand(argv)],
+  ["controller", async (argv) => (await import("./controllerCommand.js")).controllerCommand(argv)],
+  ...operatorCommandNames.map((name): [string, Command] => [name, (argv) => operatorCommand(name, argv)]),
+  ["lab", async (argv) => (await import("./labCommand.js")).labCommand(argv)],
+  ["drill", async (argv) => (await import("./drillCommand.js")).drillCommand(argv)],
+  ["version", printing("swarmvol 0.1.0\n")],
+  ["help", printing(`${usage}\n`)],
+]);

@@ -1,0 +1,237 @@
+import { defaultControllerUrl, loadOperatorConfig, type OperatorConfig } from "../core/clusterConfig.js";
+import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unavailable } from "../core/errors.js";
+import type { NodeView } from "../core/placement.js";
+import type { HealthResponse } from "../api/contract.js";
+import { OperatorClient, type OperatorApi } from "../plugin/cluster/operatorClient.js";
+import { reportFailure } from "./exitCodes.js";
+import { renderNodes, renderStatus, renderVolume, renderVolumes, serves, type ReplicaReport } from "./operatorRender.js";
+import { withTokenFile } from "./runtime.js";
+
+/**
+ * The operator commands: `swarmvol ls`, `inspect NAME`, `nodes`, `fence NODE`,
+ * `unfence NODE` and `status`, over the controller's API (api/contract.ts) with the
+ * agent's failover client. Each prints a table or text for people, `--json` for scripts
+ * (the API's own objects), and `--help` with an example. Failures go through
+ * cli/exitCodes.ts: 2 bad usage, 3 no such volume or node, 8 no replica serves, 9 no or
+ * wrong token. The token comes only from the environment (SWARMVOL_TOKEN_FILE or
+ * SWARMVOL_TOKEN), never from argv.
+ */
+
+/** Where a command reads its environment and clock and writes its output; tests inject one. */
+export interface OperatorIo {
+  env: NodeJS.ProcessEnv;
+  /** Results (tables, text, JSON). */
+  out(text: string): void;
+  /** Warnings and errors. */
+  err(text: string): void;
+  /** Epoch ms, to tell a live lease from an expired one. */
+  now(): number;
+}
+
+export const operatorCommandNames = ["ls", "inspect", "nodes", "fence", "unfence", "status"] as const;
+export type OperatorCommandName = (typeof operatorCommandNames)[number];
+
+/** What a command found: JSON for `--json`, text otherwise, and what went wrong after printing. */
+interface Outcome {
+  json: unknown;
+  text: string;
+  warning?: string;
+  failure?: SwarmvolError;
+}
+
+interface Context {
+  api: OperatorApi;
+  config: OperatorConfig;
+  operand: string;
+  io: OperatorIo;
+}
+
+interface Spec {
+  operand?: "NAME" | "NODE";
+  summary: string;
+  example: string;
+  run(context: Context): Promise<Outcome>;
+}
+
+const specs: Readonly<Record<OperatorCommandName, Spec>> = {
+  ls: {
+    summary: "Lists every volume in the controller's catalog: size, filesystem, fencing epoch, where it is granted, its condition.",
+    example: "swarmvol ls --controller http://10.0.0.5:7750,http://10.0.0.6:7750",
+    run: async ({ api }) => {
+      const volumes = await api.listVolumes();
+      return { json: volumes, text: renderVolumes(volumes) };
+    },
+  },
+  inspect: {
+    operand: "NAME",
+    summary: "Shows one volume: its spec (size, fsType, options) and status (epoch, backend id, zone, grant, condition, last move's phases).",
+    example: "swarmvol inspect jenkins_home",
+    run: async ({ api, operand }) => {
+      const volume = await api.getVolume(operand);
+      return { json: volume, text: renderVolume(volume) };
+    },
+  },
+  nodes: {
+    summary: "Lists every node: Swarm state, whether its agent's lease is live, instance, zone, mounted volumes, operator fence.",
+    example: "swarmvol nodes --json | jq -r '.[] | select(.operatorFenced) | .hostname'",
+    run: async ({ api, io }) => {
+      const nodes = await api.listNodes();
+      return { json: nodes, text: renderNodes(nodes, io.now()) };
+    },
+  },
+  fence: {
+    operand: "NODE",
+    summary: "Tells the controller a node (id or hostname) is down for good: its volumes may be force-detached and moved at once, without waiting for its lease.",
+    example: "swarmvol fence node3",
+    run: fenceNode,
+  },
+  unfence: {
+    operand: "NODE",
+    summary: "Takes an operator fence back: the node's volumes move again only as its agent's lease allows.",
+    example: "swarmvol unfence node3",
+    run: async ({ api, operand }) => {
+      const node = resolveNode(await api.listNodes(), operand);
+      await api.unfence(node.nodeId);
+      return {
+        json: { nodeId: node.nodeId, hostname: node.hostname, fenced: false },
+        text: `unfenced node ${node.nodeId} (${node.hostname}): its volumes move again only as its agent's lease allows\n`,
+      };
+    },
+  },
+  status: {
+    summary: "Asks every controller replica for its health: which one leads, which are standbys, which do not answer.",
+    example: "swarmvol status --controller http://10.0.0.5:7750,http://10.0.0.6:7750,http://10.0.0.7:7750",
+    run: replicaStatus,
+  },
+};
+
+async function fenceNode({ api, operand }: Context): Promise<Outcome> {
+  const node = resolveNode(await api.listNodes(), operand);
+  await api.fence(node.nodeId);
+  const volumes = (await api.listVolumes()).filter((volume) => volume.status.grantedTo?.nodeId === node.nodeId).map((volume) => volume.spec.name);
+  const held = volumes.length > 0 ? ` (${volumes.join(", ")})` : "";
+  return {
+    json: { nodeId: node.nodeId, hostname: node.hostname, fenced: true, volumes },
+    text: `fenced node ${node.nodeId} (${node.hostname}): the controller counts it down for good\n`,
+    warning: `warning: the volumes granted to ${node.hostname}${held} may now be force-detached and moved to other nodes, `
+      + `even if it is still running; take the fence back with \`swarmvol unfence ${node.nodeId}\`\n`,
+  };
+}
+
+/** A node by its Swarm id, else by its hostname when exactly one node has it. */
+export function resolveNode(nodes: readonly NodeView[], given: string): NodeView {
+  const byId = nodes.find((node) => node.nodeId === given);
+  if (byId) return byId;
+  const byName = nodes.filter((node) => node.hostname === given);
+  if (byName.length === 1 && byName[0]) return byName[0];
+  if (byName.length > 1) {
+    throw invalidArgument(`hostname "${given}" names ${byName.length} nodes (${byName.map((node) => node.nodeId).join(", ")}); give the node id`);
+  }
+  throw notFound(`no node "${given.slice(0, 128)}" known to the controller (by id or hostname); \`swarmvol nodes\` lists them`, { node: given.slice(0, 128) });
+}
+
+/** Every replica's health, each asked on its own (no failover), plus any leader they name that was not in the list. */
+async function replicaStatus({ config }: Context): Promise<Outcome> {
+  const ask = (url: string) => askReplica(url, config.token);
+  const reports = await Promise.all(config.controllers.map(ask));
+  const asked = new Set(reports.map((report) => report.url));
+  const named = [...new Set(reports.map((report) => report.health?.leader))].filter((url): url is string => typeof url === "string" && !asked.has(url));
+  reports.push(...(await Promise.all(named.map(ask))));
+  const serving = reports.filter(serves).map((report) => report.url);
+  const failure = serving.length > 0 ? undefined : unavailable(
+    `no controller replica of ${reports.map((report) => report.url).join(", ")} is serving; is \`swarmvol controller\` running on the managers, and has one been elected leader?`,
+  );
+  return { json: { replicas: reports, serving }, text: renderStatus(reports), ...(failure ? { failure } : {}) };
+}
+
+async function askReplica(url: string, token: string): Promise<ReplicaReport> {
+  try {
+    const client = new OperatorClient({ baseUrl: url, token, timeoutMs: 2000 });
+    return { url: client.baseUrl, health: (await client.health()) as HealthResponse };
+  } catch (err) {
+    return { url, error: toSwarmvolError(err).message };
+  }
+}
+
+/** The command line of one operator command: flags for the settings, `--json`, `--help`, operands. */
+function splitArgs(argv: readonly string[]): { json: boolean; help: boolean; flags: string[]; operands: string[] } {
+  const split = { json: false, help: false, flags: [] as string[], operands: [] as string[] };
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] ?? "";
+    const next = argv[index + 1];
+    if (arg === "--json") split.json = true;
+    else if (arg === "--help" || arg === "-h") split.help = true;
+    else if (!arg.startsWith("-")) split.operands.push(arg);
+    else {
+      split.flags.push(arg);
+      if (arg.includes("=") || next === undefined || next.startsWith("-")) continue;
+      split.flags.push(next);
+      index += 1;
+    }
+  }
+  return split;
+}
+
+function usageOf(name: OperatorCommandName): string {
+  const operand = specs[name].operand;
+  return `swarmvol ${name}${operand ? ` ${operand}` : ""} [--controller URL[,URL...]] [--json]`;
+}
+
+/** One usage line per operator command, for `swarmvol help`. */
+export const operatorUsage = operatorCommandNames.map(usageOf);
+
+function helpOf(name: OperatorCommandName): string {
+  const spec = specs[name];
+  return `usage: ${usageOf(name)}\n\n${spec.summary}\n\nexample:\n  ${spec.example}\n\n`
+    + `The controller: --controller or SWARMVOL_CONTROLLER, comma-separated replicas (default ${defaultControllerUrl}, all-in-one).\n`
+    + "The token: SWARMVOL_TOKEN_FILE, a file holding the controller's token (or SWARMVOL_TOKEN); never on the command line.\n"
+    + "--json prints the controller's objects instead of a table.\n";
+}
+
+/** The words a failure needs for its fix: who serves, and where the token comes from. */
+function withHint(err: unknown, name: OperatorCommandName): SwarmvolError {
+  const domain = toSwarmvolError(err);
+  let hint = "";
+  if (domain.code === ErrorCode.Unavailable && name !== "status") hint = "; `swarmvol status` shows every replica's role";
+  if (domain.code === ErrorCode.NotFound && domain.message.startsWith("no route")) {
+    hint = "; an all-in-one (or an older controller) has no node routes: nodes and fences live in `swarmvol controller`";
+  }
+  if (domain.code === ErrorCode.Unauthenticated && !domain.message.includes("SWARMVOL_TOKEN_FILE")) {
+    hint = "; set SWARMVOL_TOKEN_FILE to a file holding the controller's token";
+  }
+  return hint === "" ? domain : new SwarmvolError(domain.code, `${domain.message}${hint}`, { ...domain.details }, { cause: domain });
+}
+
+/** Runs one operator command; resolves to its exit code (cli/exitCodes.ts), never rejects. */
+export async function operatorCommand(name: OperatorCommandName, argv: readonly string[], io: OperatorIo = processIo()): Promise<number> {
+  try {
+    const args = splitArgs(argv);
+    if (args.help) {
+      io.out(helpOf(name));
+      return 0;
+    }
+    const spec = specs[name];
+    const wanted = spec.operand ? 1 : 0;
+    if (args.operands.length !== wanted) {
+      const said = args.operands.length > wanted ? `unexpected argument "${args.operands[wanted]}"` : `missing ${spec.operand}`;
+      throw invalidArgument(`${said}; usage: ${usageOf(name)} (see \`swarmvol ${name} --help\`)`);
+    }
+    const config = loadOperatorConfig(await withTokenFile(io.env), args.flags);
+    const api = new OperatorClient({ endpoints: () => config.controllers, token: config.token });
+    const outcome = await spec.run({ api, config, operand: args.operands[0] ?? "", io });
+    io.out(args.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text);
+    if (outcome.warning) io.err(outcome.warning);
+    return outcome.failure ? reportFailure(outcome.failure, io.err) : 0;
+  } catch (err) {
+    return reportFailure(withHint(err, name), io.err);
+  }
+}
+
+function processIo(): OperatorIo {
+  return {
+    env: process.env,
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    now: () => Date.now(),
+  };
+}
