@@ -8,7 +8,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Logger } from "../../core/ports.js";
 import { BRIDGE, defaultLabDeps, down, readState, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
-import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, publishPostgres } from "./environment.js";
+import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, prePullImages, publishPostgres } from "./environment.js";
 import { FileLedger, jenkinsWrite } from "./jenkinsClient.js";
 import { ServiceLocator } from "./observe.js";
 import type { DrillOptions } from "./options.js";
@@ -52,6 +52,7 @@ async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress,
   const manager = state.nodes[0] as NodeState;
   progress.note(`[drill] PostgreSQL image (rootfs cached in ${options.cacheDir})`);
   await publishPostgres(runner, manager, options.cacheDir);
+  await prePullImages(runner, state);
   await createVolumes(manager);
   await deployStack(runner, state, manager);
   progress.note("[drill] stack deployed; waiting for the workloads");
