@@ -25,7 +25,12 @@ export class LocalDirectory implements VolumeDirectory, NodeAttacher {
    */
   async create(name: string, options: Readonly<Record<string, unknown>> | null | undefined): Promise<VolumeRecord> {
     const spec = this.deps.backend.buildSpec(name, options);
-    const existing = this.deps.catalog.get(name);
+    let existing = this.deps.catalog.get(name);
+    if (existing?.status.phase === "creating" && !sameRequest(existing.spec, spec.options)) {
+      // An unfinished create (crash) never held data: the new request replaces it.
+      await this.discard(existing);
+      existing = undefined;
+    }
     if (existing && !sameRequest(existing.spec, spec.options)) {
       throw alreadyExists(
         `volume "${name}" already exists with options ${JSON.stringify(existing.spec.options)}; use another name or remove it first (docker volume rm ${name})`,
@@ -40,11 +45,26 @@ export class LocalDirectory implements VolumeDirectory, NodeAttacher {
       status: { phase: "creating", fresh: true, epoch: 0 },
     };
     await this.deps.catalog.put(record);
-    await this.deps.backend.create(record);
+    try {
+      await this.deps.backend.create(record);
+    } catch (err) {
+      // A create the backend refused (EFBIG, no space) must not leave a name stuck in `creating`.
+      await this.discard(record).catch((cleanup: unknown) => {
+        this.deps.logger.error({ volume: name, err: (cleanup as Error).message }, "could not undo a failed create; the next create of this name retries it");
+      });
+      throw err;
+    }
     const ready: VolumeRecord = { ...record, status: { ...record.status, phase: "ready" } };
     await this.deps.catalog.put(ready);
     this.deps.logger.info({ volume: name, uid: record.uid, sizeBytes: spec.sizeBytes }, "volume created");
     return ready;
+  }
+
+  /** Removes what a create that never finished may have made, then its catalog entry. */
+  private async discard(record: VolumeRecord): Promise<void> {
+    await this.deps.backend.remove(record);
+    await this.deps.catalog.remove(record.spec.name);
+    this.deps.logger.warn({ volume: record.spec.name, uid: record.uid }, "unfinished create discarded");
   }
 
   async remove(name: string): Promise<void> {

@@ -67,6 +67,27 @@ describe("plugin protocol: create, get, list, remove", () => {
     expect(h.node.actions).toEqual(["create tmp1", "detach tmp1", "remove tmp1"]);
   });
 
+  it("a create the backend refuses leaves nothing behind: the name can be created again at once", async () => {
+    h.node.failNext.create = new Error("truncate: File too large (EFBIG)");
+    const refused = await h.call("/VolumeDriver.Create", { Name: "big", Opts: { size: "60TiB" } });
+    expect(refused.body.Err).toMatch(/File too large/);
+    expect(h.catalog.get("big")).toBeUndefined();
+    expect((await h.call("/VolumeDriver.Get", { Name: "big" })).body.Err).toBeTruthy();
+    expect((await h.call("/VolumeDriver.Create", { Name: "big", Opts: { size: "1GiB" } })).body).toEqual({});
+    expect(h.catalog.get("big")?.status.phase).toBe("ready");
+  });
+
+  it("a create interrupted by a crash is replaced by a create with other options (it never held data)", async () => {
+    h.catalog.records.set("half", {
+      uid: "uid-x", createdAt: "2026-01-01T00:00:00.000Z",
+      spec: { name: "half", backend: "local", sizeBytes: 1024 ** 3, fsType: "ext4", options: { size: "1GiB" } },
+      status: { phase: "creating", fresh: true, epoch: 0 },
+    });
+    expect((await h.call("/VolumeDriver.Create", { Name: "half", Opts: { size: "2GiB" } })).body).toEqual({});
+    expect(h.catalog.get("half")).toMatchObject({ spec: { options: { size: "2GiB" } }, status: { phase: "ready" } });
+    expect(h.catalog.get("half")?.uid).not.toBe("uid-x");
+  });
+
   it("finishes a create interrupted between catalog and backend", async () => {
     h.catalog.records.set("half", {
       uid: "uid-x", createdAt: "2026-01-01T00:00:00.000Z",

@@ -17,7 +17,7 @@ export class FakeNode {
   readonly devices = new Map<string, FakeDevice>();
   readonly mounted = new Map<string, string>();
   /** Set to make the next call of that name fail once. */
-  failNext: Partial<Record<"attach" | "mount" | "mkfs" | "unmount", Error>> = {};
+  failNext: Partial<Record<"create" | "attach" | "mount" | "mkfs" | "unmount", Error>> = {};
   /** Attach of the named volume waits for this promise (to prove calls run in parallel). */
   readonly attachGates = new Map<string, Promise<void>>();
   private readonly validation = new LocalBackend("/unused", { run: async () => ({ code: 0, stdout: "", stderr: "" }) });
@@ -36,6 +36,7 @@ export class FakeNode {
     buildSpec: (name, options): VolumeSpec => this.validation.buildSpec(name, options),
     create: async (record: VolumeRecord) => {
       this.actions.push(`create ${record.spec.name}`);
+      this.failIfArmed("create");
       if (!this.devices.has(deviceOf(record))) this.devices.set(deviceOf(record), { signature: null, headZero: true });
     },
     remove: async (record) => {
