@@ -1,6 +1,7 @@
 import { open, stat, unlink, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { internal } from "../../core/errors.js";
+import { kernelPath } from "../os/paths.js";
 import type { CommandRunner, NodeBackend } from "../../core/ports.js";
 import { canonicalOptions, checkSizeForFs, parseFsType, parseSizeOption, type OptionDefinition, type VolumeRecord, type VolumeSpec } from "../../core/volume.js";
 
@@ -83,7 +84,8 @@ export class LocalBackend implements NodeBackend {
   private async loopsOf(path: string): Promise<string[]> {
     const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: 30_000 });
     if (result.code !== 0) throw internal(`losetup --list failed: ${result.stderr.trim()}`);
-    return parseLoopList(result.stdout, path);
+    const resolved = await kernelPath(path);
+    return [...new Set([...parseLoopList(result.stdout, path), ...parseLoopList(result.stdout, resolved)])];
   }
 }
 

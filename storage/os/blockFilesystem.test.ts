@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandResult, CommandRunner } from "../../core/ports.js";
+import { LocalBackend } from "../local/localBackend.js";
 import { mountPointsOf, SystemBlockFilesystem } from "./blockFilesystem.js";
 
 function scripted(results: CommandResult[]): CommandRunner & { calls: string[] } {
@@ -66,5 +67,40 @@ describe("SystemBlockFilesystem.headIsZero", () => {
     expect(await fs.headIsZero(device, 1024 * 1024)).toBe(false);
     expect(await fs.headIsZero(device, 1024 * 1024 - 1)).toBe(true);
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe("a state directory behind a symlink", () => {
+  it("isMounted sees a mount the kernel lists by its resolved path", async () => {
+    const root = await mkdtemp(join(tmpdir(), "swarmvol-link-"));
+    try {
+      await mkdir(join(root, "real", "mounts", "db"), { recursive: true });
+      await symlink(join(root, "real"), join(root, "link"));
+      const mountinfo = join(root, "mountinfo");
+      await writeFile(mountinfo, `36 35 7:1 / ${join(root, "real", "mounts", "db")} rw,relatime shared:1 - ext4 /dev/loop1 rw\n`);
+      const fs = new SystemBlockFilesystem(scripted([]), mountinfo);
+      expect(await fs.isMounted(join(root, "link", "mounts", "db"))).toBe(true);
+      expect(await fs.isMounted(join(root, "link", "mounts", "other"))).toBe(false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("LocalBackend finds the loop device losetup lists under the image's resolved path, so it never attaches it twice", async () => {
+    const root = await mkdtemp(join(tmpdir(), "swarmvol-link-"));
+    try {
+      await mkdir(join(root, "real", "images"), { recursive: true });
+      await symlink(join(root, "real"), join(root, "link"));
+      const record = { uid: "u1", createdAt: "x", spec: { name: "db", backend: "local", sizeBytes: 1, fsType: "ext4" as const, options: {} }, status: { phase: "ready" as const, fresh: false, epoch: 0 } };
+      const backend = new LocalBackend(join(root, "link", "images"), scripted([]));
+      const image = backend.imagePath(record);
+      await writeFile(image.replace(join(root, "link"), join(root, "real")), "");
+      const listing = JSON.stringify({ loopdevices: [{ name: "/dev/loop7", "back-file": image.replace(join(root, "link"), join(root, "real")) }] });
+      const runner = scripted([{ code: 0, stdout: listing, stderr: "" }]);
+      expect(await new LocalBackend(join(root, "link", "images"), runner).attach(record)).toBe("/dev/loop7");
+      expect(runner.calls).toEqual(["losetup --list --json --output NAME,BACK-FILE"]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, open, readFile } from "node:fs/promises";
 import { internal, unavailable, unsafe } from "../../core/errors.js";
 import type { BlockFilesystem, CommandResult, CommandRunner } from "../../core/ports.js";
 import type { FsType } from "../../core/volume.js";
+import { kernelPath } from "./paths.js";
 
 const commandTimeoutMs = 90_000;
 const fsckAttempts = 4;
@@ -81,8 +82,8 @@ export class SystemBlockFilesystem implements BlockFilesystem {
   }
 
   async isMounted(target: string): Promise<boolean> {
-    const text = await readFile(this.mountInfoPath, "utf8");
-    return mountPointsOf(text).includes(target);
+    const points = mountPointsOf(await readFile(this.mountInfoPath, "utf8"));
+    return points.includes(target) || points.includes(await kernelPath(target));
   }
 }
 
