@@ -6,9 +6,10 @@ export type Command = (argv: string[]) => Promise<number>;
 
 export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
                 [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
-       swarmvol controller --token T [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
-       swarmvol agent --token T [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
+       swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
+       swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
 ${operatorUsage.map((line) => `       ${line}`).join("\n")}
+       (the daemons read the API token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv)
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
        swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
        swarmvol version

@@ -16,7 +16,6 @@ const common = {
   stateDir: { flag: "--state-dir", env: "SWARMVOL_STATE_DIR", fallback: "/var/lib/swarmvol" },
   logLevel: { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", fallback: "info" },
   dockerHost: { flag: "--docker-host", env: "DOCKER_HOST", fallback: "unix:///var/run/docker.sock" },
-  token: { flag: "--token", env: "SWARMVOL_TOKEN", required: "the shared API token agents and the controller use" },
 } satisfies Record<string, Setting>;
 
 export interface ControllerConfig {
@@ -58,6 +57,7 @@ function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: n
 }
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
+  refuseTokenFlag(argv);
   const raw = loadSettings({
     ...common,
     listen: { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
@@ -84,7 +84,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
   if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got "${raw.workers}"`);
   return {
     listen,
-    token: raw.token as string,
+    token: tokenOf(env),
     stateDir: raw.stateDir as string,
     logLevel: checkLogLevel(raw.logLevel),
     dockerHost: raw.dockerHost as string,
@@ -124,6 +124,7 @@ export interface AgentConfig {
 }
 
 export function loadAgentConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AgentConfig {
+  refuseTokenFlag(argv);
   const raw = loadSettings({
     ...common,
     controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER" },
@@ -144,7 +145,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     throw invalidArgument(`--controller-port must be a TCP port from 1 to 65535, got "${raw.controllerPort}"`);
   }
   return {
-    controllers, controllerPort, token: raw.token as string, pluginSocket: raw.pluginSocket as string,
+    controllers, controllerPort, token: tokenOf(env), pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
     instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
   };
@@ -177,9 +178,7 @@ export const defaultControllerUrl = "http://127.0.0.1:7750";
  * the caller), never from argv where `ps` shows it. No token: UNAUTHENTICATED.
  */
 export function loadOperatorConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): OperatorConfig {
-  if (argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
-    throw invalidArgument("no --token flag: argv is visible to every user in `ps`; set SWARMVOL_TOKEN_FILE to a file holding the controller's token");
-  }
+  refuseTokenFlag(argv);
   const raw = loadSettings({ controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER", fallback: defaultControllerUrl } }, env, argv);
   const controllers = controllerUrls(raw.controller);
   if (controllers.length === 0) throw invalidArgument(`--controller is empty; give base URLs like ${defaultControllerUrl}`);
@@ -188,4 +187,18 @@ export function loadOperatorConfig(env: Readonly<Record<string, string | undefin
     throw unauthenticated("no API token: set SWARMVOL_TOKEN_FILE to a file holding the controller's token (as the controller and agents use), or SWARMVOL_TOKEN");
   }
   return { controllers, token };
+}
+
+/** The token never comes from argv: every user on the host sees it in `ps`. */
+function refuseTokenFlag(argv: readonly string[]): void {
+  if (argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
+    throw invalidArgument("no --token flag: argv is visible to every user in `ps`; set SWARMVOL_TOKEN_FILE to a file holding the controller's token");
+  }
+}
+
+/** A daemon's shared API token: SWARMVOL_TOKEN (the caller reads SWARMVOL_TOKEN_FILE into it). */
+function tokenOf(env: Readonly<Record<string, string | undefined>>): string {
+  const token = env.SWARMVOL_TOKEN ?? "";
+  if (token === "") throw invalidArgument("missing API token: set SWARMVOL_TOKEN_FILE to a file holding the token agents and controllers share (or SWARMVOL_TOKEN)");
+  return token;
 }

@@ -28,7 +28,14 @@ async function runAndKill(path: string, round: number, killAfterMs: number): Pro
   await writeFile(script, writerSource(path, round));
   const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  let firstAck: () => void = () => undefined;
+  const acked = new Promise<void>((done) => (firstAck = done));
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    firstAck();
+  });
+  // Kill once it is writing (a loaded machine may take seconds to start node), at a point that varies by round.
+  await Promise.race([acked, new Promise((done) => setTimeout(done, 20_000))]);
   await new Promise((done) => setTimeout(done, killAfterMs));
   child.kill("SIGKILL");
   await new Promise((done) => child.on("close", done));
@@ -44,7 +51,7 @@ describe("catalog durability", () => {
     const path = join(dir, "catalog.json");
     const acknowledged: string[] = [];
     for (let round = 0; round < 12; round += 1) {
-      acknowledged.push(...(await runAndKill(path, round, 150 + ((round * 37) % 200))));
+      acknowledged.push(...(await runAndKill(path, round, 20 + ((round * 37) % 200))));
       const store = await CatalogStore.open(path);
       const names = new Set(store.list().map((record) => record.spec.name));
       const missing = acknowledged.filter((name) => !names.has(name));

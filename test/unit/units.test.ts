@@ -70,9 +70,10 @@ describe("cluster daemon configuration", () => {
     expect(() => loadAgentConfig({ SWARMVOL_TOKEN: "t", SWARMVOL_CONTROLLER: "http://10.0.0.5:7750", SWARMVOL_LOG_LEVEL: "loud" }, [])).toThrow(/invalid log level/);
   });
 
-  it("requires the token, naming the flag and the variable", async () => {
+  it("requires the token from the environment, naming the variables, and refuses it in argv", async () => {
     const { loadControllerConfig } = await import("../../core/clusterConfig.js");
-    expect(() => loadControllerConfig({}, [])).toThrow(/missing --token \(or SWARMVOL_TOKEN\)/);
+    expect(() => loadControllerConfig({}, [])).toThrow(/missing API token: set SWARMVOL_TOKEN_FILE .*\(or SWARMVOL_TOKEN\)/);
+    expect(() => loadControllerConfig({}, ["--token", "s3cret"])).toThrow(/no --token flag: argv is visible/);
   });
 
   it("takes instance id and zone together or not at all", async () => {
