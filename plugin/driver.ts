@@ -54,6 +54,10 @@ export class VolumeDriver {
           { name },
         );
       }
+      // An interrupted Mount may have left it mounted: never delete an image under a mount.
+      const mountRoot = entry?.mountRoot ?? `${this.deps.mountsDir}/${name}`;
+      if (await this.deps.filesystem.isMounted(mountRoot)) await this.deps.filesystem.unmount(mountRoot);
+      if (entry) await this.deps.mounts.delete(name);
       await this.deps.directory.remove(name);
     });
   }
@@ -74,10 +78,15 @@ export class VolumeDriver {
       const mountRoot = `${this.deps.mountsDir}/${name}`;
       const { device, epoch } = await this.deps.attacher.attach(record);
       this.acceptEpoch(record, epoch, entry?.epoch);
-      const { fsType, made } = await this.prepareFilesystem(record, device);
-      // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
-      if (!made) await this.deps.filesystem.check(device, fsType);
-      await this.deps.filesystem.mount(device, mountRoot, fsType);
+      if (await this.deps.filesystem.isMounted(mountRoot)) {
+        // mount(8) outlived a kill -9 of this daemon: adopt it (fsck of a mounted device fails, exit 8).
+        this.deps.logger.warn({ volume: name, device, mountRoot }, "adopting a mount an interrupted Mount left behind");
+      } else {
+        const { fsType, made } = await this.prepareFilesystem(record, device);
+        // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
+        if (!made) await this.deps.filesystem.check(device, fsType);
+        await this.deps.filesystem.mount(device, mountRoot, fsType);
+      }
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
       await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch, ...(this.deps.linger ? { mountedAt: this.deps.linger.clock.now() } : {}) });
       this.fenced.delete(name);

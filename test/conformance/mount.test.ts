@@ -118,3 +118,29 @@ describe("plugin protocol: concurrency", () => {
     expect((await slow).body).toEqual({ Mountpoint: "/mnt/sv/data/data" });
   });
 });
+
+describe("plugin protocol: a Mount cut short by kill -9", () => {
+  /** mount(8) finished after the daemon died: the kernel has the mount, the mount table does not. */
+  const interruptedMount = async () => {
+    await mount(idA);
+    h.mounts.entries.delete("data");
+    h.node.actions.length = 0;
+  };
+
+  it("the next Mount adopts what the kernel has: no fsck of a mounted device, no second mount", async () => {
+    await interruptedMount();
+    expect((await mount(idB)).body).toEqual({ Mountpoint: "/mnt/sv/data/data" });
+    expect(h.node.actions).toEqual(["attach data"]);
+    expect(h.mounts.get("data")?.ids).toEqual([idB]);
+    await unmount(idB);
+    expect(h.node.actions).toContain("unmount /mnt/sv/data");
+  });
+
+  it("Remove unmounts what an interrupted Mount left before deleting the image", async () => {
+    await interruptedMount();
+    expect((await h.call("/VolumeDriver.Remove", { Name: "data" })).body).toEqual({});
+    expect(h.node.actions.indexOf("unmount /mnt/sv/data")).toBeGreaterThanOrEqual(0);
+    expect(h.node.actions.indexOf("unmount /mnt/sv/data")).toBeLessThan(h.node.actions.indexOf("remove data"));
+    expect(h.node.mounted.size).toBe(0);
+  });
+});
