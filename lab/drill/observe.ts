@@ -3,14 +3,15 @@
  * Swarm, for the clients to follow), the controller's volume record (its `lastMove`
  * carries t2..t7), and the EC2 emulator's event log with its overlap check.
  *
- * Controller reads go to whichever replica leads: the one that answered last is asked
- * first, a standby's 503 names the leader (error body `leader`), and a replica that does
- * not answer (stopped, its manager killed) is skipped for the next.
+ * Controller reads go to whichever replica leads, through the agents' own client
+ * (plugin/cluster/apiClient.ts): the one that answered last first, a standby's leader
+ * hint followed, a replica that does not answer (stopped, its manager killed) skipped.
  */
 import type { Clock } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { CloudEvent, OverlapViolation } from "../cloud/index.js";
 import { controllerReplicas, type LabState } from "../cluster/index.js";
+import { ControllerClient } from "../../plugin/cluster/apiClient.js";
 import { httpExchange } from "./jenkinsClient.js";
 import { locateService } from "./swarm.js";
 
@@ -73,53 +74,32 @@ export class ServiceLocator {
   }
 }
 
-/** The replica that answered a controller read last, per lab dir: asked first next time. */
-const lastLeader = new Map<string, string>();
+/** One client per lab dir, so the replica that answered last is asked first next time. */
+const clients = new Map<string, ControllerClient>();
 
-/** Order in which to ask replicas: the last one that answered, then the others in replica order. */
-export function replicaOrder(urls: readonly string[], preferred: string | undefined): string[] {
-  return preferred !== undefined && urls.includes(preferred) ? [preferred, ...urls.filter((u) => u !== preferred)] : [...urls];
-}
-
-/** The leader a standby's 503 body names, if any. */
-export function leaderHint(body: string): string | undefined {
-  try {
-    const leader = (JSON.parse(body) as { error?: { leader?: unknown } }).error?.leader;
-    return typeof leader === "string" && leader !== "" ? leader : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** GET `path` from the leading replica (see the module header); throws when none answers 200. */
-export async function controllerGet(state: LabState, path: string): Promise<unknown> {
+/**
+ * The product's own client over the lab's replicas: it follows a standby's leader hint and
+ * remembers who answered. Each replica gets 5 s; a read does not wait out a takeover (the
+ * drill polls, and a controller down on purpose must read as "no answer" at once).
+ */
+function controllerOf(state: LabState): ControllerClient {
   const swarmvol = state.swarmvol;
   if (swarmvol === undefined || swarmvol === null) throw new Error("the lab runs no swarmvol controller");
-  const headers = { authorization: `Bearer ${swarmvol.token}` };
-  const queue = replicaOrder(controllerReplicas(state).map((r) => r.url), lastLeader.get(state.options.dir));
-  const asked = new Set<string>();
-  let last = "no controller replica";
-  while (queue.length > 0) {
-    const url = queue.shift() as string;
-    if (asked.has(url)) continue;
-    asked.add(url);
-    const answer = await httpExchange("GET", `${url}${path}`, undefined, 5_000, headers).catch((err: unknown) => ({ status: 0, body: String(err) }));
-    if (answer.status === 200) {
-      lastLeader.set(state.options.dir, url);
-      return JSON.parse(answer.body) as unknown;
-    }
-    last = `GET ${url}${path}: ${answer.status === 0 ? answer.body : `HTTP ${answer.status}`}`;
-    const hint = answer.status === 503 ? leaderHint(answer.body) : undefined;
-    if (hint !== undefined) queue.unshift(hint);
+  let client = clients.get(state.options.dir);
+  if (client === undefined) {
+    const urls = controllerReplicas(state).map((replica) => replica.url);
+    client = new ControllerClient({ endpoints: () => urls, token: swarmvol.token, attemptTimeoutMs: 5_000, timeoutMs: 5_000 * urls.length });
+    clients.set(state.options.dir, client);
   }
-  throw new Error(last);
+  return client;
 }
+
+const askOnce = { untilDeadline: false } as const;
 
 /** GET /v1/volumes/NAME from the leader (null when no replica answers: it may be down on purpose). */
 export async function fetchVolume(state: LabState, name: string): Promise<VolumeRecord | null> {
   try {
-    const answer = await controllerGet(state, `/v1/volumes/${encodeURIComponent(name)}`);
-    return (answer as { volume?: VolumeRecord }).volume ?? null;
+    return await controllerOf(state).getVolume(name, askOnce);
   } catch {
     return null;
   }
@@ -127,7 +107,7 @@ export async function fetchVolume(state: LabState, name: string): Promise<Volume
 
 /** GET /v1/volumes: every volume in the leader's catalog (throws when no replica answers). */
 export async function fetchVolumes(state: LabState): Promise<VolumeRecord[]> {
-  return ((await controllerGet(state, "/v1/volumes")) as { volumes: VolumeRecord[] }).volumes;
+  return controllerOf(state).listVolumes(askOnce);
 }
 
 /** The emulator's event log and the result of findOverlaps over all of it. */
