@@ -151,7 +151,7 @@ export class LeaderElector implements LeadershipView {
 
   private async write(kind: "create" | "acquire" | "renew", observed: Observation): Promise<void> {
     const sentAt = this.options.clock.now();
-    const iso = new Date((this.options.wallClock ?? Date.now)()).toISOString();
+    const iso = this.wallIso();
     const previous = observed.record;
     const record: LeaseRecord = kind === "renew" && previous
       ? { ...previous, renewedAt: iso }
@@ -219,10 +219,15 @@ export class LeaderElector implements LeadershipView {
     try {
       const read = await this.options.store.readLease();
       if (read?.value.holder !== this.self) return;
-      await this.options.store.updateLease({ ...read.value, holder: "", renewedAt: new Date((this.options.wallClock ?? Date.now)()).toISOString() }, read.version);
+      await this.options.store.updateLease({ ...read.value, holder: "", renewedAt: this.wallIso() }, read.version);
       this.options.logger.info({ replica: this.self }, "released the leader lease");
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "could not release the leader lease; a standby takes over after one lease");
     }
+  }
+
+  /** Wall-clock time for the record's informative fields; never used in a decision. */
+  private wallIso(): string {
+    return new Date((this.options.wallClock ?? Date.now)()).toISOString();
   }
 }
