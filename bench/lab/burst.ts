@@ -1,8 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUSYBOX_IMAGE, type LabState } from "../../lab/cluster/index.js";
-import { profileBurst, removeBurstVolumes, type BurstProfile } from "./burstProfile.js";
+import { profileBurst, removeBurstVolumes, slowestVolume, type BurstProfile, type SlowestVolume } from "./burstProfile.js";
 import { dockerOn, managerOf, waitFor } from "./labDocker.js";
+
+/** How long a round waits for every service to run before it is counted as failed. */
+export const BURST_TIMEOUT_MS = 300_000;
 
 /**
  * A stack of `count` services, each with its own new swarmvol volume (driver_opts size
@@ -20,8 +23,37 @@ export function burstStack(count: number, withVolumes = true): string {
   return `version: "3.8"\nservices:\n${services.join("\n")}\n${volumeSection}`;
 }
 
-/** Deploys the burst stack; resolves with the ms until every service runs, the failed tasks seen and, with volumes, where the time went. */
-export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true, round = 1): Promise<{ ms: number; errors: number; profile?: BurstProfile }> {
+/** One deploy of the burst stack. */
+export interface BurstRound {
+  /** ms from `stack deploy` until every service ran; undefined when they did not within {@link BURST_TIMEOUT_MS}. */
+  ms: number | undefined;
+  /** Tasks that ended Failed or Rejected. */
+  errors: number;
+  /** Their distinct error texts with counts (`docker stack ps --no-trunc`), e.g. `3× task: non-zero exit (137)`. */
+  taskErrors: string[];
+  profile?: BurstProfile;
+  slowest?: SlowestVolume;
+  /** Volumes the controller still refused to remove after the round, with its last answer. */
+  leftovers: string[];
+}
+
+/** Counts each distinct task error text, most frequent first. */
+export function countTaskErrors(lines: readonly string[]): { errors: number; taskErrors: string[] } {
+  const counts = new Map<string, number>();
+  let errors = 0;
+  for (const line of lines) {
+    const match = /^(Failed|Rejected)\S*\s*(.*)$/.exec(line.trim());
+    if (!match) continue;
+    errors += 1;
+    const text = (match[2] ?? "").replace(/^.*?\bago\b\s*/, "").trim() || "(no error text)";
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  const taskErrors = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([text, count]) => `${count}× ${text}`);
+  return { errors, taskErrors };
+}
+
+/** Deploys the burst stack and waits for it; a round that times out is reported, not thrown. */
+export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true, round = 1): Promise<BurstRound> {
   // Each round gets its own stack name, so its volumes are new ones.
   const stack = `${withVolumes ? "burst" : "baseline"}${round}`;
   const file = join(dir, `${stack}.yml`);
@@ -29,16 +61,17 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   const manager = managerOf(state);
   const started = Date.now();
   await dockerOn(manager, ["stack", "deploy", "-c", file, stack]);
-  const ms = await waitFor(`all ${count} burst services running`, 300_000, async () => {
+  const ms = await waitFor(`all ${count} burst services running`, BURST_TIMEOUT_MS, async () => {
     const replicas = (await dockerOn(manager, ["service", "ls", "--filter", `name=${stack}_`, "--format", "{{.Replicas}}"])).split("\n");
     return replicas.length === count && replicas.every((line) => line.startsWith("1/1")) ? Date.now() - started : undefined;
-  }, 250);
-  const states = (await dockerOn(manager, ["stack", "ps", stack, "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
-  const errors = states.filter((line) => /^(Failed|Rejected)/.test(line)).length;
+  }, 250).catch(() => undefined);
+  const states = (await dockerOn(manager, ["stack", "ps", stack, "--no-trunc", "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
+  const { errors, taskErrors } = countTaskErrors(states);
   const profile = withVolumes ? await profileBurst(state, stack, started) : undefined;
+  const slowest = withVolumes ? await slowestVolume(state, stack, started) : undefined;
   await dockerOn(manager, ["stack", "rm", stack]);
   await waitFor(`the ${stack} stack gone`, 120_000, async () =>
     (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
-  if (withVolumes) await removeBurstVolumes(state, stack);
-  return { ms, errors, ...(profile === undefined ? {} : { profile }) };
+  const leftovers = withVolumes ? await removeBurstVolumes(state, stack) : [];
+  return { ms, errors, taskErrors, leftovers, ...(profile === undefined ? {} : { profile }), ...(slowest === undefined ? {} : { slowest }) };
 }

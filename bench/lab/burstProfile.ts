@@ -1,6 +1,6 @@
 import type { VolumeRecord } from "../../core/volume.js";
 import type { LabState } from "../../lab/cluster/index.js";
-import { fetchCloudLog, fetchVolumes } from "../../lab/drill/observe.js";
+import { fetchCloudLog, fetchVolumes, removeVolume } from "../../lab/drill/observe.js";
 
 /** Where each burst volume spent its time, in ms after the deploy started (medians and maxima). */
 export interface BurstProfile {
@@ -33,23 +33,50 @@ function spread(values: number[]): Spread {
 /**
  * Removes the `stack` volumes through the controller (detach and delete, in parallel), as an
  * operator would after `docker stack rm`: the next burst then starts on empty nodes. A
- * volume still mounted while its containers stop is refused and asked again.
+ * volume still mounted while its containers stop is refused and asked again; what is still
+ * refused at the deadline is returned as `name: last answer`, for the round's notes.
  */
-export async function removeBurstVolumes(state: LabState, stack: string, timeoutMs = 120_000): Promise<void> {
-  const swarmvol = state.swarmvol;
-  if (!swarmvol) return;
-  const headers = { authorization: `Bearer ${swarmvol.token}` };
+export async function removeBurstVolumes(state: LabState, stack: string, timeoutMs = 120_000): Promise<string[]> {
   const volumes = await fetchVolumes(state);
-  let left = volumes.map((volume) => volume.spec.name).filter((name) => name.startsWith(`${stack}_`));
+  let left = new Map(volumes.map((volume) => volume.spec.name).filter((name) => name.startsWith(`${stack}_`)).map((name) => [name, ""]));
   const deadline = Date.now() + timeoutMs;
-  while (left.length > 0) {
-    const answers = await Promise.all(left.map((name) =>
-      fetch(`${swarmvol.controllerUrl}/v1/volumes/${encodeURIComponent(name)}`, { method: "DELETE", headers }).then((r) => r.ok, () => false)));
-    left = left.filter((_, index) => !answers[index]);
-    if (left.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${left.length} ${stack} volumes could not be removed in ${timeoutMs} ms`);
+  while (left.size > 0) {
+    const answers = await Promise.all([...left.keys()].map(async (name) => [name, await removeVolume(state, name)] as const));
+    left = new Map(answers.filter((answer): answer is readonly [string, string] => answer[1] !== undefined));
+    if (left.size === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  return [...left.entries()].map(([name, why]) => `${name}: ${why}`);
+}
+
+/** The volume of `stack` mounted last, with its phases in ms after the deploy started. */
+export interface SlowestVolume {
+  name: string;
+  node: string;
+  phases: Record<string, number>;
+  condition?: string;
+}
+
+/** The burst's slowest volume (latest t7, or any never mounted), from the controller's catalog. */
+export async function slowestVolume(state: LabState, stack: string, startedAt: number): Promise<SlowestVolume | undefined> {
+  const ours = (await fetchVolumes(state)).filter((volume) => volume.spec.name.startsWith(`${stack}_`));
+  const mountedAt = (volume: VolumeRecord) => volume.status.lastMove?.t7Mounted ?? Number.POSITIVE_INFINITY;
+  const slowest = [...ours].sort((a, b) => mountedAt(b) - mountedAt(a))[0];
+  if (slowest === undefined) return undefined;
+  const move = slowest.status.lastMove;
+  const phases: Record<string, number> = { recorded: Date.parse(slowest.createdAt) - startedAt };
+  for (const key of ["t2Seen", "t3Fenced", "t4Detached", "t5Attached", "t7Mounted"] as const) {
+    const value = move?.[key];
+    if (value !== undefined) phases[key] = value - startedAt;
+  }
+  const condition = slowest.status.condition;
+  return { name: slowest.spec.name, node: move?.toNode ?? "", phases, ...(condition ? { condition: `${condition.reason}: ${condition.message}` } : {}) };
+}
+
+/** `name on node: phase +s, …` for the round's notes. */
+export function renderSlowest(slowest: SlowestVolume): string {
+  const phases = Object.entries(slowest.phases).map(([phase, ms]) => `${phase} +${(ms / 1000).toFixed(1)} s`).join(", ");
+  return `${slowest.name}${slowest.node ? ` on ${slowest.node}` : ""}: ${phases}${slowest.condition ? ` (${slowest.condition})` : ""}`;
 }
 
 /**

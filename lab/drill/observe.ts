@@ -110,6 +110,16 @@ export async function fetchVolumes(state: LabState): Promise<VolumeRecord[]> {
   return controllerOf(state).listVolumes(askOnce);
 }
 
+/** DELETE /v1/volumes/NAME on the leader: undefined once removed, else why it was refused (or that no replica answered). */
+export async function removeVolume(state: LabState, name: string): Promise<string | undefined> {
+  try {
+    await controllerOf(state).removeVolume(name, askOnce);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 /** The emulator's event log and the result of findOverlaps over all of it. */
 export async function fetchCloudLog(state: LabState): Promise<{ events: CloudEvent[]; overlaps: OverlapViolation[] }> {
   if (state.cloud.endpoint === null) throw new Error("the lab runs no EC2 emulator");
