@@ -80,6 +80,11 @@ describe("ApiServer", () => {
     expect(logs.filter((line) => line.startsWith("error"))).toEqual([]);
   });
 
+  it("tells clients it keeps idle connections longer than they do (no reuse race with undici's 4 s)", async () => {
+    const answer = await raw("GET", "/v1/health");
+    expect(answer.headers["keep-alive"]).toBe("timeout=65");
+  });
+
   it("refuses a bare token without the Bearer scheme", async () => {
     const bare = await raw("GET", "/v1/volumes/db", { Authorization: token });
     expect([bare.status, codeOf(bare)]).toEqual([401, "UNAUTHENTICATED"]);

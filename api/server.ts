@@ -38,6 +38,8 @@ export interface ApiServerOptions {
 }
 
 const maxBodyBytes = 1024 * 1024;
+/** Idle keep-alive connections are closed after this; well above undici's 4 s. */
+const idleConnectionMs = 65_000;
 /**
  * An error thrown at this edge may carry `details.httpStatus` for a status more precise
  * than its code's: a body over the cap is INVALID_ARGUMENT, sent as 413 (400 would say
@@ -59,6 +61,9 @@ export class ApiServer {
       res.on("error", (err) => options.logger.debug({ err: err.message }, "api answer not delivered"));
       this.handle(req, res).catch((err: unknown) => this.lastResort(req, res, err));
     });
+    // The client closes idle connections first (undici after 4 s): a server that closed at
+    // Node's 5 s raced a reused connection on a loaded node ("other side closed").
+    this.server.keepAliveTimeout = idleConnectionMs;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

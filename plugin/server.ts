@@ -20,6 +20,12 @@ const handlers: Record<PluginPath, Handler> = {
   "/VolumeDriver.Capabilities": async () => ({ Capabilities: { Scope: "global" } }),
 };
 
+/** Calls that always carry a volume name: an empty body there is dockerd's bodiless resend. */
+const namedPaths: ReadonlySet<string> = new Set(["/VolumeDriver.Create", "/VolumeDriver.Remove", "/VolumeDriver.Mount", "/VolumeDriver.Unmount", "/VolumeDriver.Path", "/VolumeDriver.Get"]);
+
+/** How long the server keeps an idle connection open; dockerd closes its own long before. */
+const idleConnectionMs = 60 * 60 * 1000;
+
 function optsOf(body: Body): Record<string, unknown> | null {
   const opts = body.Opts;
   if (opts === undefined || opts === null) return null;
@@ -52,6 +58,12 @@ export class PluginServer {
 
   constructor(private readonly options: PluginServerOptions) {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // dockerd reuses idle connections and, when one it sends on turns out closed (EOF),
+    // resends the call WITHOUT its body (moby#39331, pkg/plugins callWithRetry): with
+    // Node's 5 s idle close, a busy node raced that and got "missing volume name". The
+    // client keeps at most two idle connections per plugin, so waiting for it to close
+    // them costs nothing; an hour is only the bound on a client that never does.
+    this.server.keepAliveTimeout = idleConnectionMs;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -82,6 +94,9 @@ export class PluginServer {
     if (!handler) throw new ProtocolError(404, `unknown endpoint ${path}; swarmvol serves ${pluginPaths.join(", ")}`);
     if (req.method !== "POST") throw new ProtocolError(405, `${path} takes POST, not ${req.method ?? "?"}`);
     const body = await readJsonBody(req);
+    if (Object.keys(body).length === 0 && namedPaths.has(path)) {
+      throw new ProtocolError(400, `${path} came with an empty body; dockerd resends a call without its body after a broken plugin connection (moby#39331), and the next attempt carries the volume's name`);
+    }
     return handler(this.options.driver, body);
   }
 

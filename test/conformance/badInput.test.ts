@@ -44,6 +44,17 @@ describe("plugin protocol: bad input changes nothing and names the fix", () => {
     expect((await h.call("/VolumeDriver.Create", { Name: "data", Opts: opts })).body.Err).toMatch(message);
   });
 
+  it("names dockerd's bodiless resend (moby#39331) for an empty body, and never closes an idle connection first", async () => {
+    for (const path of ["Create", "Remove", "Mount", "Unmount", "Path", "Get"]) {
+      const answer = await h.call(`/VolumeDriver.${path}`, undefined, "");
+      expect(answer.status).toBe(400);
+      expect(answer.body.Err).toMatch(/empty body; dockerd resends a call without its body .*moby#39331/);
+    }
+    expect((await h.call("/VolumeDriver.List", undefined, "")).body).toEqual({ Volumes: [] });
+    // Node's default (5 s) raced dockerd's connection reuse under load: it is what sent the bodiless resends.
+    expect(h.server.server.keepAliveTimeout).toBeGreaterThanOrEqual(3_600_000);
+  });
+
   it("rejects Opts that are not an object", async () => {
     expect((await h.call("/VolumeDriver.Create", { Name: "data", Opts: "size=1" })).body.Err).toMatch(/Opts must be a JSON object/);
   });
