@@ -20,7 +20,7 @@ import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
 import { dockerFor } from "./docker.js";
-import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile } from "./runtime.js";
+import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
 
 /** This node's Swarm NodeID from its engine, waiting for dockerd and for the join. */
 function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
@@ -62,6 +62,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadAgentConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
+  applyNice(config.nice, logger);
   const instance = config.instanceId !== undefined && config.zone !== undefined
     ? { instanceId: config.instanceId, zone: config.zone }
     : await instanceIdentity(config.imdsEndpoint);

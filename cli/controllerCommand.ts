@@ -21,7 +21,7 @@ import { EbsCloud } from "../storage/ebs/ebsCloud.js";
 import { buildEbsSpec } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
-import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile } from "./runtime.js";
+import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
 import { dockerFor } from "./docker.js";
 
 /** This manager's Swarm node id and address, from its engine (waits for dockerd and the join). */
@@ -82,6 +82,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
+  applyNice(config.nice, logger);
   const metrics = new Metrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
   const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });

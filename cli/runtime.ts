@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import { readFile } from "node:fs/promises";
 import { pino, destination } from "pino";
 import { invalidArgument } from "../core/errors.js";
@@ -51,4 +52,18 @@ export async function stopWithin(ms: number, logger: Logger, work: () => Promise
   const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
   const outcome = await Promise.race([work().then(() => "done" as const), late]).finally(() => clearTimeout(timer));
   if (outcome === "late") logger.warn({ ms }, "shutdown did not finish in time; exiting anyway");
+}
+
+/**
+ * Asks for the daemon's scheduling priority (`--nice`). Raising it needs root
+ * (CAP_SYS_NICE); without, the daemon runs as it was started and says so once.
+ */
+export function applyNice(nice: number, logger: Logger, priority: Pick<typeof import("node:os"), "getPriority" | "setPriority"> = os): void {
+  try {
+    if (priority.getPriority(0) === nice) return;
+    priority.setPriority(0, nice);
+    logger.info({ nice }, "scheduling priority set");
+  } catch (err) {
+    logger.warn({ nice, err: (err as Error).message }, "could not set the scheduling priority; leases may lapse on a CPU-starved node");
+  }
 }

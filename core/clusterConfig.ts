@@ -16,7 +16,18 @@ const common = {
   stateDir: { flag: "--state-dir", env: "SWARMVOL_STATE_DIR", fallback: "/var/lib/swarmvol" },
   logLevel: { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", fallback: "info" },
   dockerHost: { flag: "--docker-host", env: "DOCKER_HOST", fallback: "unix:///var/run/docker.sock" },
+  // Leases are fencing: a daemon starved by its node's workloads misses them and a healthy
+  // node kills its own containers. Like corosync, the daemons ask for more CPU than the
+  // workloads they guard (-10 is ~9 times a default task's share); 0 leaves it as it is.
+  nice: { flag: "--nice", env: "SWARMVOL_NICE", fallback: "-10" },
 } satisfies Record<string, Setting>;
+
+/** `--nice`: a scheduling priority from -20 (most CPU) to 19. */
+function niceness(text: string | undefined): number {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text ?? "") || value < -20 || value > 19) throw invalidArgument(`--nice must be a whole number from -20 (most CPU) to 19, got "${text}"`);
+  return value;
+}
 
 export interface ControllerConfig {
   listen: { host: string; port: number };
@@ -24,6 +35,8 @@ export interface ControllerConfig {
   stateDir: string;
   logLevel: LogLevel;
   dockerHost: string;
+  /** Scheduling priority the daemon asks for at start (setpriority); see `common.nice`. */
+  nice: number;
   ec2Endpoint: string | undefined;
   region: string;
   leaseTtlMs: number;
@@ -88,6 +101,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     stateDir: raw.stateDir as string,
     logLevel: checkLogLevel(raw.logLevel),
     dockerHost: raw.dockerHost as string,
+    nice: niceness(raw.nice),
     ec2Endpoint: raw.ec2Endpoint,
     region: raw.region as string,
     leaseTtlMs: milliseconds(raw.leaseTtlMs, "--lease-ttl-ms"),
@@ -115,6 +129,8 @@ export interface AgentConfig {
   stateDir: string;
   logLevel: LogLevel;
   dockerHost: string;
+  /** Scheduling priority the daemon asks for at start (setpriority); see `common.nice`. */
+  nice: number;
   /** Both given, or both undefined: then the agent asks IMDSv2 at `imdsEndpoint`. */
   instanceId: string | undefined;
   zone: string | undefined;
@@ -147,7 +163,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
   return {
     controllers, controllerPort, token: tokenOf(env), pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
-    instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
+    nice: niceness(raw.nice), instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
   };
 }
 

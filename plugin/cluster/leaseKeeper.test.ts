@@ -20,6 +20,8 @@ class FakeHeartbeats {
   ttlMs = 10_000;
   revoke: string[] = [];
   latencyMs = 0;
+  /** Answers this late on the clock (failing at the call's timeout if that comes first). */
+  slowMs = 0;
   constructor(private readonly clock: SteppedClock, private readonly t0: number) {}
 
   readonly api: LeaseKeeperOptions["api"] = {
@@ -30,6 +32,11 @@ class FakeHeartbeats {
         return new Promise((_resolve, reject) => options?.signal?.addEventListener("abort", () => reject(unavailable("cancelled"))));
       }
       this.clock.current += this.latencyMs;
+      if (this.slowMs > 0) {
+        const timeoutMs = options?.timeoutMs ?? this.slowMs;
+        await this.clock.sleep(Math.min(this.slowMs, timeoutMs), options?.signal);
+        if (this.slowMs > timeoutMs) throw unavailable(`controller at http://10.0.0.1:7750 unreachable: no answer within ${timeoutMs} ms`);
+      }
       if (this.down) throw unavailable("controller at http://10.0.0.1:7750 unreachable: connect ECONNREFUSED");
       return { ttlMs: this.ttlMs, revoke: this.revoke };
     },
@@ -95,7 +102,7 @@ describe("LeaseKeeper", () => {
     t.keeper.start();
     await t.clock.settle();
     await t.clock.advance(4000);
-    expect(t.heartbeats.calls).toEqual(["node-a t=0 timeout=2000", "node-a t=2000 timeout=2000", "node-a t=4000 timeout=2000"]);
+    expect(t.heartbeats.calls).toEqual(["node-a t=0 timeout=2000", "node-a t=2000 timeout=8000", "node-a t=4000 timeout=8000"]);
     expect(t.heartbeats.bodies[0]).toEqual({
       hostname: "worker-1", instanceId: "i-0a", zone: "eu-west-1a", mounts: [{ volume: "db", epoch: 2 }, { volume: "logs", epoch: 5 }],
     });
@@ -168,6 +175,19 @@ describe("LeaseKeeper", () => {
     expect(t.node.actions).toEqual(fenceBoth);
   });
 
+  it("keeps its lease with a controller that answers every heartbeat 2.9 s late (a loaded manager): waits for the answer, sends the next at once", async () => {
+    t.heartbeats.ttlMs = 6000;
+    t.keeper.start();
+    await t.clock.settle();
+    t.heartbeats.slowMs = 2900;
+    for (let step = 0; step < 120; step++) {
+      await t.clock.advance(250);
+      expect(t.keeper.isLive()).toBe(true);
+    }
+    expect(t.keeper.status().consecutiveFailures).toBe(0);
+    expect(t.node.actions).toEqual([]);
+  });
+
   it("rides out a 3 s controller takeover that begins at a renewal: retries every 250 ms and never fences", async () => {
     // The 6 s lease counts from the send at t=0. Retrying only every renewal (2 s) would
     // fail at 2000 and 4000 and next wake at 6000, the lease's end: a takeover would fence.
@@ -183,10 +203,10 @@ describe("LeaseKeeper", () => {
     t.heartbeats.down = false; // the new leader serves from t=5000 on
     await t.clock.advance(250);
     expect(t.keeper.status()).toEqual({ live: true, expiresAt: t.t0 + 5250 + 6000, consecutiveFailures: 0 });
-    expect(t.heartbeats.calls.slice(1, 4)).toEqual(["node-a t=2000 timeout=2000", "node-a t=2250 timeout=2000", "node-a t=2500 timeout=2000"]);
+    expect(t.heartbeats.calls.slice(1, 4)).toEqual(["node-a t=2000 timeout=4000", "node-a t=2250 timeout=3750", "node-a t=2500 timeout=3500"]);
     expect(t.heartbeats.calls).toContain("node-a t=4500 timeout=1500");
     await t.clock.advance(10_000);
-    expect(t.heartbeats.calls.at(-1)).toBe("node-a t=15250 timeout=2000");
+    expect(t.heartbeats.calls.at(-1)).toBe("node-a t=15250 timeout=4000");
     expect(t.node.actions).toEqual([]);
     expect(t.mounts.list()).toHaveLength(2);
   });

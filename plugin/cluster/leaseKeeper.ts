@@ -30,7 +30,12 @@ export interface LeaseKeeperOptions {
   renewMs?: number;
   /** Lease length when the controller's answer does not give a usable one (the controller's default). @default 6000 */
   defaultTtlMs?: number;
-  /** Deadline of one heartbeat (also never past the lease's expiry). @default renewMs */
+  /**
+   * Most one heartbeat may wait for its answer; never past the lease's expiry. @default the
+   * lease's whole remaining time (renewMs while lapsed): a controller slow under load still
+   * renews with an answer that comes late, where an early abort and a retry would have
+   * asked it again at the back of the same queue and let the lease lapse.
+   */
   heartbeatTimeoutMs?: number;
   /**
    * Wait after a failed heartbeat while the lease is still live: short, so that during a
@@ -67,12 +72,14 @@ export class LeaseKeeper {
   private failures = 0;
   private lastError: string | undefined;
   private lapseReported = false;
+  /** When the last heartbeat was sent: renewals are paced from sends, not from answers. */
+  private lastSentAt: number | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: LeaseKeeperOptions) {
     this.renewMs = positive(options.renewMs ?? 2000, "renewMs");
     this.defaultTtlMs = positive(options.defaultTtlMs ?? 6000, "defaultTtlMs");
-    this.heartbeatTimeoutMs = positive(options.heartbeatTimeoutMs ?? this.renewMs, "heartbeatTimeoutMs");
+    this.heartbeatTimeoutMs = positive(options.heartbeatTimeoutMs ?? Number.MAX_SAFE_INTEGER, "heartbeatTimeoutMs");
     this.retryMs = positive(options.retryMs ?? 250, "retryMs");
   }
 
@@ -130,13 +137,16 @@ export class LeaseKeeper {
   }
 
   /**
-   * Wakes at the next renewal (sooner, after `retryMs`, when the last heartbeat failed),
-   * or at the lease's end if that comes first. A lapsed keeper retries every `renewMs`.
+   * Wakes at the next renewal, `renewMs` after the last heartbeat was SENT (so an answer that
+   * came 3 s late is followed by the next heartbeat at once, not 2 s later: the lease counts
+   * from sends), sooner after a failure (`retryMs`), or at the lease's end if that comes
+   * first. A lapsed keeper retries every `renewMs`.
    */
   private nextWaitMs(): number {
     if (!this.isLive() || this.expiresAt === undefined) return this.renewMs;
-    const period = this.failures > 0 ? this.retryMs : this.renewMs;
-    return Math.max(1, Math.min(period, this.expiresAt - this.options.clock.now()));
+    const now = this.options.clock.now();
+    const period = this.failures > 0 ? this.retryMs : this.renewMs - (now - (this.lastSentAt ?? now));
+    return Math.max(1, Math.min(period, this.expiresAt - now));
   }
 
   private async renew(): Promise<HeartbeatResponse | undefined> {
@@ -146,7 +156,8 @@ export class LeaseKeeper {
       // time, not from before that wait, or a restarted agent's first lease is born lapsed.
       const nodeId = await this.options.nodeId();
       const sentAt = clock.now();
-      const timeoutMs = this.isLive() ? Math.min(this.heartbeatTimeoutMs, Math.max(1, (this.expiresAt ?? 0) - sentAt)) : this.heartbeatTimeoutMs;
+      this.lastSentAt = sentAt;
+      const timeoutMs = this.isLive() ? Math.min(this.heartbeatTimeoutMs, Math.max(1, (this.expiresAt ?? 0) - sentAt)) : Math.min(this.heartbeatTimeoutMs, this.renewMs);
       const answer = await api.heartbeat(nodeId, this.request(), { timeoutMs, signal: this.stopper.signal });
       const ttlMs = Number.isFinite(answer.ttlMs) && answer.ttlMs > 0 ? answer.ttlMs : this.defaultTtlMs;
       const wasLive = this.isLive();

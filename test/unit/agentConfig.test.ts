@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { loadAgentConfig } from "../../core/clusterConfig.js";
+import { applyNice } from "../../cli/runtime.js";
+import { loadAgentConfig, loadControllerConfig } from "../../core/clusterConfig.js";
+import type { Logger } from "../../core/ports.js";
+
+function recordingLogger(lines: Array<{ level: string; msg: string }>): Logger {
+  const at = (level: string) => (_fields: object, msg: string) => void lines.push({ level, msg });
+  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: () => logger };
+  return logger;
+}
 
 const env = { SWARMVOL_TOKEN: "t" };
 
@@ -23,5 +31,31 @@ describe("agent configuration: controller endpoints", () => {
     for (const port of ["0", "65536", "77a", "1.5"]) {
       expect(() => loadAgentConfig(env, ["--controller-port", port])).toThrow(/--controller-port must be a TCP port from 1 to 65535/);
     }
+  });
+});
+
+describe("daemon scheduling priority (--nice)", () => {
+  it("asks for -10 by default, takes -20..19 from the flag or SWARMVOL_NICE, and refuses the rest", () => {
+    expect(loadAgentConfig(env, []).nice).toBe(-10);
+    expect(loadControllerConfig(env, []).nice).toBe(-10);
+    expect(loadAgentConfig({ ...env, SWARMVOL_NICE: "0" }, []).nice).toBe(0);
+    expect(loadControllerConfig(env, ["--nice", "-20"]).nice).toBe(-20);
+    for (const bad of ["-21", "20", "1.5", "high", ""]) {
+      expect(() => loadAgentConfig(env, ["--nice", bad])).toThrow(/--nice must be a whole number from -20 \(most CPU\) to 19/);
+    }
+  });
+
+  it("sets it once, and only warns when the system refuses (not root)", () => {
+    const lines: Array<{ level: string; msg: string }> = [];
+    const logger = recordingLogger(lines);
+    const calls: number[] = [];
+    applyNice(-10, logger, { getPriority: () => 0, setPriority: (_pid: number, value?: number) => void calls.push(value ?? 0) } as never);
+    applyNice(-10, logger, { getPriority: () => -10, setPriority: () => { throw new Error("not called"); } } as never);
+    applyNice(-10, logger, { getPriority: () => 0, setPriority: () => { throw Object.assign(new Error("EACCES"), { code: "EACCES" }); } } as never);
+    expect(calls).toEqual([-10]);
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      ["info", "scheduling priority set"],
+      ["warn", "could not set the scheduling priority; leases may lapse on a CPU-starved node"],
+    ]);
   });
 });
