@@ -29,15 +29,27 @@ describe("SystemBlockFilesystem.check", () => {
     });
   });
 
-  it("retries an operational error (exit 8) and succeeds when it clears", async () => {
-    const runner = scripted([{ code: 8, stdout: "", stderr: "Device or resource busy" }, { code: 0, stdout: "", stderr: "" }]);
-    await new SystemBlockFilesystem(runner).check("/dev/loop1", "ext4");
-    expect(runner.calls).toHaveLength(2);
+  const busy = { code: 8, stdout: "", stderr: "/dev/loop1 is in use.\ne2fsck: Cannot continue, aborting." };
+  const pauses = () => {
+    const slept: number[] = [];
+    return { slept, wait: { sleep: async (ms: number) => void slept.push(ms), budgetMs: 20_000 } };
+  };
+
+  it("waits out a device still held for 15 s (a container still being killed) with backoff, and checks it then", async () => {
+    const { slept, wait } = pauses();
+    const runner = scripted([busy, busy, busy, busy, busy, busy, busy, busy, busy, busy, { code: 0, stdout: "", stderr: "" }]);
+    await new SystemBlockFilesystem(runner, "/proc/self/mountinfo", wait).check("/dev/loop1", "ext4");
+    expect(runner.calls).toHaveLength(11);
+    expect(slept).toEqual([250, 500, 1000, 2000, 2000, 2000, 2000, 2000, 2000, 2000]);
   });
 
-  it("gives up on a lasting operational error as UNAVAILABLE, never as damage", async () => {
-    const busy = { code: 8, stdout: "", stderr: "Device or resource busy" };
-    await expect(new SystemBlockFilesystem(scripted([busy, busy, busy, busy])).check("/dev/loop1", "ext4")).rejects.toMatchObject({ code: "UNAVAILABLE" });
+  it("gives up on a lasting operational error after its budget as UNAVAILABLE, never as damage, saying what holds it", async () => {
+    const { slept, wait } = pauses();
+    const runner = scripted(Array.from({ length: 30 }, () => busy));
+    await expect(new SystemBlockFilesystem(runner, "/proc/self/mountinfo", wait).check("/dev/loop1", "ext4")).rejects.toMatchObject({
+      code: "UNAVAILABLE", message: expect.stringMatching(/for 20 s .*Cannot continue.*still held, usually by a container of this volume/s),
+    });
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(20_000);
   });
 
   it("skips filesystems e2fsck does not check", async () => {

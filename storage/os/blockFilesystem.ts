@@ -5,7 +5,16 @@ import type { FsType } from "../../core/volume.js";
 import { kernelPath } from "./paths.js";
 
 const commandTimeoutMs = 90_000;
-const fsckAttempts = 4;
+
+/** How a busy device is waited for before fsck gives up (injectable so tests never sleep). */
+export interface BusyWait {
+  /** @default setTimeout */
+  sleep(ms: number): Promise<void>;
+  /** Total pause across retries of an operational error (exit 8). @default 20000 */
+  budgetMs: number;
+}
+
+const defaultBusyWait: BusyWait = { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), budgetMs: 20_000 };
 
 /**
  * mkfs, fsck, mount and probing through the system's own tools. mkfs is never given a
@@ -13,7 +22,11 @@ const fsckAttempts = 4;
  * driver's fresh-volume check.
  */
 export class SystemBlockFilesystem implements BlockFilesystem {
-  constructor(private readonly runner: CommandRunner, private readonly mountInfoPath = "/proc/self/mountinfo") {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly mountInfoPath = "/proc/self/mountinfo",
+    private readonly busyWait: BusyWait = defaultBusyWait,
+  ) {}
 
   async probe(device: string): Promise<string | null> {
     const result = await this.runner.run("blkid", ["-p", "-o", "export", device], { timeoutMs: commandTimeoutMs });
@@ -45,11 +58,15 @@ export class SystemBlockFilesystem implements BlockFilesystem {
 
   /**
    * e2fsck's exit code is a bit mask: 4 means errors left uncorrected (a human must look),
-   * 8 an operational error (it could not do its job, e.g. the device was busy for a moment),
-   * which is retried a few times before giving up as UNAVAILABLE rather than as damage.
+   * 8 an operational error (it could not do its job), retried with backoff for up to
+   * `busyWait.budgetMs` before giving up as UNAVAILABLE rather than as damage. The usual 8
+   * is "in use": the host's mount is gone, but a container of this volume that is still
+   * being killed holds the filesystem in its own mount namespace; under load that takes
+   * seconds (seen in the 50-volume burst: "Cannot continue, aborting" 15 s after unmount).
    */
   async check(device: string, fsType: string): Promise<void> {
     if (fsType !== "ext4" && fsType !== "ext3" && fsType !== "ext2") return;
+    let waited = 0;
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.runner.run("e2fsck", ["-p", device], { timeoutMs: commandTimeoutMs });
       const detail = result.stderr.trim() || result.stdout.trim();
@@ -60,10 +77,15 @@ export class SystemBlockFilesystem implements BlockFilesystem {
         );
       }
       if ((result.code & 8) === 0) return;
-      if (attempt === fsckAttempts) {
-        throw unavailable(`e2fsck could not check ${device} (exit ${result.code}: ${detail}); Docker will retry the mount`, { device, stderr: detail });
+      const pause = Math.min(250 * 2 ** (attempt - 1), 2000, this.busyWait.budgetMs - waited);
+      if (pause <= 0) {
+        throw unavailable(
+          `e2fsck could not check ${device} for ${Math.round(waited / 1000)} s (exit ${result.code}: ${detail}); the device is still held, usually by a container of this volume that is still stopping; Docker will retry the mount`,
+          { device, stderr: detail },
+        );
       }
-      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      await this.busyWait.sleep(pause);
+      waited += pause;
     }
   }
 
