@@ -13,19 +13,23 @@ import { summarise, type BenchResult } from "./stats.js";
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-/** Runs `body` on a fresh 4-node lab with the emulator's AWS-like latencies; always tears it down. */
-async function withLab<T>(body: (state: LabState, dir: string, deps: LabDeps) => Promise<T>): Promise<T> {
+/** Where each lab suite's daemon, node and EC2 logs are copied before `lab down`. */
+export const BENCH_LOGS = "/var/tmp/swarmvol-bench-logs";
+
+/**
+ * Runs `body` on a fresh 4-node lab with the emulator's AWS-like latencies; always copies
+ * the lab's logs (a benchmark's slow or failed round is explained by them) and tears it down.
+ */
+async function withLab<T>(suite: string, body: (state: LabState, dir: string, deps: LabDeps) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "swarmvol-bench-lab-"));
   const deps = defaultLabDeps();
   try {
     const { state } = await up({ dir, nodes: 4, fastCloud: false }, deps);
     return await body(state, dir, deps);
-  } catch (err) {
-    const logs = "/var/tmp/swarmvol-bench-logs";
-    const names = Array.from({ length: 4 }, (_, i) => `node${i + 1}`);
-    await collectLogs(dir, names, logs).then(() => process.stderr.write(`bench: lab logs copied to ${logs}\n`), () => undefined);
-    throw err;
   } finally {
+    const logs = join(BENCH_LOGS, suite);
+    const names = Array.from({ length: 4 }, (_, i) => `node${i + 1}`);
+    await collectLogs(dir, names, logs).then(() => process.stderr.write(`bench: ${suite} lab logs copied to ${logs}\n`), () => undefined);
     await down(dir, deps).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
@@ -36,7 +40,7 @@ async function withLab<T>(body: (state: LabState, dir: string, deps: LabDeps) =>
  */
 export function benchLabFailover(): Promise<BenchResult[]> {
   const latency = defaultFaults().latencyMs;
-  return withLab(async (state, dir, deps) => {
+  return withLab("lab-failover", async (state, dir, deps) => {
     await createMover(state, "p1vol", "p1data");
     await createMover(state, "p1base", undefined);
     const withVolume = await handoffTimes(state, "p1vol", 12);
@@ -64,7 +68,7 @@ export function benchLabFailover(): Promise<BenchResult[]> {
 export function benchLabBurst(): Promise<BenchResult[]> {
   const latency = defaultFaults().latencyMs;
   const burstLatency = latency.create + latency.attach;
-  return withLab(async (state, dir) => {
+  return withLab("lab-burst", async (state, dir) => {
     const rounds: Array<{ baseline: BurstRound; burst: BurstRound }> = [];
     for (let round = 1; round <= 3; round += 1) {
       const baseline = await deployBurst(state, dir, 50, false, round);
