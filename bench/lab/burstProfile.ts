@@ -1,5 +1,5 @@
 import type { VolumeRecord } from "../../core/volume.js";
-import type { LabState } from "../../lab/cluster/index.js";
+import { readTokenFile, type LabState } from "../../lab/cluster/index.js";
 import { fetchCloudLog, fetchVolumes } from "../../lab/drill/observe.js";
 
 /** Where each burst volume spent its time, in ms after the deploy started (medians and maxima). */
@@ -38,7 +38,7 @@ function spread(values: number[]): Spread {
 export async function removeBurstVolumes(state: LabState, stack: string, timeoutMs = 120_000): Promise<void> {
   const swarmvol = state.swarmvol;
   if (!swarmvol) return;
-  const headers = { authorization: `Bearer ${swarmvol.token}` };
+  const headers = { authorization: `Bearer ${await readTokenFile(swarmvol)}` };
   const volumes = await fetchVolumes(state);
   let left = volumes.map((volume) => volume.spec.name).filter((name) => name.startsWith(`${stack}_`));
   const deadline = Date.now() + timeoutMs;
