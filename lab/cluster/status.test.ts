@@ -39,11 +39,24 @@ describe("buildStatus", () => {
         },
       ],
       cloud: { endpoint: null },
-      controller: { endpoint: null },
-      token: null,
+      controller: { url: null, tokenFile: null, endpoint: null },
       controllers: [],
       leader: null,
     });
+  });
+
+  it("names the controller's URL and token file, never the token", () => {
+    const state = { ...labState(), cloud: { endpoint: "http://10.213.0.1:4566" }, swarmvol: {
+      token: "s3cret-token", tokenFile: "/lab/nodes/swarmvol.token", logLevel: "info", fastCloud: false,
+      controllerUrl: "http://10.213.0.11:7750", controllerPid: 9, controllers: { node1: 9 },
+    } };
+    const status = buildStatus(state, new Map());
+    expect(status.controller).toEqual({ url: "http://10.213.0.11:7750", tokenFile: "/lab/nodes/swarmvol.token", endpoint: "http://10.213.0.11:7750" });
+    expect(status).not.toHaveProperty("token");
+    expect(JSON.stringify(status)).not.toContain("s3cret-token");
+    const text = renderStatusTable(status);
+    expect(text).toContain("token file: /lab/nodes/swarmvol.token\n");
+    expect(text).not.toContain("s3cret-token");
   });
 
   it("names each controller replica with its role and pid, and the leader's node", () => {

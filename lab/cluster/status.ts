@@ -6,16 +6,18 @@
  *            "address":"10.213.0.11","instanceId":"i-0…","zone":"us-east-1a","state":"ready",
  *            "process":"running","link":"up"}],
  *  "cloud":{"endpoint":"http://10.213.0.1:4566"},
- *  "controller":{"endpoint":"http://10.213.0.11:7750"},"token":"…",
+ *  "controller":{"url":"http://10.213.0.11:7750","tokenFile":"/…/nodes/swarmvol.token","endpoint":"http://10.213.0.11:7750"},
  *  "controllers":[{"node":"node1","url":"http://10.213.0.11:7750","role":"leader","pid":4242}],
  *  "leader":"node1"}
  * ```
  * `state` is Swarm's view from a manager (ready | down | disconnected | unknown), or
  * "unknown" when no manager answers. `process` (running | stopped) and `link` (up | down)
  * are the lab's own view: a killed node is `stopped`, a partitioned one has `link: down`.
- * `cloud.endpoint`, `controller.endpoint` and `token` (the shared API token of agents and
- * controller, for `curl -H "Authorization: Bearer …"`) are null for a bare lab.
- * `controller.endpoint` is the first replica's URL (node1), whichever replica leads.
+ * `controller` is how scripts and the CLI reach the lab's controller: `url` the first
+ * replica's URL (node1), whichever replica leads (the CLI follows a standby's leader hint),
+ * and `tokenFile` the 0600 file holding the shared API token of agents and controllers, for
+ * SWARMVOL_TOKEN_FILE (the token itself is never printed). `endpoint` is `url` under its
+ * older name. `cloud.endpoint` and every `controller` field are null for a bare lab.
  * `controllers` has one entry per replica (one per manager; empty for a bare lab): its
  * `role` is what its own GET /v1/health says ("leader" | "standby"; a controller from
  * before HA, which answers without a role, counts as "leader"), null when it does not
@@ -49,8 +51,7 @@ export interface ControllerStatus {
 export interface LabStatus {
   nodes: NodeStatus[];
   cloud: { endpoint: string | null };
-  controller: { endpoint: string | null };
-  token: string | null;
+  controller: { url: string | null; tokenFile: string | null; endpoint: string | null };
   controllers: ControllerStatus[];
   leader: string | null;
 }
@@ -88,8 +89,11 @@ export function buildStatus(
       };
     }),
     cloud: { endpoint: state.cloud.endpoint },
-    controller: { endpoint: state.swarmvol?.controllerUrl ?? null },
-    token: state.swarmvol?.token ?? null,
+    controller: {
+      url: state.swarmvol?.controllerUrl ?? null,
+      tokenFile: state.swarmvol?.tokenFile ?? null,
+      endpoint: state.swarmvol?.controllerUrl ?? null,
+    },
     controllers: controllers.map((c) => ({ node: c.node, url: c.url, role: c.role, pid: c.pid })),
     leader: controllers.find((c) => c.role === "leader")?.node ?? null,
   };
@@ -97,7 +101,7 @@ export function buildStatus(
 
 /** One line per replica for the table: `controller node1 http://… leader pid 4242`. */
 function controllerLines(status: LabStatus): string[] {
-  if (status.controllers.length === 0) return [`controller: ${status.controller.endpoint ?? "(none)"}`];
+  if (status.controllers.length === 0) return [`controller: ${status.controller.url ?? "(none)"}`];
   return status.controllers.map((c) =>
     `controller ${c.node}: ${c.url} ${c.role ?? "no answer"}${c.pid === null ? " (not running)" : ` pid ${c.pid}`}`);
 }
@@ -111,6 +115,7 @@ export function renderStatusTable(status: LabStatus): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   const cloud = `cloud endpoint: ${status.cloud.endpoint ?? "(none)"}`;
+  const tokenFile = status.controller.tokenFile === null ? [] : [`token file: ${status.controller.tokenFile}`];
   const leader = status.controllers.length === 0 ? [] : [`leader: ${status.leader ?? "(none)"}`];
-  return [line(header), ...rows.map(line), cloud, ...controllerLines(status), ...leader].join("\n") + "\n";
+  return [line(header), ...rows.map(line), cloud, ...tokenFile, ...controllerLines(status), ...leader].join("\n") + "\n";
 }

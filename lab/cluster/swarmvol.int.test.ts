@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, waitUntilVolumeAvailable } from "@aws-sdk/client-ec2";
@@ -67,15 +67,20 @@ describe.skipIf(skip)("lab up with swarmvol (3 nodes, --fast-cloud)", () => {
     }
   });
 
-  it("status --json shows the emulator's endpoint, the controller and a token", async () => {
+  it("status --json shows the emulator's endpoint, the controller and its 0600 token file, not the token", async () => {
     const out: string[] = [];
     const code = await labCommand(["status", "--json", "--dir", dir], { out: (t) => out.push(t), err: () => {} }, deps);
     expect(code).toBe(0);
-    const report = JSON.parse(out.join("")) as { cloud: { endpoint: string }; controller: { endpoint: string }; token: string };
+    const report = JSON.parse(out.join("")) as { cloud: { endpoint: string }; controller: { url: string; tokenFile: string; endpoint: string } };
     expect(report.cloud.endpoint).toBe("http://10.213.0.1:4566");
-    expect(report.controller.endpoint).toBe("http://10.213.0.11:7750");
-    expect(report.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect((await readFile(join(dir, "lab.json"), "utf8")).includes(report.token)).toBe(true);
+    expect(report.controller.url).toBe("http://10.213.0.11:7750");
+    expect(report.controller.endpoint).toBe(report.controller.url);
+    expect(report.controller.tokenFile).toBe(join(dir, "nodes", "swarmvol.token"));
+    expect((await stat(report.controller.tokenFile)).mode & 0o777).toBe(0o600);
+    const token = (await readFile(report.controller.tokenFile, "utf8")).trim();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(out.join("")).not.toContain(token);
+    expect((await readFile(join(dir, "lab.json"), "utf8")).includes(token)).toBe(true);
   });
 
   it("every node advertises the swarmvol volume plugin to Swarm", async () => {

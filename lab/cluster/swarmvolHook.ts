@@ -12,7 +12,7 @@
  * under the lab dir in their argv, so `down` finds and kills them even without the state file.
  */
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import type { Clock, Logger } from "../../core/ports.js";
 import { invalidArgument } from "../../core/errors.js";
 import type { DetachedSpawner } from "./host.js";
@@ -73,9 +73,22 @@ export function agentPreDockerd(options: ResolvedOptions, swarmvol: SwarmvolStat
   });
 }
 
-/** Writes the token file (0600) the daemons' launch wrapper reads. Call before any node starts. */
+/**
+ * Writes the token file (0600) the daemons' launch wrapper reads, and that `lab status`
+ * names for scripts and the CLI (SWARMVOL_TOKEN_FILE). Call before any node starts. A file
+ * left with wider permissions is narrowed first: `mode` applies only when it is created.
+ */
 export async function writeTokenFile(swarmvol: SwarmvolState): Promise<void> {
+  await chmod(swarmvol.tokenFile, 0o600).catch(() => undefined);
   await writeFile(swarmvol.tokenFile, `${swarmvol.token}\n`, { mode: 0o600 });
+}
+
+/**
+ * The lab's API token, read from its token file: how drills, benchmarks and scripts reach
+ * the controllers (`lab status --json` names the file, never the token).
+ */
+export async function readTokenFile(swarmvol: Pick<SwarmvolState, "tokenFile">): Promise<string> {
+  return (await readFile(swarmvol.tokenFile, "utf8")).replace(/[\r\n]+$/, "");
 }
 
 /** Starts the EC2 emulator for the lab's nodes and records its endpoint and PID in the state. */

@@ -10,7 +10,7 @@
 import type { Clock } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { CloudEvent, OverlapViolation } from "../cloud/index.js";
-import { controllerReplicas, type LabState } from "../cluster/index.js";
+import { controllerReplicas, readTokenFile, type LabState } from "../cluster/index.js";
 import { ControllerClient } from "../../plugin/cluster/apiClient.js";
 import { httpExchange } from "./jenkinsClient.js";
 import { locateService } from "./swarm.js";
@@ -75,20 +75,24 @@ export class ServiceLocator {
 }
 
 /** One client per lab dir, so the replica that answered last is asked first next time. */
-const clients = new Map<string, ControllerClient>();
+const clients = new Map<string, Promise<ControllerClient>>();
 
 /**
- * The product's own client over the lab's replicas: it follows a standby's leader hint and
+ * The product's own client over the lab's replicas, with the token from the lab's token
+ * file (as an operator's SWARMVOL_TOKEN_FILE): it follows a standby's leader hint and
  * remembers who answered. Each replica gets 5 s; a read does not wait out a takeover (the
  * drill polls, and a controller down on purpose must read as "no answer" at once).
  */
-function controllerOf(state: LabState): ControllerClient {
+function controllerOf(state: LabState): Promise<ControllerClient> {
   const swarmvol = state.swarmvol;
-  if (swarmvol === undefined || swarmvol === null) throw new Error("the lab runs no swarmvol controller");
+  if (swarmvol === undefined || swarmvol === null) return Promise.reject(new Error("the lab runs no swarmvol controller"));
   let client = clients.get(state.options.dir);
   if (client === undefined) {
     const urls = controllerReplicas(state).map((replica) => replica.url);
-    client = new ControllerClient({ endpoints: () => urls, token: swarmvol.token, attemptTimeoutMs: 5_000, timeoutMs: 5_000 * urls.length });
+    client = readTokenFile(swarmvol).then((token) =>
+      new ControllerClient({ endpoints: () => urls, token, attemptTimeoutMs: 5_000, timeoutMs: 5_000 * urls.length }));
+    // A file that could not be read is tried again next time.
+    client.catch(() => clients.delete(state.options.dir));
     clients.set(state.options.dir, client);
   }
   return client;
@@ -99,7 +103,7 @@ const askOnce = { untilDeadline: false } as const;
 /** GET /v1/volumes/NAME from the leader (null when no replica answers: it may be down on purpose). */
 export async function fetchVolume(state: LabState, name: string): Promise<VolumeRecord | null> {
   try {
-    return await controllerOf(state).getVolume(name, askOnce);
+    return await (await controllerOf(state)).getVolume(name, askOnce);
   } catch {
     return null;
   }
@@ -107,13 +111,13 @@ export async function fetchVolume(state: LabState, name: string): Promise<Volume
 
 /** GET /v1/volumes: every volume in the leader's catalog (throws when no replica answers). */
 export async function fetchVolumes(state: LabState): Promise<VolumeRecord[]> {
-  return controllerOf(state).listVolumes(askOnce);
+  return (await controllerOf(state)).listVolumes(askOnce);
 }
 
 /** DELETE /v1/volumes/NAME on the leader: undefined once removed, else why it was refused (or that no replica answered). */
 export async function removeVolume(state: LabState, name: string): Promise<string | undefined> {
   try {
-    await controllerOf(state).removeVolume(name, askOnce);
+    await (await controllerOf(state)).removeVolume(name, askOnce);
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
