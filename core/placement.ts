@@ -142,7 +142,7 @@ export function decide(input: PlacementInput): PlacementDecision {
   if (cloud.zone !== node.zone) {
     return waiting(target, {
       reason: "ZoneMismatch",
-      message: `volume is in ${cloud.zone} but node ${node.hostname} is in ${node.zone}; constrain the service to that zone (node.labels.zone==${cloud.zone})`,
+      message: `volume is in ${cloud.zone} but node ${node.hostname} is in ${node.zone}; constrain the service to that zone (node.labels.swarmvol.zone==${cloud.zone})`,
     }, policy.pollMs * 10);
   }
   const elsewhere = cloud.attachments.filter((attachment) => attachment.instanceId !== node.instanceId);
