@@ -36,6 +36,8 @@ export async function createLocalDriver(stateDir: string, logger: Logger): Promi
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
   const backend = new LocalBackend(join(stateDir, "images"), runner);
+  const released = await backend.releaseOrphanLoops(await filesystem.mountedDevices());
+  if (released.length > 0) logger.info({ devices: released }, "released loop devices nothing mounts (left by a crash)");
   const directory = new LocalDirectory({ catalog, backend, clock: systemClock, logger, newUid: randomUUID });
   const driver = new VolumeDriver({ directory, attacher: directory, mounts, filesystem, logger, mountsDir: join(stateDir, "mounts") });
   return { driver, catalog };

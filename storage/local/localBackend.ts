@@ -80,6 +80,25 @@ export class LocalBackend implements NodeBackend {
     }
   }
 
+  /**
+   * Detaches loop devices backed by an image of this backend that nothing mounts: a daemon
+   * killed (-9) between losetup and mount leaves one, and it would stay until that volume is
+   * used again (or forever, once the volume is removed). Call at start, before serving.
+   * @returns the devices detached
+   */
+  async releaseOrphanLoops(mounted: ReadonlySet<string>): Promise<string[]> {
+    const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: 30_000 });
+    if (result.code !== 0) throw internal(`losetup --list failed: ${result.stderr.trim()}`);
+    const roots = [...new Set([this.imagesDir, await kernelPath(this.imagesDir)])].map((dir) => `${dir}/`);
+    const released: string[] = [];
+    for (const device of loopsUnder(result.stdout, roots)) {
+      if (mounted.has(device)) continue;
+      const detach = await this.runner.run("losetup", ["-d", device], { timeoutMs: 30_000 });
+      if (detach.code === 0) released.push(device);
+    }
+    return released;
+  }
+
   /** Loop devices currently backed by the image file. */
   private async loopsOf(path: string): Promise<string[]> {
     const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: 30_000 });
@@ -87,6 +106,15 @@ export class LocalBackend implements NodeBackend {
     const resolved = await kernelPath(path);
     return [...new Set([...parseLoopList(result.stdout, path), ...parseLoopList(result.stdout, resolved)])];
   }
+}
+
+/** Devices whose backing file lies in one of `roots` (each ending in "/"); a deleted image counts too. */
+export function loopsUnder(json: string, roots: readonly string[]): string[] {
+  if (json.trim() === "") return [];
+  const parsed = JSON.parse(json) as { loopdevices?: Array<{ name: string; "back-file": string | null }> };
+  return (parsed.loopdevices ?? [])
+    .filter((loop) => roots.some((root) => (loop["back-file"] ?? "").startsWith(root)))
+    .map((loop) => loop.name);
 }
 
 /** Devices in `losetup --list --json` output whose backing file is `path`. */

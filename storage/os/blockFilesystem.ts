@@ -103,6 +103,11 @@ export class SystemBlockFilesystem implements BlockFilesystem {
     if (result.code !== 0 && (await this.isMounted(target))) check(result, `umount ${target}`);
   }
 
+  /** Every device some mount on this host (this mount namespace) comes from, as the kernel names it. */
+  async mountedDevices(): Promise<Set<string>> {
+    return new Set(mountSourcesOf(await readFile(this.mountInfoPath, "utf8")));
+  }
+
   async isMounted(target: string): Promise<boolean> {
     const points = mountPointsOf(await readFile(this.mountInfoPath, "utf8"));
     return points.includes(target) || points.includes(await kernelPath(target));
@@ -116,6 +121,14 @@ export function mountPointsOf(mountInfo: string): string[] {
     .map((line) => line.split(" ")[4])
     .filter((field): field is string => field !== undefined)
     .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+}
+
+/** Mount sources (the field after the filesystem type, past " - ") from a mountinfo text. */
+export function mountSourcesOf(mountInfo: string): string[] {
+  return mountInfo
+    .split("\n")
+    .map((line) => line.split(" - ")[1]?.split(" ")[1])
+    .filter((field): field is string => field !== undefined);
 }
 
 function check(result: CommandResult, what: string): void {
