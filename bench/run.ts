@@ -1,11 +1,9 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
-import { renderChart } from "./chart.js";
 import { benchPluginVerbs } from "./pluginVerbs.js";
 import { benchControllerScale } from "./controllerScale.js";
 import { benchEc2Calls } from "./ec2Calls.js";
 import { benchLabBurst, benchLabFailover } from "./labFailover.js";
 import { benchLabTakeover } from "./labTakeover.js";
+import { writeResults } from "./resultsFile.js";
 import type { BenchResult } from "./stats.js";
 
 /** Every benchmark suite, by name; `npm run bench -- NAME` runs a subset. */
@@ -29,18 +27,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`swarmvol bench: unknown suite ${unknown.join(", ")}; suites: ${Object.keys(suites).join(", ")}\n`);
     return 2;
   }
-  const previous = await readPrevious();
   const fresh: BenchResult[] = [];
   for (const name of chosen) {
     process.stderr.write(`bench: ${name}...\n`);
     fresh.push(...(await (suites[name] as () => Promise<BenchResult[]>)()));
   }
-  const merged = [...previous.filter((old) => !fresh.some((result) => result.id === old.id)), ...fresh];
-  const generatedAt = new Date().toISOString();
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version };
-  await mkdir("bench", { recursive: true });
-  await writeFile("bench/results.json", `${JSON.stringify({ generatedAt, machine, results: merged }, null, 2)}\n`);
-  await writeFile("bench/results.svg", renderChart(merged, generatedAt));
+  await writeResults("bench/results.json", fresh, { chart: "bench/results.svg" });
   for (const result of fresh) {
     const stat = result.target?.stat ?? "p50";
     const target = result.target ? `target <= ${result.target.max}` : "no target";
@@ -49,14 +41,6 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write("wrote bench/results.json and bench/results.svg\n");
   return 0;
-}
-
-async function readPrevious(): Promise<BenchResult[]> {
-  try {
-    return (JSON.parse(await readFile("bench/results.json", "utf8")) as { results: BenchResult[] }).results;
-  } catch {
-    return [];
-  }
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {

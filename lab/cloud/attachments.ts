@@ -61,7 +61,8 @@ export function attachVolume(engine: CloudEngine, p: Params): string {
  * DetachVolume: `detaching`, then the attachment disappears and the volume is `available`.
  * While the instance still has the device mounted the attachment stays `busy`, unless Force.
  * Repeating a detach is answered with the attachment as it is; adding Force to a pending one
- * forces it.
+ * forces it, also one stuck `detaching` by the `stickNextDetach` fault (as on EBS, where
+ * Force is the remedy for a volume that stays detaching).
  */
 export function detachVolume(engine: CloudEngine, p: Params): string {
   const volumeId = required(p, "VolumeId");
@@ -83,16 +84,21 @@ export function detachVolume(engine: CloudEngine, p: Params): string {
   if (a.status === "detaching" || a.status === "busy") {
     if (force && !a.forced) {
       a.forced = true;
+      a.stuck = false;
       a.dueAt = now;
       engine.event({ type: "detach-requested", volumeId, instanceId: a.instanceId, detail: "force" });
       engine.schedule(now);
     }
     return attachmentXml(v);
   }
+  const stuck = !force && engine.faults.stickNextDetach > 0;
+  if (stuck) engine.faults.stickNextDetach--;
   a.status = "detaching";
   a.forced = force;
+  a.stuck = stuck; // from here on: the detach (not the attach) never finishes on its own
   a.dueAt = now + engine.faults.latencyMs.detach;
-  engine.event({ type: "detach-requested", volumeId, instanceId: a.instanceId, ...(force ? { detail: "force" } : {}) });
-  engine.schedule(a.dueAt);
+  const detail = force ? "force" : stuck ? "stuck" : undefined;
+  engine.event({ type: "detach-requested", volumeId, instanceId: a.instanceId, ...(detail === undefined ? {} : { detail }) });
+  if (!stuck) engine.schedule(a.dueAt);
   return attachmentXml(v);
 }

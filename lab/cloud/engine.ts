@@ -171,7 +171,7 @@ export class CloudEngine {
     const a = v.attachment;
     if (a === undefined || a.dueAt > now) return;
     if (a.status === "attaching" && !a.stuck) await this.finishAttach(v, a);
-    else if (a.status === "detaching" || a.status === "busy") await this.finishDetach(v, a);
+    else if ((a.status === "detaching" || a.status === "busy") && !a.stuck) await this.finishDetach(v, a);
   }
 
   private async finishCreate(v: VolumeRecord): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * Realism knobs: latencies, throttling, server errors, stuck attaches, attach limits and
- * eventual consistency. Set at construction and changed at run time through
- * POST /_swarmvol/faults (a JSON patch of this shape).
+ * Realism knobs: latencies, throttling, server errors, lost responses, stuck attaches and
+ * detaches, attach limits, slow and eventually consistent Describe*. Set at construction
+ * and changed at run time through POST /_swarmvol/faults (a JSON patch of this shape).
  */
 import { errors, type Ec2Error } from "./ec2Error.js";
 import type { Rng } from "./rng.js";
@@ -29,17 +29,39 @@ export interface Faults {
   throttleNext: number;
   /** The next N matching requests get InternalError. @default 0 */
   serverErrorNext: number;
-  /** Limits the four request faults above to these actions; empty means every action. */
+  /** Limits the four request faults above and lost responses to these actions; empty means every action. */
   actions: string[];
+  /**
+   * The next N matching mutations (any action but Describe*) are applied, then their answer
+   * is lost: the connection is destroyed or a 500 sent (see `lostResponseMode`). The client
+   * cannot tell it from a failure and retries; the retry sees what the first call did
+   * (AttachVolume: VolumeInUse; CreateVolume with its ClientToken: the same volume). @default 0
+   */
+  lostResponseNext: number;
+  /** Probability in [0,1] that a matching mutation's answer is lost after it was applied. @default 0 */
+  lostResponseRate: number;
+  /** How an answer is lost: `drop` (connection destroyed), `error` (500 InternalError), `mixed` (either, seeded). @default "mixed" */
+  lostResponseMode: LostResponseMode;
   /** The next N AttachVolume calls stay `attaching` until detached. @default 0 */
   stickNextAttach: number;
+  /**
+   * The next N DetachVolume calls without Force stay `detaching` until a DetachVolume with
+   * Force=true arrives (EBS's documented remedy for a volume stuck detaching). A forced
+   * detach never sticks. @default 0
+   */
+  stickNextDetach: number;
   /** Attachments per instance before AttachmentLimitExceeded. @default 27 */
   attachLimit: number;
   /** A new volume or snapshot is invisible to Describe* for this long. @default 0 */
   describeDelayMs: number;
+  /** Every Describe* request is answered this much later (a slow, loaded API). @default 0 */
+  describeLatencyMs: number;
   /** How often a `busy` detach re-checks whether the device is still in use. @default 500 */
   busyPollMs: number;
 }
+
+export type LostResponseMode = "drop" | "error" | "mixed";
+const LOST_RESPONSE_MODES: readonly string[] = ["drop", "error", "mixed"];
 
 export type FaultsPatch = Partial<Omit<Faults, "latencyMs">> & { latencyMs?: Partial<Latencies>; reset?: boolean };
 
@@ -51,9 +73,14 @@ export function defaultFaults(): Faults {
     throttleNext: 0,
     serverErrorNext: 0,
     actions: [],
+    lostResponseNext: 0,
+    lostResponseRate: 0,
+    lostResponseMode: "mixed",
     stickNextAttach: 0,
+    stickNextDetach: 0,
     attachLimit: 27,
     describeDelayMs: 0,
+    describeLatencyMs: 0,
     busyPollMs: 500,
   };
 }
@@ -84,6 +111,11 @@ export function applyFaultsPatch(current: Faults, patch: FaultsPatch): Faults {
         throw new TypeError("`actions` must be an array of action names");
       }
       next.actions = [...value];
+    } else if (key === "lostResponseMode") {
+      if (typeof value !== "string" || !LOST_RESPONSE_MODES.includes(value)) {
+        throw new TypeError(`\`lostResponseMode\` must be one of ${LOST_RESPONSE_MODES.join(", ")}`);
+      }
+      next.lostResponseMode = value as LostResponseMode;
     } else if (key in next) {
       const max = key.endsWith("Rate") ? 1 : undefined;
       (next as unknown as Record<string, number>)[key] = checkNumber(key, value, max);
@@ -94,12 +126,37 @@ export function applyFaultsPatch(current: Faults, patch: FaultsPatch): Faults {
   return next;
 }
 
+const inScope = (faults: Faults, action: string) => faults.actions.length === 0 || faults.actions.includes(action);
+
+/** Describe* reads: never mutations, the ones `describeLatencyMs` slows down. */
+export function isDescribe(action: string): boolean {
+  return action.startsWith("Describe");
+}
+
+/** Extra wait before a request is handled: `describeLatencyMs` for Describe*, else 0. */
+export function requestDelayMs(faults: Faults, action: string): number {
+  return isDescribe(action) ? faults.describeLatencyMs : 0;
+}
+
+/**
+ * Decides, after a mutation was applied, whether its answer is lost and how. Consumes
+ * `lostResponseNext`, so it mutates `faults`. Reads and failed requests are never lost:
+ * only a change the client does not learn about tests its idempotency.
+ */
+export function lostResponse(faults: Faults, action: string, rng: Rng): "drop" | "error" | undefined {
+  if (isDescribe(action) || !inScope(faults, action)) return undefined;
+  if (faults.lostResponseNext > 0) faults.lostResponseNext--;
+  else if (!(faults.lostResponseRate > 0 && rng.next() < faults.lostResponseRate)) return undefined;
+  if (faults.lostResponseMode !== "mixed") return faults.lostResponseMode;
+  return rng.next() < 0.5 ? "drop" : "error";
+}
+
 /**
  * Decides whether this request fails before it is handled. Consumes `throttleNext` and
  * `serverErrorNext` counters, so it mutates `faults`.
  */
 export function injectedError(faults: Faults, action: string, rng: Rng): Ec2Error | undefined {
-  if (faults.actions.length > 0 && !faults.actions.includes(action)) return undefined;
+  if (!inScope(faults, action)) return undefined;
   if (faults.throttleNext > 0) {
     faults.throttleNext--;
     return errors.throttled();

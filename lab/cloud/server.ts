@@ -7,7 +7,7 @@ import { actions } from "./actions.js";
 import type { CloudEngine } from "./engine.js";
 import { Ec2Error, errors } from "./ec2Error.js";
 import { findOverlaps } from "./eventLog.js";
-import { applyFaultsPatch, injectedError, type FaultsPatch } from "./faults.js";
+import { applyFaultsPatch, injectedError, lostResponse, requestDelayMs, type FaultsPatch } from "./faults.js";
 import { requestId } from "./rng.js";
 import { instanceStateCodes, type InstanceStateName } from "./types.js";
 import { errorXml, responseXml } from "./xml.js";
@@ -41,7 +41,12 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, "application/json", JSON.stringify(value, null, 1));
 }
 
-/** One EC2 Query API request → one XML response. */
+/**
+ * One EC2 Query API request → one XML response. Faults around the action: a slow
+ * Describe* waits first (outside the exclusive section, so it delays nobody else), an
+ * injected error replaces the action, a lost response follows it (the change is made and
+ * persisted, then the client gets no answer or a 500).
+ */
 async function handleEc2(engine: CloudEngine, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const params = new URLSearchParams(req.method === "POST" ? await readBody(req) : url.search);
   const reqId = requestId(engine.rng);
@@ -50,9 +55,18 @@ async function handleEc2(engine: CloudEngine, req: IncomingMessage, res: ServerR
     if (action === "") throw errors.missingAction();
     const handler = actions[action];
     if (handler === undefined) throw errors.invalidAction(action);
+    const delayMs = requestDelayMs(engine.faults, action);
+    if (delayMs > 0) await engine.clock.sleep(delayMs);
     const fault = injectedError(engine.faults, action, engine.rng);
     if (fault !== undefined) throw fault;
     const members = await engine.exclusive(() => handler(engine, params));
+    const lost = lostResponse(engine.faults, action, engine.rng);
+    if (lost !== undefined) engine.logger.warn({ action, reqId, lost }, "fault: answer of an applied request lost");
+    if (lost === "drop") {
+      res.destroy();
+      return;
+    }
+    if (lost === "error") throw errors.internal();
     send(res, 200, "text/xml;charset=UTF-8", responseXml(action, reqId, members), reqId);
   } catch (err) {
     const e = err instanceof Ec2Error ? err : errors.internal();

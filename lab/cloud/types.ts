@@ -30,7 +30,10 @@ export interface AttachmentRecord {
   attachTime: number;
   /** When the current transition (attaching → attached, detaching → gone) is due. */
   dueAt: number;
-  /** A stuck attach never reaches `attached` on its own (fault "stick the next attach"). */
+  /**
+   * The current transition never finishes on its own: a stuck attach stays `attaching`
+   * (fault `stickNextAttach`), a stuck detach `detaching` until forced (`stickNextDetach`).
+   */
   stuck: boolean;
   forced: boolean;
   /** Whether the DeviceHost has made the device visible on the instance. */

@@ -1,9 +1,10 @@
 /**
  * `swarmvol drill`: the whole run. Brings a lab up (refusing if any lab is already up on
  * this machine: there is one bridge, and someone else may be testing), deploys the
- * workloads, starts the clients, runs each scenario `repeat` times, prints each
- * timeline and a summary, writes the JSON report, and always takes the lab down again
- * (also on error, SIGINT or SIGTERM) unless `--keep-lab`.
+ * workloads, starts the clients, runs each scenario `repeat` times (with `--soak N`, N
+ * seeded random rounds instead: soak.ts), prints each timeline and a summary, writes the
+ * JSON report, and always takes the lab down again (also on error, SIGINT or SIGTERM)
+ * unless `--keep-lab`.
  */
 import { writeFile } from "node:fs/promises";
 import type { Logger } from "../../core/ports.js";
@@ -16,6 +17,8 @@ import { CREATE_TABLE_SQL, postgresWrite, psql } from "./postgresClient.js";
 import { Progress } from "./progress.js";
 import { buildReport, passed, renderRun, renderSummary, type ScenarioResult } from "./report.js";
 import { runScenario, waitHealthy, type DrillWorld } from "./scenario.js";
+import { runSoak } from "./soak.js";
+import { soakPassed, type SoakSummary } from "./soakReport.js";
 import { DB_SERVICE, JENKINS_SERVICE } from "./stack.js";
 import { Writer } from "./writer.js";
 
@@ -71,16 +74,19 @@ async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress,
   };
 }
 
-async function runAll(world: DrillWorld, options: DrillOptions, io: DrillIo, results: ScenarioResult[]): Promise<void> {
+/** Every scenario `repeat` times, or the soak's rounds; resolves with the soak's summary (null without --soak). */
+async function runAll(world: DrillWorld, options: DrillOptions, io: DrillIo, results: ScenarioResult[]): Promise<SoakSummary | null> {
   await waitHealthy(world, "start", 0);
+  if (options.soak !== null) return runSoak(world, options, io.out, results);
   for (let i = 1; i <= options.repeat; i++) {
     for (const scenario of options.scenarios) {
-      const result = await runScenario(world, scenario, i);
+      const result = await runScenario(world, scenario, i, { cloudFaults: options.cloudFaults });
       results.push(result);
       io.out(renderRun(result));
       if (options.repeat > 1) world.progress.note(`[drill] ${results.filter(passed).length}/${results.length} runs passed so far`);
     }
   }
+  return null;
 }
 
 /** Whether any lab (ours or anyone's) is up on this machine: the bridge is the lab's lock. */
@@ -94,6 +100,7 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
   const deps = defaultLabDeps({ logger: labLogger(progress) });
   const startedAt = Date.now();
   const results: ScenarioResult[] = [];
+  let soak: SoakSummary | null = null;
   let world: DrillWorld | null = null;
   let setupError: string | null = null;
   let labStarted = false;
@@ -127,12 +134,12 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
       return 1;
     }
     await ensureHostTools(deps.runner, deps.logger);
-    progress.note(`[drill] lab up: ${options.nodes} nodes (${options.managers} managers with a controller replica each), EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies`);
+    progress.note(`[drill] lab up: ${options.nodes} nodes (${options.managers} managers with a controller replica each), EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies${options.cloudFaults ? " and cloud faults during every run" : ""}`);
     upStarted = true;
     const state = await bringUpLab({ dir: options.dir, nodes: options.nodes, managers: options.managers, fastCloud: options.ci }, deps);
     labStarted = true;
     world = await prepare(options, deps, progress, state);
-    await runAll(world, options, io, results);
+    soak = await runAll(world, options, io, results);
   } catch (err) {
     setupError = err instanceof Error ? err.message : String(err);
     progress.note(`[drill] failed: ${setupError}`);
@@ -141,10 +148,10 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
   }
-  const report = buildReport({ startedAt, finishedAt: Date.now(), options, results, setupError });
+  const report = { ...buildReport({ startedAt, finishedAt: Date.now(), options, results, setupError }), ...(soak === null ? {} : { soak }) };
   io.out(renderSummary(results));
   if (options.jsonFile !== null) await writeFile(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-  return report.passed ? 0 : 1;
+  return report.passed && (soak === null || soakPassed(soak)) ? 0 : 1;
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

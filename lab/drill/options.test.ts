@@ -21,6 +21,14 @@ describe("parseDrillArgs", () => {
     expect(parseDrillArgs(["--managers", "3", "--nodes", "6", "--ci"])).toMatchObject({ managers: 3, nodes: 6, ci: true });
   });
 
+  it("takes --cloud-faults, and --soak with --seed and --results (also with --ci: one manager)", () => {
+    expect(parseDrillArgs([])).toMatchObject({ cloudFaults: false, soak: null, seed: null, resultsFile: null });
+    expect(parseDrillArgs(["--cloud-faults", "--scenario", "drain"])).toMatchObject({ cloudFaults: true, scenarios: ["drain"] });
+    expect(parseDrillArgs(["--soak", "5", "--ci"])).toMatchObject({ soak: 5, seed: null, ci: true, managers: 1 });
+    expect(parseDrillArgs(["--soak=20", "--seed", "0", "--results", "bench/results.json", "--cloud-faults"]))
+      .toMatchObject({ soak: 20, seed: 0, resultsFile: "bench/results.json", cloudFaults: true });
+  });
+
   it("answers help", () => {
     expect(parseDrillArgs(["--help"])).toEqual({ help: true });
   });
@@ -36,6 +44,13 @@ describe("parseDrillArgs", () => {
     [["--managers", "3", "--nodes", "4"], /at least two workers/],
     [["--ci", "--scenario", "kill-leader"], /needs at least 2 controller replicas/],
     [["--managers", "0"], /--managers must be a whole number/],
+    [["--soak", "0"], /--soak must be a whole number from 1/],
+    [["--soak", "3", "--scenario", "kill-db"], /--soak draws its own faults: leave out --scenario/],
+    [["--soak", "3", "--repeat", "2"], /leave out --repeat/],
+    [["--seed", "7"], /--seed only applies to --soak/],
+    [["--results", "r.json"], /--results only applies to --soak/],
+    [["--soak", "3", "--seed", "-1"], /--seed must be a whole number from 0/],
+    [["--cloud-faults=yes"], /unknown argument/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseDrillArgs(argv)).toThrow(message);
   });

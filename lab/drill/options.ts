@@ -2,7 +2,13 @@
  * Pure parsing of `swarmvol drill …` arguments:
  *
  *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--managers M]
- *         [--dir D] [--cache D] [--logs D] [--keep-lab] [--settle S]
+ *         [--dir D] [--cache D] [--logs D] [--keep-lab] [--settle S] [--cloud-faults]
+ *         [--soak N [--seed S]] [--results FILE]
+ *
+ * `--soak N` replaces the scenario list: N rounds on one lab, each fault drawn from a seeded
+ * generator (soakPlan.ts), so `--scenario` and `--repeat` are refused with it, and `--seed`
+ * means nothing without it. `--results FILE` merges the soak's figures into a benchmark
+ * results file (bench/results.json); nothing is written there unless asked.
  *
  * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
  * order of {@link SCENARIOS}. The scenarios of {@link REPLICA_SCENARIOS} need two controller
@@ -48,6 +54,14 @@ export interface DrillOptions {
   keepLab: boolean;
   /** Seconds of steady writing before each fault, so every scenario has acked writes before t0. */
   settleSeconds: number;
+  /** The EC2 emulator's fault profile (cloudFaults.ts) on during every run; with --soak, every round. */
+  cloudFaults: boolean;
+  /** Rounds of the soak, or null for the scenario list. */
+  soak: number | null;
+  /** The soak's seed (printed, for a replay); null: the drill draws one. */
+  seed: number | null;
+  /** Benchmark results file the soak's figures are merged into (by result id), or null. */
+  resultsFile: string | null;
 }
 
 export interface DrillHelp {
@@ -56,7 +70,7 @@ export interface DrillHelp {
 
 export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [--repeat N] [--json FILE] [--ci]
                       [--nodes N] [--managers M] [--dir D] [--cache D] [--logs D] [--keep-lab]
-                      [--settle S]
+                      [--settle S] [--cloud-faults] [--soak N [--seed S]] [--results FILE]
   Brings a lab up (EC2 emulator, agents, a controller replica per manager), deploys a PostgreSQL and a
   Jenkins-like service on swarmvol volumes, injects faults while clients keep writing,
   and proves that every acknowledged write survived. Exit code 0 only if nothing was lost.
@@ -65,17 +79,46 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
   --managers  managers (controller replicas); ${REPLICA_SCENARIOS.join(" and ")} need 2 or more
   --keep-lab  do not run \`lab down\` at the end
   --logs D    where agent, controller, node and EC2 logs are copied before \`lab down\`
+  --cloud-faults  the EC2 emulator throttles (20 %), fails (10 % 5xx), loses answers (10 % of
+              mutations), sticks one attach and one detach, and answers Describe* 800 ms late
+              during every run
+  --soak N    N rounds on one lab, each a random fault (node kill, partition, dockerd restart,
+              leader kill with 2+ managers, or cloud faults on top of one); no --scenario/--repeat
+  --seed S    the soak's seed (printed at the start: the same seed replays the same faults)
+  --results FILE  merge the soak's figures into FILE by result id (e.g. bench/results.json)
   defaults: --repeat 1 --managers 3 (1 with --ci) --nodes managers+2 --dir /var/lib/swarmvol-lab
             --cache /var/cache/swarmvol-lab --logs /var/tmp/swarmvol-drill --settle 3`;
 
-const VALUE_FLAGS = new Set(["--scenario", "--repeat", "--json", "--nodes", "--managers", "--dir", "--cache", "--logs", "--settle"]);
-const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab"]);
+const VALUE_FLAGS = new Set([
+  "--scenario", "--repeat", "--json", "--nodes", "--managers", "--dir", "--cache", "--logs", "--settle", "--soak", "--seed", "--results",
+]);
+const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab", "--cloud-faults"]);
 
-function positiveInt(flag: string, raw: string, max: number): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
-    throw invalidArgument(`${flag} must be a whole number from 1 to ${max}`, { flag, value: raw });
+function positiveInt(flag: string, raw: string, max: number, min = 1): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw invalidArgument(`${flag} must be a whole number from ${min} to ${max}`, { flag, value: raw });
   }
   return Number(raw);
+}
+
+/** `--soak N`, `--seed S`, `--results FILE`, and the flags that make no sense with (or without) them. */
+function soakOptions(values: Map<string, string[]>): Pick<DrillOptions, "soak" | "seed" | "resultsFile"> {
+  const soakRaw = values.get("--soak")?.at(-1);
+  if (soakRaw === undefined) {
+    for (const flag of ["--seed", "--results"]) {
+      if (values.has(flag)) throw invalidArgument(`${flag} only applies to --soak`, { flag });
+    }
+    return { soak: null, seed: null, resultsFile: null };
+  }
+  for (const flag of ["--scenario", "--repeat"]) {
+    if (values.has(flag)) throw invalidArgument(`--soak draws its own faults: leave out ${flag}`, { flag });
+  }
+  const seedRaw = values.get("--seed")?.at(-1);
+  return {
+    soak: positiveInt("--soak", soakRaw, 10_000),
+    seed: seedRaw === undefined ? null : positiveInt("--seed", seedRaw, 2 ** 32 - 1, 0),
+    resultsFile: values.get("--results")?.at(-1) ?? null,
+  };
 }
 
 function scenarioList(raw: string[], managers: number): ScenarioName[] {
@@ -146,5 +189,7 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
     logsDir: absolute("--logs", last("--logs") ?? "/var/tmp/swarmvol-drill"),
     keepLab: booleans.has("--keep-lab"),
     settleSeconds: settleRaw === undefined ? 3 : positiveInt("--settle", settleRaw, 600),
+    cloudFaults: booleans.has("--cloud-faults"),
+    ...soakOptions(values),
   };
 }

@@ -35,6 +35,14 @@ describe("report", () => {
     expect(report).toMatchObject({ passed: false, failedRuns: 1, acknowledgedWritesLost: 3 });
   });
 
+  it("fails on the drill's own double-attachment finding, in its words; labels cloud-fault runs", () => {
+    const d = { volumeId: "vol-1", holder: "i-1", holderState: "attached" as const, heldSince: 3, intruder: "i-2", seq: 9, time: "t", message: "volume vol-1 was attach-requested for i-2 …" };
+    const bad: ScenarioResult = { ...ok, doubleAttachments: [d], cloudFaults: true };
+    expect(failures(bad)).toEqual(["double attachment: volume vol-1 was attach-requested for i-2 …"]);
+    expect(renderRun(bad)).toContain("== kill-db+cloud #1");
+    expect(renderRun(bad)).toContain("double attachments 1");
+  });
+
   it("never passes without runs or after a setup error", () => {
     expect(buildReport({ startedAt: 0, finishedAt: 0, options: {}, results: [], setupError: null }).passed).toBe(false);
     expect(buildReport({ startedAt: 0, finishedAt: 0, options: {}, results: [ok], setupError: "lab up failed" }).passed).toBe(false);

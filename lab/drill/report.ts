@@ -9,6 +9,7 @@
  * self-fencing for the controller scenarios) found nothing.
  */
 import type { OverlapViolation } from "../cloud/index.js";
+import type { DoubleAttachment } from "./doubleAttach.js";
 import { movesVolume, type ScenarioName } from "./options.js";
 import { relativeSeconds, renderSummaryTable, renderTimelineTable, type Phase, type Timeline } from "./timeline.js";
 import type { FileCheck, RowCheck } from "./verify.js";
@@ -23,6 +24,12 @@ export interface ScenarioResult {
   rows: RowCheck | null;
   files: FileCheck | null;
   overlaps: OverlapViolation[];
+  /** The drill's own check of the EC2 events of this run (doubleAttach.ts); absent when not read. */
+  doubleAttachments?: DoubleAttachment[];
+  /** The cloud fault profile was on during the run. */
+  cloudFaults?: boolean;
+  /** A soak's round: its number and the soak's seed (a replay: `--soak ROUND --seed SEED`). */
+  soakRound?: { round: number; seed: number };
   violations: string[];
   notes: string[];
   /** Writes during the scenario (from just before t0 until verified). */
@@ -48,6 +55,7 @@ export function failures(r: ScenarioResult): string[] {
   const lost = lostCount(r);
   if (lost > 0) why.push(`${lost} acknowledged writes lost or changed`);
   if (r.overlaps.length > 0) why.push(`${r.overlaps.length} double attachments in the EC2 log`);
+  for (const d of r.doubleAttachments ?? []) why.push(`double attachment: ${d.message}`);
   why.push(...r.violations);
   return why;
 }
@@ -57,7 +65,7 @@ export function passed(r: ScenarioResult): boolean {
 }
 
 export function label(r: ScenarioResult): string {
-  return `${r.scenario} #${r.iteration}`;
+  return `${r.scenario}${r.cloudFaults === true ? "+cloud" : ""} #${r.iteration}`;
 }
 
 /** The JSON report (`--json FILE`). */
@@ -94,7 +102,7 @@ export function renderRun(r: ScenarioResult): string {
     `== ${label(r)}: ${r.service} ${r.fromNode ?? "?"} -> ${r.toNode ?? "?"}`,
     renderTimelineTable(r.timeline).trimEnd(),
     ...r.notes.map((n) => `   note: ${n}`),
-    `   ${rows}; ${files}; overlaps ${r.overlaps.length}; writes during: db ${r.writes.db.acked} acked/${r.writes.db.failed} failed, jenkins ${r.writes.jenkins.acked} acked/${r.writes.jenkins.failed} failed`,
+    `   ${rows}; ${files}; overlaps ${r.overlaps.length}; double attachments ${r.doubleAttachments?.length ?? "-"}; writes during: db ${r.writes.db.acked} acked/${r.writes.db.failed} failed, jenkins ${r.writes.jenkins.acked} acked/${r.writes.jenkins.failed} failed`,
     `   ${verdict}`,
     "",
   ].join("\n");

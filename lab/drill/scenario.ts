@@ -8,8 +8,14 @@
  * replicas) run their whole fault at t0, then wait for a write acknowledged by the SAME
  * task (t9); no task of either service may have been replaced since t0, and no agent may
  * have fenced itself between t0 and the end of the run (selfFence.ts).
+ *
+ * With cloud faults (cloudFaults.ts) the emulator's fault profile is on from t0 until the
+ * move was measured (t9, before the lab is put back), and the wait for the move is longer.
+ * The double-attachment checks cover the EC2 events of this run only (since its start).
  */
 import type { Clock, CommandRunner } from "../../core/ports.js";
+import { CLOUD_FAULT_EXTRA_WAIT_MS, CLOUD_FAULT_SUMMARY, cloudLogSeq, startCloudFaults, type CloudFaultsOn } from "./cloudFaults.js";
+import { findDoubleAttachments } from "./doubleAttach.js";
 import type { LabDeps, LabState, NodeState } from "../cluster/index.js";
 import { FAULTS, type FaultContext } from "./faults.js";
 import { FileLedger, readManifest } from "./jenkinsClient.js";
@@ -109,13 +115,14 @@ async function replacedTasks(world: DrillWorld, t0: number): Promise<string[]> {
 }
 
 /** Move-less run (faults on the controller replicas): the fault, the same task answering, the lab put back. */
-async function runSteady(world: DrillWorld, label: string, ctx: FaultContext, result: ScenarioResult): Promise<void> {
+async function runSteady(world: DrillWorld, label: string, ctx: FaultContext, result: ScenarioResult, endFaults: EndFaults): Promise<void> {
   const fault = FAULTS[result.scenario];
   const writer = fault.service === DB_SERVICE ? world.db : world.jenkins;
   await fault.inject(ctx);
   const t9 = await waitForSteadyAck(world, label, ctx, writer, world.clock.now());
   result.toNode = world.locator.node(fault.service);
   result.timeline = t9 === undefined ? { t0: ctx.t0 } : { t0: ctx.t0, t9 };
+  await endFaults();
   result.violations.push(...(await replacedTasks(world, ctx.t0)));
   result.violations.push(...(await fault.recover(ctx)));
   await waitHealthy(world, label, world.clock.now());
@@ -139,8 +146,8 @@ async function measure(world: DrillWorld, ctx: FaultContext, t9: number | undefi
   return buildTimeline({ t0: ctx.t0, tasks, move: record?.status.lastMove, firstAckAfterT0: t9 });
 }
 
-/** Reads every row and file back and compares with everything acknowledged so far. */
-async function verify(world: DrillWorld, result: ScenarioResult, victim: NodeState): Promise<void> {
+/** Reads every row and file back and compares with everything acknowledged so far; EC2 events after `sinceSeq`. */
+async function verify(world: DrillWorld, result: ScenarioResult, victim: NodeState, sinceSeq: number): Promise<void> {
   const dbAddress = world.locator.address(DB_SERVICE);
   const jenkinsAddress = world.locator.address(JENKINS_SERVICE);
   if (dbAddress === null || jenkinsAddress === null) throw new Error("a workload is not running: cannot verify");
@@ -156,7 +163,10 @@ async function verify(world: DrillWorld, result: ScenarioResult, victim: NodeSta
     world.db.start();
     world.jenkins.start();
   }
-  result.overlaps = (await fetchCloudLog(world.state)).overlaps;
+  const log = await fetchCloudLog(world.state);
+  result.overlaps = log.overlaps.filter((o) => o.seq > sinceSeq);
+  const names = new Map(world.state.nodes.map((n) => [n.instanceId, n.name]));
+  result.doubleAttachments = findDoubleAttachments(log.events, names, sinceSeq);
 }
 
 /** Partition: nothing the fenced node committed may be newer than the volume's new attachment. */
@@ -174,13 +184,14 @@ function emptyResult(scenario: ScenarioName, iteration: number, service: string)
 }
 
 /** The move of a moving scenario: fault, replacement task answering, phases, lab put back. */
-async function runMove(world: DrillWorld, label: string, ctx: FaultContext, result: ScenarioResult): Promise<void> {
+async function runMove(world: DrillWorld, label: string, ctx: FaultContext, result: ScenarioResult, endFaults: EndFaults): Promise<void> {
   const fault = FAULTS[result.scenario];
   await fault.inject(ctx);
   const writer = fault.service === DB_SERVICE ? world.db : world.jenkins;
   const moved = await waitForMove(world, label, ctx, writer);
   result.toNode = moved.to?.name ?? null;
   result.timeline = await measure(world, ctx, moved.t9);
+  await endFaults();
   result.violations.push(...(await fault.recover(ctx)));
   await waitHealthy(world, label, world.clock.now());
 }
@@ -202,19 +213,49 @@ async function prepareFault(world: DrillWorld, label: string, result: ScenarioRe
   };
 }
 
+/** Turns the cloud faults off (once; later calls do nothing). */
+type EndFaults = () => Promise<void>;
+
+export interface RunOptions {
+  /** The EC2 emulator's fault profile (cloudFaults.ts) on from t0 until the move was measured. */
+  cloudFaults?: boolean;
+}
+
+/** Cloud faults on at t0 when asked; the world to run in (a longer move wait) and how to end them. */
+async function cloudFaultsAt(world: DrillWorld, ctx: FaultContext, on: boolean): Promise<{ world: DrillWorld; end: EndFaults }> {
+  if (!on) return { world, end: async () => {} };
+  let active: CloudFaultsOn | null = await startCloudFaults(world.state);
+  ctx.note(`cloud faults on: ${CLOUD_FAULT_SUMMARY}`);
+  const end = async () => {
+    const ending = active;
+    active = null;
+    if (ending !== null) ctx.note(await ending.end());
+  };
+  return { world: { ...world, moveTimeoutMs: world.moveTimeoutMs + CLOUD_FAULT_EXTRA_WAIT_MS }, end };
+}
+
 /** Runs one scenario; never throws (errors are recorded in the result). */
-export async function runScenario(world: DrillWorld, scenario: ScenarioName, iteration: number): Promise<ScenarioResult> {
+export async function runScenario(world: DrillWorld, scenario: ScenarioName, iteration: number, options: RunOptions = {}): Promise<ScenarioResult> {
   const result = emptyResult(scenario, iteration, FAULTS[scenario].service);
-  const label = `${scenario} #${iteration}`;
+  if (options.cloudFaults === true) result.cloudFaults = true;
+  const label = `${scenario}${options.cloudFaults === true ? "+cloud" : ""} #${iteration}`;
   const before = { db: world.db.stats(), jenkins: world.jenkins.stats() };
+  let endFaults: EndFaults = async () => {};
   try {
+    const sinceSeq = await cloudLogSeq(world.state);
     const ctx = await prepareFault(world, label, result);
-    await (movesVolume(scenario) ? runMove(world, label, ctx, result) : runSteady(world, label, ctx, result));
+    const cloud = await cloudFaultsAt(world, ctx, options.cloudFaults === true);
+    endFaults = cloud.end;
+    await (movesVolume(scenario) ? runMove(cloud.world, label, ctx, result, endFaults) : runSteady(cloud.world, label, ctx, result, endFaults));
     await checkSelfFence(world, ctx, result);
-    await verify(world, result, ctx.victim);
+    await verify(world, result, ctx.victim, sinceSeq);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
   }
+  // A run that failed before its measurement must not leave the profile on for the next one.
+  await endFaults().catch((err: unknown) => {
+    result.error ??= `could not turn the cloud faults off: ${err instanceof Error ? err.message : String(err)}`;
+  });
   world.progress.clear();
   const after = { db: world.db.stats(), jenkins: world.jenkins.stats() };
   result.writes = {

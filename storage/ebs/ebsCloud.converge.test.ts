@@ -83,6 +83,36 @@ describe("convergence with faults (20 % throttling, 10 % 5xx, one stuck attach)"
   });
 });
 
+describe("convergence with the drill's cloud profile (+ lost responses, one stuck detach)", () => {
+  let running: { close(): Promise<void> } | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  // describeLatencyMs is left out: it sleeps on the emulator's clock, which only moves when EbsCloud sleeps.
+  const profile: FaultsPatch = {
+    throttleRate: 0.2, serverErrorRate: 0.1, stickNextAttach: 1, stickNextDetach: 1, lostResponseRate: 0.1, latencyMs: awsLikeLatencies,
+  };
+
+  it.each([1, 2, 3, 42])("seed %d: every volume ends attached to B once, nothing leaked, no overlap", async (seed) => {
+    const { emulator, clock, closing, cloud } = await seeded(seed, profile);
+    running = closing;
+    const uids = ["p1", "p2", "p3", "p4"];
+    await Promise.all(uids.map(async (uid) => {
+      const volume = await converge(clock, () => cloud.create({ uid, name: `n-${uid}`, sizeBytes: GiB, zone: "us-east-1a", options: {} }));
+      await converge(clock, () => cloud.attach(volume.id, A));
+      await converge(clock, () => cloud.detach(volume.id, A, { force: false }));
+      await converge(clock, () => cloud.attach(volume.id, B));
+    }));
+    const volumes = Object.values(emulator.engine.state.volumes);
+    expect(volumes.map((v) => v.tags[cloudTags.uid]).sort()).toEqual(uids);
+    for (const v of volumes) expect(v.attachment).toMatchObject({ instanceId: B, status: "attached" });
+    expect(findOverlaps(emulator.events())).toEqual([]);
+    expect(emulator.engine.faults).toMatchObject({ stickNextAttach: 0, stickNextDetach: 0 });
+  });
+});
+
 /** EC2 requests one operation costs, measured through the counter. */
 async function measure(op: () => Promise<unknown>, cloud: EbsCloud): Promise<number> {
   const before = cloud.calls.total;

@@ -164,6 +164,28 @@ describe("attach and detach", () => {
     expect(t.cloud.events().at(-1)).toMatchObject({ type: "force-detached", volumeId: v.id, instanceId: A });
   });
 
+  it("forces an unforced detach stuck `detaching` after stuckDetachMs (default: stuckAttachMs)", async () => {
+    const { t, cloud } = await setup({ stickNextDetach: 1 }, { stuckAttachMs: 5_000 });
+    const v = await cloud.create(request("sd1"));
+    await cloud.attach(v.id, A);
+    const started = t.clock.now();
+    await cloud.detach(v.id, A, { force: false });
+    expect(t.clock.now() - started).toBeGreaterThanOrEqual(5_000);
+    const detaches = t.cloud.events().filter((e) => e.volumeId === v.id && e.type !== "volume-created" && !e.type.startsWith("attach"));
+    expect(detaches.map((e) => `${e.type}:${e.detail ?? ""}`)).toEqual(["detach-requested:stuck", "detach-requested:force", "force-detached:"]);
+    expect((await cloud.attach(v.id, B)).state).toBe("attached");
+  });
+
+  it("never forces a busy detach: it times out naming the cause", async () => {
+    const { t, cloud } = await setup({}, { detachTimeoutMs: 20_000, stuckDetachMs: 1_000 });
+    const v = await cloud.create(request("sd2"));
+    await cloud.attach(v.id, A);
+    t.host.busy.add(v.id);
+    const err = await failure(cloud.detach(v.id, A, { force: false }));
+    expect(isSwarmvolError(err, "TIMEOUT") && err.details.state).toBe("busy");
+    expect(t.cloud.events().some((e) => e.type === "detach-requested" && e.detail === "force")).toBe(false);
+  });
+
   it("fails with LIMIT_EXCEEDED at the instance's attach limit", async () => {
     const { cloud } = await setup({ attachLimit: 1 });
     const [v1, v2] = [await cloud.create(request("l1")), await cloud.create(request("l2"))];

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import {
-  AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteVolumeCommand, DetachVolumeCommand,
+  AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteVolumeCommand,
   type CreateVolumeCommandOutput,
 } from "@aws-sdk/client-ec2";
 import { cloudTags, specTagOf, type CloudAttachment, type CloudInstance, type CloudVolume, type CloudVolumes, type CreateCloudVolume } from "../../core/cloud.js";
@@ -21,6 +21,7 @@ import { parseEbsOptions, toGiB } from "./options.js";
 import { ReadCoalescer } from "./readCoalescer.js";
 import { TransitionWaits } from "./transitionWaits.js";
 import { defaultPollPolicy, type PollPolicy } from "./waiters.js";
+import { Detaches } from "./detaches.js";
 
 export interface EbsCloudOptions {
   retry?: Partial<RetryPolicy>;
@@ -31,6 +32,8 @@ export interface EbsCloudOptions {
   stuckAttachMs?: number;
   /** How long a detach may take (a `busy` one waits for the node to unmount). @default 120_000 */
   detachTimeoutMs?: number;
+  /** An unforced detach still `detaching` (not `busy`) after this is forced. @default stuckAttachMs */
+  stuckDetachMs?: number;
   /** Other device names tried after an "already in use" answer. @default 3 */
   deviceRetries?: number;
   allocator?: DeviceAllocator;
@@ -44,19 +47,18 @@ export function createToken(uid: string): string {
   return createHash("sha256").update(`${uid}:create`).digest("hex").slice(0, 64);
 }
 
-/** EC2 answers that mean the attachment is already gone. */
-const alreadyDetachedCodes = new Set(["IncorrectState", "InvalidAttachment.NotFound", "InvalidVolume.NotFound"]);
-
 export class EbsCloud implements CloudVolumes {
   /** Every EC2 request sent, by action: what benchmarks report. */
   readonly calls: Ec2CallCounter;
   readonly allocator: DeviceAllocator;
   private readonly caller: Ec2Caller;
-  private readonly settings: Required<Pick<EbsCloudOptions, "createTimeoutMs" | "stuckAttachMs" | "detachTimeoutMs" | "deviceRetries">>;
+  private readonly settings: Required<Pick<EbsCloudOptions, "createTimeoutMs" | "stuckAttachMs" | "detachTimeoutMs" | "stuckDetachMs" | "deviceRetries">>;
   /** EBS transition waits: learned first probes, shared probe rounds. */
   private readonly waits: TransitionWaits;
   /** Probes of concurrent waits, one DescribeVolumes per round. */
   private readonly reads: ReadCoalescer;
+  /** DetachVolume and its wait (a stuck detach is forced). */
+  private readonly detaches: Detaches;
   /** The device we attached each volume with, so a detach can rest the name. */
   private readonly devices = new Map<string, { instanceId: string; device: string }>();
 
@@ -68,6 +70,7 @@ export class EbsCloud implements CloudVolumes {
       createTimeoutMs: options.createTimeoutMs ?? 300_000,
       stuckAttachMs: options.stuckAttachMs ?? 90_000,
       detachTimeoutMs: options.detachTimeoutMs ?? 120_000,
+      stuckDetachMs: options.stuckDetachMs ?? options.stuckAttachMs ?? 90_000,
       deviceRetries: options.deviceRetries ?? 3,
     };
     this.caller = new Ec2Caller({
@@ -75,6 +78,7 @@ export class EbsCloud implements CloudVolumes {
       ...(options.random === undefined ? {} : { random: options.random }),
     });
     this.reads = new ReadCoalescer((ids) => describeVolumes(this.caller, ids));
+    this.detaches = new Detaches({ caller: this.caller, reads: this.reads, waits: this.waits, clock, logger, ...this.settings });
   }
 
   /**
@@ -214,7 +218,7 @@ export class EbsCloud implements CloudVolumes {
     this.devices.delete(volumeId);
     let detached = "detached";
     try {
-      await this.detachAndWait(volumeId, instanceId, false);
+      await this.detaches.detachAndWait(volumeId, instanceId, false);
     } catch (err) {
       detached = `detach failed too: ${(err as Error).message}`;
     }
@@ -227,35 +231,13 @@ export class EbsCloud implements CloudVolumes {
    * the instance: a forced detach under a live mount can corrupt the filesystem.
    */
   async detach(volumeId: string, instanceId: string, options: { force: boolean }): Promise<void> {
-    await this.detachAndWait(volumeId, instanceId, options.force);
+    await this.detaches.detachAndWait(volumeId, instanceId, options.force);
     const known = this.devices.get(volumeId);
     if (known?.instanceId === instanceId) {
       this.allocator.release(instanceId, known.device, this.clock.now());
       this.devices.delete(volumeId);
     }
     this.logger.info({ volumeId, instanceId, force: options.force }, "ebs volume detached");
-  }
-
-  private async detachAndWait(volumeId: string, instanceId: string, force: boolean): Promise<void> {
-    try {
-      await this.caller.call(new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Force: force || undefined }), { volumeId, instanceId });
-    } catch (err) {
-      if (alreadyDetachedCodes.has(awsCodeOf(err))) return;
-      throw err;
-    }
-    let lastState = "detaching";
-    const gone = await this.waits.wait("detach", this.settings.detachTimeoutMs, async () => {
-      const volume = await this.reads.read(volumeId);
-      const mine = volume?.attachments.find((a) => a.instanceId === instanceId);
-      if (mine === undefined) return true;
-      lastState = mine.state;
-      return undefined;
-    });
-    if (gone === undefined) {
-      const why = lastState === "busy" ? ": the device is still in use on the instance (unmount it, or fence the node and force)" : "";
-      throw timeout(`EBS volume ${volumeId} still ${lastState} on ${instanceId} after ${this.settings.detachTimeoutMs} ms${why}`,
-        { volumeId, instanceId, state: lastState });
-    }
   }
 
   /** Deletes; a volume that no longer exists counts as deleted. Does not wait for `deleting` to end. */
