@@ -69,7 +69,8 @@ export class SystemBlockFilesystem implements BlockFilesystem {
     let waited = 0;
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.runner.run("e2fsck", ["-p", device], { timeoutMs: commandTimeoutMs });
-      const detail = result.stderr.trim() || result.stdout.trim();
+      // e2fsck says why on stdout ("/dev/loop4 is in use.") and gives up on stderr: keep both.
+      const detail = [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join(" ").replace(/\s+/g, " ").slice(0, 500);
       if ((result.code & 4) !== 0) {
         throw unsafe(
           `filesystem on ${device} has errors that e2fsck -p could not repair (exit ${result.code}: ${detail}); run e2fsck ${device} by hand before using the volume`,
