@@ -3,7 +3,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const sdkModules = ["dockerode", "@aws-sdk/*", "lowdb", "lowdb/*", "pino", "node-cron"];
+const sdkModules = ["dockerode", "@aws-sdk/*", "lowdb", "lowdb/*", "pino", "node-cron", "prom-client"];
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "bench/results/**"] },
