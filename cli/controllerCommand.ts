@@ -6,7 +6,9 @@ import pRetry from "p-retry";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
+import { instrumentCloud } from "../controller/instrumentedCloud.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
+import { PromControllerMetrics } from "../controller/metrics.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
@@ -14,7 +16,6 @@ import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import { invalidArgument } from "../core/errors.js";
-import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
@@ -44,13 +45,13 @@ function advertiseUrl(config: ControllerConfig, self: { address: string }): stri
 }
 
 /** The API of one replica: agents' routes go to the leader's current term; standbys answer 503 (ApiServer). */
-function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalog: ReplicatedCatalog, informer: SwarmInformer, metrics: Metrics, logger: Logger): ApiServer {
+function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalog: ReplicatedCatalog, informer: SwarmInformer, metrics: PromControllerMetrics, logger: Logger): ApiServer {
   const term = () => replica.current();
   return new ApiServer({
     logger, token: config.token, leadership: replica.elector,
     routes: [
       ...readRoutes({
-        catalog, metrics,
+        catalog, metrics: metrics.exposition,
         health: () => ({
           mode: "controller", role: replica.elector.isLeader() ? "leader" : "standby",
           leader: replica.elector.leaderUrl() ?? null, replica: replica.elector.self, volumes: catalog.list().length,
@@ -82,10 +83,12 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
-  const metrics = new Metrics();
+  const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
   const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
-  const cloud = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
+  const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
+  metrics.backendRequests(() => ebs.calls.byAction());
+  const cloud = instrumentCloud(ebs, metrics, monotonicClock);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -97,7 +100,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   if (self === undefined) return 0;
   const selfUrl = advertiseUrl(config, self);
   const replica = new ControllerReplica({
-    informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger,
+    informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger, metrics,
     self: `${hostname()}-${process.pid}`,
     timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: Math.min(250, config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
     // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once,
