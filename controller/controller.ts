@@ -14,6 +14,7 @@ import { CloudVolumeCache } from "./cloudCache.js";
 import { rebuildFromCloud } from "./rebuild.js";
 import { NodeRegistry } from "./nodeRegistry.js";
 import { WorkQueue, type Timers } from "./queue.js";
+import { openMoves } from "./reconcile/moveTimeline.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
 import { VolumeService } from "./volumeService.js";
 
@@ -108,6 +109,7 @@ export class Controller {
     this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
+    this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now())));
     if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();
     for (const entry of journal.pending()) this.queue.add(entry.volume);

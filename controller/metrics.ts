@@ -7,7 +7,7 @@
  */
 import type { Registry } from "prom-client";
 import type {
-  CloudOperation, ControllerMetrics, LeaderState, MetricsExposition, MoveKind, MoveMode, MovePhase, NodeLeaseCounts, ReconcileOutcome,
+  CloudOperation, ControllerMetrics, LeaderState, MetricsExposition, MoveKind, MoveMode, MovePhase, NodeLeaseCounts, OpenMove, ReconcileOutcome,
 } from "../core/metrics.js";
 import { declareMetrics, expositionOf, newRegistry, type Families, type MetricDefinition } from "../api/metrics.js";
 
@@ -26,6 +26,14 @@ export const controllerMetricDefinitions = {
   moveDuration: {
     name: "swarmvol_move_duration_seconds", type: "histogram", labels: ["kind", "mode"], buckets: moveBuckets,
     help: "Seconds from the controller seeing a move (t2) to the volume mounted on its new node (t7)",
+  },
+  movesOpen: {
+    name: "swarmvol_moves_open", type: "gauge", labels: ["phase"],
+    help: "Moves not yet mounted on their new node (leader only), by the last phase reached (t2_seen, t3_fenced, t4_detached, t5_attached)",
+  },
+  movesOpenOldest: {
+    name: "swarmvol_moves_open_oldest_seconds", type: "gauge", labels: ["phase"],
+    help: "Age since t2 of the oldest open move in each phase (leader only): a move stuck in a phase grows here",
   },
   queueDepth: { name: "swarmvol_queue_depth", type: "gauge", labels: [], help: "Volumes waiting for a reconcile worker" },
   queueLatency: {
@@ -62,6 +70,7 @@ export class PromControllerMetrics implements ControllerMetrics {
   private leases: (() => NodeLeaseCounts) | undefined;
   private leaderState: (() => LeaderState) | undefined;
   private requests: (() => Readonly<Record<string, number>>) | undefined;
+  private moves: (() => readonly OpenMove[]) | undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry = newRegistry(options);
@@ -71,6 +80,8 @@ export class PromControllerMetrics implements ControllerMetrics {
       leader: () => this.collectLeader(),
       leaderTerm: () => this.collectLeader(),
       backendRequests: () => this.collectRequests(),
+      movesOpen: () => this.collectOpenMoves(),
+      movesOpenOldest: () => this.collectOpenMoves(),
     });
   }
 
@@ -110,6 +121,13 @@ export class PromControllerMetrics implements ControllerMetrics {
     };
   }
 
+  openMoves(read: () => readonly OpenMove[]): () => void {
+    this.moves = read;
+    return () => {
+      if (this.moves === read) this.moves = undefined;
+    };
+  }
+
   leadership(read: () => LeaderState): void {
     this.leaderState = read;
   }
@@ -123,6 +141,21 @@ export class PromControllerMetrics implements ControllerMetrics {
     gauge.reset();
     const counts = this.leases?.();
     if (counts) for (const [state, n] of Object.entries(counts)) gauge.set({ state }, n);
+  }
+
+  private collectOpenMoves(): void {
+    const { movesOpen, movesOpenOldest } = this.families;
+    movesOpen.reset();
+    movesOpenOldest.reset();
+    const byPhase = new Map<string, { n: number; oldest: number }>();
+    for (const move of this.moves?.() ?? []) {
+      const seen = byPhase.get(move.phase) ?? { n: 0, oldest: 0 };
+      byPhase.set(move.phase, { n: seen.n + 1, oldest: Math.max(seen.oldest, move.seconds) });
+    }
+    for (const [phase, { n, oldest }] of byPhase) {
+      movesOpen.set({ phase }, n);
+      movesOpenOldest.set({ phase }, oldest);
+    }
   }
 
   private collectLeader(): void {

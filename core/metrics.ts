@@ -36,6 +36,13 @@ export interface NodeLeaseCounts {
   fenced: number;
 }
 
+/** A move not yet mounted on its new node (no t7): the last phase it reached, and since when it runs. */
+export interface OpenMove {
+  phase: "t2_seen" | "t3_fenced" | "t4_detached" | "t5_attached";
+  /** Seconds since the controller saw it (t2). */
+  seconds: number;
+}
+
 /** This replica in the leader election, read at every scrape. */
 export interface LeaderState {
   replica: string;
@@ -62,6 +69,8 @@ export interface ControllerMetrics {
   cloudCall(operation: CloudOperation, code: string, seconds: number): void;
   /** Read at every scrape until the returned function is called (a term's node registry). */
   nodeLeases(read: () => NodeLeaseCounts): () => void;
+  /** Moves still open, read at every scrape until the returned function is called (a term's catalog). */
+  openMoves(read: () => readonly OpenMove[]): () => void;
   /** Read at every scrape (the replica's elector). */
   leadership(read: () => LeaderState): void;
   /** Requests sent to the backend's API by action, retries included, read at every scrape (EBS: EC2 requests). */

@@ -1,5 +1,5 @@
 import type { PlacementAction, PlacementDecision } from "../../core/placement.js";
-import type { ControllerMetrics, MoveKind, MoveMode, MovePhase } from "../../core/metrics.js";
+import type { ControllerMetrics, MoveKind, MoveMode, MovePhase, OpenMove } from "../../core/metrics.js";
 import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
 
 /** A move from no holder is a first placement; from another node, a failover (planned or forced). */
@@ -63,6 +63,21 @@ export function markMounted(move: MoveTimeline | undefined, nodeId: string, now:
   observe(metrics, next, "t7_mounted", now);
   metrics.moveDone(kindOf(next), modeOf(next), (now - next.t2Seen) / 1000);
   return next;
+}
+
+/**
+ * Every move not yet mounted on its new node, with the last phase it reached, for the
+ * "move stuck in a phase" alert. A move whose target stopped wanting the volume stays
+ * open until the volume's next move (docs/metrics.md says how to read that).
+ */
+export function openMoves(records: readonly VolumeRecord[], now: number): OpenMove[] {
+  const open: OpenMove[] = [];
+  for (const { status: { lastMove: move } } of records) {
+    if (!move || move.t7Mounted !== undefined) continue;
+    const phase = move.t5Attached !== undefined ? "t5_attached" : move.t4Detached !== undefined ? "t4_detached" : move.t3Fenced !== undefined ? "t3_fenced" : "t2_seen";
+    open.push({ phase, seconds: Math.max(0, now - move.t2Seen) / 1000 });
+  }
+  return open;
 }
 
 /** The same move seen by two writers: keep what either has stamped (the API stamps t7). */

@@ -82,7 +82,7 @@ afterEach(async () => {
 });
 
 /** First placement on n1 (mounted there), then n1 dies and the volume moves to n2 by force. */
-async function placeThenFailOver(): Promise<void> {
+async function placeThenFailOver(beforeMounted: () => Promise<void> = async () => {}): Promise<void> {
   await controller.service.create("db", { size: "1" });
   await heartbeat("n1");
   await heartbeat("n2");
@@ -95,6 +95,7 @@ async function placeThenFailOver(): Promise<void> {
   swarm.updateTask("t1", { desiredState: "shutdown" });
   swarm.putTask(task("t2", "n2", { state: "preparing" }));
   await run(leaseTtlMs + policy.fenceGraceMs + 3_000, ["n2"]);
+  await beforeMounted();
   await heartbeat("n2", [{ volume: "db", epoch: 2 }]);
   await time.advance(0);
 }
@@ -127,6 +128,14 @@ describe("controller metrics, read back from GET /metrics", () => {
     expect(sumOf(scraped, "swarmvol_node_leases", { state: "live" })).toBe(1);
     expect(scraped.types.get("swarmvol_move_phase_seconds")).toBe("histogram");
     expect(scraped.types.get("swarmvol_queue_depth")).toBe("gauge");
+  });
+
+  it("shows a move attached but not yet mounted as open in its phase, with its age, until t7", async () => {
+    let open: Exposition | undefined;
+    await placeThenFailOver(async () => void (open = await scrape()));
+    expect(sumOf(open!, "swarmvol_moves_open", { phase: "t5_attached" })).toBe(1);
+    expect(sumOf(open!, "swarmvol_moves_open_oldest_seconds", { phase: "t5_attached" })).toBeGreaterThan(policy.fenceGraceMs / 1000);
+    expect((await scrape()).samples.filter((sample) => sample.name === "swarmvol_moves_open")).toEqual([]);
   });
 
   it("a stopped term's node registry is no longer read at scrape time", async () => {

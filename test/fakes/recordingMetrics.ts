@@ -1,5 +1,5 @@
 import type {
-  AgentMetrics, CloudOperation, ControllerMetrics, LeaderState, MoveKind, MoveMode, MovePhase, NodeLeaseCounts, ReconcileOutcome,
+  AgentMetrics, CloudOperation, ControllerMetrics, LeaderState, MoveKind, MoveMode, MovePhase, NodeLeaseCounts, OpenMove, ReconcileOutcome,
 } from "../../core/metrics.js";
 
 /**
@@ -20,6 +20,7 @@ export class RecordingMetrics implements ControllerMetrics, AgentMetrics {
   private leases: (() => NodeLeaseCounts) | undefined;
   private leader: (() => LeaderState) | undefined;
   private requests: (() => Readonly<Record<string, number>>) | undefined;
+  private open: (() => readonly OpenMove[]) | undefined;
 
   movePhase(phase: MovePhase, kind: MoveKind, mode: MoveMode, seconds: number): void {
     this.phases.push({ phase, kind, mode, seconds });
@@ -56,6 +57,13 @@ export class RecordingMetrics implements ControllerMetrics, AgentMetrics {
     };
   }
 
+  openMoves(read: () => readonly OpenMove[]): () => void {
+    this.open = read;
+    return () => {
+      if (this.open === read) this.open = undefined;
+    };
+  }
+
   leadership(read: () => LeaderState): void {
     this.leader = read;
   }
@@ -78,6 +86,10 @@ export class RecordingMetrics implements ControllerMetrics, AgentMetrics {
 
   readLeases(): NodeLeaseCounts | undefined {
     return this.leases?.();
+  }
+
+  readOpenMoves(): readonly OpenMove[] | undefined {
+    return this.open?.();
   }
 
   readLeader(): LeaderState | undefined {
