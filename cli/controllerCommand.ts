@@ -15,6 +15,7 @@ import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
+import type { CloudVolumes } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
@@ -73,6 +74,14 @@ function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalo
   });
 }
 
+/** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
+function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger): CloudVolumes {
+  const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
+  const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
+  metrics.backendRequests(() => ebs.calls.byAction());
+  return instrumentCloud(ebs, metrics, monotonicClock);
+}
+
 /**
  * `swarmvol controller`: the composition root of one controller replica (run one on every
  * manager): informer over the manager's engine, the leader election and the volume store
@@ -85,10 +94,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel, "swarmvol-controller");
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
-  const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
-  metrics.backendRequests(() => ebs.calls.byAction());
-  const cloud = instrumentCloud(ebs, metrics, monotonicClock);
+  const cloud = measuredEbs(config, metrics, logger);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
