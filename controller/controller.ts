@@ -109,7 +109,8 @@ export class Controller {
     this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
-    this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now())));
+    const wantedOn = (volume: string, nodeId: string) => this.reconciler.wantsOf(volume).some((want) => want.nodeId === nodeId);
+    this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now(), wantedOn)));
     if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();
     for (const entry of journal.pending()) this.queue.add(entry.volume);

@@ -66,14 +66,14 @@ export function markMounted(move: MoveTimeline | undefined, nodeId: string, now:
 }
 
 /**
- * Every move not yet mounted on its new node, with the last phase it reached, for the
- * "move stuck in a phase" alert. A move whose target stopped wanting the volume stays
- * open until the volume's next move (docs/metrics.md says how to read that).
+ * Every move not yet mounted on its new node whose target still wants the volume (a
+ * task or claim there), with the last phase it reached, for the "move stuck in a phase"
+ * alert. A move abandoned by its target (service removed or rescheduled) is not stuck.
  */
-export function openMoves(records: readonly VolumeRecord[], now: number): OpenMove[] {
+export function openMoves(records: readonly VolumeRecord[], now: number, wantedOn: (volume: string, nodeId: string) => boolean): OpenMove[] {
   const open: OpenMove[] = [];
-  for (const { status: { lastMove: move } } of records) {
-    if (!move || move.t7Mounted !== undefined) continue;
+  for (const { spec, status: { lastMove: move } } of records) {
+    if (!move || move.t7Mounted !== undefined || !wantedOn(spec.name, move.toNode)) continue;
     const phase = move.t5Attached !== undefined ? "t5_attached" : move.t4Detached !== undefined ? "t4_detached" : move.t3Fenced !== undefined ? "t3_fenced" : "t2_seen";
     open.push({ phase, seconds: Math.max(0, now - move.t2Seen) / 1000 });
   }
