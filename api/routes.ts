@@ -1,18 +1,19 @@
 import { invalidArgument } from "../core/errors.js";
 import { validateVolumeName } from "../core/volume.js";
 import type { Catalog } from "../core/ports.js";
-import type { Metrics } from "../core/metrics.js";
+import type { MetricsExposition } from "../core/metrics.js";
 import { notFound } from "../core/errors.js";
 import type { HeartbeatRequest } from "./contract.js";
+import { metricsRoute } from "./metrics.js";
 import type { Route } from "./server.js";
 
 const name = "([^/]+)";
 
 /** Routes every swarmvol process serves: health, metrics and the catalog read side. */
-export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metrics: Metrics; health: () => Record<string, unknown> }): Route[] {
+export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metrics: MetricsExposition; health: () => Record<string, unknown> }): Route[] {
   return [
     { method: "GET", pattern: /^\/v1\/health$/, public: true, handle: () => ({ status: "ok", ...deps.health() }) },
-    { method: "GET", pattern: /^\/metrics$/, public: true, handle: () => ({ text: deps.metrics.render() }) },
+    metricsRoute(deps.metrics),
     { method: "GET", pattern: /^\/v1\/volumes$/, handle: () => ({ volumes: deps.catalog.list() }) },
     {
       method: "GET", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: ({ params: [volume = ""] }) => {

@@ -13,7 +13,7 @@ export interface RouteRequest {
   query: URLSearchParams;
 }
 
-/** A JSON answer, or `{ text }` for plain text (Prometheus), or undefined for 204. */
+/** A JSON answer, or `{ text, contentType? }` for text (Prometheus' exposition), or undefined for 204. */
 export type RouteAnswer = unknown;
 
 export interface Route {
@@ -214,7 +214,8 @@ function sendAnswer(res: ServerResponse, answer: RouteAnswer): void {
   if (answer === undefined) {
     res.writeHead(204).end();
   } else if (typeof answer === "object" && answer !== null && "text" in answer) {
-    send(res, 200, "text/plain; version=0.0.4", String((answer as { text: string }).text));
+    const { text, contentType } = answer as { text: string; contentType?: string };
+    send(res, 200, contentType ?? "text/plain; charset=utf-8", String(text));
   } else {
     send(res, 200, "application/json", JSON.stringify(answer));
   }

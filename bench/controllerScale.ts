@@ -3,7 +3,7 @@ import { CloudVolumeCache } from "../controller/cloudCache.js";
 import { NodeRegistry } from "../controller/nodeRegistry.js";
 import { WorkQueue } from "../controller/queue.js";
 import { Reconciler } from "../controller/reconcile/reconciler.js";
-import { Metrics } from "../core/metrics.js";
+import { PromControllerMetrics } from "../controller/metrics.js";
 import { silentLogger } from "../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../core/swarm.js";
 import { FakeCloud } from "../test/fakes/fakeCloud.js";
@@ -53,7 +53,7 @@ async function buildWorld(volumeCount: number, nodeCount: number): Promise<World
   cloud.calls.length = 0;
   const cache = new CloudVolumeCache(60_000);
   const view = { node: (id: string) => nodes.get(id), tasksForVolume: (name: string) => { const task = tasks.get(name); return task ? [task] : []; } };
-  const reconciler = new Reconciler({ catalog, cloud, journal: new MemoryJournal(), registry, claims: new ClaimBook(systemClock, 5_000), view, clock: systemClock, metrics: new Metrics(), policy, cache });
+  const reconciler = new Reconciler({ catalog, cloud, journal: new MemoryJournal(), registry, claims: new ClaimBook(systemClock, 5_000), view, clock: systemClock, metrics: new PromControllerMetrics({ defaultMetrics: false }), policy, cache });
   return { reconciler, cache, cloud, registry, tasks, volumes };
 }
 

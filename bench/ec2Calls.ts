@@ -3,7 +3,7 @@ import { systemClock } from "../cli/runtime.js";
 import { ClaimBook } from "../controller/claims.js";
 import { NodeRegistry } from "../controller/nodeRegistry.js";
 import { Reconciler } from "../controller/reconcile/reconciler.js";
-import { Metrics } from "../core/metrics.js";
+import { PromControllerMetrics } from "../controller/metrics.js";
 import { silentLogger } from "../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../core/swarm.js";
 import { startCloud } from "../lab/cloud/index.js";
@@ -33,7 +33,7 @@ export async function benchEc2Calls(): Promise<BenchResult[]> {
     const task = (): SwarmTask => ({ id: `t-${placedOn}`, version: 1, serviceId: "s", serviceName: "db", slot: 1, nodeId: placedOn, desiredState: "running", state: "running", volumes: [{ source: "db", target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T00:00:00.000Z" });
     const reconciler = new Reconciler({
       catalog, cloud: ebs, journal: new MemoryJournal(), registry, claims: new ClaimBook(systemClock, 5_000),
-      view: { node: swarmNode, tasksForVolume: () => [task()] }, clock: systemClock, metrics: new Metrics(), policy: { fenceGraceMs: 5_000, pollMs: 1_000 },
+      view: { node: swarmNode, tasksForVolume: () => [task()] }, clock: systemClock, metrics: new PromControllerMetrics({ defaultMetrics: false }), policy: { fenceGraceMs: 5_000, pollMs: 1_000 },
     });
     await catalog.put({ uid: "bench-db", createdAt: new Date().toISOString(), spec: { name: "db", backend: "ebs", sizeBytes: 1024 ** 3, fsType: "ext4", options: {} }, status: { phase: "ready", fresh: true, epoch: 0 } });
     const counted = async (work: () => Promise<unknown>) => {

@@ -2,6 +2,8 @@ import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import pRetry from "p-retry";
+import { metricsRoute } from "../api/metrics.js";
+import { ApiServer } from "../api/server.js";
 import { loadAgentConfig, type AgentConfig } from "../core/clusterConfig.js";
 import type { Logger } from "../core/ports.js";
 import { ControllerClient } from "../plugin/cluster/apiClient.js";
@@ -10,6 +12,7 @@ import { ControllerEndpoints, type EngineSwarmInfo } from "../plugin/cluster/con
 import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
 import { RemoteDirectory } from "../plugin/cluster/remoteDirectory.js";
 import { VolumeDriver } from "../plugin/driver.js";
+import { PromAgentMetrics } from "../plugin/metrics.js";
 import { PluginServer } from "../plugin/server.js";
 import { DockerLocalContainers } from "../storage/docker/localContainers.js";
 import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js";
@@ -55,6 +58,17 @@ function controllerApi(config: AgentConfig, docker: Docker, logger: Logger): { a
 }
 
 /**
+ * GET /metrics on `--metrics-listen`, when given: no token (like the controller's), nothing
+ * else served there. Off by default: an agent on every node opens no TCP port unless asked.
+ */
+async function serveMetrics(config: AgentConfig, metrics: PromAgentMetrics, logger: Logger): Promise<ApiServer | undefined> {
+  if (config.metricsListen === undefined) return undefined;
+  const server = new ApiServer({ routes: [metricsRoute(metrics.exposition)], logger, token: undefined });
+  await server.listen(config.metricsListen.host, config.metricsListen.port);
+  return server;
+}
+
+/**
  * `swarmvol agent`: the composition root of the node agent (plugin socket, cluster
  * directory and attacher through the controller, EBS device locator, lease keeper).
  */
@@ -63,6 +77,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const config = loadAgentConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
   applyNice(config.nice, logger);
+  const metrics = new PromAgentMetrics();
   const instance = config.instanceId !== undefined && config.zone !== undefined
     ? { instanceId: config.instanceId, zone: config.zone }
     : await instanceIdentity(config.imdsEndpoint);
@@ -88,20 +103,21 @@ export async function agentCommand(argv: string[]): Promise<number> {
   // A linger cut short by a crash: nobody uses that mount any more.
   await driver.endLingers();
   const keeper = new LeaseKeeper({
-    api, nodeId, mounts, fencer: driver, clock: systemClock, logger,
+    api, nodeId, mounts, fencer: driver, clock: systemClock, logger, metrics,
     identity: { hostname: config.hostname ?? osHostname(), ...instance },
     containers: new DockerLocalContainers(docker),
   });
   lease.live = () => keeper.isLive();
-  const plugin = new PluginServer({ driver, logger });
+  const plugin = new PluginServer({ driver, logger, metrics });
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
+  const metricsServer = await serveMetrics(config, metrics, logger);
   let stopping = false;
   // No first heartbeat before an address is known: its failure would fence the mounts found in place.
   const keeperStarted = endpoints.known().then(() => {
     if (!stopping) keeper.start();
   });
-  logger.info({ socket: config.pluginSocket, controllers: config.controllers, discovery: endpoints.discovering, ...instance }, "agent started");
+  logger.info({ socket: config.pluginSocket, controllers: config.controllers, discovery: endpoints.discovering, metrics: config.metricsListen ?? "off", ...instance }, "agent started");
   void activateWithEngine(docker, logger);
   await stopped;
   stopping = true;
@@ -112,6 +128,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     await endpoints.stop();
     await Promise.race([keeperStarted, new Promise((resolve) => setTimeout(resolve, 100))]);
     await keeper.stop();
+    await metricsServer?.close();
   });
   return 0;
 }

@@ -6,12 +6,12 @@ import type Docker from "dockerode";
 import pRetry from "p-retry";
 import { ApiServer } from "../api/server.js";
 import { readRoutes } from "../api/routes.js";
-import { Metrics } from "../core/metrics.js";
 import { parseListen, type DaemonConfig } from "../core/config.js";
 import { unavailable } from "../core/errors.js";
 import type { Logger, MountTable, BlockFilesystem } from "../core/ports.js";
 import { VolumeDriver } from "../plugin/driver.js";
 import { LocalDirectory } from "../plugin/localDirectory.js";
+import { PromAgentMetrics } from "../plugin/metrics.js";
 import { PluginServer } from "../plugin/server.js";
 import { LocalBackend } from "../storage/local/localBackend.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
@@ -50,10 +50,12 @@ export async function createLocalDriver(stateDir: string, logger: Logger): Promi
 export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon> {
   const logger = createLogger(config.logLevel, "swarmvol");
   const { driver, catalog } = await createLocalDriver(config.stateDir, logger);
-  const plugin = new PluginServer({ driver, logger });
+  // One host, one process: the plugin's metrics are served at the API's GET /metrics.
+  const metrics = new PromAgentMetrics();
+  const plugin = new PluginServer({ driver, logger, metrics });
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
-  const routes = readRoutes({ catalog, metrics: new Metrics(), health: () => ({ mode: "all-in-one", backend: config.backend }) });
+  const routes = readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "all-in-one", backend: config.backend }) });
   const api = new ApiServer({ routes, logger, token: undefined });
   const { host, port } = parseListen(config.apiListen);
   await api.listen(host, port);

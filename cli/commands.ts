@@ -8,6 +8,7 @@ export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--sta
                 [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
        swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
+                [--metrics-listen HOST:PORT]   (GET /metrics, off unless given; docs/metrics.md)
 ${operatorUsage.map((line) => `       ${line}`).join("\n")}
        (the daemons read the API token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv)
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...

@@ -6,15 +6,17 @@ import pRetry from "p-retry";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
+import { instrumentCloud } from "../controller/instrumentedCloud.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
+import { PromControllerMetrics } from "../controller/metrics.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
+import type { CloudVolumes } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
-import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
@@ -44,13 +46,13 @@ function advertiseUrl(config: ControllerConfig, self: { address: string }): stri
 }
 
 /** The API of one replica: agents' routes go to the leader's current term; standbys answer 503 (ApiServer). */
-function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalog: ReplicatedCatalog, informer: SwarmInformer, metrics: Metrics, logger: Logger): ApiServer {
+function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalog: ReplicatedCatalog, informer: SwarmInformer, metrics: PromControllerMetrics, logger: Logger): ApiServer {
   const term = () => replica.current();
   return new ApiServer({
     logger, token: config.token, leadership: replica.elector,
     routes: [
       ...readRoutes({
-        catalog, metrics,
+        catalog, metrics: metrics.exposition,
         health: () => ({
           mode: "controller", role: replica.elector.isLeader() ? "leader" : "standby",
           leader: replica.elector.leaderUrl() ?? null, replica: replica.elector.self, volumes: catalog.list().length,
@@ -72,6 +74,14 @@ function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalo
   });
 }
 
+/** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
+function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger): CloudVolumes {
+  const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
+  const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
+  metrics.backendRequests(() => ebs.calls.byAction());
+  return instrumentCloud(ebs, metrics, monotonicClock);
+}
+
 /**
  * `swarmvol controller`: the composition root of one controller replica (run one on every
  * manager): informer over the manager's engine, the leader election and the volume store
@@ -83,10 +93,9 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
   applyNice(config.nice, logger);
-  const metrics = new Metrics();
+  const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
-  const cloud = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
+  const cloud = measuredEbs(config, metrics, logger);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -98,7 +107,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   if (self === undefined) return 0;
   const selfUrl = advertiseUrl(config, self);
   const replica = new ControllerReplica({
-    informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger,
+    informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger, metrics,
     self: `${hostname()}-${process.pid}`,
     timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: Math.min(250, config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
     // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once,

@@ -3,7 +3,7 @@ import type { CloudVolume, CloudVolumes } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, isSwarmvolError } from "../core/errors.js";
 import type { Journal } from "../core/journal.js";
-import type { Metrics } from "../core/metrics.js";
+import type { ControllerMetrics } from "../core/metrics.js";
 import type { PlacementPolicy } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
@@ -14,6 +14,7 @@ import { CloudVolumeCache } from "./cloudCache.js";
 import { rebuildFromCloud } from "./rebuild.js";
 import { NodeRegistry } from "./nodeRegistry.js";
 import { WorkQueue, type Timers } from "./queue.js";
+import { openMoves } from "./reconcile/moveTimeline.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
 import { VolumeService } from "./volumeService.js";
 
@@ -34,7 +35,7 @@ export interface ControllerOptions {
   journal: Journal;
   clock: Clock;
   logger: Logger;
-  metrics: Metrics;
+  metrics: ControllerMetrics;
   policy: PlacementPolicy;
   leaseTtlMs: number;
   claimTtlMs: number;
@@ -89,9 +90,9 @@ export class Controller {
       isTerminal: (err) => isSwarmvolError(err, ErrorCode.InvalidArgument),
       ...(options.timers ? { timers: options.timers } : {}),
       metrics: {
-        depth: (depth) => metrics.set("swarmvol_queue_depth", "Volumes waiting for a reconcile", {}, depth),
-        latency: (_key, ms) => metrics.observe("swarmvol_queue_latency_seconds", "From a volume being queued to its reconcile starting", {}, ms / 1000),
-        outcome: (_key, outcome) => metrics.inc("swarmvol_reconciles_total", "Reconciles by outcome", { outcome }),
+        depth: (depth) => metrics.queueDepth(depth),
+        latency: (_key, ms) => metrics.queueLatency(ms / 1000),
+        outcome: (_key, outcome, ms) => metrics.reconciled(outcome, ms / 1000),
       },
     });
     this.service = new VolumeService({
@@ -107,6 +108,9 @@ export class Controller {
     const { informer, journal, catalog, logger } = this.options;
     this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
+    this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
+    const wantedOn = (volume: string, nodeId: string) => this.reconciler.wantsOf(volume).some((want) => want.nodeId === nodeId);
+    this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now(), wantedOn)));
     if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();
     for (const entry of journal.pending()) this.queue.add(entry.volume);

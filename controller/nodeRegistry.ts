@@ -1,7 +1,8 @@
 import type { HeartbeatRequest } from "../api/contract.js";
 import type { InstanceState } from "../core/cloud.js";
 import { nodeLabels } from "../core/clusterStore.js";
-import type { NodeLookup, NodeView } from "../core/placement.js";
+import type { NodeLeaseCounts } from "../core/metrics.js";
+import { isFenced, type NodeLookup, type NodeView, type PlacementPolicy } from "../core/placement.js";
 import type { Clock } from "../core/ports.js";
 import type { SwarmNode } from "../core/swarm.js";
 
@@ -125,6 +126,22 @@ export class NodeRegistry {
       this.labelIndex = { nodes, byInstance };
     }
     return this.labelIndex.byInstance.get(instanceId)?.id;
+  }
+
+  /**
+   * Every known node by the state of its lease now, as placement judges it (a fenced node
+   * may be force-detached from; a lapsed one not yet), for the `swarmvol_node_leases` gauge.
+   */
+  leaseCounts(swarmNodes: readonly SwarmNode[], policy: PlacementPolicy): NodeLeaseCounts {
+    const now = this.clock.now();
+    const counts: NodeLeaseCounts = { live: 0, unheard: 0, lapsed: 0, fenced: 0 };
+    for (const view of this.views(swarmNodes)) {
+      if (isFenced(view, now, policy)) counts.fenced += 1;
+      else if (view.leaseExpiresAt !== undefined && now >= view.leaseExpiresAt) counts.lapsed += 1;
+      else if (view.unheard || view.leaseExpiresAt === undefined) counts.unheard += 1;
+      else counts.live += 1;
+    }
+    return counts;
   }
 
   /** Every node known to Swarm or heard from, for `GET /v1/nodes`. */

@@ -16,6 +16,7 @@ import type { CloudVolumes } from "../core/cloud.js";
 import type { ClusterStore } from "../core/clusterStore.js";
 import { unavailable } from "../core/errors.js";
 import type { ElectionTiming } from "../core/leadership.js";
+import type { ControllerMetrics } from "../core/metrics.js";
 import type { Clock, Logger } from "../core/ports.js";
 import type { Controller, ControllerInformer } from "./controller.js";
 import { LeaderElector } from "./leader/elector.js";
@@ -37,6 +38,8 @@ export interface ReplicaOptions {
   timing?: Partial<ElectionTiming>;
   /** Whether this manager is Swarm's Raft leader (then it would rather not lead). */
   reluctant?: () => boolean;
+  /** Where `swarmvol_leader` and `swarmvol_leader_term` are read from this replica's elector. */
+  metrics?: ControllerMetrics;
 }
 
 export class ControllerReplica {
@@ -54,6 +57,8 @@ export class ControllerReplica {
       onStartedLeading: () => this.lead(),
       onStoppedLeading: () => this.standDown(),
     });
+    const elector = this.elector;
+    options.metrics?.leadership(() => ({ replica: elector.self, leading: elector.isLeader(), transitions: elector.record()?.transitions }));
   }
 
   /** Starts the informer (kept across terms) and then the election. */

@@ -2,7 +2,7 @@ import type { ClaimResponse, HeartbeatRequest, HeartbeatResponse } from "../api/
 import type { CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, inUse, notFound } from "../core/errors.js";
 import type { Journal } from "../core/journal.js";
-import type { Metrics } from "../core/metrics.js";
+import type { ControllerMetrics } from "../core/metrics.js";
 import { chooseTarget, type Want } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
 import { sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.js";
@@ -19,7 +19,7 @@ export interface VolumeServiceDeps {
   claims: ClaimBook;
   clock: Clock;
   logger: Logger;
-  metrics: Metrics;
+  metrics: ControllerMetrics;
   /** Validates `-o` options for the controller's backend (INVALID_ARGUMENT naming the fix). */
   buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
   /** Every want of a volume, as the reconciler sees them. */

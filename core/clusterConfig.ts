@@ -137,6 +137,11 @@ export interface AgentConfig {
   imdsEndpoint: string;
   deviceDir: string;
   hostname: string | undefined;
+  /**
+   * Where the agent serves GET /metrics (no token, like the controller's), or undefined:
+   * not served (the default: an agent opens no TCP port unless asked; docs/metrics.md).
+   */
+  metricsListen: { host: string; port: number } | undefined;
 }
 
 export function loadAgentConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AgentConfig {
@@ -151,6 +156,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },
     deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
     hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
+    metricsListen: { flag: "--metrics-listen", env: "SWARMVOL_METRICS_LISTEN" },
   }, env, argv);
   if ((raw.instanceId === undefined) !== (raw.zone === undefined)) {
     throw invalidArgument("give both --instance-id and --zone, or neither (then they come from IMDSv2)");
@@ -164,7 +170,19 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     controllers, controllerPort, token: tokenOf(env), pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
     nice: niceness(raw.nice), instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
+    metricsListen: metricsListenOf(raw.metricsListen),
   };
+}
+
+/** `--metrics-listen host:port` (like 127.0.0.1:7751, or 0.0.0.0:7751 for a Prometheus elsewhere); unset or "off": none. */
+function metricsListenOf(raw: string | undefined): { host: string; port: number } | undefined {
+  if (raw === undefined || raw === "" || raw === "off") return undefined;
+  const match = /^(.+):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) {
+    throw invalidArgument(`--metrics-listen must be host:port like 127.0.0.1:7751 (SWARMVOL_METRICS_LISTEN), or off; got "${raw}"`);
+  }
+  return { host: match[1] as string, port };
 }
 
 /** `--controller` / SWARMVOL_CONTROLLER: comma-separated base URLs, each checked. */

@@ -1,86 +1,98 @@
 /**
- * A tiny Prometheus registry: counters, gauges and histograms with labels, rendered in the
- * text exposition format. Pure data; the API serves `render()` at GET /metrics.
+ * What swarmvol measures, in the domain's words: ports that domain code calls with typed
+ * arguments, never metric names or help strings. Each process kind declares its metrics
+ * once, with prom-client, in the only modules that may import it: `controller/metrics.ts`
+ * and `plugin/metrics.ts` (names, help, labels and buckets are listed in docs/metrics.md,
+ * which a test keeps equal to those declarations). Tests use test/fakes/recordingMetrics.ts.
+ *
+ * Every method is synchronous and must not throw: measuring never fails a reconcile or a
+ * Docker call.
  */
-type Labels = Readonly<Record<string, string>>;
 
-const defaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+/** The phases of a move the controller itself sees (design.md "A move, phase by phase"). */
+export type MovePhase = "t3_fenced" | "t4_detached" | "t5_attached" | "t7_mounted";
+export const movePhases: readonly MovePhase[] = ["t3_fenced", "t4_detached", "t5_attached", "t7_mounted"];
 
-function labelText(labels: Labels, extra: Record<string, string> = {}): string {
-  const all = { ...labels, ...extra };
-  const parts = Object.entries(all).map(([key, value]) => `${key}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
-  return parts.length === 0 ? "" : `{${parts.join(",")}}`;
+/** `first`: the volume had no holder (first placement); `failover`: it is handed from another node. */
+export type MoveKind = "first" | "failover";
+/** `forced`: detached by force from a fenced node (a failure); `planned`: the holder let go. */
+export type MoveMode = "planned" | "forced";
+
+/** How one reconcile ended (controller/queue.ts). */
+export type ReconcileOutcome = "ok" | "requeue" | "retry" | "terminal";
+
+/** The CloudVolumes methods, as the `operation` of a cloud call. */
+export type CloudOperation = "create" | "describe" | "attach" | "detach" | "delete" | "setTags" | "describeInstances";
+
+/**
+ * Nodes by the state of their lease with this leader: `live` (renewed within its ttl),
+ * `unheard` (not heard this term, assumed live until takeover + ttl), `lapsed` (expired,
+ * not yet past the fence grace) and `fenced` (may be force-detached from: invariant 4).
+ */
+export interface NodeLeaseCounts {
+  live: number;
+  unheard: number;
+  lapsed: number;
+  fenced: number;
 }
 
-interface Series<T> {
-  labels: Labels;
-  value: T;
+/** A move not yet mounted on its new node (no t7): the last phase it reached, and since when it runs. */
+export interface OpenMove {
+  phase: "t2_seen" | "t3_fenced" | "t4_detached" | "t5_attached";
+  /** Seconds since the controller saw it (t2). */
+  seconds: number;
 }
 
-class Family<T> {
-  readonly series = new Map<string, Series<T>>();
-  constructor(readonly name: string, readonly help: string, readonly type: "counter" | "gauge" | "histogram", private readonly initial: () => T) {}
-  get(labels: Labels): Series<T> {
-    const key = labelText(labels);
-    let found = this.series.get(key);
-    if (!found) {
-      found = { labels, value: this.initial() };
-      this.series.set(key, found);
-    }
-    return found;
-  }
+/** This replica in the leader election, read at every scrape. */
+export interface LeaderState {
+  replica: string;
+  leading: boolean;
+  /** How many times the lease changed hands (the lease record's count); undefined before it is read. */
+  transitions: number | undefined;
 }
 
-interface HistogramValue {
-  counts: number[];
-  sum: number;
-  count: number;
+/** The controller replica's metrics. One per process; terms of leadership share it. */
+export interface ControllerMetrics {
+  /** A move reached `phase`, `seconds` after the controller saw it (t2). */
+  movePhase(phase: MovePhase, kind: MoveKind, mode: MoveMode, seconds: number): void;
+  /** A move ended: the volume is mounted on its new node (t7), `seconds` after t2. */
+  moveDone(kind: MoveKind, mode: MoveMode, seconds: number): void;
+  /** Volumes ready and waiting for a worker. */
+  queueDepth(depth: number): void;
+  /** From a volume being queued to its reconcile starting. */
+  queueLatency(seconds: number): void;
+  /** One reconcile ran for `seconds` and ended so. */
+  reconciled(outcome: ReconcileOutcome, seconds: number): void;
+  /** A placement action (attach, detach, grant...) was carried out; `code` is the error code when it failed. */
+  action(kind: string, code: string | undefined): void;
+  /** One call of the Cloud port ended after `seconds`; `code` is "ok" or the error's code. */
+  cloudCall(operation: CloudOperation, code: string, seconds: number): void;
+  /** Read at every scrape until the returned function is called (a term's node registry). */
+  nodeLeases(read: () => NodeLeaseCounts): () => void;
+  /** Moves still open, read at every scrape until the returned function is called (a term's catalog). */
+  openMoves(read: () => readonly OpenMove[]): () => void;
+  /** Read at every scrape (the replica's elector). */
+  leadership(read: () => LeaderState): void;
+  /** Requests sent to the backend's API by action, retries included, read at every scrape (EBS: EC2 requests). */
+  backendRequests(read: () => Readonly<Record<string, number>>): void;
 }
 
-export class Metrics {
-  private readonly families = new Map<string, Family<number> | Family<HistogramValue>>();
+/** How one plugin request ended: "ok", a domain error code, or "PROTOCOL" (bad path, body or method). */
+export type PluginResult = string;
 
-  private family<T>(name: string, help: string, type: "counter" | "gauge" | "histogram", initial: () => T): Family<T> {
-    let found = this.families.get(name) as Family<T> | undefined;
-    if (!found) {
-      found = new Family<T>(name, help, type, initial);
-      this.families.set(name, found as unknown as Family<number>);
-    }
-    return found;
-  }
+/** The node agent's metrics (also the all-in-one daemon's). */
+export interface AgentMetrics {
+  /** One Docker plugin request (`verb` like "Mount", "unknown" for a bad path) answered after `seconds`. */
+  pluginRequest(verb: string, result: PluginResult, seconds: number): void;
+  /** One heartbeat to the controller: renewed the lease, or failed. */
+  leaseRenewal(ok: boolean): void;
+  /** The agent fenced volumes itself: its lease lapsed, or the controller revoked them. */
+  selfFence(reason: "lapsed" | "revoked", volumes: number): void;
+}
 
-  inc(name: string, help: string, labels: Labels = {}, by = 1): void {
-    this.family(name, help, "counter", () => 0).get(labels).value += by;
-  }
-
-  set(name: string, help: string, labels: Labels, value: number): void {
-    this.family(name, help, "gauge", () => 0).get(labels).value = value;
-  }
-
-  observe(name: string, help: string, labels: Labels, seconds: number): void {
-    const series = this.family<HistogramValue>(name, help, "histogram", () => ({ counts: defaultBuckets.map(() => 0), sum: 0, count: 0 })).get(labels);
-    defaultBuckets.forEach((bound, index) => {
-      if (seconds <= bound) series.value.counts[index] = (series.value.counts[index] ?? 0) + 1;
-    });
-    series.value.sum += seconds;
-    series.value.count += 1;
-  }
-
-  render(): string {
-    const lines: string[] = [];
-    for (const family of this.families.values()) {
-      lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
-      for (const series of family.series.values()) {
-        if (typeof series.value === "number") {
-          lines.push(`${family.name}${labelText(series.labels)} ${series.value}`);
-          continue;
-        }
-        const histogram = series.value as HistogramValue;
-        defaultBuckets.forEach((bound, index) => lines.push(`${family.name}_bucket${labelText(series.labels, { le: String(bound) })} ${histogram.counts[index]}`));
-        lines.push(`${family.name}_bucket${labelText(series.labels, { le: "+Inf" })} ${histogram.count}`);
-        lines.push(`${family.name}_sum${labelText(series.labels)} ${histogram.sum}`, `${family.name}_count${labelText(series.labels)} ${histogram.count}`);
-      }
-    }
-    return `${lines.join("\n")}\n`;
-  }
+/** A registry as served at GET /metrics. */
+export interface MetricsExposition {
+  /** The Content-Type of `render()` (Prometheus text format 0.0.4). */
+  readonly contentType: string;
+  render(): Promise<string>;
 }

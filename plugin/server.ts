@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ErrorCode, invalidArgument, toSwarmvolError, type SwarmvolError } from "../core/errors.js";
+import type { AgentMetrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports.js";
 import type { VolumeDriver } from "./driver.js";
 import { activateManifest, maxBodyBytes, pluginContentType, pluginPaths, type PluginPath } from "./protocol.js";
@@ -44,6 +45,13 @@ class ProtocolError extends Error {
 export interface PluginServerOptions {
   driver: VolumeDriver;
   logger: Logger;
+  /** Counts every request by verb and result, and times Mount. Absent: not measured. */
+  metrics?: Pick<AgentMetrics, "pluginRequest">;
+}
+
+/** `/VolumeDriver.Mount` → `Mount`; a path swarmvol does not serve → `unknown` (bounded label values). */
+export function verbOf(path: string): string {
+  return (pluginPaths as readonly string[]).includes(path) ? path.slice(path.indexOf(".") + 1) : "unknown";
 }
 
 /**
@@ -70,20 +78,24 @@ export class PluginServer {
     this.inFlight += 1;
     const path = (req.url ?? "").split("?")[0] ?? "";
     const started = process.hrtime.bigint();
+    let result = "ok";
     try {
       const answer = await this.answer(req, path);
       send(res, 200, answer);
     } catch (err) {
       if (err instanceof ProtocolError) {
+        result = "PROTOCOL";
         send(res, err.status, { Err: err.message });
       } else {
         const domain = toSwarmvolError(err);
+        result = domain.code;
         this.logFailure(path, domain);
         send(res, 200, { Err: domain.message });
       }
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       this.options.logger.debug({ path, ms }, "plugin call");
+      this.options.metrics?.pluginRequest(verbOf(path), result, ms / 1000);
       this.inFlight -= 1;
       if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
     }

@@ -1,8 +1,20 @@
 import type { PlacementAction, PlacementDecision } from "../../core/placement.js";
-import type { Metrics } from "../../core/metrics.js";
+import type { ControllerMetrics, MoveKind, MoveMode, MovePhase, OpenMove } from "../../core/metrics.js";
 import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
 
-const phaseHelp = "Seconds from the controller seeing a move (t2) to each later phase of it";
+/** A move from no holder is a first placement; from another node, a failover (planned or forced). */
+export function kindOf(move: MoveTimeline): MoveKind {
+  return move.fromNode === undefined ? "first" : "failover";
+}
+
+export function modeOf(move: MoveTimeline): MoveMode {
+  return move.forced ? "forced" : "planned";
+}
+
+/** Observes `phase` of `move` (already updated with what this phase learnt, like `forced`), reached at `now`. */
+function observe(metrics: ControllerMetrics, move: MoveTimeline, phase: MovePhase, now: number): void {
+  metrics.movePhase(phase, kindOf(move), modeOf(move), (now - move.t2Seen) / 1000);
+}
 
 /**
  * Starts a timeline when the target differs from the holder and no move to that target is
@@ -21,32 +33,51 @@ export function startMove(record: VolumeRecord, decision: PlacementDecision, now
  * t3: the old holder is known safe to detach from (its release arrived, or it was fenced),
  * stamped when the controller starts the detach, so fencing is timed apart from detaching.
  */
-export function fenceMove(move: MoveTimeline | undefined, action: PlacementAction, now: number, metrics: Metrics): MoveTimeline | undefined {
+export function fenceMove(move: MoveTimeline | undefined, action: PlacementAction, now: number, metrics: ControllerMetrics): MoveTimeline | undefined {
   if (!move || action.kind !== "detach" || move.t3Fenced !== undefined) return move;
-  metrics.observe("swarmvol_move_phase_seconds", phaseHelp, { phase: "t3_fenced" }, (now - move.t2Seen) / 1000);
-  return { ...move, t3Fenced: now, forced: move.forced || action.force };
+  const next = { ...move, t3Fenced: now, forced: move.forced || action.force };
+  observe(metrics, next, "t3_fenced", now);
+  return next;
 }
 
 /** The timeline after an action finished at `now`, with each new phase observed as a metric. */
-export function advanceMove(move: MoveTimeline | undefined, action: PlacementAction, now: number, metrics: Metrics): MoveTimeline | undefined {
+export function advanceMove(move: MoveTimeline | undefined, action: PlacementAction, now: number, metrics: ControllerMetrics): MoveTimeline | undefined {
   if (!move) return move;
-  const observe = (phase: string) => metrics.observe("swarmvol_move_phase_seconds", phaseHelp, { phase }, (now - move.t2Seen) / 1000);
   if (action.kind === "detach") {
-    observe("t4_detached");
-    return { ...move, t3Fenced: move.t3Fenced ?? now, t4Detached: now, forced: move.forced || action.force };
+    const next = { ...move, t3Fenced: move.t3Fenced ?? now, t4Detached: now, forced: move.forced || action.force };
+    observe(metrics, next, "t4_detached", now);
+    return next;
   }
   if (action.kind === "attach" && action.nodeId === move.toNode) {
-    observe("t5_attached");
-    return { ...move, t5Attached: now };
+    const next = { ...move, t5Attached: now };
+    observe(metrics, next, "t5_attached", now);
+    return next;
   }
   return move;
 }
 
-/** Marks t7 when the new holder's agent first reports the volume mounted. */
-export function markMounted(move: MoveTimeline | undefined, nodeId: string, now: number, metrics: Metrics): MoveTimeline | undefined {
+/** Marks t7 when the new holder's agent first reports the volume mounted: the move is done. */
+export function markMounted(move: MoveTimeline | undefined, nodeId: string, now: number, metrics: ControllerMetrics): MoveTimeline | undefined {
   if (!move || move.toNode !== nodeId || move.t7Mounted !== undefined || move.t5Attached === undefined) return move;
-  metrics.observe("swarmvol_move_phase_seconds", phaseHelp, { phase: "t7_mounted" }, (now - move.t2Seen) / 1000);
-  return { ...move, t7Mounted: now };
+  const next = { ...move, t7Mounted: now };
+  observe(metrics, next, "t7_mounted", now);
+  metrics.moveDone(kindOf(next), modeOf(next), (now - next.t2Seen) / 1000);
+  return next;
+}
+
+/**
+ * Every move not yet mounted on its new node whose target still wants the volume (a
+ * task or claim there), with the last phase it reached, for the "move stuck in a phase"
+ * alert. A move abandoned by its target (service removed or rescheduled) is not stuck.
+ */
+export function openMoves(records: readonly VolumeRecord[], now: number, wantedOn: (volume: string, nodeId: string) => boolean): OpenMove[] {
+  const open: OpenMove[] = [];
+  for (const { spec, status: { lastMove: move } } of records) {
+    if (!move || move.t7Mounted !== undefined || !wantedOn(spec.name, move.toNode)) continue;
+    const phase = move.t5Attached !== undefined ? "t5_attached" : move.t4Detached !== undefined ? "t4_detached" : move.t3Fenced !== undefined ? "t3_fenced" : "t2_seen";
+    open.push({ phase, seconds: Math.max(0, now - move.t2Seen) / 1000 });
+  }
+  return open;
 }
 
 /** The same move seen by two writers: keep what either has stamped (the API stamps t7). */

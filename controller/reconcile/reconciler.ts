@@ -1,7 +1,7 @@
 import { cloudTags, type CloudVolume, type CloudVolumes } from "../../core/cloud.js";
 import { isSwarmvolError } from "../../core/errors.js";
 import type { Journal } from "../../core/journal.js";
-import type { Metrics } from "../../core/metrics.js";
+import type { ControllerMetrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
 import type { Catalog, Clock, Logger } from "../../core/ports.js";
 import { liveTaskStates, type SwarmNode, type SwarmTask } from "../../core/swarm.js";
@@ -27,7 +27,7 @@ export interface ReconcilerDeps {
   claims: ClaimBook;
   view: PlacementView;
   clock: Clock;
-  metrics: Metrics;
+  metrics: ControllerMetrics;
   policy: PlacementPolicy;
   /** Called after a volume is granted, so waiting claim calls answer at once. */
   onGrant?: (volume: string) => void;
@@ -152,11 +152,11 @@ export class Reconciler {
       const lastMove = advanceMove(result.record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
       const next = lastMove === result.record.status.lastMove || !lastMove ? result.record : await this.patch(result.record, { lastMove });
       if (action.kind === "grant") this.deps.onGrant?.(record.spec.name);
-      this.deps.metrics.inc("swarmvol_actions_total", "Placement actions carried out", { action: action.kind });
+      this.deps.metrics.action(action.kind, undefined);
       return { record: next, cloud: result.cloud };
     } catch (err) {
       await this.deps.journal.finish(entry, err instanceof Error ? err.message : String(err));
-      this.deps.metrics.inc("swarmvol_action_failures_total", "Placement actions that failed", { action: action.kind, code: isSwarmvolError(err) ? err.code : "INTERNAL" });
+      this.deps.metrics.action(action.kind, isSwarmvolError(err) ? err.code : "INTERNAL");
       throw err;
     }
   }

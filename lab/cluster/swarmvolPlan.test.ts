@@ -36,6 +36,7 @@ describe("swarmvol plan for the lab", () => {
       controllers: ["http://10.213.0.11:7750"], token: "t", pluginSocket: "/run/docker/plugins/swarmvol.sock",
       stateDir: "/lab/nodes/node2/swarmvol", dockerHost: "unix:///lab/nodes/node2/docker.sock",
       instanceId: node2.instanceId, zone: "us-east-1b", deviceDir: "/dev/disk/by-id", hostname: "node2",
+      metricsListen: { host: node2.address, port: 7751 },
     });
   });
 

@@ -19,6 +19,8 @@ import { BRIDGE_ADDRESS, dockerHost, type NodePlan } from "./plan.js";
 export const CLOUD_PORT = 4566;
 export const CLOUD_ENDPOINT = `http://${BRIDGE_ADDRESS}:${CLOUD_PORT}`;
 export const CONTROLLER_PORT = 7750;
+/** Where each lab agent serves GET /metrics (`--metrics-listen`), on its node's address. */
+export const AGENT_METRICS_PORT = 7751;
 export const REGION = "us-east-1";
 /** The agent's plugin socket inside a node; dockerd names the plugin after the file: `swarmvol`. */
 export const PLUGIN_SOCKET = "/run/docker/plugins/swarmvol.sock";
@@ -150,6 +152,7 @@ export function agentArgv(node: NodePlan, controllers: readonly NodePlan[], sett
     "--zone", node.zone,
     "--device-dir", NODE_DEVICE_DIR,
     "--hostname", node.name,
+    "--metrics-listen", `${node.address}:${AGENT_METRICS_PORT}`,
   ]);
 }
 

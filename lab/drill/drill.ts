@@ -11,6 +11,7 @@ import type { Logger } from "../../core/ports.js";
 import { BRIDGE, defaultLabDeps, down, readState, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
 import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, prePullImages, publishPostgres } from "./environment.js";
 import { FileLedger, jenkinsWrite } from "./jenkinsClient.js";
+import { checkMoveMetrics, fetchReplicaMetrics } from "./metricsCheck.js";
 import { ServiceLocator } from "./observe.js";
 import type { DrillOptions } from "./options.js";
 import { CREATE_TABLE_SQL, postgresWrite, psql } from "./postgresClient.js";
@@ -89,6 +90,14 @@ async function runAll(world: DrillWorld, options: DrillOptions, io: DrillIo, res
   return null;
 }
 
+/** After the runs, with the lab still up: did the controllers' metrics count the moves? */
+async function checkMetrics(world: DrillWorld, results: readonly ScenarioResult[], io: DrillIo): Promise<string[]> {
+  const check = checkMoveMetrics(await fetchReplicaMetrics(world.state), results);
+  for (const note of check.notes) world.progress.note(`[drill] ${note}`);
+  for (const problem of check.problems) io.out(`FAIL metrics: ${problem}\n`);
+  return check.problems;
+}
+
 /** Whether any lab (ours or anyone's) is up on this machine: the bridge is the lab's lock. */
 async function labIsUp(deps: LabDeps): Promise<boolean> {
   return (await deps.runner.run("ip", ["link", "show", "dev", BRIDGE])).code === 0;
@@ -103,6 +112,7 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
   let soak: SoakSummary | null = null;
   let world: DrillWorld | null = null;
   let setupError: string | null = null;
+  let metricsProblems: string[] = [];
   let labStarted = false;
   let upStarted = false;
   const cleanup = once(async () => {
@@ -140,6 +150,7 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
     labStarted = true;
     world = await prepare(options, deps, progress, state);
     soak = await runAll(world, options, io, results);
+    metricsProblems = await checkMetrics(world, results, io);
   } catch (err) {
     setupError = err instanceof Error ? err.message : String(err);
     progress.note(`[drill] failed: ${setupError}`);
@@ -148,7 +159,7 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
   }
-  const report = { ...buildReport({ startedAt, finishedAt: Date.now(), options, results, setupError }), ...(soak === null ? {} : { soak }) };
+  const report = { ...buildReport({ startedAt, finishedAt: Date.now(), options, results, setupError, metricsProblems }), ...(soak === null ? {} : { soak }) };
   io.out(renderSummary(results));
   if (options.jsonFile !== null) await writeFile(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   return report.passed && (soak === null || soakPassed(soak)) ? 0 : 1;

@@ -69,7 +69,11 @@ export function label(r: ScenarioResult): string {
 }
 
 /** The JSON report (`--json FILE`). */
-export function buildReport(input: { startedAt: number; finishedAt: number; options: object; results: readonly ScenarioResult[]; setupError: string | null }) {
+export function buildReport(input: {
+  startedAt: number; finishedAt: number; options: object; results: readonly ScenarioResult[]; setupError: string | null;
+  /** What the controllers' metrics missed (lab/drill/metricsCheck.ts); any fails the drill. */
+  metricsProblems?: readonly string[];
+}) {
   const cap = <T>(list: readonly T[]) => list.slice(0, LIST_CAP);
   const runs = input.results.map((r) => ({
     ...r,
@@ -80,12 +84,14 @@ export function buildReport(input: { startedAt: number; finishedAt: number; opti
     failures: failures(r),
   }));
   const lost = input.results.reduce((n, r) => n + lostCount(r), 0);
+  const metricsProblems = [...(input.metricsProblems ?? [])];
   return {
     startedAt: new Date(input.startedAt).toISOString(),
     finishedAt: new Date(input.finishedAt).toISOString(),
     options: input.options,
     setupError: input.setupError,
-    passed: input.setupError === null && input.results.length > 0 && runs.every((r) => r.passed),
+    passed: input.setupError === null && input.results.length > 0 && runs.every((r) => r.passed) && metricsProblems.length === 0,
+    metricsProblems,
     runs: runs.length,
     failedRuns: runs.filter((r) => !r.passed).length,
     acknowledgedWritesLost: lost,

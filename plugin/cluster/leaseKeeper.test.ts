@@ -5,6 +5,7 @@ import { silentLogger, type LocalContainers, type Logger } from "../../core/port
 import { FakeClock } from "../../test/fakes/clock.js";
 import { FakeNode } from "../../test/fakes/fakeDevices.js";
 import { MemoryCatalog, MemoryMountTable } from "../../test/fakes/memoryState.js";
+import { RecordingMetrics } from "../../test/fakes/recordingMetrics.js";
 import { SteppedClock } from "../../test/fakes/steppedClock.js";
 import { VolumeDriver } from "../driver.js";
 import { LocalDirectory } from "../localDirectory.js";
@@ -82,11 +83,12 @@ async function setup() {
   };
   const heartbeats = new FakeHeartbeats(clock, t0);
   const logs: string[] = [];
+  const metrics = new RecordingMetrics();
   const keeper = new LeaseKeeper({
     api: heartbeats.api, nodeId: async () => "node-a", identity: { hostname: "worker-1", instanceId: "i-0a", zone: "eu-west-1a" },
-    mounts, containers, fencer: driver, clock, logger: recordingLogger(logs),
+    mounts, containers, fencer: driver, clock, logger: recordingLogger(logs), metrics,
   });
-  return { clock, t0, node, mounts, driver, heartbeats, logs, keeper };
+  return { clock, t0, node, mounts, driver, heartbeats, logs, keeper, metrics };
 }
 
 let t: Awaited<ReturnType<typeof setup>>;
@@ -139,6 +141,20 @@ describe("LeaseKeeper", () => {
     expect(t.mounts.list()).toEqual([]);
     expect(t.logs).toContain("error lease with the controller lapsed: fencing this node's swarmvol volumes");
     expect((await t.driver.get("db")).Status).toMatchObject({ fenced: expect.stringContaining("lease lapsed (controller at") });
+  });
+
+  it("counts renewals ok and failed, and one self-fence per lapse however long it lasts", async () => {
+    t.keeper.start();
+    await t.clock.settle();
+    t.heartbeats.down = true;
+    await t.clock.advance(14_000);
+    expect(t.metrics.renewals[0]).toBe(true);
+    expect(t.metrics.renewals.slice(1).every((ok) => !ok)).toBe(true);
+    expect(t.metrics.selfFences).toEqual([{ reason: "lapsed", volumes: 2 }]);
+    t.heartbeats.down = false;
+    await t.clock.advance(2000);
+    expect(t.metrics.renewals.at(-1)).toBe(true);
+    expect(t.metrics.selfFences).toHaveLength(1);
   });
 
   it("keeps trying while lapsed and is live again after one successful heartbeat", async () => {
@@ -234,6 +250,7 @@ describe("LeaseKeeper", () => {
     expect([...t.mounts.entries.keys()]).toEqual(["logs"]);
     expect(t.keeper.isLive()).toBe(true);
     expect(t.logs).toContain("error controller revoked volumes mounted here: fencing them");
+    expect(t.metrics.selfFences).toEqual([{ reason: "revoked", volumes: 1 }]);
   });
 
   it("retries an unmount that failed (busy) on the next round", async () => {

@@ -1,4 +1,5 @@
 import type { HeartbeatRequest, HeartbeatResponse } from "../../api/contract.js";
+import type { AgentMetrics } from "../../core/metrics.js";
 import type { Clock, LocalContainers, Logger, MountTable } from "../../core/ports.js";
 import type { ControllerApi } from "./apiClient.js";
 
@@ -26,6 +27,8 @@ export interface LeaseKeeperOptions {
   fencer: Fencer;
   clock: Clock;
   logger: Logger;
+  /** Renewals and self-fences are counted here. Absent: not measured. */
+  metrics?: Pick<AgentMetrics, "leaseRenewal" | "selfFence">;
   /** @default 2000 */
   renewMs?: number;
   /** Lease length when the controller's answer does not give a usable one (the controller's default). @default 6000 */
@@ -162,6 +165,7 @@ export class LeaseKeeper {
       const ttlMs = Number.isFinite(answer.ttlMs) && answer.ttlMs > 0 ? answer.ttlMs : this.defaultTtlMs;
       const wasLive = this.isLive();
       this.expiresAt = sentAt + ttlMs;
+      this.options.metrics?.leaseRenewal(true);
       if (!wasLive && this.lapseReported) logger.warn({ failures: this.failures }, "lease renewed: this node may mount volumes again");
       this.failures = 0;
       this.lastError = undefined;
@@ -169,6 +173,7 @@ export class LeaseKeeper {
       return answer;
     } catch (err) {
       if (this.stopper.signal.aborted) return undefined;
+      this.options.metrics?.leaseRenewal(false);
       this.failures += 1;
       this.lastError = err instanceof Error ? err.message : String(err);
       const log = this.failures === 1 ? logger.warn.bind(logger) : logger.debug.bind(logger);
@@ -186,6 +191,7 @@ export class LeaseKeeper {
   private async selfFence(): Promise<void> {
     const names = this.options.mounts.list().map(([name]) => name);
     if (!this.lapseReported) {
+      this.options.metrics?.selfFence("lapsed", names.length);
       this.options.logger.error(
         { expiresAt: this.expiresAt, lastError: this.lastError, volumes: names },
         "lease with the controller lapsed: fencing this node's swarmvol volumes",
@@ -200,6 +206,7 @@ export class LeaseKeeper {
     const mounted = new Set(this.options.mounts.list().map(([name]) => name));
     const names = revoked.filter((name) => mounted.has(name));
     if (names.length === 0) return;
+    this.options.metrics?.selfFence("revoked", names.length);
     this.options.logger.error({ volumes: names }, "controller revoked volumes mounted here: fencing them");
     await this.fenceVolumes(names, "revoked by the controller: the volume's epoch moved on");
   }

@@ -5,7 +5,7 @@ import { ClaimBook } from "../../controller/claims.js";
 import { GrantWaiters } from "../../controller/grantWaiters.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { VolumeService } from "../../controller/volumeService.js";
-import { Metrics } from "../../core/metrics.js";
+import { PromControllerMetrics } from "../../controller/metrics.js";
 import { silentLogger } from "../../core/ports.js";
 import type { Want } from "../../core/placement.js";
 import { LocalBackend } from "../../storage/local/localBackend.js";
@@ -46,7 +46,7 @@ beforeEach(async () => {
   enqueued = [];
   wants = [];
   let uid = 0;
-  const metrics = new Metrics();
+  const metrics = new PromControllerMetrics({ defaultMetrics: false });
   const service = new VolumeService({
     catalog, cloud: new FakeCloud(), journal: new MemoryJournal(), registry, claims, clock, logger: silentLogger, metrics,
     buildSpec: (name, options) => ({ ...spec.buildSpec(name, options), backend: "ebs" }),
@@ -54,7 +54,7 @@ beforeEach(async () => {
     enqueue: (name) => enqueued.push(name), newUid: () => `u${++uid}`, grants,
   });
   const routes = [
-    ...readRoutes({ catalog, metrics, health: () => ({ mode: "controller" }) }),
+    ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({
       create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
       claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), wanted: (n, id) => service.wanted(n, id), heartbeat: (id, r) => service.heartbeat(id, r),

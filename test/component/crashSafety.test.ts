@@ -5,7 +5,7 @@ import { rebuildFromCloud } from "../../controller/rebuild.js";
 import { Reconciler, type PlacementView } from "../../controller/reconcile/reconciler.js";
 import type { CloudVolumes } from "../../core/cloud.js";
 import type { Journal } from "../../core/journal.js";
-import { Metrics } from "../../core/metrics.js";
+import { RecordingMetrics } from "../fakes/recordingMetrics.js";
 import { silentLogger, type Catalog } from "../../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import { FakeClock } from "../fakes/clock.js";
@@ -58,7 +58,7 @@ function controllerProcess(state: Persisted, clock: FakeClock, tasks: SwarmTask[
     catalog: wrap<Catalog>(state.catalog, ["put", "remove"]),
     journal: wrap<Journal>(state.journal, ["begin", "finish"]),
     cloud: wrap<CloudVolumes>(state.cloud, ["create", "attach", "detach", "setTags", "delete"]),
-    registry, claims: new ClaimBook(clock, 5_000), view, clock, metrics: new Metrics(), policy: { fenceGraceMs: 5_000, pollMs: 1_000 },
+    registry, claims: new ClaimBook(clock, 5_000), view, clock, metrics: new RecordingMetrics(), policy: { fenceGraceMs: 5_000, pollMs: 1_000 },
   });
 }
 

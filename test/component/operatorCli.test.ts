@@ -9,7 +9,7 @@ import { ClaimBook } from "../../controller/claims.js";
 import { GrantWaiters } from "../../controller/grantWaiters.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { VolumeService } from "../../controller/volumeService.js";
-import { Metrics } from "../../core/metrics.js";
+import { PromControllerMetrics } from "../../controller/metrics.js";
 import { silentLogger } from "../../core/ports.js";
 import type { SwarmNode } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
@@ -44,7 +44,7 @@ beforeEach(async () => {
   catalog = new MemoryCatalog();
   registry = new NodeRegistry(clock, 10_000);
   const claims = new ClaimBook(clock, 5_000);
-  const metrics = new Metrics();
+  const metrics = new PromControllerMetrics({ defaultMetrics: false });
   let uid = 0;
   service = new VolumeService({
     catalog, cloud: new FakeCloud(), journal: new MemoryJournal(), registry, claims, clock, logger: silentLogger, metrics,
@@ -52,7 +52,7 @@ beforeEach(async () => {
     wantsOf: (name) => claims.wants(name, () => false), enqueue: () => undefined, newUid: () => `u${++uid}`, grants: new GrantWaiters(new SteppedClock()),
   });
   const routes = [
-    ...readRoutes({ catalog, metrics, health: () => ({ mode: "controller", role: "leader", leader: null, replica: "m1-1" }) }),
+    ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller", role: "leader", leader: null, replica: "m1-1" }) }),
     ...controllerRoutes({
       create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
       claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), wanted: (n, id) => service.wanted(n, id),
@@ -199,7 +199,7 @@ describe("operator command settings and failures", () => {
     const gone = new ApiServer({ routes: [], logger: silentLogger, token });
     const leader = `http://127.0.0.1:${await gone.listen("127.0.0.1", 0)}`;
     await gone.close();
-    const routes = readRoutes({ catalog, metrics: new Metrics(), health: () => ({ mode: "controller", role: "standby", leader }) });
+    const routes = readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "controller", role: "standby", leader }) });
     const standby = await serve(new ApiServer({ routes, logger: silentLogger, token, leadership: { isLeader: () => false, leaderUrl: () => leader } }));
     const answer = await run("ls", ["--controller", standby]);
     expect(answer.code).toBe(8);
@@ -210,7 +210,7 @@ describe("operator command settings and failures", () => {
 
 describe("against an all-in-one", () => {
   it("nodes exits 3 saying node routes live in the cluster controller", async () => {
-    const allInOne = await serve(new ApiServer({ routes: readRoutes({ catalog, metrics: new Metrics(), health: () => ({ mode: "all-in-one" }) }), logger: silentLogger, token: undefined }));
+    const allInOne = await serve(new ApiServer({ routes: readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "all-in-one" }) }), logger: silentLogger, token: undefined }));
     const answer = await run("nodes", ["--controller", allInOne]);
     expect(answer.code).toBe(3);
     expect(answer.err).toMatch(/no route GET \/v1\/nodes.*all-in-one .* has no node routes/);
@@ -221,7 +221,7 @@ describe("against an all-in-one", () => {
 describe("swarmvol status", () => {
   const replica = (leaderUrl: () => string | undefined, isLeader: () => boolean, id: string) => new ApiServer({
     logger: silentLogger, token, leadership: { isLeader, leaderUrl },
-    routes: readRoutes({ catalog, metrics: new Metrics(), health: () => ({ mode: "controller", role: isLeader() ? "leader" : "standby", leader: leaderUrl() ?? null, replica: id }) }),
+    routes: readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "controller", role: isLeader() ? "leader" : "standby", leader: leaderUrl() ?? null, replica: id }) }),
   });
 
   it("asks every replica: which leads, which stand by, which do not answer", async () => {

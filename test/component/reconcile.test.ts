@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ClaimBook } from "../../controller/claims.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { Reconciler, type PlacementView } from "../../controller/reconcile/reconciler.js";
-import { Metrics } from "../../core/metrics.js";
+import { RecordingMetrics } from "../fakes/recordingMetrics.js";
 import { silentLogger } from "../../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
@@ -52,7 +52,7 @@ beforeEach(async () => {
   nodes = [swarmNode("n1"), swarmNode("n2")];
   grants.length = 0;
   const view: PlacementView = { node: (id) => nodes.find((n) => n.id === id), tasksForVolume: () => tasks };
-  reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics: new Metrics(), policy, onGrant: (name) => grants.push(name) });
+  reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics: new RecordingMetrics(), policy, onGrant: (name) => grants.push(name) });
   await catalog.put({
     uid: "u-db", createdAt: "2026-11-22T09:00:00.000Z",
     spec: { name: "db", backend: "ebs", sizeBytes: 10 * 1024 ** 3, fsType: "ext4", options: { size: "10" } },
@@ -236,7 +236,7 @@ describe("reconcile(): a volume follows its task", () => {
 describe("reconcile(): a volume nobody wants any more", () => {
   beforeEach(() => {
     const view: PlacementView = { node: (id) => nodes.find((n) => n.id === id), tasksForVolume: () => tasks };
-    reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics: new Metrics(), policy: { ...policy, idleDetachMs: 30_000 } });
+    reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics: new RecordingMetrics(), policy: { ...policy, idleDetachMs: 30_000 } });
   });
 
   it("stays attached for idleDetachMs, then is detached and its grant withdrawn; the next task gets it back with a higher epoch", async () => {

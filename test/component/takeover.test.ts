@@ -12,7 +12,7 @@ import { ReplicatedCatalog, restoreCatalog } from "../../controller/replicatedCa
 import { cloudTags, specTagOf, type CloudVolume } from "../../core/cloud.js";
 import { nodeLabels } from "../../core/clusterStore.js";
 import { ErrorCode, unavailable } from "../../core/errors.js";
-import { Metrics } from "../../core/metrics.js";
+import { RecordingMetrics } from "../fakes/recordingMetrics.js";
 import { silentLogger } from "../../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
@@ -116,7 +116,7 @@ describe("a new leader with no heartbeat history", () => {
     const registry = new NodeRegistry(clock, ttlMs);
     registry.heartbeat("n2", { hostname: "n2", instanceId: "i-n2", zone: "z1", mounts: [] });
     const reconciler = new Reconciler({
-      catalog, cloud, journal: new MemoryJournal(() => clock.now()), registry, claims: new ClaimBook(clock, 5_000), clock, metrics: new Metrics(), policy,
+      catalog, cloud, journal: new MemoryJournal(() => clock.now()), registry, claims: new ClaimBook(clock, 5_000), clock, metrics: new RecordingMetrics(), policy,
       view: { node: (id) => nodes.find((n) => n.id === id), nodes: () => nodes, tasksForVolume: () => [task] },
     });
     return { clock, cloud, catalog, reconcile: () => reconciler.reconcile("db", silentLogger) };

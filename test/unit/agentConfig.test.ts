@@ -59,3 +59,18 @@ describe("daemon scheduling priority (--nice)", () => {
     ]);
   });
 });
+
+describe("agent configuration: --metrics-listen", () => {
+  it("is off unless given (an agent on every node opens no TCP port by default)", () => {
+    expect(loadAgentConfig(env, []).metricsListen).toBeUndefined();
+    expect(loadAgentConfig({ ...env, SWARMVOL_METRICS_LISTEN: "off" }, []).metricsListen).toBeUndefined();
+  });
+
+  it("takes host:port from the flag or SWARMVOL_METRICS_LISTEN, checked", () => {
+    expect(loadAgentConfig(env, ["--metrics-listen", "127.0.0.1:7751"]).metricsListen).toEqual({ host: "127.0.0.1", port: 7751 });
+    expect(loadAgentConfig({ ...env, SWARMVOL_METRICS_LISTEN: "0.0.0.0:9100" }, []).metricsListen).toEqual({ host: "0.0.0.0", port: 9100 });
+    for (const bad of ["7751", "host:0", "host:99999", ":"]) {
+      expect(() => loadAgentConfig(env, ["--metrics-listen", bad])).toThrow(/--metrics-listen must be host:port like 127\.0\.0\.1:7751/);
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
+import { RecordingMetrics } from "../../test/fakes/recordingMetrics.js";
+import { advanceMove, fenceMove, markMounted, openMoves } from "./moveTimeline.js";
+
+const t2 = 1_000_000;
+
+function record(name: string, lastMove: MoveTimeline | undefined): VolumeRecord {
+  return {
+    uid: `u-${name}`, createdAt: "2026-11-22T09:00:00.000Z",
+    spec: { name, backend: "ebs", sizeBytes: 1, fsType: "ext4", options: {} },
+    status: { phase: "ready", fresh: false, epoch: 1, ...(lastMove ? { lastMove } : {}) },
+  };
+}
+
+describe("move timeline metrics", () => {
+  it("observes each phase since t2 under its kind, and the mode the detach learnt", () => {
+    const metrics = new RecordingMetrics();
+    let move: MoveTimeline | undefined = { fromNode: "n1", toNode: "n2", t2Seen: t2, forced: false };
+    const detach = { kind: "detach", instanceId: "i-n1", nodeId: "n1", force: true, reason: "fenced" } as const;
+    move = fenceMove(move, detach, t2 + 10_000, metrics);
+    move = advanceMove(move, detach, t2 + 11_000, metrics);
+    move = advanceMove(move, { kind: "attach", nodeId: "n2", instanceId: "i-n2", epoch: 2 }, t2 + 12_000, metrics);
+    move = markMounted(move, "n2", t2 + 14_000, metrics);
+    expect(metrics.phases).toEqual([
+      { phase: "t3_fenced", kind: "failover", mode: "forced", seconds: 10 },
+      { phase: "t4_detached", kind: "failover", mode: "forced", seconds: 11 },
+      { phase: "t5_attached", kind: "failover", mode: "forced", seconds: 12 },
+      { phase: "t7_mounted", kind: "failover", mode: "forced", seconds: 14 },
+    ]);
+    expect(metrics.moves).toEqual([{ kind: "failover", mode: "forced", seconds: 14 }]);
+    expect(markMounted(move, "n2", t2 + 20_000, metrics)).toBe(move);
+    expect(metrics.moves).toHaveLength(1);
+  });
+
+  it("lists open moves by last phase, leaving out finished ones and those their target abandoned", () => {
+    const records = [
+      record("first", { toNode: "n1", t2Seen: t2, forced: false }),
+      record("attached", { fromNode: "n1", toNode: "n2", t2Seen: t2 - 30_000, t3Fenced: t2 - 20_000, t4Detached: t2 - 19_000, t5Attached: t2 - 18_000, forced: true }),
+      record("done", { toNode: "n1", t2Seen: t2, t5Attached: t2, t7Mounted: t2, forced: false }),
+      record("abandoned", { toNode: "n3", t2Seen: t2 - 900_000, forced: false }),
+      record("still", undefined),
+    ];
+    const wanted = (volume: string, node: string) => !(volume === "abandoned" && node === "n3");
+    expect(openMoves(records, t2 + 5_000, wanted)).toEqual([{ phase: "t2_seen", seconds: 5 }, { phase: "t5_attached", seconds: 35 }]);
+  });
+});
