@@ -91,7 +91,7 @@ describe("swarmvol plan for the lab", () => {
     const slow = cloudArgv("/lab", settings.artifacts, false);
     expect(slow).toEqual([
       "/repo/dist/lab/cloud/main.js", "--config", "/lab/cloud/instances.json", "--data", "/lab/cloud",
-      "--host", "10.213.0.1", "--port", "4566",
+      "--host", "10.213.0.1", "--port", "4566", "--lab-dir", "/lab",
     ]);
     expect(cloudArgv("/lab", settings.artifacts, true)).toEqual([...slow, "--faults", JSON.stringify(FAST_CLOUD_FAULTS)]);
   });

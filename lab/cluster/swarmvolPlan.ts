@@ -31,7 +31,7 @@ export const NODE_DEVICE_DIR = "/dev/disk/by-id";
  * dominated by EBS-like waits but still see every intermediate state (never 0 ms).
  */
 export const FAST_CLOUD_FAULTS: FaultsPatch = {
-  latencyMs: { create: 20, attach: 20, detach: 20, delete: 10, snapshot: 20 },
+  latencyMs: { create: 20, attach: 20, detach: 20, delete: 10, snapshot: 20, stop: 20, start: 20 },
   busyPollMs: 100,
 };
 
@@ -107,6 +107,8 @@ export function cloudArgv(labDir: string, artifacts: RepoArtifacts, fastCloud: b
   return [
     artifacts.cloudMain, "--config", paths.cloudConfig, "--data", paths.cloudDir,
     "--host", BRIDGE_ADDRESS, "--port", String(CLOUD_PORT),
+    // StopInstances cuts the power of the lab node behind the instance (power fencing, ADR 0012).
+    "--lab-dir", labDir,
     ...(fastCloud ? ["--faults", JSON.stringify(FAST_CLOUD_FAULTS)] : []),
   ];
 }
