@@ -192,7 +192,7 @@ function freeFromOthers(input: PlacementInput, target: string | undefined, other
 
 /** Why the volume cannot leave `holder` yet, and when to look again. */
 function waitingOn(input: PlacementInput, target: string | undefined, holder: string, instanceId: string, verdict: ReturnType<typeof fenceVerdict>): PlacementDecision {
-  const { volume, now, policy } = input;
+  const { volume, policy } = input;
   const name = volume.spec.name;
   if (verdict.kind === "stopping") {
     return waiting(target, {
