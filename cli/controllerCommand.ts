@@ -106,16 +106,17 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
     newTerm: (termGate) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs },
+      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store,
+      power: cloud, powerFence: { timeoutMs: config.powerFenceTimeoutMs },
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();
   const api = replicaApi(config, replica, catalog, informer, metrics, logger);
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
-    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost }, "controller serving");
+    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode }, "controller serving");
   });
   const signal = await stopped;
   void started.catch(() => undefined);
