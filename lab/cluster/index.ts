@@ -25,6 +25,7 @@ export {
   type ControllerReplica, type ReplicaHealth, type WaitForLeaderOptions,
 } from "./swarmvolReplicas.js";
 export { advertisesVolumePlugin, waitForPlugins } from "./swarmvolPlugins.js";
+export { agentPids, fenceModeOf, setFenceMode, signalAgent } from "./powerFencing.js";
 export {
   CLOUD_ENDPOINT, CLOUD_PORT, CONTROLLER_PORT, FAST_CLOUD_FAULTS, PLUGIN_NAME, PLUGIN_SOCKET, REGION,
   controllerHosts, controllerList, controllerUrl, nodeSwarmvolPaths, swarmvolPaths,

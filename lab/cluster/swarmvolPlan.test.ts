@@ -47,7 +47,10 @@ describe("swarmvol plan for the lab", () => {
     expect(loadControllerConfig({ SWARMVOL_TOKEN: "t" }, flags)).toMatchObject({
       listen: { host: "10.213.0.11", port: 7750 }, token: "t", stateDir: "/lab/nodes/node1/controller",
       dockerHost: "unix:///lab/nodes/node1/docker.sock", ec2Endpoint: "http://10.213.0.1:4566", region: "us-east-1",
+      fenceMode: "self",
     });
+    const power = daemonArgs(controllerArgv(node1, { ...settings, fenceMode: "power" })).slice(1);
+    expect(loadControllerConfig({ SWARMVOL_TOKEN: "t" }, power).fenceMode).toBe("power");
   });
 
   it("with 3 managers: one replica per manager, each on its own address, state dir and log", () => {

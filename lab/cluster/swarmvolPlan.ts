@@ -128,6 +128,8 @@ export interface LaunchSettings {
   artifacts: RepoArtifacts;
   /** With a fast cloud a stuck attach is given up after 5 s instead of EBS's 90 s, so tests can inject one. */
   fastCloud?: boolean;
+  /** The controller's `--fence-mode` (power fencing drills, ADR 0012). @default "self" */
+  fenceMode?: "self" | "power";
 }
 
 function wrapped(settings: LaunchSettings, log: string, args: readonly string[]): string[] {
@@ -166,5 +168,6 @@ export function controllerArgv(host: NodePlan, settings: LaunchSettings): string
     "--region", REGION,
     "--state-dir", paths.controllerStateDir,
     ...(settings.fastCloud ? ["--stuck-attach-ms", "5000"] : []),
+    ...(settings.fenceMode === "power" ? ["--fence-mode", "power"] : []),
   ]);
 }
