@@ -3,7 +3,7 @@
  * here rather than from the individual modules: those may be reorganised.
  */
 export {
-  up, down, status, killLabNode, partitionLabNode, healLabNode, restartLabNode, drainLabNode, execLabNode,
+  up, down, status, killLabNode, partitionLabNode, healLabNode, restartLabNode, drainLabNode, execLabNode, freezeAgentLabNode, thawAgentLabNode,
   defaultLabDeps, systemClock, BUSYBOX_IMAGE,
   type LabDeps, type UpOptions, type UpResult, type PreDockerd,
 } from "./lab.js";
