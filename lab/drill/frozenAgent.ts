@@ -17,7 +17,9 @@
  * (SIGCONT; it died with its node), heals the link, StartInstances, restarts the node.
  */
 import type { CloudEvent } from "../cloud/index.js";
-import { healLabNode, partitionLabNode, restartLabNode, setFenceMode, signalAgent, type LabDeps, type LabState } from "../cluster/index.js";
+import {
+  findNode, healLabNode, partitionLabNode, requireState, restartLabNode, setFenceMode, signalAgent, type LabDeps, type LabState,
+} from "../cluster/index.js";
 import { isNodePid1 } from "../cluster/node.js";
 import type { Clock } from "../../core/ports.js";
 import type { Fault, FaultContext } from "./faults.js";
@@ -67,7 +69,9 @@ async function checkAndRestore(ctx: FaultContext): Promise<string[]> {
   const violations = powerFenceViolations(events, ctx.victim.instanceId, since);
   const mine = events.filter((e) => e.seq > since && e.instanceId === ctx.victim.instanceId);
   ctx.note(`StopInstances at ${at(ctx, mine.find((e) => e.type === "stop-requested"))}, stopped at ${at(ctx, mine.find((e) => e.detail === "stopped"))}`);
-  if (await isNodePid1(ctx.victim, ctx.victim.pid1)) violations.push(`${ctx.victim.name} still runs after the move: it was never powered off`);
+  // The state file, not the drill's copy: an earlier scenario may have restarted the node (a new PID 1).
+  const victim = findNode(await requireState(ctx.state.options.dir), ctx.victim.name);
+  if (await isNodePid1(victim, victim.pid1)) violations.push(`${victim.name} still runs after the move: it was never powered off`);
   await signalAgent(ctx.victim, "SIGCONT");
   const dir = ctx.state.options.dir;
   await healLabNode(dir, ctx.victim.name, ctx.deps);
