@@ -6,7 +6,7 @@ export type Command = (argv: string[]) => Promise<number>;
 
 export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
                 [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
-       swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
+       swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL] [--fence-mode self|power]
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
                 [--metrics-listen HOST:PORT]   (GET /metrics, off unless given; docs/metrics.md)
 ${operatorUsage.map((line) => `       ${line}`).join("\n")}

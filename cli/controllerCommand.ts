@@ -15,7 +15,7 @@ import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
-import type { CloudVolumes } from "../core/cloud.js";
+import type { CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
@@ -75,11 +75,11 @@ function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalo
 }
 
 /** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
-function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger): CloudVolumes {
+function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger): { cloud: CloudVolumes; power: InstancePower } {
   const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   metrics.backendRequests(() => ebs.calls.byAction());
-  return instrumentCloud(ebs, metrics, monotonicClock);
+  return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs };
 }
 
 /**
@@ -95,7 +95,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const cloud = measuredEbs(config, metrics, logger);
+  const { cloud, power } = measuredEbs(config, metrics, logger);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -116,16 +116,17 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
     newTerm: (termGate) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs },
+      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store,
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs },
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();
   const api = replicaApi(config, replica, catalog, informer, metrics, logger);
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
-    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost }, "controller serving");
+    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode }, "controller serving");
   });
   const signal = await stopped;
   void started.catch(() => undefined);

@@ -7,10 +7,11 @@ import { isSwarmvolError, toSwarmvolError, ErrorCode } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { LAB_USAGE, parseLabArgs, type LabCommand } from "../lab/cluster/args.js";
 import {
-  defaultLabDeps, down, drainLabNode, healLabNode, killLabNode, partitionLabNode, restartLabNode, status, up,
-  type LabDeps,
+  defaultLabDeps, down, drainLabNode, freezeAgentLabNode, healLabNode, killLabNode, partitionLabNode, restartLabNode, status,
+  thawAgentLabNode, up, type LabDeps,
 } from "../lab/cluster/lab.js";
 import { restartControllers } from "../lab/cluster/controllerRollout.js";
+import { setFenceMode } from "../lab/cluster/powerFencing.js";
 import { DEFAULT_LAB_DIR } from "../lab/cluster/plan.js";
 import { killController, startController } from "../lab/cluster/swarmvolController.js";
 import { renderStatusTable } from "../lab/cluster/status.js";
@@ -57,6 +58,13 @@ async function runCommand(command: Exclude<LabCommand, { verb: "help" }>, deps: 
     case "heal": return healLabNode(dir, command.node, deps);
     case "restart": return restartLabNode(dir, command.node, deps);
     case "drain": return drainLabNode(dir, command.node, deps);
+    case "freeze-agent": return freezeAgentLabNode(dir, command.node, deps);
+    case "thaw-agent": return thawAgentLabNode(dir, command.node, deps);
+    case "fence-mode": {
+      const steps = await setFenceMode(dir, command.mode, { clock: deps.clock, spawner: deps.spawner });
+      io.out(steps.length === 0 ? `replicas already run with --fence-mode=${command.mode}\n` : `replicas restarted with --fence-mode=${command.mode}: ${steps.map((s) => s.node).join(", ")}\n`);
+      return;
+    }
     case "kill-controller": {
       const killed = await killController(dir, { node: command.node, signal: command.signal, clock: deps.clock });
       io.out(`controller replica on ${killed.node} stopped (${command.signal})\n`);

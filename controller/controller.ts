@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { CloudVolume, CloudVolumes } from "../core/cloud.js";
+import type { CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
-import { ErrorCode, isSwarmvolError } from "../core/errors.js";
+import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { PlacementPolicy } from "../core/placement.js";
@@ -13,6 +13,7 @@ import { GrantWaiters } from "./grantWaiters.js";
 import { CloudVolumeCache } from "./cloudCache.js";
 import { rebuildFromCloud } from "./rebuild.js";
 import { NodeRegistry } from "./nodeRegistry.js";
+import { PowerFencer, type PowerFenceSettings } from "./powerFence.js";
 import { WorkQueue, type Timers } from "./queue.js";
 import { openMoves } from "./reconcile/moveTimeline.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
@@ -51,6 +52,19 @@ export interface ControllerOptions {
   gate?: () => void;
   /** Where node identity and operator fences are kept for the next leader (Swarm node labels). */
   nodeLabels?: NodeLabelStore;
+  /** Stops instances; required with `policy.fenceMode: "power"` (ADR 0012). */
+  power?: InstancePower;
+  powerFence?: Partial<PowerFenceSettings>;
+}
+
+/** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
+function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): PowerFencer | undefined {
+  if (options.policy.fenceMode !== "power") return undefined;
+  if (!options.power) throw invalidArgument("--fence-mode=power needs a cloud that can stop instances (the EBS backend)");
+  return new PowerFencer({
+    power: options.power, registry, clock: options.clock, logger: options.logger.child({ component: "power-fence" }), metrics: options.metrics,
+    ...(options.powerFence ? { settings: options.powerFence } : {}),
+  });
 }
 
 /**
@@ -78,9 +92,10 @@ export class Controller {
     this.claims = new ClaimBook(clock, options.claimTtlMs);
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
+    const fencer = powerFencerFor(options, this.registry);
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
-      onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}),
+      onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}),
     });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),

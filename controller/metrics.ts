@@ -60,6 +60,11 @@ export const controllerMetricDefinitions = {
     name: "swarmvol_leader_term", type: "gauge", labels: [],
     help: "How many times the leader lease changed hands, as this replica last read the lease record",
   },
+  powerFences: { name: "swarmvol_power_fences_total", type: "counter", labels: ["outcome"], help: "Power fences (forced instance stops, --fence-mode=power) by outcome (stopped, failed)" },
+  powerFenceDuration: {
+    name: "swarmvol_power_fence_seconds", type: "histogram", labels: ["outcome"], buckets: cloudBuckets,
+    help: "From a power fence's StopInstances to the instance stopped, or to the fence failing",
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 /** The controller's metrics on a registry of their own (with the default process metrics). */
@@ -134,6 +139,11 @@ export class PromControllerMetrics implements ControllerMetrics {
 
   backendRequests(read: () => Readonly<Record<string, number>>): void {
     this.requests = read;
+  }
+
+  powerFence(outcome: "stopped" | "failed", seconds: number): void {
+    this.families.powerFences.inc({ outcome });
+    this.families.powerFenceDuration.observe({ outcome }, seconds);
   }
 
   private collectLeases(): void {

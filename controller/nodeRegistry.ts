@@ -1,5 +1,6 @@
 import type { HeartbeatRequest } from "../api/contract.js";
 import type { InstanceState } from "../core/cloud.js";
+import type { PowerFenceView } from "../core/fencing.js";
 import { nodeLabels } from "../core/clusterStore.js";
 import type { NodeLeaseCounts } from "../core/metrics.js";
 import { isFenced, type NodeLookup, type NodeView, type PlacementPolicy } from "../core/placement.js";
@@ -32,6 +33,8 @@ export class NodeRegistry {
   private readonly mountersByVolume = new Map<string, Set<string>>();
   private readonly instanceStates = new Map<string, InstanceState>();
   private readonly fenced = new Set<string>();
+  /** Power fences (controller/powerFence.ts) under way or failed, by node. */
+  private readonly powerFences = new Map<string, PowerFenceView>();
   /** Until when an unheard node's lease counts as live: the term's start plus one ttl. */
   readonly assumedLiveUntil: number;
   private labelIndex: { nodes: readonly SwarmNode[]; byInstance: Map<string, SwarmNode> } | undefined;
@@ -40,8 +43,14 @@ export class NodeRegistry {
     this.assumedLiveUntil = clock.now() + ttlMs;
   }
 
+  /**
+   * A heartbeat proves its instance runs: any instance state learned during a lapse and
+   * any power fence of that lapse are forgotten, so a later lapse is judged afresh.
+   */
   heartbeat(nodeId: string, request: HeartbeatRequest): void {
     const previous = this.leases.get(nodeId);
+    this.instanceStates.delete(request.instanceId);
+    this.powerFences.delete(nodeId);
     for (const mount of previous?.mounts ?? []) this.mountersByVolume.get(mount.volume)?.delete(nodeId);
     if (previous && previous.instanceId !== request.instanceId) this.nodeByInstance.delete(previous.instanceId);
     this.leases.set(nodeId, { ...request, mounts: [...request.mounts], expiresAt: this.clock.now() + this.ttlMs });
@@ -68,6 +77,12 @@ export class NodeRegistry {
     this.instanceStates.set(instanceId, state);
   }
 
+  /** Records a power fence's progress (undefined: none, e.g. once the instance is known stopped). */
+  setPowerFence(nodeId: string, attempt: PowerFenceView | undefined): void {
+    if (attempt === undefined) this.powerFences.delete(nodeId);
+    else this.powerFences.set(nodeId, attempt);
+  }
+
   fence(nodeId: string): void {
     this.fenced.add(nodeId);
   }
@@ -92,6 +107,7 @@ export class NodeRegistry {
     const identity = lease ?? identityFromLabels(swarm);
     const instanceState = identity ? this.instanceStates.get(identity.instanceId) : undefined;
     const fenced = this.fenced.has(nodeId) || swarm?.labels[nodeLabels.fenced] !== undefined;
+    const powerFence = this.powerFences.get(nodeId);
     return {
       nodeId,
       hostname: swarm?.hostname ?? lease?.hostname ?? nodeId,
@@ -101,6 +117,7 @@ export class NodeRegistry {
       ...(!lease && identity ? { instanceId: identity.instanceId, zone: identity.zone, leaseExpiresAt: this.assumedLiveUntil, unheard: true } : {}),
       ...(instanceState ? { instanceState } : {}),
       ...(fenced ? { operatorFenced: true } : {}),
+      ...(powerFence ? { powerFence } : {}),
     };
   }
 

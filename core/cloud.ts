@@ -88,3 +88,25 @@ export interface CloudVolumes {
   setTags(volumeId: string, tags: Readonly<Record<string, string>>): Promise<void>;
   describeInstances(ids: readonly string[]): Promise<CloudInstance[]>;
 }
+
+/**
+ * Cutting a node's power: what power fencing (`--fence-mode=power`, ADR 0012) needs from
+ * the cloud, as Pacemaker's fence_aws does it: a forced stop, then instance reads until
+ * `stopped`. storage/ebs implements it with EC2 StopInstances (Force) and DescribeInstances.
+ */
+export interface InstancePower {
+  /**
+   * Sends a forced stop (no clean OS shutdown: the instance cannot finish a write after it)
+   * and returns the state the cloud reports right after it, usually `stopping`. Idempotent:
+   * an instance already stopping or stopped answers with that state. Throws a domain error
+   * (CONFLICT for a state it cannot be stopped from, NOT_FOUND for an unknown instance).
+   */
+  forceStop(instanceId: string): Promise<InstanceState>;
+  /** Batched; instances the cloud does not know are absent from the result. */
+  describeInstances(ids: readonly string[]): Promise<CloudInstance[]>;
+}
+
+/** Whether an instance in this state is powered off: nothing on it can write any more. */
+export function isPoweredOff(state: InstanceState | undefined): boolean {
+  return state === "stopped" || state === "terminated";
+}

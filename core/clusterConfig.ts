@@ -1,5 +1,6 @@
 import { invalidArgument, unauthenticated } from "./errors.js";
-import { checkLogLevel, loadSettings, parseListen, type LogLevel, type Setting } from "./config.js";
+import { checkFenceMode, checkLogLevel, loadSettings, parseListen, type LogLevel, type Setting } from "./config.js";
+import type { FenceMode } from "./fencing.js";
 
 /**
  * Settings of the cluster daemons, `swarmvol controller` and `swarmvol agent`.
@@ -57,6 +58,10 @@ export interface ControllerConfig {
   /** Leader lease and renew period (ADR 0010). */
   leaderLeaseMs: number;
   leaderRenewMs: number;
+  /** How a lapsed node is known fenced: its agent's self-fence (ADR 0005) or its instance stopped (ADR 0012). */
+  fenceMode: FenceMode;
+  /** Power mode: how long a forced stop may take to read `stopped` before the fence counts as failed. */
+  powerFenceTimeoutMs: number;
 }
 
 /** The URL agents reach a replica at: --advertise-url, or the listen address when it is a real one. */
@@ -91,6 +96,9 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     // leaves them time to find the new leader (ADR 0010).
     leaderLeaseMs: { flag: "--leader-lease-ms", env: "SWARMVOL_LEADER_LEASE_MS", fallback: "2000" },
     leaderRenewMs: { flag: "--leader-renew-ms", env: "SWARMVOL_LEADER_RENEW_MS", fallback: "500" },
+    fenceMode: { flag: "--fence-mode", env: "SWARMVOL_FENCE_MODE", fallback: "self" },
+    // A forced EC2 stop usually reads stopped within a minute; fence_aws waits up to 60 s too.
+    powerFenceTimeoutMs: { flag: "--power-fence-timeout-ms", env: "SWARMVOL_POWER_FENCE_TIMEOUT_MS", fallback: "120000" },
   }, env, argv);
   const listen = parseListen(raw.listen as string);
   const workers = Number(raw.workers);
@@ -113,6 +121,8 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     advertiseUrl: advertiseUrlOf(raw.advertiseUrl, listen),
     leaderLeaseMs: milliseconds(raw.leaderLeaseMs, "--leader-lease-ms"),
     leaderRenewMs: milliseconds(raw.leaderRenewMs, "--leader-renew-ms"),
+    fenceMode: checkFenceMode(raw.fenceMode),
+    powerFenceTimeoutMs: milliseconds(raw.powerFenceTimeoutMs, "--power-fence-timeout-ms"),
   };
 }
 

@@ -1,4 +1,5 @@
 import { invalidArgument } from "./errors.js";
+import { fenceModes, type FenceMode } from "./fencing.js";
 
 /**
  * One validated configuration object. Environment first (`SWARMVOL_*`), flags override.
@@ -13,6 +14,8 @@ export interface DaemonConfig {
   apiListen: string;
   /** Engine to activate the plugin with at start; undefined means the default socket. */
   dockerHost: string | undefined;
+  /** Always `self`: one host has no other node to fence (`power` is refused with the reason). */
+  fenceMode: "self";
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -34,6 +37,7 @@ const settings = {
   logLevel: { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", fallback: "info" },
   apiListen: { flag: "--api-listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
   dockerHost: { flag: "--docker-host", env: "DOCKER_HOST" },
+  fenceMode: { flag: "--fence-mode", env: "SWARMVOL_FENCE_MODE", fallback: "self" },
 } satisfies Record<string, Setting>;
 
 /**
@@ -59,6 +63,14 @@ export function checkLogLevel(value: string | undefined): LogLevel {
     throw invalidArgument(`invalid log level "${value}" (SWARMVOL_LOG_LEVEL or --log-level); use one of ${logLevels.join(", ")}`);
   }
   return value as LogLevel;
+}
+
+/** `--fence-mode` / SWARMVOL_FENCE_MODE: `self` (agents fence themselves) or `power` (ADR 0012). */
+export function checkFenceMode(value: string | undefined): FenceMode {
+  if (!fenceModes.includes(value as FenceMode)) {
+    throw invalidArgument(`invalid fence mode "${value}" (SWARMVOL_FENCE_MODE or --fence-mode); use one of ${fenceModes.join(", ")}`);
+  }
+  return value as FenceMode;
 }
 
 /** Splits `--flag value` and `--flag=value` pairs; anything else is an error naming the valid flags. */
@@ -90,6 +102,9 @@ export function loadDaemonConfig(env: Readonly<Record<string, string | undefined
     if (!raw[key]?.startsWith("/")) throw invalidArgument(`${key} must be an absolute path, got "${raw[key]}"`);
   }
   parseListen(raw.apiListen ?? "");
+  if (checkFenceMode(raw.fenceMode) === "power") {
+    throw invalidArgument("--fence-mode=power stops other nodes' cloud instances: it belongs to `swarmvol controller` on the EBS backend; all-in-one has one node and fences nothing");
+  }
   return {
     pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string,
@@ -97,6 +112,7 @@ export function loadDaemonConfig(env: Readonly<Record<string, string | undefined
     logLevel,
     apiListen: raw.apiListen as string,
     dockerHost: raw.dockerHost,
+    fenceMode: "self",
   };
 }
 

@@ -75,6 +75,8 @@ export interface ControllerMetrics {
   leadership(read: () => LeaderState): void;
   /** Requests sent to the backend's API by action, retries included, read at every scrape (EBS: EC2 requests). */
   backendRequests(read: () => Readonly<Record<string, number>>): void;
+  /** A power fence (forced instance stop) ended, `seconds` after its StopInstances. */
+  powerFence(outcome: "stopped" | "failed", seconds: number): void;
 }
 
 /** How one plugin request ended: "ok", a domain error code, or "PROTOCOL" (bad path, body or method). */

@@ -1,4 +1,5 @@
 import type { CloudAttachment, CloudVolume, InstanceState } from "./cloud.js";
+import { fenceVerdict, type FenceMode, type PowerFenceView } from "./fencing.js";
 import type { SwarmNodeState } from "./swarm.js";
 import type { VolumeCondition, VolumeRecord } from "./volume.js";
 
@@ -29,6 +30,8 @@ export interface NodeView {
    * `leaseExpiresAt` (the leader's takeover plus one ttl, ADR 0010).
    */
   unheard?: boolean;
+  /** Power mode: the stop of its instance for its current or an earlier lapse (core/fencing.ts). */
+  powerFence?: PowerFenceView;
 }
 
 /** A node that needs the volume: a task Swarm placed there, or a claim by its agent. */
@@ -50,6 +53,8 @@ export interface PlacementPolicy {
    * instance has ~27). Undefined: idle volumes stay attached.
    */
   idleDetachMs?: number;
+  /** How a lapsed node is known fenced (core/fencing.ts). @default "self" */
+  fenceMode?: FenceMode;
 }
 
 /** Finds node views by Swarm node id or by cloud instance id (both indexed, never scanned). */
@@ -83,7 +88,9 @@ export type PlacementAction =
   | { kind: "createCloudVolume"; zone: string }
   | { kind: "detach"; instanceId: string; nodeId: string | undefined; force: boolean; reason: string }
   | { kind: "attach"; nodeId: string; instanceId: string; epoch: number }
-  | { kind: "grant"; nodeId: string; instanceId: string; device: string; epoch: number };
+  | { kind: "grant"; nodeId: string; instanceId: string; device: string; epoch: number }
+  /** Power fencing: stop the instance of a node whose lease lapsed at `lapse` (once per node and lapse). */
+  | { kind: "powerOff"; nodeId: string; instanceId: string; lapse: number };
 
 export interface PlacementDecision {
   actions: PlacementAction[];
@@ -105,17 +112,7 @@ export function chooseTarget(volume: VolumeRecord, wants: readonly Want[]): stri
   return ranked[0]?.nodeId;
 }
 
-/**
- * Invariant 4: a node is fenced when its instance is stopped or terminated, an operator
- * said so, or its lease lapsed more than the grace ago (its agent has stopped its writers
- * and unmounted by then, or is gone).
- */
-export function isFenced(node: NodeView | undefined, now: number, policy: PlacementPolicy): boolean {
-  if (!node) return false;
-  if (node.operatorFenced) return true;
-  if (node.instanceState === "stopped" || node.instanceState === "terminated") return true;
-  return node.leaseExpiresAt !== undefined && now >= node.leaseExpiresAt + policy.fenceGraceMs;
-}
+export { isFenced } from "./fencing.js";
 
 /** A node whose lease is current and whose agent says it has the volume unmounted. */
 function releasedBy(node: NodeView | undefined, volume: string, now: number): boolean {
@@ -165,7 +162,10 @@ function idle(input: PlacementInput): PlacementDecision {
   return { ...detaching, condition: null, idleSince };
 }
 
-/** Detaches from every other instance, each only as the fencing rules allow. */
+/**
+ * Detaches from every other instance, each only as the fencing rules allow (core/fencing.ts).
+ * A power fence is asked for only on the way to a target: an idle volume never stops a node.
+ */
 function freeFromOthers(input: PlacementInput, target: string | undefined, others: readonly CloudAttachment[], why = "released"): PlacementDecision {
   const { volume, nodes, now, policy } = input;
   const actions: PlacementAction[] = [];
@@ -173,21 +173,45 @@ function freeFromOthers(input: PlacementInput, target: string | undefined, other
   for (const attachment of others) {
     if (attachment.state === "detaching") continue;
     const holder = nodes.nodeOfInstance(attachment.instanceId);
-    const name = volume.spec.name;
-    if (attachment.state !== "busy" && releasedBy(holder, name, now)) {
+    if (attachment.state !== "busy" && releasedBy(holder, volume.spec.name, now)) {
       actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: false, reason: why });
-    } else if (isFenced(holder, now, policy)) {
+      continue;
+    }
+    const verdict = fenceVerdict(holder, now, policy);
+    if (verdict.kind === "fenced") {
       actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: true, reason: "fenced" });
+    } else if (verdict.kind === "stop" && target !== undefined && holder !== undefined) {
+      actions.push({ kind: "powerOff", nodeId: holder.nodeId, instanceId: attachment.instanceId, lapse: verdict.lapse });
     } else {
-      const lapse = holder?.leaseExpiresAt === undefined ? policy.pollMs : Math.max(policy.pollMs, holder.leaseExpiresAt + policy.fenceGraceMs - now);
-      blocked = waiting(target, {
-        reason: "HolderAlive",
-        message: `volume ${name} is in use on node ${holder?.hostname ?? attachment.instanceId}, which is alive; it moves when that node releases it or is fenced`,
-      }, Math.min(lapse, policy.pollMs * 4));
+      blocked = waitingOn(input, target, holder?.hostname ?? attachment.instanceId, attachment.instanceId, verdict);
     }
   }
   if (actions.length > 0) return { actions, target, condition: null, requeueAfterMs: 0 };
   return blocked ?? waiting(target, null, policy.pollMs);
+}
+
+/** Why the volume cannot leave `holder` yet, and when to look again. */
+function waitingOn(input: PlacementInput, target: string | undefined, holder: string, instanceId: string, verdict: ReturnType<typeof fenceVerdict>): PlacementDecision {
+  const { volume, policy } = input;
+  const name = volume.spec.name;
+  if (verdict.kind === "stopping") {
+    return waiting(target, {
+      reason: "Fencing",
+      message: `stopping instance ${instanceId} of node ${holder} (its lease lapsed; --fence-mode=power): volume ${name} moves once it is stopped`,
+    }, policy.pollMs);
+  }
+  if (verdict.kind === "stopFailed") {
+    return waiting(target, {
+      reason: "FenceFailed",
+      message: `could not stop instance ${instanceId} of node ${holder}: ${verdict.error}; volume ${name} stays there. `
+        + `Check by hand that the node is down (or power it off), then run \`swarmvol fence ${holder}\``,
+    }, policy.pollMs * 10);
+  }
+  const waitMs = verdict.kind === "alive" ? verdict.waitMs : policy.pollMs;
+  return waiting(target, {
+    reason: "HolderAlive",
+    message: `volume ${name} is in use on node ${holder}, which is alive; it moves when that node releases it or is fenced`,
+  }, Math.min(Math.max(policy.pollMs, waitMs), policy.pollMs * 4));
 }
 
 /** The volume is attached nowhere else: attach to the target, then grant it. */

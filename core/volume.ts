@@ -45,7 +45,8 @@ export interface VolumeStatus {
 }
 
 export interface VolumeCondition {
-  reason: "HolderAlive" | "Conflict" | "ZoneMismatch" | "NodeUnknown" | "CloudError" | "Fencing";
+  /** `Fencing`: a power fence is under way; `FenceFailed`: it failed and an operator must decide (ADR 0012). */
+  reason: "HolderAlive" | "Conflict" | "ZoneMismatch" | "NodeUnknown" | "CloudError" | "Fencing" | "FenceFailed";
   message: string;
   since: string;
 }

@@ -1,5 +1,5 @@
 import { cloudTags, type CloudVolume, type CloudVolumes } from "../../core/cloud.js";
-import { isSwarmvolError } from "../../core/errors.js";
+import { internal, isSwarmvolError } from "../../core/errors.js";
 import type { Journal } from "../../core/journal.js";
 import type { ControllerMetrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
@@ -9,6 +9,7 @@ import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
+import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
 
 /** The informer's read side, as much of it as placement needs. */
@@ -35,6 +36,8 @@ export interface ReconcilerDeps {
   cache?: CloudVolumeCache;
   /** Throws unless this replica may act now (the leader's gate, ADR 0010); run before every action. */
   gate?: () => void;
+  /** Stops lapsed nodes' instances; required when `policy.fenceMode` is "power" (ADR 0012). */
+  fencer?: Pick<PowerFencer, "fence">;
 }
 
 export interface ReconcileResult {
@@ -184,6 +187,12 @@ export class Reconciler {
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
         return { record: raised, cloud: { ...volume, state: "in-use", attachments: [...volume.attachments, attachment] } };
+      }
+      case "powerOff": {
+        // Waits (bounded) for the stop; the outcome is in the registry, where the next decide() reads it.
+        if (!this.deps.fencer) throw internal("fence mode power without a power fencer: the controller was wired wrong");
+        await this.deps.fencer.fence({ nodeId: action.nodeId, instanceId: action.instanceId, lapse: action.lapse });
+        return { record, cloud };
       }
       case "grant": {
         const since = new Date(this.deps.clock.now()).toISOString();

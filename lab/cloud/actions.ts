@@ -2,6 +2,7 @@
 import { attachVolume, detachVolume } from "./attachments.js";
 import type { CloudEngine } from "./engine.js";
 import { createTags, deleteTags, describeInstances } from "./instances.js";
+import { startInstances, stopInstances } from "./instanceStates.js";
 import type { Params } from "./params.js";
 import { createSnapshot, deleteSnapshot, describeSnapshots } from "./snapshots.js";
 import { createVolume, deleteVolume, describeVolumes } from "./volumes.js";
@@ -18,6 +19,8 @@ export const actions: Readonly<Record<string, ActionHandler>> = {
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeInstances: describeInstances,
+  StopInstances: stopInstances,
+  StartInstances: startInstances,
   CreateSnapshot: createSnapshot,
   DescribeSnapshots: describeSnapshots,
   DeleteSnapshot: deleteSnapshot,

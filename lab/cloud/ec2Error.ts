@@ -32,6 +32,10 @@ export const errors = {
   incorrectState: (message: string) => e("IncorrectState", message),
   incorrectInstanceState: (instanceId: string) =>
     e("IncorrectInstanceState", `The instance '${instanceId}' is not in a valid state for this operation.`),
+  cannotStop: (instanceId: string) =>
+    e("IncorrectInstanceState", `This instance '${instanceId}' is not in a state from which it can be stopped.`),
+  cannotStart: (instanceId: string) =>
+    e("IncorrectInstanceState", `The instance '${instanceId}' is not in a state from which it can be started.`),
   zoneMismatch: (volumeId: string, instanceId: string) =>
     e("InvalidVolume.ZoneMismatch",
       `The volume '${volumeId}' is not in the same availability zone as instance '${instanceId}'`),

@@ -10,6 +10,8 @@ import type { DeviceHost } from "./deviceHost.js";
 import { errors } from "./ec2Error.js";
 import type { CloudEvent, EventLog } from "./eventLog.js";
 import type { Faults } from "./faults.js";
+import { advanceInstance } from "./instanceStates.js";
+import { nullPowerHost, type PowerHost } from "./power.js";
 import { bool, type Params } from "./params.js";
 import type { Rng } from "./rng.js";
 import type { StateFile } from "./store.js";
@@ -22,6 +24,8 @@ export interface EngineDeps {
   clock: Clock;
   rng: Rng;
   host: DeviceHost;
+  /** What cuts an instance's power when it stops. @default nullPowerHost */
+  power?: PowerHost;
   log: EventLog;
   logger: Logger;
   stateFile?: StateFile;
@@ -34,6 +38,7 @@ export class CloudEngine {
   readonly clock: Clock;
   readonly rng: Rng;
   readonly host: DeviceHost;
+  readonly power: PowerHost;
   readonly log: EventLog;
   readonly logger: Logger;
   readonly region: string;
@@ -48,6 +53,7 @@ export class CloudEngine {
     this.clock = deps.clock;
     this.rng = deps.rng;
     this.host = deps.host;
+    this.power = deps.power ?? nullPowerHost;
     this.log = deps.log;
     this.logger = deps.logger;
     this.region = deps.region;
@@ -92,6 +98,7 @@ export class CloudEngine {
       if (v.attachment !== undefined && !v.attachment.stuck) this.schedule(v.attachment.dueAt);
     }
     for (const s of Object.values(this.state.snapshots)) if (s.status === "pending") this.schedule(s.dueAt);
+    for (const i of Object.values(this.state.instances)) if (i.dueAt !== undefined) this.schedule(i.dueAt);
   }
 
   event(e: Omit<CloudEvent, "seq" | "time">): void {
@@ -112,10 +119,16 @@ export class CloudEngine {
     return new Set(Object.values(this.state.instances).map((i) => i.zone));
   }
 
-  /** Changes an instance's state; terminating it force-detaches everything it holds. */
-  async setInstanceState(instance: InstanceRecord, state: InstanceStateName): Promise<void> {
+  /** Sets an instance's state and logs it; no other effect. */
+  changeInstanceState(instance: InstanceRecord, state: InstanceStateName): void {
     instance.state = state;
     this.event({ type: "instance-state", instanceId: instance.instanceId, detail: state });
+  }
+
+  /** The admin route's state change; terminating force-detaches everything it holds. */
+  async setInstanceState(instance: InstanceRecord, state: InstanceStateName): Promise<void> {
+    instance.dueAt = undefined;
+    this.changeInstanceState(instance, state);
     if (state !== "terminated") return;
     for (const v of Object.values(this.state.volumes)) {
       const a = v.attachment;
@@ -157,6 +170,18 @@ export class CloudEngine {
     }
     for (const s of Object.values(this.state.snapshots)) {
       if (s.status === "pending" && s.dueAt <= now) s.status = "completed";
+    }
+    for (const i of Object.values(this.state.instances)) await this.advancePower(i, now);
+  }
+
+  /** An instance's due stop or start; a power failure keeps it where it is and retries. */
+  private async advancePower(instance: InstanceRecord, now: number): Promise<void> {
+    try {
+      await advanceInstance(this, instance, now);
+    } catch (err) {
+      this.logger.error({ err, instanceId: instance.instanceId }, "power transition failed; will retry");
+      instance.dueAt = now + this.faults.busyPollMs;
+      this.schedule(instance.dueAt);
     }
   }
 
@@ -203,7 +228,9 @@ export class CloudEngine {
   /** Completes a detach, or parks it as `busy` while the instance still has the device mounted. */
   async finishDetach(v: VolumeRecord, a: AttachmentRecord): Promise<void> {
     const instance = this.state.instances[a.instanceId];
-    if (instance !== undefined && a.deviceAttached && !a.forced && (await this.host.isBusy(v.volumeId, instance))) {
+    // A stopped instance uses nothing: its detach never waits on the device (as in AWS).
+    const running = instance !== undefined && instance.state !== "stopped";
+    if (running && a.deviceAttached && !a.forced && (await this.host.isBusy(v.volumeId, instance))) {
       if (a.status !== "busy") this.event({ type: "detach-busy", volumeId: v.volumeId, instanceId: a.instanceId });
       a.status = "busy";
       a.dueAt = this.now() + this.faults.busyPollMs;

@@ -9,7 +9,7 @@ export type CloudEventType =
   | "volume-created" | "volume-deleted"
   | "attach-requested" | "attached"
   | "detach-requested" | "detach-busy" | "detached" | "force-detached"
-  | "snapshot-created" | "snapshot-deleted" | "instance-state";
+  | "snapshot-created" | "snapshot-deleted" | "instance-state" | "stop-requested" | "start-requested";
 
 export interface CloudEvent {
   seq: number;

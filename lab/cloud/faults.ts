@@ -17,6 +17,10 @@ export interface Latencies {
   delete: number;
   /** Snapshot `pending` → `completed`. @default 1000 */
   snapshot: number;
+  /** Instance `stopping` → `stopped` (StopInstances; the power is cut at the end). @default 4000 */
+  stop: number;
+  /** Instance `pending` → `running` (StartInstances). @default 3000 */
+  start: number;
 }
 
 export interface Faults {
@@ -67,7 +71,7 @@ export type FaultsPatch = Partial<Omit<Faults, "latencyMs">> & { latencyMs?: Par
 
 export function defaultFaults(): Faults {
   return {
-    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 1000 },
+    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 1000, stop: 4000, start: 3000 },
     throttleRate: 0,
     serverErrorRate: 0,
     throttleNext: 0,
@@ -86,7 +90,7 @@ export function defaultFaults(): Faults {
 }
 
 /** Latencies of zero everywhere: what unit tests usually want. */
-export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0 };
+export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0, stop: 0, start: 0 };
 
 function checkNumber(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) {

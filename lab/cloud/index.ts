@@ -20,6 +20,7 @@ import { CloudEngine } from "./engine.js";
 import { EventLog, type CloudEvent } from "./eventLog.js";
 import { applyFaultsPatch, defaultFaults, type Faults, type FaultsPatch } from "./faults.js";
 import { LoopDeviceHost } from "./loopDevices.js";
+import type { PowerHost } from "./power.js";
 import { seededRng } from "./rng.js";
 import { requestHandler } from "./server.js";
 import { StateFile } from "./store.js";
@@ -36,6 +37,8 @@ export interface CloudOptions {
   port?: number;
   /** `"loop"` needs root and `dataDir`. @default "none" */
   devices?: "loop" | "none" | DeviceHost;
+  /** What StopInstances cuts the power of (the lab: its node). @default nullPowerHost */
+  power?: PowerHost;
   /** Initial knobs on top of the AWS-like defaults. */
   faults?: FaultsPatch;
   /** @default systemClock */
@@ -92,6 +95,7 @@ async function openEngine(options: CloudOptions): Promise<CloudEngine> {
     faults: applyFaultsPatch(defaultFaults(), options.faults ?? {}),
     rng: seededRng(options.seed ?? Date.now()),
     host: deviceHostFor(options),
+    ...(options.power === undefined ? {} : { power: options.power }),
     logger: options.logger ?? silentLogger,
     region: options.region ?? "us-east-1",
   });
@@ -134,6 +138,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
 
 export type { DeviceHost } from "./deviceHost.js";
 export { nullDeviceHost } from "./deviceHost.js";
+export { nullPowerHost, type PowerHost } from "./power.js";
 export { findOverlaps, type CloudEvent, type OverlapViolation } from "./eventLog.js";
 export { instantLatencies, type Faults, type FaultsPatch, type Latencies } from "./faults.js";
 export { ManualClock, systemClock } from "./clock.js";

@@ -1,15 +1,28 @@
 /**
  * `node dist/lab/cloud/main.js --config FILE --port N --data DIR [--host ADDR] [--seed N]
- *  [--no-devices] [--faults JSON]`
+ *  [--no-devices] [--faults JSON] [--lab-dir DIR]`
+ *
+ * With `--lab-dir`, StopInstances cuts the power of the lab node with that instance id
+ * (lab/cluster/nodePower.ts); without it, instance states change and nothing else.
  *
  * Prints one JSON line `{"endpoint": "..."}` on stdout once listening; stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
 import { loadInstancesFile } from "./config.js";
 import type { FaultsPatch } from "./faults.js";
+import { silentLogger } from "../../core/ports.js";
+import { labPowerHost } from "../cluster/nodePower.js";
+import { systemClock } from "./clock.js";
 import { startCloud } from "./index.js";
 
-const usage = "usage: main.js --config FILE --data DIR [--port N] [--host ADDR] [--seed N] [--no-devices] [--faults JSON]";
+const usage = "usage: main.js --config FILE --data DIR [--port N] [--host ADDR] [--seed N] [--no-devices] [--faults JSON] [--lab-dir DIR]";
+
+/** Power events on stderr (the lab appends it to cloud.log): one JSON line each. */
+const stderrLogger = {
+  ...silentLogger,
+  info: (obj: object, msg: string) => process.stderr.write(`${JSON.stringify({ level: "info", time: Date.now(), msg, ...obj })}\n`),
+  warn: (obj: object, msg: string) => process.stderr.write(`${JSON.stringify({ level: "warn", time: Date.now(), msg, ...obj })}\n`),
+};
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -21,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       seed: { type: "string" },
       faults: { type: "string" },
+      "lab-dir": { type: "string" },
       "no-devices": { type: "boolean", default: false },
     },
   });
@@ -35,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
     devices: values["no-devices"] ? "none" : "loop",
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
     ...(values.faults === undefined ? {} : { faults: JSON.parse(values.faults) as FaultsPatch }),
+    ...(values["lab-dir"] === undefined ? {} : { power: labPowerHost(values["lab-dir"], systemClock, stderrLogger) }),
   });
   process.stdout.write(`${JSON.stringify({ endpoint: cloud.endpoint })}\n`);
   const stop = () => {

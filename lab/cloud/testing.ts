@@ -8,6 +8,7 @@ import type { InstanceConfig } from "./config.js";
 import type { DeviceHost } from "./deviceHost.js";
 import { instantLatencies, type FaultsPatch } from "./faults.js";
 import { startCloud, type RunningCloud } from "./index.js";
+import type { PowerHost } from "./power.js";
 import type { InstanceSpec } from "./types.js";
 
 export interface DeviceCall {
@@ -84,6 +85,7 @@ export interface TestCloudOptions {
   maxAttempts?: number;
   host?: RecordingDeviceHost;
   clock?: ManualClock;
+  power?: PowerHost;
 }
 
 /** An emulator with instant latencies, a manual clock and a recording host, plus an SDK client. */
@@ -97,6 +99,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     seed: 42,
     faults: { ...options.faults, latencyMs: { ...instantLatencies, ...options.faults?.latencyMs } },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.power === undefined ? {} : { power: options.power }),
   });
   const ec2 = new EC2Client({
     endpoint: cloud.endpoint,

@@ -76,6 +76,10 @@ export interface InstanceRecord extends InstanceSpec {
   state: InstanceStateName;
   tags: Tags;
   launchTime: number;
+  /** When `stopping` becomes `stopped` or `pending` becomes `running` (StopInstances, StartInstances). */
+  dueAt?: number;
+  /** The stop in progress was sent with Force (no OS shutdown). */
+  forcedStop?: boolean;
 }
 
 /** What a ClientToken was first used with, so a replay can be answered or refused. */

@@ -15,9 +15,16 @@ describe("parseLabArgs", () => {
 
   it("parses status --json and node verbs with a node name", () => {
     expect(parseLabArgs(["status", "--json"])).toEqual({ verb: "status", dir: undefined, json: true });
-    for (const verb of ["kill", "partition", "heal", "restart", "drain"]) {
+    for (const verb of ["kill", "partition", "heal", "restart", "drain", "freeze-agent", "thaw-agent"]) {
       expect(parseLabArgs([verb, "node2", "--dir=/d"])).toEqual({ verb, dir: "/d", node: "node2" });
     }
+  });
+
+  it("parses fence-mode self|power and nothing else", () => {
+    expect(parseLabArgs(["fence-mode", "power"])).toEqual({ verb: "fence-mode", dir: undefined, mode: "power" });
+    expect(parseLabArgs(["fence-mode", "self", "--dir", "/d"])).toEqual({ verb: "fence-mode", dir: "/d", mode: "self" });
+    expect(() => parseLabArgs(["fence-mode", "stonith"])).toThrow(/takes self or power/);
+    expect(() => parseLabArgs(["fence-mode"])).toThrow(/takes self or power/);
   });
 
   it("parses the controller-replica verbs: optional node, SIGKILL unless --term, rolling SIGTERM unless --kill", () => {

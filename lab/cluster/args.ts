@@ -4,7 +4,8 @@
  *   up [--nodes N] [--managers M] [--zones Z] [--bare] [--fast-cloud] [--no-install] [--dir D]
  *   down [--dir D]
  *   status [--json] [--dir D]
- *   kill|partition|heal|restart|drain NODE [--dir D]
+ *   kill|partition|heal|restart|drain|freeze-agent|thaw-agent NODE [--dir D]
+ *   fence-mode self|power [--dir D]              (the replicas' --fence-mode, rolling restart)
  *   kill-controller [NODE] [--term] [--dir D]     (default: the leading replica, SIGKILL)
  *   start-controller [NODE] [--dir D]             (default: every stopped replica)
  *   restart-controllers [--kill] [--dir D]        (rolling, SIGTERM unless --kill)
@@ -14,7 +15,7 @@
  */
 import { invalidArgument } from "../../core/errors.js";
 
-export const NODE_VERBS = ["kill", "partition", "heal", "restart", "drain"] as const;
+export const NODE_VERBS = ["kill", "partition", "heal", "restart", "drain", "freeze-agent", "thaw-agent"] as const;
 export type NodeVerb = (typeof NODE_VERBS)[number];
 
 export type LabCommand =
@@ -25,6 +26,7 @@ export type LabCommand =
   | { verb: "kill-controller"; dir?: string; node?: string; signal: "SIGKILL" | "SIGTERM" }
   | { verb: "start-controller"; dir?: string; node?: string }
   | { verb: "restart-controllers"; dir?: string; signal: "SIGKILL" | "SIGTERM" }
+  | { verb: "fence-mode"; dir?: string; mode: "self" | "power" }
   | { verb: "help" };
 
 export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
@@ -36,6 +38,8 @@ export const LAB_USAGE = `usage: swarmvol lab <command> [--dir D]
   down                                                 remove everything the lab made
   status [--json]                                      nodes, roles, states, sockets
   kill NODE | partition NODE | heal NODE | restart NODE | drain NODE
+  freeze-agent NODE | thaw-agent NODE                  SIGSTOP / SIGCONT to the node's swarmvol agent only
+  fence-mode self|power                                the replicas' --fence-mode (rolling restart)
   kill-controller [NODE] [--term]                      stop one controller replica (default the
                                                        leader; SIGKILL, --term: SIGTERM)
   start-controller [NODE]                              start a replica (default every stopped one)
@@ -113,6 +117,12 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
     case "start-controller":
     case "restart-controllers":
       return controllerCommand(verb, split, rest, dir);
+    case "fence-mode": {
+      allowOnly(split, verb, ["--dir"]);
+      const mode = rest[0];
+      if (rest.length !== 1 || (mode !== "self" && mode !== "power")) throw invalidArgument("`lab fence-mode` takes self or power", { args: rest });
+      return { verb, dir, mode };
+    }
     default:
       if (verb !== undefined && (NODE_VERBS as readonly string[]).includes(verb)) {
         allowOnly(split, verb, ["--dir"]);

@@ -3,7 +3,7 @@
  * here rather than from the individual modules: those may be reorganised.
  */
 export {
-  up, down, status, killLabNode, partitionLabNode, healLabNode, restartLabNode, drainLabNode, execLabNode,
+  up, down, status, killLabNode, partitionLabNode, healLabNode, restartLabNode, drainLabNode, execLabNode, freezeAgentLabNode, thawAgentLabNode,
   defaultLabDeps, systemClock, BUSYBOX_IMAGE,
   type LabDeps, type UpOptions, type UpResult, type PreDockerd,
 } from "./lab.js";
@@ -26,6 +26,7 @@ export {
 } from "./swarmvolReplicas.js";
 export { advertisesVolumePlugin, waitForPlugins } from "./swarmvolPlugins.js";
 export { readTokenFile } from "./swarmvolHook.js";
+export { agentPids, fenceModeOf, setFenceMode, signalAgent } from "./powerFencing.js";
 export {
   CLOUD_ENDPOINT, CLOUD_PORT, CONTROLLER_PORT, FAST_CLOUD_FAULTS, PLUGIN_NAME, PLUGIN_SOCKET, REGION,
   controllerHosts, controllerList, controllerUrl, nodeSwarmvolPaths, swarmvolPaths,

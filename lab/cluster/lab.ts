@@ -20,6 +20,7 @@ import { buildLab } from "./build.js";
 import { cleanUpOnFailure } from "./cleanup.js";
 import { ensureHostPackages, LAB_HOST_TOOLS } from "./hostPackages.js";
 import { planSwarmvol } from "./swarmvolHook.js";
+import { signalAgent } from "./powerFencing.js";
 import { controllerPids, launchController } from "./swarmvolController.js";
 import { controllerHosts } from "./swarmvolPlan.js";
 import { replicaHealth, roleOf } from "./swarmvolReplicas.js";
@@ -168,6 +169,18 @@ export async function restartLabNode(dir: string, name: string, deps: LabDeps = 
   if (state.swarmvol === undefined || state.swarmvol === null) return;
   if (controllerHosts(state.nodes).some((h) => h.name === node.name)) await launchController(state, deps, 30_000, [node.name]);
   await waitForPlugins(state, [node], deps.clock);
+}
+
+/** SIGSTOP to the node's swarmvol agent alone: it neither renews its lease nor fences itself (ADR 0012). */
+export async function freezeAgentLabNode(dir: string, name: string, deps: LabDeps = defaultLabDeps()): Promise<void> {
+  const pids = await signalAgent(findNode(await requireState(dir), name), "SIGSTOP");
+  deps.logger.info({ node: name, pids }, "lab node agent frozen");
+}
+
+/** SIGCONT to the node's swarmvol agent (none running is fine: a powered-off node has none). */
+export async function thawAgentLabNode(dir: string, name: string, deps: LabDeps = defaultLabDeps()): Promise<void> {
+  const pids = await signalAgent(findNode(await requireState(dir), name), "SIGCONT");
+  deps.logger.info({ node: name, pids }, "lab node agent thawed");
 }
 
 /** `docker node update --availability drain` through a manager. */

@@ -44,6 +44,8 @@ export interface SwarmvolState {
   controllerPid: number | null;
   /** Host PID of each replica's `nsenter` launcher, by manager node name (null: not started by the lab). */
   controllers?: Record<string, number | null>;
+  /** The replicas' `--fence-mode` (absent: self); see lab/cluster/powerFencing.ts. */
+  fenceMode?: "self" | "power";
 }
 
 export interface LabState {

@@ -85,7 +85,9 @@ async function launchReplica(state: LabState, host: NodeState, deps: ControllerD
   if ((await controllerPids(state, host.name)).length === 0) {
     if (!(await isNodePid1(host, host.pid1))) throw unavailable(`${host.name} is not running; cannot start its controller replica`, { node: host.name });
     await mkdir(paths.controllerStateDir, { recursive: true });
-    const argv = controllerArgv(host, { labDir: state.options.dir, logLevel: swarmvol.logLevel, artifacts: repoArtifacts(), fastCloud: swarmvol.fastCloud });
+    const argv = controllerArgv(host, {
+      labDir: state.options.dir, logLevel: swarmvol.logLevel, artifacts: repoArtifacts(), fastCloud: swarmvol.fastCloud, fenceMode: swarmvol.fenceMode ?? "self",
+    });
     launcher = deps.spawner.spawnDetached("nsenter", nodeExecArgs(host.pid1 as number, argv), paths.controllerLog);
     recordLauncher(state, host, launcher);
     await writeState(state);

@@ -48,7 +48,10 @@ describe("swarmvol plan for the lab", () => {
     expect(loadControllerConfig({ SWARMVOL_TOKEN: "t" }, flags)).toMatchObject({
       listen: { host: "10.213.0.11", port: 7750 }, token: "t", stateDir: "/lab/nodes/node1/controller",
       dockerHost: "unix:///lab/nodes/node1/docker.sock", ec2Endpoint: "http://10.213.0.1:4566", region: "us-east-1",
+      fenceMode: "self",
     });
+    const power = daemonArgs(controllerArgv(node1, { ...settings, fenceMode: "power" })).slice(1);
+    expect(loadControllerConfig({ SWARMVOL_TOKEN: "t" }, power).fenceMode).toBe("power");
   });
 
   it("with 3 managers: one replica per manager, each on its own address, state dir and log", () => {
@@ -92,7 +95,7 @@ describe("swarmvol plan for the lab", () => {
     const slow = cloudArgv("/lab", settings.artifacts, false);
     expect(slow).toEqual([
       "/repo/dist/lab/cloud/main.js", "--config", "/lab/cloud/instances.json", "--data", "/lab/cloud",
-      "--host", "10.213.0.1", "--port", "4566",
+      "--host", "10.213.0.1", "--port", "4566", "--lab-dir", "/lab",
     ]);
     expect(cloudArgv("/lab", settings.artifacts, true)).toEqual([...slow, "--faults", JSON.stringify(FAST_CLOUD_FAULTS)]);
   });

@@ -33,7 +33,7 @@ export const NODE_DEVICE_DIR = "/dev/disk/by-id";
  * dominated by EBS-like waits but still see every intermediate state (never 0 ms).
  */
 export const FAST_CLOUD_FAULTS: FaultsPatch = {
-  latencyMs: { create: 20, attach: 20, detach: 20, delete: 10, snapshot: 20 },
+  latencyMs: { create: 20, attach: 20, detach: 20, delete: 10, snapshot: 20, stop: 20, start: 20 },
   busyPollMs: 100,
 };
 
@@ -109,6 +109,8 @@ export function cloudArgv(labDir: string, artifacts: RepoArtifacts, fastCloud: b
   return [
     artifacts.cloudMain, "--config", paths.cloudConfig, "--data", paths.cloudDir,
     "--host", BRIDGE_ADDRESS, "--port", String(CLOUD_PORT),
+    // StopInstances cuts the power of the lab node behind the instance (power fencing, ADR 0012).
+    "--lab-dir", labDir,
     ...(fastCloud ? ["--faults", JSON.stringify(FAST_CLOUD_FAULTS)] : []),
   ];
 }
@@ -128,6 +130,8 @@ export interface LaunchSettings {
   artifacts: RepoArtifacts;
   /** With a fast cloud a stuck attach is given up after 5 s instead of EBS's 90 s, so tests can inject one. */
   fastCloud?: boolean;
+  /** The controller's `--fence-mode` (power fencing drills, ADR 0012). @default "self" */
+  fenceMode?: "self" | "power";
 }
 
 function wrapped(settings: LaunchSettings, log: string, args: readonly string[]): string[] {
@@ -167,5 +171,6 @@ export function controllerArgv(host: NodePlan, settings: LaunchSettings): string
     "--region", REGION,
     "--state-dir", paths.controllerStateDir,
     ...(settings.fastCloud ? ["--stuck-attach-ms", "5000"] : []),
+    ...(settings.fenceMode === "power" ? ["--fence-mode", "power"] : []),
   ]);
 }

@@ -10,6 +10,7 @@ import {
   waitForSwarmState, withManager, type LabDeps, type LabState, type NodeState,
 } from "../cluster/index.js";
 import { killLeaderMidMove, REPLICA_FAULTS, restartKilledReplica } from "./controllerFaults.js";
+import { FROZEN_AGENT_FAULT } from "./frozenAgent.js";
 import { dockerCli } from "./environment.js";
 import { fetchVolume } from "./observe.js";
 import type { ScenarioName } from "./options.js";
@@ -37,6 +38,8 @@ export interface FaultContext {
 export interface Fault {
   /** The service whose move is measured. */
   service: string;
+  /** Before the workloads settle ahead of t0 (e.g. the controllers' fence mode); returns notes. */
+  prepare?(world: { state: LabState; deps: LabDeps; clock: Clock }): Promise<string[]>;
   inject(ctx: FaultContext): Promise<void>;
   /** Puts the lab back (node restarted, link healed, node active…); returns violations. */
   recover(ctx: FaultContext): Promise<string[]>;
@@ -175,5 +178,6 @@ export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
       return [];
     },
   },
+  "frozen-agent": FROZEN_AGENT_FAULT,
   ...REPLICA_FAULTS,
 };

@@ -6,7 +6,7 @@ describe("parseDrillArgs", () => {
     const options = parseDrillArgs([]);
     expect(options).toMatchObject({ scenarios: [...SCENARIOS], repeat: 1, jsonFile: null, ci: false, nodes: 5, managers: 3, keepLab: false, settleSeconds: 3 });
     expect(SCENARIOS.slice(-2)).toEqual(["kill-leader", "upgrade-controllers"]);
-    expect(SCENARIOS.filter(movesVolume)).toEqual(["kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update"]);
+    expect(SCENARIOS.filter(movesVolume)).toEqual(["kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update", "frozen-agent"]);
   });
 
   it("takes repeated and comma-separated scenarios, --flag=value and --ci (1 manager, 3 nodes)", () => {

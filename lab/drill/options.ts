@@ -19,7 +19,7 @@ import { invalidArgument } from "../../core/errors.js";
 
 /** Every fault the drill knows, in the order a full run executes them. */
 export const SCENARIOS = [
-  "kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update",
+  "kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update", "frozen-agent",
   "kill-leader", "upgrade-controllers",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -169,9 +169,9 @@ async function verify(world: DrillWorld, result: ScenarioResult, victim: NodeSta
   result.doubleAttachments = findDoubleAttachments(log.events, names, sinceSeq);
 }
 
-/** Partition: nothing the fenced node committed may be newer than the volume's new attachment. */
+/** Partition, frozen agent: nothing the fenced node committed may be newer than the volume's new attachment. */
 function checkOldNodeRows(result: ScenarioResult, found: readonly FoundRow[], victim: NodeState): void {
-  if (result.scenario !== "partition" || result.timeline.t5 === undefined) return;
+  if ((result.scenario !== "partition" && result.scenario !== "frozen-agent") || result.timeline.t5 === undefined) return;
   const late = rowsFromOldNodeAfter(found, victim.address, result.timeline.t5);
   if (late.length > 0) result.violations.push(`${late.length} rows committed on the fenced node after the move (ids ${late.slice(0, 10).join(",")})`);
 }
@@ -198,6 +198,8 @@ async function runMove(world: DrillWorld, label: string, ctx: FaultContext, resu
 
 /** Waits for healthy workloads and the settle time; the context of a fault at t0 = now. */
 async function prepareFault(world: DrillWorld, label: string, result: ScenarioResult): Promise<FaultContext> {
+  const prepare = FAULTS[result.scenario].prepare;
+  if (prepare !== undefined) result.notes.push(...(await prepare(world)));
   await waitHealthy(world, label, world.clock.now());
   await world.clock.sleep(world.settleMs);
   const victim = world.state.nodes.find((n) => n.name === world.locator.node(result.service));

@@ -48,13 +48,13 @@ export function toCloudVolume(v: Volume): CloudVolume {
   };
 }
 
+/** An EC2 instance state name in swarmvol's terms ("unknown" for anything else). */
+export function instanceStateOf(name: string | undefined): InstanceState {
+  return name !== undefined && instanceStates.has(name as InstanceState) ? name as InstanceState : "unknown";
+}
+
 export function toCloudInstance(i: Instance): CloudInstance {
-  const name = i.State?.Name as InstanceState | undefined;
-  return {
-    id: i.InstanceId ?? "",
-    zone: i.Placement?.AvailabilityZone ?? "",
-    state: name !== undefined && instanceStates.has(name) ? name : "unknown",
-  };
+  return { id: i.InstanceId ?? "", zone: i.Placement?.AvailabilityZone ?? "", state: instanceStateOf(i.State?.Name) };
 }
 
 /** The ids an EC2 NotFound message names (`The volume 'vol-1,vol-2' does not exist.`). */

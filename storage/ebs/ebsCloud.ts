@@ -10,7 +10,9 @@ import {
   AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteVolumeCommand,
   type CreateVolumeCommandOutput,
 } from "@aws-sdk/client-ec2";
-import { cloudTags, specTagOf, type CloudAttachment, type CloudInstance, type CloudVolume, type CloudVolumes, type CreateCloudVolume } from "../../core/cloud.js";
+import {
+  cloudTags, specTagOf, type CloudAttachment, type CloudInstance, type CloudVolume, type CloudVolumes, type CreateCloudVolume, type InstancePower, type InstanceState,
+} from "../../core/cloud.js";
 import { conflict, inUse, internal, isSwarmvolError, notFound, timeout } from "../../core/errors.js";
 import { silentLogger, type Clock, type Logger } from "../../core/ports.js";
 import { describeInstances, describeVolumes, toCloudVolume } from "./describe.js";
@@ -18,6 +20,7 @@ import { DeviceAllocator } from "./deviceAllocator.js";
 import { defaultRetryPolicy, Ec2CallCounter, Ec2Caller, type Ec2Api, type RetryPolicy } from "./ec2Api.js";
 import { awsCodeOf } from "./errors.js";
 import { parseEbsOptions, toGiB } from "./options.js";
+import { forceStopInstance } from "./power.js";
 import { ReadCoalescer } from "./readCoalescer.js";
 import { TransitionWaits } from "./transitionWaits.js";
 import { defaultPollPolicy, type PollPolicy } from "./waiters.js";
@@ -47,7 +50,7 @@ export function createToken(uid: string): string {
   return createHash("sha256").update(`${uid}:create`).digest("hex").slice(0, 64);
 }
 
-export class EbsCloud implements CloudVolumes {
+export class EbsCloud implements CloudVolumes, InstancePower {
   /** Every EC2 request sent, by action: what benchmarks report. */
   readonly calls: Ec2CallCounter;
   readonly allocator: DeviceAllocator;
@@ -261,6 +264,11 @@ export class EbsCloud implements CloudVolumes {
   /** Batched; instances EC2 does not know (long terminated) are absent from the result. */
   describeInstances(ids: readonly string[]): Promise<CloudInstance[]> {
     return describeInstances(this.caller, ids);
+  }
+
+  /** Power fencing: a forced StopInstances (storage/ebs/power.ts); the state right after it. */
+  forceStop(instanceId: string): Promise<InstanceState> {
+    return forceStopInstance(this.caller, instanceId);
   }
 }
 

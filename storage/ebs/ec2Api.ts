@@ -7,13 +7,13 @@ import type {
   AttachVolumeCommand, AttachVolumeCommandOutput, CreateTagsCommand, CreateTagsCommandOutput,
   CreateVolumeCommand, CreateVolumeCommandOutput, DeleteVolumeCommand, DeleteVolumeCommandOutput,
   DescribeInstancesCommand, DescribeInstancesCommandOutput, DescribeVolumesCommand, DescribeVolumesCommandOutput,
-  DetachVolumeCommand, DetachVolumeCommandOutput,
+  DetachVolumeCommand, DetachVolumeCommandOutput, StopInstancesCommand, StopInstancesCommandOutput,
 } from "@aws-sdk/client-ec2";
 import pRetry, { AbortError } from "p-retry";
 import type { Clock, Logger } from "../../core/ports.js";
 import { ec2ErrorCode, isRetryableEc2Error, mapEc2Error, type Ec2CallContext } from "./errors.js";
 
-/** An EC2Client narrowed to the seven commands swarmvol sends; tests pass a recording fake. */
+/** An EC2Client narrowed to the eight commands swarmvol sends; tests pass a recording fake. */
 export interface Ec2Api {
   send(command: CreateVolumeCommand): Promise<CreateVolumeCommandOutput>;
   send(command: DescribeVolumesCommand): Promise<DescribeVolumesCommandOutput>;
@@ -22,11 +22,13 @@ export interface Ec2Api {
   send(command: DeleteVolumeCommand): Promise<DeleteVolumeCommandOutput>;
   send(command: CreateTagsCommand): Promise<CreateTagsCommandOutput>;
   send(command: DescribeInstancesCommand): Promise<DescribeInstancesCommandOutput>;
+  /** Power fencing only (ADR 0012); needs `ec2:StopInstances` in the controller's IAM policy. */
+  send(command: StopInstancesCommand): Promise<StopInstancesCommandOutput>;
 }
 
 export type Ec2Command =
   | CreateVolumeCommand | DescribeVolumesCommand | AttachVolumeCommand | DetachVolumeCommand
-  | DeleteVolumeCommand | CreateTagsCommand | DescribeInstancesCommand;
+  | DeleteVolumeCommand | CreateTagsCommand | DescribeInstancesCommand | StopInstancesCommand;
 
 /** Per-request retry policy: exponential backoff with equal jitter, delays slept on the injected Clock. */
 export interface RetryPolicy {

@@ -1,11 +1,11 @@
-import type { CloudAttachment, CloudInstance, CloudVolume, CloudVolumes, CreateCloudVolume } from "../../core/cloud.js";
+import type { CloudAttachment, CloudInstance, CloudVolume, CloudVolumes, CreateCloudVolume, InstancePower, InstanceState } from "../../core/cloud.js";
 import { notFound } from "../../core/errors.js";
 
 /**
  * A recording, in-memory cloud: mutations happen at once (attach → attached, detach →
  * gone) and every call lands in `calls`, so component tests assert exact sequences.
  */
-export class FakeCloud implements CloudVolumes {
+export class FakeCloud implements CloudVolumes, InstancePower {
   readonly calls: string[] = [];
   readonly volumes = new Map<string, CloudVolume>();
   readonly instances = new Map<string, CloudInstance>();
@@ -76,6 +76,19 @@ export class FakeCloud implements CloudVolumes {
   async describeInstances(ids: readonly string[]): Promise<CloudInstance[]> {
     this.calls.push(`describeInstances ${ids.join(",")}`);
     return ids.map((id) => this.instances.get(id) ?? { id, zone: "z1", state: "running" });
+  }
+
+  /**
+   * How forced stops go: "stops" (the instance reads stopped from the next describe on),
+   * "hangs" (it stays stopping), or an Error the stop is refused with.
+   */
+  stopOutcome: "stops" | "hangs" | Error = "stops";
+
+  async forceStop(instanceId: string): Promise<InstanceState> {
+    this.calls.push(`stop ${instanceId}`);
+    if (this.stopOutcome instanceof Error) throw this.stopOutcome;
+    this.instances.set(instanceId, { id: instanceId, zone: "z1", state: this.stopOutcome === "stops" ? "stopped" : "stopping" });
+    return "stopping";
   }
 
   private get(volumeId: string): CloudVolume {

@@ -17,6 +17,7 @@ export class RecordingMetrics implements ControllerMetrics, AgentMetrics {
   readonly pluginRequests: Array<{ verb: string; result: string; seconds: number }> = [];
   readonly renewals: boolean[] = [];
   readonly selfFences: Array<{ reason: "lapsed" | "revoked"; volumes: number }> = [];
+  readonly powerFences: Array<{ outcome: "stopped" | "failed"; seconds: number }> = [];
   private leases: (() => NodeLeaseCounts) | undefined;
   private leader: (() => LeaderState) | undefined;
   private requests: (() => Readonly<Record<string, number>>) | undefined;
@@ -70,6 +71,10 @@ export class RecordingMetrics implements ControllerMetrics, AgentMetrics {
 
   backendRequests(read: () => Readonly<Record<string, number>>): void {
     this.requests = read;
+  }
+
+  powerFence(outcome: "stopped" | "failed", seconds: number): void {
+    this.powerFences.push({ outcome, seconds });
   }
 
   pluginRequest(verb: string, result: string, seconds: number): void {

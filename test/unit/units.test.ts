@@ -38,6 +38,7 @@ describe("daemon configuration", () => {
       logLevel: "info",
       apiListen: "127.0.0.1:7750",
       dockerHost: undefined,
+      fenceMode: "self",
     });
   });
 
@@ -54,6 +55,8 @@ describe("daemon configuration", () => {
     [{}, ["--api-listen", "nowhere"], /write host:port/],
     [{}, ["--colour", "red"], /unknown argument "--colour"; valid flags:/],
     [{}, ["--state-dir"], /needs a value/],
+    [{ SWARMVOL_FENCE_MODE: "power" }, [], /--fence-mode=power .* belongs to `swarmvol controller`/],
+    [{}, ["--fence-mode", "stonith"], /invalid fence mode "stonith".*use one of self, power/],
   ])("rejects %j %j", (env, argv, message) => {
     expect(() => loadDaemonConfig(env, argv)).toThrow(message);
   });
@@ -74,6 +77,15 @@ describe("cluster daemon configuration", () => {
     const { loadControllerConfig } = await import("../../core/clusterConfig.js");
     expect(() => loadControllerConfig({}, [])).toThrow(/missing API token: set SWARMVOL_TOKEN_FILE .*\(or SWARMVOL_TOKEN\)/);
     expect(() => loadControllerConfig({}, ["--token", "s3cret"])).toThrow(/no --token flag: argv is visible/);
+  });
+
+  it("fences with the agents' own self-fence unless told power, from the flag or SWARMVOL_FENCE_MODE", async () => {
+    const { loadControllerConfig } = await import("../../core/clusterConfig.js");
+    const env = { SWARMVOL_TOKEN: "t" };
+    expect(loadControllerConfig(env, [])).toMatchObject({ fenceMode: "self", powerFenceTimeoutMs: 120_000 });
+    expect(loadControllerConfig(env, ["--fence-mode=power"]).fenceMode).toBe("power");
+    expect(loadControllerConfig({ ...env, SWARMVOL_FENCE_MODE: "power", SWARMVOL_POWER_FENCE_TIMEOUT_MS: "30000" }, [])).toMatchObject({ fenceMode: "power", powerFenceTimeoutMs: 30_000 });
+    expect(() => loadControllerConfig(env, ["--fence-mode", "stonith"])).toThrow(/invalid fence mode "stonith"/);
   });
 
   it("takes instance id and zone together or not at all", async () => {
