@@ -15,6 +15,7 @@
 import type { CloudVolumes } from "../core/cloud.js";
 import type { ClusterStore } from "../core/clusterStore.js";
 import { unavailable } from "../core/errors.js";
+import type { TermEventLog } from "../core/events.js";
 import type { ElectionTiming } from "../core/leadership.js";
 import type { Clock, Logger } from "../core/ports.js";
 import type { Controller, ControllerInformer } from "./controller.js";
@@ -37,6 +38,11 @@ export interface ReplicaOptions {
   timing?: Partial<ElectionTiming>;
   /** Whether this manager is Swarm's Raft leader (then it would rather not lead). */
   reluctant?: () => boolean;
+  /**
+   * This replica's event log: a term begins at takeover (with the lease's transitions, so
+   * ids tell terms apart) with a `leader.changed` event, and ends at step-down.
+   */
+  events?: TermEventLog;
 }
 
 export class ControllerReplica {
@@ -86,6 +92,7 @@ export class ControllerReplica {
   private async lead(): Promise<void> {
     const { catalog, store, cloud, logger } = this.options;
     const seq = this.termSeq;
+    this.beginTerm();
     const described = await cloud.describe();
     const restored = await restoreCatalog(catalog, store, described, logger);
     logger.info({ ...restored, fromTags: restored.fromTags.length, migrated: restored.migrated.length, dropped: restored.dropped.length }, "catalog restored for this term");
@@ -97,7 +104,21 @@ export class ControllerReplica {
     if (seq !== this.termSeq) await term.stop();
   }
 
+  /** The term's first event, before the restore: everything this term records comes after it. */
+  private beginTerm(): void {
+    const events = this.options.events;
+    if (!events) return;
+    const term = this.elector.leaseTerm() ?? 0;
+    events.beginTerm(term);
+    const { self } = this.elector;
+    events.record({
+      type: "leader.changed", data: { replica: self, url: this.options.selfUrl, term },
+      message: `replica ${self} (${this.options.selfUrl}) took the leader lease (term ${term}); events of earlier terms are in the previous leader's log`,
+    });
+  }
+
   private async standDown(): Promise<void> {
+    this.options.events?.endTerm();
     this.termSeq += 1;
     const term = this.term;
     this.term = undefined;
