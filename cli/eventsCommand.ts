@@ -104,6 +104,11 @@ class EventPrinter {
 
   constructor(private readonly io: EventsIo, private readonly json: boolean) {}
 
+  /** Whether any line was printed. */
+  get printed(): boolean {
+    return this.headed;
+  }
+
   print(event: SwarmvolEvent): void {
     if (event.type !== "stream.gap") {
       const id = parseEventId(event.id);
@@ -177,6 +182,7 @@ export async function eventsCommand(argv: readonly string[], io: EventsIo = proc
     const printer = new EventPrinter(io, args.json);
     const next = await printHistory(api, args.query, printer, io.signal);
     if (args.follow) await follow(api, next, args.query.volume, printer, io);
+    else if (!printer.printed && !args.json) io.out("no events match; the leader keeps its newest events in memory, from when it took over\n");
     return 0;
   } catch (err) {
     if (io.signal.aborted) return 0;

@@ -116,6 +116,9 @@ describe("swarmvol events", () => {
     const recent = cli([leader]);
     await eventsCommand(["--since=90s", "--volume", "db", "--json"], recent.io);
     expect(jsonIds(recent.lines())).toEqual(["4-3"]);
+    const none = cli([leader]);
+    await eventsCommand(["--volume", "other"], none.io);
+    expect(none.text()).toBe("no events match; the leader keeps its newest events in memory, from when it took over\n");
     const bad = cli([leader]);
     expect(await eventsCommand(["--since", "yesterday"], bad.io)).toBe(2);
     expect(bad.errors()).toContain("neither an event id");
