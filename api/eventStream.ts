@@ -19,9 +19,11 @@
  *   heartbeat and grace timers go with it, and nothing is logged above debug.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCode, limitExceeded } from "../core/errors.js";
+import { ErrorCode, limitExceeded, type SwarmvolError } from "../core/errors.js";
 import type { EventLog, LogSignal, SwarmvolEvent } from "../core/events.js";
 import type { Logger, Timers } from "../core/ports.js";
+import type { ErrorBody } from "./contract.js";
+import { httpStatusOf } from "./httpStatus.js";
 import type { StreamAnswer } from "./server.js";
 
 export interface EventStreamOptions {
@@ -68,18 +70,28 @@ export class EventStreams {
 
   /** The route's answer: LIMIT_EXCEEDED (429) when `maxStreams` are open already. */
   answer(request: StreamRequest): StreamAnswer {
-    if (this.open.size >= this.settings.maxStreams) {
-      throw limitExceeded(`${this.settings.maxStreams} event streams are open on this controller already; close one, or read GET /v1/events instead`);
-    }
+    if (this.open.size >= this.settings.maxStreams) throw this.full();
     return {
       kind: "stream",
       open: (_req: IncomingMessage, res: ServerResponse) => {
+        // Requests checked in the same turn may all have passed the check above.
+        if (this.open.size >= this.settings.maxStreams) return refuse(res, this.full());
         const connection = new EventStreamConnection(res, request, this.options, this.settings, () => this.open.delete(connection));
         this.open.add(connection);
         connection.start();
       },
     };
   }
+
+  private full(): SwarmvolError {
+    return limitExceeded(`${this.settings.maxStreams} event streams are open on this controller already; close one, or read GET /v1/events instead`);
+  }
+}
+
+/** The contract's error answer, for a refusal after the route's own catch (api/server.ts answers the rest). */
+function refuse(res: ServerResponse, err: SwarmvolError): void {
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  res.writeHead(httpStatusOf[err.code], { "Content-Type": "application/json" }).end(JSON.stringify(body));
 }
 
 /** One client's stream: a cursor into the log, written as the socket takes it. */
