@@ -113,7 +113,7 @@ export class ControllerReplica {
     const { self } = this.elector;
     events.record({
       type: "leader.changed", data: { replica: self, url: this.options.selfUrl, term },
-      message: `replica ${self} (${this.options.selfUrl}) took the leader lease (term ${term}); events of earlier terms are in the previous leader's log`,
+      message: `replica ${self} (${this.options.selfUrl}) took the leader lease (term ${term}); earlier terms' events were recorded by the previous leader and are not in this log`,
     });
   }
 
