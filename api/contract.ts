@@ -9,6 +9,7 @@
  * `leader` field and the `X-Swarmvol-Leader` header naming the leader's URL when it knows
  * one; clients then ask that URL (or the next replica) and remember whoever answered.
  */
+import type { SwarmvolEvent } from "../core/events.js";
 import type { NodeView } from "../core/placement.js";
 import type { VolumeRecord } from "../core/volume.js";
 
@@ -25,6 +26,8 @@ export const apiPaths = {
   fence: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/fence`,
   unfence: (nodeId: string) => `/v1/nodes/${encodeURIComponent(nodeId)}/unfence`,
   nodes: "/v1/nodes",
+  events: "/v1/events",
+  eventStream: "/v1/events/stream",
 } as const;
 
 /** Header (and error-body field `leader`) by which a standby names the leader's URL. */
@@ -114,3 +117,28 @@ export interface HeartbeatResponse {
 export interface NodeListResponse {
   nodes: NodeView[];
 }
+
+/**
+ * GET /v1/events?since=ID&sinceTime=ISO&volume=NAME&limit=N → the leader's event history
+ * (core/events.ts), oldest first. With `since` (an event id): the first `limit` events
+ * after it, a `stream.gap` marker first when some may be missing (another term, or
+ * dropped from the replica's bounded log); with `sinceTime` instead: the first from that
+ * time; with neither: the newest `limit`. `limit` 1..1000, default 100. Resume with
+ * `since=next`; `more` says the log already holds more. 400 for a bad id, time or name.
+ *
+ * GET /v1/events/stream (same `since`, `volume`; or the `Last-Event-ID` header) → 200
+ * `text/event-stream`: `id:`, `event:` (the type), `data:` (the event's JSON) per event, a
+ * `: heartbeat` comment every 15 s, and a last `stream.end` (the replica stopped leading)
+ * or `stream.error` (`{"code":"LIMIT_EXCEEDED"}`: the client read too slowly) without an
+ * id before the server closes it; reconnect from the last id seen. 429 when too many
+ * streams are open. Both need the token and answer only on the leader (503 otherwise).
+ */
+export interface EventListResponse {
+  events: SwarmvolEvent[];
+  next: string;
+  more: boolean;
+}
+
+/** Largest `limit` of GET /v1/events, and the one used when none is given. */
+export const maxEventLimit = 1000;
+export const defaultEventLimit = 100;

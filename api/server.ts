@@ -1,20 +1,35 @@
 import { timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unauthenticated } from "../core/errors.js";
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
 import { httpStatusOf } from "./httpStatus.js";
 
-/** What a route gets: path parameters, the parsed JSON body (POST), the query. */
+/** What a route gets: path parameters, the parsed JSON body (POST), the query, the headers. */
 export interface RouteRequest {
   params: string[];
   body: Record<string, unknown>;
   query: URLSearchParams;
+  headers: IncomingHttpHeaders;
 }
 
-/** A JSON answer, or `{ text, contentType? }` for text (Prometheus' exposition), or undefined for 204. */
+/** A JSON answer, `{ text, contentType? }` for text (Prometheus' exposition), a {@link StreamAnswer}, or undefined for 204. */
 export type RouteAnswer = unknown;
+
+/**
+ * An answer that keeps the response open (server-sent events): the server hands it the
+ * request and response once the route has run, and from then on the stream owns both,
+ * cleanup on the client's close included. Errors before `open` are answered as usual.
+ */
+export interface StreamAnswer {
+  readonly kind: "stream";
+  open(req: IncomingMessage, res: ServerResponse): void;
+}
+
+function isStreamAnswer(answer: RouteAnswer): answer is StreamAnswer {
+  return typeof answer === "object" && answer !== null && (answer as Partial<StreamAnswer>).kind === "stream" && typeof (answer as Partial<StreamAnswer>).open === "function";
+}
 
 export interface Route {
   method: "GET" | "POST" | "DELETE";
@@ -77,8 +92,9 @@ export class ApiServer {
         if (this.answeredAsStandby(res)) return;
       }
       const body = req.method === "POST" ? await readBody(req) : {};
-      const answer = await route.handle({ params, body, query: url.searchParams });
+      const answer = await route.handle({ params, body, query: url.searchParams, headers: req.headers });
       if (res.destroyed) return this.options.logger.debug({ path }, "client went away before the answer");
+      if (isStreamAnswer(answer)) return answer.open(req, res);
       sendAnswer(res, answer);
     } catch (err) {
       this.fail(req, res, path, err);

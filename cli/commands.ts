@@ -1,4 +1,5 @@
 import { loadDaemonConfig } from "../core/config.js";
+import { eventsCommand, eventsUsage } from "./eventsCommand.js";
 import { operatorCommand, operatorCommandNames, operatorUsage } from "./operatorCommands.js";
 
 /** One `swarmvol` subcommand: its arguments in, its exit code (cli/exitCodes.ts) out. */
@@ -9,12 +10,12 @@ export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--sta
        swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL] [--fence-mode self|power]
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
                 [--metrics-listen HOST:PORT]   (GET /metrics, off unless given; docs/metrics.md)
-${operatorUsage.map((line) => `       ${line}`).join("\n")}
+${[...operatorUsage, eventsUsage].map((line) => `       ${line}`).join("\n")}
        (the daemons read the API token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv)
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
        swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
        swarmvol version
-Operator commands (ls ... status) take --help, the controller from --controller or SWARMVOL_CONTROLLER
+Operator commands (ls ... status, events) take --help, the controller from --controller or SWARMVOL_CONTROLLER
 and the token from SWARMVOL_TOKEN_FILE (or SWARMVOL_TOKEN).`;
 
 /** The daemons: long-running, so cli/main.ts guards them against stray rejections. */
@@ -46,6 +47,7 @@ export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
   ["agent", async (argv) => (await import("./agentCommand.js")).agentCommand(argv)],
   ["controller", async (argv) => (await import("./controllerCommand.js")).controllerCommand(argv)],
   ...operatorCommandNames.map((name): [string, Command] => [name, (argv) => operatorCommand(name, argv)]),
+  ["events", (argv) => eventsCommand(argv)],
   ["lab", async (argv) => (await import("./labCommand.js")).labCommand(argv)],
   ["drill", async (argv) => (await import("./drillCommand.js")).drillCommand(argv)],
   ["version", printing("swarmvol 0.1.0\n")],

@@ -3,17 +3,20 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import cron from "node-cron";
 import pRetry from "p-retry";
+import { eventRoutes } from "../api/eventRoutes.js";
+import { EventStreams } from "../api/eventStream.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
 import { instrumentCloud } from "../controller/instrumentedCloud.js";
+import { MemoryEventLog } from "../controller/events/eventLog.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
 import { PromControllerMetrics } from "../controller/metrics.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
-import { monotonicClock } from "../core/clock.js";
+import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import type { CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
@@ -45,8 +48,17 @@ function advertiseUrl(config: ControllerConfig, self: { address: string }): stri
   return `http://${host}:${config.listen.port}`;
 }
 
+interface ReplicaParts {
+  replica: ControllerReplica;
+  catalog: ReplicatedCatalog;
+  informer: SwarmInformer;
+  metrics: PromControllerMetrics;
+  events: MemoryEventLog;
+  logger: Logger;
+}
+
 /** The API of one replica: agents' routes go to the leader's current term; standbys answer 503 (ApiServer). */
-function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalog: ReplicatedCatalog, informer: SwarmInformer, metrics: PromControllerMetrics, logger: Logger): ApiServer {
+function replicaApi(config: ControllerConfig, { replica, catalog, informer, metrics, events, logger }: ReplicaParts): ApiServer {
   const term = () => replica.current();
   return new ApiServer({
     logger, token: config.token, leadership: replica.elector,
@@ -70,6 +82,7 @@ function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalo
         unfence: (nodeId) => term().unfence(nodeId),
         nodes: () => term().registry.views(informer.nodes()),
       }),
+      ...eventRoutes(events, new EventStreams({ log: events, timers: realTimers, logger: logger.child({ component: "events" }) })),
     ],
   });
 }
@@ -106,8 +119,10 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const self = await Promise.race([selfNode(docker, logger), stopped.then(() => undefined)]);
   if (self === undefined) return 0;
   const selfUrl = advertiseUrl(config, self);
+  // In memory, per replica: each term's ids carry the lease's transitions (core/events.ts).
+  const events = new MemoryEventLog({ now: Date.now });
   const replica = new ControllerReplica({
-    informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger, metrics,
+    informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger, metrics, events,
     self: `${hostname()}-${process.pid}`,
     timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: Math.min(250, config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
     // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once,
@@ -118,12 +133,12 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
       policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
-      ownsInformer: false, gate: termGate, nodeLabels: store,
+      ownsInformer: false, gate: termGate, nodeLabels: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs },
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();
-  const api = replicaApi(config, replica, catalog, informer, metrics, logger);
+  const api = replicaApi(config, { replica, catalog, informer, metrics, events, logger });
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
     logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode }, "controller serving");

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
+import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { PlacementPolicy } from "../core/placement.js";
@@ -11,6 +12,7 @@ import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { GrantWaiters } from "./grantWaiters.js";
 import { CloudVolumeCache } from "./cloudCache.js";
+import { RecordingCatalog } from "./events/recordingCatalog.js";
 import { rebuildFromCloud } from "./rebuild.js";
 import { NodeRegistry } from "./nodeRegistry.js";
 import { PowerFencer, type PowerFenceSettings } from "./powerFence.js";
@@ -55,6 +57,8 @@ export interface ControllerOptions {
   /** Stops instances; required with `policy.fenceMode: "power"` (ADR 0012). */
   power?: InstancePower;
   powerFence?: Partial<PowerFenceSettings>;
+  /** Where the term tells what it changed (core/events.ts); catalog writes are told by RecordingCatalog. */
+  events?: EventSink;
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -85,9 +89,12 @@ export class Controller {
   private readonly unsubscribe: Array<() => void> = [];
   /** Nodes whose identity labels this term already wrote or found right. */
   private readonly labelled = new Set<string>();
+  private readonly events: EventSink;
 
   constructor(private readonly options: ControllerOptions) {
-    const { clock, metrics, catalog, cloud, journal, informer } = options;
+    const { clock, metrics, cloud, journal, informer } = options;
+    this.events = options.events ?? noEvents;
+    const catalog = options.events ? new RecordingCatalog(options.catalog, options.events) : options.catalog;
     this.registry = new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
@@ -95,7 +102,7 @@ export class Controller {
     const fencer = powerFencerFor(options, this.registry);
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
-      onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}),
+      onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
     });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
@@ -147,6 +154,7 @@ export class Controller {
     this.options.gate?.();
     await this.options.nodeLabels?.setNodeLabels(nodeId, { [nodeLabels.fenced]: new Date(this.options.clock.now()).toISOString() });
     this.registry.fence(nodeId);
+    this.events.record({ type: "node.fenced", node: nodeId, data: { by: "operator" }, message: `node ${nodeId} fenced by an operator: its volumes may be force-detached` });
     this.enqueueAll();
   }
 
@@ -155,6 +163,7 @@ export class Controller {
     this.options.gate?.();
     await this.options.nodeLabels?.setNodeLabels(nodeId, { [nodeLabels.fenced]: undefined });
     this.registry.unfence(nodeId);
+    this.events.record({ type: "node.unfenced", node: nodeId, data: { by: "operator" }, message: `operator fence of node ${nodeId} taken back` });
     this.enqueueAll();
   }
 

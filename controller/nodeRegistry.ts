@@ -35,6 +35,7 @@ export class NodeRegistry {
   private readonly fenced = new Set<string>();
   /** Power fences (controller/powerFence.ts) under way or failed, by node. */
   private readonly powerFences = new Map<string, PowerFenceView>();
+  private readonly lapsesTold = new Map<string, number>();
   /** Until when an unheard node's lease counts as live: the term's start plus one ttl. */
   readonly assumedLiveUntil: number;
   private labelIndex: { nodes: readonly SwarmNode[]; byInstance: Map<string, SwarmNode> } | undefined;
@@ -71,6 +72,16 @@ export class NodeRegistry {
     if (!lease) return;
     lease.mounts = lease.mounts.filter((mount) => mount.volume !== volume);
     this.mountersByVolume.get(volume)?.delete(nodeId);
+  }
+
+  /**
+   * True the first time a lapse of this lease is noted (per node and expiry), so the lapse
+   * is told once however many reconciles see it; a renewal makes a later lapse new again.
+   */
+  firstLapseOf(nodeId: string, expiresAt: number): boolean {
+    if (this.lapsesTold.get(nodeId) === expiresAt) return false;
+    this.lapsesTold.set(nodeId, expiresAt);
+    return true;
   }
 
   setInstanceState(instanceId: string, state: InstanceState): void {

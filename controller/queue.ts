@@ -18,20 +18,13 @@
  *
  * Time comes in through a Clock and a Timers seam so tests drive backoff without sleeping.
  */
-import type { Clock, Logger } from "../core/ports.js";
+import type { Clock, Logger, Timers } from "../core/ports.js";
 import { silentLogger } from "../core/ports.js";
+import { realTimers } from "../core/clock.js";
 import { isSwarmvolError, toSwarmvolError } from "../core/errors.js";
 
-/** A cancellable one-shot timer; real code uses setTimeout, tests a manual clock. */
-export interface Timers {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  set: (callback, ms) => setTimeout(callback, ms),
-  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+// The port moved to core/ports.ts (the API's event streams use it too); re-exported for importers.
+export { realTimers, type Timers };
 
 /** What a handler asks for when it returns normally. */
 export interface HandlerResult {

@@ -15,6 +15,7 @@
 import type { CloudVolumes } from "../core/cloud.js";
 import type { ClusterStore } from "../core/clusterStore.js";
 import { unavailable } from "../core/errors.js";
+import type { TermEventLog } from "../core/events.js";
 import type { ElectionTiming } from "../core/leadership.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { Clock, Logger } from "../core/ports.js";
@@ -40,6 +41,11 @@ export interface ReplicaOptions {
   reluctant?: () => boolean;
   /** Where `swarmvol_leader` and `swarmvol_leader_term` are read from this replica's elector. */
   metrics?: ControllerMetrics;
+  /**
+   * This replica's event log: a term begins at takeover (with the lease's transitions, so
+   * ids tell terms apart) with a `leader.changed` event, and ends at step-down.
+   */
+  events?: TermEventLog;
 }
 
 export class ControllerReplica {
@@ -91,6 +97,7 @@ export class ControllerReplica {
   private async lead(): Promise<void> {
     const { catalog, store, cloud, logger } = this.options;
     const seq = this.termSeq;
+    this.beginTerm();
     const described = await cloud.describe();
     const restored = await restoreCatalog(catalog, store, described, logger);
     logger.info({ ...restored, fromTags: restored.fromTags.length, migrated: restored.migrated.length, dropped: restored.dropped.length }, "catalog restored for this term");
@@ -102,7 +109,21 @@ export class ControllerReplica {
     if (seq !== this.termSeq) await term.stop();
   }
 
+  /** The term's first event, before the restore: everything this term records comes after it. */
+  private beginTerm(): void {
+    const events = this.options.events;
+    if (!events) return;
+    const term = this.elector.leaseTerm() ?? 0;
+    events.beginTerm(term);
+    const { self } = this.elector;
+    events.record({
+      type: "leader.changed", data: { replica: self, url: this.options.selfUrl, term },
+      message: `replica ${self} (${this.options.selfUrl}) took the leader lease (term ${term}); earlier terms' events were recorded by the previous leader and are not in this log`,
+    });
+  }
+
   private async standDown(): Promise<void> {
+    this.options.events?.endTerm();
     this.termSeq += 1;
     const term = this.term;
     this.term = undefined;

@@ -1,4 +1,4 @@
-import type { Clock } from "./ports.js";
+import type { Clock, Timers } from "./ports.js";
 
 /**
  * Wall-clock time; `sleep` rejects with the signal's reason when aborted and removes its
@@ -31,4 +31,10 @@ export const systemClock: Clock = {
 export const monotonicClock: Clock = {
   now: () => performance.now(),
   sleep: (ms, signal) => systemClock.sleep(ms, signal),
+};
+
+/** Timers on setTimeout; tests inject fakes that fire when told. */
+export const realTimers: Timers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -11,6 +11,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** A cancellable one-shot timer; real code uses setTimeout (core/clock.ts), tests a manual one. */
+export interface Timers {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
 /** pino-compatible subset; messages are constant strings, data goes in the first argument. */
 export interface Logger {
   debug(obj: object, msg: string): void;

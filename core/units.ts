@@ -51,3 +51,18 @@ export function formatSize(bytes: number): string {
   }
   return `${value}${units[index]}`;
 }
+
+const durationFactors: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration as operators write one on the command line: a whole number and a unit,
+ * `ms`, `s`, `m`, `h` or `d` (`90s`, `10m`, `2h`); undefined when `text` is not one, so a
+ * caller can try another reading (`--since` takes an event id too).
+ *
+ * @example parseDuration("10m") === 600_000
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * (durationFactors[match[2] ?? ""] ?? Number.NaN);
+}

@@ -58,6 +58,8 @@ export class LeaderElector implements LeadershipView {
   /** Counts terms, so a restore that finishes after its term ended is not made public. */
   private term = 0;
   private loop: Promise<void> | undefined;
+  /** The lease's `transitions` when this replica last took it: the term events carry. */
+  private heldTransitions: number | undefined;
 
   constructor(private readonly options: ElectorOptions) {
     this.self = options.self ?? `replica-${randomUUID().slice(0, 8)}`;
@@ -82,6 +84,11 @@ export class LeaderElector implements LeadershipView {
     const record = this.observed?.record;
     if (this.isLeader()) return this.options.selfUrl;
     return record && record.holder !== "" && record.holder !== this.self ? record.holderUrl : undefined;
+  }
+
+  /** The lease's `transitions` count when this replica last took the lease (undefined before). */
+  leaseTerm(): number | undefined {
+    return this.heldTransitions;
   }
 
   /** The record as last read, for health output. */
@@ -174,6 +181,7 @@ export class LeaderElector implements LeadershipView {
       return;
     }
     this.lastRenewSentAt = sentAt;
+    this.heldTransitions = record.transitions;
     this.becomeLeader(previous);
   }
 

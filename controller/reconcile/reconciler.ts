@@ -1,5 +1,6 @@
 import { cloudTags, type CloudVolume, type CloudVolumes } from "../../core/cloud.js";
 import { internal, isSwarmvolError } from "../../core/errors.js";
+import type { EventSink } from "../../core/events.js";
 import type { Journal } from "../../core/journal.js";
 import type { ControllerMetrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
@@ -38,6 +39,8 @@ export interface ReconcilerDeps {
   gate?: () => void;
   /** Stops lapsed nodes' instances; required when `policy.fenceMode` is "power" (ADR 0012). */
   fencer?: Pick<PowerFencer, "fence">;
+  /** Told once per lease when a node holding a volume is seen lapsed (status events come from the catalog). */
+  events?: EventSink;
 }
 
 export interface ReconcileResult {
@@ -111,10 +114,20 @@ export class Reconciler {
       .map((attachment) => lookup.nodeOfInstance(attachment.instanceId))
       .filter((node): node is NodeView => node?.leaseExpiresAt !== undefined && node.leaseExpiresAt <= now && node.instanceId !== undefined);
     if (lapsed.length === 0) return lookup;
+    for (const node of lapsed) this.tellLapsed(node);
     for (const instance of await this.deps.cloud.describeInstances(lapsed.map((node) => node.instanceId as string))) {
       this.deps.registry.setInstanceState(instance.id, instance.state);
     }
     return lookup;
+  }
+
+  private tellLapsed(node: NodeView): void {
+    if (!this.deps.registry.firstLapseOf(node.nodeId, node.leaseExpiresAt ?? 0)) return;
+    const unheard = node.unheard === true;
+    this.deps.events?.record({
+      type: "node.lapsed", node: node.nodeId, data: { leaseExpiredAt: new Date(node.leaseExpiresAt ?? 0).toISOString(), unheard, instanceId: node.instanceId ?? null },
+      message: unheard ? `node ${node.nodeId} not heard since this leader took over; its volumes are moved once the fence grace has passed` : `lease of node ${node.nodeId} lapsed; its volumes are moved once the fence grace has passed`,
+    });
   }
 
   /** Persists the condition and the move timeline when they change. */

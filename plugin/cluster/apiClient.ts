@@ -107,12 +107,12 @@ interface CallState {
 export class ControllerClient implements ControllerApi {
   private readonly fixed: string | undefined;
   private readonly endpoints: (() => readonly string[]) | undefined;
-  private readonly token: string;
+  protected readonly token: string;
   private readonly timeoutMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly suspectTimeoutMs: number;
-  private readonly fetch: typeof fetch;
-  private readonly preference = new EndpointPreference();
+  protected readonly fetch: typeof fetch;
+  protected readonly preference = new EndpointPreference();
 
   constructor(private readonly options: ControllerClientOptions) {
     this.fixed = options.baseUrl === undefined ? undefined : checkBaseUrl(options.baseUrl);

@@ -1,7 +1,17 @@
 import type { NodeView } from "../../core/placement.js";
-import { apiPaths, type NodeListResponse } from "../../api/contract.js";
+import { apiPaths, type EventListResponse, type NodeListResponse } from "../../api/contract.js";
 import { malformedAnswer } from "./answers.js";
 import { ControllerClient, type CallOptions, type ControllerApi } from "./apiClient.js";
+import { openEventStream, type StreamItem, type StreamRequest } from "./eventStreamClient.js";
+
+/** `GET /v1/events` parameters (api/contract.ts). */
+export interface EventHistoryQuery {
+  since?: string;
+  /** RFC 3339. */
+  sinceTime?: string;
+  volume?: string;
+  limit?: number;
+}
 
 /**
  * The controller's API as an operator uses it (`swarmvol nodes`, `fence`, `unfence`): the
@@ -15,6 +25,13 @@ export interface OperatorApi extends ControllerApi {
   fence(nodeId: string, options?: CallOptions): Promise<void>;
   /** `POST /v1/nodes/{id}/unfence`: takes an operator fence back. */
   unfence(nodeId: string, options?: CallOptions): Promise<void>;
+  /** `GET /v1/events`: the leader's event history, over the replica failover. */
+  events(query: EventHistoryQuery, options?: CallOptions): Promise<EventListResponse>;
+  /**
+   * `GET /v1/events/stream` at the replica that served last (call `events` first to find
+   * the leader); ends when the server closes it, throws when the connection breaks.
+   */
+  streamEvents(request: StreamRequest, options?: { signal?: AbortSignal; idleTimeoutMs?: number }): AsyncGenerator<StreamItem>;
 }
 
 /**
@@ -34,5 +51,19 @@ export class OperatorClient extends ControllerClient implements OperatorApi {
 
   async unfence(nodeId: string, options?: CallOptions): Promise<void> {
     await this.call("POST", apiPaths.unfence(nodeId), {}, options);
+  }
+
+  async events(query: EventHistoryQuery, options?: CallOptions): Promise<EventListResponse> {
+    const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]));
+    const path = `${apiPaths.events}${params.size > 0 ? `?${params.toString()}` : ""}`;
+    const answer = (await this.call("GET", path, undefined, options)) as Partial<EventListResponse> | undefined;
+    if (!Array.isArray(answer?.events) || typeof answer.next !== "string") throw malformedAnswer(apiPaths.events, "expected {events, next, more}", this.baseUrl);
+    return { events: answer.events, next: answer.next, more: answer.more === true };
+  }
+
+  streamEvents(request: StreamRequest, options: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): AsyncGenerator<StreamItem> {
+    return openEventStream({
+      fetch: this.fetch, baseUrl: this.baseUrl, token: this.token, request, ...options, hinted: (url) => this.preference.hinted(url),
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatSize, parseSize } from "../../core/units.js";
+import { formatSize, parseDuration, parseSize } from "../../core/units.js";
 import { loadDaemonConfig, parseFlags } from "../../core/config.js";
 
 describe("parseSize", () => {
@@ -93,5 +93,12 @@ describe("cluster daemon configuration", () => {
     const env = { SWARMVOL_TOKEN: "t", SWARMVOL_CONTROLLER: "http://10.0.0.5:7750" };
     expect(loadAgentConfig(env, []).instanceId).toBeUndefined();
     expect(() => loadAgentConfig(env, ["--zone", "us-east-1a"])).toThrow(/both --instance-id and --zone, or neither/);
+  });
+});
+
+describe("parseDuration", () => {
+  it("reads a whole number with ms, s, m, h or d, and nothing else", () => {
+    expect([parseDuration("90s"), parseDuration("10m"), parseDuration("2h"), parseDuration("1d"), parseDuration("250ms")]).toEqual([90_000, 600_000, 7_200_000, 86_400_000, 250]);
+    expect([parseDuration("7-42"), parseDuration("1.5h"), parseDuration("m"), parseDuration("")]).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
