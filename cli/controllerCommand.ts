@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import cron from "node-cron";
 import pRetry from "p-retry";
+import { Credentials } from "../api/credentials.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
@@ -47,7 +48,7 @@ function advertiseUrl(config: ControllerConfig, self: { address: string }): stri
 function replicaApi(config: ControllerConfig, replica: ControllerReplica, catalog: ReplicatedCatalog, informer: SwarmInformer, metrics: Metrics, logger: Logger): ApiServer {
   const term = () => replica.current();
   return new ApiServer({
-    logger, token: config.token, leadership: replica.elector,
+    logger, credentials: new Credentials(config.token), leadership: replica.elector,
     routes: [
       ...readRoutes({
         catalog, metrics,
