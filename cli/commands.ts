@@ -9,7 +9,9 @@ export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--sta
        swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL]
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
 ${operatorUsage.map((line) => `       ${line}`).join("\n")}
-       (the daemons read the API token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv)
+       swarmvol token node NODE_ID [--out FILE]
+       (every command reads its token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv:
+        controllers and operators the controllers' secret, each agent its own node's token)
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
        swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
        swarmvol version
@@ -45,6 +47,7 @@ export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
   ["agent", async (argv) => (await import("./agentCommand.js")).agentCommand(argv)],
   ["controller", async (argv) => (await import("./controllerCommand.js")).controllerCommand(argv)],
   ...operatorCommandNames.map((name): [string, Command] => [name, (argv) => operatorCommand(name, argv)]),
+  ["token", async (argv) => (await import("./tokenCommand.js")).tokenCommand(argv)],
   ["lab", async (argv) => (await import("./labCommand.js")).labCommand(argv)],
   ["drill", async (argv) => (await import("./drillCommand.js")).drillCommand(argv)],
   ["version", printing("swarmvol 0.1.0\n")],
