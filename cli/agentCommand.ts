@@ -3,11 +3,13 @@ import { join } from "node:path";
 import type Docker from "dockerode";
 import pRetry from "p-retry";
 import { loadAgentConfig, type AgentConfig } from "../core/clusterConfig.js";
+import { toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { ControllerClient } from "../plugin/cluster/apiClient.js";
 import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
 import { ControllerEndpoints, type EngineSwarmInfo } from "../plugin/cluster/controllerEndpoints.js";
 import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
+import { NodeCredential } from "../plugin/cluster/nodeCredential.js";
 import { RemoteDirectory } from "../plugin/cluster/remoteDirectory.js";
 import { VolumeDriver } from "../plugin/driver.js";
 import { PluginServer } from "../plugin/server.js";
@@ -20,7 +22,8 @@ import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
 import { dockerFor } from "./docker.js";
-import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile } from "./runtime.js";
+import { reportFailure } from "./exitCodes.js";
+import { createLogger, readTokenFileIfThere, stopSignal, stopWithin, systemClock } from "./runtime.js";
 
 /** This node's Swarm NodeID from its engine, waiting for dockerd and for the join. */
 function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
@@ -44,14 +47,35 @@ function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
  * The client for the controller's replicas: the --controller list, or the managers this
  * node's engine knows (read every 30 s, and again when no replica served a call).
  */
-function controllerApi(config: AgentConfig, docker: Docker, logger: Logger): { api: ControllerClient; endpoints: ControllerEndpoints } {
+function controllerApi(config: AgentConfig, docker: Docker, credential: NodeCredential, logger: Logger): { api: ControllerClient; endpoints: ControllerEndpoints } {
   const endpoints = new ControllerEndpoints({
     fixed: config.controllers, port: config.controllerPort, clock: systemClock, logger,
     engineInfo: async () => (await docker.info()) as EngineSwarmInfo,
   });
-  const api = new ControllerClient({ endpoints: () => endpoints.list(), token: config.token, onAllFailed: () => endpoints.refreshSoon() });
+  const api = new ControllerClient({ endpoints: () => endpoints.list(), token: () => credential.current(), onAllFailed: () => endpoints.refreshSoon() });
   endpoints.start();
   return { api, endpoints };
+}
+
+/** This node's token (ADR 0011), from SWARMVOL_TOKEN or a file that may appear only once the node joined. */
+function nodeCredential(config: AgentConfig, nodeId: () => Promise<string>, logger: Logger): NodeCredential {
+  const given = config.credential;
+  return new NodeCredential({
+    nodeId, clock: systemClock, logger,
+    source: "token" in given ? "SWARMVOL_TOKEN" : `SWARMVOL_TOKEN_FILE ${given.file}`,
+    read: async () => ("token" in given ? given.token : readTokenFileIfThere(given.file)),
+  });
+}
+
+/**
+ * Resolves undefined on SIGTERM/SIGINT, or with the error when the node token names
+ * another node (or is none): the agent then stops at once, logging the fix.
+ */
+async function untilStoppedOrRefused(stopped: Promise<string>, identity: Promise<string>, logger: Logger): Promise<SwarmvolError | undefined> {
+  const refused = identity.then(() => new Promise<never>(() => undefined), (err: unknown) => toSwarmvolError(err));
+  const failure = await Promise.race([stopped.then(() => undefined), refused]);
+  if (failure !== undefined) logger.error({ err: failure.message }, "agent stops: its node token does not name this node");
+  return failure;
 }
 
 /**
@@ -60,18 +84,19 @@ function controllerApi(config: AgentConfig, docker: Docker, logger: Logger): { a
  */
 export async function agentCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
-  const config = loadAgentConfig(await withTokenFile(process.env), argv);
+  const config = loadAgentConfig(process.env, argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
   const instance = config.instanceId !== undefined && config.zone !== undefined
     ? { instanceId: config.instanceId, zone: config.zone }
     : await instanceIdentity(config.imdsEndpoint);
   const runner = new ProcessRunner();
   const docker = dockerFor(config.dockerHost);
-  const { api, endpoints } = controllerApi(config, docker, logger);
+  const nodeId = swarmNodeId(docker, logger);
+  const credential = nodeCredential(config, nodeId, logger);
+  const { api, endpoints } = controllerApi(config, docker, credential, logger);
   const mounts = await MountTableStore.open(join(config.stateDir, "node-mounts.json"));
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
-  const nodeId = swarmNodeId(docker, logger);
   // The attacher and directory ask the keeper (built after the driver it fences) whether the lease is live.
   const lease = { live: () => false };
   const directory = new RemoteDirectory({
@@ -96,21 +121,34 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
   let stopping = false;
-  // No first heartbeat before an address is known: its failure would fence the mounts found in place.
-  const keeperStarted = endpoints.known().then(() => {
-    if (!stopping) keeper.start();
-  });
+  const identity = credential.ready();
+  const keeperStarted = startWhenReady(keeper, [endpoints.known(), identity], () => stopping);
   logger.info({ socket: config.pluginSocket, controllers: config.controllers, discovery: endpoints.discovering, ...instance }, "agent started");
   void activateWithEngine(docker, logger);
-  await stopped;
+  const refused = await untilStoppedOrRefused(stopped, identity, logger);
   stopping = true;
-  // Bounded: a Docker call stuck on a dead device must not keep the agent up past its supervisor's patience.
+  credential.stop();
+  await stopAgent({ plugin, driver, endpoints, keeper, keeperStarted }, logger);
+  return refused === undefined ? 0 : reportFailure(refused);
+}
+
+/**
+ * Starts the lease keeper once a controller address and this node's checked token are
+ * known: a first heartbeat failing before would fence the mounts found in place.
+ */
+function startWhenReady(keeper: LeaseKeeper, ready: Array<Promise<unknown>>, stopping: () => boolean): Promise<void> {
+  return Promise.all(ready).then(() => {
+    if (!stopping()) keeper.start();
+  }, () => undefined);
+}
+
+/** Bounded: a Docker call stuck on a dead device must not keep the agent up past its supervisor's patience. */
+async function stopAgent(parts: { plugin: PluginServer; driver: VolumeDriver; endpoints: ControllerEndpoints; keeper: LeaseKeeper; keeperStarted: Promise<void> }, logger: Logger): Promise<void> {
   await stopWithin(30_000, logger, async () => {
-    await plugin.drain();
-    await driver.endLingers();
-    await endpoints.stop();
-    await Promise.race([keeperStarted, new Promise((resolve) => setTimeout(resolve, 100))]);
-    await keeper.stop();
+    await parts.plugin.drain();
+    await parts.driver.endLingers();
+    await parts.endpoints.stop();
+    await Promise.race([parts.keeperStarted, new Promise((resolve) => setTimeout(resolve, 100))]);
+    await parts.keeper.stop();
   });
-  return 0;
 }

@@ -13,8 +13,9 @@
  * `state` is Swarm's view from a manager (ready | down | disconnected | unknown), or
  * "unknown" when no manager answers. `process` (running | stopped) and `link` (up | down)
  * are the lab's own view: a killed node is `stopped`, a partitioned one has `link: down`.
- * `cloud.endpoint`, `controller.endpoint` and `token` (the shared API token of agents and
- * controller, for `curl -H "Authorization: Bearer …"`) are null for a bare lab.
+ * `cloud.endpoint`, `controller.endpoint` and `token` (the controllers' secret: the
+ * operator's token, for `curl -H "Authorization: Bearer …"`; each agent has its own node
+ * token, ADR 0011) are null for a bare lab.
  * `controller.endpoint` is the first replica's URL (node1), whichever replica leads.
  * `controllers` has one entry per replica (one per manager; empty for a bare lab): its
  * `role` is what its own GET /v1/health says ("leader" | "standby"; a controller from
