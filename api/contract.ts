@@ -1,6 +1,10 @@
 /**
  * The HTTP contract between agents (and the CLI) and the controller. JSON bodies; every
- * request but `GET /v1/health` and `GET /metrics` carries `Authorization: Bearer <token>`.
+ * request but `GET /v1/health` and `GET /metrics` carries `Authorization: Bearer <token>`:
+ * an agent its node's own token, an operator the controllers' secret (ADR 0011; which
+ * routes take which: api/routes.ts). 401 UNAUTHENTICATED for a missing or bad token, 403
+ * PERMISSION_DENIED for a node acting for another node or calling an operator route, or
+ * the operator's secret on a node's route.
  * Errors: `{"error":{"code","message"}}` with the status from api/httpStatus.ts; clients
  * rebuild the same domain error from `code`, so a plugin `Err` reads the controller's words.
  *

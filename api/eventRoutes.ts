@@ -12,8 +12,8 @@ import type { Route } from "./server.js";
  */
 export function eventRoutes(log: EventLog, streams: EventStreams): Route[] {
   return [
-    { method: "GET", pattern: /^\/v1\/events$/, handle: ({ query }): EventListResponse => log.read(historyQuery(query)) },
-    { method: "GET", pattern: /^\/v1\/events\/stream$/, handle: ({ query, headers }) => streams.answer(streamRequest(query, headers)) },
+    { method: "GET", pattern: /^\/v1\/events$/, access: "operator", handle: ({ query }): EventListResponse => log.read(historyQuery(query)) },
+    { method: "GET", pattern: /^\/v1\/events\/stream$/, access: "operator", handle: ({ query, headers }) => streams.answer(streamRequest(query, headers)) },
   ];
 }
 

@@ -12,5 +12,6 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Timeout]: 504,
   [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.PermissionDenied]: 403,
   [ErrorCode.Internal]: 500,
 };

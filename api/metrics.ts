@@ -62,7 +62,7 @@ export function expositionOf(registry: Registry): MetricsExposition {
 /** GET /metrics: public (no token) and answered by standbys too, like health. */
 export function metricsRoute(exposition: MetricsExposition): Route {
   return {
-    method: "GET", pattern: /^\/metrics$/, public: true,
+    method: "GET", pattern: /^\/metrics$/, access: "public",
     handle: async () => ({ text: await exposition.render(), contentType: exposition.contentType }),
   };
 }

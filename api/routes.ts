@@ -1,22 +1,26 @@
 import { invalidArgument } from "../core/errors.js";
+import { checkNodeId } from "../core/identity.js";
 import { validateVolumeName } from "../core/volume.js";
 import type { Catalog } from "../core/ports.js";
 import type { MetricsExposition } from "../core/metrics.js";
 import { notFound } from "../core/errors.js";
 import type { HeartbeatRequest } from "./contract.js";
 import { metricsRoute } from "./metrics.js";
-import type { Route } from "./server.js";
+import type { Route, RouteRequest } from "./server.js";
 
 const name = "([^/]+)";
 
-/** Routes every swarmvol process serves: health, metrics and the catalog read side. */
+/**
+ * Routes every swarmvol process serves: health and metrics (public), the catalog read side
+ * (any token: agents answer Docker's Get and List from it, operators `swarmvol ls`).
+ */
 export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metrics: MetricsExposition; health: () => Record<string, unknown> }): Route[] {
   return [
-    { method: "GET", pattern: /^\/v1\/health$/, public: true, handle: () => ({ status: "ok", ...deps.health() }) },
+    { method: "GET", pattern: /^\/v1\/health$/, access: "public", handle: () => ({ status: "ok", ...deps.health() }) },
     metricsRoute(deps.metrics),
-    { method: "GET", pattern: /^\/v1\/volumes$/, handle: () => ({ volumes: deps.catalog.list() }) },
+    { method: "GET", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: () => ({ volumes: deps.catalog.list() }) },
     {
-      method: "GET", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: ({ params: [volume = ""] }) => {
+      method: "GET", pattern: new RegExp(`^/v1/volumes/${name}$`), access: "authenticated", handle: ({ params: [volume = ""] }) => {
         const record = deps.catalog.get(volume);
         if (!record) throw notFound(`no such volume "${volume}"`, { name: volume });
         return { volume: record };
@@ -42,35 +46,41 @@ export interface ControllerOperations {
   nodes(): unknown;
 }
 
+/**
+ * The agents' and operators' routes, each with who may call it (ADR 0011): create, remove
+ * and formatted take any token (Docker on any node does these); claims, wanted, release
+ * and heartbeats only a node's own token, for the node they name (body or path); fence,
+ * unfence and the node list only the operator's.
+ */
 export function controllerRoutes(ops: ControllerOperations): Route[] {
-  const post = (path: string, handle: (volume: string, body: Record<string, unknown>) => unknown): Route =>
-    ({ method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/${path}$`), handle: ({ params: [volume = ""], body }) => handle(validateVolumeName(volume), body) });
-  const onNode = (path: string, handle: (node: string, body: Record<string, unknown>) => unknown): Route =>
-    ({ method: "POST", pattern: new RegExp(`^/v1/nodes/${name}/${path}$`), handle: ({ params: [node = ""], body }) => handle(nodeIdOf(node, "node id"), body) });
+  const forNode = (request: RouteRequest) => request.body.nodeId;
+  const onVolume = (path: string, handle: (volume: string, body: Record<string, unknown>) => unknown): Route => ({
+    method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/${path}$`), access: "node", nodeOf: forNode,
+    handle: ({ params: [volume = ""], body }) => handle(validateVolumeName(volume), body),
+  });
+  const onNode = (path: string, access: "node" | "operator", handle: (node: string, body: Record<string, unknown>) => unknown): Route => {
+    const route = {
+      method: "POST" as const, pattern: new RegExp(`^/v1/nodes/${name}/${path}$`),
+      handle: ({ params: [node = ""], body }: RouteRequest) => handle(checkNodeId(node, "node id"), body),
+    };
+    return access === "node" ? { ...route, access, nodeOf: ({ params: [node] }) => node } : { ...route, access };
+  };
   return [
     {
-      method: "POST", pattern: /^\/v1\/volumes$/, handle: async ({ body }) =>
+      method: "POST", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: async ({ body }) =>
         ({ volume: await ops.create(validateVolumeName(body.name), optionsOf(body.options)) }),
     },
-    { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: async ({ params: [volume = ""] }) => ops.remove(validateVolumeName(volume)) },
-    post("formatted", (volume) => ops.markFormatted(volume)),
-    post("claims", (volume, body) => ops.claim(volume, nodeIdOf(body.nodeId, "nodeId"), waitOf(body.waitMs))),
-    post("wanted", (volume, body) => ops.wanted(volume, nodeIdOf(body.nodeId, "nodeId"))),
-    post("release", (volume, body) => ops.release(volume, nodeIdOf(body.nodeId, "nodeId"))),
-    onNode("heartbeat", (node, body) => ops.heartbeat(node, heartbeatOf(body))),
-    onNode("fence", (node) => ops.fence(node)),
-    ...(ops.unfence ? [onNode("unfence", (node) => ops.unfence?.(node))] : []),
-    { method: "GET", pattern: /^\/v1\/nodes$/, handle: () => ({ nodes: ops.nodes() }) },
+    { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), access: "authenticated", handle: async ({ params: [volume = ""] }) => ops.remove(validateVolumeName(volume)) },
+    // Names no node: the agent that made the filesystem may no longer hold the grant (ADR 0011).
+    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/formatted$`), access: "authenticated", handle: ({ params: [volume = ""] }) => ops.markFormatted(validateVolumeName(volume)) },
+    onVolume("claims", (volume, body) => ops.claim(volume, checkNodeId(body.nodeId, "nodeId"), waitOf(body.waitMs))),
+    onVolume("wanted", (volume, body) => ops.wanted(volume, checkNodeId(body.nodeId, "nodeId"))),
+    onVolume("release", (volume, body) => ops.release(volume, checkNodeId(body.nodeId, "nodeId"))),
+    onNode("heartbeat", "node", (node, body) => ops.heartbeat(node, heartbeatOf(body))),
+    onNode("fence", "operator", (node) => ops.fence(node)),
+    ...(ops.unfence ? [onNode("unfence", "operator", (node) => ops.unfence?.(node))] : []),
+    { method: "GET", pattern: /^\/v1\/nodes$/, access: "operator", handle: () => ({ nodes: ops.nodes() }) },
   ];
-}
-
-/** Swarm node ids are 25 letters and digits; tests and labs use short names. Bounded, linear. */
-const nodeIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-
-function nodeIdOf(value: unknown, field: string): string {
-  const id = text(value, field);
-  if (!nodeIdPattern.test(id)) throw invalidArgument(`field "${field}" is not a Swarm node id (letters, digits, "_.-", at most 128): ${JSON.stringify(id.slice(0, 40))}`);
-  return id;
 }
 
 function optionsOf(value: unknown): Record<string, unknown> | null {

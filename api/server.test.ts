@@ -3,9 +3,11 @@ import { connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { internal } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
+import { Credentials } from "./credentials.js";
 import { ApiServer, type Route } from "./server.js";
 
 const token = "s3cret";
+const credentials = new Credentials(token);
 let server: ApiServer;
 let port: number;
 let logs: string[];
@@ -23,11 +25,11 @@ function recordingLogger(lines: string[]): Logger {
 }
 
 const routes: Route[] = [
-  { method: "GET", pattern: /^\/v1\/health$/, public: true, handle: () => ({ status: "ok" }) },
-  { method: "GET", pattern: /^\/metrics$/, public: true, handle: () => ({ text: "up 1\n" }) },
-  { method: "GET", pattern: /^\/v1\/volumes\/([^/]+)$/, handle: ({ params }) => ({ name: params[0] }) },
-  { method: "POST", pattern: /^\/v1\/volumes$/, handle: ({ body }) => ({ got: Object.keys(body).length }) },
-  { method: "GET", pattern: /^\/v1\/broken$/, handle: () => { throw internal("disk on fire"); } },
+  { method: "GET", pattern: /^\/v1\/health$/, access: "public", handle: () => ({ status: "ok" }) },
+  { method: "GET", pattern: /^\/metrics$/, access: "public", handle: () => ({ text: "up 1\n" }) },
+  { method: "GET", pattern: /^\/v1\/volumes\/([^/]+)$/, access: "authenticated", handle: ({ params }) => ({ name: params[0] }) },
+  { method: "POST", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: ({ body }) => ({ got: Object.keys(body).length }) },
+  { method: "GET", pattern: /^\/v1\/broken$/, access: "authenticated", handle: () => { throw internal("disk on fire"); } },
 ];
 
 beforeEach(async () => {
@@ -35,7 +37,7 @@ beforeEach(async () => {
   leadership.leader = true;
   leadership.url = undefined;
   server = new ApiServer({
-    routes, logger: recordingLogger(logs), token, leadership: { isLeader: () => leadership.leader, leaderUrl: () => leadership.url },
+    routes, logger: recordingLogger(logs), credentials, leadership: { isLeader: () => leadership.leader, leaderUrl: () => leadership.url },
   });
   port = await server.listen("127.0.0.1", 0);
 });

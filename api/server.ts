@@ -1,6 +1,6 @@
-import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unauthenticated } from "../core/errors.js";
+import { accessDenial, type Access, type Identity } from "../core/identity.js";
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
@@ -31,19 +31,36 @@ function isStreamAnswer(answer: RouteAnswer): answer is StreamAnswer {
   return typeof answer === "object" && answer !== null && (answer as Partial<StreamAnswer>).kind === "stream" && typeof (answer as Partial<StreamAnswer>).open === "function";
 }
 
-export interface Route {
+interface RouteBase {
   method: "GET" | "POST" | "DELETE";
   pattern: RegExp;
-  /** Routes without auth that answer on every replica, standbys included: health and metrics only. */
-  public?: boolean;
   handle(request: RouteRequest): Promise<RouteAnswer> | RouteAnswer;
+}
+
+/**
+ * One route and who may call it (core/identity.ts `Access`). `public` routes need no token
+ * and answer on every replica, standbys included: health and metrics only. A `node` route
+ * names the node it acts for (`nodeOf`: a path parameter or a body field), and the server
+ * checks it against the caller's token before `handle` runs.
+ */
+export type Route = RouteBase & (
+  | { access: Exclude<Access, "node"> }
+  | { access: "node"; nodeOf(request: RouteRequest): unknown }
+);
+
+/** What tells a bearer token's owner (api/credentials.ts `Credentials`). */
+export interface Authenticator {
+  identify(token: string): Identity | undefined;
 }
 
 export interface ApiServerOptions {
   routes: readonly Route[];
   logger: Logger;
-  /** Shared bearer token; when undefined, no route needs one (loopback all-in-one). */
-  token: string | undefined;
+  /**
+   * Who a bearer token proves (api/credentials.ts). Undefined: no route needs a token and
+   * none is checked (the loopback all-in-one, which serves no node or operator route).
+   */
+  credentials: Authenticator | undefined;
   /**
    * Leadership among the controller replicas. While this replica is not the leader, every
    * route but the public ones answers 503 UNAVAILABLE naming the leader (api/contract.ts).
@@ -87,12 +104,12 @@ export class ApiServer {
       const url = parseTarget(req.url);
       path = url.pathname;
       const { route, params } = this.match(req.method ?? "GET", url.pathname);
-      if (!route.public) {
-        this.authorize(req);
-        if (this.answeredAsStandby(res)) return;
-      }
+      const caller = route.access === "public" ? undefined : this.authenticate(req);
+      if (route.access !== "public" && this.answeredAsStandby(res)) return;
       const body = req.method === "POST" ? await readBody(req) : {};
-      const answer = await route.handle({ params, body, query: url.searchParams, headers: req.headers });
+      const request: RouteRequest = { params, body, query: url.searchParams, headers: req.headers };
+      if (caller !== undefined) this.authorize(caller, route, request, path);
+      const answer = await route.handle(request);
       if (res.destroyed) return this.options.logger.debug({ path }, "client went away before the answer");
       if (isStreamAnswer(answer)) return answer.open(req, res);
       sendAnswer(res, answer);
@@ -139,16 +156,33 @@ export class ApiServer {
     throw notFound(`no route ${method} ${path}; see api/contract.ts for the API`);
   }
 
-  /** `Authorization: Bearer <token>` exactly (the scheme in any case); a bare token is refused. */
-  private authorize(req: IncomingMessage): void {
-    const token = this.options.token;
-    if (token === undefined) return;
-    const bearer = /^Bearer (.*)$/i.exec(req.headers.authorization ?? "");
-    const given = Buffer.from(bearer?.[1] ?? "");
-    const expected = Buffer.from(token);
-    if (!bearer || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw unauthenticated("missing or wrong API token: give every agent and the CLI the controller's token (SWARMVOL_TOKEN), sent as `Authorization: Bearer <token>`");
+  /**
+   * The caller `Authorization: Bearer <token>` proves (the scheme in any case; a bare token
+   * is refused); UNAUTHENTICATED for a missing, malformed or unknown token. Undefined on an
+   * open server. The token is never logged nor echoed.
+   */
+  private authenticate(req: IncomingMessage): Identity | undefined {
+    const credentials = this.options.credentials;
+    if (credentials === undefined) return undefined;
+    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "");
+    const caller = bearer?.[1] === undefined ? undefined : credentials.identify(bearer[1]);
+    if (caller === undefined) {
+      throw unauthenticated("missing or wrong API token: an agent sends its node's own token (`swarmvol token node NODE_ID` on a manager), "
+        + "an operator the controllers' secret (SWARMVOL_TOKEN_FILE), as `Authorization: Bearer <token>`");
     }
+    return caller;
+  }
+
+  /** PERMISSION_DENIED (logged, with who and for whom, never the token) unless `caller` may make this call. */
+  private authorize(caller: Identity, route: Route, request: RouteRequest, path: string): void {
+    const target = route.access === "node" ? route.nodeOf(request) : undefined;
+    const denial = accessDenial(caller, route.access, target);
+    if (denial === undefined) return;
+    if (denial.code === ErrorCode.PermissionDenied) {
+      const who = caller.kind === "node" ? caller.nodeId : "operator";
+      this.options.logger.warn({ path, caller: who, target: typeof target === "string" ? target.slice(0, 128) : undefined }, "api call refused for this identity");
+    }
+    throw denial;
   }
 
   /** On a standby: the contract's 503 naming the leader when it is known. */

@@ -5,11 +5,13 @@ import pRetry from "p-retry";
 import { metricsRoute } from "../api/metrics.js";
 import { ApiServer } from "../api/server.js";
 import { loadAgentConfig, type AgentConfig } from "../core/clusterConfig.js";
+import { toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { ControllerClient } from "../plugin/cluster/apiClient.js";
 import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
 import { ControllerEndpoints, type EngineSwarmInfo } from "../plugin/cluster/controllerEndpoints.js";
 import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
+import { NodeCredential } from "../plugin/cluster/nodeCredential.js";
 import { RemoteDirectory } from "../plugin/cluster/remoteDirectory.js";
 import { VolumeDriver } from "../plugin/driver.js";
 import { PromAgentMetrics } from "../plugin/metrics.js";
@@ -23,7 +25,8 @@ import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
 import { dockerFor } from "./docker.js";
-import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
+import { reportFailure } from "./exitCodes.js";
+import { applyNice, createLogger, readTokenFileIfThere, stopSignal, stopWithin, systemClock } from "./runtime.js";
 
 /** This node's Swarm NodeID from its engine, waiting for dockerd and for the join. */
 function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
@@ -47,14 +50,35 @@ function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
  * The client for the controller's replicas: the --controller list, or the managers this
  * node's engine knows (read every 30 s, and again when no replica served a call).
  */
-function controllerApi(config: AgentConfig, docker: Docker, logger: Logger): { api: ControllerClient; endpoints: ControllerEndpoints } {
+function controllerApi(config: AgentConfig, docker: Docker, credential: NodeCredential, logger: Logger): { api: ControllerClient; endpoints: ControllerEndpoints } {
   const endpoints = new ControllerEndpoints({
     fixed: config.controllers, port: config.controllerPort, clock: systemClock, logger,
     engineInfo: async () => (await docker.info()) as EngineSwarmInfo,
   });
-  const api = new ControllerClient({ endpoints: () => endpoints.list(), token: config.token, onAllFailed: () => endpoints.refreshSoon() });
+  const api = new ControllerClient({ endpoints: () => endpoints.list(), token: () => credential.current(), onAllFailed: () => endpoints.refreshSoon() });
   endpoints.start();
   return { api, endpoints };
+}
+
+/** This node's token (ADR 0011), from SWARMVOL_TOKEN or a file that may appear only once the node joined. */
+function nodeCredential(config: AgentConfig, nodeId: () => Promise<string>, logger: Logger): NodeCredential {
+  const given = config.credential;
+  return new NodeCredential({
+    nodeId, clock: systemClock, logger,
+    source: "token" in given ? "SWARMVOL_TOKEN" : `SWARMVOL_TOKEN_FILE ${given.file}`,
+    read: async () => ("token" in given ? given.token : readTokenFileIfThere(given.file)),
+  });
+}
+
+/**
+ * Resolves undefined on SIGTERM/SIGINT, or with the error when the node token names
+ * another node (or is none): the agent then stops at once, logging the fix.
+ */
+async function untilStoppedOrRefused(stopped: Promise<string>, identity: Promise<string>, logger: Logger): Promise<SwarmvolError | undefined> {
+  const refused = identity.then(() => new Promise<never>(() => undefined), (err: unknown) => toSwarmvolError(err));
+  const failure = await Promise.race([stopped.then(() => undefined), refused]);
+  if (failure !== undefined) logger.error({ err: failure.message }, "agent stops: its node token does not name this node");
+  return failure;
 }
 
 /**
@@ -63,7 +87,7 @@ function controllerApi(config: AgentConfig, docker: Docker, logger: Logger): { a
  */
 async function serveMetrics(config: AgentConfig, metrics: PromAgentMetrics, logger: Logger): Promise<ApiServer | undefined> {
   if (config.metricsListen === undefined) return undefined;
-  const server = new ApiServer({ routes: [metricsRoute(metrics.exposition)], logger, token: undefined });
+  const server = new ApiServer({ routes: [metricsRoute(metrics.exposition)], logger, credentials: undefined });
   await server.listen(config.metricsListen.host, config.metricsListen.port);
   return server;
 }
@@ -74,7 +98,7 @@ async function serveMetrics(config: AgentConfig, metrics: PromAgentMetrics, logg
  */
 export async function agentCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
-  const config = loadAgentConfig(await withTokenFile(process.env), argv);
+  const config = loadAgentConfig(process.env, argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
   applyNice(config.nice, logger);
   const metrics = new PromAgentMetrics();
@@ -83,11 +107,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
     : await instanceIdentity(config.imdsEndpoint);
   const runner = new ProcessRunner();
   const docker = dockerFor(config.dockerHost);
-  const { api, endpoints } = controllerApi(config, docker, logger);
+  const nodeId = swarmNodeId(docker, logger);
+  const credential = nodeCredential(config, nodeId, logger);
+  const { api, endpoints } = controllerApi(config, docker, credential, logger);
   const mounts = await MountTableStore.open(join(config.stateDir, "node-mounts.json"));
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
-  const nodeId = swarmNodeId(docker, logger);
   // The attacher and directory ask the keeper (built after the driver it fences) whether the lease is live.
   const lease = { live: () => false };
   const directory = new RemoteDirectory({
@@ -113,22 +138,35 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await plugin.listen(config.pluginSocket);
   const metricsServer = await serveMetrics(config, metrics, logger);
   let stopping = false;
-  // No first heartbeat before an address is known: its failure would fence the mounts found in place.
-  const keeperStarted = endpoints.known().then(() => {
-    if (!stopping) keeper.start();
-  });
+  const identity = credential.ready();
+  const keeperStarted = startWhenReady(keeper, [endpoints.known(), identity], () => stopping);
   logger.info({ socket: config.pluginSocket, controllers: config.controllers, discovery: endpoints.discovering, metrics: config.metricsListen ?? "off", ...instance }, "agent started");
   void activateWithEngine(docker, logger);
-  await stopped;
+  const refused = await untilStoppedOrRefused(stopped, identity, logger);
   stopping = true;
-  // Bounded: a Docker call stuck on a dead device must not keep the agent up past its supervisor's patience.
+  credential.stop();
+  await stopAgent({ plugin, driver, endpoints, keeper, keeperStarted, metricsServer }, logger);
+  return refused === undefined ? 0 : reportFailure(refused);
+}
+
+/**
+ * Starts the lease keeper once a controller address and this node's checked token are
+ * known: a first heartbeat failing before would fence the mounts found in place.
+ */
+function startWhenReady(keeper: LeaseKeeper, ready: Array<Promise<unknown>>, stopping: () => boolean): Promise<void> {
+  return Promise.all(ready).then(() => {
+    if (!stopping()) keeper.start();
+  }, () => undefined);
+}
+
+/** Bounded: a Docker call stuck on a dead device must not keep the agent up past its supervisor's patience. */
+async function stopAgent(parts: { plugin: PluginServer; driver: VolumeDriver; endpoints: ControllerEndpoints; keeper: LeaseKeeper; keeperStarted: Promise<void>; metricsServer: { close(): Promise<void> } | undefined }, logger: Logger): Promise<void> {
   await stopWithin(30_000, logger, async () => {
-    await plugin.drain();
-    await driver.endLingers();
-    await endpoints.stop();
-    await Promise.race([keeperStarted, new Promise((resolve) => setTimeout(resolve, 100))]);
-    await keeper.stop();
-    await metricsServer?.close();
+    await parts.plugin.drain();
+    await parts.driver.endLingers();
+    await parts.endpoints.stop();
+    await Promise.race([parts.keeperStarted, new Promise((resolve) => setTimeout(resolve, 100))]);
+    await parts.keeper.stop();
+    await parts.metricsServer?.close();
   });
-  return 0;
 }

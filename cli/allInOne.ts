@@ -56,7 +56,7 @@ export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
   const routes = readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "all-in-one", backend: config.backend }) });
-  const api = new ApiServer({ routes, logger, token: undefined });
+  const api = new ApiServer({ routes, logger, credentials: undefined });
   const { host, port } = parseListen(config.apiListen);
   await api.listen(host, port);
   logger.info({ socket: config.pluginSocket, api: config.apiListen, stateDir: config.stateDir }, "swarmvol started");

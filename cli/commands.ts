@@ -11,7 +11,9 @@ export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--sta
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
                 [--metrics-listen HOST:PORT]   (GET /metrics, off unless given; docs/metrics.md)
 ${[...operatorUsage, eventsUsage].map((line) => `       ${line}`).join("\n")}
-       (the daemons read the API token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv)
+       swarmvol token node NODE_ID [--out FILE]
+       (every command reads its token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv:
+        controllers and operators the controllers' secret, each agent its own node's token)
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
        swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
        swarmvol version
@@ -48,6 +50,7 @@ export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
   ["controller", async (argv) => (await import("./controllerCommand.js")).controllerCommand(argv)],
   ...operatorCommandNames.map((name): [string, Command] => [name, (argv) => operatorCommand(name, argv)]),
   ["events", (argv) => eventsCommand(argv)],
+  ["token", async (argv) => (await import("./tokenCommand.js")).tokenCommand(argv)],
   ["lab", async (argv) => (await import("./labCommand.js")).labCommand(argv)],
   ["drill", async (argv) => (await import("./drillCommand.js")).drillCommand(argv)],
   ["version", printing("swarmvol 0.1.0\n")],

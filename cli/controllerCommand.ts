@@ -5,6 +5,7 @@ import cron from "node-cron";
 import pRetry from "p-retry";
 import { eventRoutes } from "../api/eventRoutes.js";
 import { EventStreams } from "../api/eventStream.js";
+import { Credentials } from "../api/credentials.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
@@ -61,7 +62,7 @@ interface ReplicaParts {
 function replicaApi(config: ControllerConfig, { replica, catalog, informer, metrics, events, logger }: ReplicaParts): ApiServer {
   const term = () => replica.current();
   return new ApiServer({
-    logger, token: config.token, leadership: replica.elector,
+    logger, credentials: new Credentials(config.token), leadership: replica.elector,
     routes: [
       ...readRoutes({
         catalog, metrics: metrics.exposition,

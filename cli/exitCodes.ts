@@ -12,6 +12,7 @@ const exitCodeOf: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.Unavailable]: 8,
   [ErrorCode.Timeout]: 8,
   [ErrorCode.Unauthenticated]: 9,
+  [ErrorCode.PermissionDenied]: 10,
   [ErrorCode.Internal]: 1,
 };
 

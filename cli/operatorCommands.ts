@@ -184,7 +184,7 @@ function helpOf(name: OperatorCommandName): string {
   const spec = specs[name];
   return `usage: ${usageOf(name)}\n\n${spec.summary}\n\nexample:\n  ${spec.example}\n\n`
     + `The controller: --controller or SWARMVOL_CONTROLLER, comma-separated replicas (default ${defaultControllerUrl}, all-in-one).\n`
-    + "The token: SWARMVOL_TOKEN_FILE, a file holding the controller's token (or SWARMVOL_TOKEN); never on the command line.\n"
+    + "The token: SWARMVOL_TOKEN_FILE, a file holding the controllers' secret (or SWARMVOL_TOKEN); never on the command line.\n"
     + "--json prints the controller's objects instead of a table.\n";
 }
 
@@ -197,7 +197,7 @@ function withHint(err: unknown, name: OperatorCommandName): SwarmvolError {
     hint = "; an all-in-one (or an older controller) has no node routes: nodes and fences live in `swarmvol controller`";
   }
   if (domain.code === ErrorCode.Unauthenticated && !domain.message.includes("SWARMVOL_TOKEN_FILE")) {
-    hint = "; set SWARMVOL_TOKEN_FILE to a file holding the controller's token";
+    hint = "; set SWARMVOL_TOKEN_FILE to a file holding the controllers' secret";
   }
   return hint === "" ? domain : new SwarmvolError(domain.code, `${domain.message}${hint}`, { ...domain.details }, { cause: domain });
 }

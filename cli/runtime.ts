@@ -1,21 +1,42 @@
 import * as os from "node:os";
 import { readFile } from "node:fs/promises";
-import { pino, destination } from "pino";
+import { pino, destination, type DestinationStream } from "pino";
 import { invalidArgument } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import type { LogLevel } from "../core/config.js";
 
 export { systemClock } from "../core/clock.js";
 
-/** Structured JSON logs on stderr (stdout stays free for command output). */
-export function createLogger(level: LogLevel, name: string): Logger {
-  return pino({ name, level, base: { pid: process.pid } }, destination(2));
+/**
+ * Fields pino replaces with "[redacted]" wherever a caller puts them. No code logs a token
+ * (ADR 0011: messages are constant and fields name nodes and files, never credentials);
+ * this is the second wall, for the field somebody adds one day.
+ */
+export const redactedFields = ["token", "secret", "authorization", "*.token", "*.secret", "*.authorization", "headers.authorization", "*.headers.authorization"];
+
+/** Structured JSON logs on stderr (stdout stays free for command output); tests pass their own stream. */
+export function createLogger(level: LogLevel, name: string, stream: DestinationStream = destination(2)): Logger {
+  return pino({ name, level, base: { pid: process.pid }, redact: { paths: redactedFields, censor: "[redacted]" } }, stream);
+}
+
+/**
+ * A token file's content (trailing newlines dropped), or undefined while it does not exist
+ * (an agent's node token arrives when its node joins); INVALID_ARGUMENT when unreadable.
+ */
+export async function readTokenFileIfThere(file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(file, "utf8")).replace(/[\r\n]+$/, "");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw invalidArgument(`cannot read SWARMVOL_TOKEN_FILE ${file}: ${(err as Error).message}; give a readable file holding this node's token`, { file });
+  }
 }
 
 /**
  * The environment with SWARMVOL_TOKEN read from SWARMVOL_TOKEN_FILE (a Docker secret such
  * as /run/secrets/swarmvol_token) when only the file is given, so the token never needs to
- * be in argv or in the service's environment. Trailing newlines are dropped.
+ * be in argv or in the service's environment. Trailing newlines are dropped. (Agents read
+ * theirs with {@link readTokenFileIfThere}: it may not exist yet when they start.)
  */
 export async function withTokenFile(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
   const file = env.SWARMVOL_TOKEN_FILE;

@@ -134,7 +134,12 @@ export interface AgentConfig {
   controllers: string[];
   /** The controller's API port on every manager, for discovered endpoints. */
   controllerPort: number;
-  token: string;
+  /**
+   * This node's token (ADR 0011): SWARMVOL_TOKEN as given, or the file SWARMVOL_TOKEN_FILE
+   * names, read by the agent once it knows its node id (the file may appear after the
+   * agent started: a node is given its token when it joins).
+   */
+  credential: { token: string } | { file: string };
   pluginSocket: string;
   stateDir: string;
   logLevel: LogLevel;
@@ -177,7 +182,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     throw invalidArgument(`--controller-port must be a TCP port from 1 to 65535, got "${raw.controllerPort}"`);
   }
   return {
-    controllers, controllerPort, token: tokenOf(env), pluginSocket: raw.pluginSocket as string,
+    controllers, controllerPort, credential: nodeCredentialOf(env), pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
     nice: niceness(raw.nice), instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
     metricsListen: metricsListenOf(raw.metricsListen),
@@ -228,7 +233,7 @@ export function loadOperatorConfig(env: Readonly<Record<string, string | undefin
   if (controllers.length === 0) throw invalidArgument(`--controller is empty; give base URLs like ${defaultControllerUrl}`);
   const token = env.SWARMVOL_TOKEN ?? "";
   if (token === "") {
-    throw unauthenticated("no API token: set SWARMVOL_TOKEN_FILE to a file holding the controller's token (as the controller and agents use), or SWARMVOL_TOKEN");
+    throw unauthenticated("no API token: set SWARMVOL_TOKEN_FILE to a file holding the controllers' secret (as the controllers use), or SWARMVOL_TOKEN");
   }
   return { controllers, token };
 }
@@ -236,13 +241,20 @@ export function loadOperatorConfig(env: Readonly<Record<string, string | undefin
 /** The token never comes from argv: every user on the host sees it in `ps`. */
 function refuseTokenFlag(argv: readonly string[]): void {
   if (argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
-    throw invalidArgument("no --token flag: argv is visible to every user in `ps`; set SWARMVOL_TOKEN_FILE to a file holding the controller's token");
+    throw invalidArgument("no --token flag: argv is visible to every user in `ps`; set SWARMVOL_TOKEN_FILE to a file holding the token (the controllers' secret, or an agent's node token)");
   }
 }
 
-/** A daemon's shared API token: SWARMVOL_TOKEN (the caller reads SWARMVOL_TOKEN_FILE into it). */
+/** An agent's token or its file: SWARMVOL_TOKEN wins, as in every swarmvol process. */
+function nodeCredentialOf(env: Readonly<Record<string, string | undefined>>): { token: string } | { file: string } {
+  if (env.SWARMVOL_TOKEN) return { token: env.SWARMVOL_TOKEN };
+  if (env.SWARMVOL_TOKEN_FILE) return { file: env.SWARMVOL_TOKEN_FILE };
+  throw invalidArgument("missing node token: set SWARMVOL_TOKEN_FILE to the file `swarmvol token node NODE_ID --out FILE` wrote for this node on a manager (or SWARMVOL_TOKEN)");
+}
+
+/** The controllers' secret: SWARMVOL_TOKEN (the caller reads SWARMVOL_TOKEN_FILE into it). */
 function tokenOf(env: Readonly<Record<string, string | undefined>>): string {
   const token = env.SWARMVOL_TOKEN ?? "";
-  if (token === "") throw invalidArgument("missing API token: set SWARMVOL_TOKEN_FILE to a file holding the token agents and controllers share (or SWARMVOL_TOKEN)");
+  if (token === "") throw invalidArgument("missing API secret: set SWARMVOL_TOKEN_FILE to a file holding the controllers' secret (or SWARMVOL_TOKEN); agents get node tokens made from it with `swarmvol token node`");
   return token;
 }

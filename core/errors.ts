@@ -14,6 +14,8 @@ export const ErrorCode = {
   Unavailable: "UNAVAILABLE",
   Timeout: "TIMEOUT",
   Unauthenticated: "UNAUTHENTICATED",
+  /** Authenticated, but this identity may not make this call (another node's, an operator's). */
+  PermissionDenied: "PERMISSION_DENIED",
   Internal: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -57,6 +59,7 @@ export const unavailable = make(ErrorCode.Unavailable);
 export const timeout = make(ErrorCode.Timeout);
 export const internal = make(ErrorCode.Internal);
 export const unauthenticated = make(ErrorCode.Unauthenticated);
+export const permissionDenied = make(ErrorCode.PermissionDenied);
 
 export function isSwarmvolError(err: unknown, code?: ErrorCode): err is SwarmvolError {
   return err instanceof SwarmvolError && (code === undefined || err.code === code);

@@ -15,7 +15,7 @@ import { installSupervisor, startNode } from "./node.js";
 import { planNodes, REGISTRY, resolveOptions, STATE_DIR_NAMES, type StorageDriver } from "./plan.js";
 import { startRegistry } from "./registry.js";
 import { STATE_VERSION, writeState, type LabState, type NodeState, type SwarmvolState } from "./state.js";
-import { agentPreDockerd, startLabCloudFor, startSwarmvolOnLab, writeTokenFile } from "./swarmvolHook.js";
+import { agentPreDockerd, startLabCloudFor, startSwarmvolOnLab, writeNodeToken, writeTokenFile } from "./swarmvolHook.js";
 import { waitForLocalActivation } from "./swarmvolPlugins.js";
 import { probeStorageDriver } from "./storage.js";
 
@@ -51,18 +51,23 @@ async function ensureHostDirs(): Promise<string[]> {
   return created;
 }
 
+/** Forms the swarm; each node gets its swarmvol token the moment its id is known (its agent waits for it). */
 async function formSwarm(state: LabState): Promise<void> {
   const [first, ...rest] = state.nodes;
   if (first === undefined) return;
+  const joined = async (node: NodeState) => {
+    node.nodeId = await swarmNodeId(node);
+    await writeNodeToken(state, node);
+  };
   const tokens = await initSwarm(first);
-  first.nodeId = await swarmNodeId(first);
+  await joined(first);
   for (const node of rest.filter((n) => n.role === "manager")) {
     await joinSwarm(node, first, tokens.manager);
-    node.nodeId = await swarmNodeId(node);
+    await joined(node);
   }
   await Promise.all(rest.filter((n) => n.role === "worker").map(async (node) => {
     await joinSwarm(node, first, tokens.worker);
-    node.nodeId = await swarmNodeId(node);
+    await joined(node);
   }));
 }
 

@@ -30,9 +30,13 @@ export interface NodeState extends NodePlan {
  * one replica on the first manager whose launcher is `controllerPid`.
  */
 export interface SwarmvolState {
-  /** Shared API token of agents and controller. The state file is 0600; it is also in `tokenFile`. */
+  /**
+   * The controllers' secret: the operator's token, and the key of every node's own token
+   * (ADR 0011; each agent reads its node's file, swarmvolPlan.ts `nodeTokenFile`). The
+   * state file is 0600; the secret is also in `tokenFile`.
+   */
   token: string;
-  /** 0600 file the launch wrapper reads the token from, so it never appears in a process's argv. */
+  /** 0600 file the controllers' launch wrapper points them at, so it never appears in a process's argv. */
   tokenFile: string;
   /** SWARMVOL_LOG_LEVEL for the daemons, fixed at `up` so restarts from other processes agree. */
   logLevel: string;

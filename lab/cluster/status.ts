@@ -15,7 +15,7 @@
  * are the lab's own view: a killed node is `stopped`, a partitioned one has `link: down`.
  * `controller` is how scripts and the CLI reach the lab's controller: `url` the first
  * replica's URL (node1), whichever replica leads (the CLI follows a standby's leader hint),
- * and `tokenFile` the 0600 file holding the shared API token of agents and controllers, for
+ * and `tokenFile` the 0600 file holding the controllers' secret (the operator's token; each agent has its own node token, ADR 0011), for
  * SWARMVOL_TOKEN_FILE (the token itself is never printed). `endpoint` is `url` under its
  * older name. `cloud.endpoint` and every `controller` field are null for a bare lab.
  * `controllers` has one entry per replica (one per manager; empty for a bare lab): its

@@ -1,7 +1,9 @@
 /**
  * swarmvol on a (non-bare) lab, run the way an operator runs it:
  *
- * 1. `planSwarmvol`: a fresh random API token and the daemons' log level, fixed at `up`.
+ * 1. `planSwarmvol`: a fresh random secret (the controllers' and operators' token) and the
+ *    daemons' log level, fixed at `up`; `writeNodeToken` gives each node its own token
+ *    (`swarmvol token node`'s, ADR 0011) as soon as it joined the swarm and has its id.
  * 2. `agentPreDockerd`: every node's supervisor starts `swarmvol agent` inside the node
  *    BEFORE dockerd and waits for its plugin socket, so dockerd finds the plugin at start.
  * 3. `startLabCloudFor`: the EC2 emulator in the root namespace on 10.213.0.1:4566.
@@ -12,17 +14,18 @@
  * under the lab dir in their argv, so `down` finds and kills them even without the state file.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, readFile, rename, writeFile } from "node:fs/promises";
+import { issueNodeToken } from "../../api/credentials.js";
 import type { Clock, Logger } from "../../core/ports.js";
 import { invalidArgument } from "../../core/errors.js";
 import type { DetachedSpawner } from "./host.js";
 import { planNodes, type NodePlan, type ResolvedOptions } from "./plan.js";
-import { writeState, type LabState, type SwarmvolState } from "./state.js";
+import { writeState, type LabState, type NodeState, type SwarmvolState } from "./state.js";
 import { startLabCloud } from "./swarmvolCloud.js";
 import { launchController } from "./swarmvolController.js";
 import { waitForPlugins } from "./swarmvolPlugins.js";
 import { waitForLeader } from "./swarmvolReplicas.js";
-import { agentArgv, controllerHosts, controllerUrl, PLUGIN_SOCKET, repoArtifacts, swarmvolPaths } from "./swarmvolPlan.js";
+import { agentArgv, controllerHosts, controllerUrl, nodeSwarmvolPaths, PLUGIN_SOCKET, repoArtifacts, swarmvolPaths } from "./swarmvolPlan.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -88,7 +91,21 @@ export async function writeTokenFile(swarmvol: SwarmvolState): Promise<void> {
  * the controllers (`lab status --json` names the file, never the token).
  */
 export async function readTokenFile(swarmvol: Pick<SwarmvolState, "tokenFile">): Promise<string> {
-  return (await readFile(swarmvol.tokenFile, "utf8")).replace(/[\r\n]+$/, "");
+  return (await readFile(swarmvol.tokenFile, "utf8")).trimEnd();
+}
+
+/**
+ * Issues `node`'s own token (what `swarmvol token node ID --out FILE` writes) into its
+ * `nodeTokenFile`, 0600, in one rename: its agent, started before the node joined, is
+ * waiting for this file and must never read half of it. No-op on a bare lab.
+ */
+export async function writeNodeToken(state: LabState, node: NodeState): Promise<void> {
+  const swarmvol = state.swarmvol;
+  if (swarmvol === undefined || swarmvol === null) return;
+  if (node.nodeId === null) throw invalidArgument(`${node.name} has no swarm node id yet; issue its token once it joined`, { node: node.name });
+  const file = nodeSwarmvolPaths(node).nodeTokenFile;
+  await writeFile(`${file}.tmp`, `${issueNodeToken(swarmvol.token, node.nodeId)}\n`, { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
 }
 
 /** Starts the EC2 emulator for the lab's nodes and records its endpoint and PID in the state. */

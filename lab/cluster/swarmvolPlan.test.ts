@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,22 +18,22 @@ const settings: LaunchSettings = {
 };
 
 /** The daemon's own arguments: what follows `node main.js` after the launch wrapper. */
-function daemonArgs(argv: string[]): string[] {
+function daemonArgs(argv: string[], tokenFile = "/lab/nodes/swarmvol.token"): string[] {
   expect(argv.slice(0, 4)).toEqual(["/bin/sh", "-c", LAUNCH_WRAPPER, "swarmvol-launch"]);
-  expect(argv.slice(4, 6)).toEqual(["/lab/nodes/swarmvol.token", "debug"]);
+  expect(argv.slice(4, 6)).toEqual([tokenFile, "debug"]);
   expect(argv.slice(7, 9)).toEqual(["/usr/bin/node", "/repo/dist/cli/main.js"]);
   return argv.slice(9);
 }
 
 describe("swarmvol plan for the lab", () => {
-  it("gives each agent flags that `swarmvol agent` accepts, with the node's own identity", () => {
+  it("gives each agent flags that `swarmvol agent` accepts, with the node's own identity and token file", () => {
     const argv = agentArgv(node2, [node1], settings);
     expect(argv[6]).toBe("/lab/nodes/node2/agent.log");
-    const [command, ...flags] = daemonArgs(argv);
+    const [command, ...flags] = daemonArgs(argv, "/lab/nodes/node2/swarmvol-node.token");
     expect(command).toBe("agent");
     expect(flags.join(" ")).not.toContain("--token");
-    expect(loadAgentConfig({ SWARMVOL_TOKEN: "t" }, flags)).toMatchObject({
-      controllers: ["http://10.213.0.11:7750"], token: "t", pluginSocket: "/run/docker/plugins/swarmvol.sock",
+    expect(loadAgentConfig({ SWARMVOL_TOKEN_FILE: "/lab/nodes/node2/swarmvol-node.token" }, flags)).toMatchObject({
+      controllers: ["http://10.213.0.11:7750"], credential: { file: "/lab/nodes/node2/swarmvol-node.token" }, pluginSocket: "/run/docker/plugins/swarmvol.sock",
       stateDir: "/lab/nodes/node2/swarmvol", dockerHost: "unix:///lab/nodes/node2/docker.sock",
       instanceId: node2.instanceId, zone: "us-east-1b", deviceDir: "/dev/disk/by-id", hostname: "node2",
       metricsListen: { host: node2.address, port: 7751 },
@@ -74,7 +74,7 @@ describe("swarmvol plan for the lab", () => {
     const list = "http://10.213.0.11:7750,http://10.213.0.12:7750,http://10.213.0.13:7750";
     expect(controllerList(controllerHosts(nodes))).toBe(list);
     for (const node of nodes) {
-      const flags = daemonArgs(agentArgv(node, controllerHosts(nodes), settings));
+      const flags = daemonArgs(agentArgv(node, controllerHosts(nodes), settings), `/lab/nodes/${node.name}/swarmvol-node.token`);
       expect(flags[0]).toBe("agent");
       expect(flags[flags.indexOf("--controller") + 1]).toBe(list);
       expect(flags[flags.indexOf("--hostname") + 1]).toBe(node.name);
@@ -84,7 +84,7 @@ describe("swarmvol plan for the lab", () => {
   it("with 1 manager the agent's --controller is the one URL, exactly as before HA", () => {
     const nodes = planNodes(resolveOptions({ nodes: 3, managers: 1, dir: "/lab" }));
     expect(controllerHosts(nodes).map((h) => h.name)).toEqual(["node1"]);
-    const flags = daemonArgs(agentArgv(nodes[2] as (typeof nodes)[number], controllerHosts(nodes), settings));
+    const flags = daemonArgs(agentArgv(nodes[2] as (typeof nodes)[number], controllerHosts(nodes), settings), "/lab/nodes/node3/swarmvol-node.token");
     expect(flags[flags.indexOf("--controller") + 1]).toBe("http://10.213.0.11:7750");
   });
 
@@ -100,12 +100,12 @@ describe("swarmvol plan for the lab", () => {
     expect(cloudArgv("/lab", settings.artifacts, true)).toEqual([...slow, "--faults", JSON.stringify(FAST_CLOUD_FAULTS)]);
   });
 
-  it("launch wrapper: token from the file into the env (not argv), output into the log", () => {
+  it("launch wrapper: the token file's path in the env (never the token, nor an inherited one), output into the log", () => {
     const dir = mkdtempSync(join(tmpdir(), "swarmvol-wrapper-"));
-    writeFileSync(join(dir, "token"), "s3cret\n", { mode: 0o600 });
     const log = join(dir, "out.log");
+    // The file need not exist yet: an agent's token arrives once its node joined.
     execFileSync("/bin/sh", ["-c", LAUNCH_WRAPPER, "x", join(dir, "token"), "warn", log,
-      "/bin/sh", "-c", 'echo "$SWARMVOL_TOKEN $SWARMVOL_LOG_LEVEL $*"', "y", "a", "b"]);
-    expect(execFileSync("cat", [log], { encoding: "utf8" })).toBe("s3cret warn a b\n");
+      "/bin/sh", "-c", 'echo "$SWARMVOL_TOKEN_FILE ${SWARMVOL_TOKEN-unset} $SWARMVOL_LOG_LEVEL $*"', "y", "a", "b"], { env: { ...process.env, SWARMVOL_TOKEN: "inherited" } });
+    expect(execFileSync("cat", [log], { encoding: "utf8" })).toBe(`${join(dir, "token")} unset warn a b\n`);
   });
 });

@@ -78,6 +78,8 @@ export function swarmvolPaths(labDir: string) {
 
 export function nodeSwarmvolPaths(node: NodePlan) {
   return {
+    /** This node's own API token (ADR 0011), written 0600 once the node joined the swarm and has its id. */
+    nodeTokenFile: join(node.paths.dir, "swarmvol-node.token"),
     agentStateDir: join(node.paths.dir, "swarmvol"),
     agentLog: join(node.paths.dir, "agent.log"),
     controllerStateDir: join(node.paths.dir, "controller"),
@@ -116,12 +118,14 @@ export function cloudArgv(labDir: string, artifacts: RepoArtifacts, fastCloud: b
 }
 
 /**
- * `sh -c` wrapper every swarmvol daemon starts through: reads the token from a 0600 file
- * into SWARMVOL_TOKEN (so `ps` never shows it), sets SWARMVOL_LOG_LEVEL, and execs the
+ * `sh -c` wrapper every swarmvol daemon starts through: points SWARMVOL_TOKEN_FILE at its
+ * 0600 token file (the daemon reads it: neither `ps` nor its environment ever shows the
+ * token; an agent's file may appear only once its node joined), drops any inherited
+ * SWARMVOL_TOKEN (it would win over the file), sets SWARMVOL_LOG_LEVEL, and execs the
  * daemon with its output appended to its own log. Arguments: TOKEN_FILE LEVEL LOG ARGV…
  */
 export const LAUNCH_WRAPPER =
-  'SWARMVOL_TOKEN=$(cat "$1") || exit 1; SWARMVOL_LOG_LEVEL=$2; export SWARMVOL_TOKEN SWARMVOL_LOG_LEVEL; ' +
+  'unset SWARMVOL_TOKEN; SWARMVOL_TOKEN_FILE=$1; SWARMVOL_LOG_LEVEL=$2; export SWARMVOL_TOKEN_FILE SWARMVOL_LOG_LEVEL; ' +
   'log=$3; shift 3; exec "$@" >>"$log" 2>&1 </dev/null';
 
 export interface LaunchSettings {
@@ -134,8 +138,7 @@ export interface LaunchSettings {
   fenceMode?: "self" | "power";
 }
 
-function wrapped(settings: LaunchSettings, log: string, args: readonly string[]): string[] {
-  const { tokenFile } = swarmvolPaths(settings.labDir);
+function wrapped(settings: LaunchSettings, tokenFile: string, log: string, args: readonly string[]): string[] {
   return ["/bin/sh", "-c", LAUNCH_WRAPPER, "swarmvol-launch", tokenFile, settings.logLevel, log,
     settings.artifacts.node, settings.artifacts.cliMain, ...args];
 }
@@ -143,10 +146,11 @@ function wrapped(settings: LaunchSettings, log: string, args: readonly string[])
 /**
  * The agent's argv, run by the node's supervisor inside the node before dockerd. With one
  * controller `--controller` is its URL (as before HA); with several, the comma-separated list.
+ * Its token is the node's own (`nodeTokenFile`), never the controllers' secret.
  */
 export function agentArgv(node: NodePlan, controllers: readonly NodePlan[], settings: LaunchSettings): string[] {
   const paths = nodeSwarmvolPaths(node);
-  return wrapped(settings, paths.agentLog, [
+  return wrapped(settings, paths.nodeTokenFile, paths.agentLog, [
     "agent",
     "--controller", controllerList(controllers),
     "--plugin-socket", PLUGIN_SOCKET,
@@ -160,10 +164,10 @@ export function agentArgv(node: NodePlan, controllers: readonly NodePlan[], sett
   ]);
 }
 
-/** The controller's argv (to run inside `host`'s namespaces), listening on the host node's address. */
+/** The controller's argv (to run inside `host`'s namespaces), listening on the host node's address; its token is the secret. */
 export function controllerArgv(host: NodePlan, settings: LaunchSettings): string[] {
   const paths = nodeSwarmvolPaths(host);
-  return wrapped(settings, paths.controllerLog, [
+  return wrapped(settings, swarmvolPaths(settings.labDir).tokenFile, paths.controllerLog, [
     "controller",
     "--listen", `${host.address}:${CONTROLLER_PORT}`,
     "--docker-host", dockerHost(host),

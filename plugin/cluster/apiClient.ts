@@ -58,8 +58,12 @@ export interface ControllerClientOptions {
    * change it between calls). Used after `baseUrl` when both are given.
    */
   endpoints?: () => readonly string[];
-  /** Sent as `Authorization: Bearer <token>` on every call but health. */
-  token: string;
+  /**
+   * Sent as `Authorization: Bearer <token>` on every call but health: an agent's node token
+   * (read when each call starts: a function that throws while the agent's token is not
+   * checked yet, see NodeCredential), or the operator's secret.
+   */
+  token: string | (() => string);
   /** Deadline of one call, every replica it tries included. @default 5000 */
   timeoutMs?: number;
   /**
@@ -107,7 +111,7 @@ interface CallState {
 export class ControllerClient implements ControllerApi {
   private readonly fixed: string | undefined;
   private readonly endpoints: (() => readonly string[]) | undefined;
-  protected readonly token: string;
+  protected readonly token: string | (() => string);
   private readonly timeoutMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly suspectTimeoutMs: number;
@@ -118,8 +122,8 @@ export class ControllerClient implements ControllerApi {
     this.fixed = options.baseUrl === undefined ? undefined : checkBaseUrl(options.baseUrl);
     this.endpoints = options.endpoints;
     if (this.fixed === undefined && this.endpoints === undefined) throw invalidArgument("the controller client needs a baseUrl or an endpoints list");
-    if (typeof options.token !== "string" || options.token.length === 0) {
-      throw invalidArgument("missing controller token: the agent needs the token the controller was started with");
+    if (options.token === "" || (typeof options.token !== "string" && typeof options.token !== "function")) {
+      throw invalidArgument("missing controller token: an agent needs its node's token (`swarmvol token node NODE_ID`), an operator the controllers' secret");
     }
     this.token = options.token;
     this.timeoutMs = positiveMs(options.timeoutMs ?? 5000, "timeoutMs");
@@ -249,7 +253,7 @@ export class ControllerClient implements ControllerApi {
 
   private requestInit(method: string, body: unknown, auth: boolean): RequestInit {
     const headers: Record<string, string> = { Accept: "application/json" };
-    if (auth) headers.Authorization = `Bearer ${this.token}`;
+    if (auth) headers.Authorization = `Bearer ${typeof this.token === "function" ? this.token() : this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     return { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
   }

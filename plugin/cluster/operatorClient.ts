@@ -63,7 +63,7 @@ export class OperatorClient extends ControllerClient implements OperatorApi {
 
   streamEvents(request: StreamRequest, options: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): AsyncGenerator<StreamItem> {
     return openEventStream({
-      fetch: this.fetch, baseUrl: this.baseUrl, token: this.token, request, ...options, hinted: (url) => this.preference.hinted(url),
+      fetch: this.fetch, baseUrl: this.baseUrl, token: typeof this.token === "function" ? this.token() : this.token, request, ...options, hinted: (url) => this.preference.hinted(url),
     });
   }
 }

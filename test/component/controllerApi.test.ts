@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { controllerRoutes, readRoutes } from "../../api/routes.js";
+import { Credentials, issueNodeToken } from "../../api/credentials.js";
 import { ApiServer } from "../../api/server.js";
 import { ClaimBook } from "../../controller/claims.js";
 import { GrantWaiters } from "../../controller/grantWaiters.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { VolumeService } from "../../controller/volumeService.js";
 import { PromControllerMetrics } from "../../controller/metrics.js";
+import { nodeIdPattern } from "../../core/identity.js";
 import { silentLogger } from "../../core/ports.js";
 import type { Want } from "../../core/placement.js";
 import { LocalBackend } from "../../storage/local/localBackend.js";
@@ -15,7 +17,8 @@ import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
 import { SteppedClock } from "../fakes/steppedClock.js";
 
-const token = "s3cret";
+const secret = "s3cret";
+const credentials = new Credentials(secret);
 let server: ApiServer;
 let base: string;
 let catalog: MemoryCatalog;
@@ -28,7 +31,13 @@ let grantClock: SteppedClock;
 
 const spec = new LocalBackend("/unused", { run: async () => ({ code: 0, stdout: "", stderr: "" }) });
 
-async function call(method: string, path: string, body?: unknown, auth = token) {
+/** The token an honest caller sends: the named node's own for a node's call, else the operator's. */
+function tokenFor(path: string, body: unknown): string {
+  const node = /^\/v1\/nodes\/([^/]+)\/heartbeat$/.exec(path)?.[1] ?? (body as { nodeId?: unknown } | undefined)?.nodeId;
+  return typeof node === "string" && nodeIdPattern.test(node) ? issueNodeToken(secret, node) : secret;
+}
+
+async function call(method: string, path: string, body?: unknown, auth = tokenFor(path, body)) {
   const response = await fetch(`${base}${path}`, {
     method, headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -61,7 +70,7 @@ beforeEach(async () => {
       fence: (id) => registry.fence(id), nodes: () => [],
     }),
   ];
-  server = new ApiServer({ routes, logger: silentLogger, token });
+  server = new ApiServer({ routes, logger: silentLogger, credentials });
   base = `http://127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
 });
 afterEach(async () => server.close());

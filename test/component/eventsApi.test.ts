@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventRoutes } from "../../api/eventRoutes.js";
 import { EventStreams } from "../../api/eventStream.js";
+import { Credentials } from "../../api/credentials.js";
 import { ApiServer } from "../../api/server.js";
 import { MemoryEventLog } from "../../controller/events/eventLog.js";
 import type { NewEvent, SwarmvolEvent } from "../../core/events.js";
@@ -35,7 +36,7 @@ async function start(options: { maxLag?: number; maxStreams?: number; pageSize?:
   await server?.close();
   streams = new EventStreams({ log, timers: time, logger: recordingLogger(logs), heartbeatMs: 15_000, graceMs: 5_000, ...options });
   server = new ApiServer({
-    routes: eventRoutes(log, streams), logger: recordingLogger(logs), token,
+    routes: eventRoutes(log, streams), logger: recordingLogger(logs), credentials: new Credentials(token),
     leadership: { isLeader: () => leadership.leader, leaderUrl: () => "http://10.0.0.7:7750" },
   });
   port = await server.listen("127.0.0.1", 0);

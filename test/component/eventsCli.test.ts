@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventRoutes } from "../../api/eventRoutes.js";
 import { EventStreams } from "../../api/eventStream.js";
+import { Credentials } from "../../api/credentials.js";
 import { ApiServer } from "../../api/server.js";
 import { eventsCommand, type EventsIo } from "../../cli/eventsCommand.js";
 import { MemoryEventLog } from "../../controller/events/eventLog.js";
@@ -30,7 +31,7 @@ async function replica(term: number, leading: boolean): Promise<Replica> {
   const entry = { log, leading, leaderUrl: undefined, url: "" } as unknown as Replica;
   const streams = new EventStreams({ log, timers: time, logger: silentLogger });
   entry.server = new ApiServer({
-    routes: eventRoutes(log, streams), logger: silentLogger, token,
+    routes: eventRoutes(log, streams), logger: silentLogger, credentials: new Credentials(token),
     leadership: { isLeader: () => entry.leading, leaderUrl: () => (entry.leading ? entry.url : entry.leaderUrl) },
   });
   entry.url = `http://127.0.0.1:${await entry.server.listen("127.0.0.1", 0)}`;

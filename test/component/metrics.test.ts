@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseExposition, sumOf, type Exposition } from "../../api/exposition.js";
 import { readRoutes } from "../../api/routes.js";
+import { Credentials } from "../../api/credentials.js";
 import { ApiServer } from "../../api/server.js";
 import { Controller } from "../../controller/controller.js";
 import { SwarmInformer } from "../../controller/informer/swarmInformer.js";
@@ -69,7 +70,7 @@ beforeEach(async () => {
     informer, catalog, cloud: instrumentCloud(new FakeCloud(), metrics, time), journal: new MemoryJournal(() => time.now()),
     clock: time, logger: silentLogger, metrics, policy, leaseTtlMs, claimTtlMs: 5_000, buildSpec: buildEbsSpec, timers: time,
   });
-  api = new ApiServer({ routes: readRoutes({ catalog, metrics: metrics.exposition, health: () => ({}) }), logger: silentLogger, token: "t" });
+  api = new ApiServer({ routes: readRoutes({ catalog, metrics: metrics.exposition, health: () => ({}) }), logger: silentLogger, credentials: new Credentials("t") });
   base = `http://127.0.0.1:${await api.listen("127.0.0.1", 0)}`;
   const started = controller.start();
   await time.advance(0);

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Credentials } from "../../api/credentials.js";
 import { controllerRoutes, readRoutes } from "../../api/routes.js";
 import { ApiServer } from "../../api/server.js";
 import { operatorCommand, type OperatorCommandName } from "../../cli/operatorCommands.js";
@@ -22,6 +23,7 @@ import { SteppedClock } from "../fakes/steppedClock.js";
 
 /** The operator commands in-process against a real ApiServer over a real VolumeService and NodeRegistry. */
 const token = "s3cret";
+const credentials = new Credentials(token);
 let servers: ApiServer[] = [];
 let base: string;
 let catalog: MemoryCatalog;
@@ -60,7 +62,7 @@ beforeEach(async () => {
       nodes: () => registry.views(swarmNodes),
     }),
   ];
-  base = await serve(new ApiServer({ routes, logger: silentLogger, token }));
+  base = await serve(new ApiServer({ routes, logger: silentLogger, credentials }));
 });
 afterEach(async () => {
   await Promise.all(servers.map((server) => server.close()));
@@ -196,11 +198,11 @@ describe("operator command settings and failures", () => {
   });
 
   it("a standby-only endpoint list exits 8 (UNAVAILABLE) naming the leader the standby hinted", async () => {
-    const gone = new ApiServer({ routes: [], logger: silentLogger, token });
+    const gone = new ApiServer({ routes: [], logger: silentLogger, credentials });
     const leader = `http://127.0.0.1:${await gone.listen("127.0.0.1", 0)}`;
     await gone.close();
     const routes = readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "controller", role: "standby", leader }) });
-    const standby = await serve(new ApiServer({ routes, logger: silentLogger, token, leadership: { isLeader: () => false, leaderUrl: () => leader } }));
+    const standby = await serve(new ApiServer({ routes, logger: silentLogger, credentials, leadership: { isLeader: () => false, leaderUrl: () => leader } }));
     const answer = await run("ls", ["--controller", standby]);
     expect(answer.code).toBe(8);
     expect(answer.err).toContain(leader);
@@ -210,7 +212,7 @@ describe("operator command settings and failures", () => {
 
 describe("against an all-in-one", () => {
   it("nodes exits 3 saying node routes live in the cluster controller", async () => {
-    const allInOne = await serve(new ApiServer({ routes: readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "all-in-one" }) }), logger: silentLogger, token: undefined }));
+    const allInOne = await serve(new ApiServer({ routes: readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "all-in-one" }) }), logger: silentLogger, credentials: undefined }));
     const answer = await run("nodes", ["--controller", allInOne]);
     expect(answer.code).toBe(3);
     expect(answer.err).toMatch(/no route GET \/v1\/nodes.*all-in-one .* has no node routes/);
@@ -220,7 +222,7 @@ describe("against an all-in-one", () => {
 
 describe("swarmvol status", () => {
   const replica = (leaderUrl: () => string | undefined, isLeader: () => boolean, id: string) => new ApiServer({
-    logger: silentLogger, token, leadership: { isLeader, leaderUrl },
+    logger: silentLogger, credentials, leadership: { isLeader, leaderUrl },
     routes: readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "controller", role: isLeader() ? "leader" : "standby", leader: leaderUrl() ?? null, replica: id }) }),
   });
 

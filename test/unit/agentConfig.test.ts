@@ -74,3 +74,12 @@ describe("agent configuration: --metrics-listen", () => {
     }
   });
 });
+
+describe("agent configuration: its node token (ADR 0011)", () => {
+  it("takes SWARMVOL_TOKEN, else the SWARMVOL_TOKEN_FILE path to read once the node joined; never --token", () => {
+    expect(loadAgentConfig({ SWARMVOL_TOKEN: "t", SWARMVOL_TOKEN_FILE: "/f" }, []).credential).toEqual({ token: "t" });
+    expect(loadAgentConfig({ SWARMVOL_TOKEN_FILE: "/etc/swarmvol/node.token" }, []).credential).toEqual({ file: "/etc/swarmvol/node.token" });
+    expect(() => loadAgentConfig({}, [])).toThrow(/missing node token: .*`swarmvol token node NODE_ID --out FILE`/);
+    expect(() => loadAgentConfig(env, ["--token", "t"])).toThrow(/no --token flag/);
+  });
+});

@@ -75,7 +75,7 @@ describe("cluster daemon configuration", () => {
 
   it("requires the token from the environment, naming the variables, and refuses it in argv", async () => {
     const { loadControllerConfig } = await import("../../core/clusterConfig.js");
-    expect(() => loadControllerConfig({}, [])).toThrow(/missing API token: set SWARMVOL_TOKEN_FILE .*\(or SWARMVOL_TOKEN\)/);
+    expect(() => loadControllerConfig({}, [])).toThrow(/missing API secret: set SWARMVOL_TOKEN_FILE .*\(or SWARMVOL_TOKEN\)/);
     expect(() => loadControllerConfig({}, ["--token", "s3cret"])).toThrow(/no --token flag: argv is visible/);
   });
 
