@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{core,plugin,controller,api,storage,cli,lab,bench}/**/*.test.ts", "test/{unit,component,conformance}/**/*.test.ts"],
+          include: ["{core,plugin,controller,api,storage,cli,lab,bench}/**/*.test.ts", "test/{unit,component,conformance,fuzz}/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**", "dist/**"],
           testTimeout: 20_000,
         },

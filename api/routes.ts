@@ -1,4 +1,4 @@
-import { invalidArgument } from "../core/errors.js";
+import { clipped, invalidArgument, quoted } from "../core/errors.js";
 import { validateVolumeName } from "../core/volume.js";
 import type { Catalog } from "../core/ports.js";
 import type { Metrics } from "../core/metrics.js";
@@ -17,7 +17,7 @@ export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metri
     {
       method: "GET", pattern: new RegExp(`^/v1/volumes/${name}$`), handle: ({ params: [volume = ""] }) => {
         const record = deps.catalog.get(volume);
-        if (!record) throw notFound(`no such volume "${volume}"`, { name: volume });
+        if (!record) throw notFound(`no such volume ${quoted(volume)}`, { name: clipped(volume) });
         return { volume: record };
       },
     },
@@ -68,7 +68,7 @@ const nodeIdPattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 function nodeIdOf(value: unknown, field: string): string {
   const id = text(value, field);
-  if (!nodeIdPattern.test(id)) throw invalidArgument(`field "${field}" is not a Swarm node id (letters, digits, "_.-", at most 128): ${JSON.stringify(id.slice(0, 40))}`);
+  if (!nodeIdPattern.test(id)) throw invalidArgument(`field "${field}" is not a Swarm node id (letters, digits, "_.-", at most 128): ${quoted(id)}`);
   return id;
 }
 
@@ -80,7 +80,7 @@ function optionsOf(value: unknown): Record<string, unknown> | null {
 
 function waitOf(value: unknown): number {
   if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw invalidArgument(`field "waitMs" must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw invalidArgument(`field "waitMs" must be a number of milliseconds >= 0, got ${quoted(JSON.stringify(value))}`);
   return value;
 }
 

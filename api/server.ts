@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unauthenticated } from "../core/errors.js";
+import { clipped, ErrorCode, invalidArgument, notFound, quoted, SwarmvolError, toSwarmvolError, unauthenticated } from "../core/errors.js";
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
@@ -115,7 +115,7 @@ export class ApiServer {
       const found = route.pattern.exec(path);
       if (found && route.method === method) return { route, params: found.slice(1).map((part) => decodePart(part ?? "")) };
     }
-    throw notFound(`no route ${method} ${path}; see api/contract.ts for the API`);
+    throw notFound(`no route ${clipped(method)} ${clipped(path)}; see api/contract.ts for the API`);
   }
 
   /** `Authorization: Bearer <token>` exactly (the scheme in any case); a bare token is refused. */
@@ -165,7 +165,7 @@ function parseTarget(raw: string | undefined): URL {
   try {
     return new URL(raw ?? "/", "http://swarmvol");
   } catch {
-    throw invalidArgument(`request target ${JSON.stringify((raw ?? "").slice(0, 100))} is not a valid path; see api/contract.ts for the API`);
+    throw invalidArgument(`request target ${quoted(raw ?? "")} is not a valid path; see api/contract.ts for the API`);
   }
 }
 
@@ -173,7 +173,7 @@ function decodePart(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw invalidArgument(`path segment ${JSON.stringify(part.slice(0, 100))} is not valid percent-encoding`);
+    throw invalidArgument(`path segment ${quoted(part)} is not valid percent-encoding`);
   }
 }
 
