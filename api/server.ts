@@ -4,6 +4,7 @@ import { clipped, ErrorCode, invalidArgument, notFound, quoted, SwarmvolError, t
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
+import { answerClientError } from "./clientErrors.js";
 import { httpStatusOf } from "./httpStatus.js";
 
 /** What a route gets: path parameters, the parsed JSON body (POST), the query. */
@@ -59,6 +60,10 @@ export class ApiServer {
       res.on("error", (err) => options.logger.debug({ err: err.message }, "api answer not delivered"));
       this.handle(req, res).catch((err: unknown) => this.lastResort(req, res, err));
     });
+    this.server.on("clientError", (err: Error, socket) => answerClientError(err, socket, (message) => {
+      const body: ErrorBody = { error: { code: ErrorCode.InvalidArgument, message } };
+      return JSON.stringify(body);
+    }));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { ErrorCode, invalidArgument, toSwarmvolError, type SwarmvolError } from "../core/errors.js";
+import { clipped, ErrorCode, invalidArgument, toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
+import { answerClientError } from "../api/clientErrors.js";
 import type { VolumeDriver } from "./driver.js";
 import { activateManifest, maxBodyBytes, pluginContentType, pluginPaths, type PluginPath } from "./protocol.js";
 
@@ -52,6 +53,7 @@ export class PluginServer {
 
   constructor(private readonly options: PluginServerOptions) {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on("clientError", (err: Error, socket) => answerClientError(err, socket, (message) => JSON.stringify({ Err: message })));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -79,8 +81,8 @@ export class PluginServer {
 
   private async answer(req: IncomingMessage, path: string): Promise<Record<string, unknown>> {
     const handler = (handlers as Record<string, Handler | undefined>)[path];
-    if (!handler) throw new ProtocolError(404, `unknown endpoint ${path}; swarmvol serves ${pluginPaths.join(", ")}`);
-    if (req.method !== "POST") throw new ProtocolError(405, `${path} takes POST, not ${req.method ?? "?"}`);
+    if (!handler) throw new ProtocolError(404, `unknown endpoint ${clipped(path)}; swarmvol serves ${pluginPaths.join(", ")}`);
+    if (req.method !== "POST") throw new ProtocolError(405, `${path} takes POST, not ${clipped(req.method ?? "?")}`);
     const body = await readJsonBody(req);
     return handler(this.options.driver, body);
   }

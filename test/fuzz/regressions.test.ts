@@ -14,6 +14,9 @@ import { withTokenFile } from "../../cli/runtime.js";
 import { parseLabArgs } from "../../lab/cluster/args.js";
 import { normalizeUrl } from "../../plugin/cluster/endpointPreference.js";
 import { buildEbsSpec, ebsOptions } from "../../storage/ebs/options.js";
+import { startApiHarness } from "./apiHarness.js";
+import { startPluginHarness } from "./pluginHarness.js";
+import { exchange } from "./rawHttp.js";
 
 const long = "1".repeat(1000);
 
@@ -50,5 +53,40 @@ describe("fuzz regressions: parsers", () => {
 
   it("strips a long run of trailing slashes from a URL in one pass", () => {
     expect(normalizeUrl(`http://a:1${"/".repeat(100_000)}`)).toBe("http://a:1");
+  });
+});
+
+describe("fuzz regressions: the HTTP surfaces", () => {
+  it("answers a request node:http refuses (method FOO) in the plugin's shape, not a bare 400", async () => {
+    const h = await startPluginHarness();
+    try {
+      const answer = await exchange({ socketPath: h.socketPath }, { method: "FOO", target: "/", headers: { "Content-Length": "3" }, body: Buffer.from("{}\n"), delivery: "pieces" });
+      expect(answer?.status).toBe(400);
+      expect(JSON.parse(answer?.body ?? "")).toEqual({ Err: expect.stringMatching(/^malformed HTTP request .*: send a POST/) });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("answers a target over 16 KiB on the API with 431 and the contract's error body", async () => {
+    const h = await startApiHarness();
+    try {
+      const answer = await h.call("GET", `/v1/volumes/${"a".repeat(20_000)}`);
+      expect(answer?.status).toBe(431);
+      expect(JSON.parse(answer?.body ?? "").error.code).toBe("INVALID_ARGUMENT");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("names an unknown plugin endpoint in at most a name's worth of characters", async () => {
+    const h = await startPluginHarness();
+    try {
+      const answer = await h.call(`/Plugin.Activate${"/".repeat(2_000)}`, {});
+      expect(answer?.status).toBe(404);
+      expect(JSON.parse(answer?.body ?? "").Err).toMatch(/^unknown endpoint \/Plugin\.Activate\/+… \(2016 characters\); swarmvol serves/);
+    } finally {
+      await h.close();
+    }
   });
 });
