@@ -20,7 +20,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.int.test.ts", "{lab,storage,plugin,controller}/**/*.int.test.ts"],
+          include: ["test/{integration,fuzz}/**/*.int.test.ts", "{lab,storage,plugin,controller}/**/*.int.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           pool: "forks",

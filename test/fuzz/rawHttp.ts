@@ -7,7 +7,7 @@ import { connect, type Socket } from "node:net";
 
 export type Endpoint = { socketPath: string } | { port: number };
 
-/** How the request leaves: whole, in pieces, or broken off (`end`: half-close; `destroy`: reset). */
+/** How the request leaves: whole, in pieces, or broken off halfway (`end`: then half-close; `destroy`: then reset). */
 export type Delivery = "whole" | "pieces" | "end" | "destroy";
 
 export interface RawRequest {
@@ -77,8 +77,11 @@ async function send(socket: Socket, head: Buffer, body: Buffer, delivery: Delive
     const half = delivery === "pieces" ? body.length : Math.floor(body.length / 2);
     for (let at = 0; at < half; at += 7) await write(body.subarray(at, Math.min(half, at + 7)));
   }
+  // A whole request keeps its write side open, as Docker's client does: node:http aborts a
+  // request still being answered when the client half-closes (httpAllowHalfOpen is false).
+  // Connection: close makes the server end the exchange once it has answered.
   if (delivery === "destroy") socket.destroy();
-  else if (!socket.destroyed) socket.end();
+  else if (delivery === "end" && !socket.destroyed) socket.end();
 }
 
 /** A JSON POST the way dockerd sends plugin calls (no Content-Type). */

@@ -78,14 +78,14 @@ function onOneServer<T>(name: string, weight: number, arbitrary: fc.Arbitrary<T>
 }
 
 /** One call of a storm: a verb on one of a few names, with one of a few mount IDs. */
-const stormCall = fc.record({
+export const stormCall = fc.record({
   verb: fc.constantFrom(...verbs),
   name: fc.constantFrom("data", "data", "db", "x/../y"),
   id: fc.constantFrom("m1", "m2", "m3"),
   opts: fc.constantFrom(null, { size: "20MiB" }, { size: "32MiB" }, { size: "1MiB" }, { fsType: "ntfs" }),
 });
 
-function stormBody(call: { verb: Verb; name: string; id: string; opts: unknown }): Record<string, unknown> {
+export function stormBody(call: { verb: Verb; name: string; id: string; opts: unknown }): Record<string, unknown> {
   if (call.verb === "List") return {};
   if (call.verb === "Create") return { Name: call.name, Opts: call.opts };
   return call.verb === "Mount" || call.verb === "Unmount" ? { Name: call.name, ID: call.id } : { Name: call.name };
