@@ -2,7 +2,7 @@
 export interface BenchResult {
   id: string;
   title: string;
-  unit: "ms" | "calls" | "MB" | "tasks" | "events";
+  unit: "ms" | "calls" | "MB" | "tasks" | "events" | "runs" | "failures";
   samples: number;
   p50: number;
   p95: number;
