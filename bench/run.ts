@@ -4,7 +4,6 @@ import { renderChart } from "./chart.js";
 import { benchPluginVerbs } from "./pluginVerbs.js";
 import { benchControllerScale } from "./controllerScale.js";
 import { benchEc2Calls } from "./ec2Calls.js";
-import { benchFuzz } from "./fuzz.js";
 import { benchLabBurst, benchLabFailover } from "./labFailover.js";
 import { benchLabTakeover } from "./labTakeover.js";
 import type { BenchResult } from "./stats.js";
@@ -17,7 +16,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "lab-failover": benchLabFailover,
   "lab-burst": benchLabBurst,
   "lab-takeover": benchLabTakeover,
-  fuzz: benchFuzz,
+  // Loaded only when run: it needs fast-check, a devDependency.
+  fuzz: async () => (await import("./fuzz.js")).benchFuzz(),
 };
 
 /** Suites that touch no loop device, mount or dockerd, so run without root. */
