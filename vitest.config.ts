@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{core,plugin,controller,api,storage,cli,lab,bench}/**/*.test.ts", "test/{unit,component,conformance}/**/*.test.ts"],
+          include: ["{core,plugin,controller,api,storage,cli,lab,bench}/**/*.test.ts", "test/{unit,component,conformance,fuzz}/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**", "dist/**"],
           testTimeout: 20_000,
         },
@@ -20,7 +20,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.int.test.ts", "{lab,storage,plugin,controller}/**/*.int.test.ts"],
+          include: ["test/{integration,fuzz}/**/*.int.test.ts", "{lab,storage,plugin,controller}/**/*.int.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           pool: "forks",

@@ -1,4 +1,4 @@
-import { invalidArgument } from "../core/errors.js";
+import { clipped, invalidArgument, quoted } from "../core/errors.js";
 import { checkNodeId } from "../core/identity.js";
 import { validateVolumeName } from "../core/volume.js";
 import type { Catalog } from "../core/ports.js";
@@ -22,7 +22,7 @@ export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metri
     {
       method: "GET", pattern: new RegExp(`^/v1/volumes/${name}$`), access: "authenticated", handle: ({ params: [volume = ""] }) => {
         const record = deps.catalog.get(volume);
-        if (!record) throw notFound(`no such volume "${volume}"`, { name: volume });
+        if (!record) throw notFound(`no such volume ${quoted(volume)}`, { name: clipped(volume) });
         return { volume: record };
       },
     },
@@ -91,7 +91,7 @@ function optionsOf(value: unknown): Record<string, unknown> | null {
 
 function waitOf(value: unknown): number {
   if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw invalidArgument(`field "waitMs" must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw invalidArgument(`field "waitMs" must be a number of milliseconds >= 0, got ${quoted(JSON.stringify(value))}`);
   return value;
 }
 

@@ -1,9 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unauthenticated } from "../core/errors.js";
+import { clipped, ErrorCode, invalidArgument, notFound, quoted, SwarmvolError, toSwarmvolError, unauthenticated } from "../core/errors.js";
 import { accessDenial, type Access, type Identity } from "../core/identity.js";
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
+import { answerClientError } from "./clientErrors.js";
 import { httpStatusOf } from "./httpStatus.js";
 
 /** What a route gets: path parameters, the parsed JSON body (POST), the query, the headers. */
@@ -96,6 +97,10 @@ export class ApiServer {
     // The client closes idle connections first (undici after 4 s): a server that closed at
     // Node's 5 s raced a reused connection on a loaded node ("other side closed").
     this.server.keepAliveTimeout = idleConnectionMs;
+    this.server.on("clientError", (err: Error, socket) => answerClientError(err, socket, (message) => {
+      const body: ErrorBody = { error: { code: ErrorCode.InvalidArgument, message } };
+      return JSON.stringify(body);
+    }));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -153,7 +158,7 @@ export class ApiServer {
       const found = route.pattern.exec(path);
       if (found && route.method === method) return { route, params: found.slice(1).map((part) => decodePart(part ?? "")) };
     }
-    throw notFound(`no route ${method} ${path}; see api/contract.ts for the API`);
+    throw notFound(`no route ${clipped(method)} ${clipped(path)}; see api/contract.ts for the API`);
   }
 
   /**
@@ -220,7 +225,7 @@ function parseTarget(raw: string | undefined): URL {
   try {
     return new URL(raw ?? "/", "http://swarmvol");
   } catch {
-    throw invalidArgument(`request target ${JSON.stringify((raw ?? "").slice(0, 100))} is not a valid path; see api/contract.ts for the API`);
+    throw invalidArgument(`request target ${quoted(raw ?? "")} is not a valid path; see api/contract.ts for the API`);
   }
 }
 
@@ -228,7 +233,7 @@ function decodePart(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw invalidArgument(`path segment ${JSON.stringify(part.slice(0, 100))} is not valid percent-encoding`);
+    throw invalidArgument(`path segment ${quoted(part)} is not valid percent-encoding`);
   }
 }
 

@@ -2,7 +2,7 @@
 export interface BenchResult {
   id: string;
   title: string;
-  unit: "ms" | "calls" | "MB" | "tasks" | "events" | "ratio";
+  unit: "ms" | "calls" | "MB" | "tasks" | "events" | "ratio" | "runs" | "failures";
   samples: number;
   p50: number;
   p95: number;

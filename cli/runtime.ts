@@ -1,7 +1,8 @@
 import * as os from "node:os";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { pino, destination, type DestinationStream } from "pino";
-import { invalidArgument } from "../core/errors.js";
+import { invalidArgument, isSwarmvolError } from "../core/errors.js";
+import { withoutTrailing } from "../core/text.js";
 import type { Logger } from "../core/ports.js";
 import type { LogLevel } from "../core/config.js";
 
@@ -33,6 +34,12 @@ export async function readTokenFileIfThere(file: string): Promise<string | undef
 }
 
 /**
+ * Largest token file read. Tokens are tens of bytes; the cap refuses a wrong file (a key
+ * bundle, a log) before reading it into every daemon's memory and every request header.
+ */
+export const maxTokenFileBytes = 4096;
+
+/**
  * The environment with SWARMVOL_TOKEN read from SWARMVOL_TOKEN_FILE (a Docker secret such
  * as /run/secrets/swarmvol_token) when only the file is given, so the token never needs to
  * be in argv or in the service's environment. Trailing newlines are dropped. (Agents read
@@ -43,8 +50,13 @@ export async function withTokenFile(env: NodeJS.ProcessEnv): Promise<NodeJS.Proc
   if (!file || env.SWARMVOL_TOKEN) return env;
   let token: string;
   try {
-    token = (await readFile(file, "utf8")).replace(/[\r\n]+$/, "");
+    const size = (await stat(file)).size;
+    if (size > maxTokenFileBytes) {
+      throw invalidArgument(`SWARMVOL_TOKEN_FILE ${file} holds ${size} bytes; a token is at most ${maxTokenFileBytes}: is it the right file?`, { file });
+    }
+    token = withoutTrailing(await readFile(file, "utf8"), "\r\n");
   } catch (err) {
+    if (isSwarmvolError(err)) throw err;
     throw invalidArgument(`cannot read SWARMVOL_TOKEN_FILE ${file}: ${(err as Error).message}; give a readable file holding the API token`, { file });
   }
   if (token === "") throw invalidArgument(`SWARMVOL_TOKEN_FILE ${file} is empty; put the API token in it`, { file });

@@ -1,4 +1,4 @@
-import { invalidArgument, unauthenticated } from "./errors.js";
+import { invalidArgument, quoted, unauthenticated } from "./errors.js";
 import { checkFenceMode, checkLogLevel, loadSettings, parseListen, type LogLevel, type Setting } from "./config.js";
 import type { FenceMode } from "./fencing.js";
 
@@ -9,7 +9,7 @@ import type { FenceMode } from "./fencing.js";
  */
 function milliseconds(text: string | undefined, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw invalidArgument(`${flag} must be a positive number of milliseconds, got "${text}"`);
+  if (!Number.isInteger(value) || value <= 0) throw invalidArgument(`${flag} must be a positive number of milliseconds, got ${quoted(text)}`);
   return value;
 }
 
@@ -67,7 +67,7 @@ export interface ControllerConfig {
 /** The URL agents reach a replica at: --advertise-url, or the listen address when it is a real one. */
 function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: number }): string | undefined {
   if (raw !== undefined) {
-    if (!/^https?:\/\/[^/]+$/.test(raw)) throw invalidArgument(`--advertise-url must be a base URL like http://10.0.0.5:7750, got "${raw}"`);
+    if (!/^https?:\/\/[^/]+$/.test(raw)) throw invalidArgument(`--advertise-url must be a base URL like http://10.0.0.5:7750, got ${quoted(raw)}`);
     return raw;
   }
   if (listen.host === "0.0.0.0" || listen.host === "::" || listen.host === "") return undefined;
@@ -102,7 +102,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
   }, env, argv);
   const listen = parseListen(raw.listen as string);
   const workers = Number(raw.workers);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got "${raw.workers}"`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got ${quoted(raw.workers)}`);
   return {
     listen,
     token: tokenOf(env),
@@ -179,7 +179,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
   const controllers = controllerUrls(raw.controller);
   const controllerPort = Number(raw.controllerPort);
   if (!Number.isInteger(controllerPort) || controllerPort < 1 || controllerPort > 65535) {
-    throw invalidArgument(`--controller-port must be a TCP port from 1 to 65535, got "${raw.controllerPort}"`);
+    throw invalidArgument(`--controller-port must be a TCP port from 1 to 65535, got ${quoted(raw.controllerPort)}`);
   }
   return {
     controllers, controllerPort, credential: nodeCredentialOf(env), pluginSocket: raw.pluginSocket as string,
@@ -205,7 +205,7 @@ function controllerUrls(raw: string | undefined): string[] {
   const urls = (raw ?? "").split(",").map((url) => url.trim()).filter((url) => url !== "");
   for (const url of urls) {
     if (!/^https?:\/\/[^/]+$/.test(url)) {
-      throw invalidArgument(`--controller must be base URLs like http://10.0.0.5:7750 (several: comma-separated), got "${url}"`);
+      throw invalidArgument(`--controller must be base URLs like http://10.0.0.5:7750 (several: comma-separated), got ${quoted(url)}`);
     }
   }
   return urls;

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./errors.js";
+import { clipped, invalidArgument, quoted } from "./errors.js";
 import { fenceModes, type FenceMode } from "./fencing.js";
 
 /**
@@ -60,7 +60,7 @@ export function loadSettings<K extends string>(
 
 export function checkLogLevel(value: string | undefined): LogLevel {
   if (!logLevels.includes(value as LogLevel)) {
-    throw invalidArgument(`invalid log level "${value}" (SWARMVOL_LOG_LEVEL or --log-level); use one of ${logLevels.join(", ")}`);
+    throw invalidArgument(`invalid log level ${quoted(value)} (SWARMVOL_LOG_LEVEL or --log-level); use one of ${logLevels.join(", ")}`);
   }
   return value as LogLevel;
 }
@@ -80,7 +80,7 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): M
     const arg = argv[index] ?? "";
     const [flag = "", inline] = arg.split(/=(.*)/s, 2);
     if (!known.includes(flag)) {
-      throw invalidArgument(`unknown argument "${arg}"; valid flags: ${known.join(", ")}`, { arg });
+      throw invalidArgument(`unknown argument ${quoted(arg)}; valid flags: ${known.join(", ")}`, { arg: clipped(arg) });
     }
     const value = inline ?? argv[index + 1];
     if (value === undefined || (inline === undefined && value.startsWith("--"))) {
@@ -96,10 +96,10 @@ export function loadDaemonConfig(env: Readonly<Record<string, string | undefined
   const raw = loadSettings(settings, env, argv);
   const logLevel = checkLogLevel(raw.logLevel);
   if (!(backends as readonly string[]).includes(raw.backend ?? "")) {
-    throw invalidArgument(`invalid backend "${raw.backend}" (SWARMVOL_BACKEND or --backend); this build supports: ${backends.join(", ")}`);
+    throw invalidArgument(`invalid backend ${quoted(raw.backend)} (SWARMVOL_BACKEND or --backend); this build supports: ${backends.join(", ")}`);
   }
   for (const key of ["pluginSocket", "stateDir"] as const) {
-    if (!raw[key]?.startsWith("/")) throw invalidArgument(`${key} must be an absolute path, got "${raw[key]}"`);
+    if (!raw[key]?.startsWith("/")) throw invalidArgument(`${key} must be an absolute path, got ${quoted(raw[key])}`);
   }
   parseListen(raw.apiListen ?? "");
   if (checkFenceMode(raw.fenceMode) === "power") {
@@ -120,7 +120,7 @@ export function parseListen(text: string): { host: string; port: number } {
   const match = /^(.+):(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || port > 65535) {
-    throw invalidArgument(`invalid API address "${text}" (SWARMVOL_API_LISTEN or --api-listen); write host:port, like 127.0.0.1:7750`);
+    throw invalidArgument(`invalid API address ${quoted(text)} (SWARMVOL_API_LISTEN or --api-listen); write host:port, like 127.0.0.1:7750`);
   }
   return { host: match[1] as string, port };
 }

@@ -65,6 +65,25 @@ export function isSwarmvolError(err: unknown, code?: ErrorCode): err is Swarmvol
   return err instanceof SwarmvolError && (code === undefined || err.code === code);
 }
 
+/**
+ * Most characters of user input a message repeats: enough to recognise the input, never a
+ * flood. Messages reach the plugin's `Err`, API bodies and log lines; a 100 KB option value
+ * echoed whole would be in all of them (test/fuzz checks every parser against this).
+ */
+export const maxEchoedInput = 64;
+
+/** Input cut to maxEchoedInput characters, its length named when cut. */
+export function clipped(input: unknown): string {
+  const text = typeof input === "string" ? input : String(input);
+  return text.length <= maxEchoedInput ? text : `${text.slice(0, maxEchoedInput)}… (${text.length} characters)`;
+}
+
+/** Input as a message quotes it: clipped and JSON-quoted, so control characters cannot break a log line. */
+export function quoted(input: unknown): string {
+  const text = typeof input === "string" ? input : String(input);
+  return text.length <= maxEchoedInput ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, maxEchoedInput))}… (${text.length} characters)`;
+}
+
 /** Any thrown value as a SwarmvolError; unknown failures become INTERNAL with the cause kept. */
 export function toSwarmvolError(err: unknown): SwarmvolError {
   if (err instanceof SwarmvolError) return err;

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./errors.js";
+import { invalidArgument, quoted } from "./errors.js";
 
 const GiB = 1024 ** 3;
 const unitFactors: Readonly<Record<string, number>> = {
@@ -9,34 +9,35 @@ const unitFactors: Readonly<Record<string, number>> = {
   t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4,
 };
 
+/** Longer than any size anybody writes; a cap keeps parsing (and the messages) bounded. */
+export const maxSizeText = 64;
+
+const fix = "write a number with an optional unit, like 20 (GiB), 512MiB or 1.5GiB";
+
 /**
  * Parses a volume size as operators write it for EBS: a bare number means GiB
  * (`-o size=20` is 20 GiB, as with REX-Ray and the EBS API); units are binary whatever
  * their spelling (`512M`, `512MB` and `512MiB` are all 512 MiB), case-insensitive.
+ * Returns a safe integer number of bytes: a size past 2^53 (8 PiB) is refused here, as
+ * arithmetic on it would no longer be exact; backends then apply their own limits.
  *
  * @example parseSize("20") === 20 * 1024 ** 3
  * @example parseSize("1.5GiB") === 1.5 * 1024 ** 3
  */
-/** Longer than any size anybody writes; a cap keeps parsing (and the messages) bounded. */
-const maxSizeText = 64;
-
 export function parseSize(text: string, option = "size"): number {
-  if (text.length > maxSizeText) {
-    throw invalidArgument(`invalid ${option} "${text.slice(0, 20)}…" (${text.length} characters): write a number with an optional unit, like 20 (GiB) or 512MiB`, { option });
-  }
+  if (text.length > maxSizeText) throw invalidArgument(`invalid ${option} ${quoted(text)}: ${fix}`, { option });
   // Trimmed first, so no two optional runs of spaces meet (that regex backtracked quadratically).
   const match = /^(\d+(?:\.\d+)?) ?([a-zA-Z]*)$/.exec(text.trim());
-  if (!match) {
-    throw invalidArgument(`invalid ${option} "${text}": write a number with an optional unit, like 20 (GiB), 512MiB or 1.5GiB`, { option, value: text });
-  }
+  if (!match) throw invalidArgument(`invalid ${option} ${quoted(text)}: ${fix}`, { option, value: text });
   const [, digits = "", unitText = ""] = match;
   const unit = unitText.toLowerCase();
   const factor = unit === "" ? GiB : unitFactors[unit];
   if (factor === undefined) {
-    throw invalidArgument(`invalid ${option} "${text}": unknown unit "${unitText}"; use one of B, KiB, MiB, GiB, TiB (or K, M, G, T)`, { option, value: text });
+    throw invalidArgument(`invalid ${option} ${quoted(text)}: unknown unit ${quoted(unitText)}; use one of B, KiB, MiB, GiB, TiB (or K, M, G, T)`, { option, value: text });
   }
   const bytes = Math.round(Number(digits) * factor);
-  if (bytes <= 0) throw invalidArgument(`invalid ${option} "${text}": it must be greater than zero`, { option, value: text });
+  if (bytes <= 0) throw invalidArgument(`invalid ${option} ${quoted(text)}: it must be greater than zero`, { option, value: text });
+  if (!Number.isSafeInteger(bytes)) throw invalidArgument(`invalid ${option} ${quoted(text)}: at most 8 PiB can be counted exactly; no backend makes volumes that large`, { option, value: text });
   return bytes;
 }
 

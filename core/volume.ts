@@ -1,4 +1,4 @@
-import { invalidArgument } from "./errors.js";
+import { clipped, invalidArgument, quoted } from "./errors.js";
 import { formatSize, parseSize } from "./units.js";
 
 /** Docker's own rule for volume names, plus a cap that fits a cloud tag value. */
@@ -79,8 +79,7 @@ export function validateVolumeName(name: unknown): string {
     throw invalidArgument("missing volume name: give the volume a name, like `docker volume create -d swarmvol data`");
   }
   const fix = `use 2-${maxVolumeNameLength} characters from [a-zA-Z0-9_.-], starting with a letter or digit`;
-  // Never echo more than a name's worth of hostile input into a message or a log line.
-  const shown = name.length > maxVolumeNameLength ? `"${name.slice(0, 40)}…" (${name.length} characters)` : `"${name}"`;
+  const shown = quoted(name);
   const details = { name: name.slice(0, maxVolumeNameLength) };
   if (name.includes("/") || name.includes("\\") || name.includes("..")) {
     throw invalidArgument(`invalid volume name ${shown}: path separators and ".." are not allowed; ${fix}`, details);
@@ -109,10 +108,10 @@ export function canonicalOptions(
     const definition = known.find((option) => option.name.toLowerCase() === key.toLowerCase());
     if (!definition) {
       const valid = known.map((option) => option.name).join(", ");
-      throw invalidArgument(`unknown option "${key}" for the ${backend} backend; valid options: ${valid}`, { option: key });
+      throw invalidArgument(`unknown option ${quoted(key)} for the ${backend} backend; valid options: ${valid}`, { option: clipped(key) });
     }
     if (typeof value !== "string") {
-      throw invalidArgument(`option "${key}" must be a string, like -o ${definition.name}=...`, { option: key });
+      throw invalidArgument(`option ${quoted(key)} must be a string, like -o ${definition.name}=...`, { option: definition.name });
     }
     result[definition.name] = value;
   }
@@ -123,7 +122,7 @@ export function parseFsType(value: string | undefined): FsType {
   if (value === undefined || value === "") return "ext4";
   const lower = value.toLowerCase();
   if (lower === "ext4" || lower === "xfs") return lower;
-  throw invalidArgument(`invalid fsType "${value}": use ext4 (the default) or xfs`, { option: "fsType", value });
+  throw invalidArgument(`invalid fsType ${quoted(value)}: use ext4 (the default) or xfs`, { option: "fsType", value: clipped(value) });
 }
 
 /** Smallest filesystem each mkfs accepts in its current Debian release (xfsprogs wants 300 MiB). */

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { ErrorCode, invalidArgument, toSwarmvolError, type SwarmvolError } from "../core/errors.js";
+import { clipped, ErrorCode, invalidArgument, toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { AgentMetrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports.js";
+import { answerClientError } from "../api/clientErrors.js";
 import type { VolumeDriver } from "./driver.js";
 import { activateManifest, maxBodyBytes, pluginContentType, pluginPaths, type PluginPath } from "./protocol.js";
 
@@ -72,6 +73,7 @@ export class PluginServer {
     // client keeps at most two idle connections per plugin, so waiting for it to close
     // them costs nothing; an hour is only the bound on a client that never does.
     this.server.keepAliveTimeout = idleConnectionMs;
+    this.server.on("clientError", (err: Error, socket) => answerClientError(err, socket, (message) => JSON.stringify({ Err: message })));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -103,8 +105,8 @@ export class PluginServer {
 
   private async answer(req: IncomingMessage, path: string): Promise<Record<string, unknown>> {
     const handler = (handlers as Record<string, Handler | undefined>)[path];
-    if (!handler) throw new ProtocolError(404, `unknown endpoint ${path}; swarmvol serves ${pluginPaths.join(", ")}`);
-    if (req.method !== "POST") throw new ProtocolError(405, `${path} takes POST, not ${req.method ?? "?"}`);
+    if (!handler) throw new ProtocolError(404, `unknown endpoint ${clipped(path)}; swarmvol serves ${pluginPaths.join(", ")}`);
+    if (req.method !== "POST") throw new ProtocolError(405, `${path} takes POST, not ${clipped(req.method ?? "?")}`);
     const body = await readJsonBody(req);
     if (Object.keys(body).length === 0 && namedPaths.has(path)) {
       throw new ProtocolError(400, `${path} came with an empty body; dockerd resends a call without its body after a broken plugin connection (moby#39331), and the next attempt carries the volume's name`);

@@ -13,7 +13,7 @@
  * Flags take `--flag value` or `--flag=value`. Errors are INVALID_ARGUMENT with a message
  * meant for the terminal.
  */
-import { invalidArgument } from "../../core/errors.js";
+import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 
 export const NODE_VERBS = ["kill", "partition", "heal", "restart", "drain", "freeze-agent", "thaw-agent"] as const;
 export type NodeVerb = (typeof NODE_VERBS)[number];
@@ -67,7 +67,7 @@ function splitArgs(argv: readonly string[]): Split {
     } else if (BOOLEAN_FLAGS.has(flag) && inline === undefined) {
       split.booleans.add(flag);
     } else if (arg.startsWith("-")) {
-      throw invalidArgument(`unknown option ${arg}`, { option: arg });
+      throw invalidArgument(`unknown option ${quoted(arg)}`, { option: clipped(arg) });
     } else {
       split.positional.push(arg);
     }
@@ -129,7 +129,8 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
         expectArgs(1);
         return { verb: verb as NodeVerb, dir, node: rest[0] as string };
       }
-      throw invalidArgument(`unknown lab command ${verb ?? ""}`.trim(), { verb });
+      if (verb === undefined) throw invalidArgument("missing lab command; run `swarmvol lab help` for the list");
+      throw invalidArgument(`unknown lab command ${quoted(verb)}`, { verb: clipped(verb) });
   }
 }
 

@@ -1,3 +1,5 @@
+import { withoutTrailing } from "../../core/text.js";
+
 /**
  * Which controller replica a client asks first. A replica runs on every manager and only
  * the leader serves; standbys answer 503 naming the leader when they know it. The client
@@ -72,7 +74,7 @@ export class EndpointPreference {
 
 /** A base URL without its trailing slashes, so one replica has one spelling. */
 export function normalizeUrl(url: string): string {
-  return url.trim().replace(/\/+$/, "");
+  return withoutTrailing(url.trim(), "/");
 }
 
 /** A leader hint as a usable base URL, or undefined when it is none (empty, not http). */

@@ -3,7 +3,7 @@
  * a core VolumeSpec and, later, into CreateVolume parameters. Every rejection names the fix,
  * because the user reads it in `docker volume create` output, far from any documentation.
  */
-import { invalidArgument } from "../../core/errors.js";
+import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 import { parseSize } from "../../core/units.js";
 import { canonicalOptions, checkSizeForFs, parseFsType, type OptionDefinition, type VolumeSpec } from "../../core/volume.js";
 
@@ -62,12 +62,12 @@ function parseType(value: string | undefined): EbsVolumeType {
   if (value === undefined || value === "") return "gp3";
   const lower = value.toLowerCase() as EbsVolumeType;
   if (volumeTypes.includes(lower)) return lower;
-  throw invalidArgument(`invalid type "${value}": use one of ${volumeTypes.join(", ")} (gp3 is the default)`, { option: "type", value });
+  throw invalidArgument(`invalid type ${quoted(value)}: use one of ${volumeTypes.join(", ")} (gp3 is the default)`, { option: "type", value: clipped(value) });
 }
 
 function parseInteger(option: string, value: string): number {
   if (!/^\s*\d+\s*$/.test(value)) {
-    throw invalidArgument(`invalid ${option} "${value}": write a whole number, like -o ${option}=${option === "iops" ? 3000 : 125}`, { option, value });
+    throw invalidArgument(`invalid ${option} ${quoted(value)}: write a whole number, like -o ${option}=${option === "iops" ? 3000 : 125}`, { option, value: clipped(value) });
   }
   return Number(value);
 }
@@ -77,7 +77,7 @@ function parseBoolean(option: string, value: string | undefined): boolean | unde
   const lower = value.toLowerCase();
   if (lower === "true") return true;
   if (lower === "false") return false;
-  throw invalidArgument(`invalid ${option} "${value}": use true or false`, { option, value });
+  throw invalidArgument(`invalid ${option} ${quoted(value)}: use true or false`, { option, value: clipped(value) });
 }
 
 /** EBS sizes are whole GiB: anything in between rounds up, so the volume is never smaller than asked. */
@@ -144,10 +144,10 @@ const kmsKeyPattern = /^\S{1,2048}$/;
 function checkIdentifiers(options: Readonly<Record<string, string>>): void {
   const { snapshot, zone, kmsKeyId } = options;
   if (snapshot !== undefined && !snapshotPattern.test(snapshot)) {
-    throw invalidArgument(`invalid snapshot "${snapshot}": give a snapshot id like snap-0123456789abcdef0`, { option: "snapshot", value: snapshot });
+    throw invalidArgument(`invalid snapshot ${quoted(snapshot)}: give a snapshot id like snap-0123456789abcdef0`, { option: "snapshot", value: clipped(snapshot) });
   }
   if (zone !== undefined && !zonePattern.test(zone)) {
-    throw invalidArgument(`invalid zone "${zone}": give an availability zone name like us-east-1a`, { option: "zone", value: zone });
+    throw invalidArgument(`invalid zone ${quoted(zone)}: give an availability zone name like us-east-1a`, { option: "zone", value: clipped(zone) });
   }
   if (kmsKeyId !== undefined && !kmsKeyPattern.test(kmsKeyId)) {
     throw invalidArgument(`invalid kmsKeyId: give a key id, alias/NAME or key ARN without spaces`, { option: "kmsKeyId" });
