@@ -73,6 +73,8 @@ export interface MountEntry {
   mountedAt?: number;
   /** Set while the filesystem stays mounted with no Docker user (see VolumeDriver linger). */
   lingerUntil?: number;
+  /** When the current linger began: it is extended while a task here wants the volume, up to a bound. */
+  lingerSince?: number;
   /** Mount IDs whose first unmount already lingered: their next unmount is a container stopping. */
   lingered?: string[];
 }

@@ -21,7 +21,14 @@ export interface VolumeDriverDeps {
    * still needs it, stays mounted for `ms` (still reported in heartbeats) and the remount
    * is free. Absent: every last unmount unmounts at once.
    */
-  linger?: { clock: Clock; ms: number; youngMs: number };
+  /**
+   * `ms`: how long a young mount stays mounted after its first unmount; renewed while the
+   * controller says a task placed here still wants the volume, up to `maxMs` in all
+   * (@default 12 × ms): on a loaded node the start-time mount can come 30 s after the
+   * create-time one, and unmounting in between made the next Mount wait for fsck on a
+   * device still held elsewhere.
+   */
+  linger?: { clock: Clock; ms: number; youngMs: number; maxMs?: number };
 }
 
 /**
@@ -70,7 +77,7 @@ export class VolumeDriver {
       const entry = this.deps.mounts.get(name);
       if (entry && (await this.deps.filesystem.isMounted(entry.mountRoot))) {
         if (!entry.ids.includes(id) || entry.lingerUntil !== undefined) {
-          const { lingerUntil: _ended, ...kept } = entry;
+          const { lingerUntil: _ended, lingerSince: _since, ...kept } = entry;
           await this.deps.mounts.set(name, { ...kept, ids: entry.ids.includes(id) ? entry.ids : [...entry.ids, id] });
         }
         return dataPath(entry.mountRoot);
@@ -131,10 +138,28 @@ export class VolumeDriver {
     if (entry.lingered?.includes(id) || !this.deps.attacher.wantedHere) return undefined;
     const record = await this.deps.directory.get(name);
     if (!record || !(await this.deps.attacher.wantedHere(record))) return record;
-    await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: linger.clock.now() + linger.ms, lingered: [...(entry.lingered ?? []), id] });
+    const now = linger.clock.now();
+    await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: now + linger.ms, lingerSince: now, lingered: [...(entry.lingered ?? []), id] });
+    this.wakeLinger(name, linger);
+    return true;
+  }
+
+  private wakeLinger(name: string, linger: NonNullable<VolumeDriverDeps["linger"]>): void {
     void linger.clock.sleep(linger.ms).then(() => this.lock.run(name, () => this.endLinger(name, false))).catch((err: unknown) => {
       this.deps.logger.error({ volume: name, err: (err as Error).message }, "ending a linger failed; the next unmount or agent start retries");
     });
+  }
+
+  /** Whether a linger that reached its deadline is renewed: a task here still wants the volume, and the bound is not reached. */
+  private async lingerRenewed(name: string, entry: MountEntry): Promise<boolean> {
+    const linger = this.deps.linger;
+    if (!linger || !this.deps.attacher.wantedHere) return false;
+    const now = linger.clock.now();
+    if (now - (entry.lingerSince ?? now) + linger.ms > (linger.maxMs ?? 12 * linger.ms)) return false;
+    const record = await this.deps.directory.get(name).catch(() => undefined);
+    if (!record || !(await this.deps.attacher.wantedHere(record).catch(() => false))) return false;
+    await this.deps.mounts.set(name, { ...entry, lingerUntil: now + linger.ms });
+    this.wakeLinger(name, linger);
     return true;
   }
 
@@ -143,6 +168,7 @@ export class VolumeDriver {
     const entry = this.deps.mounts.get(name);
     if (!entry || entry.ids.length > 0 || entry.lingerUntil === undefined) return;
     if (!now && this.deps.linger && this.deps.linger.clock.now() < entry.lingerUntil) return;
+    if (!now && (await this.lingerRenewed(name, entry))) return;
     await this.unmountAndRelease(name, entry);
   }
 

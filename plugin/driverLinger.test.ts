@@ -55,15 +55,36 @@ describe("linger after Docker's create-time unmount", () => {
     expect(unmounts()).toEqual([]);
   });
 
-  it("unmounts and releases when nobody remounts within the linger", async () => {
+  it("unmounts and releases when nobody remounts within the linger and no task here wants it any more", async () => {
     await t.driver.mount("db", "c1");
     await t.driver.unmount("db", "c1");
+    t.task.wanted = false;
     await t.clock.advance(9_999);
     expect(unmounts()).toEqual([]);
     await t.clock.advance(1);
     expect(unmounts()).toEqual(["unmount /mnt/sv/db"]);
     expect(t.released).toEqual(["db"]);
     expect(t.mounts.get("db")).toBeUndefined();
+  });
+
+  it("renews the linger while a task placed here still wants the volume (a loaded node starts it 35 s later), up to 2 min", async () => {
+    await t.driver.mount("db", "c1");
+    await t.driver.unmount("db", "c1");
+    await t.clock.advance(35_000);
+    expect(unmounts()).toEqual([]);
+    t.node.actions.length = 0;
+    expect(await t.driver.mount("db", "c1")).toBe("/mnt/sv/db/data");
+    expect(t.node.actions).toEqual([]);
+    expect(t.mounts.get("db")?.lingerSince).toBeUndefined();
+
+    await t.driver.create("logs", null);
+    await t.driver.mount("logs", "c2");
+    await t.driver.unmount("logs", "c2");
+    await t.clock.advance(119_999);
+    expect(unmounts()).toEqual([]);
+    await t.clock.advance(1);
+    expect(unmounts()).toEqual(["unmount /mnt/sv/logs"]);
+    expect(t.released).toEqual(["logs"]);
   });
 
   it("does not linger when no Swarm task here needs the volume (a plain docker run exited, a task was told to stop)", async () => {
