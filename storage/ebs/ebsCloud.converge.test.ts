@@ -52,6 +52,21 @@ async function seeded(seed: number, faults: FaultsPatch) {
   return { emulator, clock, closing, cloud: new EbsCloud(ec2, clock, silentLogger) };
 }
 
+/** Creates one volume per uid, attaches it to A, detaches it and attaches it to B, each step until it converges; checks all end on B once. */
+async function moveEachToB(setup: Awaited<ReturnType<typeof seeded>>, uids: readonly string[]): Promise<void> {
+  const { emulator, clock, cloud } = setup;
+  await Promise.all(uids.map(async (uid) => {
+    const volume = await converge(clock, () => cloud.create({ uid, name: `n-${uid}`, sizeBytes: GiB, zone: "us-east-1a", options: {} }));
+    await converge(clock, () => cloud.attach(volume.id, A));
+    await converge(clock, () => cloud.detach(volume.id, A, { force: false }));
+    await converge(clock, () => cloud.attach(volume.id, B));
+  }));
+  const volumes = Object.values(emulator.engine.state.volumes);
+  expect(volumes.map((v) => v.tags[cloudTags.uid]).sort()).toEqual([...uids].sort());
+  for (const v of volumes) expect(v.attachment).toMatchObject({ instanceId: B, status: "attached" });
+  expect(findOverlaps(emulator.events())).toEqual([]);
+}
+
 describe("convergence with faults (20 % throttling, 10 % 5xx, one stuck attach)", () => {
   let running: { close(): Promise<void> } | undefined;
   afterEach(async () => {
@@ -60,21 +75,11 @@ describe("convergence with faults (20 % throttling, 10 % 5xx, one stuck attach)"
   });
 
   it.each([1, 2, 3, 42])("seed %d: create + attach + detach + attach elsewhere, no duplicate volume, no leaked attachment, no overlap", async (seed) => {
-    const { emulator, clock, closing, cloud } = await seeded(seed, { throttleRate: 0.2, serverErrorRate: 0.1, stickNextAttach: 1, latencyMs: awsLikeLatencies });
-    running = closing;
-    const uids = ["c1", "c2", "c3", "c4"];
-    await Promise.all(uids.map(async (uid) => {
-      const volume = await converge(clock, () => cloud.create({ uid, name: `n-${uid}`, sizeBytes: GiB, zone: "us-east-1a", options: {} }));
-      await converge(clock, () => cloud.attach(volume.id, A));
-      await converge(clock, () => cloud.detach(volume.id, A, { force: false }));
-      await converge(clock, () => cloud.attach(volume.id, B));
-    }));
-
-    const volumes = Object.values(emulator.engine.state.volumes);
-    expect(volumes.map((v) => v.tags[cloudTags.uid]).sort()).toEqual(uids);
-    for (const v of volumes) expect(v.attachment).toMatchObject({ instanceId: B, status: "attached" });
+    const setup = await seeded(seed, { throttleRate: 0.2, serverErrorRate: 0.1, stickNextAttach: 1, latencyMs: awsLikeLatencies });
+    const { emulator, cloud } = setup;
+    running = setup.closing;
+    await moveEachToB(setup, ["c1", "c2", "c3", "c4"]);
     const events = emulator.events();
-    expect(findOverlaps(events)).toEqual([]);
     expect(events.some((e) => e.detail === "stuck")).toBe(true);
     const heldOnA = events.filter((e) => e.instanceId === A && e.type === "attach-requested").length;
     const releasedOnA = events.filter((e) => e.instanceId === A && (e.type === "detached" || e.type === "force-detached")).length;
@@ -96,20 +101,10 @@ describe("convergence with the drill's cloud profile (+ lost responses, one stuc
   };
 
   it.each([1, 2, 3, 42])("seed %d: every volume ends attached to B once, nothing leaked, no overlap", async (seed) => {
-    const { emulator, clock, closing, cloud } = await seeded(seed, profile);
-    running = closing;
-    const uids = ["p1", "p2", "p3", "p4"];
-    await Promise.all(uids.map(async (uid) => {
-      const volume = await converge(clock, () => cloud.create({ uid, name: `n-${uid}`, sizeBytes: GiB, zone: "us-east-1a", options: {} }));
-      await converge(clock, () => cloud.attach(volume.id, A));
-      await converge(clock, () => cloud.detach(volume.id, A, { force: false }));
-      await converge(clock, () => cloud.attach(volume.id, B));
-    }));
-    const volumes = Object.values(emulator.engine.state.volumes);
-    expect(volumes.map((v) => v.tags[cloudTags.uid]).sort()).toEqual(uids);
-    for (const v of volumes) expect(v.attachment).toMatchObject({ instanceId: B, status: "attached" });
-    expect(findOverlaps(emulator.events())).toEqual([]);
-    expect(emulator.engine.faults).toMatchObject({ stickNextAttach: 0, stickNextDetach: 0 });
+    const setup = await seeded(seed, profile);
+    running = setup.closing;
+    await moveEachToB(setup, ["p1", "p2", "p3", "p4"]);
+    expect(setup.emulator.engine.faults).toMatchObject({ stickNextAttach: 0, stickNextDetach: 0 });
   });
 });
 
