@@ -20,7 +20,7 @@ import { DockerLocalContainers } from "../storage/docker/localContainers.js";
 import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js";
 import { instanceIdentity } from "../storage/ebs/imds.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
-import { ProcessRunner } from "../storage/os/commandRunner.js";
+import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
 import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
@@ -105,7 +105,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const instance = config.instanceId !== undefined && config.zone !== undefined
     ? { instanceId: config.instanceId, zone: config.zone }
     : await instanceIdentity(config.imdsEndpoint);
-  const runner = new ProcessRunner();
+  const runner = new ProcessRunner({ path: SYSTEM_PATH });
   const docker = dockerFor(config.dockerHost);
   const nodeId = swarmNodeId(docker, logger);
   const credential = nodeCredential(config, nodeId, logger);

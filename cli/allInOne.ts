@@ -15,7 +15,7 @@ import { PromAgentMetrics } from "../plugin/metrics.js";
 import { PluginServer } from "../plugin/server.js";
 import { LocalBackend } from "../storage/local/localBackend.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
-import { ProcessRunner } from "../storage/os/commandRunner.js";
+import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
 import { CatalogStore, MountTableStore } from "../storage/state/catalogStore.js";
 import { dockerFor } from "./docker.js";
 import { createLogger, systemClock } from "./runtime.js";
@@ -30,7 +30,7 @@ export interface RunningDaemon {
  */
 /** The node-side driver on the local backend with its state under `stateDir`. */
 export async function createLocalDriver(stateDir: string, logger: Logger): Promise<{ driver: VolumeDriver; catalog: CatalogStore }> {
-  const runner = new ProcessRunner();
+  const runner = new ProcessRunner({ path: SYSTEM_PATH });
   const catalog = await CatalogStore.open(join(stateDir, "catalog.json"));
   const mounts = await MountTableStore.open(join(stateDir, "node-mounts.json"));
   const filesystem = new SystemBlockFilesystem(runner);
