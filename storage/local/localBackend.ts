@@ -87,11 +87,10 @@ export class LocalBackend implements NodeBackend {
    * @returns the devices detached
    */
   async releaseOrphanLoops(mounted: ReadonlySet<string>): Promise<string[]> {
-    const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: 30_000 });
-    if (result.code !== 0) throw internal(`losetup --list failed: ${result.stderr.trim()}`);
+    const listing = await this.loopListing();
     const roots = [...new Set([this.imagesDir, await kernelPath(this.imagesDir)])].map((dir) => `${dir}/`);
     const released: string[] = [];
-    for (const device of loopsUnder(result.stdout, roots)) {
+    for (const device of loopsUnder(listing, roots)) {
       if (mounted.has(device)) continue;
       const detach = await this.runner.run("losetup", ["-d", device], { timeoutMs: 30_000 });
       if (detach.code === 0) released.push(device);
@@ -101,27 +100,32 @@ export class LocalBackend implements NodeBackend {
 
   /** Loop devices currently backed by the image file. */
   private async loopsOf(path: string): Promise<string[]> {
+    const listing = await this.loopListing();
+    const resolved = await kernelPath(path);
+    return [...new Set([...parseLoopList(listing, path), ...parseLoopList(listing, resolved)])];
+  }
+
+  /** `losetup --list` as JSON: every loop device and its backing file. */
+  private async loopListing(): Promise<string> {
     const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: 30_000 });
     if (result.code !== 0) throw internal(`losetup --list failed: ${result.stderr.trim()}`);
-    const resolved = await kernelPath(path);
-    return [...new Set([...parseLoopList(result.stdout, path), ...parseLoopList(result.stdout, resolved)])];
+    return result.stdout;
   }
+}
+
+/** Loop devices in `losetup --list --json --output NAME,BACK-FILE` output whose backing file passes `keep`. */
+function loopsBacked(json: string, keep: (backFile: string) => boolean): string[] {
+  if (json.trim() === "") return [];
+  const parsed = JSON.parse(json) as { loopdevices?: Array<{ name: string; "back-file": string | null }> };
+  return (parsed.loopdevices ?? []).filter((loop) => keep(loop["back-file"] ?? "")).map((loop) => loop.name);
 }
 
 /** Devices whose backing file lies in one of `roots` (each ending in "/"); a deleted image counts too. */
 export function loopsUnder(json: string, roots: readonly string[]): string[] {
-  if (json.trim() === "") return [];
-  const parsed = JSON.parse(json) as { loopdevices?: Array<{ name: string; "back-file": string | null }> };
-  return (parsed.loopdevices ?? [])
-    .filter((loop) => roots.some((root) => (loop["back-file"] ?? "").startsWith(root)))
-    .map((loop) => loop.name);
+  return loopsBacked(json, (file) => roots.some((root) => file.startsWith(root)));
 }
 
 /** Devices in `losetup --list --json` output whose backing file is `path`. */
 export function parseLoopList(json: string, path: string): string[] {
-  if (json.trim() === "") return [];
-  const parsed = JSON.parse(json) as { loopdevices?: Array<{ name: string; "back-file": string | null }> };
-  return (parsed.loopdevices ?? [])
-    .filter((loop) => loop["back-file"] === path)
-    .map((loop) => loop.name);
+  return loopsBacked(json, (file) => file === path);
 }
