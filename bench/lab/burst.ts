@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { BUSYBOX_IMAGE, type LabState } from "../../lab/cluster/index.js";
 import { profileBurst, removeBurstVolumes, slowestVolume, type BurstProfile, type SlowestVolume } from "./burstProfile.js";
 import { dockerOn, managerOf, waitFor } from "./labDocker.js";
+import { swarmPipeline, type SwarmPipeline } from "./swarmPipeline.js";
 
 /** How long a round waits for every service to run before it is counted as failed. */
 export const BURST_TIMEOUT_MS = 300_000;
@@ -33,6 +34,8 @@ export interface BurstRound {
   taskErrors: string[];
   profile?: BurstProfile;
   slowest?: SlowestVolume;
+  /** Swarm's own stages (task created, container started, running reported); undefined when they could not be read. */
+  pipeline?: SwarmPipeline;
   /** Volumes the controller still refused to remove after the round, with its last answer. */
   leftovers: string[];
 }
@@ -65,6 +68,7 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
     const replicas = (await dockerOn(manager, ["service", "ls", "--filter", `name=${stack}_`, "--format", "{{.Replicas}}"])).split("\n");
     return replicas.length === count && replicas.every((line) => line.startsWith("1/1")) ? Date.now() - started : undefined;
   }, 250).catch(() => undefined);
+  const pipeline = await swarmPipeline(state, stack, started).catch(() => undefined);
   const states = (await dockerOn(manager, ["stack", "ps", stack, "--no-trunc", "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
   const { errors, taskErrors } = countTaskErrors(states);
   const profile = withVolumes ? await profileBurst(state, stack, started) : undefined;
@@ -73,5 +77,8 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   await waitFor(`the ${stack} stack gone`, 120_000, async () =>
     (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
   const leftovers = withVolumes ? await removeBurstVolumes(state, stack) : [];
-  return { ms, errors, taskErrors, leftovers, ...(profile === undefined ? {} : { profile }), ...(slowest === undefined ? {} : { slowest }) };
+  return {
+    ms, errors, taskErrors, leftovers,
+    ...(profile === undefined ? {} : { profile }), ...(slowest === undefined ? {} : { slowest }), ...(pipeline === undefined ? {} : { pipeline }),
+  };
 }
