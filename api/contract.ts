@@ -16,6 +16,7 @@
 import type { SwarmvolEvent } from "../core/events.js";
 import type { NodeView } from "../core/placement.js";
 import type { VolumeRecord } from "../core/volume.js";
+import type { FreezeRequest } from "./snapshotContract.js";
 
 export const apiPaths = {
   health: "/v1/health",
@@ -111,6 +112,8 @@ export interface HeartbeatResponse {
   ttlMs: number;
   /** Volumes this node must unmount now: their epoch moved on (a stale holder came back). */
   revoke: string[];
+  /** Volumes to freeze for a snapshot (api/snapshotContract.ts); absent when none. */
+  freeze?: FreezeRequest[];
 }
 
 /**

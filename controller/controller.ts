@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
+import type { SnapshotOperations } from "../api/snapshotRoutes.js";
+import type { CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
 import { noEvents, type EventSink } from "../core/events.js";
@@ -20,6 +21,8 @@ import { WorkQueue, type Timers } from "./queue.js";
 import { openMoves } from "./reconcile/moveTimeline.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
 import { VolumeService } from "./volumeService.js";
+import { FreezeBroker, type FreezeSettings } from "./snapshots/freezeBroker.js";
+import { SnapshotService } from "./snapshots/snapshotService.js";
 
 /** The informer as the controller drives it. */
 export interface ControllerInformer extends PlacementView {
@@ -59,6 +62,9 @@ export interface ControllerOptions {
   powerFence?: Partial<PowerFenceSettings>;
   /** Where the term tells what it changed (core/events.ts); catalog writes are told by RecordingCatalog. */
   events?: EventSink;
+  /** Snapshots of the cloud's volumes (the EBS backend); absent: none are taken. */
+  snapshots?: CloudSnapshots;
+  freeze?: Partial<FreezeSettings>;
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -86,6 +92,9 @@ export class Controller {
   readonly cache: CloudVolumeCache;
   /** Claim calls held open until their volume is granted. */
   readonly grants: GrantWaiters;
+  /** This term's freezes asked of agents, and its snapshots (when there is a snapshot backend). */
+  readonly freezes: FreezeBroker;
+  readonly snapshots: SnapshotService | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   /** Nodes whose identity labels this term already wrote or found right. */
   private readonly labelled = new Set<string>();
@@ -100,6 +109,11 @@ export class Controller {
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
     const fencer = powerFencerFor(options, this.registry);
+    this.freezes = new FreezeBroker(clock, randomUUID, options.freeze);
+    this.snapshots = options.snapshots && new SnapshotService({
+      catalog, snapshots: options.snapshots, registry: this.registry, broker: this.freezes, journal, clock, logger: options.logger.child({ component: "snapshots" }),
+      newId: randomUUID, events: this.events, ...(options.gate ? { gate: options.gate } : {}),
+    });
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
@@ -122,7 +136,20 @@ export class Controller {
       buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
       grants: this.grants, ...(options.gate ? { gate: options.gate } : {}),
       noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
+      freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId),
     });
+  }
+
+  /** What api/snapshotRoutes.ts serves from this term; undefined without a snapshot backend. */
+  snapshotOperations(): SnapshotOperations | undefined {
+    const snapshots = this.snapshots;
+    if (!snapshots) return undefined;
+    return {
+      take: (name, requestId) => snapshots.take(name, { reason: "manual", ...(requestId === undefined ? {} : { requestId }) }),
+      list: (volume) => snapshots.list(volume),
+      remove: (id) => snapshots.remove(id),
+      frozen: (nodeId, volume, body) => this.freezes.frozen(nodeId, volume, body),
+    };
   }
 
   /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */

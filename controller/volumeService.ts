@@ -1,4 +1,5 @@
 import type { ClaimResponse, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
+import type { FreezeRequest } from "../api/snapshotContract.js";
 import type { CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, inUse, notFound } from "../core/errors.js";
 import type { Journal } from "../core/journal.js";
@@ -35,6 +36,8 @@ export interface VolumeServiceDeps {
   gate?: () => void;
   /** Told the instance and zone each heartbeat reports, so the leader can keep Swarm's node labels. */
   noteIdentity?: (nodeId: string, identity: { instanceId: string; zone: string }) => void;
+  /** Freezes a snapshot waits for on this node (controller/snapshots/freezeBroker.ts), sent in its heartbeat answer. */
+  freezeRequests?: (nodeId: string) => FreezeRequest[];
 }
 
 /** The longest a claim call is held: well inside the claim's 5 s life, which each call renews. */
@@ -172,7 +175,8 @@ export class VolumeService {
       if (!before.delete(mount.volume)) this.noteMounted(record, nodeId);
     }
     for (const gone of before) this.deps.enqueue(gone);
-    return { ttlMs: this.deps.registry.ttlMs, revoke };
+    const freeze = this.deps.freezeRequests?.(nodeId) ?? [];
+    return { ttlMs: this.deps.registry.ttlMs, revoke, ...(freeze.length > 0 ? { freeze } : {}) };
   }
 
   /**

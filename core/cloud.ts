@@ -155,6 +155,11 @@ export interface CreateCloudSnapshot {
   description: string;
   /** The volume's name, uid and epoch and the snapshot tags; `snapshotTags.key` is added. */
   tags: Readonly<Record<string, string>>;
+  /**
+   * Clock ms after which no attempt may be sent (TIMEOUT with `details.until`): a frozen
+   * filesystem thaws at its bound, and a capture sent later would not be of a frozen one.
+   */
+  until?: number;
 }
 
 /** Which swarmvol snapshots to list: of one volume name, of one volume uid, or all. */

@@ -169,3 +169,15 @@ export interface LocalContainers {
   usingVolumes(volumes: readonly string[]): Promise<Array<{ id: string; name: string; volumes: string[] }>>;
   kill(id: string): Promise<void>;
 }
+
+/**
+ * Freezes a mounted filesystem for a snapshot (`fsfreeze`): writers block, dirty data and
+ * the journal are flushed, so the device holds a clean filesystem until the thaw. Every
+ * call has a deadline; a freeze that failed or timed out may still have frozen, so callers
+ * thaw after any freeze attempt.
+ */
+export interface FilesystemFreezer {
+  freeze(mountPoint: string, timeoutMs: number): Promise<void>;
+  /** `not-frozen` when there was nothing to thaw (not an error). */
+  thaw(mountPoint: string, timeoutMs: number): Promise<"thawed" | "not-frozen">;
+}

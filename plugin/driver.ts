@@ -119,6 +119,11 @@ export class VolumeDriver {
     });
   }
 
+  /** Runs `fn` under the volume's lock, as a Docker call would (the snapshot freeze: plugin/cluster/freezer.ts). */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(name, fn);
+  }
+
   /** Ends every linger now (agent start after a crash, shutdown): unused mounts are unmounted and released. */
   async endLingers(): Promise<void> {
     const idle = this.deps.mounts.list().filter(([, entry]) => entry.ids.length === 0).map(([name]) => name);

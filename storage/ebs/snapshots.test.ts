@@ -64,6 +64,15 @@ describe("EbsSnapshots", () => {
     expect(await allSnapshots(t)).toHaveLength(1);
   });
 
+  it("sends no attempt after `until` (a freeze window that ended): TIMEOUT, nothing created", async () => {
+    const { t, cloud, volumeId } = await setup();
+    await t.cloud.setFaults({ throttleNext: 10, actions: ["CreateSnapshot"] });
+    const err = await failure(cloud.snapshots.createSnapshot({ ...request(volumeId), until: t.clock.now() + 1000 }));
+    expect(isSwarmvolError(err, "TIMEOUT")).toBe(true);
+    expect(cloud.calls.byAction().CreateSnapshot).toBeLessThan(10);
+    expect(await allSnapshots(t)).toEqual([]);
+  });
+
   it("two snapshots of one key (a lagging describe): the oldest is kept, the other deleted", async () => {
     const { t, cloud, volumeId } = await setup();
     const tags = [{ Key: "swarmvol/uid", Value: "u1" }, { Key: "swarmvol/key", Value: "k1" }];

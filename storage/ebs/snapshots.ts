@@ -71,6 +71,9 @@ export class EbsSnapshots implements CloudSnapshots {
     for (let attempt = 1; ; attempt += 1) {
       const found = await this.byKey(request.key);
       if (found !== undefined) return found;
+      if (request.until !== undefined && clock.now() >= request.until) {
+        throw timeout(`EBS snapshot of ${request.volumeId} not sent before its deadline (the freeze window ended)`, { volumeId: request.volumeId, until: request.until });
+      }
       try {
         const out = await caller.call<CreateSnapshotCommandOutput>(new CreateSnapshotCommand({
           VolumeId: request.volumeId, Description: request.description,

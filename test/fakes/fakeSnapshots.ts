@@ -1,5 +1,5 @@
 import { cloudTags, snapshotTags, type CloudSnapshot, type CloudSnapshots, type CreateCloudSnapshot, type SnapshotQuery } from "../../core/cloud.js";
-import { inUse, internal, notFound } from "../../core/errors.js";
+import { inUse, internal, notFound, timeout } from "../../core/errors.js";
 
 /**
  * A recording, in-memory CloudSnapshots: idempotent by key like EbsSnapshots, snapshots
@@ -32,6 +32,7 @@ export class FakeSnapshots implements CloudSnapshots {
     this.fail("create");
     const existing = [...this.snapshots.values()].find((s) => s.tags[snapshotTags.key] === request.key);
     if (existing) return structuredClone(existing);
+    if (request.until !== undefined && this.now() >= request.until) throw timeout("not sent before its deadline", { until: request.until });
     this.onCapture(request);
     const snapshot: CloudSnapshot = {
       id: `snap-${String(this.nextId++).padStart(17, "0")}`, volumeId: request.volumeId, state: this.instant ? "completed" : "pending",
