@@ -137,7 +137,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots,
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron,
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();

@@ -23,6 +23,8 @@ import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
 import { VolumeService } from "./volumeService.js";
 import { FreezeBroker, type FreezeSettings } from "./snapshots/freezeBroker.js";
 import { SnapshotService } from "./snapshots/snapshotService.js";
+import { SnapshotScheduler } from "./snapshots/snapshotScheduler.js";
+import type { Scheduler } from "./informer/scheduler.js";
 
 /** The informer as the controller drives it. */
 export interface ControllerInformer extends PlacementView {
@@ -65,6 +67,8 @@ export interface ControllerOptions {
   /** Snapshots of the cloud's volumes (the EBS backend); absent: none are taken. */
   snapshots?: CloudSnapshots;
   freeze?: Partial<FreezeSettings>;
+  /** node-cron: ticks the snapshot schedules (with `snapshots`); absent: no scheduled snapshots. */
+  cron?: Scheduler;
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -95,6 +99,7 @@ export class Controller {
   /** This term's freezes asked of agents, and its snapshots (when there is a snapshot backend). */
   readonly freezes: FreezeBroker;
   readonly snapshots: SnapshotService | undefined;
+  readonly schedules: SnapshotScheduler | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   /** Nodes whose identity labels this term already wrote or found right. */
   private readonly labelled = new Set<string>();
@@ -113,6 +118,9 @@ export class Controller {
     this.snapshots = options.snapshots && new SnapshotService({
       catalog, snapshots: options.snapshots, registry: this.registry, broker: this.freezes, journal, clock, logger: options.logger.child({ component: "snapshots" }),
       newId: randomUUID, events: this.events, ...(options.gate ? { gate: options.gate } : {}),
+    });
+    this.schedules = this.snapshots && options.snapshots && options.cron && new SnapshotScheduler({
+      catalog, service: this.snapshots, snapshots: options.snapshots, cron: options.cron, clock, logger: options.logger.child({ component: "snapshot-schedules" }),
     });
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
@@ -170,6 +178,7 @@ export class Controller {
       await this.resync();
     }
     this.queue.start();
+    this.schedules?.start();
     logger.info({ volumes: catalog.list().length, pendingJournal: journal.pending().length }, "controller started");
   }
 
@@ -232,6 +241,7 @@ export class Controller {
   }
 
   async stop(): Promise<void> {
+    await this.schedules?.stop();
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.queue.shutdown();
     if (this.options.ownsInformer !== false) await this.options.informer.stop();
