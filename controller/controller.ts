@@ -8,7 +8,7 @@ import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { PlacementPolicy } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
-import type { VolumeSpec } from "../core/volume.js";
+import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { GrantWaiters } from "./grantWaiters.js";
@@ -125,6 +125,7 @@ export class Controller {
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
+      ...(this.snapshots ? { cloneSource: (record: VolumeRecord) => (this.snapshots as SnapshotService).cloneSource(record) } : {}),
     });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
@@ -144,7 +145,7 @@ export class Controller {
       buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
       grants: this.grants, ...(options.gate ? { gate: options.gate } : {}),
       noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
-      freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId),
+      freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId), ...(this.snapshots ? { snapshots: this.snapshots } : {}),
     });
   }
 

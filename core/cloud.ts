@@ -23,7 +23,11 @@ export interface CloudVolume {
 }
 
 /** Tags that make the catalog rebuildable from the cloud alone. */
-export const cloudTags = { name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch", spec: "swarmvol/spec" } as const;
+export const cloudTags = {
+  name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch", spec: "swarmvol/spec",
+  /** Set (an RFC 3339 time) on a volume removed with `-o onRemove=retain`: kept in the cloud, never rebuilt into the catalog. */
+  retained: "swarmvol/retained",
+} as const;
 
 /** What the `swarmvol/spec` tag keeps of a volume's spec, so a rebuilt entry has its real options. */
 export interface SpecTag {

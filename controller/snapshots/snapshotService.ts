@@ -81,6 +81,19 @@ export class SnapshotService {
     }
   }
 
+  /**
+   * The snapshot a clone (`-o from=SOURCE`) starts from: taken of the source the first time,
+   * the same one every later time (its key is the clone's uid), so a retry, a restart or a
+   * new leader never makes the clone from another moment. NOT_FOUND once the source is gone.
+   */
+  async cloneSource(record: VolumeRecord): Promise<string> {
+    const from = record.spec.options.from;
+    if (from === undefined) throw conflict(`volume ${quoted(record.spec.name)} is not a clone`, { name: record.spec.name });
+    const taken = await this.take(from, { reason: "clone", key: snapshotKey(record.uid, "clone") });
+    this.deps.logger.info({ volume: record.spec.name, from, snapshotId: taken.id }, "clone source snapshot taken");
+    return taken.id;
+  }
+
   /** swarmvol's snapshots, of volumes named `volume` when given; oldest first. */
   async list(volume?: string): Promise<SnapshotFacts[]> {
     return (await this.deps.snapshots.listSnapshots(volume === undefined ? {} : { name: volume })).map(snapshotFacts);
