@@ -24,6 +24,7 @@ import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
 import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
+import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor } from "./docker.js";
 import { reportFailure } from "./exitCodes.js";
 import { applyNice, createLogger, readTokenFileIfThere, stopSignal, stopWithin, systemClock } from "./runtime.js";
@@ -100,6 +101,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadAgentConfig(process.env, argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
+  const crashPoints = crashPointsFromEnv(process.env, "agent", logger);
   applyNice(config.nice, logger);
   const metrics = new PromAgentMetrics();
   const instance = config.instanceId !== undefined && config.zone !== undefined
@@ -119,9 +121,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
     api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger, controllerAway: () => !lease.live(),
   });
   const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
-  const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100 });
+  const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100, crashPoints });
   const driver = new VolumeDriver({
-    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"),
+    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"), crashPoints,
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });

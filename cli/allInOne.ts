@@ -8,7 +8,7 @@ import { ApiServer } from "../api/server.js";
 import { readRoutes } from "../api/routes.js";
 import { parseListen, type DaemonConfig } from "../core/config.js";
 import { unavailable } from "../core/errors.js";
-import type { Logger, MountTable, BlockFilesystem } from "../core/ports.js";
+import { noCrashPoints, type BlockFilesystem, type CrashPoints, type Logger, type MountTable } from "../core/ports.js";
 import { VolumeDriver } from "../plugin/driver.js";
 import { LocalDirectory } from "../plugin/localDirectory.js";
 import { PromAgentMetrics } from "../plugin/metrics.js";
@@ -17,6 +17,7 @@ import { LocalBackend } from "../storage/local/localBackend.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
 import { CatalogStore, MountTableStore } from "../storage/state/catalogStore.js";
+import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor } from "./docker.js";
 import { createLogger, systemClock } from "./runtime.js";
 
@@ -29,7 +30,7 @@ export interface RunningDaemon {
  * everything built here and nowhere else.
  */
 /** The node-side driver on the local backend with its state under `stateDir`. */
-export async function createLocalDriver(stateDir: string, logger: Logger): Promise<{ driver: VolumeDriver; catalog: CatalogStore }> {
+export async function createLocalDriver(stateDir: string, logger: Logger, crashPoints: CrashPoints = noCrashPoints): Promise<{ driver: VolumeDriver; catalog: CatalogStore }> {
   const runner = new ProcessRunner({ path: SYSTEM_PATH });
   const catalog = await CatalogStore.open(join(stateDir, "catalog.json"));
   const mounts = await MountTableStore.open(join(stateDir, "node-mounts.json"));
@@ -39,7 +40,7 @@ export async function createLocalDriver(stateDir: string, logger: Logger): Promi
   const released = await backend.releaseOrphanLoops(await filesystem.mountedDevices());
   if (released.length > 0) logger.info({ devices: released }, "released loop devices nothing mounts (left by a crash)");
   const directory = new LocalDirectory({ catalog, backend, clock: systemClock, logger, newUid: randomUUID });
-  const driver = new VolumeDriver({ directory, attacher: directory, mounts, filesystem, logger, mountsDir: join(stateDir, "mounts") });
+  const driver = new VolumeDriver({ directory, attacher: directory, mounts, filesystem, logger, mountsDir: join(stateDir, "mounts"), crashPoints });
   return { driver, catalog };
 }
 
@@ -49,7 +50,7 @@ export async function createLocalDriver(stateDir: string, logger: Logger): Promi
  */
 export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon> {
   const logger = createLogger(config.logLevel, "swarmvol");
-  const { driver, catalog } = await createLocalDriver(config.stateDir, logger);
+  const { driver, catalog } = await createLocalDriver(config.stateDir, logger, crashPointsFromEnv(process.env, "all-in-one", logger));
   // One host, one process: the plugin's metrics are served at the API's GET /metrics.
   const metrics = new PromAgentMetrics();
   const plugin = new PluginServer({ driver, logger, metrics });

@@ -1,4 +1,5 @@
 import type { FsType, OptionDefinition, VolumeRecord, VolumeSpec } from "./volume.js";
+import type { CrashStep } from "./crashPoints.js";
 
 /**
  * Small interfaces for every side effect the domain needs. Real implementations live in
@@ -169,3 +170,16 @@ export interface LocalContainers {
   usingVolumes(volumes: readonly string[]): Promise<Array<{ id: string; name: string; volumes: string[] }>>;
   kill(id: string): Promise<void>;
 }
+
+/**
+ * Named instants of a mount and of a move (core/crashPoints.ts) where a kill -9 is worst.
+ * Product code calls `reached` there; cli/ builds the armed one from SWARMVOL_CRASH_AT,
+ * which kills its own process at a listed step (the crash-points drill). Must not throw
+ * otherwise, nor do I/O when unarmed.
+ */
+export interface CrashPoints {
+  reached(step: CrashStep): void;
+}
+
+/** Never armed: what every daemon and test uses unless told otherwise. */
+export const noCrashPoints: CrashPoints = { reached() {} };

@@ -1,5 +1,5 @@
 import { inUse, invalidArgument, notFound, unsafe } from "../core/errors.js";
-import type { BlockFilesystem, Clock, Logger, MountEntry, MountTable, NodeAttacher, VolumeDirectory } from "../core/ports.js";
+import { noCrashPoints, type BlockFilesystem, type Clock, type CrashPoints, type Logger, type MountEntry, type MountTable, type NodeAttacher, type VolumeDirectory } from "../core/ports.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "./keyedMutex.js";
 import type { PluginVolume } from "./protocol.js";
@@ -29,6 +29,8 @@ export interface VolumeDriverDeps {
    * device still held elsewhere.
    */
   linger?: { clock: Clock; ms: number; youngMs: number; maxMs?: number };
+  /** The agent's named steps of Mount and Unmount (core/crashPoints.ts). @default noCrashPoints */
+  crashPoints?: CrashPoints;
 }
 
 /**
@@ -43,7 +45,11 @@ export class VolumeDriver {
   /** Volumes taken away from Docker by fencing, with the reason, until mounted again. */
   private readonly fenced = new Map<string, string>();
 
-  constructor(private readonly deps: VolumeDriverDeps) {}
+  private readonly crash: CrashPoints;
+
+  constructor(private readonly deps: VolumeDriverDeps) {
+    this.crash = deps.crashPoints ?? noCrashPoints;
+  }
 
   async create(rawName: unknown, options: Record<string, unknown> | null | undefined): Promise<void> {
     const name = validateVolumeName(rawName);
@@ -85,17 +91,24 @@ export class VolumeDriver {
       const mountRoot = `${this.deps.mountsDir}/${name}`;
       const { device, epoch } = await this.deps.attacher.attach(record);
       this.acceptEpoch(record, epoch, entry?.epoch);
+      this.crash.reached("agent.mount.attached");
       if (await this.deps.filesystem.isMounted(mountRoot)) {
         // mount(8) outlived a kill -9 of this daemon: adopt it (fsck of a mounted device fails, exit 8).
         this.deps.logger.warn({ volume: name, device, mountRoot }, "adopting a mount an interrupted Mount left behind");
       } else {
         const { fsType, made } = await this.prepareFilesystem(record, device);
         // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
-        if (!made) await this.deps.filesystem.check(device, fsType);
+        if (!made) {
+          await this.deps.filesystem.check(device, fsType);
+          this.crash.reached("agent.mount.checked");
+        }
         await this.deps.filesystem.mount(device, mountRoot, fsType);
+        this.crash.reached("agent.mount.mounted");
       }
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
+      this.crash.reached("agent.mount.beforeRecord");
       await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch, ...(this.deps.linger ? { mountedAt: this.deps.linger.clock.now() } : {}) });
+      this.crash.reached("agent.mount.recorded");
       this.fenced.delete(name);
       this.deps.logger.info({ volume: name, device, mountRoot, epoch }, "volume mounted");
       return dataPath(mountRoot);
@@ -174,8 +187,10 @@ export class VolumeDriver {
 
   private async unmountAndRelease(name: string, entry: MountEntry, known?: VolumeRecord): Promise<void> {
     if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
+    this.crash.reached("agent.unmount.unmounted");
     const record = known ?? (await this.deps.directory.get(name));
     if (record) await this.deps.attacher.release(record);
+    this.crash.reached("agent.unmount.released");
     await this.deps.mounts.delete(name);
     this.deps.logger.info({ volume: name }, "volume unmounted");
   }
@@ -272,6 +287,7 @@ export class VolumeDriver {
       );
     }
     await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name);
+    this.crash.reached("agent.mount.formatted");
     await this.deps.directory.markFormatted(name);
     this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType }, "filesystem created");
     return { fsType: record.spec.fsType, made: true };
