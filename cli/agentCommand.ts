@@ -15,6 +15,7 @@ import { NodeCredential } from "../plugin/cluster/nodeCredential.js";
 import { RemoteDirectory } from "../plugin/cluster/remoteDirectory.js";
 import { VolumeDriver } from "../plugin/driver.js";
 import { PromAgentMetrics } from "../plugin/metrics.js";
+import { MountReview } from "../plugin/mountReview.js";
 import { PluginServer } from "../plugin/server.js";
 import { DockerLocalContainers } from "../storage/docker/localContainers.js";
 import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js";
@@ -121,18 +122,22 @@ export async function agentCommand(argv: string[]): Promise<number> {
     api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger, controllerAway: () => !lease.live(),
   });
   const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
+  const containers = new DockerLocalContainers(docker);
+  const review = new MountReview({ holders: containers, clock: systemClock, logger });
   const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100, crashPoints });
   const driver = new VolumeDriver({
-    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"), crashPoints,
+    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"), crashPoints, staleMounts: review,
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });
   // A linger cut short by a crash: nobody uses that mount any more.
   await driver.endLingers();
+  // Mount IDs Docker never got the answer for (a kill -9 between recording and answering).
+  review.start(driver);
   const keeper = new LeaseKeeper({
     api, nodeId, mounts, fencer: driver, clock: systemClock, logger, metrics,
     identity: { hostname: config.hostname ?? osHostname(), ...instance },
-    containers: new DockerLocalContainers(docker),
+    containers,
   });
   lease.live = () => keeper.isLive();
   const plugin = new PluginServer({ driver, logger, metrics });
@@ -147,6 +152,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const refused = await untilStoppedOrRefused(stopped, identity, logger);
   stopping = true;
   credential.stop();
+  review.stop();
   await stopAgent({ plugin, driver, endpoints, keeper, keeperStarted, metricsServer }, logger);
   return refused === undefined ? 0 : reportFailure(refused);
 }

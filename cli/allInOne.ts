@@ -12,7 +12,9 @@ import { noCrashPoints, type BlockFilesystem, type CrashPoints, type Logger, typ
 import { VolumeDriver } from "../plugin/driver.js";
 import { LocalDirectory } from "../plugin/localDirectory.js";
 import { PromAgentMetrics } from "../plugin/metrics.js";
+import { MountReview } from "../plugin/mountReview.js";
 import { PluginServer } from "../plugin/server.js";
+import { DockerLocalContainers } from "../storage/docker/localContainers.js";
 import { LocalBackend } from "../storage/local/localBackend.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
@@ -30,7 +32,9 @@ export interface RunningDaemon {
  * everything built here and nowhere else.
  */
 /** The node-side driver on the local backend with its state under `stateDir`. */
-export async function createLocalDriver(stateDir: string, logger: Logger, crashPoints: CrashPoints = noCrashPoints): Promise<{ driver: VolumeDriver; catalog: CatalogStore }> {
+export async function createLocalDriver(
+  stateDir: string, logger: Logger, extras: { crashPoints?: CrashPoints; staleMounts?: { suspect(name: string): void } } = {},
+): Promise<{ driver: VolumeDriver; catalog: CatalogStore }> {
   const runner = new ProcessRunner({ path: SYSTEM_PATH });
   const catalog = await CatalogStore.open(join(stateDir, "catalog.json"));
   const mounts = await MountTableStore.open(join(stateDir, "node-mounts.json"));
@@ -40,7 +44,7 @@ export async function createLocalDriver(stateDir: string, logger: Logger, crashP
   const released = await backend.releaseOrphanLoops(await filesystem.mountedDevices());
   if (released.length > 0) logger.info({ devices: released }, "released loop devices nothing mounts (left by a crash)");
   const directory = new LocalDirectory({ catalog, backend, clock: systemClock, logger, newUid: randomUUID });
-  const driver = new VolumeDriver({ directory, attacher: directory, mounts, filesystem, logger, mountsDir: join(stateDir, "mounts"), crashPoints });
+  const driver = new VolumeDriver({ directory, attacher: directory, mounts, filesystem, logger, mountsDir: join(stateDir, "mounts"), crashPoints: extras.crashPoints ?? noCrashPoints, ...(extras.staleMounts ? { staleMounts: extras.staleMounts } : {}) });
   return { driver, catalog };
 }
 
@@ -50,7 +54,11 @@ export async function createLocalDriver(stateDir: string, logger: Logger, crashP
  */
 export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon> {
   const logger = createLogger(config.logLevel, "swarmvol");
-  const { driver, catalog } = await createLocalDriver(config.stateDir, logger, crashPointsFromEnv(process.env, "all-in-one", logger));
+  // A non-unix DOCKER_HOST is not an engine swarmvol can activate with; the default socket is.
+  const docker = dockerFor(config.dockerHost?.startsWith("unix://") ? config.dockerHost : "unix:///var/run/docker.sock");
+  const review = new MountReview({ holders: new DockerLocalContainers(docker), clock: systemClock, logger });
+  const { driver, catalog } = await createLocalDriver(config.stateDir, logger, { crashPoints: crashPointsFromEnv(process.env, "all-in-one", logger), staleMounts: review });
+  review.start(driver);
   // One host, one process: the plugin's metrics are served at the API's GET /metrics.
   const metrics = new PromAgentMetrics();
   const plugin = new PluginServer({ driver, logger, metrics });
@@ -61,10 +69,10 @@ export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon
   const { host, port } = parseListen(config.apiListen);
   await api.listen(host, port);
   logger.info({ socket: config.pluginSocket, api: config.apiListen, stateDir: config.stateDir }, "swarmvol started");
-  // A non-unix DOCKER_HOST is not an engine swarmvol can activate with; the default socket is.
-  void activateWithEngine(dockerFor(config.dockerHost?.startsWith("unix://") ? config.dockerHost : "unix:///var/run/docker.sock"), logger);
+  void activateWithEngine(docker, logger);
   return {
     async stop() {
+      review.stop();
       await plugin.drain();
       await api.close();
       await catalog.close();

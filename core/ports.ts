@@ -183,3 +183,14 @@ export interface CrashPoints {
 
 /** Never armed: what every daemon and test uses unless told otherwise. */
 export const noCrashPoints: CrashPoints = { reached() {} };
+
+/**
+ * Which of the local engine's containers may hold a Docker mount of a volume: running,
+ * paused or restarting, or created and not failed to start (it may be starting now). A
+ * mount ID in the agent's table that no such container can hold is one Docker never got
+ * the answer for (the agent died between recording and answering) and will never unmount.
+ */
+export interface MountHolders {
+  /** Per volume (every one asked), the number of containers that may hold a mount of it. */
+  holders(volumes: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}

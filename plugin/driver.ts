@@ -31,6 +31,11 @@ export interface VolumeDriverDeps {
   linger?: { clock: Clock; ms: number; youngMs: number; maxMs?: number };
   /** The agent's named steps of Mount and Unmount (core/crashPoints.ts). @default noCrashPoints */
   crashPoints?: CrashPoints;
+  /**
+   * Told when an Unmount leaves other Docker mounts of the volume counted: one of them may
+   * be a Mount whose answer Docker never got (plugin/mountReview.ts drops those).
+   */
+  staleMounts?: { suspect(name: string): void };
 }
 
 /**
@@ -124,11 +129,38 @@ export class VolumeDriver {
       const remaining = entry.ids.filter((other) => other !== id);
       if (remaining.length > 0) {
         await this.deps.mounts.set(name, { ...entry, ids: remaining });
+        this.deps.staleMounts?.suspect(name);
         return;
       }
       const lingering = await this.startLinger(name, entry, id);
       if (lingering === true) return;
       await this.unmountAndRelease(name, entry, lingering);
+    });
+  }
+
+  /** Volumes this node counts Docker mounts of, and the mount IDs of one. */
+  mountedVolumes(): string[] {
+    return this.deps.mounts.list().filter(([, entry]) => entry.ids.length > 0).map(([name]) => name);
+  }
+
+  mountIds(name: string): readonly string[] {
+    return this.deps.mounts.get(name)?.ids ?? [];
+  }
+
+  /**
+   * Unmounts and releases a volume whose only Docker mounts are `ids`, which the caller
+   * proved no container holds (a Mount answer Docker never got, so it never unmounts them).
+   * Does nothing when the mounts changed since (another Mount or Unmount came in).
+   * @returns whether it dropped them
+   */
+  async dropMountIds(rawName: string, ids: readonly string[]): Promise<boolean> {
+    const name = validateVolumeName(rawName);
+    return this.lock.run(name, async () => {
+      const entry = this.deps.mounts.get(name);
+      if (!entry || entry.ids.length !== ids.length || entry.ids.some((id) => !ids.includes(id))) return false;
+      this.deps.logger.warn({ volume: name, mounts: ids.length }, "dropping Docker mounts no container holds (a Mount answer lost when the agent died)");
+      await this.unmountAndRelease(name, entry);
+      return true;
     });
   }
 
