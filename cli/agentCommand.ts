@@ -1,3 +1,4 @@
+import { readdir } from "node:fs/promises";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
@@ -125,11 +126,14 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const containers = new DockerLocalContainers(docker);
   const review = new MountReview({ holders: containers, clock: systemClock, logger });
   const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100, crashPoints });
+  const mountsDir = join(config.stateDir, "mounts");
   const driver = new VolumeDriver({
-    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"), crashPoints, staleMounts: review,
+    directory, attacher, mounts, filesystem, logger, mountsDir, crashPoints, staleMounts: review,
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });
+  // A Mount cut short by a crash after mount(8): nobody uses it, and it would keep the device busy.
+  await driver.unmountOrphans(await readdir(mountsDir).catch(() => []));
   // A linger cut short by a crash: nobody uses that mount any more.
   await driver.endLingers();
   // Mount IDs Docker never got the answer for (a kill -9 between recording and answering).

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
-import { mkdir, unlink } from "node:fs/promises";
+import { mkdir, readdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type Docker from "dockerode";
 import pRetry from "p-retry";
@@ -41,10 +41,16 @@ export async function createLocalDriver(
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
   const backend = new LocalBackend(join(stateDir, "images"), runner);
+  const directory = new LocalDirectory({ catalog, backend, clock: systemClock, logger, newUid: randomUUID });
+  const mountsDir = join(stateDir, "mounts");
+  const driver = new VolumeDriver({
+    directory, attacher: directory, mounts, filesystem, logger, mountsDir,
+    crashPoints: extras.crashPoints ?? noCrashPoints, ...(extras.staleMounts ? { staleMounts: extras.staleMounts } : {}),
+  });
+  // First what a Mount cut short after mount(8) left mounted, then the loops nothing mounts any more.
+  await driver.unmountOrphans(await readdir(mountsDir).catch(() => []));
   const released = await backend.releaseOrphanLoops(await filesystem.mountedDevices());
   if (released.length > 0) logger.info({ devices: released }, "released loop devices nothing mounts (left by a crash)");
-  const directory = new LocalDirectory({ catalog, backend, clock: systemClock, logger, newUid: randomUUID });
-  const driver = new VolumeDriver({ directory, attacher: directory, mounts, filesystem, logger, mountsDir: join(stateDir, "mounts"), crashPoints: extras.crashPoints ?? noCrashPoints, ...(extras.staleMounts ? { staleMounts: extras.staleMounts } : {}) });
   return { driver, catalog };
 }
 

@@ -138,6 +138,34 @@ export class VolumeDriver {
     });
   }
 
+  /**
+   * Unmounts what an interrupted Mount left mounted with no mount table entry (a kill -9
+   * after mount(8), before the entry was written): Docker never got its answer, so no
+   * container uses it, and while it stays mounted the device is busy and the volume can
+   * never be detached to move elsewhere. Call at start, before serving; `names` are the
+   * folders under mountsDir. An unmount that fails is logged and left for the next Mount
+   * (which adopts it).
+   * @returns the volumes unmounted
+   */
+  async unmountOrphans(names: readonly string[]): Promise<string[]> {
+    const unmounted: string[] = [];
+    for (const name of names) {
+      if (this.deps.mounts.get(name) !== undefined) continue;
+      const mountRoot = `${this.deps.mountsDir}/${name}`;
+      await this.lock.run(name, async () => {
+        if (this.deps.mounts.get(name) !== undefined || !(await this.deps.filesystem.isMounted(mountRoot))) return;
+        try {
+          await this.deps.filesystem.unmount(mountRoot);
+          unmounted.push(name);
+        } catch (err) {
+          this.deps.logger.error({ volume: name, mountRoot, err: (err as Error).message }, "could not unmount what an interrupted Mount left mounted");
+        }
+      });
+    }
+    if (unmounted.length > 0) this.deps.logger.warn({ volumes: unmounted }, "unmounted what interrupted Mounts left mounted (the agent died after mount(8))");
+    return unmounted;
+  }
+
   /** Volumes this node counts Docker mounts of, and the mount IDs of one. */
   mountedVolumes(): string[] {
     return this.deps.mounts.list().filter(([, entry]) => entry.ids.length > 0).map(([name]) => name);

@@ -48,6 +48,8 @@ class AgentWorld {
       directory: this.directory, attacher: this.directory, mounts: this.mounts, filesystem: this.node.filesystem,
       logger: silentLogger, mountsDir: "/mnt/sv", crashPoints, staleMounts: review,
     });
+    // `swarmvol agent` passes the folders under its mounts dir; a fake kernel has a folder per mount.
+    await driver.unmountOrphans([...this.node.mounted.keys()].filter((path) => path.startsWith("/mnt/sv/")).map((path) => path.slice("/mnt/sv/".length)));
     await driver.endLingers();
     review.start(driver);
     return driver;
@@ -137,6 +139,17 @@ describe("agent crash points (fakes)", () => {
     expect(world.node.mounted.size).toBe(0);
     expect(world.mounts.list()).toEqual([]);
   });
+
+  for (const step of ["agent.mount.mounted", "agent.mount.beforeRecord"] as const) {
+    it(`a crash at ${step} leaves a mount no table knows: the next agent start unmounts it (it would keep the device busy, and the volume could not move)`, async () => {
+      const world = new AgentWorld();
+      await flowFor(step, world, () => world.agent(new RecordingCrashPoints(step))).catch(() => undefined);
+      expect(world.node.mounted.size).toBe(1);
+      expect(world.mounts.list()).toEqual([]);
+      await world.agent(new RecordingCrashPoints());
+      expect(world.node.mounted.size).toBe(0);
+    });
+  }
 
   for (const step of driverSteps) {
     it(`a crash at ${step}, then a fresh agent: the next Mount works and nothing stays mounted after the last Unmount`, async () => {
