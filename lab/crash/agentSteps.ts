@@ -1,10 +1,11 @@
 /**
  * An agent crash point, for real: node2's agent is restarted armed with the step, a
  * `docker run` with the step's volume is started on node2, the agent SIGKILLs itself at
- * the step, and is started again unarmed (as systemd would). Then a second run (on node2,
- * or on node3 for an unmount step: the volume must be able to leave) must work and find
- * every acknowledged line; afterwards the volume must be mounted nowhere, with no leaked
- * loop device, no stale link, no double attachment and at most one mkfs.
+ * the step, and is started again unarmed (as systemd would). Then a run on node2 (for a
+ * mount step: what the crash left must be adopted or cleaned, never mounted twice) and one
+ * on node3 (the volume must be able to leave the node; an unmount step goes there at once)
+ * must work and find every acknowledged line; afterwards the volume must be mounted
+ * nowhere, with no leaked loop device, no stale link, no double attachment, one mkfs.
  */
 import { engineFor, findNode, nodeSwarmvolPaths } from "../cluster/index.js";
 import { AGENT_NODE, OTHER_NODE, type PlannedStep } from "./plan.js";
@@ -32,11 +33,11 @@ export async function runAgentStep(world: CrashWorld, planned: PlannedStep): Pro
   else await startAgent(world.state.options.dir, AGENT_NODE, { spawner: world.deps.spawner, clock: world.clock });
   const first = await trigger;
   notes.push(first.read === null ? `the armed run failed: ${first.error}` : "the armed run succeeded");
-  const where = planned.flow === "last-unmount" ? OTHER_NODE : AGENT_NODE;
-  const next = await writeByRun(world, where, planned.volume, `after-${planned.step.replaceAll(".", "-")}`);
-  const problems = next.read === null
-    ? [`the run after the crash failed on ${where}: ${next.error}`]
-    : contentProblems(world, planned.volume, next.read);
+  const problems: string[] = [];
+  for (const where of planned.flow === "last-unmount" ? [OTHER_NODE] : [AGENT_NODE, OTHER_NODE]) {
+    const next = await writeByRun(world, where, planned.volume, `after-${planned.step.replaceAll(".", "-")}-on-${where}`);
+    problems.push(...(next.read === null ? [`the run after the crash failed on ${where}: ${next.error}`] : contentProblems(world, planned.volume, next.read)));
+  }
   problems.push(...(await untilClean(world, () => labProblems(world, planned.volume, "nowhere", sinceSeq))));
   const { verdict, problems: all } = verdictOf(outcome, problems);
   return { step: planned.step, daemon: "agent", flow: planned.flow, verdict, seconds: (world.clock.now() - start) / 1000, problems: all, notes };
