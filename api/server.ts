@@ -36,6 +36,11 @@ interface RouteBase {
   method: "GET" | "POST" | "DELETE";
   pattern: RegExp;
   handle(request: RouteRequest): Promise<RouteAnswer> | RouteAnswer;
+  /**
+   * Also served by a replica that holds the leader lease but is still restoring its state
+   * (LeadershipView.restoring), where other routes answer 503. @default false
+   */
+  whileRestoring?: boolean;
 }
 
 /**
@@ -110,7 +115,7 @@ export class ApiServer {
       path = url.pathname;
       const { route, params } = this.match(req.method ?? "GET", url.pathname);
       const caller = route.access === "public" ? undefined : this.authenticate(req);
-      if (route.access !== "public" && this.answeredAsStandby(res)) return;
+      if (route.access !== "public" && this.answeredAsStandby(res, route)) return;
       const body = req.method === "POST" ? await readBody(req) : {};
       const request: RouteRequest = { params, body, query: url.searchParams, headers: req.headers };
       if (caller !== undefined) this.authorize(caller, route, request, path);
@@ -191,9 +196,10 @@ export class ApiServer {
   }
 
   /** On a standby: the contract's 503 naming the leader when it is known. */
-  private answeredAsStandby(res: ServerResponse): boolean {
+  private answeredAsStandby(res: ServerResponse, route: Route): boolean {
     const leadership = this.options.leadership;
     if (leadership === undefined || leadership.isLeader()) return false;
+    if (route.whileRestoring === true && leadership.restoring?.() === true) return false;
     const leader = leadership.leaderUrl();
     const message = leader === undefined
       ? "this swarmvol controller replica is a standby; no leader is elected yet; retry in a few seconds"

@@ -13,6 +13,7 @@ import { instrumentCloud } from "../controller/instrumentedCloud.js";
 import { MemoryEventLog } from "../controller/events/eventLog.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
 import { PromControllerMetrics } from "../controller/metrics.js";
+import { NodeRegistry } from "../controller/nodeRegistry.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
@@ -78,7 +79,7 @@ function replicaApi(config: ControllerConfig, { replica, catalog, informer, metr
         claim: (name, nodeId, waitMs) => term().service.claimAndWait(name, nodeId, waitMs),
         release: (name, nodeId) => term().service.release(name, nodeId),
         wanted: (name, nodeId) => term().service.wanted(name, nodeId),
-        heartbeat: (nodeId, request) => term().service.heartbeat(nodeId, request),
+        heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request),
         fence: (nodeId) => term().fence(nodeId),
         unfence: (nodeId) => term().unfence(nodeId),
         nodes: () => term().registry.views(informer.nodes()),
@@ -130,12 +131,13 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     // when another manager is there to lead instead.
     reluctant: () => informer.node(self.id)?.raftLeader === true
       && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
-    newTerm: (termGate) => new Controller({
+    newRegistry: () => new NodeRegistry(systemClock, config.leaseTtlMs),
+    newTerm: (termGate, registry) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
       policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs },
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, ...(registry ? { registry } : {}),
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();
