@@ -132,7 +132,11 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
     newTerm: (termGate) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
+      policy: {
+        fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode,
+        // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).
+        stuckTransitionMs: config.stuckAttachMs,
+      },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs },
