@@ -28,12 +28,12 @@ import { buildEbsSpec } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
-import { dockerFor } from "./docker.js";
+import { dockerFor, engineInfo } from "./docker.js";
 
 /** This manager's Swarm node id and address, from its engine (waits for dockerd and the join). */
 async function selfNode(docker: Docker, logger: Logger): Promise<{ id: string; address: string }> {
   const self = await pRetry(async () => {
-    const info = (await docker.info()) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
+    const info = (await engineInfo(docker)) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
     if (!info.Swarm?.NodeID || !info.Swarm.ControlAvailable) throw new Error("this engine is not a swarm manager yet");
     return { id: info.Swarm.NodeID, address: info.Swarm.NodeAddr ?? "" };
   }, { retries: Number.POSITIVE_INFINITY, minTimeout: 500, maxTimeout: 5000 });
