@@ -29,12 +29,12 @@ import { buildEbsSpec } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
-import { dockerFor } from "./docker.js";
+import { dockerFor, engineInfo } from "./docker.js";
 
 /** This manager's Swarm node id and address, from its engine (waits for dockerd and the join). */
 async function selfNode(docker: Docker, logger: Logger): Promise<{ id: string; address: string }> {
   const self = await pRetry(async () => {
-    const info = (await docker.info()) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
+    const info = (await engineInfo(docker)) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
     if (!info.Swarm?.NodeID || !info.Swarm.ControlAvailable) throw new Error("this engine is not a swarm manager yet");
     return { id: info.Swarm.NodeID, address: info.Swarm.NodeAddr ?? "" };
   }, { retries: Number.POSITIVE_INFINITY, minTimeout: 500, maxTimeout: 5000 });
@@ -134,7 +134,11 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     newRegistry: () => new NodeRegistry(systemClock, config.leaseTtlMs),
     newTerm: (termGate, registry) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
+      policy: {
+        fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode,
+        // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).
+        stuckTransitionMs: config.stuckAttachMs,
+      },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, ...(registry ? { registry } : {}),

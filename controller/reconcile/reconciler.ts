@@ -12,6 +12,7 @@ import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { TransitionAges } from "./transitionAges.js";
 
 /** The informer's read side, as much of it as placement needs. */
 export interface PlacementView {
@@ -41,6 +42,8 @@ export interface ReconcilerDeps {
   fencer?: Pick<PowerFencer, "fence">;
   /** Told once per lease when a node holding a volume is seen lapsed (status events come from the catalog). */
   events?: EventSink;
+  /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
+  transitions?: TransitionAges;
 }
 
 export interface ReconcileResult {
@@ -62,7 +65,11 @@ const wantedStates = new Set(["running", "ready"]);
  * updates what it knows locally and decides again, so a whole move costs one Describe.
  */
 export class Reconciler {
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly transitions: TransitionAges;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.transitions = deps.transitions ?? new TransitionAges();
+  }
 
   async reconcile(name: string, logger: Logger): Promise<ReconcileResult> {
     let record = this.deps.catalog.get(name);
@@ -84,10 +91,12 @@ export class Reconciler {
     return { requeueAfterMs: 0 };
   }
 
+  /** The cloud volume, its attachments in transition stamped with since when (ADR 0013). */
   private async describe(record: VolumeRecord): Promise<CloudVolume | undefined> {
     const id = record.status.backendId;
     if (id === undefined) return undefined;
-    return this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    const volume = this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    return volume === undefined ? undefined : this.transitions.stamp(volume, this.deps.clock.now());
   }
 
   /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
