@@ -76,7 +76,8 @@ export function controllerRoutes(ops: ControllerOperations): Route[] {
     onVolume("claims", (volume, body) => ops.claim(volume, checkNodeId(body.nodeId, "nodeId"), waitOf(body.waitMs))),
     onVolume("wanted", (volume, body) => ops.wanted(volume, checkNodeId(body.nodeId, "nodeId"))),
     onVolume("release", (volume, body) => ops.release(volume, checkNodeId(body.nodeId, "nodeId"))),
-    onNode("heartbeat", "node", (node, body) => ops.heartbeat(node, heartbeatOf(body))),
+    // Served while a new leader restores: a slow restore must not lapse healthy agents' leases.
+    { ...onNode("heartbeat", "node", (node, body) => ops.heartbeat(node, heartbeatOf(body))), whileRestoring: true },
     onNode("fence", "operator", (node) => ops.fence(node)),
     ...(ops.unfence ? [onNode("unfence", "operator", (node) => ops.unfence?.(node))] : []),
     { method: "GET", pattern: /^\/v1\/nodes$/, access: "operator", handle: () => ({ nodes: ops.nodes() }) },

@@ -11,7 +11,7 @@ const credentials = new Credentials(token);
 let server: ApiServer;
 let port: number;
 let logs: string[];
-const leadership = { leader: true, url: undefined as string | undefined };
+const leadership = { leader: true, restoring: false, url: undefined as string | undefined };
 
 function recordingLogger(lines: string[]): Logger {
   const logger: Logger = {
@@ -30,14 +30,17 @@ const routes: Route[] = [
   { method: "GET", pattern: /^\/v1\/volumes\/([^/]+)$/, access: "authenticated", handle: ({ params }) => ({ name: params[0] }) },
   { method: "POST", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: ({ body }) => ({ got: Object.keys(body).length }) },
   { method: "GET", pattern: /^\/v1\/broken$/, access: "authenticated", handle: () => { throw internal("disk on fire"); } },
+  { method: "POST", pattern: /^\/v1\/beat$/, access: "authenticated", whileRestoring: true, handle: () => ({ renewed: true }) },
 ];
 
 beforeEach(async () => {
   logs = [];
   leadership.leader = true;
+  leadership.restoring = false;
   leadership.url = undefined;
   server = new ApiServer({
-    routes, logger: recordingLogger(logs), credentials, leadership: { isLeader: () => leadership.leader, leaderUrl: () => leadership.url },
+    routes, logger: recordingLogger(logs), credentials,
+    leadership: { isLeader: () => leadership.leader, restoring: () => leadership.restoring, leaderUrl: () => leadership.url },
   });
   port = await server.listen("127.0.0.1", 0);
 });
@@ -133,6 +136,15 @@ describe("ApiServer", () => {
     expect((await raw("GET", "/v1/health", { Authorization: "" })).status).toBe(200);
     expect((await raw("GET", "/metrics", { Authorization: "" })).status).toBe(200);
     expect((await raw("GET", "/v1/volumes/db", { Authorization: "" })).status).toBe(401);
+  });
+
+  it("while the lease holder restores: only routes marked whileRestoring are served", async () => {
+    leadership.leader = false;
+    leadership.restoring = true;
+    expect((await raw("POST", "/v1/beat", {}, "{}")).status).toBe(200);
+    expect((await raw("POST", "/v1/volumes", {}, "{}")).status).toBe(503);
+    leadership.restoring = false;
+    expect((await raw("POST", "/v1/beat", {}, "{}")).status).toBe(503);
   });
 
   it("on a standby with no leader elected: 503 without a hint, saying to retry", async () => {

@@ -27,7 +27,7 @@ import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
 import { crashPointsFromEnv } from "./crashPoints.js";
-import { dockerFor } from "./docker.js";
+import { dockerFor, engineInfo } from "./docker.js";
 import { reportFailure } from "./exitCodes.js";
 import { applyNice, createLogger, readTokenFileIfThere, stopSignal, stopWithin, systemClock } from "./runtime.js";
 
@@ -35,7 +35,7 @@ import { applyNice, createLogger, readTokenFileIfThere, stopSignal, stopWithin, 
 function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
   let known: Promise<string> | undefined;
   const ask = async () => {
-    const info = (await docker.info()) as { Swarm?: { NodeID?: string } };
+    const info = (await engineInfo(docker)) as { Swarm?: { NodeID?: string } };
     const id = info.Swarm?.NodeID;
     if (!id) throw new Error("this engine is not part of a swarm yet");
     return id;
@@ -56,7 +56,7 @@ function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
 function controllerApi(config: AgentConfig, docker: Docker, credential: NodeCredential, logger: Logger): { api: ControllerClient; endpoints: ControllerEndpoints } {
   const endpoints = new ControllerEndpoints({
     fixed: config.controllers, port: config.controllerPort, clock: systemClock, logger,
-    engineInfo: async () => (await docker.info()) as EngineSwarmInfo,
+    engineInfo: async () => (await engineInfo(docker)) as EngineSwarmInfo,
   });
   const api = new ControllerClient({ endpoints: () => endpoints.list(), token: () => credential.current(), onAllFailed: () => endpoints.refreshSoon() });
   endpoints.start();

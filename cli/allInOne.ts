@@ -8,7 +8,8 @@ import { ApiServer } from "../api/server.js";
 import { readRoutes } from "../api/routes.js";
 import { parseListen, type DaemonConfig } from "../core/config.js";
 import { unavailable } from "../core/errors.js";
-import { noCrashPoints, type BlockFilesystem, type CrashPoints, type Logger, type MountTable } from "../core/ports.js";
+import { realTimers, withDeadline } from "../core/clock.js";
+import { noCrashPoints, type BlockFilesystem, type CrashPoints, type Logger, type MountTable, type Timers } from "../core/ports.js";
 import { VolumeDriver } from "../plugin/driver.js";
 import { LocalDirectory } from "../plugin/localDirectory.js";
 import { PromAgentMetrics } from "../plugin/metrics.js";
@@ -115,13 +116,18 @@ export async function prepareSocket(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
 }
 
+/** One `GET /volumes` may wait for every plugin's List, ours included: bounded, then tried again. */
+const activationCallMs = 30_000;
+
 /**
  * A legacy plugin is advertised to the Swarm scheduler only once dockerd has activated it,
  * so ask the engine to list volumes once. dockerd may start after us: retry for a while.
+ * Each try is aborted after {@link activationCallMs}, so a hung dockerd ends the tries too.
  */
-export async function activateWithEngine(docker: Pick<Docker, "listVolumes">, logger: Logger): Promise<void> {
+export async function activateWithEngine(docker: Pick<Docker, "listVolumes">, logger: Logger, timers: Timers = realTimers): Promise<void> {
+  const once = () => withDeadline(timers, activationCallMs, () => unavailable(`the local Docker engine did not list volumes within ${activationCallMs} ms`), (abortSignal) => docker.listVolumes({ abortSignal }));
   try {
-    await pRetry(() => docker.listVolumes(), { retries: 8, minTimeout: 500, maxTimeout: 10_000 });
+    await pRetry(once, { retries: 8, minTimeout: 500, maxTimeout: 10_000 });
     logger.info({}, "activated with the local engine");
   } catch (err) {
     logger.warn({ err: (err as Error).message }, "could not activate with the local engine");

@@ -13,6 +13,7 @@ import { instrumentCloud } from "../controller/instrumentedCloud.js";
 import { MemoryEventLog } from "../controller/events/eventLog.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
 import { PromControllerMetrics } from "../controller/metrics.js";
+import { NodeRegistry } from "../controller/nodeRegistry.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
@@ -30,12 +31,12 @@ import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
 import { crashPointsFromEnv } from "./crashPoints.js";
-import { dockerFor } from "./docker.js";
+import { dockerFor, engineInfo } from "./docker.js";
 
 /** This manager's Swarm node id and address, from its engine (waits for dockerd and the join). */
 async function selfNode(docker: Docker, logger: Logger): Promise<{ id: string; address: string }> {
   const self = await pRetry(async () => {
-    const info = (await docker.info()) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
+    const info = (await engineInfo(docker)) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
     if (!info.Swarm?.NodeID || !info.Swarm.ControlAvailable) throw new Error("this engine is not a swarm manager yet");
     return { id: info.Swarm.NodeID, address: info.Swarm.NodeAddr ?? "" };
   }, { retries: Number.POSITIVE_INFINITY, minTimeout: 500, maxTimeout: 5000 });
@@ -80,7 +81,7 @@ function replicaApi(config: ControllerConfig, { replica, catalog, informer, metr
         claim: (name, nodeId, waitMs) => term().service.claimAndWait(name, nodeId, waitMs),
         release: (name, nodeId) => term().service.release(name, nodeId),
         wanted: (name, nodeId) => term().service.wanted(name, nodeId),
-        heartbeat: (nodeId, request) => term().service.heartbeat(nodeId, request),
+        heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request),
         fence: (nodeId) => term().fence(nodeId),
         unfence: (nodeId) => term().unfence(nodeId),
         nodes: () => term().registry.views(informer.nodes()),
@@ -133,12 +134,17 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     // when another manager is there to lead instead.
     reluctant: () => informer.node(self.id)?.raftLeader === true
       && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
-    newTerm: (termGate) => new Controller({
+    newRegistry: () => new NodeRegistry(systemClock, config.leaseTtlMs),
+    newTerm: (termGate, registry) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
+      policy: {
+        fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode,
+        // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).
+        stuckTransitionMs: config.stuckAttachMs,
+      },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, crashPoints,
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, ...(registry ? { registry } : {}), crashPoints,
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();

@@ -59,6 +59,11 @@ export interface ControllerOptions {
   powerFence?: Partial<PowerFenceSettings>;
   /** Where the term tells what it changed (core/events.ts); catalog writes are told by RecordingCatalog. */
   events?: EventSink;
+  /**
+   * The term's lease registry when it was born before the term (a replica's takeover makes
+   * it first, so heartbeats during the restore renew leases). @default a new one, born now
+   */
+  registry?: NodeRegistry;
   /** The reconciler's named steps of a move (core/crashPoints.ts). */
   crashPoints?: CrashPoints;
 }
@@ -77,7 +82,8 @@ function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): Pow
  * One controller per term of leadership: informer → queue of volume names → workers
  * running reconcile(name). Workers start only once the informer has listed Swarm, so no
  * decision is made on an empty picture; journaled volumes go first after a restart. Its
- * registry is born with it, so a new leader treats every unheard node as live for one ttl.
+ * registry is born with it (or, in a replica, at the takeover just before it), so a new
+ * leader treats every unheard node as live for one ttl.
  */
 export class Controller {
   readonly registry: NodeRegistry;
@@ -97,7 +103,7 @@ export class Controller {
     const { clock, metrics, cloud, journal, informer } = options;
     this.events = options.events ?? noEvents;
     const catalog = options.events ? new RecordingCatalog(options.catalog, options.events) : options.catalog;
-    this.registry = new NodeRegistry(clock, options.leaseTtlMs);
+    this.registry = options.registry ?? new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);

@@ -12,6 +12,7 @@ import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { TransitionAges } from "./transitionAges.js";
 
 /** The informer's read side, as much of it as placement needs. */
 export interface PlacementView {
@@ -41,6 +42,8 @@ export interface ReconcilerDeps {
   fencer?: Pick<PowerFencer, "fence">;
   /** Told once per lease when a node holding a volume is seen lapsed (status events come from the catalog). */
   events?: EventSink;
+  /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
+  transitions?: TransitionAges;
   /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
   crashPoints?: CrashPoints;
 }
@@ -64,9 +67,11 @@ const wantedStates = new Set(["running", "ready"]);
  * updates what it knows locally and decides again, so a whole move costs one Describe.
  */
 export class Reconciler {
+  private readonly transitions: TransitionAges;
   private readonly crash: CrashPoints;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.transitions = deps.transitions ?? new TransitionAges();
     this.crash = deps.crashPoints ?? noCrashPoints;
   }
 
@@ -90,10 +95,12 @@ export class Reconciler {
     return { requeueAfterMs: 0 };
   }
 
+  /** The cloud volume, its attachments in transition stamped with since when (ADR 0013). */
   private async describe(record: VolumeRecord): Promise<CloudVolume | undefined> {
     const id = record.status.backendId;
     if (id === undefined) return undefined;
-    return this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    const volume = this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    return volume === undefined ? undefined : this.transitions.stamp(volume, this.deps.clock.now());
   }
 
   /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */

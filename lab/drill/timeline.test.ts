@@ -21,6 +21,15 @@ describe("buildTimeline", () => {
     expect(timeline).toEqual({ t0, t1: t0 + 5 });
   });
 
+  it("takes t1 from the first replacement and t8 from the one that runs when the first failed", () => {
+    const failedFirst = [
+      task({ id: "failed", nodeId: "n3", createdAt: t0 + 5_000, state: "failed", desiredState: "shutdown", stateAt: t0 + 95_000 }),
+      task({ id: "second", nodeId: "n4", createdAt: t0 + 96_000, stateAt: t0 + 199_000 }),
+    ];
+    const timeline = buildTimeline({ t0, tasks: failedFirst, move: undefined, firstAckAfterT0: t0 + 200_000 });
+    expect(relativeSeconds(timeline)).toEqual({ t0: 0, t1: 5, t8: 199, t9: 200 });
+  });
+
   it("picks the first task created after t0 as the replacement", () => {
     expect(replacementTask([task({ id: "b", createdAt: t0 + 9 }), task({ id: "a", createdAt: t0 + 3 })], t0)?.id).toBe("a");
     expect(replacementTask([task({})], t0)).toBeUndefined();

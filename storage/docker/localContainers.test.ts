@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ManualTime } from "../../test/fakes/fakeSwarm.js";
 import { DockerLocalContainers, type ContainerApi } from "./localContainers.js";
 
 function api(killError?: { statusCode: number }) {
@@ -82,5 +83,27 @@ describe("DockerLocalContainers.holders (the mount review's question)", () => {
   it("a created container that started meanwhile holds it; one that exited does not", async () => {
     const { docker } = engine([{ Id: "a", State: "created", Mounts: db }, { Id: "b", State: "created", Mounts: db }], { a: { Status: "running" }, b: { Status: "exited" } });
     expect((await new DockerLocalContainers(docker).holders(["db"])).get("db")).toBe(1);
+  });
+});
+
+describe("DockerLocalContainers against a dockerd that never answers", () => {
+  const never = () => new Promise<never>(() => undefined);
+
+  it("gives up on the list and on the kill at callTimeoutMs, and on the stop at stopTimeoutMs, with TIMEOUT", async () => {
+    const time = new ManualTime();
+    const hung: ContainerApi = { listContainers: never, getContainer: () => ({ kill: never, wait: never, inspect: never }) };
+    const containers = new DockerLocalContainers(hung, { timers: time, callTimeoutMs: 2_000, stopTimeoutMs: 3_000 });
+    const listing = containers.usingVolumes(["db"]).catch((err: unknown) => err);
+    const killing = containers.kill("a1").catch((err: unknown) => err);
+    await time.advance(2_000);
+    expect(await listing).toMatchObject({ code: "TIMEOUT" });
+    expect(await killing).toMatchObject({ code: "TIMEOUT" });
+
+    const stuck: ContainerApi = { listContainers: async () => [], getContainer: () => ({ kill: async () => undefined, wait: never, inspect: never }) };
+    const stopping = new DockerLocalContainers(stuck, { timers: time, callTimeoutMs: 2_000, stopTimeoutMs: 3_000 }).kill("a1").catch((err: unknown) => err);
+    await time.advance(2_999);
+    expect(time.pending).toBe(1);
+    await time.advance(1);
+    expect(await stopping).toMatchObject({ code: "TIMEOUT", message: expect.stringContaining("stop within 3000 ms") });
   });
 });
