@@ -3,7 +3,7 @@ import { Credentials, issueNodeToken } from "../../api/credentials.js";
 import { ApiServer, type Route } from "../../api/server.js";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import { silentLogger } from "../../core/ports.js";
-import { ControllerClient } from "../../plugin/cluster/apiClient.js";
+import { ControllerClient } from "../../api/client/apiClient.js";
 
 /** Three controller replicas over real sockets: the server's standby answer read by the agent's client. */
 const secret = "s3cret";
