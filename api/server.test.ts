@@ -3,7 +3,9 @@ import { connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { internal } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
+import { z } from "zod";
 import { Credentials } from "./credentials.js";
+import { route } from "./route.js";
 import { ApiServer, type Route } from "./server.js";
 
 const token = "s3cret";
@@ -24,13 +26,14 @@ function recordingLogger(lines: string[]): Logger {
   return logger;
 }
 
+const json = { status: 200 as const, schema: z.unknown(), description: "anything" };
 const routes: Route[] = [
-  { method: "GET", pattern: /^\/v1\/health$/, access: "public", handle: () => ({ status: "ok" }) },
-  { method: "GET", pattern: /^\/metrics$/, access: "public", handle: () => ({ text: "up 1\n" }) },
-  { method: "GET", pattern: /^\/v1\/volumes\/([^/]+)$/, access: "authenticated", handle: ({ params }) => ({ name: params[0] }) },
-  { method: "POST", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: ({ body }) => ({ got: Object.keys(body).length }) },
-  { method: "GET", pattern: /^\/v1\/broken$/, access: "authenticated", handle: () => { throw internal("disk on fire"); } },
-  { method: "POST", pattern: /^\/v1\/beat$/, access: "authenticated", whileRestoring: true, handle: () => ({ renewed: true }) },
+  route({ method: "GET", path: "/v1/health", access: "public", summary: "health", answer: json, handle: () => ({ status: "ok" }) }),
+  route({ method: "GET", path: "/metrics", access: "public", summary: "metrics", answer: { status: 200, contentType: "text/plain", description: "text" }, handle: () => ({ text: "up 1\n" }) }),
+  route({ method: "GET", path: "/v1/volumes/{name}", access: "authenticated", summary: "echo", params: z.object({ name: z.string() }), answer: json, handle: ({ params }) => ({ name: params.name }) }),
+  route({ method: "POST", path: "/v1/volumes", access: "authenticated", summary: "count", body: z.record(z.string(), z.unknown()), answer: json, handle: ({ body }) => ({ got: Object.keys(body).length }) }),
+  route({ method: "GET", path: "/v1/broken", access: "authenticated", summary: "broken", answer: json, handle: () => { throw internal("disk on fire"); } }),
+  { ...route({ method: "POST", path: "/v1/beat", access: "authenticated", summary: "beat", answer: json, handle: () => ({ renewed: true }) }), whileRestoring: true },
 ];
 
 beforeEach(async () => {

@@ -4,6 +4,7 @@ import { accessDenial, type Access, type Identity } from "../core/identity.js";
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
+import type { RouteDoc } from "./route.js";
 import { answerClientError } from "./clientErrors.js";
 import { httpStatusOf } from "./httpStatus.js";
 import { applyServerLimits, readBodyWithin, type ResolvedLimits, type ServerLimits } from "./serverLimits.js";
@@ -36,6 +37,8 @@ function isStreamAnswer(answer: RouteAnswer): answer is StreamAnswer {
 interface RouteBase {
   method: "GET" | "POST" | "DELETE";
   pattern: RegExp;
+  /** Its path, schemas and answer, as the API document shows them (api/route.ts builds both). */
+  doc: RouteDoc;
   handle(request: RouteRequest): Promise<RouteAnswer> | RouteAnswer;
   /**
    * Also served by a replica that holds the leader lease but is still restoring its state
@@ -45,7 +48,8 @@ interface RouteBase {
 }
 
 /**
- * One route and who may call it (core/identity.ts `Access`). `public` routes need no token
+ * One route and who may call it (core/identity.ts `Access`); declared with `route()`
+ * (api/route.ts), which checks its request against its schemas before `handle` runs. `public` routes need no token
  * and answer on every replica, standbys included: health and metrics only. A `node` route
  * names the node it acts for (`nodeOf`: a path parameter or a body field), and the server
  * checks it against the caller's token before `handle` runs.
@@ -174,7 +178,7 @@ export class ApiServer {
       const found = route.pattern.exec(path);
       if (found && route.method === method) return { route, params: found.slice(1).map((part) => decodePart(part ?? "")) };
     }
-    throw notFound(`no route ${clipped(method)} ${clipped(path)}; see api/contract.ts for the API`);
+    throw notFound(`no route ${clipped(method)} ${clipped(path)}; GET /v1/openapi.json lists the API's routes`);
   }
 
   /**
@@ -242,7 +246,7 @@ function parseTarget(raw: string | undefined): URL {
   try {
     return new URL(raw ?? "/", "http://swarmvol");
   } catch {
-    throw invalidArgument(`request target ${quoted(raw ?? "")} is not a valid path; see api/contract.ts for the API`);
+    throw invalidArgument(`request target ${quoted(raw ?? "")} is not a valid path; GET /v1/openapi.json lists the API's routes`);
   }
 }
 

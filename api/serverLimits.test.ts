@@ -8,12 +8,15 @@ import type { VolumeDriver } from "../plugin/driver.js";
 import { PluginServer } from "../plugin/server.js";
 import { ManualTime } from "../test/fakes/fakeSwarm.js";
 import { untilTrue } from "../test/support/sseClient.js";
+import { z } from "zod";
+import { route } from "./route.js";
 import { ApiServer, defaultMaxApiConnections, type Route } from "./server.js";
 
 /** Both HTTP surfaces against clients that never finish: real sockets, deadlines on timers the test fires. */
+const json = { status: 200 as const, schema: z.unknown(), description: "anything" };
 const routes: Route[] = [
-  { method: "GET", pattern: /^\/v1\/health$/, access: "public", handle: () => ({ status: "ok" }) },
-  { method: "POST", pattern: /^\/v1\/volumes$/, access: "public", handle: ({ body }) => ({ got: Object.keys(body).length }) },
+  route({ method: "GET", path: "/v1/health", access: "public", summary: "health", answer: json, handle: () => ({ status: "ok" }) }),
+  route({ method: "POST", path: "/v1/volumes", access: "public", summary: "count", body: z.record(z.string(), z.unknown()), answer: json, handle: ({ body }) => ({ got: Object.keys(body).length }) }),
 ];
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {

@@ -55,14 +55,13 @@ function advertiseUrl(config: ControllerConfig, self: { address: string }): stri
 interface ReplicaParts {
   replica: ControllerReplica;
   catalog: ReplicatedCatalog;
-  informer: SwarmInformer;
   metrics: PromControllerMetrics;
   events: MemoryEventLog;
   logger: Logger;
 }
 
 /** The API of one replica: agents' routes go to the leader's current term; standbys answer 503 (ApiServer). */
-function replicaApi(config: ControllerConfig, { replica, catalog, informer, metrics, events, logger }: ReplicaParts): ApiServer {
+function replicaApi(config: ControllerConfig, { replica, catalog, metrics, events, logger }: ReplicaParts): ApiServer {
   const term = () => replica.current();
   return new ApiServer({
     logger, credentials: new Credentials(config.token), leadership: replica.elector,
@@ -74,18 +73,8 @@ function replicaApi(config: ControllerConfig, { replica, catalog, informer, metr
           leader: replica.elector.leaderUrl() ?? null, replica: replica.elector.self, volumes: catalog.list().length,
         }),
       }),
-      ...controllerRoutes({
-        create: (name, options) => term().service.create(name, options),
-        remove: (name) => term().service.remove(name),
-        markFormatted: (name) => term().service.markFormatted(name),
-        claim: (name, nodeId, waitMs) => term().service.claimAndWait(name, nodeId, waitMs),
-        release: (name, nodeId) => term().service.release(name, nodeId),
-        wanted: (name, nodeId) => term().service.wanted(name, nodeId),
-        heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request),
-        fence: (nodeId) => term().fence(nodeId),
-        unfence: (nodeId) => term().unfence(nodeId),
-        nodes: () => term().registry.views(informer.nodes()),
-      }),
+      // The current term's service and controller serve the routes as they are (api/routes.ts).
+      ...controllerRoutes({ volumes: () => term().service, nodes: () => term(), heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request) }),
       ...eventRoutes(events, new EventStreams({ log: events, timers: realTimers, logger: logger.child({ component: "events" }) })),
     ],
   });
@@ -148,7 +137,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();
-  const api = replicaApi(config, { replica, catalog, informer, metrics, events, logger });
+  const api = replicaApi(config, { replica, catalog, metrics, events, logger });
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
     logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode }, "controller serving");

@@ -2,7 +2,7 @@ import { defaultControllerUrl, loadOperatorConfig, type OperatorConfig } from ".
 import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unavailable } from "../core/errors.js";
 import type { NodeView } from "../core/placement.js";
 import type { HealthResponse } from "../api/contract.js";
-import { OperatorClient, type OperatorApi } from "../plugin/cluster/operatorClient.js";
+import { OperatorClient, type OperatorApi } from "../api/client/operatorClient.js";
 import { reportFailure } from "./exitCodes.js";
 import { renderNodes, renderStatus, renderVolume, renderVolumes, serves, type ReplicaReport } from "./operatorRender.js";
 import { withTokenFile } from "./runtime.js";

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { NodeOperations } from "../api/routes.js";
 import type { CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
 import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
-import type { PlacementPolicy } from "../core/placement.js";
+import type { NodeView, PlacementPolicy } from "../core/placement.js";
 import type { Catalog, Clock, CrashPoints, Logger } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
@@ -85,7 +86,7 @@ function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): Pow
  * registry is born with it (or, in a replica, at the takeover just before it), so a new
  * leader treats every unheard node as live for one ttl.
  */
-export class Controller {
+export class Controller implements NodeOperations {
   readonly registry: NodeRegistry;
   readonly claims: ClaimBook;
   readonly reconciler: Reconciler;
@@ -165,6 +166,11 @@ export class Controller {
     this.registry.fence(nodeId);
     this.events.record({ type: "node.fenced", node: nodeId, data: { by: "operator" }, message: `node ${nodeId} fenced by an operator: its volumes may be force-detached` });
     this.enqueueAll();
+  }
+
+  /** Every node Swarm knows or whose agent reported to this leader (`GET /v1/nodes`). */
+  nodeViews(): NodeView[] {
+    return this.registry.views(this.options.informer.nodes());
   }
 
   /** Takes an operator fence back: the node's volumes are again moved only as its lease allows. */

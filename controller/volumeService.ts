@@ -1,4 +1,5 @@
 import type { ClaimResponse, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
+import type { VolumeOperations } from "../api/routes.js";
 import type { CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, inUse, notFound } from "../core/errors.js";
 import type { Journal } from "../core/journal.js";
@@ -43,9 +44,10 @@ export const maxClaimWaitMs = 2000;
 /**
  * What the API does on the controller: the cluster-wide catalog (Create only records the
  * volume; the cloud volume is made where it is first needed, in that node's zone), claims
- * and leases. Placement itself is left to the reconciler.
+ * and leases. Placement itself is left to the reconciler. It is the volume side of the
+ * API's port (api/routes.ts), served as it is.
  */
-export class VolumeService {
+export class VolumeService implements VolumeOperations {
   constructor(private readonly deps: VolumeServiceDeps) {}
 
   get(name: string): VolumeRecord {

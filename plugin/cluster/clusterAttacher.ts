@@ -1,7 +1,7 @@
 import { conflict, ErrorCode, isSwarmvolError, timeout } from "../../core/errors.js";
 import type { Attachment, Clock, CrashPoints, DeviceLocator, Logger, NodeAttacher } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
-import type { ControllerApi } from "./apiClient.js";
+import type { ControllerApi } from "../../api/client/apiClient.js";
 
 export interface ClusterAttacherOptions {
   api: Pick<ControllerApi, "claim" | "release" | "wanted">;

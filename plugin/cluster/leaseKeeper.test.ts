@@ -9,7 +9,7 @@ import { RecordingMetrics } from "../../test/fakes/recordingMetrics.js";
 import { SteppedClock } from "../../test/fakes/steppedClock.js";
 import { VolumeDriver } from "../driver.js";
 import { LocalDirectory } from "../localDirectory.js";
-import type { CallOptions } from "./apiClient.js";
+import type { CallOptions } from "../../api/client/apiClient.js";
 import { LeaseKeeper, type LeaseKeeperOptions } from "./leaseKeeper.js";
 
 /** The controller's heartbeat endpoint: up or down, with a ttl, revokes and a latency. */

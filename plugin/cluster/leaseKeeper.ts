@@ -1,7 +1,7 @@
 import type { HeartbeatRequest, HeartbeatResponse } from "../../api/contract.js";
 import type { AgentMetrics } from "../../core/metrics.js";
 import type { Clock, LocalContainers, Logger, MountTable } from "../../core/ports.js";
-import type { ControllerApi } from "./apiClient.js";
+import type { ControllerApi } from "../../api/client/apiClient.js";
 
 /** What the controller needs to know about this node besides its Swarm NodeID. */
 export interface NodeIdentity {

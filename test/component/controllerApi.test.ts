@@ -65,9 +65,8 @@ beforeEach(async () => {
   const routes = [
     ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({
-      create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
-      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), wanted: (n, id) => service.wanted(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
-      fence: (id) => registry.fence(id), nodes: () => [],
+      volumes: () => service,
+      nodes: () => ({ fence: (id) => registry.fence(id), unfence: (id) => registry.unfence(id), nodeViews: () => [] }),
     }),
   ];
   server = new ApiServer({ routes, logger: silentLogger, credentials });
@@ -167,7 +166,7 @@ describe("controller API", () => {
   });
 
   it.each<[string, string, string, unknown, RegExp]>([
-    ["a heartbeat with a null mount", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [null] }, /mounts\[\]/],
+    ["a heartbeat with a null mount", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [null] }, /field "mounts\[0\]" must be an object like \{"volume":"data","epoch":3\}, got null/],
     ["a heartbeat whose mounts is not an array", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: "db" }, /"mounts" must be an array/],
     ["a heartbeat mounting a path", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [{ volume: "../../etc", epoch: 1 }] }, /path separators/],
     ["a create of ../../etc", "POST", "/v1/volumes", { name: "../../etc", options: null }, /path separators/],

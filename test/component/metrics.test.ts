@@ -70,7 +70,7 @@ beforeEach(async () => {
     informer, catalog, cloud: instrumentCloud(new FakeCloud(), metrics, time), journal: new MemoryJournal(() => time.now()),
     clock: time, logger: silentLogger, metrics, policy, leaseTtlMs, claimTtlMs: 5_000, buildSpec: buildEbsSpec, timers: time,
   });
-  api = new ApiServer({ routes: readRoutes({ catalog, metrics: metrics.exposition, health: () => ({}) }), logger: silentLogger, credentials: new Credentials("t") });
+  api = new ApiServer({ routes: readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller" }) }), logger: silentLogger, credentials: new Credentials("t") });
   base = `http://127.0.0.1:${await api.listen("127.0.0.1", 0)}`;
   const started = controller.start();
   await time.advance(0);

@@ -6,7 +6,7 @@ import {
   apiPaths,
   type ClaimRequest, type ClaimResponse, type CreateVolumeRequest, type HeartbeatRequest, type HeartbeatResponse,
   type ReleaseRequest, type VolumeListResponse, type VolumeResponse, type WantedResponse,
-} from "../../api/contract.js";
+} from "../contract.js";
 import { EndpointPreference, normalizeUrl } from "./endpointPreference.js";
 import { checkBaseUrl, domainErrorOf, malformedAnswer, parseOk } from "./answers.js";
 import { attemptReplica, type Attempt } from "./replicaAttempt.js";

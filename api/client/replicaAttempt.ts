@@ -1,4 +1,4 @@
-import { leaderHeader, type ErrorBody } from "../../api/contract.js";
+import { leaderHeader, type ErrorBody } from "../contract.js";
 import { leaderHintUrl } from "./endpointPreference.js";
 
 /**

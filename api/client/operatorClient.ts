@@ -1,5 +1,5 @@
 import type { NodeView } from "../../core/placement.js";
-import { apiPaths, type EventListResponse, type NodeListResponse } from "../../api/contract.js";
+import { apiPaths, type EventListResponse, type NodeListResponse } from "../contract.js";
 import { malformedAnswer } from "./answers.js";
 import { ControllerClient, type CallOptions, type ControllerApi } from "./apiClient.js";
 import { openEventStream, type StreamItem, type StreamRequest } from "./eventStreamClient.js";

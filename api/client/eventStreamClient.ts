@@ -6,7 +6,7 @@
  * UNAVAILABLE is thrown; a connection silent for `idleTimeoutMs` (three heartbeats) is
  * taken for dead, since a manager that vanished without a reset would hang it forever.
  */
-import { apiPaths, leaderHeader } from "../../api/contract.js";
+import { apiPaths, leaderHeader } from "../contract.js";
 import { internal, unavailable } from "../../core/errors.js";
 import type { SwarmvolEvent } from "../../core/events.js";
 import { domainErrorOf } from "./answers.js";
