@@ -1,11 +1,12 @@
 /**
  * An agent crash point, for real: node3's agent is restarted armed with the step, a
  * `docker run` with the step's volume is started on node3, the agent SIGKILLs itself at
- * the step, and is started again unarmed (as systemd would). Then a run on node3 (for a
- * mount step: what the crash left must be adopted or cleaned, never mounted twice) and one
- * on node4 (the volume must be able to leave the node; an unmount step goes there at once)
- * must work and find every acknowledged line; afterwards the volume must be mounted
- * nowhere, with no leaked loop device, no stale link, no double attachment, one mkfs.
+ * the step, and is started again unarmed (as systemd would). Then a run on node4 (the
+ * volume must be able to leave: a mount the crash left behind would keep its device busy)
+ * and, for a mount step, one back on node3 (what the crash left must have been cleaned or
+ * be adopted, never mounted twice) must work and find every acknowledged line; afterwards
+ * the volume must be mounted nowhere, with no leaked loop device, no stale link, no double
+ * attachment, one mkfs.
  */
 import { engineFor, findNode, nodeSwarmvolPaths, startAgent } from "../cluster/index.js";
 import { AGENT_NODE, OTHER_NODE, type PlannedStep } from "./plan.js";
@@ -40,7 +41,7 @@ export async function runAgentStep(world: CrashWorld, planned: PlannedStep): Pro
   const first = await trigger;
   notes.push(first.read === null ? `the armed run failed: ${first.error}` : "the armed run succeeded");
   const problems: string[] = [];
-  for (const where of planned.flow === "last-unmount" ? [OTHER_NODE] : [AGENT_NODE, OTHER_NODE]) {
+  for (const where of planned.flow === "last-unmount" ? [OTHER_NODE] : [OTHER_NODE, AGENT_NODE]) {
     const next = await writeByRun(world, where, planned.volume, `after-${planned.step.replaceAll(".", "-")}-on-${where}`, convergeMs);
     notes.push(`run on ${where} ${next.read === null ? "failed" : "worked"} ${at()}${next.attempts > 1 ? ` (attempt ${next.attempts})` : ""}`);
     problems.push(...(next.read === null ? [`the run after the crash failed on ${where} for ${convergeMs / 1000} s: ${next.error}`] : contentProblems(world, planned.volume, next)));

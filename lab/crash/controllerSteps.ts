@@ -7,6 +7,7 @@
  * granted there, every acknowledged line in it, nothing leaked, no double attachment.
  */
 import { BUSYBOX_IMAGE, engineFor, findNode } from "../cluster/index.js";
+import { removeVolume } from "../drill/observe.js";
 import { locateService } from "../drill/swarm.js";
 import { AGENT_NODE, MOVE_SERVICE, MOVE_VOLUME, OTHER_NODE, type PlannedStep } from "./plan.js";
 import { crashSite } from "./observe.js";
@@ -49,8 +50,14 @@ async function writeByExec(world: CrashWorld, node: string, container: string, l
 /** The manager the lab's service commands go to. */
 const MANAGER = "node1";
 
-/** Creates the volume and the service on node2 (controller unarmed), with a first line written. */
-export async function prepareMove(world: CrashWorld): Promise<void> {
+/**
+ * Removes the agent steps' volumes (each is detached and deleted: an idle one detached
+ * while a controller is armed would reach a detach step outside the move), then creates
+ * the moving volume and the service on node3 (controllers unarmed), with a first line written.
+ */
+export async function prepareMove(world: CrashWorld, leftovers: readonly string[]): Promise<void> {
+  const refused = (await Promise.all(leftovers.map((name) => removeVolume(world.state, name)))).filter((why) => why !== undefined);
+  if (refused.length > 0) throw new Error(`could not remove the agent steps' volumes: ${refused.join("; ")}`);
   await engineFor(findNode(world.state, MANAGER), 120_000).createVolume({ Name: MOVE_VOLUME, Driver: "swarmvol", DriverOpts: { size: "1" } });
   // It stops at once on SIGTERM (a bare sleep would wait out Docker's 10 s grace at every move).
   const created = await docker(world, MANAGER, [

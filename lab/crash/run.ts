@@ -35,7 +35,7 @@ async function runStep(world: CrashWorld, planned: PlannedStep, moveReady: { don
   try {
     if (planned.daemon === "agent") return await runAgentStep(world, planned);
     if (!moveReady.done) {
-      await prepareMove(world);
+      await prepareMove(world, [...world.ledger.keys()]);
       moveReady.done = true;
     }
     return await runControllerStep(world, planned);
