@@ -41,16 +41,16 @@ beforeEach(() => {
   clock = new SteppedClock();
   holders = new FakeHolders();
   mounts = new FakeMounts();
-  review = new MountReview({ holders, clock, logger: silentLogger, settleMs: 3000, confirmMs: 2000, startDelayMs: 45_000 });
+  review = new MountReview({ holders, clock, logger: silentLogger, settleMs: 3000, confirmMs: 2000, startDelaysMs: [5_000, 45_000] });
 });
 
 describe("MountReview", () => {
-  it("after the start delay, drops the mounts of a volume no container holds, on two looks", async () => {
+  it("soon after start, drops the mounts of a volume no container holds, on two looks", async () => {
     mounts.ids.set("db", ["lost"]);
     mounts.ids.set("web", ["live"]);
     holders.counts.set("web", 1);
     review.start(mounts);
-    await clock.advance(44_000);
+    await clock.advance(4_000);
     expect(holders.asked).toEqual([]);
     await clock.advance(1_000);
     expect(holders.asked).toEqual([["db", "web"]]);
@@ -60,26 +60,39 @@ describe("MountReview", () => {
     expect(mounts.dropped).toEqual(["db lost"]);
   });
 
+  it("looks again once Docker's retries are over: a container still starting at the first look may have failed since", async () => {
+    mounts.ids.set("db", ["lost"]);
+    holders.counts.set("db", 1);
+    review.start(mounts);
+    await clock.advance(10_000);
+    expect(mounts.dropped).toEqual([]);
+    holders.counts.set("db", 0);
+    await clock.advance(37_000);
+    expect(mounts.dropped).toEqual(["db lost"]);
+  });
+
   it("keeps mounts a container took meanwhile (starting: listed on the second look)", async () => {
     mounts.ids.set("db", ["x"]);
     review.start(mounts);
-    await clock.advance(45_000);
+    await clock.advance(5_000);
     holders.counts.set("db", 1);
-    await clock.advance(2_000);
+    await clock.advance(60_000);
     expect(mounts.dropped).toEqual([]);
   });
 
   it("keeps mounts whose IDs changed between the looks (a Mount or Unmount came in)", async () => {
     mounts.ids.set("db", ["a"]);
     review.start(mounts);
-    await clock.advance(45_000);
+    await clock.advance(5_000);
     mounts.ids.set("db", ["a", "b"]);
-    await clock.advance(2_000);
+    holders.counts.set("db", 1);
+    await clock.advance(60_000);
     expect(mounts.dropped).toEqual([]);
   });
 
   it("a suspect is looked at once after the settle time, however often told", async () => {
     review.start(mounts);
+    await clock.advance(60_000);
     mounts.ids.set("db", ["stale"]);
     review.suspect("db");
     review.suspect("db");
@@ -95,7 +108,7 @@ describe("MountReview", () => {
 
   it("asks Docker nothing for volumes without counted mounts, and a failed question drops nothing", async () => {
     review.start(mounts);
-    await clock.advance(45_000);
+    await clock.advance(60_000);
     expect(holders.asked).toEqual([]);
     mounts.ids.set("db", ["x"]);
     holders.fail = true;

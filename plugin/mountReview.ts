@@ -13,10 +13,12 @@
  * Docker's create-time mount (copying image content into a new volume) happens before the
  * container is listed, for a moment.
  *
- * Looked at (1) `startDelayMs` after the agent starts, once Docker's retries of the call cut
- * by the crash are over (it retries a plugin call for 30 s), and (2) `settleMs` after an
- * Unmount that left other IDs counted, once the container that stopped has left Docker's
- * list: the usual way a stale ID shows itself, when the volume is used again here.
+ * Looked at (1) after the agent starts: soon (Docker's resend of the call cut by the crash
+ * fails at once, and its container is removed or marked failed), and again once Docker's
+ * retries of such a call are surely over (it retries a plugin call for 30 s; meanwhile the
+ * container counts as still starting); (2) `settleMs` after an Unmount that left other IDs
+ * counted, once the container that stopped has left Docker's list: the usual way a stale ID
+ * shows itself, when the volume is used again here.
  */
 import type { Clock, Logger, MountHolders } from "../core/ports.js";
 
@@ -35,8 +37,8 @@ export interface MountReviewOptions {
   settleMs?: number;
   /** Between the two looks that must both find no holder. @default 2000 */
   confirmMs?: number;
-  /** After the agent starts, before looking at every mount. @default 45_000 */
-  startDelayMs?: number;
+  /** After the agent starts, when to look at every mount. @default [5_000, 45_000] */
+  startDelaysMs?: readonly number[];
 }
 
 export class MountReview {
@@ -46,10 +48,10 @@ export class MountReview {
 
   constructor(private readonly options: MountReviewOptions) {}
 
-  /** Starts reviewing `mounts`: every volume once after the start delay, then whatever is suspected. */
+  /** Starts reviewing `mounts`: every volume after each start delay, and whatever is suspected. */
   start(mounts: ReviewedMounts): void {
     this.mounts = mounts;
-    this.later(this.options.startDelayMs ?? 45_000, () => this.review(mounts.mountedVolumes()));
+    for (const ms of this.options.startDelaysMs ?? [5_000, 45_000]) this.later(ms, () => this.review(mounts.mountedVolumes()));
   }
 
   /** An Unmount left other IDs of `name` counted: look soon (once, however often told). */
