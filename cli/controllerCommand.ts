@@ -22,13 +22,15 @@ import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import type { CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
-import type { Logger } from "../core/ports.js";
+import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
+import { withCrashPoints } from "../storage/ebs/crashPointClient.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
 import { buildEbsSpec } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
+import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor, engineInfo } from "./docker.js";
 
 /** This manager's Swarm node id and address, from its engine (waits for dockerd and the join). */
@@ -79,8 +81,8 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
 }
 
 /** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
-function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger): { cloud: CloudVolumes; power: InstancePower } {
-  const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
+function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower } {
+  const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   metrics.backendRequests(() => ebs.calls.byAction());
   return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs };
@@ -96,10 +98,11 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
+  const crashPoints = crashPointsFromEnv(process.env, "controller", logger);
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power } = measuredEbs(config, metrics, logger);
+  const { cloud, power } = measuredEbs(config, metrics, logger, crashPoints);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -130,7 +133,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, ...(registry ? { registry } : {}),
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, ...(registry ? { registry } : {}), crashPoints,
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();

@@ -7,7 +7,7 @@ import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { NodeView, PlacementPolicy } from "../core/placement.js";
-import type { Catalog, Clock, Logger } from "../core/ports.js";
+import type { Catalog, Clock, CrashPoints, Logger } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
@@ -65,6 +65,8 @@ export interface ControllerOptions {
    * it first, so heartbeats during the restore renew leases). @default a new one, born now
    */
   registry?: NodeRegistry;
+  /** The reconciler's named steps of a move (core/crashPoints.ts). */
+  crashPoints?: CrashPoints;
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -110,6 +112,7 @@ export class Controller implements NodeOperations {
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
+      ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),

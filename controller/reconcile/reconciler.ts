@@ -4,7 +4,7 @@ import type { EventSink } from "../../core/events.js";
 import type { Journal } from "../../core/journal.js";
 import type { ControllerMetrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
-import type { Catalog, Clock, Logger } from "../../core/ports.js";
+import { noCrashPoints, type Catalog, type Clock, type CrashPoints, type Logger } from "../../core/ports.js";
 import { liveTaskStates, type SwarmNode, type SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
@@ -44,6 +44,8 @@ export interface ReconcilerDeps {
   events?: EventSink;
   /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
   transitions?: TransitionAges;
+  /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
+  crashPoints?: CrashPoints;
 }
 
 export interface ReconcileResult {
@@ -66,9 +68,11 @@ const wantedStates = new Set(["running", "ready"]);
  */
 export class Reconciler {
   private readonly transitions: TransitionAges;
+  private readonly crash: CrashPoints;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.transitions = deps.transitions ?? new TransitionAges();
+    this.crash = deps.crashPoints ?? noCrashPoints;
   }
 
   async reconcile(name: string, logger: Logger): Promise<ReconcileResult> {
@@ -172,6 +176,7 @@ export class Reconciler {
     try {
       const fenced = fenceMove(record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
       const before = fenced === record.status.lastMove || !fenced ? record : await this.patch(record, { lastMove: fenced });
+      if (action.kind === "detach") this.crash.reached("controller.move.fenced");
       const result = await this.perform(before, cloud, action);
       await this.deps.journal.finish(entry);
       const lastMove = advanceMove(result.record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
@@ -199,6 +204,7 @@ export class Reconciler {
       case "detach": {
         const volume = cloud as CloudVolume;
         await this.deps.cloud.detach(volume.id, action.instanceId, { force: action.force });
+        this.crash.reached("controller.detach.observed");
         // A grant to an instance the volume has left means nothing any more.
         const next = record.status.grantedTo?.instanceId === action.instanceId ? await this.patch(record, { grantedTo: undefined }) : record;
         return { record: next, cloud: { ...volume, attachments: volume.attachments.filter((a) => a.instanceId !== action.instanceId) } };
@@ -207,7 +213,9 @@ export class Reconciler {
         const volume = cloud as CloudVolume;
         const raised = await this.patch(record, { epoch: action.epoch });
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
+        this.crash.reached("controller.attach.epochRaised");
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
+        this.crash.reached("controller.attach.observed");
         return { record: raised, cloud: { ...volume, state: "in-use", attachments: [...volume.attachments, attachment] } };
       }
       case "powerOff": {
@@ -219,7 +227,10 @@ export class Reconciler {
       case "grant": {
         const since = new Date(this.deps.clock.now()).toISOString();
         const grantedTo = { nodeId: action.nodeId, instanceId: action.instanceId, device: action.device, epoch: action.epoch, since };
-        return { record: await this.patch(record, { epoch: action.epoch, grantedTo }), cloud };
+        this.crash.reached("controller.grant.beforeWrite");
+        const granted = await this.patch(record, { epoch: action.epoch, grantedTo });
+        this.crash.reached("controller.grant.written");
+        return { record: granted, cloud };
       }
     }
   }
