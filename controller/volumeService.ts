@@ -73,6 +73,9 @@ export class VolumeService {
     };
     await this.deps.catalog.put(record);
     this.deps.logger.info({ volume: name, uid: record.uid }, "volume recorded");
+    // A task may already mount it: by driver, or driverless (`external: true`), which counts
+    // only from now on (core/wants.ts). Reconciling now pre-attaches before Docker's Mount.
+    this.deps.enqueue(name);
     return record;
   }
 
