@@ -105,7 +105,19 @@ export interface HeartbeatRequest {
   hostname: string;
   instanceId: string;
   zone: string;
-  mounts: Array<{ volume: string; epoch: number }>;
+  mounts: HeartbeatMount[];
+}
+/**
+ * One volume mounted on the node. `verifiedAt` (device found and verified: a move's t6) and
+ * `mountedAt` (filesystem mounted: t7) are the agent's epoch ms, optional (older agents send
+ * neither); the controller keeps them within [t5, its receive time], so a skewed agent clock
+ * cannot put a phase in the future or before the attach.
+ */
+export interface HeartbeatMount {
+  volume: string;
+  epoch: number;
+  verifiedAt?: number;
+  mountedAt?: number;
 }
 export interface HeartbeatResponse {
   ttlMs: number;

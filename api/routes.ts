@@ -100,6 +100,12 @@ function text(value: unknown, field: string): string {
   return value;
 }
 
+/** An optional epoch-ms field of a heartbeat mount; anything but a finite number >= 0 is left out (phase times are hints, never refused). */
+function optionalTime<K extends "verifiedAt" | "mountedAt">(entry: Partial<Record<K, unknown>>, key: K): Partial<Record<K, number>> {
+  const value = entry[key];
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? ({ [key]: value } as Partial<Record<K, number>>) : {};
+}
+
 function heartbeatOf(body: Record<string, unknown>): HeartbeatRequest {
   if (body.mounts !== undefined && !Array.isArray(body.mounts)) throw invalidArgument(`field "mounts" must be an array`);
   const mounts = (body.mounts ?? []) as unknown[];
@@ -110,8 +116,11 @@ function heartbeatOf(body: Record<string, unknown>): HeartbeatRequest {
     zone: text(body.zone, "zone"),
     mounts: mounts.map((mount) => {
       if (mount === null || typeof mount !== "object") throw invalidArgument(`field "mounts[]" must hold objects like {"volume":"data","epoch":3}`);
-      const entry = mount as { volume?: unknown; epoch?: unknown };
-      return { volume: validateVolumeName(entry.volume), epoch: typeof entry.epoch === "number" && Number.isFinite(entry.epoch) ? entry.epoch : 0 };
+      const entry = mount as { volume?: unknown; epoch?: unknown; verifiedAt?: unknown; mountedAt?: unknown };
+      return {
+        volume: validateVolumeName(entry.volume), epoch: typeof entry.epoch === "number" && Number.isFinite(entry.epoch) ? entry.epoch : 0,
+        ...optionalTime(entry, "verifiedAt"), ...optionalTime(entry, "mountedAt"),
+      };
     }),
   };
 }

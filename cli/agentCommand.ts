@@ -121,7 +121,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
   const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100 });
   const driver = new VolumeDriver({
-    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"),
+    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"), clock: systemClock,
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });

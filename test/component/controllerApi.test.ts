@@ -162,6 +162,19 @@ describe("controller API", () => {
     expect(answer.body).toEqual({ ttlMs: 10_000, revoke: ["db"] });
   });
 
+  it("heartbeat: a move's t6 and t7 are the agent's stamps sent with the mount (bounded by arrival); junk times are left out", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    const record = catalog.get("db")!;
+    const t5 = clock.now() - 5_000;
+    await catalog.put({ ...record, status: { ...record.status, epoch: 2, lastMove: { fromNode: "n1", toNode: "n2", t2Seen: t5 - 10_000, t5Attached: t5, forced: true } } });
+    const mount = { volume: "db", epoch: 2, verifiedAt: t5 + 400, mountedAt: t5 + 1_300 };
+    await call("POST", "/v1/nodes/n2/heartbeat", { hostname: "node2", instanceId: "i-2", zone: "z1", mounts: [mount] });
+    await Promise.resolve();
+    expect(catalog.get("db")?.status.lastMove).toMatchObject({ t6Verified: t5 + 400, t7Mounted: t5 + 1_300 });
+    await call("POST", "/v1/nodes/n3/heartbeat", { hostname: "node3", instanceId: "i-3", zone: "z1", mounts: [{ volume: "db", epoch: 2, verifiedAt: "soon", mountedAt: -1 }] });
+    expect(registry.lease("n3")?.mounts).toEqual([{ volume: "db", epoch: 2 }]);
+  });
+
   it("rejects a heartbeat without the instance id, naming the field", async () => {
     const answer = await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", zone: "z1", mounts: [] });
     expect(answer.status).toBe(400);
