@@ -70,7 +70,15 @@ export interface MountEntry {
   mountRoot: string;
   /** The fencing epoch the volume was granted at for this mount (absent in older tables). */
   epoch?: number;
-  /** When the filesystem was mounted (epoch ms): only a young mount lingers after its last unmount. */
+  /**
+   * When the device was found and its identity verified, ready to check and mount (epoch
+   * ms, this node's clock): a move's t6, reported in heartbeats.
+   */
+  verifiedAt?: number;
+  /**
+   * When the filesystem was mounted (epoch ms, this node's clock): a move's t7, reported in
+   * heartbeats; only a young mount lingers after its last unmount.
+   */
   mountedAt?: number;
   /** Set while the filesystem stays mounted with no Docker user (see VolumeDriver linger). */
   lingerUntil?: number;
