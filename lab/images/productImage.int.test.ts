@@ -5,7 +5,9 @@
  * then driven with testcontainers pointed at that node's engine: as a controller (GET
  * /v1/health) and as an agent (/Plugin.Activate through a mounted socket dir), each until
  * its HEALTHCHECK reports healthy. A 1-node bare lab; the base rootfs and the npm cache are
- * kept in /var/cache/swarmvol-lab between runs. Needs root, dockerd, debootstrap.
+ * kept in /var/cache/swarmvol-lab between runs. Then the managed plugin: made from the
+ * image by packaging/plugin/make-plugin.sh, enabled on the node, and a volume created and
+ * mounted through it. Needs root, dockerd, debootstrap.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +18,7 @@ import { callPlugin } from "../../test/support/pluginClient.js";
 import { shouldSkip } from "../../test/support/requirements.js";
 import { engineFor } from "../cluster/engine.js";
 import { hostRunner } from "../cluster/host.js";
-import { defaultLabDeps, down, up } from "../cluster/lab.js";
+import { BUSYBOX_IMAGE, defaultLabDeps, down, up } from "../cluster/lab.js";
 import { dockerHost } from "../cluster/plan.js";
 import type { NodeState } from "../cluster/state.js";
 import { buildProductImage, PRODUCT_IMAGE } from "./productImage.js";
@@ -116,5 +118,40 @@ describe.skipIf(skip)("the product image, built and run on a lab node", () => {
     const answer = await callPlugin(join(plugins, "swarmvol.sock"), "/Plugin.Activate");
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ Implements: ["VolumeDriver"] });
+  });
+
+  it("as a managed plugin: made by packaging/plugin/make-plugin.sh, enabled, a volume created and mounted through it", async () => {
+    const plugin = "swarmvol:lab";
+    const etc = join(dir, "plugin-etc");
+    await mkdir(etc, { recursive: true });
+    let start = Date.now();
+    const made = await hostRunner.run("env", [`DOCKER_HOST=${dockerHost(node)}`, join(repoDir, "packaging", "plugin", "make-plugin.sh"), PRODUCT_IMAGE, plugin], { timeoutMs: 600_000 });
+    expect(made.code, made.stderr).toBe(0);
+    console.log(`[image] make-plugin.sh took ${Date.now() - start} ms`);
+    // One host, no controller: the plugin runs all-in-one (local backend, loop devices); the
+    // controller container above keeps port 7750 of this node.
+    const set = await docker(node, ["plugin", "set", plugin, "args=all-in-one --api-listen 127.0.0.1:7751", `docker-sock.source=${node.paths.socket}`, `etc.source=${etc}`]);
+    expect(set.code, set.stderr).toBe(0);
+    start = Date.now();
+    const enabled = await docker(node, ["plugin", "enable", plugin]);
+    expect(enabled.code, enabled.stderr).toBe(0);
+    console.log(`[image] plugin enable took ${Date.now() - start} ms`);
+    try {
+      const inspect = await docker(node, ["plugin", "inspect", "-f", "{{.Enabled}} {{json .Config.Interface.Types}} {{.Config.PropagatedMount}}", plugin]);
+      expect(inspect.stdout.trim()).toBe("true [\"docker.volumedriver/1.0\"] /var/lib/swarmvol");
+      const created = await docker(node, ["volume", "create", "-d", plugin, "-o", "size=64MiB", "plugin_vol"]);
+      expect(created.code, created.stderr).toBe(0);
+      const write = await docker(node, ["run", "--rm", "--network", "none", "-v", "plugin_vol:/data", BUSYBOX_IMAGE, "sh", "-c", "echo through-the-plugin > /data/x"]);
+      expect(write.code, write.stderr).toBe(0);
+      const read = await docker(node, ["run", "--rm", "--network", "none", "-v", "plugin_vol:/data", BUSYBOX_IMAGE, "cat", "/data/x"]);
+      expect(read.stdout.trim()).toBe("through-the-plugin");
+      const volume = await docker(node, ["volume", "inspect", "-f", "{{.Driver}}", "plugin_vol"]);
+      expect(volume.stdout.trim()).toBe(plugin);
+      const removed = await docker(node, ["volume", "rm", "plugin_vol"]);
+      expect(removed.code, removed.stderr).toBe(0);
+    } finally {
+      await docker(node, ["plugin", "disable", "-f", plugin]);
+      await docker(node, ["plugin", "rm", "-f", plugin]);
+    }
   });
 });
