@@ -46,14 +46,18 @@ describe.skipIf(skip)("the product image, built and run on a lab node", () => {
     const upMs = Date.now() - start;
     const build = await buildProductImage(hostRunner, { repoDir, cacheDir, engine: engineFor(node, 600_000), dockerHost: dockerHost(node) });
     console.log(`[image] lab up ${upMs} ms; build steps (ms)`, build.timings);
-    // testcontainers reads these when it first connects; nothing may be pulled here.
+    // testcontainers reads these when it first connects; nothing may be pulled here. In a
+    // container (/.dockerenv) it would look for a "bridge" network the lab's engines lack:
+    // the host its containers answer on is the node's address (they use its network).
     process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
+    process.env.TESTCONTAINERS_HOST_OVERRIDE = node.address;
     process.env.DOCKER_HOST = dockerHost(node);
   });
 
   afterAll(async () => {
     for (const container of started) await container.stop({ timeout: 5_000 }).catch(() => undefined);
     delete process.env.DOCKER_HOST;
+    delete process.env.TESTCONTAINERS_HOST_OVERRIDE;
     if (dir === "") return;
     await down(dir, deps);
     await rm(dir, { recursive: true, force: true });
