@@ -202,3 +202,19 @@ export interface MountHolders {
   /** Per volume (every one asked), the number of containers that may hold a mount of it. */
   holders(volumes: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
+
+/** One request of `swarmvol healthcheck`: to a plugin socket, or to a URL on TCP. */
+export type ProbeRequest =
+  | { socket: string; method: "POST"; path: string }
+  | { url: string; method: "GET" };
+
+/** What `swarmvol healthcheck` touches: the container's PID 1 and its daemon's endpoints. */
+export interface HealthProbe {
+  /** PID 1's arguments (/proc/1/cmdline), or undefined when they cannot be read. */
+  daemonArgs(): Promise<string[] | undefined>;
+  /**
+   * Sends one request and reads the answer (status and body text); rejects when nothing
+   * answers, and with TIMEOUT when no whole answer came within `timeoutMs`.
+   */
+  request(request: ProbeRequest, timeoutMs: number): Promise<{ status: number; body: string }>;
+}
