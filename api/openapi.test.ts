@@ -41,7 +41,10 @@ function references(doc: unknown): Array<{ ref: string; resolves: boolean }> {
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node !== null && typeof node === "object") {
-      for (const [key, value] of Object.entries(node)) (key === "$ref" && typeof value === "string" ? found.push(value) : walk(value));
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "$ref" && typeof value === "string") found.push(value);
+        else walk(value);
+      }
     }
   };
   walk(doc);
