@@ -74,6 +74,11 @@ export interface NodeOperations {
 export interface ControllerOperations {
   volumes(): VolumeOperations;
   nodes(): NodeOperations;
+  /**
+   * Lease renewals, when they are served apart from volumes() (a replica renews leases
+   * while it restores, controller/replica.ts). @default volumes().heartbeat
+   */
+  heartbeat?(nodeId: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
 }
 
 const forNode = (request: RouteRequest) => request.body.nodeId;
@@ -117,11 +122,15 @@ export function controllerRoutes(ops: ControllerOperations): Route[] {
       method: "POST", path: "/v1/volumes/{name}/release", access: "node", nodeOf: forNode, summary: "The node's last Docker mount of the volume is gone",
       params: volumeParams, body: nodeRequest, answer: done("released"), handle: ({ params, body }) => ops.volumes().release(params.name, body.nodeId),
     }),
-    route({
-      method: "POST", path: "/v1/nodes/{nodeId}/heartbeat", access: "node", nodeOf: ofPath, summary: "Renew the node's lease and report its mounts",
-      params: nodeParams, body: schemas.heartbeatRequest, answer: { status: 200, schema: schemas.heartbeatResponse, description: "the lease's ttl and the volumes to let go" },
-      handle: ({ params, body }) => ops.volumes().heartbeat(params.nodeId, body),
-    }),
+    {
+      ...route({
+        method: "POST", path: "/v1/nodes/{nodeId}/heartbeat", access: "node", nodeOf: ofPath, summary: "Renew the node's lease and report its mounts",
+        params: nodeParams, body: schemas.heartbeatRequest, answer: { status: 200, schema: schemas.heartbeatResponse, description: "the lease's ttl and the volumes to let go" },
+        handle: ({ params, body }) => (ops.heartbeat ? ops.heartbeat(params.nodeId, body) : ops.volumes().heartbeat(params.nodeId, body)),
+      }),
+      // Served while a new leader restores: a slow restore must not lapse healthy agents' leases.
+      whileRestoring: true,
+    },
     route({
       method: "POST", path: "/v1/nodes/{nodeId}/fence", access: "operator", summary: "An operator says the node is down for good: its volumes may be force-detached",
       params: nodeParams, answer: done("fenced"), handle: ({ params }) => ops.nodes().fence(params.nodeId),

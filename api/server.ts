@@ -7,6 +7,7 @@ import { leaderHeader, type ErrorBody } from "./contract.js";
 import type { RouteDoc } from "./route.js";
 import { answerClientError } from "./clientErrors.js";
 import { httpStatusOf } from "./httpStatus.js";
+import { applyServerLimits, readBodyWithin, type ResolvedLimits, type ServerLimits } from "./serverLimits.js";
 
 /** What a route gets: path parameters, the parsed JSON body (POST), the query, the headers. */
 export interface RouteRequest {
@@ -39,6 +40,11 @@ interface RouteBase {
   /** Its path, schemas and answer, as the API document shows them (api/route.ts builds both). */
   doc: RouteDoc;
   handle(request: RouteRequest): Promise<RouteAnswer> | RouteAnswer;
+  /**
+   * Also served by a replica that holds the leader lease but is still restoring its state
+   * (LeadershipView.restoring), where other routes answer 503. @default false
+   */
+  whileRestoring?: boolean;
 }
 
 /**
@@ -72,7 +78,15 @@ export interface ApiServerOptions {
    * Absent: this server always serves (a lone controller, all-in-one).
    */
   leadership?: LeadershipView;
+  /**
+   * Connection and request bounds (api/serverLimits.ts); `maxConnections` defaults to
+   * {@link defaultMaxApiConnections} here: every agent keeps a few (heartbeat, held claims).
+   */
+  limits?: ServerLimits;
 }
+
+/** Connections the API serves at once unless told: room for about 500 agents and the CLI. */
+export const defaultMaxApiConnections = 2048;
 
 const maxBodyBytes = 1024 * 1024;
 /** Idle keep-alive connections are closed after this; well above undici's 4 s. */
@@ -92,6 +106,7 @@ const statusOverride = "httpStatus";
  */
 export class ApiServer {
   readonly server: Server;
+  readonly limits: ResolvedLimits;
 
   constructor(private readonly options: ApiServerOptions) {
     this.server = createServer((req, res) => {
@@ -101,6 +116,7 @@ export class ApiServer {
     // The client closes idle connections first (undici after 4 s): a server that closed at
     // Node's 5 s raced a reused connection on a loaded node ("other side closed").
     this.server.keepAliveTimeout = idleConnectionMs;
+    this.limits = applyServerLimits(this.server, { maxConnections: defaultMaxApiConnections, ...options.limits });
     this.server.on("clientError", (err: Error, socket) => answerClientError(err, socket, (message) => {
       const body: ErrorBody = { error: { code: ErrorCode.InvalidArgument, message } };
       return JSON.stringify(body);
@@ -114,8 +130,8 @@ export class ApiServer {
       path = url.pathname;
       const { route, params } = this.match(req.method ?? "GET", url.pathname);
       const caller = route.access === "public" ? undefined : this.authenticate(req);
-      if (route.access !== "public" && this.answeredAsStandby(res)) return;
-      const body = req.method === "POST" ? await readBody(req) : {};
+      if (route.access !== "public" && this.answeredAsStandby(res, route)) return;
+      const body = req.method === "POST" ? await readBodyWithin(req, this.limits, () => readBody(req)) : {};
       const request: RouteRequest = { params, body, query: url.searchParams, headers: req.headers };
       if (caller !== undefined) this.authorize(caller, route, request, path);
       const answer = await route.handle(request);
@@ -140,8 +156,8 @@ export class ApiServer {
     }
     const override = domain.details[statusOverride];
     const status = typeof override === "number" ? override : httpStatusOf[domain.code];
-    // Over the cap the rest of the body is still on the wire: close rather than read it.
-    const headers: Record<string, string> = status === 413 ? { Connection: "close" } : {};
+    // Over the cap, or too late, the rest of the body is still on the wire: close rather than read it.
+    const headers: Record<string, string> = status === 413 || status === 408 ? { Connection: "close" } : {};
     const body: ErrorBody = { error: { code: domain.code, message: domain.message } };
     send(res, status, "application/json", JSON.stringify(body), headers);
   }
@@ -195,9 +211,10 @@ export class ApiServer {
   }
 
   /** On a standby: the contract's 503 naming the leader when it is known. */
-  private answeredAsStandby(res: ServerResponse): boolean {
+  private answeredAsStandby(res: ServerResponse, route: Route): boolean {
     const leadership = this.options.leadership;
     if (leadership === undefined || leadership.isLeader()) return false;
+    if (route.whileRestoring === true && leadership.restoring?.() === true) return false;
     const leader = leadership.leaderUrl();
     const message = leader === undefined
       ? "this swarmvol controller replica is a standby; no leader is elected yet; retry in a few seconds"

@@ -11,7 +11,9 @@ export class CloudVolumeCache {
 
   constructor(private readonly maxAgeMs: number) {}
 
+  /** Bounded by the volumes of one resync: entries no reconcile took before they went stale are dropped. */
   prime(volumes: readonly CloudVolume[], now: number): void {
+    for (const [id, entry] of this.entries) if (now - entry.at > this.maxAgeMs) this.entries.delete(id);
     for (const volume of volumes) this.entries.set(volume.id, { volume, at: now });
   }
 

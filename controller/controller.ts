@@ -7,7 +7,7 @@ import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { NodeView, PlacementPolicy } from "../core/placement.js";
-import type { Catalog, Clock, Logger } from "../core/ports.js";
+import type { Catalog, Clock, CrashPoints, Logger } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
@@ -60,6 +60,13 @@ export interface ControllerOptions {
   powerFence?: Partial<PowerFenceSettings>;
   /** Where the term tells what it changed (core/events.ts); catalog writes are told by RecordingCatalog. */
   events?: EventSink;
+  /**
+   * The term's lease registry when it was born before the term (a replica's takeover makes
+   * it first, so heartbeats during the restore renew leases). @default a new one, born now
+   */
+  registry?: NodeRegistry;
+  /** The reconciler's named steps of a move (core/crashPoints.ts). */
+  crashPoints?: CrashPoints;
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -76,7 +83,8 @@ function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): Pow
  * One controller per term of leadership: informer → queue of volume names → workers
  * running reconcile(name). Workers start only once the informer has listed Swarm, so no
  * decision is made on an empty picture; journaled volumes go first after a restart. Its
- * registry is born with it, so a new leader treats every unheard node as live for one ttl.
+ * registry is born with it (or, in a replica, at the takeover just before it), so a new
+ * leader treats every unheard node as live for one ttl.
  */
 export class Controller implements NodeOperations {
   readonly registry: NodeRegistry;
@@ -96,7 +104,7 @@ export class Controller implements NodeOperations {
     const { clock, metrics, cloud, journal, informer } = options;
     this.events = options.events ?? noEvents;
     const catalog = options.events ? new RecordingCatalog(options.catalog, options.events) : options.catalog;
-    this.registry = new NodeRegistry(clock, options.leaseTtlMs);
+    this.registry = options.registry ?? new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
@@ -104,6 +112,7 @@ export class Controller implements NodeOperations {
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
+      ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
@@ -129,7 +138,11 @@ export class Controller implements NodeOperations {
   /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */
   async start(described?: readonly CloudVolume[]): Promise<void> {
     const { informer, journal, catalog, logger } = this.options;
-    this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
+    // A name the catalog lacks is not swarmvol's (a driverless mount of another driver's
+    // volume) or not yet: reconcile would find nothing; create() queues it when it arrives.
+    this.unsubscribe.push(informer.onVolumeDirty((volume) => {
+      if (catalog.get(volume) !== undefined) this.queue.add(volume);
+    }));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
     const wantedOn = (volume: string, nodeId: string) => this.reconciler.wantsOf(volume).some((want) => want.nodeId === nodeId);

@@ -13,3 +13,15 @@ describe("SseParser", () => {
     ]);
   });
 });
+
+describe("SseParser bounds", () => {
+  it("refuses a line that never ends, and a frame that never ends, past maxFrameChars", () => {
+    const line = new SseParser(100);
+    expect(line.push("data: " + "x".repeat(90))).toEqual([]);
+    expect(() => line.push("x".repeat(20))).toThrow(expect.objectContaining({ code: "LIMIT_EXCEEDED" }));
+    const frame = new SseParser(100);
+    for (let n = 0; n < 9; n += 1) frame.push("data: xxxx\n");
+    expect(() => frame.push(": comment\n: comment\n")).toThrow(expect.objectContaining({ code: "LIMIT_EXCEEDED" }));
+    expect(new SseParser(100).push("data: x\n\n".repeat(50))).toHaveLength(50);
+  });
+});

@@ -66,11 +66,13 @@ export const nodeRequest = z.object({ nodeId });
 export const wantedResponse = z.object({ wanted: z.boolean() });
 
 const mountWords = 'an object like {"volume":"data","epoch":3}';
+/** An optional epoch-ms phase time of a mount (t6, t7): a hint, never refused; anything but a number >= 0 is dropped. */
+const phaseTime = z.number().min(0).optional().catch(undefined);
 export const heartbeatRequest = z.object({
   hostname: text(),
   instanceId: text(),
   zone: text(),
-  mounts: z.array(z.object({ volume: volumeName, epoch: count }, expects(mountWords)), expects('an array of objects like {"volume":"data","epoch":3}'))
+  mounts: z.array(z.object({ volume: volumeName, epoch: count, verifiedAt: phaseTime, mountedAt: phaseTime }, expects(mountWords)), expects('an array of objects like {"volume":"data","epoch":3}'))
     .max(maxReportedMounts, { error: (issue) => `is too long (${String((issue.input as unknown[] | undefined)?.length)} entries): a node mounts at most a few hundred volumes` })
     .default([]),
 }).meta({ examples: [{ hostname: "node2", instanceId: "i-0123456789abcdef0", zone: "eu-west-1a", mounts: [{ volume: "jenkins_home", epoch: 3 }] }] });

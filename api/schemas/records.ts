@@ -38,9 +38,10 @@ export const moveTimeline = z.object({
   t3Fenced: z.number().optional(),
   t4Detached: z.number().optional(),
   t5Attached: z.number().optional(),
+  t6Verified: z.number().optional(),
   t7Mounted: z.number().optional(),
   forced: z.boolean(),
-}).meta({ description: "A move's phase times in epoch ms (t2 seen, t3 fenced, t4 detached, t5 attached, t7 mounted)." });
+}).meta({ description: "A move's phase times in epoch ms (t2 seen, t3 fenced, t4 detached, t5 attached, t6 device verified, t7 mounted)." });
 
 export const grant = z.object({
   nodeId: z.string(),

@@ -4,14 +4,16 @@ import type { EventSink } from "../../core/events.js";
 import type { Journal } from "../../core/journal.js";
 import type { ControllerMetrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
-import type { Catalog, Clock, Logger } from "../../core/ports.js";
-import { liveTaskStates, type SwarmNode, type SwarmTask } from "../../core/swarm.js";
+import { noCrashPoints, type Catalog, type Clock, type CrashPoints, type Logger } from "../../core/ports.js";
+import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
+import { taskWants } from "../../core/wants.js";
 import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { TransitionAges } from "./transitionAges.js";
 
 /** The informer's read side, as much of it as placement needs. */
 export interface PlacementView {
@@ -41,6 +43,10 @@ export interface ReconcilerDeps {
   fencer?: Pick<PowerFencer, "fence">;
   /** Told once per lease when a node holding a volume is seen lapsed (status events come from the catalog). */
   events?: EventSink;
+  /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
+  transitions?: TransitionAges;
+  /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
+  crashPoints?: CrashPoints;
 }
 
 export interface ReconcileResult {
@@ -49,12 +55,6 @@ export interface ReconcileResult {
 
 /** Steps per reconcile before yielding (each step is decide → act on fresh knowledge). */
 const maxSteps = 8;
-/**
- * Desired states of a task that will run where it is: `ready` is a rolling update's new
- * task waiting for the old one to stop, so the volume's next home is known before the old
- * holder releases it and the move starts the moment it does.
- */
-const wantedStates = new Set(["running", "ready"]);
 
 /**
  * reconcile(name) = observe → decide() → act, level-based: it reads everything afresh,
@@ -62,7 +62,13 @@ const wantedStates = new Set(["running", "ready"]);
  * updates what it knows locally and decides again, so a whole move costs one Describe.
  */
 export class Reconciler {
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly transitions: TransitionAges;
+  private readonly crash: CrashPoints;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.transitions = deps.transitions ?? new TransitionAges();
+    this.crash = deps.crashPoints ?? noCrashPoints;
+  }
 
   async reconcile(name: string, logger: Logger): Promise<ReconcileResult> {
     let record = this.deps.catalog.get(name);
@@ -84,17 +90,20 @@ export class Reconciler {
     return { requeueAfterMs: 0 };
   }
 
+  /** The cloud volume, its attachments in transition stamped with since when (ADR 0013). */
   private async describe(record: VolumeRecord): Promise<CloudVolume | undefined> {
     const id = record.status.backendId;
     if (id === undefined) return undefined;
-    return this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    const volume = this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    return volume === undefined ? undefined : this.transitions.stamp(volume, this.deps.clock.now());
   }
 
-  /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
+  /**
+   * Tasks Swarm placed (desired running, not yet finished) plus agents' claims. A task's
+   * driverless mount of `name` counts only while the catalog holds `name` (core/wants.ts).
+   */
   wantsOf(name: string): Want[] {
-    const tasks = this.deps.view.tasksForVolume(name)
-      .filter((task) => task.nodeId !== undefined && wantedStates.has(task.desiredState) && liveTaskStates.has(task.state))
-      .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));
+    const tasks = taskWants(name, this.deps.view.tasksForVolume(name), this.deps.catalog.get(name) !== undefined);
     // A claim outlives its renewals only while its node mounts the volume under a live
     // lease: a dead node's last report must not keep the volume there.
     const now = this.deps.clock.now();
@@ -163,6 +172,7 @@ export class Reconciler {
     try {
       const fenced = fenceMove(record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
       const before = fenced === record.status.lastMove || !fenced ? record : await this.patch(record, { lastMove: fenced });
+      if (action.kind === "detach") this.crash.reached("controller.move.fenced");
       const result = await this.perform(before, cloud, action);
       await this.deps.journal.finish(entry);
       const lastMove = advanceMove(result.record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
@@ -190,6 +200,7 @@ export class Reconciler {
       case "detach": {
         const volume = cloud as CloudVolume;
         await this.deps.cloud.detach(volume.id, action.instanceId, { force: action.force });
+        this.crash.reached("controller.detach.observed");
         // A grant to an instance the volume has left means nothing any more.
         const next = record.status.grantedTo?.instanceId === action.instanceId ? await this.patch(record, { grantedTo: undefined }) : record;
         return { record: next, cloud: { ...volume, attachments: volume.attachments.filter((a) => a.instanceId !== action.instanceId) } };
@@ -198,7 +209,9 @@ export class Reconciler {
         const volume = cloud as CloudVolume;
         const raised = await this.patch(record, { epoch: action.epoch });
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
+        this.crash.reached("controller.attach.epochRaised");
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
+        this.crash.reached("controller.attach.observed");
         return { record: raised, cloud: { ...volume, state: "in-use", attachments: [...volume.attachments, attachment] } };
       }
       case "powerOff": {
@@ -210,7 +223,10 @@ export class Reconciler {
       case "grant": {
         const since = new Date(this.deps.clock.now()).toISOString();
         const grantedTo = { nodeId: action.nodeId, instanceId: action.instanceId, device: action.device, epoch: action.epoch, since };
-        return { record: await this.patch(record, { epoch: action.epoch, grantedTo }), cloud };
+        this.crash.reached("controller.grant.beforeWrite");
+        const granted = await this.patch(record, { epoch: action.epoch, grantedTo });
+        this.crash.reached("controller.grant.written");
+        return { record: granted, cloud };
       }
     }
   }

@@ -19,6 +19,7 @@ import { Progress } from "./progress.js";
 import { buildReport, passed, renderRun, renderSummary, type ScenarioResult } from "./report.js";
 import { runScenario, waitHealthy, type DrillWorld } from "./scenario.js";
 import { runSoak } from "./soak.js";
+import { runCrashPoints } from "../crash/run.js";
 import { soakPassed, type SoakSummary } from "./soakReport.js";
 import { DB_SERVICE, JENKINS_SERVICE } from "./stack.js";
 import { Writer } from "./writer.js";
@@ -105,6 +106,7 @@ async function labIsUp(deps: LabDeps): Promise<boolean> {
 
 /** Runs the drill; resolves with the process exit code (0 only when every run passed). */
 export async function runDrill(options: DrillOptions, io: DrillIo): Promise<number> {
+  if (options.crashPoints) return runCrashPoints(options, io);
   const progress = new Progress(io.err, Date.now);
   const deps = defaultLabDeps({ logger: labLogger(progress) });
   const startedAt = Date.now();
