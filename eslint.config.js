@@ -9,7 +9,7 @@ const sdkModules = ["dockerode", "@aws-sdk/*", "lowdb", "lowdb/*", "pino", "node
 const metricsModules = ["api/metrics.ts", "controller/metrics.ts", "plugin/metrics.ts"];
 
 /**
- * The arrows between the product's parts (ADR 0015): api/ is
+ * The arrows between the product's parts (ADR 0018): api/ is
  * the wire both sides share, so it imports neither side; the agent (plugin/) and the
  * controller never import each other. None imports cli/ (the composition root) or lab/.
  * Tests may cross (a test of the metrics reference reads every role's declarations).
