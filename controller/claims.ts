@@ -34,6 +34,22 @@ export class ClaimBook {
   }
 
   /**
+   * When the next claim of `volume` that no mount holds up lapses (epoch ms; undefined if
+   * none can): a decision that counted it must be made again then, or a claim waiting
+   * behind it waits for whatever else wakes the volume up (its holder's agent may have died
+   * between its mount and its release, and never release it).
+   */
+  nextLapse(volume: string, stillMounted: (nodeId: string) => boolean): number | undefined {
+    let next: number | undefined;
+    for (const [nodeId, claim] of this.claims.get(volume) ?? []) {
+      if (stillMounted(nodeId)) continue;
+      const lapse = claim.renewedAt + this.ttlMs + 1;
+      if (next === undefined || lapse < next) next = lapse;
+    }
+    return next;
+  }
+
+  /**
    * Live claims as wants; `stillMounted(nodeId)` keeps a claim whose renewals stopped
    * because its mount succeeded (the agent only claims while waiting).
    */

@@ -80,14 +80,29 @@ export class Reconciler {
       const now = this.deps.clock.now();
       const decision = decide({ volume: record, cloud, wants, nodes, now, policy: this.deps.policy });
       record = await this.record(record, decision, now);
-      if (decision.actions.length === 0) return resultOf(decision);
+      if (decision.actions.length === 0) return this.untilClaimsLapse(name, resultOf(decision));
       for (const action of decision.actions) {
         logger.info({ action: action.kind, ...action }, "placement action");
         ({ record, cloud } = await this.act(record, cloud, action));
       }
-      if ((decision.requeueAfterMs ?? 0) > 0) return resultOf(decision);
+      if ((decision.requeueAfterMs ?? 0) > 0) return this.untilClaimsLapse(name, resultOf(decision));
     }
     return { requeueAfterMs: 0 };
+  }
+
+  /** Decides again when a claim the decision counted lapses (ClaimBook.nextLapse), if that comes first. */
+  private untilClaimsLapse(name: string, result: ReconcileResult): ReconcileResult {
+    const lapse = this.deps.claims.nextLapse(name, this.stillMounted(name));
+    if (lapse === undefined) return result;
+    const after = Math.max(1, lapse - this.deps.clock.now());
+    return result.requeueAfterMs !== undefined && result.requeueAfterMs <= after ? result : { requeueAfterMs: after };
+  }
+
+  /** Nodes whose agent reports the volume mounted under a live lease: their claims hold while the mount does. */
+  private stillMounted(name: string): (nodeId: string) => boolean {
+    const now = this.deps.clock.now();
+    const mounters = new Set(this.deps.registry.mountersOf(name).filter((id) => (this.deps.registry.lease(id)?.expiresAt ?? 0) > now));
+    return (nodeId) => mounters.has(nodeId);
   }
 
   /** The cloud volume, its attachments in transition stamped with since when (ADR 0013). */
@@ -106,9 +121,7 @@ export class Reconciler {
     const tasks = taskWants(name, this.deps.view.tasksForVolume(name), this.deps.catalog.get(name) !== undefined);
     // A claim outlives its renewals only while its node mounts the volume under a live
     // lease: a dead node's last report must not keep the volume there.
-    const now = this.deps.clock.now();
-    const mounters = new Set(this.deps.registry.mountersOf(name).filter((id) => (this.deps.registry.lease(id)?.expiresAt ?? 0) > now));
-    return [...tasks, ...this.deps.claims.wants(name, (nodeId) => mounters.has(nodeId))];
+    return [...tasks, ...this.deps.claims.wants(name, this.stillMounted(name))];
   }
 
   /**

@@ -83,3 +83,13 @@ export async function filesystemsMade(agentLogs: readonly string[], volume: stri
   for (const log of agentLogs) made += (await logLinesSince(log, 0)).filter((line) => line.msg === "filesystem created" && line.volume === volume).length;
   return made;
 }
+
+/** The last `placement action` a controller logged before its crash line after `offset`: what it was doing there. */
+export async function crashSite(path: string, offset: number): Promise<string | undefined> {
+  let last: Record<string, unknown> | undefined;
+  for (const line of await logLinesSince(path, offset)) {
+    if (line.msg === crashLogMessage) break;
+    if (line.msg === "placement action") last = line;
+  }
+  return last === undefined ? undefined : `${String(last.action)} of ${String(last.volume)}${last.reason === undefined ? "" : ` (${String(last.reason)})`}`;
+}

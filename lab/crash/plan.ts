@@ -4,13 +4,16 @@
  * step exactly once, so a step added to core/ without a flow here fails a unit test rather
  * than being silently skipped by the drill.
  *
- * Flows (all on the lab's EBS emulator, real loop devices and dockerd):
- * - `first-mount`: `docker run` on node2 with a volume never mounted (mkfs happens);
- * - `mount`: `docker run` on node2 with a volume formatted and written before;
+ * The lab: node1 and node2 are managers, each with a controller replica (a standby takes
+ * over when the leader dies, as in production: with one replica every restart longer than
+ * the agents' 6 s lease fences every node); node3 and node4 are workers. Flows (all on the
+ * EBS emulator, real loop devices and dockerd):
+ * - `first-mount`: `docker run` on node3 with a volume never mounted (mkfs happens);
+ * - `mount`: `docker run` on node3 with a volume formatted and written before;
  * - `last-unmount`: the same run, the crash when its container exits; it converges by a
- *   run on node3 (the volume must leave node2);
- * - `move`: a one-task service moved between node2 and node3 by a constraint change,
- *   the controller armed.
+ *   run on node4 (the volume must leave node3);
+ * - `move`: a one-task service moved between node3 and node4 by a constraint change,
+ *   the leading controller replica armed.
  */
 import { CRASH_STEPS, type CrashStep } from "../../core/crashPoints.js";
 
@@ -28,9 +31,12 @@ export interface PlannedStep {
 export const MOVE_VOLUME = "crash-move";
 export const MOVE_SERVICE = "crash-move";
 
+/** The lab's managers (a controller replica each) and nodes. */
+export const MANAGERS = 2;
+export const LAB_NODES = ["node1", "node2", "node3", "node4"] as const;
 /** The node the agent steps run on, and the one moves and releases go to. */
-export const AGENT_NODE = "node2";
-export const OTHER_NODE = "node3";
+export const AGENT_NODE = "node3";
+export const OTHER_NODE = "node4";
 
 export function flowOf(step: CrashStep): CrashFlow {
   if (step.startsWith("controller.")) return "move";

@@ -1,6 +1,6 @@
 /**
- * `swarmvol drill --crash-points`: brings a lab up (3 nodes, one manager whose replica is
- * the controller; `--ci`: near-zero EC2 latencies), runs every step of the plan
+ * `swarmvol drill --crash-points`: brings a lab up (4 nodes, 2 managers with a controller
+ * replica each; `--ci`: near-zero EC2 latencies), runs every step of the plan
  * (lab/crash/plan.ts) one after the other, prints one line per step as it ends and a
  * table at the end, writes the JSON report when asked, and always takes the lab down
  * (unless `--keep-lab`). Exit code 0 only when every step passed.
@@ -13,7 +13,7 @@ import type { DrillIo } from "../drill/drill.js";
 import { labLogger, Progress } from "../drill/progress.js";
 import { runAgentStep } from "./agentSteps.js";
 import { prepareMove, runControllerStep } from "./controllerSteps.js";
-import { AGENT_NODE, crashPlan, OTHER_NODE, type PlannedStep } from "./plan.js";
+import { AGENT_NODE, crashPlan, LAB_NODES, MANAGERS, OTHER_NODE, type PlannedStep } from "./plan.js";
 import { crashPointsPassed, renderCrashSummary, renderCrashTable, renderStepLine, type CrashStepResult } from "./report.js";
 import { docker, type CrashWorld } from "./world.js";
 import { BUSYBOX_IMAGE } from "../cluster/index.js";
@@ -28,7 +28,7 @@ async function runStep(world: CrashWorld, planned: PlannedStep, moveReady: { don
   try {
     if (planned.daemon === "agent") return await runAgentStep(world, planned);
     if (!moveReady.done) {
-      await prepareMove(world);
+      await prepareMove(world, [...world.ledger.keys()]);
       moveReady.done = true;
     }
     return await runControllerStep(world, planned);
@@ -61,7 +61,7 @@ export async function runCrashPoints(options: DrillOptions, io: CrashIo, deps: L
   let labStarted = false;
   const cleanup = once(async () => {
     if (!labStarted) return;
-    await collectLogs(options.dir, ["node1", "node2", "node3"], options.logsDir).catch(() => undefined);
+    await collectLogs(options.dir, [...LAB_NODES], options.logsDir).catch(() => undefined);
     progress.note(`[crash] logs copied to ${options.logsDir}`);
     if (!options.keepLab) await down(options.dir, lab).catch((err: unknown) => progress.note(`[crash] lab down failed: ${String(err)}`));
   });
@@ -77,9 +77,9 @@ export async function runCrashPoints(options: DrillOptions, io: CrashIo, deps: L
       return 1;
     }
     await ensureHostTools(lab.runner, lab.logger);
-    progress.note(`[crash] lab up: 3 nodes, one controller, EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies; ${plan.length} crash points`);
+    progress.note(`[crash] lab up: ${LAB_NODES.length} nodes, ${MANAGERS} managers with a controller replica each, EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies; ${plan.length} crash points`);
     labStarted = true;
-    const { state } = await up({ dir: options.dir, nodes: 3, managers: 1, fastCloud: options.ci }, lab);
+    const { state } = await up({ dir: options.dir, nodes: LAB_NODES.length, managers: MANAGERS, fastCloud: options.ci }, lab);
     const world: CrashWorld = { state, deps: lab, runner: lab.runner, clock: lab.clock, ledger: new Map(), note: (text) => progress.note(text) };
     results = await runAll(world, plan, io);
   } catch (err) {

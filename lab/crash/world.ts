@@ -9,14 +9,14 @@ import { join } from "node:path";
 import type { CrashStep } from "../../core/crashPoints.js";
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import {
-  agentPids, BUSYBOX_IMAGE, dockerHost, findNode, killController, nodeSwarmvolPaths, startAgent, startController, stopAgent, waitForLeader,
-  type LabDeps, type LabState,
+  agentPids, BUSYBOX_IMAGE, controllerPids, controllerReplicas, dockerHost, findNode, killController, leaderReplica, nodeSwarmvolPaths, startAgent, startController, stopAgent,
+  waitForLeader, type LabDeps, type LabState,
 } from "../cluster/index.js";
 import { isRunning } from "../cluster/node.js";
 import { findDoubleAttachments } from "../drill/doubleAttach.js";
 import { fetchCloudLog, fetchVolume } from "../drill/observe.js";
 import { kernelProblems, mountExpectation } from "./kernel.js";
-import { crashLogged, filesystemsMade, snapshotLab } from "./observe.js";
+import { crashLogged, filesystemsMade, logSize, snapshotLab } from "./observe.js";
 import type { CrashOutcome } from "./report.js";
 
 export interface CrashWorld {
@@ -30,8 +30,6 @@ export interface CrashWorld {
   note(text: string): void;
 }
 
-/** The manager whose replica is the lab's one controller. */
-export const CONTROLLER_NODE = "node1";
 
 export function ledgerOf(world: CrashWorld, volume: string): { acked: string[]; tried: Set<string> } {
   let entry = world.ledger.get(volume);
@@ -47,25 +45,49 @@ export async function docker(world: CrashWorld, node: string, args: readonly str
 /** The shell a writer runs: prints the volume's log, then appends `line` and syncs. */
 export const appendScript = (line: string) => `cat /d/log 2>/dev/null; echo ${line} >> /d/log && sync`;
 
-/**
- * `docker run --rm` on `node` that reads `volume`'s log and appends `line`: acknowledged
- * when it exits 0. Returns the log as it read it (null when the run failed) and the error.
- */
-export async function writeByRun(world: CrashWorld, node: string, volume: string, line: string): Promise<{ read: string | null; error: string }> {
-  const ledger = ledgerOf(world, volume);
-  ledger.tried.add(line);
-  const result = await docker(world, node, ["run", "--rm", "--volume-driver", "swarmvol", "-v", `${volume}:/d`, BUSYBOX_IMAGE, "sh", "-c", appendScript(line)]);
-  if (result.code !== 0) return { read: null, error: result.stderr.trim().split("\n").pop() ?? `exit ${result.code}` };
-  ledger.acked.push(line);
-  return { read: result.stdout, error: "" };
+/** Docker's error in a CLI's stderr, without its usage hint. */
+export function dockerError(stderr: string, code: number): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("Run 'docker"));
+  return lines.join(" ").slice(0, 400) || `exit ${code}`;
 }
 
-/** What is wrong with a volume's log as read: an acknowledged line missing, or a line nobody wrote. */
-export function contentProblems(world: CrashWorld, volume: string, read: string): string[] {
+export interface Written {
+  /** The log as the writer read it before appending (null when the write failed). */
+  read: string | null;
+  /** The acknowledged lines before this write: what `read` must hold. */
+  before: readonly string[];
+  error: string;
+}
+
+/**
+ * `docker run --rm` on `node` that reads `volume`'s log and appends `line`: acknowledged
+ * when it exits 0. With `retryMs`, failed runs are tried again (each with its own line)
+ * until one works or the time is up: a convergence run may meet the seconds a crash's
+ * remains take to clear (a mount review, a lease).
+ */
+export async function writeByRun(world: CrashWorld, node: string, volume: string, line: string, retryMs = 0): Promise<Written & { attempts: number }> {
+  const deadline = world.clock.now() + retryMs;
+  for (let attempt = 1; ; attempt += 1) {
+    const ledger = ledgerOf(world, volume);
+    const tried = attempt === 1 ? line : `${line}-retry${attempt}`;
+    ledger.tried.add(tried);
+    const before = [...ledger.acked];
+    const result = await docker(world, node, ["run", "--rm", "--volume-driver", "swarmvol", "-v", `${volume}:/d`, BUSYBOX_IMAGE, "sh", "-c", appendScript(tried)]);
+    if (result.code === 0) {
+      ledger.acked.push(tried);
+      return { read: result.stdout, before, error: "", attempts: attempt };
+    }
+    if (world.clock.now() >= deadline) return { read: null, before, error: dockerError(result.stderr, result.code), attempts: attempt };
+    await world.clock.sleep(2_000);
+  }
+}
+
+/** What is wrong with a volume's log as a writer read it: an acknowledged line missing, or a line nobody wrote. */
+export function contentProblems(world: CrashWorld, volume: string, written: Pick<Written, "read" | "before">): string[] {
   const ledger = ledgerOf(world, volume);
-  const lines = read.split("\n").filter((l) => l !== "");
+  const lines = (written.read ?? "").split("\n").filter((l) => l !== "");
   const problems: string[] = [];
-  const missing = ledger.acked.filter((line) => !lines.includes(line));
+  const missing = written.before.filter((line) => !lines.includes(line));
   if (missing.length > 0) problems.push(`${volume} lost acknowledged writes: ${missing.join(", ")}`);
   const strange = lines.filter((line) => !ledger.tried.has(line));
   if (strange.length > 0) problems.push(`${volume} holds lines nobody wrote: ${strange.slice(0, 3).join(", ")}`);
@@ -79,16 +101,56 @@ export async function restartAgent(world: CrashWorld, node: string, crashAt: rea
   return agentPids(findNode(world.state, node));
 }
 
-/** Stops the controller (SIGTERM: it hands the lease back) and starts it again, armed or not, until it leads. */
-export async function restartController(world: CrashWorld, crashAt: readonly CrashStep[]): Promise<void> {
+/** Stops one controller replica (SIGTERM: a leader hands its lease back) and starts it again, armed or not. */
+export async function restartReplica(world: CrashWorld, node: string, crashAt: readonly CrashStep[]): Promise<void> {
   const dir = world.state.options.dir;
-  await killController(dir, { node: CONTROLLER_NODE, signal: "SIGTERM", clock: world.clock });
-  await startControllerUntilLeading(world, crashAt);
+  await killController(dir, { node, signal: "SIGTERM", clock: world.clock });
+  await startController(dir, { node, crashAt, spawner: world.deps.spawner, clock: world.clock });
 }
 
-export async function startControllerUntilLeading(world: CrashWorld, crashAt: readonly CrashStep[] = []): Promise<void> {
-  await startController(world.state.options.dir, { node: CONTROLLER_NODE, crashAt, spawner: world.deps.spawner, clock: world.clock });
-  await waitForLeader(world.state, { clock: world.clock, timeoutMs: 30_000, intervalMs: 100 });
+/** The armed leader of a controller step: which replica, its daemon's PIDs, where its log was before it started. */
+export interface ArmedLeader {
+  armed: string;
+  standby: string;
+  pids: number[];
+  log: string;
+  offset: number;
+  /** The armed replica died while taking the lead (a step a new leader reaches at once, like a re-grant). */
+  diedTakingOver: boolean;
+}
+
+/**
+ * Makes the leader a replica armed with `crashAt`: the leader is restarted armed (SIGTERM:
+ * the standby takes over), then the standby is stopped so the armed one takes the lead back,
+ * and started again unarmed. The leader is the one armed because its own cache already
+ * holds what it granted last: a replica taking over from another re-grants what the other
+ * granted, and would reach a grant step before the move. Never without a replica that can
+ * lead: should the armed one die taking over, the other is started at once.
+ */
+export async function armLeader(world: CrashWorld, crashAt: readonly CrashStep[]): Promise<ArmedLeader> {
+  const dir = world.state.options.dir;
+  const replicas = controllerReplicas(world.state).map((r) => r.node);
+  const armed = (await leaderReplica(world.state))?.node ?? (replicas[0] as string);
+  const standby = replicas.find((node) => node !== armed) as string;
+  const log = nodeSwarmvolPaths(findNode(world.state, armed)).controllerLog;
+  await killController(dir, { node: armed, signal: "SIGTERM", clock: world.clock });
+  await waitForLeader(world.state, { clock: world.clock, timeoutMs: 30_000, intervalMs: 100, exclude: [armed] });
+  const offset = await logSize(log);
+  await startController(dir, { node: armed, crashAt, spawner: world.deps.spawner, clock: world.clock });
+  const pids = await controllerPids(world.state, armed);
+  await killController(dir, { node: standby, signal: "SIGTERM", clock: world.clock });
+  const deadline = world.clock.now() + 30_000;
+  let diedTakingOver = false;
+  while ((await leaderReplica(world.state, 500))?.node !== armed) {
+    if (!(await Promise.all(pids.map((pid) => isRunning(pid)))).some(Boolean)) {
+      diedTakingOver = true;
+      break;
+    }
+    if (world.clock.now() > deadline) break;
+    await world.clock.sleep(100);
+  }
+  await startController(dir, { node: standby, spawner: world.deps.spawner, clock: world.clock });
+  return { armed, standby, pids, log, offset, diedTakingOver };
 }
 
 export interface CrashWait {

@@ -29,11 +29,11 @@ describe("parseDrillArgs", () => {
       .toMatchObject({ soak: 20, seed: 0, resultsFile: "bench/results.json", cloudFaults: true });
   });
 
-  it("takes --crash-points (its own lab: 3 nodes, one controller), with --ci, --json, --keep-lab and the dirs", () => {
+  it("takes --crash-points (its own lab: 4 nodes, 2 controller replicas), with --ci, --json, --keep-lab and the dirs", () => {
     expect(parseDrillArgs([])).toMatchObject({ crashPoints: false });
     expect(parseDrillArgs(["--crash-points", "--ci", "--json", "/tmp/c.json", "--keep-lab"]))
-      .toMatchObject({ crashPoints: true, ci: true, jsonFile: "/tmp/c.json", keepLab: true, nodes: 3, managers: 1 });
-    expect(parseDrillArgs(["--crash-points"])).toMatchObject({ crashPoints: true, ci: false, nodes: 3, managers: 1 });
+      .toMatchObject({ crashPoints: true, ci: true, jsonFile: "/tmp/c.json", keepLab: true, nodes: 4, managers: 2 });
+    expect(parseDrillArgs(["--crash-points"])).toMatchObject({ crashPoints: true, ci: false, nodes: 4, managers: 2 });
   });
 
   it("answers help", () => {

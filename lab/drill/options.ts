@@ -11,7 +11,7 @@
  * results file (bench/results.json); nothing is written there unless asked.
  *
  * `--crash-points` runs the crash-points drill instead (lab/crash/): every named crash
- * point of the agent and the controller, on its own lab of 3 nodes and one controller, so
+ * point of the agent and the controller, on its own lab of 4 nodes and 2 controller replicas, so
  * the flags that shape the scenarios' lab and runs are refused with it.
  *
  * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
@@ -94,7 +94,7 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
   --results FILE  merge the soak's figures into FILE by result id (e.g. bench/results.json)
   --crash-points  instead: kill -9 the agent and the controller at each named step of a mount and
               of a move (SWARMVOL_CRASH_AT), restart them, check every step converged; one line
-              per step (PASS, FAIL or UNREACHED with what was wrong); 3 nodes, one controller
+              per step (PASS, FAIL or UNREACHED with what was wrong); 4 nodes, 2 controller replicas
   defaults: --repeat 1 --managers 3 (1 with --ci) --nodes managers+2 --dir /var/lib/swarmvol-lab
             --cache /var/cache/swarmvol-lab --logs /var/tmp/swarmvol-drill --settle 3`;
 
@@ -186,10 +186,10 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
   const { values, booleans } = split(argv);
   const crashPoints = booleans.has("--crash-points");
   const refused = crashPoints ? NOT_WITH_CRASH_POINTS.find((flag) => values.has(flag) || booleans.has(flag)) : undefined;
-  if (refused !== undefined) throw invalidArgument(`--crash-points runs its own flows on 3 nodes with one controller: leave out ${refused}`, { flag: refused });
+  if (refused !== undefined) throw invalidArgument(`--crash-points runs its own flows on 4 nodes with 2 controller replicas: leave out ${refused}`, { flag: refused });
   const last = (flag: string) => values.get(flag)?.at(-1);
   const ci = booleans.has("--ci");
-  const { managers, nodes } = labSize(ci || crashPoints, last("--managers"), last("--nodes"));
+  const { managers, nodes } = crashPoints ? { managers: 2, nodes: 4 } : labSize(ci, last("--managers"), last("--nodes"));
   const settleRaw = last("--settle");
   return {
     scenarios: scenarioList(values.get("--scenario") ?? [], managers),

@@ -191,6 +191,29 @@ describe("reconcile(): a volume follows its task", () => {
     expect(record().status.grantedTo?.nodeId).toBe("n1");
   });
 
+  it("a holder's claim that lapses unreleased (its agent died before Release) is looked at again when it lapses, so a waiting claim gets the volume", async () => {
+    claims.claim("db", "n1");
+    await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n1");
+    clock.current += 3_000;
+    claims.claim("db", "n2");
+    const kept = await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n1");
+    // The holder's claim, renewed last 3 s ago, lapses in 2 s: that is when to decide again.
+    expect(kept.requeueAfterMs).toBe(2_001);
+    clock.current += 2_001;
+    claims.claim("db", "n2");
+    await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n2");
+  });
+
+  it("claims held by a mount never lapse, so they set no deadline", async () => {
+    claims.claim("db", "n1");
+    await reconcile();
+    heartbeat("n1", ["db"]);
+    expect(await reconcile()).toEqual({});
+  });
+
   it("never undoes a change the API made while it was acting (fresh mark, t7)", async () => {
     tasks = [task("t1", "n1")];
     const attach = cloud.attach.bind(cloud);
