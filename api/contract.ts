@@ -86,6 +86,13 @@ export type WantedRequest = ReleaseRequest;
 export type HeartbeatRequest = z.infer<typeof schemas.heartbeatRequest>;
 /** `revoke`: volumes this node must unmount now: their epoch moved on (a stale holder came back). */
 export type HeartbeatResponse = z.infer<typeof schemas.heartbeatResponse>;
+/**
+ * One volume mounted on the node. `verifiedAt` (device found and verified: a move's t6) and
+ * `mountedAt` (filesystem mounted: t7) are the agent's epoch ms, optional (older agents send
+ * neither); the controller keeps them within [t5, its receive time], so a skewed agent clock
+ * cannot put a phase in the future or before the attach.
+ */
+export type HeartbeatMount = HeartbeatRequest["mounts"][number];
 
 /**
  * GET /v1/nodes → {nodes}: every node Swarm knows or whose agent reported to the leader;

@@ -128,7 +128,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100, crashPoints });
   const mountsDir = join(config.stateDir, "mounts");
   const driver = new VolumeDriver({
-    directory, attacher, mounts, filesystem, logger, mountsDir, crashPoints, staleMounts: review,
+    directory, attacher, mounts, filesystem, logger, mountsDir, crashPoints, staleMounts: review, clock: systemClock,
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });

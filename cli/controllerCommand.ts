@@ -6,6 +6,7 @@ import pRetry from "p-retry";
 import { eventRoutes } from "../api/eventRoutes.js";
 import { EventStreams } from "../api/eventStream.js";
 import { Credentials } from "../api/credentials.js";
+import { withOpenApi } from "../api/openapi.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
@@ -65,7 +66,7 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
   const term = () => replica.current();
   return new ApiServer({
     logger, credentials: new Credentials(config.token), leadership: replica.elector,
-    routes: [
+    routes: withOpenApi([
       ...readRoutes({
         catalog, metrics: metrics.exposition,
         health: () => ({
@@ -76,7 +77,7 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
       // The current term's service and controller serve the routes as they are (api/routes.ts).
       ...controllerRoutes({ volumes: () => term().service, nodes: () => term(), heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request) }),
       ...eventRoutes(events, new EventStreams({ log: events, timers: realTimers, logger: logger.child({ component: "events" }) })),
-    ],
+    ]),
   });
 }
 

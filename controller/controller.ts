@@ -138,7 +138,11 @@ export class Controller implements NodeOperations {
   /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */
   async start(described?: readonly CloudVolume[]): Promise<void> {
     const { informer, journal, catalog, logger } = this.options;
-    this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
+    // A name the catalog lacks is not swarmvol's (a driverless mount of another driver's
+    // volume) or not yet: reconcile would find nothing; create() queues it when it arrives.
+    this.unsubscribe.push(informer.onVolumeDirty((volume) => {
+      if (catalog.get(volume) !== undefined) this.queue.add(volume);
+    }));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
     const wantedOn = (volume: string, nodeId: string) => this.reconciler.wantsOf(volume).some((want) => want.nodeId === nodeId);

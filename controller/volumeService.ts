@@ -1,4 +1,4 @@
-import type { ClaimResponse, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
+import type { ClaimResponse, HeartbeatMount, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
 import type { VolumeOperations } from "../api/routes.js";
 import type { CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, inUse, notFound } from "../core/errors.js";
@@ -75,6 +75,9 @@ export class VolumeService implements VolumeOperations {
     };
     await this.deps.catalog.put(record);
     this.deps.logger.info({ volume: name, uid: record.uid }, "volume recorded");
+    // A task may already mount it: by driver, or driverless (`external: true`), which counts
+    // only from now on (core/wants.ts). Reconciling now pre-attaches before Docker's Mount.
+    this.deps.enqueue(name);
     return record;
   }
 
@@ -171,19 +174,20 @@ export class VolumeService implements VolumeOperations {
       const granted = record.status.grantedTo;
       // Not the holder, and an older epoch than the volume's: a stale mount (the volume moved or was detached).
       if (granted?.nodeId !== nodeId && mount.epoch < record.status.epoch) revoke.push(mount.volume);
-      if (!before.delete(mount.volume)) this.noteMounted(record, nodeId);
+      if (!before.delete(mount.volume)) this.noteMounted(record, nodeId, mount);
     }
     for (const gone of before) this.deps.enqueue(gone);
     return { ttlMs: this.deps.registry.ttlMs, revoke };
   }
 
   /**
-   * Stamps t7 without making the heartbeat wait for the write: a heartbeat answered late
-   * lapses a lease and makes a healthy node fence itself, so its path never waits on disk.
+   * Stamps t6 and t7 (the agent's own times, bounded by now: moveTimeline.ts) without making
+   * the heartbeat wait for the write: a heartbeat answered late lapses a lease and makes a
+   * healthy node fence itself, so its path never waits on disk.
    */
-  private noteMounted(record: VolumeRecord, nodeId: string): void {
+  private noteMounted(record: VolumeRecord, nodeId: string, mount: HeartbeatMount): void {
     this.deps.enqueue(record.spec.name);
-    const lastMove = markMounted(record.status.lastMove, nodeId, this.deps.clock.now(), this.deps.metrics);
+    const lastMove = markMounted(record.status.lastMove, nodeId, this.deps.clock.now(), this.deps.metrics, mount);
     if (lastMove === record.status.lastMove) return;
     this.deps.catalog.put({ ...record, status: { ...record.status, lastMove } }).catch((err: unknown) => {
       this.deps.logger.warn({ volume: record.spec.name, err: (err as Error).message }, "could not record the mount time");

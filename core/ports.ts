@@ -70,7 +70,15 @@ export interface MountEntry {
   mountRoot: string;
   /** The fencing epoch the volume was granted at for this mount (absent in older tables). */
   epoch?: number;
-  /** When the filesystem was mounted (epoch ms): only a young mount lingers after its last unmount. */
+  /**
+   * When the device was found and its identity verified, ready to check and mount (epoch
+   * ms, this node's clock): a move's t6, reported in heartbeats.
+   */
+  verifiedAt?: number;
+  /**
+   * When the filesystem was mounted (epoch ms, this node's clock): a move's t7, reported in
+   * heartbeats; only a young mount lingers after its last unmount.
+   */
   mountedAt?: number;
   /** Set while the filesystem stays mounted with no Docker user (see VolumeDriver linger). */
   lingerUntil?: number;
@@ -193,4 +201,20 @@ export const noCrashPoints: CrashPoints = { reached() {} };
 export interface MountHolders {
   /** Per volume (every one asked), the number of containers that may hold a mount of it. */
   holders(volumes: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}
+
+/** One request of `swarmvol healthcheck`: to a plugin socket, or to a URL on TCP. */
+export type ProbeRequest =
+  | { socket: string; method: "POST"; path: string }
+  | { url: string; method: "GET" };
+
+/** What `swarmvol healthcheck` touches: the container's PID 1 and its daemon's endpoints. */
+export interface HealthProbe {
+  /** PID 1's arguments (/proc/1/cmdline), or undefined when they cannot be read. */
+  daemonArgs(): Promise<string[] | undefined>;
+  /**
+   * Sends one request and reads the answer (status and body text); rejects when nothing
+   * answers, and with TIMEOUT when no whole answer came within `timeoutMs`.
+   */
+  request(request: ProbeRequest, timeoutMs: number): Promise<{ status: number; body: string }>;
 }

@@ -16,6 +16,11 @@ export interface VolumeDriverDeps {
   /** Directory under which each volume's filesystem is mounted, one folder per volume. */
   mountsDir: string;
   /**
+   * Stamps each new mount's phase times (device verified, mounted) in its mount-table entry,
+   * from where heartbeats report them as a move's t6 and t7. @default linger's clock; without either, none.
+   */
+  clock?: Clock;
+  /**
    * Docker mounts a new task container's volume, unmounts it and mounts it again to start
    * the container. A mount younger than `youngMs` whose last user leaves, while a task here
    * still needs it, stays mounted for `ms` (still reported in heartbeats) and the remount
@@ -95,6 +100,8 @@ export class VolumeDriver {
       }
       const mountRoot = `${this.deps.mountsDir}/${name}`;
       const { device, epoch } = await this.deps.attacher.attach(record);
+      // attach() returns once the device is present and proven to be this volume (t6).
+      const verifiedAt = this.now();
       this.acceptEpoch(record, epoch, entry?.epoch);
       this.crash.reached("agent.mount.attached");
       if (await this.deps.filesystem.isMounted(mountRoot)) {
@@ -112,7 +119,10 @@ export class VolumeDriver {
       }
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
       this.crash.reached("agent.mount.beforeRecord");
-      await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch, ...(this.deps.linger ? { mountedAt: this.deps.linger.clock.now() } : {}) });
+      const mountedAt = this.now();
+      await this.deps.mounts.set(name, {
+        ids: [id], device, mountRoot, epoch, ...(verifiedAt === undefined ? {} : { verifiedAt }), ...(mountedAt === undefined ? {} : { mountedAt }),
+      });
       this.crash.reached("agent.mount.recorded");
       this.fenced.delete(name);
       this.deps.logger.info({ volume: name, device, mountRoot, epoch }, "volume mounted");
@@ -253,6 +263,10 @@ export class VolumeDriver {
     this.crash.reached("agent.unmount.released");
     await this.deps.mounts.delete(name);
     this.deps.logger.info({ volume: name }, "volume unmounted");
+  }
+
+  private now(): number | undefined {
+    return (this.deps.clock ?? this.deps.linger?.clock)?.now();
   }
 
   /** Mountpoint if mounted on this node, else "" (Docker treats that as "not mounted"). */

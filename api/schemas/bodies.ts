@@ -27,7 +27,7 @@ export const errorBody = z.object({
     message: z.string().meta({ description: "What went wrong and how to fix it." }),
     leader: z.string().optional().meta({ description: "On a standby's 503: the leader's URL, when known." }),
   }),
-}).meta({ id: "Error" });
+}).meta({ examples: [{ error: { code: "INVALID_ARGUMENT", message: 'field "waitMs" must be a number of milliseconds >= 0, got -1' } }] });
 
 export const healthResponse = z.looseObject({
   status: z.literal("ok"),
@@ -45,37 +45,41 @@ export const createVolumeRequest = z.object({
   name: volumeName,
   options: z.record(z.string(), z.string(expects('a string, like {"size":"20"}')), expects(optionsWords)).nullable().optional()
     .meta({ description: "The `-o key=value` options of `docker volume create`; null or absent: the backend's defaults." }),
-});
+}).meta({ examples: [{ name: "jenkins_home", options: { size: "20", type: "gp3" } }] });
 export const volumeResponse = z.object({ volume: volumeRecord });
 export const volumeListResponse = z.object({ volumes: z.array(volumeRecord) });
 
 export const claimRequest = z.object({
   nodeId,
   waitMs: milliseconds.optional().meta({ description: "How long a pending answer may be held for a grant; the controller caps it at 2000." }),
-});
+}).meta({ examples: [{ nodeId: "x7k2m9q4w1e8r5t3y6u0i2o4p", waitMs: 2000 }] });
 export const claimResponse = z.discriminatedUnion("state", [
   z.object({ state: z.literal("granted"), volumeId: z.string(), device: z.string(), epoch: z.number() }),
   z.object({ state: z.literal("pending"), message: z.string() }),
   z.object({ state: z.literal("refused"), message: z.string() }),
-], { error: (issue) => (issue.code === "invalid_union" ? "must be a claim answer whose state is granted, pending or refused" : undefined) });
+], { error: (issue) => (issue.code === "invalid_union" ? "must be a claim answer whose state is granted, pending or refused" : undefined) }).meta({
+  examples: [{ state: "granted", volumeId: "vol-0abc1234def567890", device: "/dev/xvdba", epoch: 3 }, { state: "pending", message: "moving volume jenkins_home to this node" }],
+});
 
 /** The body of release and wanted: the node the call is for. */
 export const nodeRequest = z.object({ nodeId });
 export const wantedResponse = z.object({ wanted: z.boolean() });
 
 const mountWords = 'an object like {"volume":"data","epoch":3}';
+/** An optional epoch-ms phase time of a mount (t6, t7): a hint, never refused; anything but a number >= 0 is dropped. */
+const phaseTime = z.number().min(0).optional().catch(undefined);
 export const heartbeatRequest = z.object({
   hostname: text(),
   instanceId: text(),
   zone: text(),
-  mounts: z.array(z.object({ volume: volumeName, epoch: count }, expects(mountWords)), expects('an array of objects like {"volume":"data","epoch":3}'))
+  mounts: z.array(z.object({ volume: volumeName, epoch: count, verifiedAt: phaseTime, mountedAt: phaseTime }, expects(mountWords)), expects('an array of objects like {"volume":"data","epoch":3}'))
     .max(maxReportedMounts, { error: (issue) => `is too long (${String((issue.input as unknown[] | undefined)?.length)} entries): a node mounts at most a few hundred volumes` })
     .default([]),
-});
+}).meta({ examples: [{ hostname: "node2", instanceId: "i-0123456789abcdef0", zone: "eu-west-1a", mounts: [{ volume: "jenkins_home", epoch: 3 }] }] });
 export const heartbeatResponse = z.object({
   ttlMs: z.number(),
   revoke: z.array(z.string()).meta({ description: "Volumes this node must unmount now: their epoch moved on." }),
-});
+}).meta({ examples: [{ ttlMs: 6000, revoke: [] }] });
 
 export const nodeListResponse = z.object({ nodes: z.array(nodeView) });
 

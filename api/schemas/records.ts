@@ -38,9 +38,10 @@ export const moveTimeline = z.object({
   t3Fenced: z.number().optional(),
   t4Detached: z.number().optional(),
   t5Attached: z.number().optional(),
+  t6Verified: z.number().optional(),
   t7Mounted: z.number().optional(),
   forced: z.boolean(),
-}).meta({ description: "A move's phase times in epoch ms (t2 seen, t3 fenced, t4 detached, t5 attached, t7 mounted)." });
+}).meta({ description: "A move's phase times in epoch ms (t2 seen, t3 fenced, t4 detached, t5 attached, t6 device verified, t7 mounted)." });
 
 export const grant = z.object({
   nodeId: z.string(),
@@ -68,7 +69,18 @@ export const volumeRecord = z.object({
   createdAt: z.string(),
   spec: volumeSpec,
   status: volumeStatus,
-}).meta({ id: "VolumeRecord", description: "One volume, cluster-wide (core/volume.ts VolumeRecord)." });
+}).meta({
+  description: "One volume, cluster-wide (core/volume.ts VolumeRecord).",
+  examples: [{
+    uid: "0b9d7c1e-5f3a-4e2b-9c8d-7a6b5c4d3e2f", createdAt: "2026-11-22T10:00:00.000Z",
+    spec: { name: "jenkins_home", backend: "ebs", sizeBytes: 21474836480, fsType: "ext4", options: { size: "20" } },
+    status: {
+      phase: "ready", fresh: false, epoch: 3, backendId: "vol-0abc1234def567890", zone: "eu-west-1a",
+      grantedTo: { nodeId: "x7k2m9q4w1e8r5t3y6u0i2o4p", instanceId: "i-0123456789abcdef0", device: "/dev/xvdba", epoch: 3, since: "2026-11-22T10:05:00.000Z" },
+      lastMove: { fromNode: "a1b2c3d4e5f6g7h8i9j0k1l2m", toNode: "x7k2m9q4w1e8r5t3y6u0i2o4p", t2Seen: 1795341900000, t3Fenced: 1795341900500, t4Detached: 1795341903100, t5Attached: 1795341905200, t7Mounted: 1795341907900, forced: true },
+    },
+  }],
+});
 
 export const powerFence = z.object({
   state: known(["stopping", "failed"]),
@@ -89,7 +101,7 @@ export const nodeView = z.object({
   operatorFenced: z.boolean().optional(),
   unheard: z.boolean().optional(),
   powerFence: powerFence.optional(),
-}).meta({ id: "NodeView", description: "What the leader knows of one node (core/placement.ts NodeView); leaseExpiresAt in the leader's epoch ms." });
+}).meta({ description: "What the leader knows of one node (core/placement.ts NodeView); leaseExpiresAt in the leader's epoch ms." });
 
 const eventTypes = [
   "volume.created", "volume.removed", "volume.placed", "move.phase", "move.done", "condition.changed",
@@ -104,7 +116,10 @@ export const swarmvolEvent = z.object({
   node: z.string().optional(),
   data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).readonly(),
   message: z.string(),
-}).meta({ id: "Event", description: "One event (core/events.ts); ids are <term>-<seq>." });
+}).meta({
+  description: "One event (core/events.ts); ids are <term>-<seq>.",
+  examples: [{ id: "7-42", time: "2026-11-22T10:05:07.900Z", type: "move.phase", volume: "jenkins_home", node: "x7k2m9q4w1e8r5t3y6u0i2o4p", data: { phase: "t7_mounted", seconds: 7.9 }, message: "jenkins_home mounted on node2 (t7, 7.9 s after t2)" }],
+});
 
 /**
  * True when the schema's output and the core type have the same keys and each is

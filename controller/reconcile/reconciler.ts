@@ -5,7 +5,8 @@ import type { Journal } from "../../core/journal.js";
 import type { ControllerMetrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
 import { noCrashPoints, type Catalog, type Clock, type CrashPoints, type Logger } from "../../core/ports.js";
-import { liveTaskStates, type SwarmNode, type SwarmTask } from "../../core/swarm.js";
+import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
+import { taskWants } from "../../core/wants.js";
 import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
@@ -54,12 +55,6 @@ export interface ReconcileResult {
 
 /** Steps per reconcile before yielding (each step is decide → act on fresh knowledge). */
 const maxSteps = 8;
-/**
- * Desired states of a task that will run where it is: `ready` is a rolling update's new
- * task waiting for the old one to stop, so the volume's next home is known before the old
- * holder releases it and the move starts the moment it does.
- */
-const wantedStates = new Set(["running", "ready"]);
 
 /**
  * reconcile(name) = observe → decide() → act, level-based: it reads everything afresh,
@@ -118,11 +113,12 @@ export class Reconciler {
     return volume === undefined ? undefined : this.transitions.stamp(volume, this.deps.clock.now());
   }
 
-  /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
+  /**
+   * Tasks Swarm placed (desired running, not yet finished) plus agents' claims. A task's
+   * driverless mount of `name` counts only while the catalog holds `name` (core/wants.ts).
+   */
   wantsOf(name: string): Want[] {
-    const tasks = this.deps.view.tasksForVolume(name)
-      .filter((task) => task.nodeId !== undefined && wantedStates.has(task.desiredState) && liveTaskStates.has(task.state))
-      .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));
+    const tasks = taskWants(name, this.deps.view.tasksForVolume(name), this.deps.catalog.get(name) !== undefined);
     // A claim outlives its renewals only while its node mounts the volume under a live
     // lease: a dead node's last report must not keep the volume there.
     return [...tasks, ...this.deps.claims.wants(name, this.stillMounted(name))];

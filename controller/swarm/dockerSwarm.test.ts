@@ -34,7 +34,7 @@ function fakeDocker(overrides: Partial<DockerSwarmApi> = {}) {
 }
 
 describe("DockerSwarm.listTasks", () => {
-  it("parses a real /tasks item: only swarmvol mounts, Opts-less DriverConfig, no node yet", async () => {
+  it("parses a real /tasks item: swarmvol and driverless mounts, Opts-less DriverConfig, no node yet", async () => {
     const { docker, calls } = fakeDocker();
     const tasks = await new DockerSwarm({ docker }).listTasks();
     expect(calls[0]).toEqual(["listTasks", { filters: { "desired-state": ["running"] } }]);
@@ -48,8 +48,10 @@ describe("DockerSwarm.listTasks", () => {
       desiredState: "running",
       state: "pending",
       volumes: [
-        { source: "v1", target: "/d", readOnly: false, options: {} },
-        { source: "v2", target: "/e", readOnly: false, options: { size: "2" } },
+        { source: "v1", driver: "swarmvol", target: "/d", readOnly: false, options: {} },
+        { source: "v2", driver: "swarmvol", target: "/e", readOnly: false, options: { size: "2" } },
+        // `--mount type=volume,source=plain`: no VolumeOptions at all; the catalog decides (core/wants.ts).
+        { source: "plain", driver: "unnamed", target: "/p", readOnly: false, options: {} },
       ],
       updatedAt: "2026-11-22T19:07:55.548382548Z",
     }]);
@@ -61,10 +63,10 @@ describe("DockerSwarm.listTasks", () => {
     expect(calls[0]).toEqual(["listTasks", { filters: { "desired-state": ["running", "shutdown"] } }]);
   });
 
-  it("matches configured driver names with and without :latest", async () => {
+  it("matches configured driver names with and without :latest; another driver's mounts are dropped", async () => {
     const { docker } = fakeDocker();
     const [task] = await new DockerSwarm({ docker, driverNames: ["other"] }).listTasks();
-    expect(task?.volumes).toEqual([]);
+    expect(task?.volumes.map((volume) => [volume.source, volume.driver])).toEqual([["plain", "unnamed"]]);
   });
 
   it("caches service names and asks /services again only after serviceRetryMs for unknown IDs", async () => {
@@ -85,7 +87,7 @@ describe("DockerSwarm.listTasks", () => {
     const { docker } = fakeDocker({ listServices: async () => { throw new Error("boom"); } });
     const [task] = await new DockerSwarm({ docker }).listTasks();
     expect(task?.serviceName).toBe("");
-    expect(task?.volumes).toHaveLength(2);
+    expect(task?.volumes).toHaveLength(3);
   });
 
   it("translates a worker's 503 into UNAVAILABLE and a 400 into INVALID_ARGUMENT", async () => {

@@ -6,11 +6,11 @@
  * (unless `--keep-lab`). Exit code 0 only when every step passed.
  */
 import { writeFile } from "node:fs/promises";
-import type { Logger } from "../../core/ports.js";
 import { BRIDGE, defaultLabDeps, down, readState, up, type LabDeps } from "../cluster/index.js";
 import { collectLogs, ensureHostTools } from "../drill/environment.js";
 import type { DrillOptions } from "../drill/options.js";
-import { Progress } from "../drill/progress.js";
+import type { DrillIo } from "../drill/drill.js";
+import { labLogger, Progress } from "../drill/progress.js";
 import { runAgentStep } from "./agentSteps.js";
 import { prepareMove, runControllerStep } from "./controllerSteps.js";
 import { AGENT_NODE, crashPlan, LAB_NODES, MANAGERS, OTHER_NODE, type PlannedStep } from "./plan.js";
@@ -18,16 +18,9 @@ import { crashPointsPassed, renderCrashSummary, renderCrashTable, renderStepLine
 import { docker, type CrashWorld } from "./world.js";
 import { BUSYBOX_IMAGE } from "../cluster/index.js";
 
-export interface CrashIo {
-  out(text: string): void;
-  err: { isTTY?: boolean; write(text: string): unknown };
-}
+/** Where the run writes: the drill's own output and progress streams. */
+export type CrashIo = DrillIo;
 
-function labLogger(progress: Progress): Logger {
-  const write = (level: string) => (obj: object, msg: string) => progress.note(`[lab] ${level} ${msg} ${JSON.stringify(obj)}`);
-  const logger: Logger = { debug: () => {}, info: write("info"), warn: write("warn"), error: write("error"), child: () => logger };
-  return logger;
-}
 
 /** One step; an error of the harness itself (not of swarmvol) is that step's FAIL, and the run goes on. */
 async function runStep(world: CrashWorld, planned: PlannedStep, moveReady: { done: boolean }): Promise<CrashStepResult> {

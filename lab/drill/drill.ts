@@ -7,7 +7,6 @@
  * unless `--keep-lab`.
  */
 import { writeFile } from "node:fs/promises";
-import type { Logger } from "../../core/ports.js";
 import { BRIDGE, defaultLabDeps, down, readState, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
 import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, prePullImages, publishPostgres } from "./environment.js";
 import { FileLedger, jenkinsWrite } from "./jenkinsClient.js";
@@ -15,7 +14,7 @@ import { checkMoveMetrics, fetchReplicaMetrics } from "./metricsCheck.js";
 import { ServiceLocator } from "./observe.js";
 import type { DrillOptions } from "./options.js";
 import { CREATE_TABLE_SQL, postgresWrite, psql } from "./postgresClient.js";
-import { Progress } from "./progress.js";
+import { labLogger, Progress } from "./progress.js";
 import { buildReport, passed, renderRun, renderSummary, type ScenarioResult } from "./report.js";
 import { runScenario, waitHealthy, type DrillWorld } from "./scenario.js";
 import { runSoak } from "./soak.js";
@@ -29,12 +28,6 @@ export interface DrillIo {
   err: { isTTY?: boolean; write(text: string): unknown };
 }
 
-/** Progress-style logger for the lab's own messages during `up`. */
-function labLogger(progress: Progress): Logger {
-  const write = (level: string) => (obj: object, msg: string) => progress.note(`[lab] ${level} ${msg} ${JSON.stringify(obj)}`);
-  const logger: Logger = { debug: () => {}, info: write("info"), warn: write("warn"), error: write("error"), child: () => logger };
-  return logger;
-}
 
 async function createTable(world: Pick<DrillWorld, "runner" | "clock" | "locator">): Promise<void> {
   const deadline = world.clock.now() + 180_000;

@@ -7,8 +7,12 @@
  * - t1 and t8 from Swarm's task objects: t1 the first replacement task's CreatedAt, t8 the
  *   status timestamp of the first replacement that is running (under cloud faults a first
  *   replacement may fail while an attach is stuck, and Swarm's next one is what runs);
- * - t2..t7 from the controller's `lastMove` of the volume (epoch ms, same machine clock).
- *   t6 (device verified) is not exported by the controller and stays empty.
+ * - t2..t7 from the controller's `lastMove` of the volume (epoch ms, same machine clock):
+ *   t2..t5 stamped by the controller as it acts, t6 (device verified) and t7 (mounted) by
+ *   the new node's agent where they happened, sent with its heartbeat (ADR 0016).
+ *
+ * Each phase is stamped by the component where it happens, never when someone else hears
+ * of it, so the phases are in order; report.ts flags any that is not.
  *
  * Pure: no I/O, unit-tested.
  */
@@ -72,6 +76,7 @@ export function buildTimeline(input: {
     timeline.t3 = move.t3Fenced;
     timeline.t4 = move.t4Detached;
     timeline.t5 = move.t5Attached;
+    timeline.t6 = move.t6Verified;
     timeline.t7 = move.t7Mounted;
   }
   if (input.firstAckAfterT0 !== undefined) timeline.t9 = input.firstAckAfterT0;

@@ -183,7 +183,12 @@ export class LeaseKeeper {
   }
 
   private request(): HeartbeatRequest {
-    const mounts = this.options.mounts.list().map(([volume, entry]) => ({ volume, epoch: entry.epoch ?? 0 }));
+    // The mount's own phase times go along: the controller stamps t6/t7 from them, not from
+    // when this heartbeat happens to arrive (up to renewMs after the mount).
+    const mounts = this.options.mounts.list().map(([volume, entry]) => ({
+      volume, epoch: entry.epoch ?? 0,
+      ...(entry.verifiedAt === undefined ? {} : { verifiedAt: entry.verifiedAt }), ...(entry.mountedAt === undefined ? {} : { mountedAt: entry.mountedAt }),
+    }));
     return { ...this.options.identity, mounts };
   }
 

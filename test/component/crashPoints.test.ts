@@ -175,7 +175,7 @@ describe("agent crash points (fakes)", () => {
 const swarmNode = (id: string): SwarmNode => ({ id, version: 1, hostname: id, role: "worker", availability: "active", state: "ready", address: "", labels: {}, volumePlugins: [] });
 const task = (nodeId: string): SwarmTask => ({
   id: `t-${nodeId}`, version: 1, serviceId: "s", serviceName: "db", slot: 1, nodeId, desiredState: "running", state: "running",
-  volumes: [{ source: "db", target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
+  volumes: [{ source: "db", target: "/d", readOnly: false, options: {}, driver: "swarmvol" }], updatedAt: "2026-11-22T10:00:00.000Z",
 });
 
 describe("controller crash points (fakes)", () => {

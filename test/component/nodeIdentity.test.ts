@@ -60,6 +60,7 @@ beforeEach(async () => {
   server = new ApiServer({ routes, logger: silentLogger, credentials: new Credentials(secret) });
   base = `http://127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
   await call("POST", "/v1/volumes", { name: "db", options: null }, `Bearer ${tokens.n1}`);
+  enqueued.length = 0;
 });
 afterEach(async () => server.close());
 

@@ -20,7 +20,7 @@ function swarmNode(id: string, state: SwarmNode["state"] = "ready"): SwarmNode {
 function task(id: string, nodeId: string, extra: Partial<SwarmTask> = {}): SwarmTask {
   return {
     id, version: 1, serviceId: "s1", serviceName: "db", slot: 1, nodeId, desiredState: "running", state: "running",
-    volumes: [{ source: "db", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z", ...extra,
+    volumes: [{ source: "db", driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z", ...extra,
   };
 }
 

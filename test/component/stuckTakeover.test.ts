@@ -34,7 +34,7 @@ const nodes = [labelled("n1"), labelled("n2")];
 /** The task moved from n1 to n2: the volume must follow it. */
 const task: SwarmTask = {
   id: "t2", version: 1, serviceId: "s", serviceName: "db", slot: 1, nodeId: "n2", desiredState: "running", state: "assigned",
-  volumes: [{ source: "db", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-12-02T10:00:00.000Z",
+  volumes: [{ source: "db", target: "/data", readOnly: false, options: {}, driver: "swarmvol" }], updatedAt: "2026-12-02T10:00:00.000Z",
 };
 const beat = (id: string, mounts: Array<{ volume: string; epoch: number }> = []) => ({ hostname: id, instanceId: `i-${id}`, zone: "z1", mounts });
 
