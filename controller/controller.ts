@@ -210,9 +210,10 @@ export class Controller implements NodeOperations {
    */
   async resync(): Promise<void> {
     try {
+      const describedAt = this.options.clock.now();
       const volumes = await this.options.cloud.describe();
       await rebuildFromCloud(this.options.catalog, volumes, this.options.logger);
-      this.cache.prime(volumes, this.options.clock.now());
+      this.cache.prime(volumes, describedAt);
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "bulk describe failed; volumes are described one by one");
     }

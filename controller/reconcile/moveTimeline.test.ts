@@ -33,6 +33,17 @@ describe("move timeline metrics", () => {
     expect(metrics.moves).toHaveLength(1);
   });
 
+  it("an attach that adopts one already made keeps the first t5; after a detach (a stuck attach aborted) t5 is new", () => {
+    const metrics = new RecordingMetrics();
+    const attach = { kind: "attach", nodeId: "n2", instanceId: "i-n2", epoch: 3 } as const;
+    const detach = { kind: "detach", instanceId: "i-n2", nodeId: "n2", force: true, reason: "stuck" } as const;
+    const first = advanceMove({ toNode: "n2", t2Seen: t2, t4Detached: t2 + 1_000, forced: false }, attach, t2 + 2_000, metrics);
+    expect(advanceMove(first, attach, t2 + 3_000, metrics)).toBe(first);
+    const aborted = advanceMove(first, detach, t2 + 4_000, metrics);
+    expect(advanceMove(aborted, attach, t2 + 5_000, metrics)?.t5Attached).toBe(t2 + 5_000);
+    expect(metrics.phases.filter((p) => p.phase === "t5_attached").map((p) => p.seconds)).toEqual([2, 5]);
+  });
+
   it("t6 and t7 are the agent's own stamps, not the report's arrival, and observed so", () => {
     const metrics = new RecordingMetrics();
     const attached: MoveTimeline = { fromNode: "n1", toNode: "n2", t2Seen: t2, t5Attached: t2 + 3_000, forced: true };

@@ -49,6 +49,9 @@ export function advanceMove(move: MoveTimeline | undefined, action: PlacementAct
     return next;
   }
   if (action.kind === "attach" && action.nodeId === move.toNode) {
+    // An attach that adopts one already made (an answer lost, a stale read) is not a new
+    // t5: the first stands unless a detach came after it (a stuck attach aborted).
+    if (move.t5Attached !== undefined && (move.t4Detached ?? Number.NEGATIVE_INFINITY) <= move.t5Attached) return move;
     const next = { ...move, t5Attached: now };
     observe(metrics, next, "t5_attached", now);
     return next;

@@ -182,22 +182,31 @@ export class Reconciler {
 
   private async act(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
     const entry = await this.deps.journal.begin(record.spec.name, action);
+    this.markChanged(record);
     try {
       const fenced = fenceMove(record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
       const before = fenced === record.status.lastMove || !fenced ? record : await this.patch(record, { lastMove: fenced });
       if (action.kind === "detach") this.crash.reached("controller.move.fenced");
       const result = await this.perform(before, cloud, action);
       await this.deps.journal.finish(entry);
+      this.markChanged(result.record);
       const lastMove = advanceMove(result.record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
       const next = lastMove === result.record.status.lastMove || !lastMove ? result.record : await this.patch(result.record, { lastMove });
       if (action.kind === "grant") this.deps.onGrant?.(record.spec.name);
       this.deps.metrics.action(action.kind, undefined);
       return { record: next, cloud: result.cloud };
     } catch (err) {
+      this.markChanged(record);
       await this.deps.journal.finish(entry, err instanceof Error ? err.message : String(err));
       this.deps.metrics.action(action.kind, isSwarmvolError(err) ? err.code : "INTERNAL");
       throw err;
     }
+  }
+
+  /** A bulk describe begun before now must not prime this volume (cloudCache.ts). */
+  private markChanged(record: VolumeRecord): void {
+    const id = record.status.backendId;
+    if (id !== undefined) this.deps.cache?.changed(id, this.deps.clock.now());
   }
 
   private async perform(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
