@@ -1,6 +1,6 @@
 /**
  * The HTTP contract between agents (and the CLI) and the controller. JSON bodies; every
- * request but `GET /v1/health` and `GET /metrics` carries `Authorization: Bearer <token>`:
+ * request but `GET /v1/health`, `GET /v1/openapi.json` and `GET /metrics` carries `Authorization: Bearer <token>`:
  * an agent its node's own token, an operator the controllers' secret (ADR 0011; which
  * routes take which: api/routes.ts). 401 UNAUTHENTICATED for a missing or bad token, 403
  * PERMISSION_DENIED for a node acting for another node or calling an operator route, or
@@ -12,14 +12,19 @@
  * answers every route but health and metrics with 503 UNAVAILABLE, the error body's
  * `leader` field and the `X-Swarmvol-Leader` header naming the leader's URL when it knows
  * one; clients then ask that URL (or the next replica) and remember whoever answered.
+ *
+ * Every type here is inferred from its runtime schema (api/schemas/bodies.ts): the server
+ * checks requests and the client (api/client/) parses answers with the same schemas, and
+ * `GET /v1/openapi.json` is generated from them (api/openapi.ts).
  */
-import type { SwarmvolEvent } from "../core/events.js";
-import type { NodeView } from "../core/placement.js";
-import type { VolumeRecord } from "../core/volume.js";
-import type { FreezeRequest } from "./snapshotContract.js";
+import type { z } from "zod";
+import type * as schemas from "./schemas/bodies.js";
+
+export { defaultEventLimit, maxEventLimit } from "./schemas/bodies.js";
 
 export const apiPaths = {
   health: "/v1/health",
+  openapi: "/v1/openapi.json",
   metrics: "/metrics",
   volumes: "/v1/volumes",
   volume: (name: string) => `/v1/volumes/${encodeURIComponent(name)}`,
@@ -39,35 +44,19 @@ export const apiPaths = {
 export const leaderHeader = "X-Swarmvol-Leader";
 
 /** Error body of every non-2xx answer. */
-export interface ErrorBody {
-  error: { code: string; message: string; leader?: string };
-}
+export type ErrorBody = z.infer<typeof schemas.errorBody>;
 
 /**
  * GET /v1/health (no token) → 200 on every replica. `role` is `leader` only once the replica
  * holds the lease and has restored its state; `leader` is the leader's URL when known.
  */
-export interface HealthResponse {
-  status: "ok";
-  mode: "controller" | "all-in-one";
-  role?: "leader" | "standby";
-  leader?: string | null;
-  replica?: string;
-  [key: string]: unknown;
-}
+export type HealthResponse = z.infer<typeof schemas.healthResponse>;
 
 /** POST /v1/volumes → 200 {volume}: create or return the matching existing one. */
-export interface CreateVolumeRequest {
-  name: string;
-  options: Record<string, string> | null;
-}
-export interface VolumeResponse {
-  volume: VolumeRecord;
-}
+export type CreateVolumeRequest = z.infer<typeof schemas.createVolumeRequest>;
+export type VolumeResponse = z.infer<typeof schemas.volumeResponse>;
 /** GET /v1/volumes → {volumes}. DELETE /v1/volumes/{name} → 204 (idempotent). */
-export interface VolumeListResponse {
-  volumes: VolumeRecord[];
-}
+export type VolumeListResponse = z.infer<typeof schemas.volumeListResponse>;
 
 /**
  * POST /v1/volumes/{name}/claims {nodeId, waitMs?} → the grant as it stands. A `pending`
@@ -75,55 +64,42 @@ export interface VolumeListResponse {
  * volume is granted. The agent repeats the call until `granted` or `refused`; each call
  * renews the claim, which lapses 5 s after the last one.
  */
-export interface ClaimRequest {
-  nodeId: string;
-  waitMs?: number;
-}
-export type ClaimResponse =
-  | { state: "granted"; volumeId: string; device: string; epoch: number }
-  | { state: "pending"; message: string }
-  | { state: "refused"; message: string };
+export type ClaimRequest = z.infer<typeof schemas.claimRequest>;
+export type ClaimResponse = z.infer<typeof schemas.claimResponse>;
 
 /**
  * POST /v1/volumes/{name}/wanted {nodeId} → {wanted}: whether a Swarm task that is to run
  * on that node needs the volume there. An agent asks before letting a young mount linger.
  */
-export interface WantedResponse {
-  wanted: boolean;
-}
+export type WantedResponse = z.infer<typeof schemas.wantedResponse>;
 
 /** POST /v1/volumes/{name}/release {nodeId}: the last Docker mount of it on that node is gone. */
-export interface ReleaseRequest {
-  nodeId: string;
-}
+export type ReleaseRequest = z.infer<typeof schemas.nodeRequest>;
+/** POST /v1/volumes/{name}/wanted's body: the same as release's. */
+export type WantedRequest = ReleaseRequest;
 
 /**
  * POST /v1/nodes/{nodeId}/heartbeat: renews the node's lease and reports its mounts.
  * The agent must consider its lease lapsed `ttlMs` after it SENT the last successful
  * heartbeat, and then stop the containers using swarmvol volumes and unmount them.
  */
-export interface HeartbeatRequest {
-  hostname: string;
-  instanceId: string;
-  zone: string;
-  mounts: Array<{ volume: string; epoch: number }>;
-}
-export interface HeartbeatResponse {
-  ttlMs: number;
-  /** Volumes this node must unmount now: their epoch moved on (a stale holder came back). */
-  revoke: string[];
-  /** Volumes to freeze for a snapshot (api/snapshotContract.ts); absent when none. */
-  freeze?: FreezeRequest[];
-}
+export type HeartbeatRequest = z.infer<typeof schemas.heartbeatRequest>;
+/** `revoke`: volumes this node must unmount now: their epoch moved on (a stale holder came back). */
+export type HeartbeatResponse = z.infer<typeof schemas.heartbeatResponse>;
+/**
+ * One volume mounted on the node. `verifiedAt` (device found and verified: a move's t6) and
+ * `mountedAt` (filesystem mounted: t7) are the agent's epoch ms, optional (older agents send
+ * neither); the controller keeps them within [t5, its receive time], so a skewed agent clock
+ * cannot put a phase in the future or before the attach.
+ */
+export type HeartbeatMount = HeartbeatRequest["mounts"][number];
 
 /**
  * GET /v1/nodes → {nodes}: every node Swarm knows or whose agent reported to the leader;
  * `leaseExpiresAt` is in the leader's epoch ms. POST /v1/nodes/{nodeId}/fence (an operator
  * says the node is down for good: its volumes may be force-detached) and .../unfence → 204.
  */
-export interface NodeListResponse {
-  nodes: NodeView[];
-}
+export type NodeListResponse = z.infer<typeof schemas.nodeListResponse>;
 
 /**
  * GET /v1/events?since=ID&sinceTime=ISO&volume=NAME&limit=N → the leader's event history
@@ -140,12 +116,4 @@ export interface NodeListResponse {
  * id before the server closes it; reconnect from the last id seen. 429 when too many
  * streams are open. Both need the token and answer only on the leader (503 otherwise).
  */
-export interface EventListResponse {
-  events: SwarmvolEvent[];
-  next: string;
-  more: boolean;
-}
-
-/** Largest `limit` of GET /v1/events, and the one used when none is given. */
-export const maxEventLimit = 1000;
-export const defaultEventLimit = 100;
+export type EventListResponse = z.infer<typeof schemas.eventListResponse>;

@@ -12,6 +12,10 @@
  *   buffer at most). A client that lets more than `maxLag` events pile up behind a full
  *   socket is cut off with a final `stream.error` (LIMIT_EXCEEDED) and may resume, rather
  *   than hold the log's memory; its socket is destroyed if it does not drain that in `graceMs`.
+ * - A client that reads nothing at all is cut off the same way once its socket has stayed
+ *   full for `stallMs`, however quiet the swarm: no heartbeat is written while the socket
+ *   is full (each would only add to a buffer nobody reads), and the stream's place among
+ *   the `maxStreams` goes to someone who reads.
  * - At most `maxStreams` at once: one more is refused with 429 before any header.
  * - The log ending its term (this replica stopped leading) ends every stream with a
  *   `stream.end`: the client reconnects and finds the new leader.
@@ -40,6 +44,8 @@ export interface EventStreamOptions {
   graceMs?: number;
   /** Events read from the log per write burst. @default 64 */
   pageSize?: number;
+  /** How long a stream's socket may stay full (its client reading nothing) before it is cut off. @default 60_000 */
+  stallMs?: number;
 }
 
 /** Where a stream starts and what it shows. */
@@ -59,7 +65,7 @@ export class EventStreams {
   constructor(private readonly options: EventStreamOptions) {
     this.settings = {
       heartbeatMs: options.heartbeatMs ?? 15_000, maxStreams: options.maxStreams ?? 64,
-      maxLag: options.maxLag ?? 256, graceMs: options.graceMs ?? 5_000, pageSize: options.pageSize ?? 64,
+      maxLag: options.maxLag ?? 256, graceMs: options.graceMs ?? 5_000, pageSize: options.pageSize ?? 64, stallMs: options.stallMs ?? 60_000,
     };
   }
 
@@ -102,6 +108,8 @@ class EventStreamConnection {
   private pumpQueued = false;
   private heartbeat: unknown;
   private grace: unknown;
+  /** Armed while the socket is full: the client gets `stallMs` to read something. */
+  private stall: unknown;
   private unsubscribe: () => void = () => undefined;
 
   constructor(
@@ -119,6 +127,7 @@ class EventStreamConnection {
     res.on("close", () => this.release());
     res.on("drain", () => {
       this.blocked = false;
+      this.options.timers.clear(this.stall);
       this.pump();
     });
     res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
@@ -157,6 +166,14 @@ class EventStreamConnection {
     }
   }
 
+  private stalled(): void {
+    this.options.logger.info({ stallMs: this.settings.stallMs, cursor: this.cursor }, "event stream cut off: its client stopped reading");
+    this.finish("stream.error", {
+      code: ErrorCode.LimitExceeded,
+      message: `this client read nothing for ${this.settings.stallMs} ms; reconnect with Last-Event-ID ${this.cursor} to resume`,
+    });
+  }
+
   private cutOff(behind: number): void {
     this.options.logger.info({ behind, maxLag: this.settings.maxLag, cursor: this.cursor }, "event stream cut off: its client reads too slowly");
     this.finish("stream.error", {
@@ -177,20 +194,24 @@ class EventStreamConnection {
   private armHeartbeat(): void {
     this.heartbeat = this.options.timers.set(() => {
       if (this.done) return;
-      this.write(": heartbeat\n\n");
+      // A full socket already has bytes for the client to read: a heartbeat would only queue.
+      if (!this.blocked) this.write(": heartbeat\n\n");
       this.armHeartbeat();
     }, this.settings.heartbeatMs);
   }
 
   private write(text: string): void {
     if (this.res.destroyed || this.res.writableEnded) return;
-    if (!this.res.write(text)) this.blocked = true;
+    if (this.res.write(text) || this.blocked) return;
+    this.blocked = true;
+    if (!this.done) this.stall = this.options.timers.set(() => this.stalled(), this.settings.stallMs);
   }
 
   private stopListening(): void {
     this.done = true;
     this.unsubscribe();
     this.options.timers.clear(this.heartbeat);
+    this.options.timers.clear(this.stall);
   }
 
   /** The response closed (finished, or the client went away): nothing of this stream stays. */

@@ -11,6 +11,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { MetricsExposition } from "../core/metrics.js";
 import type { Route } from "./server.js";
+import { route } from "./route.js";
 
 export type MetricType = "counter" | "gauge" | "histogram";
 
@@ -61,8 +62,9 @@ export function expositionOf(registry: Registry): MetricsExposition {
 
 /** GET /metrics: public (no token) and answered by standbys too, like health. */
 export function metricsRoute(exposition: MetricsExposition): Route {
-  return {
-    method: "GET", pattern: /^\/metrics$/, access: "public",
+  return route({
+    method: "GET", path: "/metrics", access: "public", summary: "Prometheus metrics (docs/metrics.md); standbys answer too",
+    answer: { status: 200, contentType: "text/plain; version=0.0.4", description: "the Prometheus text exposition" },
     handle: async () => ({ text: await exposition.render(), contentType: exposition.contentType }),
-  };
+  });
 }

@@ -1,50 +1,88 @@
-import { clipped, invalidArgument, quoted } from "../core/errors.js";
-import { checkNodeId } from "../core/identity.js";
-import { validateVolumeName } from "../core/volume.js";
-import type { Catalog } from "../core/ports.js";
+import { clipped, notFound, quoted } from "../core/errors.js";
 import type { MetricsExposition } from "../core/metrics.js";
-import { notFound } from "../core/errors.js";
-import type { HeartbeatRequest } from "./contract.js";
+import type { Catalog } from "../core/ports.js";
+import type {
+  ClaimResponse, CreateVolumeRequest, HealthResponse, HeartbeatRequest, HeartbeatResponse, NodeListResponse, VolumeResponse, WantedResponse,
+} from "./contract.js";
 import { metricsRoute } from "./metrics.js";
+import { route } from "./route.js";
+import * as schemas from "./schemas/bodies.js";
 import type { Route, RouteRequest } from "./server.js";
 
-const name = "([^/]+)";
+/** What a process says of itself in GET /v1/health besides `status` (api/contract.ts HealthResponse). */
+export type HealthDetails = Record<string, unknown> & Pick<HealthResponse, "mode">;
 
 /**
  * Routes every swarmvol process serves: health and metrics (public), the catalog read side
  * (any token: agents answer Docker's Get and List from it, operators `swarmvol ls`).
  */
-export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metrics: MetricsExposition; health: () => Record<string, unknown> }): Route[] {
+export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metrics: MetricsExposition; health: () => HealthDetails }): Route[] {
   return [
-    { method: "GET", pattern: /^\/v1\/health$/, access: "public", handle: () => ({ status: "ok", ...deps.health() }) },
+    route({
+      method: "GET", path: "/v1/health", access: "public", summary: "Whether this replica runs, its role and the leader's URL (every replica answers)",
+      answer: { status: 200, schema: schemas.healthResponse, description: "this replica's health" },
+      handle: (): HealthResponse => ({ status: "ok", ...deps.health() }),
+    }),
     metricsRoute(deps.metrics),
-    { method: "GET", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: () => ({ volumes: deps.catalog.list() }) },
-    {
-      method: "GET", pattern: new RegExp(`^/v1/volumes/${name}$`), access: "authenticated", handle: ({ params: [volume = ""] }) => {
-        const record = deps.catalog.get(volume);
-        if (!record) throw notFound(`no such volume ${quoted(volume)}`, { name: clipped(volume) });
+    route({
+      method: "GET", path: "/v1/volumes", access: "authenticated", summary: "Every volume in the catalog",
+      answer: { status: 200, schema: schemas.volumeListResponse, description: "the volumes" },
+      handle: () => ({ volumes: deps.catalog.list() }),
+    }),
+    route({
+      method: "GET", path: "/v1/volumes/{name}", access: "authenticated", summary: "One volume: spec, holder, epoch, condition and last move",
+      params: schemas.volumeParams, answer: { status: 200, schema: schemas.volumeResponse, description: "the volume" },
+      handle: ({ params: { name } }) => {
+        const record = deps.catalog.get(name);
+        if (!record) throw notFound(`no such volume ${quoted(name)}`, { name: clipped(name) });
         return { volume: record };
       },
-    },
+    }),
   ];
 }
 
-/** The controller's side of the agent channel (api/contract.ts). */
-export interface ControllerOperations {
-  create(name: string, options: Record<string, unknown> | null): Promise<unknown>;
+/**
+ * The volume side of the agents' channel (api/contract.ts), typed by the API's schemas:
+ * controller/volumeService.ts implements it.
+ */
+export interface VolumeOperations {
+  /** Records the volume, or returns the existing one when the options match. */
+  create(name: string, options: NonNullable<CreateVolumeRequest["options"]> | null): Promise<VolumeResponse["volume"]>;
+  /** Idempotent; IN_USE while a node mounts it. */
   remove(name: string): Promise<void>;
   markFormatted(name: string): Promise<void>;
-  /** `waitMs`: how long a pending answer may be held for a grant (long poll). */
-  claim(name: string, nodeId: string, waitMs: number): Promise<unknown>;
+  /** The grant as it stands; a pending answer is held up to `waitMs` (long poll). */
+  claimAndWait(name: string, nodeId: string, waitMs: number): Promise<ClaimResponse>;
   release(name: string, nodeId: string): void;
   /** Whether a Swarm task placed on `nodeId` needs the volume there. */
-  wanted(name: string, nodeId: string): { wanted: boolean };
-  heartbeat(nodeId: string, request: HeartbeatRequest): Promise<unknown>;
+  wanted(name: string, nodeId: string): WantedResponse;
+  heartbeat(nodeId: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
+}
+
+/** The operator's node side: the leader's controller (controller/controller.ts) implements it. */
+export interface NodeOperations {
   /** Operator fence (kept in the node's Swarm labels), and taking it back. */
   fence(nodeId: string): Promise<void> | void;
-  unfence?(nodeId: string): Promise<void>;
-  nodes(): unknown;
+  unfence(nodeId: string): Promise<void> | void;
+  nodeViews(): NodeListResponse["nodes"];
 }
+
+/**
+ * The routes' port. Asked at every request, so a controller replica hands out the current
+ * term's service and controller (a new term has new ones).
+ */
+export interface ControllerOperations {
+  volumes(): VolumeOperations;
+  nodes(): NodeOperations;
+  /**
+   * Lease renewals, when they are served apart from volumes() (a replica renews leases
+   * while it restores, controller/replica.ts). @default volumes().heartbeat
+   */
+  heartbeat?(nodeId: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
+}
+
+const forNode = (request: RouteRequest) => request.body.nodeId;
+const ofPath = ({ params: [node] }: RouteRequest) => node;
 
 /**
  * The agents' and operators' routes, each with who may call it (ADR 0011): create, remove
@@ -53,65 +91,57 @@ export interface ControllerOperations {
  * unfence and the node list only the operator's.
  */
 export function controllerRoutes(ops: ControllerOperations): Route[] {
-  const forNode = (request: RouteRequest) => request.body.nodeId;
-  const onVolume = (path: string, handle: (volume: string, body: Record<string, unknown>) => unknown): Route => ({
-    method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/${path}$`), access: "node", nodeOf: forNode,
-    handle: ({ params: [volume = ""], body }) => handle(validateVolumeName(volume), body),
-  });
-  const onNode = (path: string, access: "node" | "operator", handle: (node: string, body: Record<string, unknown>) => unknown): Route => {
-    const route = {
-      method: "POST" as const, pattern: new RegExp(`^/v1/nodes/${name}/${path}$`),
-      handle: ({ params: [node = ""], body }: RouteRequest) => handle(checkNodeId(node, "node id"), body),
-    };
-    return access === "node" ? { ...route, access, nodeOf: ({ params: [node] }) => node } : { ...route, access };
-  };
+  const { volumeParams, nodeParams, nodeRequest } = schemas;
+  const done = (description: string) => ({ status: 204 as const, description });
   return [
-    {
-      method: "POST", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: async ({ body }) =>
-        ({ volume: await ops.create(validateVolumeName(body.name), optionsOf(body.options)) }),
-    },
-    { method: "DELETE", pattern: new RegExp(`^/v1/volumes/${name}$`), access: "authenticated", handle: async ({ params: [volume = ""] }) => ops.remove(validateVolumeName(volume)) },
-    // Names no node: the agent that made the filesystem may no longer hold the grant (ADR 0011).
-    { method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/formatted$`), access: "authenticated", handle: ({ params: [volume = ""] }) => ops.markFormatted(validateVolumeName(volume)) },
-    onVolume("claims", (volume, body) => ops.claim(volume, checkNodeId(body.nodeId, "nodeId"), waitOf(body.waitMs))),
-    onVolume("wanted", (volume, body) => ops.wanted(volume, checkNodeId(body.nodeId, "nodeId"))),
-    onVolume("release", (volume, body) => ops.release(volume, checkNodeId(body.nodeId, "nodeId"))),
-    onNode("heartbeat", "node", (node, body) => ops.heartbeat(node, heartbeatOf(body))),
-    onNode("fence", "operator", (node) => ops.fence(node)),
-    ...(ops.unfence ? [onNode("unfence", "operator", (node) => ops.unfence?.(node))] : []),
-    { method: "GET", pattern: /^\/v1\/nodes$/, access: "operator", handle: () => ({ nodes: ops.nodes() }) },
-  ];
-}
-
-function optionsOf(value: unknown): Record<string, unknown> | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== "object" || Array.isArray(value)) throw invalidArgument(`field "options" must be an object of strings, like {"size":"20"}`);
-  return value as Record<string, unknown>;
-}
-
-function waitOf(value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw invalidArgument(`field "waitMs" must be a number of milliseconds >= 0, got ${quoted(JSON.stringify(value))}`);
-  return value;
-}
-
-function text(value: unknown, field: string): string {
-  if (typeof value !== "string" || value === "") throw invalidArgument(`field "${field}" must be a non-empty string`);
-  return value;
-}
-
-function heartbeatOf(body: Record<string, unknown>): HeartbeatRequest {
-  if (body.mounts !== undefined && !Array.isArray(body.mounts)) throw invalidArgument(`field "mounts" must be an array`);
-  const mounts = (body.mounts ?? []) as unknown[];
-  if (mounts.length > 4096) throw invalidArgument(`field "mounts" holds ${mounts.length} entries; a node mounts at most a few hundred volumes`);
-  return {
-    hostname: text(body.hostname, "hostname"),
-    instanceId: text(body.instanceId, "instanceId"),
-    zone: text(body.zone, "zone"),
-    mounts: mounts.map((mount) => {
-      if (mount === null || typeof mount !== "object") throw invalidArgument(`field "mounts[]" must hold objects like {"volume":"data","epoch":3}`);
-      const entry = mount as { volume?: unknown; epoch?: unknown };
-      return { volume: validateVolumeName(entry.volume), epoch: typeof entry.epoch === "number" && Number.isFinite(entry.epoch) ? entry.epoch : 0 };
+    route({
+      method: "POST", path: "/v1/volumes", access: "authenticated", summary: "Create a volume, or return the matching existing one",
+      body: schemas.createVolumeRequest, answer: { status: 200, schema: schemas.volumeResponse, description: "the volume" },
+      handle: async ({ body }) => ({ volume: await ops.volumes().create(body.name, body.options ?? null) }),
     }),
-  };
+    route({
+      method: "DELETE", path: "/v1/volumes/{name}", access: "authenticated", summary: "Delete a volume (idempotent; 409 IN_USE while mounted)",
+      params: volumeParams, answer: done("deleted, or there was none"), handle: ({ params }) => ops.volumes().remove(params.name),
+    }),
+    // Names no node: the agent that made the filesystem may no longer hold the grant (ADR 0011).
+    route({
+      method: "POST", path: "/v1/volumes/{name}/formatted", access: "authenticated", summary: "The volume has its filesystem now (it is no longer fresh)",
+      params: volumeParams, answer: done("recorded"), handle: ({ params }) => ops.volumes().markFormatted(params.name),
+    }),
+    route({
+      method: "POST", path: "/v1/volumes/{name}/claims", access: "node", nodeOf: forNode, summary: "A node needs the volume: the grant as it stands (long poll with waitMs)",
+      params: volumeParams, body: schemas.claimRequest, answer: { status: 200, schema: schemas.claimResponse, description: "granted, pending or refused" },
+      handle: ({ params, body }) => ops.volumes().claimAndWait(params.name, body.nodeId, body.waitMs ?? 0),
+    }),
+    route({
+      method: "POST", path: "/v1/volumes/{name}/wanted", access: "node", nodeOf: forNode, summary: "Whether a Swarm task on that node needs the volume there",
+      params: volumeParams, body: nodeRequest, answer: { status: 200, schema: schemas.wantedResponse, description: "wanted or not" },
+      handle: ({ params, body }) => ops.volumes().wanted(params.name, body.nodeId),
+    }),
+    route({
+      method: "POST", path: "/v1/volumes/{name}/release", access: "node", nodeOf: forNode, summary: "The node's last Docker mount of the volume is gone",
+      params: volumeParams, body: nodeRequest, answer: done("released"), handle: ({ params, body }) => ops.volumes().release(params.name, body.nodeId),
+    }),
+    {
+      ...route({
+        method: "POST", path: "/v1/nodes/{nodeId}/heartbeat", access: "node", nodeOf: ofPath, summary: "Renew the node's lease and report its mounts",
+        params: nodeParams, body: schemas.heartbeatRequest, answer: { status: 200, schema: schemas.heartbeatResponse, description: "the lease's ttl and the volumes to let go" },
+        handle: ({ params, body }) => (ops.heartbeat ? ops.heartbeat(params.nodeId, body) : ops.volumes().heartbeat(params.nodeId, body)),
+      }),
+      // Served while a new leader restores: a slow restore must not lapse healthy agents' leases.
+      whileRestoring: true,
+    },
+    route({
+      method: "POST", path: "/v1/nodes/{nodeId}/fence", access: "operator", summary: "An operator says the node is down for good: its volumes may be force-detached",
+      params: nodeParams, answer: done("fenced"), handle: ({ params }) => ops.nodes().fence(params.nodeId),
+    }),
+    route({
+      method: "POST", path: "/v1/nodes/{nodeId}/unfence", access: "operator", summary: "Take an operator fence back",
+      params: nodeParams, answer: done("unfenced"), handle: ({ params }) => ops.nodes().unfence(params.nodeId),
+    }),
+    route({
+      method: "GET", path: "/v1/nodes", access: "operator", summary: "Every node Swarm knows or whose agent reported to the leader",
+      answer: { status: 200, schema: schemas.nodeListResponse, description: "the nodes" }, handle: () => ({ nodes: ops.nodes().nodeViews() }),
+    }),
+  ];
 }

@@ -3,7 +3,9 @@ import { connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { internal } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
+import { z } from "zod";
 import { Credentials } from "./credentials.js";
+import { route } from "./route.js";
 import { ApiServer, type Route } from "./server.js";
 
 const token = "s3cret";
@@ -11,7 +13,7 @@ const credentials = new Credentials(token);
 let server: ApiServer;
 let port: number;
 let logs: string[];
-const leadership = { leader: true, url: undefined as string | undefined };
+const leadership = { leader: true, restoring: false, url: undefined as string | undefined };
 
 function recordingLogger(lines: string[]): Logger {
   const logger: Logger = {
@@ -24,20 +26,24 @@ function recordingLogger(lines: string[]): Logger {
   return logger;
 }
 
+const json = { status: 200 as const, schema: z.unknown(), description: "anything" };
 const routes: Route[] = [
-  { method: "GET", pattern: /^\/v1\/health$/, access: "public", handle: () => ({ status: "ok" }) },
-  { method: "GET", pattern: /^\/metrics$/, access: "public", handle: () => ({ text: "up 1\n" }) },
-  { method: "GET", pattern: /^\/v1\/volumes\/([^/]+)$/, access: "authenticated", handle: ({ params }) => ({ name: params[0] }) },
-  { method: "POST", pattern: /^\/v1\/volumes$/, access: "authenticated", handle: ({ body }) => ({ got: Object.keys(body).length }) },
-  { method: "GET", pattern: /^\/v1\/broken$/, access: "authenticated", handle: () => { throw internal("disk on fire"); } },
+  route({ method: "GET", path: "/v1/health", access: "public", summary: "health", answer: json, handle: () => ({ status: "ok" }) }),
+  route({ method: "GET", path: "/metrics", access: "public", summary: "metrics", answer: { status: 200, contentType: "text/plain", description: "text" }, handle: () => ({ text: "up 1\n" }) }),
+  route({ method: "GET", path: "/v1/volumes/{name}", access: "authenticated", summary: "echo", params: z.object({ name: z.string() }), answer: json, handle: ({ params }) => ({ name: params.name }) }),
+  route({ method: "POST", path: "/v1/volumes", access: "authenticated", summary: "count", body: z.record(z.string(), z.unknown()), answer: json, handle: ({ body }) => ({ got: Object.keys(body).length }) }),
+  route({ method: "GET", path: "/v1/broken", access: "authenticated", summary: "broken", answer: json, handle: () => { throw internal("disk on fire"); } }),
+  { ...route({ method: "POST", path: "/v1/beat", access: "authenticated", summary: "beat", answer: json, handle: () => ({ renewed: true }) }), whileRestoring: true },
 ];
 
 beforeEach(async () => {
   logs = [];
   leadership.leader = true;
+  leadership.restoring = false;
   leadership.url = undefined;
   server = new ApiServer({
-    routes, logger: recordingLogger(logs), credentials, leadership: { isLeader: () => leadership.leader, leaderUrl: () => leadership.url },
+    routes, logger: recordingLogger(logs), credentials,
+    leadership: { isLeader: () => leadership.leader, restoring: () => leadership.restoring, leaderUrl: () => leadership.url },
   });
   port = await server.listen("127.0.0.1", 0);
 });
@@ -133,6 +139,15 @@ describe("ApiServer", () => {
     expect((await raw("GET", "/v1/health", { Authorization: "" })).status).toBe(200);
     expect((await raw("GET", "/metrics", { Authorization: "" })).status).toBe(200);
     expect((await raw("GET", "/v1/volumes/db", { Authorization: "" })).status).toBe(401);
+  });
+
+  it("while the lease holder restores: only routes marked whileRestoring are served", async () => {
+    leadership.leader = false;
+    leadership.restoring = true;
+    expect((await raw("POST", "/v1/beat", {}, "{}")).status).toBe(200);
+    expect((await raw("POST", "/v1/volumes", {}, "{}")).status).toBe(503);
+    leadership.restoring = false;
+    expect((await raw("POST", "/v1/beat", {}, "{}")).status).toBe(503);
   });
 
   it("on a standby with no leader elected: 503 without a hint, saying to retry", async () => {

@@ -4,8 +4,10 @@ import { accessDenial, type Access, type Identity } from "../core/identity.js";
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
+import type { RouteDoc } from "./route.js";
 import { answerClientError } from "./clientErrors.js";
 import { httpStatusOf } from "./httpStatus.js";
+import { applyServerLimits, readBodyWithin, type ResolvedLimits, type ServerLimits } from "./serverLimits.js";
 
 /** What a route gets: path parameters, the parsed JSON body (POST), the query, the headers. */
 export interface RouteRequest {
@@ -35,11 +37,19 @@ function isStreamAnswer(answer: RouteAnswer): answer is StreamAnswer {
 interface RouteBase {
   method: "GET" | "POST" | "DELETE";
   pattern: RegExp;
+  /** Its path, schemas and answer, as the API document shows them (api/route.ts builds both). */
+  doc: RouteDoc;
   handle(request: RouteRequest): Promise<RouteAnswer> | RouteAnswer;
+  /**
+   * Also served by a replica that holds the leader lease but is still restoring its state
+   * (LeadershipView.restoring), where other routes answer 503. @default false
+   */
+  whileRestoring?: boolean;
 }
 
 /**
- * One route and who may call it (core/identity.ts `Access`). `public` routes need no token
+ * One route and who may call it (core/identity.ts `Access`); declared with `route()`
+ * (api/route.ts), which checks its request against its schemas before `handle` runs. `public` routes need no token
  * and answer on every replica, standbys included: health and metrics only. A `node` route
  * names the node it acts for (`nodeOf`: a path parameter or a body field), and the server
  * checks it against the caller's token before `handle` runs.
@@ -68,7 +78,15 @@ export interface ApiServerOptions {
    * Absent: this server always serves (a lone controller, all-in-one).
    */
   leadership?: LeadershipView;
+  /**
+   * Connection and request bounds (api/serverLimits.ts); `maxConnections` defaults to
+   * {@link defaultMaxApiConnections} here: every agent keeps a few (heartbeat, held claims).
+   */
+  limits?: ServerLimits;
 }
+
+/** Connections the API serves at once unless told: room for about 500 agents and the CLI. */
+export const defaultMaxApiConnections = 2048;
 
 const maxBodyBytes = 1024 * 1024;
 /** Idle keep-alive connections are closed after this; well above undici's 4 s. */
@@ -88,6 +106,7 @@ const statusOverride = "httpStatus";
  */
 export class ApiServer {
   readonly server: Server;
+  readonly limits: ResolvedLimits;
 
   constructor(private readonly options: ApiServerOptions) {
     this.server = createServer((req, res) => {
@@ -97,6 +116,7 @@ export class ApiServer {
     // The client closes idle connections first (undici after 4 s): a server that closed at
     // Node's 5 s raced a reused connection on a loaded node ("other side closed").
     this.server.keepAliveTimeout = idleConnectionMs;
+    this.limits = applyServerLimits(this.server, { maxConnections: defaultMaxApiConnections, ...options.limits });
     this.server.on("clientError", (err: Error, socket) => answerClientError(err, socket, (message) => {
       const body: ErrorBody = { error: { code: ErrorCode.InvalidArgument, message } };
       return JSON.stringify(body);
@@ -110,8 +130,8 @@ export class ApiServer {
       path = url.pathname;
       const { route, params } = this.match(req.method ?? "GET", url.pathname);
       const caller = route.access === "public" ? undefined : this.authenticate(req);
-      if (route.access !== "public" && this.answeredAsStandby(res)) return;
-      const body = req.method === "POST" ? await readBody(req) : {};
+      if (route.access !== "public" && this.answeredAsStandby(res, route)) return;
+      const body = req.method === "POST" ? await readBodyWithin(req, this.limits, () => readBody(req)) : {};
       const request: RouteRequest = { params, body, query: url.searchParams, headers: req.headers };
       if (caller !== undefined) this.authorize(caller, route, request, path);
       const answer = await route.handle(request);
@@ -136,8 +156,8 @@ export class ApiServer {
     }
     const override = domain.details[statusOverride];
     const status = typeof override === "number" ? override : httpStatusOf[domain.code];
-    // Over the cap the rest of the body is still on the wire: close rather than read it.
-    const headers: Record<string, string> = status === 413 ? { Connection: "close" } : {};
+    // Over the cap, or too late, the rest of the body is still on the wire: close rather than read it.
+    const headers: Record<string, string> = status === 413 || status === 408 ? { Connection: "close" } : {};
     const body: ErrorBody = { error: { code: domain.code, message: domain.message } };
     send(res, status, "application/json", JSON.stringify(body), headers);
   }
@@ -158,7 +178,7 @@ export class ApiServer {
       const found = route.pattern.exec(path);
       if (found && route.method === method) return { route, params: found.slice(1).map((part) => decodePart(part ?? "")) };
     }
-    throw notFound(`no route ${clipped(method)} ${clipped(path)}; see api/contract.ts for the API`);
+    throw notFound(`no route ${clipped(method)} ${clipped(path)}; GET /v1/openapi.json lists the API's routes`);
   }
 
   /**
@@ -191,9 +211,10 @@ export class ApiServer {
   }
 
   /** On a standby: the contract's 503 naming the leader when it is known. */
-  private answeredAsStandby(res: ServerResponse): boolean {
+  private answeredAsStandby(res: ServerResponse, route: Route): boolean {
     const leadership = this.options.leadership;
     if (leadership === undefined || leadership.isLeader()) return false;
+    if (route.whileRestoring === true && leadership.restoring?.() === true) return false;
     const leader = leadership.leaderUrl();
     const message = leader === undefined
       ? "this swarmvol controller replica is a standby; no leader is elected yet; retry in a few seconds"
@@ -225,7 +246,7 @@ function parseTarget(raw: string | undefined): URL {
   try {
     return new URL(raw ?? "/", "http://swarmvol");
   } catch {
-    throw invalidArgument(`request target ${quoted(raw ?? "")} is not a valid path; see api/contract.ts for the API`);
+    throw invalidArgument(`request target ${quoted(raw ?? "")} is not a valid path; GET /v1/openapi.json lists the API's routes`);
   }
 }
 

@@ -46,7 +46,7 @@ async function buildWorld(volumeCount: number, nodeCount: number): Promise<World
       uid: `u${v}`, createdAt: "2026-11-22T00:00:00.000Z", spec: { name, backend: "ebs", sizeBytes: 1, fsType: "ext4", options: {} },
       status: { phase: "ready", fresh: false, epoch: 1, backendId: created.id, zone: "z1", grantedTo: { nodeId, instanceId: `i-${nodeId}`, device: "/dev/xvdba", epoch: 1, since: "t" } },
     });
-    tasks.set(name, { id: `t${v}`, version: 1, serviceId: `s${v}`, serviceName: `svc${v}`, slot: 1, nodeId, desiredState: "running", state: "running", volumes: [{ source: name, target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T00:00:00.000Z" });
+    tasks.set(name, { id: `t${v}`, version: 1, serviceId: `s${v}`, serviceName: `svc${v}`, slot: 1, nodeId, desiredState: "running", state: "running", volumes: [{ source: name, driver: "swarmvol", target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T00:00:00.000Z" });
     mountsByNode.set(nodeId, [...(mountsByNode.get(nodeId) ?? []), { volume: name, epoch: 1 }]);
   }
   for (const [nodeId, mounts] of mountsByNode) registry.heartbeat(nodeId, { hostname: nodeId, instanceId: `i-${nodeId}`, zone: "z1", mounts });

@@ -30,7 +30,7 @@ export async function benchEc2Calls(): Promise<BenchResult[]> {
     registry.heartbeat("a", { hostname: "a", instanceId: "i-0000000000000000a", zone, mounts: [] });
     registry.heartbeat("b", { hostname: "b", instanceId: "i-0000000000000000b", zone, mounts: [] });
     let placedOn = "a";
-    const task = (): SwarmTask => ({ id: `t-${placedOn}`, version: 1, serviceId: "s", serviceName: "db", slot: 1, nodeId: placedOn, desiredState: "running", state: "running", volumes: [{ source: "db", target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T00:00:00.000Z" });
+    const task = (): SwarmTask => ({ id: `t-${placedOn}`, version: 1, serviceId: "s", serviceName: "db", slot: 1, nodeId: placedOn, desiredState: "running", state: "running", volumes: [{ source: "db", driver: "swarmvol", target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T00:00:00.000Z" });
     const reconciler = new Reconciler({
       catalog, cloud: ebs, journal: new MemoryJournal(), registry, claims: new ClaimBook(systemClock, 5_000),
       view: { node: swarmNode, tasksForVolume: () => [task()] }, clock: systemClock, metrics: new PromControllerMetrics({ defaultMetrics: false }), policy: { fenceGraceMs: 5_000, pollMs: 1_000 },

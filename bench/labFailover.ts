@@ -7,6 +7,7 @@ import type { LabDeps } from "../lab/cluster/lab.js";
 import { BURST_TIMEOUT_MS, deployBurst, type BurstRound } from "./lab/burst.js";
 import { renderProfile, renderSlowest } from "./lab/burstProfile.js";
 import { renderPipeline } from "./lab/swarmPipeline.js";
+import { renderCpu } from "./lab/cpuShare.js";
 import { collectLogs } from "../lab/drill/environment.js";
 import { createMover, handoffTimes } from "./lab/handoff.js";
 import { createWriter, killAndTime } from "./lab/nodeKill.js";
@@ -101,7 +102,9 @@ function roundNote(r: { baseline: BurstRound; burst: BurstRound }, round: number
   if (r.burst.errors > 0) parts.push(`task errors ${r.burst.taskErrors.join(" | ")}`);
   if (r.baseline.errors > 0) parts.push(`baseline task errors ${r.baseline.taskErrors.join(" | ")}`);
   if (r.baseline.pipeline) parts.push(`baseline ${renderPipeline(r.baseline.pipeline)}`);
+  if (r.baseline.cpu) parts.push(`baseline ${renderCpu(r.baseline.cpu)}`);
   if (r.burst.pipeline) parts.push(`burst ${renderPipeline(r.burst.pipeline)}`);
+  if (r.burst.cpu) parts.push(`burst ${renderCpu(r.burst.cpu)}`);
   if (r.burst.slowest) parts.push(`slowest ${renderSlowest(r.burst.slowest)}`);
   if (r.burst.profile) parts.push(renderProfile(r.burst.profile));
   if (r.burst.leftovers.length > 0) parts.push(`not removed: ${r.burst.leftovers.join(" | ")}`);

@@ -1,3 +1,4 @@
+import { readdir } from "node:fs/promises";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
@@ -9,13 +10,15 @@ import { toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { SnapshotFreezer } from "../plugin/cluster/freezer.js";
 import { FreezeClient } from "../plugin/cluster/snapshotClient.js";
+import { ControllerClient } from "../api/client/apiClient.js";
 import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
-import { ControllerEndpoints, type EngineSwarmInfo } from "../plugin/cluster/controllerEndpoints.js";
+import { ControllerEndpoints, type EngineSwarmInfo } from "../api/client/controllerEndpoints.js";
 import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
 import { NodeCredential } from "../plugin/cluster/nodeCredential.js";
 import { RemoteDirectory } from "../plugin/cluster/remoteDirectory.js";
 import { VolumeDriver } from "../plugin/driver.js";
 import { PromAgentMetrics } from "../plugin/metrics.js";
+import { MountReview } from "../plugin/mountReview.js";
 import { PluginServer } from "../plugin/server.js";
 import { DockerLocalContainers } from "../storage/docker/localContainers.js";
 import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js";
@@ -27,7 +30,8 @@ import { realTimers } from "../core/clock.js";
 import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
-import { dockerFor } from "./docker.js";
+import { crashPointsFromEnv } from "./crashPoints.js";
+import { dockerFor, engineInfo } from "./docker.js";
 import { reportFailure } from "./exitCodes.js";
 import { applyNice, createLogger, readTokenFileIfThere, stopSignal, stopWithin, systemClock } from "./runtime.js";
 
@@ -35,7 +39,7 @@ import { applyNice, createLogger, readTokenFileIfThere, stopSignal, stopWithin, 
 function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
   let known: Promise<string> | undefined;
   const ask = async () => {
-    const info = (await docker.info()) as { Swarm?: { NodeID?: string } };
+    const info = (await engineInfo(docker)) as { Swarm?: { NodeID?: string } };
     const id = info.Swarm?.NodeID;
     if (!id) throw new Error("this engine is not part of a swarm yet");
     return id;
@@ -56,7 +60,7 @@ function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
 function controllerApi(config: AgentConfig, docker: Docker, credential: NodeCredential, logger: Logger): { api: FreezeClient; endpoints: ControllerEndpoints } {
   const endpoints = new ControllerEndpoints({
     fixed: config.controllers, port: config.controllerPort, clock: systemClock, logger,
-    engineInfo: async () => (await docker.info()) as EngineSwarmInfo,
+    engineInfo: async () => (await engineInfo(docker)) as EngineSwarmInfo,
   });
   const api = new FreezeClient({ endpoints: () => endpoints.list(), token: () => credential.current(), onAllFailed: () => endpoints.refreshSoon() });
   endpoints.start();
@@ -103,6 +107,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadAgentConfig(process.env, argv);
   const logger = createLogger(config.logLevel, "swarmvol-agent");
+  const crashPoints = crashPointsFromEnv(process.env, "agent", logger);
   applyNice(config.nice, logger);
   const metrics = new PromAgentMetrics();
   const instance = config.instanceId !== undefined && config.zone !== undefined
@@ -122,12 +127,17 @@ export async function agentCommand(argv: string[]): Promise<number> {
     api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger, controllerAway: () => !lease.live(),
   });
   const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
-  const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100 });
+  const containers = new DockerLocalContainers(docker);
+  const review = new MountReview({ holders: containers, clock: systemClock, logger });
+  const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100, crashPoints });
+  const mountsDir = join(config.stateDir, "mounts");
   const driver = new VolumeDriver({
-    directory, attacher, mounts, filesystem, logger, mountsDir: join(config.stateDir, "mounts"),
+    directory, attacher, mounts, filesystem, logger, mountsDir, crashPoints, staleMounts: review, clock: systemClock,
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });
+  // A Mount cut short by a crash after mount(8): nobody uses it, and it would keep the device busy.
+  await driver.unmountOrphans(await readdir(mountsDir).catch(() => []));
   // A linger cut short by a crash: nobody uses that mount any more.
   await driver.endLingers();
   // A snapshot freeze cut short by a crash: thaw before anything writes (ADR 0015).
@@ -136,10 +146,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
     exclusive: (volume, fn) => driver.exclusive(volume, fn),
   });
   await freezer.thawAll();
+  // Mount IDs Docker never got the answer for (a kill -9 between recording and answering).
+  review.start(driver);
   const keeper = new LeaseKeeper({
     api, nodeId, mounts, fencer: driver, clock: systemClock, logger, metrics, onFreeze: (requests) => freezer.handle(requests),
     identity: { hostname: config.hostname ?? osHostname(), ...instance },
-    containers: new DockerLocalContainers(docker),
+    containers,
   });
   lease.live = () => keeper.isLive();
   const plugin = new PluginServer({ driver, logger, metrics });
@@ -154,6 +166,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const refused = await untilStoppedOrRefused(stopped, identity, logger);
   stopping = true;
   credential.stop();
+  review.stop();
   await stopAgent({ plugin, driver, endpoints, keeper, keeperStarted, metricsServer }, logger);
   return refused === undefined ? 0 : reportFailure(refused);
 }

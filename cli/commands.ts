@@ -1,7 +1,9 @@
 import { loadDaemonConfig } from "../core/config.js";
 import { eventsCommand, eventsUsage } from "./eventsCommand.js";
+import { healthcheckCommand, healthcheckUsage } from "./healthcheck.js";
 import { operatorCommand, operatorCommandNames, operatorUsage } from "./operatorCommands.js";
 import { snapshotCommand, snapshotCommandNames, snapshotUsage } from "./snapshotCommands.js";
+import { sourceOnlyCommand } from "./sourceOnly.js";
 
 /** One `swarmvol` subcommand: its arguments in, its exit code (cli/exitCodes.ts) out. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -15,8 +17,9 @@ ${[...operatorUsage, ...snapshotUsage, eventsUsage].map((line) => `       ${line
        swarmvol token node NODE_ID [--out FILE]
        (every command reads its token from SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv:
         controllers and operators the controllers' secret, each agent its own node's token)
-       swarmvol lab up|down|status|kill|partition|heal|restart|drain ...
-       swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]
+       ${healthcheckUsage}
+       swarmvol lab up|down|status|kill|partition|heal|restart|drain ...   (source checkout only)
+       swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]   (source checkout only)
        swarmvol version
 Operator commands (ls ... status, snapshot, snapshots, events) take --help, the controller from --controller or SWARMVOL_CONTROLLER
 and the token from SWARMVOL_TOKEN_FILE (or SWARMVOL_TOKEN).`;
@@ -53,8 +56,10 @@ export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
   ...snapshotCommandNames.map((name): [string, Command] => [name, (argv) => snapshotCommand(name, argv)]),
   ["events", (argv) => eventsCommand(argv)],
   ["token", async (argv) => (await import("./tokenCommand.js")).tokenCommand(argv)],
-  ["lab", async (argv) => (await import("./labCommand.js")).labCommand(argv)],
-  ["drill", async (argv) => (await import("./drillCommand.js")).drillCommand(argv)],
+  ["healthcheck", (argv) => healthcheckCommand(argv)],
+  // Not in the image: cli/sourceOnly.ts keeps the compiler from following them into lab/.
+  ["lab", sourceOnlyCommand("lab")],
+  ["drill", sourceOnlyCommand("drill")],
   ["version", printing("swarmvol 0.1.0\n")],
   ["help", printing(`${usage}\n`)],
 ]);

@@ -6,6 +6,7 @@ import pRetry from "p-retry";
 import { eventRoutes } from "../api/eventRoutes.js";
 import { EventStreams } from "../api/eventStream.js";
 import { Credentials } from "../api/credentials.js";
+import { withOpenApi } from "../api/openapi.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { snapshotRoutes } from "../api/snapshotRoutes.js";
 import { ApiServer } from "../api/server.js";
@@ -14,6 +15,7 @@ import { instrumentCloud, instrumentSnapshots } from "../controller/instrumented
 import { MemoryEventLog } from "../controller/events/eventLog.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
 import { PromControllerMetrics } from "../controller/metrics.js";
+import { NodeRegistry } from "../controller/nodeRegistry.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
@@ -22,19 +24,21 @@ import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import type { CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
-import type { Logger } from "../core/ports.js";
+import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
+import { withCrashPoints } from "../storage/ebs/crashPointClient.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
 import { buildEbsSpec } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
-import { dockerFor } from "./docker.js";
+import { crashPointsFromEnv } from "./crashPoints.js";
+import { dockerFor, engineInfo } from "./docker.js";
 
 /** This manager's Swarm node id and address, from its engine (waits for dockerd and the join). */
 async function selfNode(docker: Docker, logger: Logger): Promise<{ id: string; address: string }> {
   const self = await pRetry(async () => {
-    const info = (await docker.info()) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
+    const info = (await engineInfo(docker)) as { Swarm?: { NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean } };
     if (!info.Swarm?.NodeID || !info.Swarm.ControlAvailable) throw new Error("this engine is not a swarm manager yet");
     return { id: info.Swarm.NodeID, address: info.Swarm.NodeAddr ?? "" };
   }, { retries: Number.POSITIVE_INFINITY, minTimeout: 500, maxTimeout: 5000 });
@@ -53,18 +57,17 @@ function advertiseUrl(config: ControllerConfig, self: { address: string }): stri
 interface ReplicaParts {
   replica: ControllerReplica;
   catalog: ReplicatedCatalog;
-  informer: SwarmInformer;
   metrics: PromControllerMetrics;
   events: MemoryEventLog;
   logger: Logger;
 }
 
 /** The API of one replica: agents' routes go to the leader's current term; standbys answer 503 (ApiServer). */
-function replicaApi(config: ControllerConfig, { replica, catalog, informer, metrics, events, logger }: ReplicaParts): ApiServer {
+function replicaApi(config: ControllerConfig, { replica, catalog, metrics, events, logger }: ReplicaParts): ApiServer {
   const term = () => replica.current();
   return new ApiServer({
     logger, credentials: new Credentials(config.token), leadership: replica.elector,
-    routes: [
+    routes: withOpenApi([
       ...readRoutes({
         catalog, metrics: metrics.exposition,
         health: () => ({
@@ -72,27 +75,17 @@ function replicaApi(config: ControllerConfig, { replica, catalog, informer, metr
           leader: replica.elector.leaderUrl() ?? null, replica: replica.elector.self, volumes: catalog.list().length,
         }),
       }),
-      ...controllerRoutes({
-        create: (name, options) => term().service.create(name, options),
-        remove: (name) => term().service.remove(name),
-        markFormatted: (name) => term().service.markFormatted(name),
-        claim: (name, nodeId, waitMs) => term().service.claimAndWait(name, nodeId, waitMs),
-        release: (name, nodeId) => term().service.release(name, nodeId),
-        wanted: (name, nodeId) => term().service.wanted(name, nodeId),
-        heartbeat: (nodeId, request) => term().service.heartbeat(nodeId, request),
-        fence: (nodeId) => term().fence(nodeId),
-        unfence: (nodeId) => term().unfence(nodeId),
-        nodes: () => term().registry.views(informer.nodes()),
-      }),
+      // The current term's service and controller serve the routes as they are (api/routes.ts).
+      ...controllerRoutes({ volumes: () => term().service, nodes: () => term(), heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request) }),
       ...eventRoutes(events, new EventStreams({ log: events, timers: realTimers, logger: logger.child({ component: "events" }) })),
       ...snapshotRoutes(() => term().snapshotOperations()),
-    ],
+    ]),
   });
 }
 
 /** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
-function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots } {
-  const ec2 = createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) });
+function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots } {
+  const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   metrics.backendRequests(() => ebs.calls.byAction());
   return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock) };
@@ -108,10 +101,11 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
+  const crashPoints = crashPointsFromEnv(process.env, "controller", logger);
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power, snapshots } = measuredEbs(config, metrics, logger);
+  const { cloud, power, snapshots } = measuredEbs(config, metrics, logger, crashPoints);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -132,16 +126,21 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     // when another manager is there to lead instead.
     reluctant: () => informer.node(self.id)?.raftLeader === true
       && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
-    newTerm: (termGate) => new Controller({
+    newRegistry: () => new NodeRegistry(systemClock, config.leaseTtlMs),
+    newTerm: (termGate, registry) => new Controller({
       informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
-      policy: { fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode },
+      policy: {
+        fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode,
+        // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).
+        stuckTransitionMs: config.stuckAttachMs,
+      },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron,
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron, ...(registry ? { registry } : {}), crashPoints,
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();
-  const api = replicaApi(config, { replica, catalog, informer, metrics, events, logger });
+  const api = replicaApi(config, { replica, catalog, metrics, events, logger });
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
     logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode }, "controller serving");

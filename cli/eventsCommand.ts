@@ -17,7 +17,7 @@ import { compareEventIds, parseEventId, type EventId, type SwarmvolEvent } from 
 import { parseDuration } from "../core/units.js";
 import { validateVolumeName } from "../core/volume.js";
 import { maxEventLimit } from "../api/contract.js";
-import { OperatorClient, type EventHistoryQuery, type OperatorApi } from "../plugin/cluster/operatorClient.js";
+import { OperatorClient, type EventHistoryQuery, type OperatorApi } from "../api/client/operatorClient.js";
 import { reportFailure } from "./exitCodes.js";
 import { eventsHeader, renderEvent, renderEventJson } from "./eventsRender.js";
 import type { OperatorIo } from "./operatorCommands.js";

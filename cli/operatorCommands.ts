@@ -1,8 +1,7 @@
 import { defaultControllerUrl, loadOperatorConfig, type OperatorConfig } from "../core/clusterConfig.js";
 import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unavailable } from "../core/errors.js";
 import type { NodeView } from "../core/placement.js";
-import type { HealthResponse } from "../api/contract.js";
-import { OperatorClient, type OperatorApi } from "../plugin/cluster/operatorClient.js";
+import { OperatorClient, type OperatorApi } from "../api/client/operatorClient.js";
 import { reportFailure } from "./exitCodes.js";
 import { renderNodes, renderStatus, renderVolume, renderVolumes, serves, type ReplicaReport } from "./operatorRender.js";
 import { withTokenFile } from "./runtime.js";
@@ -147,7 +146,7 @@ async function replicaStatus({ config }: Context): Promise<Outcome> {
 async function askReplica(url: string, token: string): Promise<ReplicaReport> {
   try {
     const client = new OperatorClient({ baseUrl: url, token, timeoutMs: 2000 });
-    return { url: client.baseUrl, health: (await client.health()) as HealthResponse };
+    return { url: client.baseUrl, health: await client.health() };
   } catch (err) {
     return { url, error: toSwarmvolError(err).message };
   }

@@ -60,7 +60,7 @@ describe("renderNodes and renderVolumes", () => {
 describe("movePhases", () => {
   it("prints each phase as seconds after t2, a phase not reached as -", () => {
     expect(movePhases({ toNode: "n2", t2Seen: 1000, t4Detached: 3090, t7Mounted: 12_345, forced: false }, 0)).toBe(
-      "t2 seen     +0.00s\nt3 fenced   -\nt4 detached +2.09s\nt5 attached -\nt7 mounted  +11.35s\n",
+      "t2 seen     +0.00s\nt3 fenced   -\nt4 detached +2.09s\nt5 attached -\nt6 verified -\nt7 mounted  +11.35s\n",
     );
   });
 });

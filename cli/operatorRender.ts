@@ -61,7 +61,8 @@ function moveHeadline(move: MoveTimeline): string {
 }
 
 const phases: ReadonlyArray<[keyof MoveTimeline, string]> = [
-  ["t2Seen", "t2 seen"], ["t3Fenced", "t3 fenced"], ["t4Detached", "t4 detached"], ["t5Attached", "t5 attached"], ["t7Mounted", "t7 mounted"],
+  ["t2Seen", "t2 seen"], ["t3Fenced", "t3 fenced"], ["t4Detached", "t4 detached"], ["t5Attached", "t5 attached"], ["t6Verified", "t6 verified"],
+  ["t7Mounted", "t7 mounted"],
 ];
 
 /** Each phase of the move as seconds after t2; a phase not reached yet shows "-". */

@@ -5,6 +5,7 @@ import type { Clock } from "../core/ports.js";
  * Agents' claims for plain `docker run` mounts (and for tasks the informer has not listed
  * yet). A claim lives while its agent keeps renewing it (every claim call renews) and the
  * node keeps the volume mounted; an explicit release or `ttlMs` of silence ends it.
+ * Bounded by the claims alive: a volume with none left is forgotten (volumes come and go).
  */
 export class ClaimBook {
   private readonly claims = new Map<string, Map<string, { since: number; renewedAt: number }>>();
@@ -22,7 +23,30 @@ export class ClaimBook {
   }
 
   release(volume: string, nodeId: string): void {
-    this.claims.get(volume)?.delete(nodeId);
+    const byNode = this.claims.get(volume);
+    byNode?.delete(nodeId);
+    if (byNode?.size === 0) this.claims.delete(volume);
+  }
+
+  /** Volumes with a claim on record (for tests and metrics). */
+  get volumes(): number {
+    return this.claims.size;
+  }
+
+  /**
+   * When the next claim of `volume` that no mount holds up lapses (epoch ms; undefined if
+   * none can): a decision that counted it must be made again then, or a claim waiting
+   * behind it waits for whatever else wakes the volume up (its holder's agent may have died
+   * between its mount and its release, and never release it).
+   */
+  nextLapse(volume: string, stillMounted: (nodeId: string) => boolean): number | undefined {
+    let next: number | undefined;
+    for (const [nodeId, claim] of this.claims.get(volume) ?? []) {
+      if (stillMounted(nodeId)) continue;
+      const lapse = claim.renewedAt + this.ttlMs + 1;
+      if (next === undefined || lapse < next) next = lapse;
+    }
+    return next;
   }
 
   /**
@@ -41,6 +65,7 @@ export class ClaimBook {
       }
       wants.push({ nodeId, source: "claim", since: claim.since, ref: `claim:${nodeId}` });
     }
+    if (byNode.size === 0) this.claims.delete(volume);
     return wants;
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { NodeOperations } from "../api/routes.js";
 import type { SnapshotOperations } from "../api/snapshotRoutes.js";
 import type { CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
@@ -6,8 +7,8 @@ import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
 import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
-import type { PlacementPolicy } from "../core/placement.js";
-import type { Catalog, Clock, Logger } from "../core/ports.js";
+import type { NodeView, PlacementPolicy } from "../core/placement.js";
+import type { Catalog, Clock, CrashPoints, Logger } from "../core/ports.js";
 import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
@@ -69,6 +70,13 @@ export interface ControllerOptions {
   freeze?: Partial<FreezeSettings>;
   /** node-cron: ticks the snapshot schedules (with `snapshots`); absent: no scheduled snapshots. */
   cron?: Scheduler;
+  /**
+   * The term's lease registry when it was born before the term (a replica's takeover makes
+   * it first, so heartbeats during the restore renew leases). @default a new one, born now
+   */
+  registry?: NodeRegistry;
+  /** The reconciler's named steps of a move (core/crashPoints.ts). */
+  crashPoints?: CrashPoints;
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -85,9 +93,10 @@ function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): Pow
  * One controller per term of leadership: informer → queue of volume names → workers
  * running reconcile(name). Workers start only once the informer has listed Swarm, so no
  * decision is made on an empty picture; journaled volumes go first after a restart. Its
- * registry is born with it, so a new leader treats every unheard node as live for one ttl.
+ * registry is born with it (or, in a replica, at the takeover just before it), so a new
+ * leader treats every unheard node as live for one ttl.
  */
-export class Controller {
+export class Controller implements NodeOperations {
   readonly registry: NodeRegistry;
   readonly claims: ClaimBook;
   readonly reconciler: Reconciler;
@@ -109,7 +118,7 @@ export class Controller {
     const { clock, metrics, cloud, journal, informer } = options;
     this.events = options.events ?? noEvents;
     const catalog = options.events ? new RecordingCatalog(options.catalog, options.events) : options.catalog;
-    this.registry = new NodeRegistry(clock, options.leaseTtlMs);
+    this.registry = options.registry ?? new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
@@ -126,6 +135,7 @@ export class Controller {
       catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
       ...(this.snapshots ? { cloneSource: (record: VolumeRecord) => (this.snapshots as SnapshotService).cloneSource(record) } : {}),
+      ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
     this.queue = new WorkQueue({
       handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
@@ -164,7 +174,11 @@ export class Controller {
   /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */
   async start(described?: readonly CloudVolume[]): Promise<void> {
     const { informer, journal, catalog, logger } = this.options;
-    this.unsubscribe.push(informer.onVolumeDirty((volume) => this.queue.add(volume)));
+    // A name the catalog lacks is not swarmvol's (a driverless mount of another driver's
+    // volume) or not yet: reconcile would find nothing; create() queues it when it arrives.
+    this.unsubscribe.push(informer.onVolumeDirty((volume) => {
+      if (catalog.get(volume) !== undefined) this.queue.add(volume);
+    }));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
     const wantedOn = (volume: string, nodeId: string) => this.reconciler.wantsOf(volume).some((want) => want.nodeId === nodeId);
@@ -193,6 +207,11 @@ export class Controller {
     this.registry.fence(nodeId);
     this.events.record({ type: "node.fenced", node: nodeId, data: { by: "operator" }, message: `node ${nodeId} fenced by an operator: its volumes may be force-detached` });
     this.enqueueAll();
+  }
+
+  /** Every node Swarm knows or whose agent reported to this leader (`GET /v1/nodes`). */
+  nodeViews(): NodeView[] {
+    return this.registry.views(this.options.informer.nodes());
   }
 
   /** Takes an operator fence back: the node's volumes are again moved only as its lease allows. */
@@ -228,9 +247,10 @@ export class Controller {
    */
   async resync(): Promise<void> {
     try {
+      const describedAt = this.options.clock.now();
       const volumes = await this.options.cloud.describe();
       await rebuildFromCloud(this.options.catalog, volumes, this.options.logger);
-      this.cache.prime(volumes, this.options.clock.now());
+      this.cache.prime(volumes, describedAt);
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "bulk describe failed; volumes are described one by one");
     }

@@ -21,7 +21,7 @@ const reconcileBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 export const controllerMetricDefinitions = {
   movePhase: {
     name: "swarmvol_move_phase_seconds", type: "histogram", labels: ["phase", "kind", "mode"], buckets: moveBuckets,
-    help: "Seconds from the controller seeing a move (t2) to each later phase of it (t3_fenced, t4_detached, t5_attached, t7_mounted)",
+    help: "Seconds from the controller seeing a move (t2) to each later phase of it (t3_fenced, t4_detached, t5_attached; t6_verified and t7_mounted as the new node's agent stamped them)",
   },
   moveDuration: {
     name: "swarmvol_move_duration_seconds", type: "histogram", labels: ["kind", "mode"], buckets: moveBuckets,

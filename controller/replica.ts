@@ -7,11 +7,15 @@
  * - Takeover: restore the catalog from Swarm's store and the cloud (one list of configs,
  *   one bulk DescribeVolumes), then start a fresh {@link Controller} term whose registry
  *   treats every unheard node as live for one ttl. Only then is the replica the leader the
- *   API shows; heartbeats and claims that came during the restore were answered 503 and
- *   retried by the agents.
+ *   API shows; claims that came during the restore were answered 503 and retried by the
+ *   agents. Heartbeats are not: the term's registry is born at the takeover, before the
+ *   restore, and renews the leases of agents that heartbeat meanwhile (with no revocations,
+ *   which need the restored catalog). A restore slowed by a throttling cloud (DescribeVolumes
+ *   retried for seconds) would otherwise lapse healthy agents' leases: the soak saw it.
  * - Step-down (lease lost, or stop): the elector closes the mutation gate first; then the
  *   term's queue is shut down and its in-flight reconciles end on the closed gate.
  */
+import type { HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
 import type { CloudVolumes } from "../core/cloud.js";
 import type { ClusterStore } from "../core/clusterStore.js";
 import { unavailable } from "../core/errors.js";
@@ -21,6 +25,7 @@ import type { ControllerMetrics } from "../core/metrics.js";
 import type { Clock, Logger } from "../core/ports.js";
 import type { Controller, ControllerInformer } from "./controller.js";
 import { LeaderElector } from "./leader/elector.js";
+import type { NodeRegistry } from "./nodeRegistry.js";
 import { restoreCatalog, type ReplicatedCatalog } from "./replicatedCatalog.js";
 
 export interface ReplicaOptions {
@@ -28,8 +33,10 @@ export interface ReplicaOptions {
   catalog: ReplicatedCatalog;
   store: ClusterStore;
   cloud: CloudVolumes;
-  /** Builds a new term's controller, wired to the gate. */
-  newTerm: (gate: () => void) => Controller;
+  /** Builds a new term's controller, wired to the gate, with the registry born at its takeover. */
+  newTerm: (gate: () => void, registry?: NodeRegistry) => Controller;
+  /** Makes a term's lease registry at takeover, before the restore. @default none: heartbeats wait for the term */
+  newRegistry?: () => NodeRegistry;
   /** This replica's API URL (written into the lease for agents). */
   selfUrl: string;
   self?: string;
@@ -51,6 +58,8 @@ export interface ReplicaOptions {
 export class ControllerReplica {
   readonly elector: LeaderElector;
   private term: Controller | undefined;
+  /** The registry of a term still restoring (between takeover and the term's start). */
+  private restoring: NodeRegistry | undefined;
   /** Rises at every step-down, so a takeover still restoring knows its term already ended. */
   private termSeq = 0;
 
@@ -83,6 +92,19 @@ export class ControllerReplica {
     return this.term;
   }
 
+  /**
+   * A heartbeat: the term's answer, or during the restore a renewed lease and no
+   * revocations; UNAVAILABLE on a standby.
+   */
+  async heartbeat(nodeId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const restoring = this.restoring;
+    if (!this.term && restoring && this.elector.restoring()) {
+      restoring.heartbeat(nodeId, request);
+      return { ttlMs: restoring.ttlMs, revoke: [] };
+    }
+    return this.current().service.heartbeat(nodeId, request);
+  }
+
   /** The term's controller even while it is restoring, for read-only views (nodes, health). */
   currentTerm(): Controller | undefined {
     return this.term;
@@ -98,13 +120,16 @@ export class ControllerReplica {
     const { catalog, store, cloud, logger } = this.options;
     const seq = this.termSeq;
     this.beginTerm();
+    const registry = this.options.newRegistry?.();
+    this.restoring = registry;
     const described = await cloud.describe();
     const restored = await restoreCatalog(catalog, store, described, logger);
     logger.info({ ...restored, fromTags: restored.fromTags.length, migrated: restored.migrated.length, dropped: restored.dropped.length }, "catalog restored for this term");
     if (seq !== this.termSeq) return;
     const gate = () => this.elector.assertCanAct();
-    const term = this.options.newTerm(gate);
+    const term = this.options.newTerm(gate, registry);
     this.term = term;
+    this.restoring = undefined;
     await term.start(described);
     if (seq !== this.termSeq) await term.stop();
   }
@@ -125,6 +150,7 @@ export class ControllerReplica {
   private async standDown(): Promise<void> {
     this.options.events?.endTerm();
     this.termSeq += 1;
+    this.restoring = undefined;
     const term = this.term;
     this.term = undefined;
     await term?.stop();

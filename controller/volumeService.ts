@@ -1,4 +1,5 @@
-import type { ClaimResponse, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
+import type { ClaimResponse, HeartbeatMount, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
+import type { VolumeOperations } from "../api/routes.js";
 import type { FreezeRequest } from "../api/snapshotContract.js";
 import { cloudTags, type CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, conflict, inUse, invalidArgument, notFound } from "../core/errors.js";
@@ -52,9 +53,10 @@ export const maxClaimWaitMs = 2000;
 /**
  * What the API does on the controller: the cluster-wide catalog (Create only records the
  * volume; the cloud volume is made where it is first needed, in that node's zone), claims
- * and leases. Placement itself is left to the reconciler.
+ * and leases. Placement itself is left to the reconciler. It is the volume side of the
+ * API's port (api/routes.ts), served as it is.
  */
-export class VolumeService {
+export class VolumeService implements VolumeOperations {
   constructor(private readonly deps: VolumeServiceDeps) {}
 
   get(name: string): VolumeRecord {
@@ -90,7 +92,11 @@ export class VolumeService {
     };
     await this.deps.catalog.put(record);
     this.deps.logger.info({ volume: name, uid: record.uid }, "volume recorded");
-    return this.completeClone(record);
+    const completed = await this.completeClone(record);
+    // A task may already mount it: by driver, or driverless (`external: true`), which counts
+    // only from now on (core/wants.ts). Reconciling now pre-attaches before Docker's Mount.
+    this.deps.enqueue(name);
+    return completed;
   }
 
   /** A clone's source must exist, have data (a cloud volume) and fit in the clone. */
@@ -232,7 +238,7 @@ export class VolumeService {
       const granted = record.status.grantedTo;
       // Not the holder, and an older epoch than the volume's: a stale mount (the volume moved or was detached).
       if (granted?.nodeId !== nodeId && mount.epoch < record.status.epoch) revoke.push(mount.volume);
-      if (!before.delete(mount.volume)) this.noteMounted(record, nodeId);
+      if (!before.delete(mount.volume)) this.noteMounted(record, nodeId, mount);
     }
     for (const gone of before) this.deps.enqueue(gone);
     const freeze = this.deps.freezeRequests?.(nodeId) ?? [];
@@ -240,12 +246,13 @@ export class VolumeService {
   }
 
   /**
-   * Stamps t7 without making the heartbeat wait for the write: a heartbeat answered late
-   * lapses a lease and makes a healthy node fence itself, so its path never waits on disk.
+   * Stamps t6 and t7 (the agent's own times, bounded by now: moveTimeline.ts) without making
+   * the heartbeat wait for the write: a heartbeat answered late lapses a lease and makes a
+   * healthy node fence itself, so its path never waits on disk.
    */
-  private noteMounted(record: VolumeRecord, nodeId: string): void {
+  private noteMounted(record: VolumeRecord, nodeId: string, mount: HeartbeatMount): void {
     this.deps.enqueue(record.spec.name);
-    const lastMove = markMounted(record.status.lastMove, nodeId, this.deps.clock.now(), this.deps.metrics);
+    const lastMove = markMounted(record.status.lastMove, nodeId, this.deps.clock.now(), this.deps.metrics, mount);
     if (lastMove === record.status.lastMove) return;
     this.deps.catalog.put({ ...record, status: { ...record.status, lastMove } }).catch((err: unknown) => {
       this.deps.logger.warn({ volume: record.spec.name, err: (err as Error).message }, "could not record the mount time");

@@ -38,3 +38,27 @@ export const realTimers: Timers = {
   set: (callback, ms) => setTimeout(callback, ms),
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * Runs `work` with a signal that aborts after `ms` on `timers`, and settles by then whatever
+ * `work` does: a call that ignores its signal (a socket nobody answers on, a fake that never
+ * answers) still fails at the deadline, with `expired()`. The timer goes when `work` settles.
+ */
+export function withDeadline<T>(timers: Timers, ms: number, expired: () => Error, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    const handle = timers.set(() => {
+      const error = expired();
+      controller.abort(error);
+      reject(error);
+    }, ms);
+    const settle = () => timers.clear(handle);
+    work(controller.signal).then((value) => {
+      settle();
+      resolve(value);
+    }, (err: unknown) => {
+      settle();
+      reject(err);
+    });
+  });
+}

@@ -11,6 +11,14 @@ export interface CloudAttachment {
   instanceId: string;
   device: string;
   state: CloudAttachmentState;
+  /**
+   * Epoch ms since which the attachment is known to be in its `attaching` or `detaching`
+   * state: the cloud's own attach time for `attaching` (EC2's AttachTime), else the first
+   * time this leader saw it so (controller/reconcile/transitionAges.ts). It never comes
+   * earlier than a fact, so a stuck transition is acted on at most one deadline after this
+   * leader could know it began, and never early (ADR 0013). Absent: not known.
+   */
+  since?: number;
 }
 
 export interface CloudVolume {

@@ -1,5 +1,5 @@
 import { invalidArgument, quoted, unauthenticated } from "./errors.js";
-import { checkFenceMode, checkLogLevel, loadSettings, parseListen, type LogLevel, type Setting } from "./config.js";
+import { checkFenceMode, checkLogLevel, loadSettings, parseListen, pluginSocketSetting, type LogLevel, type Setting } from "./config.js";
 import type { FenceMode } from "./fencing.js";
 
 /**
@@ -74,11 +74,14 @@ function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: n
   return `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
 }
 
+/** Where a controller replica serves its API (`swarmvol healthcheck` reads it the same way). */
+export const controllerListenSetting = { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" } as const satisfies Setting;
+
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
   refuseTokenFlag(argv);
   const raw = loadSettings({
     ...common,
-    listen: { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
+    listen: controllerListenSetting,
     ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
     region: { flag: "--region", env: "AWS_REGION", fallback: "us-east-1" },
     // Lease 6 s (three 2 s heartbeats) plus 4 s grace: a dead node is fenced ~10 s after its
@@ -165,7 +168,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     ...common,
     controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER" },
     controllerPort: { flag: "--controller-port", env: "SWARMVOL_CONTROLLER_PORT", fallback: "7750" },
-    pluginSocket: { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" },
+    pluginSocket: pluginSocketSetting,
     instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID" },
     zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
     imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },

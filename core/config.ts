@@ -30,12 +30,17 @@ export interface Setting {
   required?: string;
 }
 
+/** Where all-in-one and the agent serve the plugin (`swarmvol healthcheck` reads it the same way). */
+export const pluginSocketSetting = { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" } as const satisfies Setting;
+/** Where all-in-one serves its API, loopback by default (the operator CLI's default controller). */
+export const apiListenSetting = { flag: "--api-listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" } as const satisfies Setting;
+
 const settings = {
-  pluginSocket: { flag: "--plugin-socket", env: "SWARMVOL_PLUGIN_SOCKET", fallback: "/run/docker/plugins/swarmvol.sock" },
+  pluginSocket: pluginSocketSetting,
   stateDir: { flag: "--state-dir", env: "SWARMVOL_STATE_DIR", fallback: "/var/lib/swarmvol" },
   backend: { flag: "--backend", env: "SWARMVOL_BACKEND", fallback: "local" },
   logLevel: { flag: "--log-level", env: "SWARMVOL_LOG_LEVEL", fallback: "info" },
-  apiListen: { flag: "--api-listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" },
+  apiListen: apiListenSetting,
   dockerHost: { flag: "--docker-host", env: "DOCKER_HOST" },
   fenceMode: { flag: "--fence-mode", env: "SWARMVOL_FENCE_MODE", fallback: "self" },
 } satisfies Record<string, Setting>;

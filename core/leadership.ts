@@ -46,6 +46,8 @@ export interface LeaseStore {
 export interface LeadershipView {
   /** True while this replica holds a lease it may act on and has restored its state. */
   isLeader(): boolean;
+  /** True while this replica holds a lease it may act on but is still restoring its state. @default never */
+  restoring?(): boolean;
   /** The leader's API URL as the record last said (this replica's own when it leads). */
   leaderUrl(): string | undefined;
 }

@@ -9,9 +9,12 @@
  * Docker call.
  */
 
-/** The phases of a move the controller itself sees (design.md "A move, phase by phase"). */
-export type MovePhase = "t3_fenced" | "t4_detached" | "t5_attached" | "t7_mounted";
-export const movePhases: readonly MovePhase[] = ["t3_fenced", "t4_detached", "t5_attached", "t7_mounted"];
+/**
+ * The phases of a move the controller records (design.md "A move, phase by phase"): its
+ * own steps, and the new holder's device verified (t6) and mounted (t7) as its agent reports them.
+ */
+export type MovePhase = "t3_fenced" | "t4_detached" | "t5_attached" | "t6_verified" | "t7_mounted";
+export const movePhases: readonly MovePhase[] = ["t3_fenced", "t4_detached", "t5_attached", "t6_verified", "t7_mounted"];
 
 /** `first`: the volume had no holder (first placement); `failover`: it is handed from another node. */
 export type MoveKind = "first" | "failover";

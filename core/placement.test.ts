@@ -202,3 +202,48 @@ describe("decide: a volume nobody wants", () => {
     expect(decision.idleSince).toBeUndefined();
   });
 });
+
+describe("decide: an attach or detach stuck in the cloud, whoever started it (ADR 0013)", () => {
+  const stuckPolicy = { ...policy, stuckTransitionMs: 90_000 };
+  const aged = (id: string, state: "attaching" | "detaching", age: number | undefined) =>
+    ({ ...attached(id, state), ...(age === undefined ? {} : { since: now - age }) });
+  const stuckRun = (partial: Partial<PlacementInput> & { nodeList?: NodeView[] }) => run({ policy: stuckPolicy, ...partial });
+
+  it("waits for a transition younger than the deadline, of unknown age, or when the policy sets none", () => {
+    for (const input of [
+      { cloud: cloud([aged("n1", "detaching", 89_999)]), wants: [task("n2")] },
+      { cloud: cloud([aged("n1", "detaching", undefined)]), wants: [task("n2")] },
+      { cloud: cloud([aged("n2", "attaching", 89_999)]), wants: [task("n2")] },
+    ]) expect(stuckRun(input).actions).toEqual([]);
+    expect(run({ cloud: cloud([aged("n1", "detaching", 500_000)]), wants: [task("n2")] }).actions).toEqual([]);
+  });
+
+  it("forces a stuck detach from a holder that has released the volume", () => {
+    const decision = stuckRun({ cloud: cloud([aged("n1", "detaching", 90_000)]), wants: [task("n2")] });
+    expect(decision.actions).toEqual([{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: true, reason: "stuck" }]);
+  });
+
+  it("does not force a stuck detach from a holder it has not heard, or that reports it mounted, until that holder is fenced", () => {
+    for (const holder of [node("n1", { unheard: true }), node("n1", { mounted: ["db"] })]) {
+      const waiting = stuckRun({ cloud: cloud([aged("n1", "detaching", 500_000)]), wants: [task("n2")], nodeList: [holder, node("n2")] });
+      expect(waiting.actions).toEqual([]);
+      expect(waiting.condition?.reason).toBe("HolderAlive");
+      const lapsed = { ...holder, leaseExpiresAt: now - policy.fenceGraceMs };
+      const fenced = stuckRun({ cloud: cloud([aged("n1", "detaching", 500_000)]), wants: [task("n2")], nodeList: [lapsed, node("n2")] });
+      expect(fenced.actions).toEqual([{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: true, reason: "fenced" }]);
+    }
+  });
+
+  it("undoes a stuck attach to the target with a plain detach, and forces a stuck detach there", () => {
+    expect(stuckRun({ cloud: cloud([aged("n2", "attaching", 90_000)]), wants: [task("n2")] }).actions)
+      .toEqual([{ kind: "detach", instanceId: "i-n2", nodeId: "n2", force: false, reason: "stuck" }]);
+    expect(stuckRun({ cloud: cloud([aged("n2", "detaching", 90_000)]), wants: [task("n2")] }).actions)
+      .toEqual([{ kind: "detach", instanceId: "i-n2", nodeId: "n2", force: true, reason: "stuck" }]);
+  });
+
+  it("finishes a stuck detach of a volume nobody wants, even when idle volumes stay attached", () => {
+    expect(stuckRun({ cloud: cloud([aged("n1", "detaching", 90_000)]) }).actions)
+      .toEqual([{ kind: "detach", instanceId: "i-n1", nodeId: "n1", force: true, reason: "stuck" }]);
+    expect(stuckRun({ cloud: cloud([aged("n1", "detaching", 1_000)]) }).actions).toEqual([]);
+  });
+});

@@ -55,6 +55,13 @@ export interface PlacementPolicy {
   idleDetachMs?: number;
   /** How a lapsed node is known fenced (core/fencing.ts). @default "self" */
   fenceMode?: FenceMode;
+  /**
+   * An attachment `attaching` or `detaching` for this long since its `since` is stuck
+   * (ADR 0013), whichever leader started it: a stuck attach is detached (nobody can have
+   * mounted it, a grant needs `attached`), a stuck detach is forced once its holder has
+   * released the volume or is fenced, never before. Undefined: transitions are only waited on.
+   */
+  stuckTransitionMs?: number;
 }
 
 /** Finds node views by Swarm node id or by cloud instance id (both indexed, never scanned). */
@@ -114,6 +121,13 @@ export function chooseTarget(volume: VolumeRecord, wants: readonly Want[]): stri
 
 export { isFenced } from "./fencing.js";
 
+/** An `attaching` or `detaching` attachment whose known age has reached the policy's deadline. */
+export function isStuck(attachment: CloudAttachment, now: number, policy: PlacementPolicy): boolean {
+  if (attachment.state !== "attaching" && attachment.state !== "detaching") return false;
+  const deadline = policy.stuckTransitionMs;
+  return deadline !== undefined && attachment.since !== undefined && now - attachment.since >= deadline;
+}
+
 /** A node whose lease is current and whose agent says it has the volume unmounted. */
 function releasedBy(node: NodeView | undefined, volume: string, now: number): boolean {
   return node !== undefined && !node.unheard && node.leaseExpiresAt !== undefined && now < node.leaseExpiresAt && !node.mounted.includes(volume);
@@ -153,9 +167,13 @@ export function decide(input: PlacementInput): PlacementDecision {
  */
 function idle(input: PlacementInput): PlacementDecision {
   const { volume, cloud, now, policy } = input;
-  const attached = (cloud?.attachments ?? []).filter((attachment) => attachment.state !== "detaching");
-  if (policy.idleDetachMs === undefined || attached.length === 0) return { actions: [], target: undefined, condition: null };
-  const idleSince = volume.status.idleSince ?? now;
+  const attachments = cloud?.attachments ?? [];
+  const attached = attachments.filter((attachment) => attachment.state !== "detaching");
+  const idleSince = policy.idleDetachMs === undefined || attached.length === 0 ? undefined : volume.status.idleSince ?? now;
+  // A detach stuck on its way out is finished whatever the idle policy says (ADR 0013).
+  const stuck = attachments.filter((attachment) => attachment.state === "detaching" && isStuck(attachment, now, policy));
+  if (stuck.length > 0) return { ...freeFromOthers(input, undefined, stuck, "idle"), condition: null, ...(idleSince === undefined ? {} : { idleSince }) };
+  if (idleSince === undefined || policy.idleDetachMs === undefined) return { actions: [], target: undefined, condition: null };
   const left = idleSince + policy.idleDetachMs - now;
   if (left > 0) return { actions: [], target: undefined, condition: null, requeueAfterMs: left, idleSince };
   const detaching = freeFromOthers(input, undefined, attached, "idle");
@@ -171,10 +189,13 @@ function freeFromOthers(input: PlacementInput, target: string | undefined, other
   const actions: PlacementAction[] = [];
   let blocked: PlacementDecision | undefined;
   for (const attachment of others) {
-    if (attachment.state === "detaching") continue;
+    const stuck = isStuck(attachment, now, policy);
+    if (attachment.state === "detaching" && !stuck) continue;
     const holder = nodes.nodeOfInstance(attachment.instanceId);
     if (attachment.state !== "busy" && releasedBy(holder, volume.spec.name, now)) {
-      actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force: false, reason: why });
+      // A released volume's stuck detach is forced (EBS's remedy): nobody has it mounted.
+      const force = stuck && attachment.state === "detaching";
+      actions.push({ kind: "detach", instanceId: attachment.instanceId, nodeId: holder?.nodeId, force, reason: force ? "stuck" : why });
       continue;
     }
     const verdict = fenceVerdict(holder, now, policy);
@@ -222,7 +243,12 @@ function placeOn(input: PlacementInput, node: NodeView, current: CloudAttachment
   if (!current) {
     return { actions: [{ kind: "attach", nodeId: target, instanceId, epoch: volume.status.epoch + 1 }], target, condition: null, requeueAfterMs: 0 };
   }
-  if (current.state !== "attached") return waiting(target, null, policy.pollMs);
+  if (current.state !== "attached") {
+    if (!isStuck(current, input.now, policy)) return waiting(target, null, policy.pollMs);
+    // Stuck attaching: undo it (no grant, so nobody mounted it); the next pass attaches anew.
+    if (current.state === "attaching") return { actions: [{ kind: "detach", instanceId, nodeId: target, force: false, reason: "stuck" }], target, condition: null, requeueAfterMs: 0 };
+    return freeFromOthers(input, target, [current]);
+  }
   const granted = volume.status.grantedTo;
   if (granted?.nodeId === target && granted.instanceId === instanceId && granted.epoch === volume.status.epoch) {
     return { actions: [], target, condition: null };

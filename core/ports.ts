@@ -1,4 +1,5 @@
 import type { FsType, OptionDefinition, VolumeRecord, VolumeSpec } from "./volume.js";
+import type { CrashStep } from "./crashPoints.js";
 
 /**
  * Small interfaces for every side effect the domain needs. Real implementations live in
@@ -69,7 +70,15 @@ export interface MountEntry {
   mountRoot: string;
   /** The fencing epoch the volume was granted at for this mount (absent in older tables). */
   epoch?: number;
-  /** When the filesystem was mounted (epoch ms): only a young mount lingers after its last unmount. */
+  /**
+   * When the device was found and its identity verified, ready to check and mount (epoch
+   * ms, this node's clock): a move's t6, reported in heartbeats.
+   */
+  verifiedAt?: number;
+  /**
+   * When the filesystem was mounted (epoch ms, this node's clock): a move's t7, reported in
+   * heartbeats; only a young mount lingers after its last unmount.
+   */
   mountedAt?: number;
   /** Set while the filesystem stays mounted with no Docker user (see VolumeDriver linger). */
   lingerUntil?: number;
@@ -180,4 +189,44 @@ export interface FilesystemFreezer {
   freeze(mountPoint: string, timeoutMs: number): Promise<void>;
   /** `not-frozen` when there was nothing to thaw (not an error). */
   thaw(mountPoint: string, timeoutMs: number): Promise<"thawed" | "not-frozen">;
+}
+
+/**
+ * Named instants of a mount and of a move (core/crashPoints.ts) where a kill -9 is worst.
+ * Product code calls `reached` there; cli/ builds the armed one from SWARMVOL_CRASH_AT,
+ * which kills its own process at a listed step (the crash-points drill). Must not throw
+ * otherwise, nor do I/O when unarmed.
+ */
+export interface CrashPoints {
+  reached(step: CrashStep): void;
+}
+
+/** Never armed: what every daemon and test uses unless told otherwise. */
+export const noCrashPoints: CrashPoints = { reached() {} };
+
+/**
+ * Which of the local engine's containers may hold a Docker mount of a volume: running,
+ * paused or restarting, or created and not failed to start (it may be starting now). A
+ * mount ID in the agent's table that no such container can hold is one Docker never got
+ * the answer for (the agent died between recording and answering) and will never unmount.
+ */
+export interface MountHolders {
+  /** Per volume (every one asked), the number of containers that may hold a mount of it. */
+  holders(volumes: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}
+
+/** One request of `swarmvol healthcheck`: to a plugin socket, or to a URL on TCP. */
+export type ProbeRequest =
+  | { socket: string; method: "POST"; path: string }
+  | { url: string; method: "GET" };
+
+/** What `swarmvol healthcheck` touches: the container's PID 1 and its daemon's endpoints. */
+export interface HealthProbe {
+  /** PID 1's arguments (/proc/1/cmdline), or undefined when they cannot be read. */
+  daemonArgs(): Promise<string[] | undefined>;
+  /**
+   * Sends one request and reads the answer (status and body text); rejects when nothing
+   * answers, and with TIMEOUT when no whole answer came within `timeoutMs`.
+   */
+  request(request: ProbeRequest, timeoutMs: number): Promise<{ status: number; body: string }>;
 }

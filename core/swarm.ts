@@ -22,9 +22,19 @@ export interface SwarmNode {
   raftLeader?: boolean;
 }
 
-/** A volume mount of a task whose driver is swarmvol. */
+/**
+ * How a task's mount names its driver: `swarmvol` (our driver, with or without `:latest`),
+ * or `unnamed`: no driver at all, as `docker stack deploy` leaves an `external: true` volume
+ * (`"VolumeOptions":{}` or none). Docker on the node then asks every driver for the name,
+ * so an unnamed mount is swarmvol's exactly when the catalog holds a volume of that name
+ * (core/wants.ts); mounts naming any other driver are not kept.
+ */
+export type TaskVolumeDriver = "swarmvol" | "unnamed";
+
+/** A named volume mount of a task that swarmvol may serve (see TaskVolumeDriver). */
 export interface TaskVolume {
   source: string;
+  driver: TaskVolumeDriver;
   target: string;
   readOnly: boolean;
   options: Readonly<Record<string, string>>;
@@ -51,7 +61,7 @@ export interface SwarmEvent {
 
 export interface Swarm {
   listNodes(): Promise<SwarmNode[]>;
-  /** Tasks whose desired state is running (or the given states), with swarmvol mounts parsed. */
+  /** Tasks whose desired state is running (or the given states), with swarmvol and driverless mounts parsed. */
   listTasks(desiredStates?: readonly string[]): Promise<SwarmTask[]>;
   /** Streams events until the signal aborts; resolves when the stream ends (reconnect then). */
   watchEvents(onEvent: (event: SwarmEvent) => void, signal: AbortSignal): Promise<void>;

@@ -57,8 +57,10 @@ export interface VolumeCondition {
 }
 
 /**
- * A move's phase times in epoch ms (design.md t0..t9); each is set when that phase is
- * observed by the controller: t2 seen, t3 fenced, t4 detached, t5 attached, t7 mounted.
+ * A move's phase times in epoch ms (design.md t0..t9), each stamped where the phase
+ * happens: t2 seen, t3 fenced, t4 detached and t5 attached by the controller as it acts;
+ * t6 (device visible and verified) and t7 (mounted) by the new holder's agent, reported
+ * with its mounts and kept within [t5, the controller's receive time] (ADR 0016).
  */
 export interface MoveTimeline {
   fromNode?: string;
@@ -67,6 +69,8 @@ export interface MoveTimeline {
   t3Fenced?: number;
   t4Detached?: number;
   t5Attached?: number;
+  /** Absent when the agent did not report it (an agent older than this field). */
+  t6Verified?: number;
   t7Mounted?: number;
   forced: boolean;
 }

@@ -1,5 +1,5 @@
 import { inUse, invalidArgument, notFound, unsafe } from "../core/errors.js";
-import type { BlockFilesystem, Clock, Logger, MountEntry, MountTable, NodeAttacher, VolumeDirectory } from "../core/ports.js";
+import { noCrashPoints, type BlockFilesystem, type Clock, type CrashPoints, type Logger, type MountEntry, type MountTable, type NodeAttacher, type VolumeDirectory } from "../core/ports.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "./keyedMutex.js";
 import type { PluginVolume } from "./protocol.js";
@@ -16,6 +16,11 @@ export interface VolumeDriverDeps {
   /** Directory under which each volume's filesystem is mounted, one folder per volume. */
   mountsDir: string;
   /**
+   * Stamps each new mount's phase times (device verified, mounted) in its mount-table entry,
+   * from where heartbeats report them as a move's t6 and t7. @default linger's clock; without either, none.
+   */
+  clock?: Clock;
+  /**
    * Docker mounts a new task container's volume, unmounts it and mounts it again to start
    * the container. A mount younger than `youngMs` whose last user leaves, while a task here
    * still needs it, stays mounted for `ms` (still reported in heartbeats) and the remount
@@ -29,6 +34,13 @@ export interface VolumeDriverDeps {
    * device still held elsewhere.
    */
   linger?: { clock: Clock; ms: number; youngMs: number; maxMs?: number };
+  /** The agent's named steps of Mount and Unmount (core/crashPoints.ts). @default noCrashPoints */
+  crashPoints?: CrashPoints;
+  /**
+   * Told when an Unmount leaves other Docker mounts of the volume counted: one of them may
+   * be a Mount whose answer Docker never got (plugin/mountReview.ts drops those).
+   */
+  staleMounts?: { suspect(name: string): void };
 }
 
 /**
@@ -43,7 +55,11 @@ export class VolumeDriver {
   /** Volumes taken away from Docker by fencing, with the reason, until mounted again. */
   private readonly fenced = new Map<string, string>();
 
-  constructor(private readonly deps: VolumeDriverDeps) {}
+  private readonly crash: CrashPoints;
+
+  constructor(private readonly deps: VolumeDriverDeps) {
+    this.crash = deps.crashPoints ?? noCrashPoints;
+  }
 
   async create(rawName: unknown, options: Record<string, unknown> | null | undefined): Promise<void> {
     const name = validateVolumeName(rawName);
@@ -84,18 +100,30 @@ export class VolumeDriver {
       }
       const mountRoot = `${this.deps.mountsDir}/${name}`;
       const { device, epoch } = await this.deps.attacher.attach(record);
+      // attach() returns once the device is present and proven to be this volume (t6).
+      const verifiedAt = this.now();
       this.acceptEpoch(record, epoch, entry?.epoch);
+      this.crash.reached("agent.mount.attached");
       if (await this.deps.filesystem.isMounted(mountRoot)) {
         // mount(8) outlived a kill -9 of this daemon: adopt it (fsck of a mounted device fails, exit 8).
         this.deps.logger.warn({ volume: name, device, mountRoot }, "adopting a mount an interrupted Mount left behind");
       } else {
         const { fsType, made } = await this.prepareFilesystem(record, device);
         // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
-        if (!made) await this.deps.filesystem.check(device, fsType);
+        if (!made) {
+          await this.deps.filesystem.check(device, fsType);
+          this.crash.reached("agent.mount.checked");
+        }
         await this.deps.filesystem.mount(device, mountRoot, fsType);
+        this.crash.reached("agent.mount.mounted");
       }
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
-      await this.deps.mounts.set(name, { ids: [id], device, mountRoot, epoch, ...(this.deps.linger ? { mountedAt: this.deps.linger.clock.now() } : {}) });
+      this.crash.reached("agent.mount.beforeRecord");
+      const mountedAt = this.now();
+      await this.deps.mounts.set(name, {
+        ids: [id], device, mountRoot, epoch, ...(verifiedAt === undefined ? {} : { verifiedAt }), ...(mountedAt === undefined ? {} : { mountedAt }),
+      });
+      this.crash.reached("agent.mount.recorded");
       this.fenced.delete(name);
       this.deps.logger.info({ volume: name, device, mountRoot, epoch }, "volume mounted");
       return dataPath(mountRoot);
@@ -111,6 +139,7 @@ export class VolumeDriver {
       const remaining = entry.ids.filter((other) => other !== id);
       if (remaining.length > 0) {
         await this.deps.mounts.set(name, { ...entry, ids: remaining });
+        this.deps.staleMounts?.suspect(name);
         return;
       }
       const lingering = await this.startLinger(name, entry, id);
@@ -122,6 +151,60 @@ export class VolumeDriver {
   /** Runs `fn` under the volume's lock, as a Docker call would (the snapshot freeze: plugin/cluster/freezer.ts). */
   exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
     return this.lock.run(name, fn);
+  }
+
+  /**
+   * Unmounts what an interrupted Mount left mounted with no mount table entry (a kill -9
+   * after mount(8), before the entry was written): Docker never got its answer, so no
+   * container uses it, and while it stays mounted the device is busy and the volume can
+   * never be detached to move elsewhere. Call at start, before serving; `names` are the
+   * folders under mountsDir. An unmount that fails is logged and left for the next Mount
+   * (which adopts it).
+   * @returns the volumes unmounted
+   */
+  async unmountOrphans(names: readonly string[]): Promise<string[]> {
+    const unmounted: string[] = [];
+    for (const name of names) {
+      if (this.deps.mounts.get(name) !== undefined) continue;
+      const mountRoot = `${this.deps.mountsDir}/${name}`;
+      await this.lock.run(name, async () => {
+        if (this.deps.mounts.get(name) !== undefined || !(await this.deps.filesystem.isMounted(mountRoot))) return;
+        try {
+          await this.deps.filesystem.unmount(mountRoot);
+          unmounted.push(name);
+        } catch (err) {
+          this.deps.logger.error({ volume: name, mountRoot, err: (err as Error).message }, "could not unmount what an interrupted Mount left mounted");
+        }
+      });
+    }
+    if (unmounted.length > 0) this.deps.logger.warn({ volumes: unmounted }, "unmounted what interrupted Mounts left mounted (the agent died after mount(8))");
+    return unmounted;
+  }
+
+  /** Volumes this node counts Docker mounts of, and the mount IDs of one. */
+  mountedVolumes(): string[] {
+    return this.deps.mounts.list().filter(([, entry]) => entry.ids.length > 0).map(([name]) => name);
+  }
+
+  mountIds(name: string): readonly string[] {
+    return this.deps.mounts.get(name)?.ids ?? [];
+  }
+
+  /**
+   * Unmounts and releases a volume whose only Docker mounts are `ids`, which the caller
+   * proved no container holds (a Mount answer Docker never got, so it never unmounts them).
+   * Does nothing when the mounts changed since (another Mount or Unmount came in).
+   * @returns whether it dropped them
+   */
+  async dropMountIds(rawName: string, ids: readonly string[]): Promise<boolean> {
+    const name = validateVolumeName(rawName);
+    return this.lock.run(name, async () => {
+      const entry = this.deps.mounts.get(name);
+      if (!entry || entry.ids.length !== ids.length || entry.ids.some((id) => !ids.includes(id))) return false;
+      this.deps.logger.warn({ volume: name, mounts: ids.length }, "dropping Docker mounts no container holds (a Mount answer lost when the agent died)");
+      await this.unmountAndRelease(name, entry);
+      return true;
+    });
   }
 
   /** Ends every linger now (agent start after a crash, shutdown): unused mounts are unmounted and released. */
@@ -179,10 +262,16 @@ export class VolumeDriver {
 
   private async unmountAndRelease(name: string, entry: MountEntry, known?: VolumeRecord): Promise<void> {
     if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
+    this.crash.reached("agent.unmount.unmounted");
     const record = known ?? (await this.deps.directory.get(name));
     if (record) await this.deps.attacher.release(record);
+    this.crash.reached("agent.unmount.released");
     await this.deps.mounts.delete(name);
     this.deps.logger.info({ volume: name }, "volume unmounted");
+  }
+
+  private now(): number | undefined {
+    return (this.deps.clock ?? this.deps.linger?.clock)?.now();
   }
 
   /** Mountpoint if mounted on this node, else "" (Docker treats that as "not mounted"). */
@@ -277,6 +366,7 @@ export class VolumeDriver {
       );
     }
     await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name);
+    this.crash.reached("agent.mount.formatted");
     await this.deps.directory.markFormatted(name);
     this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType }, "filesystem created");
     return { fsType: record.spec.fsType, made: true };

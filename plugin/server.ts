@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { clipped, ErrorCode, invalidArgument, toSwarmvolError, type SwarmvolError } from "../core/errors.js";
+import { clipped, ErrorCode, invalidArgument, isSwarmvolError, toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { AgentMetrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports.js";
 import { answerClientError } from "../api/clientErrors.js";
+import { applyServerLimits, lateBodyStatus, readBodyWithin, type ResolvedLimits, type ServerLimits } from "../api/serverLimits.js";
 import type { VolumeDriver } from "./driver.js";
 import { activateManifest, maxBodyBytes, pluginContentType, pluginPaths, type PluginPath } from "./protocol.js";
 
@@ -48,6 +49,12 @@ export interface PluginServerOptions {
   logger: Logger;
   /** Counts every request by verb and result, and times Mount. Absent: not measured. */
   metrics?: Pick<AgentMetrics, "pluginRequest">;
+  /**
+   * Header, request and body deadlines (api/serverLimits.ts). No connection limit by
+   * default: dockerd is the only client (the socket is root's), it opens one connection per
+   * call in flight, and a connection refused makes it resend without the body (moby#39331).
+   */
+  limits?: ServerLimits;
 }
 
 /** `/VolumeDriver.Mount` → `Mount`; a path swarmvol does not serve → `unknown` (bounded label values). */
@@ -62,6 +69,7 @@ export function verbOf(path: string): string {
  */
 export class PluginServer {
   readonly server: Server;
+  private readonly limits: ResolvedLimits;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -73,6 +81,7 @@ export class PluginServer {
     // client keeps at most two idle connections per plugin, so waiting for it to close
     // them costs nothing; an hour is only the bound on a client that never does.
     this.server.keepAliveTimeout = idleConnectionMs;
+    this.limits = applyServerLimits(this.server, options.limits);
     this.server.on("clientError", (err: Error, socket) => answerClientError(err, socket, (message) => JSON.stringify({ Err: message })));
   }
 
@@ -107,7 +116,9 @@ export class PluginServer {
     const handler = (handlers as Record<string, Handler | undefined>)[path];
     if (!handler) throw new ProtocolError(404, `unknown endpoint ${clipped(path)}; swarmvol serves ${pluginPaths.join(", ")}`);
     if (req.method !== "POST") throw new ProtocolError(405, `${path} takes POST, not ${clipped(req.method ?? "?")}`);
-    const body = await readJsonBody(req);
+    const body = await readBodyWithin(req, this.limits, () => readJsonBody(req)).catch((err: unknown) => {
+      throw isSwarmvolError(err, ErrorCode.Timeout) ? new ProtocolError(lateBodyStatus, err.message) : err;
+    });
     if (Object.keys(body).length === 0 && namedPaths.has(path)) {
       throw new ProtocolError(400, `${path} came with an empty body; dockerd resends a call without its body after a broken plugin connection (moby#39331), and the next attempt carries the volume's name`);
     }
@@ -168,6 +179,8 @@ async function readJsonBody(req: IncomingMessage): Promise<Body> {
 
 function send(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": pluginContentType, "Content-Length": Buffer.byteLength(text) });
+  // A body that came too late is still on the wire: close rather than read the rest.
+  const close = status === lateBodyStatus ? { Connection: "close" } : {};
+  res.writeHead(status, { ...close, "Content-Type": pluginContentType, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }

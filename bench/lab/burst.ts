@@ -4,6 +4,7 @@ import { BUSYBOX_IMAGE, type LabState } from "../../lab/cluster/index.js";
 import { profileBurst, removeBurstVolumes, slowestVolume, type BurstProfile, type SlowestVolume } from "./burstProfile.js";
 import { dockerOn, managerOf, waitFor } from "./labDocker.js";
 import { swarmPipeline, type SwarmPipeline } from "./swarmPipeline.js";
+import { cpuBetween, cpuSnapshot, type CpuUse } from "./cpuShare.js";
 
 /** How long a round waits for every service to run before it is counted as failed. */
 export const BURST_TIMEOUT_MS = 300_000;
@@ -36,6 +37,8 @@ export interface BurstRound {
   slowest?: SlowestVolume;
   /** Swarm's own stages (task created, container started, running reported); undefined when they could not be read. */
   pipeline?: SwarmPipeline;
+  /** CPU seconds by process group from the deploy until every service ran. */
+  cpu?: CpuUse;
   /** Volumes the controller still refused to remove after the round, with its last answer. */
   leftovers: string[];
 }
@@ -62,12 +65,14 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   const file = join(dir, `${stack}.yml`);
   await writeFile(file, burstStack(count, withVolumes));
   const manager = managerOf(state);
+  const cpuBefore = await cpuSnapshot();
   const started = Date.now();
   await dockerOn(manager, ["stack", "deploy", "-c", file, stack]);
   const ms = await waitFor(`all ${count} burst services running`, BURST_TIMEOUT_MS, async () => {
     const replicas = (await dockerOn(manager, ["service", "ls", "--filter", `name=${stack}_`, "--format", "{{.Replicas}}"])).split("\n");
     return replicas.length === count && replicas.every((line) => line.startsWith("1/1")) ? Date.now() - started : undefined;
   }, 250).catch(() => undefined);
+  const cpu = cpuBetween(cpuBefore, await cpuSnapshot());
   const pipeline = await swarmPipeline(state, stack, started).catch(() => undefined);
   const states = (await dockerOn(manager, ["stack", "ps", stack, "--no-trunc", "--format", "{{.CurrentState}} {{.Error}}"])).split("\n");
   const { errors, taskErrors } = countTaskErrors(states);
@@ -78,7 +83,7 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
     (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
   const leftovers = withVolumes ? await removeBurstVolumes(state, stack) : [];
   return {
-    ms, errors, taskErrors, leftovers,
+    ms, errors, taskErrors, leftovers, cpu,
     ...(profile === undefined ? {} : { profile }), ...(slowest === undefined ? {} : { slowest }), ...(pipeline === undefined ? {} : { pipeline }),
   };
 }

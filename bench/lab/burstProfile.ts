@@ -65,7 +65,7 @@ export async function slowestVolume(state: LabState, stack: string, startedAt: n
   if (slowest === undefined) return undefined;
   const move = slowest.status.lastMove;
   const phases: Record<string, number> = { recorded: Date.parse(slowest.createdAt) - startedAt };
-  for (const key of ["t2Seen", "t3Fenced", "t4Detached", "t5Attached", "t7Mounted"] as const) {
+  for (const key of ["t2Seen", "t3Fenced", "t4Detached", "t5Attached", "t6Verified", "t7Mounted"] as const) {
     const value = move?.[key];
     if (value !== undefined) phases[key] = value - startedAt;
   }

@@ -1,7 +1,7 @@
 /**
  * The events a catalog write means, read off the record before and after it: every
  * status change of a volume passes through one catalog put, whoever makes it (the
- * reconciler's step, the API's t7), so events are derived there, once, instead of at each
+ * reconciler's step, the API's t6 and t7), so events are derived there, once, instead of at each
  * call site. Pure: records in, events out, in the order an operator reads them.
  */
 import type { NewEvent } from "../../core/events.js";
@@ -12,6 +12,7 @@ const phases: ReadonlyArray<[keyof MoveTimeline, string, string]> = [
   ["t3Fenced", "t3_fenced", "the old holder is fenced (safe to detach)"],
   ["t4Detached", "t4_detached", "detached from the old holder"],
   ["t5Attached", "t5_attached", "attached to the new node"],
+  ["t6Verified", "t6_verified", "device verified by the new node's agent"],
   ["t7Mounted", "t7_mounted", "mounted by the new node's agent"],
 ];
 

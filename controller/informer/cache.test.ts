@@ -42,7 +42,7 @@ describe("informer cache helpers", () => {
   });
 
   it("indexes tasks by volume name, once per task even when mounted twice", () => {
-    const one = newTask({ id: "t1", volumes: [{ source: "v1", target: "/a", readOnly: false, options: {} }, { source: "v1", target: "/b", readOnly: true, options: {} }] });
+    const one = newTask({ id: "t1", volumes: [{ source: "v1", driver: "swarmvol", target: "/a", readOnly: false, options: {} }, { source: "v1", driver: "swarmvol", target: "/b", readOnly: true, options: {} }] });
     const two = newTask({ id: "t2", volume: "v1" });
     const three = newTask({ id: "t3", volume: "v2" });
     const index = indexBy([one, two, three], (task) => task.volumes.map((v) => v.source));

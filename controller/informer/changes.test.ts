@@ -56,7 +56,7 @@ describe("dirtyVolumes", () => {
   });
 
   it("reports every volume with a task on a node that goes down", () => {
-    const pg = newTask({ id: "t5", nodeId: "n1", volumes: [{ source: "pg", target: "/a", readOnly: false, options: {} }, { source: "pg_wal", target: "/b", readOnly: false, options: {} }] });
+    const pg = newTask({ id: "t5", nodeId: "n1", volumes: [{ source: "pg", driver: "swarmvol", target: "/a", readOnly: false, options: {} }, { source: "pg_wal", driver: "swarmvol", target: "/b", readOnly: false, options: {} }] });
     const before = { nodes: world.nodes, tasks: [...world.tasks, pg] };
     const after = { ...before, nodes: [{ ...n1, version: 2, state: "down" as const }, n2] };
     expect(Object.keys(relist(before, after)).sort()).toEqual(["jenkins_home", "pg", "pg_wal"]);

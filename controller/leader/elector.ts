@@ -80,6 +80,11 @@ export class LeaderElector implements LeadershipView {
     return this.ready && this.canAct();
   }
 
+  /** Holds the lease, may act, and has not restored its state yet (`onStartedLeading` still running). */
+  restoring(): boolean {
+    return !this.ready && this.canAct();
+  }
+
   leaderUrl(): string | undefined {
     const record = this.observed?.record;
     if (this.isLeader()) return this.options.selfUrl;

@@ -33,6 +33,44 @@ describe("move timeline metrics", () => {
     expect(metrics.moves).toHaveLength(1);
   });
 
+  it("an attach that adopts one already made keeps the first t5; after a detach (a stuck attach aborted) t5 is new", () => {
+    const metrics = new RecordingMetrics();
+    const attach = { kind: "attach", nodeId: "n2", instanceId: "i-n2", epoch: 3 } as const;
+    const detach = { kind: "detach", instanceId: "i-n2", nodeId: "n2", force: true, reason: "stuck" } as const;
+    const first = advanceMove({ toNode: "n2", t2Seen: t2, t4Detached: t2 + 1_000, forced: false }, attach, t2 + 2_000, metrics);
+    expect(advanceMove(first, attach, t2 + 3_000, metrics)).toBe(first);
+    const aborted = advanceMove(first, detach, t2 + 4_000, metrics);
+    expect(advanceMove(aborted, attach, t2 + 5_000, metrics)?.t5Attached).toBe(t2 + 5_000);
+    expect(metrics.phases.filter((p) => p.phase === "t5_attached").map((p) => p.seconds)).toEqual([2, 5]);
+  });
+
+  it("t6 and t7 are the agent's own stamps, not the report's arrival, and observed so", () => {
+    const metrics = new RecordingMetrics();
+    const attached: MoveTimeline = { fromNode: "n1", toNode: "n2", t2Seen: t2, t5Attached: t2 + 3_000, forced: true };
+    // The heartbeat carrying the mount arrives 1.8 s after the mount finished.
+    const done = markMounted(attached, "n2", t2 + 6_000, metrics, { verifiedAt: t2 + 3_400, mountedAt: t2 + 4_200 });
+    expect(done).toMatchObject({ t6Verified: t2 + 3_400, t7Mounted: t2 + 4_200 });
+    expect(metrics.phases).toEqual([
+      { phase: "t6_verified", kind: "failover", mode: "forced", seconds: 3.4 },
+      { phase: "t7_mounted", kind: "failover", mode: "forced", seconds: 4.2 },
+    ]);
+    expect(metrics.moves).toEqual([{ kind: "failover", mode: "forced", seconds: 4.2 }]);
+  });
+
+  it("keeps a skewed agent's stamps within [t5, receive time] and t6 <= t7; no stamps: t7 on arrival, no t6", () => {
+    const attached: MoveTimeline = { toNode: "n2", t2Seen: t2, t5Attached: t2 + 3_000, forced: false };
+    const receivedAt = t2 + 6_000;
+    const mark = (reported: { verifiedAt?: number; mountedAt?: number }) => {
+      const move = markMounted(attached, "n2", receivedAt, new RecordingMetrics(), reported);
+      return [move?.t6Verified, move?.t7Mounted];
+    };
+    expect(mark({ verifiedAt: t2 + 60_000, mountedAt: t2 + 61_000 })).toEqual([receivedAt, receivedAt]);
+    expect(mark({ verifiedAt: t2 - 60_000, mountedAt: t2 - 59_000 })).toEqual([t2 + 3_000, t2 + 3_000]);
+    expect(mark({ verifiedAt: t2 + 5_000, mountedAt: t2 + 4_000 })).toEqual([t2 + 4_000, t2 + 4_000]);
+    expect(mark({})).toEqual([undefined, receivedAt]);
+    expect(mark({ verifiedAt: t2 + 3_500 })).toEqual([t2 + 3_500, receivedAt]);
+  });
+
   it("lists open moves by last phase, leaving out finished ones and those their target abandoned", () => {
     const records = [
       record("first", { toNode: "n1", t2Seen: t2, forced: false }),

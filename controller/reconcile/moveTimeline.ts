@@ -49,6 +49,9 @@ export function advanceMove(move: MoveTimeline | undefined, action: PlacementAct
     return next;
   }
   if (action.kind === "attach" && action.nodeId === move.toNode) {
+    // An attach that adopts one already made (an answer lost, a stale read) is not a new
+    // t5: the first stands unless a detach came after it (a stuck attach aborted).
+    if (move.t5Attached !== undefined && (move.t4Detached ?? Number.NEGATIVE_INFINITY) <= move.t5Attached) return move;
     const next = { ...move, t5Attached: now };
     observe(metrics, next, "t5_attached", now);
     return next;
@@ -56,12 +59,30 @@ export function advanceMove(move: MoveTimeline | undefined, action: PlacementAct
   return move;
 }
 
-/** Marks t7 when the new holder's agent first reports the volume mounted: the move is done. */
-export function markMounted(move: MoveTimeline | undefined, nodeId: string, now: number, metrics: ControllerMetrics): MoveTimeline | undefined {
+/** The new holder's agent's own times of a mount (its clock, epoch ms), as its heartbeat reported them. */
+export interface ReportedMount {
+  verifiedAt?: number;
+  mountedAt?: number;
+}
+
+const within = (value: number, low: number, high: number): number => Math.min(Math.max(value, low), high);
+
+/**
+ * Marks t6 and t7 when the new holder's agent first reports the volume mounted: the move is
+ * done. Each is the agent's own stamp (a heartbeat comes up to a renewal period after the
+ * mount, when the container may already run), kept within [t5, `now`] (the receive time) and
+ * t6 <= t7, so a skewed agent clock can neither put a phase in the future nor before the
+ * attach. Without a reported time t7 is `now` (an older agent) and t6 stays unset.
+ */
+export function markMounted(move: MoveTimeline | undefined, nodeId: string, now: number, metrics: ControllerMetrics, reported: ReportedMount = {}): MoveTimeline | undefined {
   if (!move || move.toNode !== nodeId || move.t7Mounted !== undefined || move.t5Attached === undefined) return move;
-  const next = { ...move, t7Mounted: now };
-  observe(metrics, next, "t7_mounted", now);
-  metrics.moveDone(kindOf(next), modeOf(next), (now - next.t2Seen) / 1000);
+  const t5 = move.t5Attached;
+  const t7 = within(reported.mountedAt ?? now, t5, now);
+  const t6 = reported.verifiedAt === undefined ? undefined : within(reported.verifiedAt, t5, t7);
+  const next: MoveTimeline = { ...move, ...(t6 === undefined ? {} : { t6Verified: t6 }), t7Mounted: t7 };
+  if (t6 !== undefined) observe(metrics, next, "t6_verified", t6);
+  observe(metrics, next, "t7_mounted", t7);
+  metrics.moveDone(kindOf(next), modeOf(next), (t7 - next.t2Seen) / 1000);
   return next;
 }
 
@@ -80,7 +101,7 @@ export function openMoves(records: readonly VolumeRecord[], now: number, wantedO
   return open;
 }
 
-/** The same move seen by two writers: keep what either has stamped (the API stamps t7). */
+/** The same move seen by two writers: keep what either has stamped (the API stamps t6 and t7). */
 export function mergeMove(current: MoveTimeline | undefined, next: MoveTimeline): MoveTimeline {
   if (!current || current.toNode !== next.toNode || current.t2Seen !== next.t2Seen) return next;
   return { ...current, ...Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined)) } as MoveTimeline;

@@ -4,14 +4,16 @@ import type { EventSink } from "../../core/events.js";
 import type { Journal } from "../../core/journal.js";
 import type { ControllerMetrics } from "../../core/metrics.js";
 import { decide, type NodeLookup, type NodeView, type PlacementAction, type PlacementDecision, type PlacementPolicy, type Want } from "../../core/placement.js";
-import type { Catalog, Clock, Logger } from "../../core/ports.js";
-import { liveTaskStates, type SwarmNode, type SwarmTask } from "../../core/swarm.js";
+import { noCrashPoints, type Catalog, type Clock, type CrashPoints, type Logger } from "../../core/ports.js";
+import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
+import { taskWants } from "../../core/wants.js";
 import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { TransitionAges } from "./transitionAges.js";
 
 /** The informer's read side, as much of it as placement needs. */
 export interface PlacementView {
@@ -43,6 +45,10 @@ export interface ReconcilerDeps {
   events?: EventSink;
   /** The snapshot a clone (`-o from=`) is made from, taken now if the record does not know it (SnapshotService.cloneSource). */
   cloneSource?: (record: VolumeRecord) => Promise<string>;
+  /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
+  transitions?: TransitionAges;
+  /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
+  crashPoints?: CrashPoints;
 }
 
 export interface ReconcileResult {
@@ -51,12 +57,6 @@ export interface ReconcileResult {
 
 /** Steps per reconcile before yielding (each step is decide → act on fresh knowledge). */
 const maxSteps = 8;
-/**
- * Desired states of a task that will run where it is: `ready` is a rolling update's new
- * task waiting for the old one to stop, so the volume's next home is known before the old
- * holder releases it and the move starts the moment it does.
- */
-const wantedStates = new Set(["running", "ready"]);
 
 /**
  * reconcile(name) = observe → decide() → act, level-based: it reads everything afresh,
@@ -64,7 +64,13 @@ const wantedStates = new Set(["running", "ready"]);
  * updates what it knows locally and decides again, so a whole move costs one Describe.
  */
 export class Reconciler {
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly transitions: TransitionAges;
+  private readonly crash: CrashPoints;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.transitions = deps.transitions ?? new TransitionAges();
+    this.crash = deps.crashPoints ?? noCrashPoints;
+  }
 
   async reconcile(name: string, logger: Logger): Promise<ReconcileResult> {
     let record = this.deps.catalog.get(name);
@@ -76,32 +82,48 @@ export class Reconciler {
       const now = this.deps.clock.now();
       const decision = decide({ volume: record, cloud, wants, nodes, now, policy: this.deps.policy });
       record = await this.record(record, decision, now);
-      if (decision.actions.length === 0) return resultOf(decision);
+      if (decision.actions.length === 0) return this.untilClaimsLapse(name, resultOf(decision));
       for (const action of decision.actions) {
         logger.info({ action: action.kind, ...action }, "placement action");
         ({ record, cloud } = await this.act(record, cloud, action));
       }
-      if ((decision.requeueAfterMs ?? 0) > 0) return resultOf(decision);
+      if ((decision.requeueAfterMs ?? 0) > 0) return this.untilClaimsLapse(name, resultOf(decision));
     }
     return { requeueAfterMs: 0 };
   }
 
+  /** Decides again when a claim the decision counted lapses (ClaimBook.nextLapse), if that comes first. */
+  private untilClaimsLapse(name: string, result: ReconcileResult): ReconcileResult {
+    const lapse = this.deps.claims.nextLapse(name, this.stillMounted(name));
+    if (lapse === undefined) return result;
+    const after = Math.max(1, lapse - this.deps.clock.now());
+    return result.requeueAfterMs !== undefined && result.requeueAfterMs <= after ? result : { requeueAfterMs: after };
+  }
+
+  /** Nodes whose agent reports the volume mounted under a live lease: their claims hold while the mount does. */
+  private stillMounted(name: string): (nodeId: string) => boolean {
+    const now = this.deps.clock.now();
+    const mounters = new Set(this.deps.registry.mountersOf(name).filter((id) => (this.deps.registry.lease(id)?.expiresAt ?? 0) > now));
+    return (nodeId) => mounters.has(nodeId);
+  }
+
+  /** The cloud volume, its attachments in transition stamped with since when (ADR 0013). */
   private async describe(record: VolumeRecord): Promise<CloudVolume | undefined> {
     const id = record.status.backendId;
     if (id === undefined) return undefined;
-    return this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    const volume = this.deps.cache?.take(id, this.deps.clock.now()) ?? (await this.deps.cloud.describe([id]))[0];
+    return volume === undefined ? undefined : this.transitions.stamp(volume, this.deps.clock.now());
   }
 
-  /** Tasks Swarm placed (desired running, not yet finished) plus agents' claims. */
+  /**
+   * Tasks Swarm placed (desired running, not yet finished) plus agents' claims. A task's
+   * driverless mount of `name` counts only while the catalog holds `name` (core/wants.ts).
+   */
   wantsOf(name: string): Want[] {
-    const tasks = this.deps.view.tasksForVolume(name)
-      .filter((task) => task.nodeId !== undefined && wantedStates.has(task.desiredState) && liveTaskStates.has(task.state))
-      .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));
+    const tasks = taskWants(name, this.deps.view.tasksForVolume(name), this.deps.catalog.get(name) !== undefined);
     // A claim outlives its renewals only while its node mounts the volume under a live
     // lease: a dead node's last report must not keep the volume there.
-    const now = this.deps.clock.now();
-    const mounters = new Set(this.deps.registry.mountersOf(name).filter((id) => (this.deps.registry.lease(id)?.expiresAt ?? 0) > now));
-    return [...tasks, ...this.deps.claims.wants(name, (nodeId) => mounters.has(nodeId))];
+    return [...tasks, ...this.deps.claims.wants(name, this.stillMounted(name))];
   }
 
   /**
@@ -162,17 +184,21 @@ export class Reconciler {
 
   private async act(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
     const entry = await this.deps.journal.begin(record.spec.name, action);
+    this.markChanged(record);
     try {
       const fenced = fenceMove(record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
       const before = fenced === record.status.lastMove || !fenced ? record : await this.patch(record, { lastMove: fenced });
+      if (action.kind === "detach") this.crash.reached("controller.move.fenced");
       const result = await this.perform(before, cloud, action);
       await this.deps.journal.finish(entry);
+      this.markChanged(result.record);
       const lastMove = advanceMove(result.record.status.lastMove, action, this.deps.clock.now(), this.deps.metrics);
       const next = lastMove === result.record.status.lastMove || !lastMove ? result.record : await this.patch(result.record, { lastMove });
       if (action.kind === "grant") this.deps.onGrant?.(record.spec.name);
       this.deps.metrics.action(action.kind, undefined);
       return { record: next, cloud: result.cloud };
     } catch (err) {
+      this.markChanged(record);
       await this.deps.journal.finish(entry, err instanceof Error ? err.message : String(err));
       this.deps.metrics.action(action.kind, isSwarmvolError(err) ? err.code : "INTERNAL");
       throw err;
@@ -181,6 +207,12 @@ export class Reconciler {
 
   private creationOptions(record: VolumeRecord): ReturnType<typeof cloneOptions> {
     return cloneOptions(record, this.deps.cloneSource);
+  }
+
+  /** A bulk describe begun before now must not prime this volume (cloudCache.ts). */
+  private markChanged(record: VolumeRecord): void {
+    const id = record.status.backendId;
+    if (id !== undefined) this.deps.cache?.changed(id, this.deps.clock.now());
   }
 
   private async perform(record: VolumeRecord, cloud: CloudVolume | undefined, action: PlacementAction): Promise<{ record: VolumeRecord; cloud: CloudVolume | undefined }> {
@@ -197,6 +229,7 @@ export class Reconciler {
       case "detach": {
         const volume = cloud as CloudVolume;
         await this.deps.cloud.detach(volume.id, action.instanceId, { force: action.force });
+        this.crash.reached("controller.detach.observed");
         // A grant to an instance the volume has left means nothing any more.
         const next = record.status.grantedTo?.instanceId === action.instanceId ? await this.patch(record, { grantedTo: undefined }) : record;
         return { record: next, cloud: { ...volume, attachments: volume.attachments.filter((a) => a.instanceId !== action.instanceId) } };
@@ -205,7 +238,9 @@ export class Reconciler {
         const volume = cloud as CloudVolume;
         const raised = await this.patch(record, { epoch: action.epoch });
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
+        this.crash.reached("controller.attach.epochRaised");
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
+        this.crash.reached("controller.attach.observed");
         return { record: raised, cloud: { ...volume, state: "in-use", attachments: [...volume.attachments, attachment] } };
       }
       case "powerOff": {
@@ -217,7 +252,10 @@ export class Reconciler {
       case "grant": {
         const since = new Date(this.deps.clock.now()).toISOString();
         const grantedTo = { nodeId: action.nodeId, instanceId: action.instanceId, device: action.device, epoch: action.epoch, since };
-        return { record: await this.patch(record, { epoch: action.epoch, grantedTo }), cloud };
+        this.crash.reached("controller.grant.beforeWrite");
+        const granted = await this.patch(record, { epoch: action.epoch, grantedTo });
+        this.crash.reached("controller.grant.written");
+        return { record: granted, cloud };
       }
     }
   }

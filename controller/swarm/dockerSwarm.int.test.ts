@@ -1,8 +1,12 @@
 /**
  * DockerSwarm against a real one-node swarm (Debian docker.io, its own dockerd). The
- * service's task stays pending because no node has the swarmvol plugin; /tasks still
- * lists it with desired state running, which is all the controller needs to see.
+ * service's task stays pending because no node has the swarmvol plugin (the stack's, because
+ * no node has the zone label); /tasks still lists it with desired state running, which is
+ * all the controller needs to see.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SwarmEvent, SwarmTask } from "../../core/swarm.js";
@@ -55,7 +59,10 @@ describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
       "--mount", "type=volume,source=plain,target=/p", "busybox:latest", "sleep", "1000"]);
     const task = await until<SwarmTask>("the task of service web", async () => (await swarm.listTasks())[0]);
     expect(task).toMatchObject({ serviceName: "web", desiredState: "running", nodeId: undefined, slot: 1 });
-    expect(task.volumes).toEqual([{ source: "v1", target: "/d", readOnly: false, options: {} }]);
+    expect(task.volumes).toEqual([
+      { source: "v1", driver: "swarmvol", target: "/d", readOnly: false, options: {} },
+      { source: "plain", driver: "unnamed", target: "/p", readOnly: false, options: {} },
+    ]);
     expect(await swarm.listTasks(["shutdown"])).toEqual([]);
     // The informer's filter is one the Engine accepts (20.10 answers an unknown state with a 500).
     expect((await swarm.listTasks(defaultDesiredStates)).map((t) => t.id)).toEqual([task.id]);
@@ -76,5 +83,20 @@ describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
     abort.abort();
     await watching;
     expect(events.find((event) => event.type === "node")?.id).toBe(node?.id);
+  });
+
+  it("deploys docs/stacks/postgres.yml: its external volume reaches the task as a driverless mount of that name", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "swarmvol-stack-"));
+    try {
+      await writeFile(join(dir, "pw"), "not-a-secret");
+      await ok(["secret", "create", "pg_password", join(dir, "pw")]);
+      // The volume itself is not needed for the deploy: stack deploy never checks an external volume.
+      await ok(["stack", "deploy", "-c", new URL("../../docs/stacks/postgres.yml", import.meta.url).pathname, "pg"]);
+      const task = await until<SwarmTask>("the task of pg_db", async () => (await swarm.listTasks()).find((t) => t.serviceName === "pg_db"));
+      expect(task.volumes).toEqual([{ source: "pgdata", driver: "unnamed", target: "/var/lib/postgresql/data", readOnly: false, options: {} }]);
+      await ok(["stack", "rm", "pg"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@ import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import type { SwarmEvent } from "../../core/swarm.js";
+import { ManualTime } from "../../test/fakes/fakeSwarm.js";
 import { DockerSwarm, type DockerSwarmApi } from "./dockerSwarm.js";
 
 /**
@@ -24,7 +25,7 @@ function fakeDocker(overrides: Partial<DockerSwarmApi> = {}) {
   const calls: Array<[string, unknown]> = [];
   const docker: DockerSwarmApi = {
     listNodes: async () => (calls.push(["listNodes", undefined]), fixture("nodes.json") as unknown[]),
-    listTasks: async (options) => (calls.push(["listTasks", options]), fixture("tasks.json") as unknown[]),
+    listTasks: async (options) => (calls.push(["listTasks", { filters: options?.filters }]), fixture("tasks.json") as unknown[]),
     listServices: async () => (calls.push(["listServices", undefined]), fixture("services.json") as unknown[]),
     getEvents: async (options) => (calls.push(["getEvents", options.filters]), Readable.from([eventsBody])),
     ...overrides,
@@ -33,7 +34,7 @@ function fakeDocker(overrides: Partial<DockerSwarmApi> = {}) {
 }
 
 describe("DockerSwarm.listTasks", () => {
-  it("parses a real /tasks item: only swarmvol mounts, Opts-less DriverConfig, no node yet", async () => {
+  it("parses a real /tasks item: swarmvol and driverless mounts, Opts-less DriverConfig, no node yet", async () => {
     const { docker, calls } = fakeDocker();
     const tasks = await new DockerSwarm({ docker }).listTasks();
     expect(calls[0]).toEqual(["listTasks", { filters: { "desired-state": ["running"] } }]);
@@ -47,8 +48,10 @@ describe("DockerSwarm.listTasks", () => {
       desiredState: "running",
       state: "pending",
       volumes: [
-        { source: "v1", target: "/d", readOnly: false, options: {} },
-        { source: "v2", target: "/e", readOnly: false, options: { size: "2" } },
+        { source: "v1", driver: "swarmvol", target: "/d", readOnly: false, options: {} },
+        { source: "v2", driver: "swarmvol", target: "/e", readOnly: false, options: { size: "2" } },
+        // `--mount type=volume,source=plain`: no VolumeOptions at all; the catalog decides (core/wants.ts).
+        { source: "plain", driver: "unnamed", target: "/p", readOnly: false, options: {} },
       ],
       updatedAt: "2026-11-22T19:07:55.548382548Z",
     }]);
@@ -60,10 +63,10 @@ describe("DockerSwarm.listTasks", () => {
     expect(calls[0]).toEqual(["listTasks", { filters: { "desired-state": ["running", "shutdown"] } }]);
   });
 
-  it("matches configured driver names with and without :latest", async () => {
+  it("matches configured driver names with and without :latest; another driver's mounts are dropped", async () => {
     const { docker } = fakeDocker();
     const [task] = await new DockerSwarm({ docker, driverNames: ["other"] }).listTasks();
-    expect(task?.volumes).toEqual([]);
+    expect(task?.volumes.map((volume) => [volume.source, volume.driver])).toEqual([["plain", "unnamed"]]);
   });
 
   it("caches service names and asks /services again only after serviceRetryMs for unknown IDs", async () => {
@@ -84,7 +87,7 @@ describe("DockerSwarm.listTasks", () => {
     const { docker } = fakeDocker({ listServices: async () => { throw new Error("boom"); } });
     const [task] = await new DockerSwarm({ docker }).listTasks();
     expect(task?.serviceName).toBe("");
-    expect(task?.volumes).toHaveLength(2);
+    expect(task?.volumes).toHaveLength(3);
   });
 
   it("translates a worker's 503 into UNAVAILABLE and a 400 into INVALID_ARGUMENT", async () => {
@@ -153,5 +156,46 @@ describe("DockerSwarm.watchEvents", () => {
     const error = await new DockerSwarm({ docker }).watchEvents(() => {}, new AbortController().signal).catch((err: unknown) => err);
     expect(isSwarmvolError(error, ErrorCode.Unavailable)).toBe(true);
     await expect(new DockerSwarm({ docker }).watchEvents(() => {}, AbortSignal.abort())).resolves.toBeUndefined();
+  });
+});
+
+describe("DockerSwarm: a dockerd that accepts and never answers", () => {
+  const never = () => new Promise<never>(() => undefined);
+
+  it("fails each list UNAVAILABLE at callTimeoutMs, and aborts the request", async () => {
+    const time = new ManualTime();
+    const signals: AbortSignal[] = [];
+    const hang = async (options?: { abortSignal?: AbortSignal }) => (options?.abortSignal && signals.push(options.abortSignal), never());
+    const { docker } = fakeDocker({ listNodes: hang, listTasks: hang });
+    const swarm = new DockerSwarm({ docker, timers: time, callTimeoutMs: 5_000 });
+    const calls = [swarm.listNodes().catch((err: unknown) => err), swarm.listTasks().catch((err: unknown) => err)];
+    await time.advance(4_999);
+    expect(signals.map((signal) => signal.aborted)).toEqual([false, false]);
+    await time.advance(1);
+    for (const err of await Promise.all(calls)) {
+      expect(isSwarmvolError(err, ErrorCode.Unavailable)).toBe(true);
+      expect((err as Error).message).toContain("did not answer within 5000 ms");
+    }
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
+  });
+
+  it("bounds the opening of the event stream, not the open stream", async () => {
+    const time = new ManualTime();
+    const { docker } = fakeDocker({ getEvents: never });
+    const swarm = new DockerSwarm({ docker, timers: time, callTimeoutMs: 5_000 });
+    const watching = swarm.watchEvents(() => undefined, new AbortController().signal).catch((err: unknown) => err);
+    await time.advance(5_000);
+    expect(isSwarmvolError(await watching, ErrorCode.Unavailable)).toBe(true);
+
+    const quiet = new PassThrough();
+    let opened: AbortSignal | undefined;
+    const open = new DockerSwarm({ docker: fakeDocker({ getEvents: async (options) => (opened = options.abortSignal, quiet) }).docker, timers: time, callTimeoutMs: 5_000 });
+    const stop = new AbortController();
+    const streaming = open.watchEvents(() => undefined, stop.signal);
+    await time.advance(60_000);
+    expect(opened?.aborted).toBe(false);
+    expect(time.pending).toBe(0);
+    stop.abort();
+    await streaming;
   });
 });

@@ -5,24 +5,31 @@
  *
  * Lists must go to a manager (a worker answers 503). Tasks have no events in the Engine
  * API, so the informer polls listTasks; events are only hints (protocols.md §2).
+ *
+ * Bounded: every list, and the opening of the event stream, must answer within
+ * `callTimeoutMs` or fail UNAVAILABLE (a dockerd that accepts and never answers would
+ * otherwise freeze the informer's one-at-a-time relist for good). The open stream itself
+ * has no deadline: it is quiet while the swarm is, and the periodic relist is the truth.
  */
 import { StringDecoder } from "node:string_decoder";
-import { invalidArgument, unavailable, type SwarmvolError } from "../../core/errors.js";
-import type { Logger } from "../../core/ports.js";
+import { realTimers, withDeadline } from "../../core/clock.js";
+import { invalidArgument, isSwarmvolError, unavailable, type SwarmvolError } from "../../core/errors.js";
+import type { Logger, Timers } from "../../core/ports.js";
 import { silentLogger } from "../../core/ports.js";
 import type { Swarm, SwarmEvent, SwarmNode, SwarmTask } from "../../core/swarm.js";
 import { parseEvent, parseNode, parseServiceNames, parseTask } from "./parse.js";
 
 type Filters = Record<string, string[]>;
+type Signal = { abortSignal?: AbortSignal };
 
 /**
  * The dockerode calls swarmvol uses, narrowed so a fake is four functions. A `new Docker()`
  * from cli/ fits as is (dockerSwarm.test.ts checks that at compile time).
  */
 export interface DockerSwarmApi {
-  listNodes(): Promise<unknown[]>;
-  listTasks(options?: { filters?: Filters }): Promise<unknown[]>;
-  listServices(): Promise<unknown[]>;
+  listNodes(options?: Signal): Promise<unknown[]>;
+  listTasks(options?: Signal & { filters?: Filters }): Promise<unknown[]>;
+  listServices(options?: Signal): Promise<unknown[]>;
   /** Resolves to the raw newline-delimited JSON stream of GET /events. */
   getEvents(options: { filters: Filters; abortSignal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
 }
@@ -33,6 +40,10 @@ export interface DockerSwarmOptions {
   driverNames?: readonly string[];
   /** How long an unknown service ID waits before /services is asked again. @default 10_000 */
   serviceRetryMs?: number;
+  /** Upper bound of each list call and of opening the event stream. @default 30_000 */
+  callTimeoutMs?: number;
+  /** Where the deadlines are armed. @default realTimers */
+  timers?: Timers;
   /** @default Date.now */
   now?: () => number;
   logger?: Logger;
@@ -46,6 +57,8 @@ export class DockerSwarm implements Swarm {
   private readonly serviceRetryMs: number;
   private readonly now: () => number;
   private readonly logger: Logger;
+  private readonly callTimeoutMs: number;
+  private readonly timers: Timers;
   /** Service ID → name, refreshed when a task names a service we have not seen. */
   private serviceNames = new Map<string, string>();
   private servicesFetchedAt = Number.NEGATIVE_INFINITY;
@@ -57,16 +70,19 @@ export class DockerSwarm implements Swarm {
     this.serviceRetryMs = options.serviceRetryMs ?? 10_000;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
+    this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    if (!(this.callTimeoutMs > 0)) throw new TypeError(`\`callTimeoutMs\` must be positive, got ${this.callTimeoutMs}`);
+    this.timers = options.timers ?? realTimers;
   }
 
   async listNodes(): Promise<SwarmNode[]> {
-    const raw = await this.call("listNodes", () => this.docker.listNodes());
+    const raw = await this.call("listNodes", (abortSignal) => this.docker.listNodes({ abortSignal }));
     return raw.map(parseNode).filter((node): node is SwarmNode => node !== undefined);
   }
 
   async listTasks(desiredStates: readonly string[] = ["running"]): Promise<SwarmTask[]> {
     const filters = { "desired-state": [...desiredStates] };
-    const raw = await this.call("listTasks", () => this.docker.listTasks({ filters }));
+    const raw = await this.call("listTasks", (abortSignal) => this.docker.listTasks({ filters, abortSignal }));
     await this.refreshServiceNames(raw);
     return raw.map((item) => parseTask(item, this.driverNames, this.serviceNames)).filter((task): task is SwarmTask => task !== undefined);
   }
@@ -75,10 +91,12 @@ export class DockerSwarm implements Swarm {
     if (signal.aborted) return;
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.getEvents({ filters: { type: watchedTypes }, abortSignal: signal });
+      // The deadline covers the opening only: once the stream is open its timer is gone.
+      stream = await withDeadline(this.timers, this.callTimeoutMs, () => this.expired("getEvents"), (opening) =>
+        this.docker.getEvents({ filters: { type: watchedTypes }, abortSignal: AbortSignal.any([signal, opening]) }));
     } catch (err) {
       if (signal.aborted) return;
-      throw translate(err, "getEvents");
+      throw isSwarmvolError(err) ? err : translate(err, "getEvents");
     }
     await this.readEvents(stream, onEvent, signal);
   }
@@ -134,18 +152,22 @@ export class DockerSwarm implements Swarm {
     if (!unknown || this.now() - this.servicesFetchedAt < this.serviceRetryMs) return;
     this.servicesFetchedAt = this.now();
     try {
-      this.serviceNames = parseServiceNames(await this.docker.listServices());
+      this.serviceNames = parseServiceNames(await this.call("listServices", (abortSignal) => this.docker.listServices({ abortSignal })));
     } catch (err) {
       this.logger.warn({ err: String(err) }, "could not list services; task service names fall back to labels");
     }
   }
 
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await withDeadline(this.timers, this.callTimeoutMs, () => this.expired(operation), run);
     } catch (err) {
-      throw translate(err, operation);
+      throw isSwarmvolError(err) ? err : translate(err, operation);
     }
+  }
+
+  private expired(operation: string): SwarmvolError {
+    return unavailable(`Docker ${operation} did not answer within ${this.callTimeoutMs} ms; is dockerd on this manager responsive?`, { operation, timedOut: true });
   }
 }
 

@@ -27,7 +27,12 @@ export function matchesDriver(name: string, driverNames: readonly string[]): boo
   return driverNames.some((driver) => name === driver || name === `${driver}:latest`);
 }
 
-/** The swarmvol mounts of a task or service spec: Type "volume" with our driver and a name. */
+/**
+ * The named volume mounts of a task or service spec that swarmvol may serve: Type "volume"
+ * naming our driver, or naming none (`external: true` in a stack file: no DriverConfig, or
+ * one with an empty Name; protocols.md §2). Those are kept as `driver: "unnamed"` and are
+ * swarmvol's only if the catalog knows the name (core/wants.ts). Another driver's are dropped.
+ */
 export function parseVolumeMounts(mounts: unknown, driverNames: readonly string[]): TaskVolume[] {
   if (!Array.isArray(mounts)) return [];
   const volumes: TaskVolume[] = [];
@@ -35,9 +40,13 @@ export function parseVolumeMounts(mounts: unknown, driverNames: readonly string[
     const mount = obj(raw);
     const driver = obj(obj(mount.VolumeOptions).DriverConfig);
     const source = str(mount.Source);
+    const name = str(driver.Name);
     // Anonymous volumes (no Source) get a random name per container: nothing to follow.
-    if (mount.Type !== "volume" || source === "" || !matchesDriver(str(driver.Name), driverNames)) continue;
-    volumes.push({ source, target: str(mount.Target), readOnly: mount.ReadOnly === true, options: stringMap(driver.Options) });
+    if (mount.Type !== "volume" || source === "") continue;
+    if (name !== "" && !matchesDriver(name, driverNames)) continue;
+    volumes.push({
+      source, driver: name === "" ? "unnamed" : "swarmvol", target: str(mount.Target), readOnly: mount.ReadOnly === true, options: stringMap(driver.Options),
+    });
   }
   return volumes;
 }

@@ -31,3 +31,4 @@ export {
   CLOUD_ENDPOINT, CLOUD_PORT, CONTROLLER_PORT, FAST_CLOUD_FAULTS, PLUGIN_NAME, PLUGIN_SOCKET, REGION,
   controllerHosts, controllerList, controllerUrl, nodeSwarmvolPaths, swarmvolPaths,
 } from "./swarmvolPlan.js";
+export { renewalsOk, socketAnswers, startAgent, stopAgent, type AgentDeps, type StartAgentOptions } from "./swarmvolAgent.js";

@@ -78,7 +78,7 @@ export async function controllerPids(state: LabState, node?: string): Promise<nu
 }
 
 /** Starts one replica in its manager (unless it runs) and waits for its /v1/health. */
-async function launchReplica(state: LabState, host: NodeState, deps: ControllerDeps, timeoutMs: number): Promise<void> {
+async function launchReplica(state: LabState, host: NodeState, deps: ControllerDeps, timeoutMs: number, crashAt?: readonly string[]): Promise<void> {
   const swarmvol = requireSwarmvol(state);
   const paths = nodeSwarmvolPaths(host);
   let launcher: number | null = null;
@@ -87,6 +87,7 @@ async function launchReplica(state: LabState, host: NodeState, deps: ControllerD
     await mkdir(paths.controllerStateDir, { recursive: true });
     const argv = controllerArgv(host, {
       labDir: state.options.dir, logLevel: swarmvol.logLevel, artifacts: repoArtifacts(), fastCloud: swarmvol.fastCloud, fenceMode: swarmvol.fenceMode ?? "self",
+      ...(crashAt === undefined ? {} : { crashAt }),
     });
     launcher = deps.spawner.spawnDetached("nsenter", nodeExecArgs(host.pid1 as number, argv), paths.controllerLog);
     recordLauncher(state, host, launcher);
@@ -101,10 +102,10 @@ async function launchReplica(state: LabState, host: NodeState, deps: ControllerD
  * answers GET /v1/health. Replicas already running are left alone (idempotent). UNAVAILABLE
  * when a host node is down or a replica does not become healthy (with its log's tail).
  */
-export async function launchController(state: LabState, deps: ControllerDeps, timeoutMs = 30_000, nodes?: readonly string[]): Promise<void> {
+export async function launchController(state: LabState, deps: ControllerDeps, timeoutMs = 30_000, nodes?: readonly string[], crashAt?: readonly string[]): Promise<void> {
   requireSwarmvol(state);
   const hosts = nodes === undefined ? controllerHosts(state.nodes) : nodes.map((n) => requireReplicaHost(state, n));
-  await Promise.all(hosts.map((host) => launchReplica(state, host, deps, timeoutMs)));
+  await Promise.all(hosts.map((host) => launchReplica(state, host, deps, timeoutMs, crashAt)));
 }
 
 export interface StartControllerOptions extends Partial<ControllerDeps> {
@@ -112,13 +113,15 @@ export interface StartControllerOptions extends Partial<ControllerDeps> {
   node?: string;
   /** Per replica, until its /v1/health answers. @default 30_000 */
   timeoutMs?: number;
+  /** Crash points this start arms (SWARMVOL_CRASH_AT, the crash-points drill); a later start is unarmed. */
+  crashAt?: readonly string[];
 }
 
 /** Starts lab replicas again (after {@link killController} or a restart of their node). */
 export async function startController(dir: string, options: StartControllerOptions = {}): Promise<void> {
   const deps = { spawner: options.spawner ?? realDeps.spawner, clock: options.clock ?? realDeps.clock };
   const state = await requireState(dir);
-  await launchController(state, deps, options.timeoutMs, options.node === undefined ? undefined : [options.node]);
+  await launchController(state, deps, options.timeoutMs, options.node === undefined ? undefined : [options.node], options.crashAt);
 }
 
 export interface KillControllerOptions {

@@ -108,4 +108,18 @@ describe("swarmvol plan for the lab", () => {
       "/bin/sh", "-c", 'echo "$SWARMVOL_TOKEN_FILE ${SWARMVOL_TOKEN-unset} $SWARMVOL_LOG_LEVEL $*"', "y", "a", "b"], { env: { ...process.env, SWARMVOL_TOKEN: "inherited" } });
     expect(execFileSync("cat", [log], { encoding: "utf8" })).toBe(`${join(dir, "token")} unset warn a b\n`);
   });
+
+  it("crash points: only a launch that asks arms them; an inherited SWARMVOL_CRASH_AT is dropped", () => {
+    const armed = agentArgv(node2, [node1], { ...settings, crashAt: ["agent.mount.mounted", "agent.mount.recorded"] });
+    const at = armed.indexOf("env");
+    expect(armed.slice(at, at + 3)).toEqual(["env", "SWARMVOL_CRASH_AT=agent.mount.mounted,agent.mount.recorded", "/usr/bin/node"]);
+    expect(agentArgv(node2, [node1], { ...settings, crashAt: [] })).not.toContain("env");
+    const dir = mkdtempSync(join(tmpdir(), "swarmvol-wrapper-"));
+    const log = join(dir, "out.log");
+    const show = ["/bin/sh", "-c", 'echo "${SWARMVOL_CRASH_AT-unset}"', "y"];
+    const env = { ...process.env, SWARMVOL_CRASH_AT: "inherited" };
+    execFileSync("/bin/sh", ["-c", LAUNCH_WRAPPER, "x", join(dir, "token"), "warn", log, ...show], { env });
+    execFileSync("/bin/sh", ["-c", LAUNCH_WRAPPER, "x", join(dir, "token"), "warn", log, "env", "SWARMVOL_CRASH_AT=agent.mount.mounted", ...show], { env });
+    expect(execFileSync("cat", [log], { encoding: "utf8" })).toBe("unset\nagent.mount.mounted\n");
+  });
 });

@@ -121,11 +121,12 @@ export function cloudArgv(labDir: string, artifacts: RepoArtifacts, fastCloud: b
  * `sh -c` wrapper every swarmvol daemon starts through: points SWARMVOL_TOKEN_FILE at its
  * 0600 token file (the daemon reads it: neither `ps` nor its environment ever shows the
  * token; an agent's file may appear only once its node joined), drops any inherited
- * SWARMVOL_TOKEN (it would win over the file), sets SWARMVOL_LOG_LEVEL, and execs the
- * daemon with its output appended to its own log. Arguments: TOKEN_FILE LEVEL LOG ARGV…
+ * SWARMVOL_TOKEN (it would win over the file) and SWARMVOL_CRASH_AT (only a launch that
+ * asks for crash points gets them), sets SWARMVOL_LOG_LEVEL, and execs the daemon with its
+ * output appended to its own log. Arguments: TOKEN_FILE LEVEL LOG ARGV…
  */
 export const LAUNCH_WRAPPER =
-  'unset SWARMVOL_TOKEN; SWARMVOL_TOKEN_FILE=$1; SWARMVOL_LOG_LEVEL=$2; export SWARMVOL_TOKEN_FILE SWARMVOL_LOG_LEVEL; ' +
+  'unset SWARMVOL_TOKEN SWARMVOL_CRASH_AT; SWARMVOL_TOKEN_FILE=$1; SWARMVOL_LOG_LEVEL=$2; export SWARMVOL_TOKEN_FILE SWARMVOL_LOG_LEVEL; ' +
   'log=$3; shift 3; exec "$@" >>"$log" 2>&1 </dev/null';
 
 export interface LaunchSettings {
@@ -136,11 +137,18 @@ export interface LaunchSettings {
   fastCloud?: boolean;
   /** The controller's `--fence-mode` (power fencing drills, ADR 0012). @default "self" */
   fenceMode?: "self" | "power";
+  /**
+   * Crash points this one launch arms (SWARMVOL_CRASH_AT, core/crashPoints.ts): the daemon
+   * kills itself with SIGKILL at the first listed step it reaches. Never kept in the state:
+   * any later start of the daemon is unarmed.
+   */
+  crashAt?: readonly string[];
 }
 
 function wrapped(settings: LaunchSettings, tokenFile: string, log: string, args: readonly string[]): string[] {
+  const armed = settings.crashAt !== undefined && settings.crashAt.length > 0 ? ["env", `SWARMVOL_CRASH_AT=${settings.crashAt.join(",")}`] : [];
   return ["/bin/sh", "-c", LAUNCH_WRAPPER, "swarmvol-launch", tokenFile, settings.logLevel, log,
-    settings.artifacts.node, settings.artifacts.cliMain, ...args];
+    ...armed, settings.artifacts.node, settings.artifacts.cliMain, ...args];
 }
 
 /**

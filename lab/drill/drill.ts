@@ -7,7 +7,6 @@
  * unless `--keep-lab`.
  */
 import { writeFile } from "node:fs/promises";
-import type { Logger } from "../../core/ports.js";
 import { BRIDGE, defaultLabDeps, down, readState, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
 import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, prePullImages, publishPostgres } from "./environment.js";
 import { FileLedger, jenkinsWrite } from "./jenkinsClient.js";
@@ -15,10 +14,11 @@ import { checkMoveMetrics, fetchReplicaMetrics } from "./metricsCheck.js";
 import { ServiceLocator } from "./observe.js";
 import type { DrillOptions } from "./options.js";
 import { CREATE_TABLE_SQL, postgresWrite, psql } from "./postgresClient.js";
-import { Progress } from "./progress.js";
+import { labLogger, Progress } from "./progress.js";
 import { buildReport, passed, renderRun, renderSummary, type ScenarioResult } from "./report.js";
 import { runScenario, waitHealthy, type DrillWorld } from "./scenario.js";
 import { runSoak } from "./soak.js";
+import { runCrashPoints } from "../crash/run.js";
 import { soakPassed, type SoakSummary } from "./soakReport.js";
 import { DB_SERVICE, JENKINS_SERVICE } from "./stack.js";
 import { Writer } from "./writer.js";
@@ -28,12 +28,6 @@ export interface DrillIo {
   err: { isTTY?: boolean; write(text: string): unknown };
 }
 
-/** Progress-style logger for the lab's own messages during `up`. */
-function labLogger(progress: Progress): Logger {
-  const write = (level: string) => (obj: object, msg: string) => progress.note(`[lab] ${level} ${msg} ${JSON.stringify(obj)}`);
-  const logger: Logger = { debug: () => {}, info: write("info"), warn: write("warn"), error: write("error"), child: () => logger };
-  return logger;
-}
 
 async function createTable(world: Pick<DrillWorld, "runner" | "clock" | "locator">): Promise<void> {
   const deadline = world.clock.now() + 180_000;
@@ -105,6 +99,7 @@ async function labIsUp(deps: LabDeps): Promise<boolean> {
 
 /** Runs the drill; resolves with the process exit code (0 only when every run passed). */
 export async function runDrill(options: DrillOptions, io: DrillIo): Promise<number> {
+  if (options.crashPoints) return runCrashPoints(options, io);
   const progress = new Progress(io.err, Date.now);
   const deps = defaultLabDeps({ logger: labLogger(progress) });
   const startedAt = Date.now();

@@ -96,7 +96,11 @@ export async function prePullImages(runner: CommandRunner, state: LabState): Pro
   await Promise.all(workers.flatMap((node) => [POSTGRES_IMAGE, BUSYBOX_IMAGE].map((image) => dockerCli(runner, node, ["pull", "-q", image], 600_000))));
 }
 
-/** Creates the two volumes through the plugin on the manager (Create reaches the controller's catalog). */
+/**
+ * Creates the two volumes through the plugin on the manager (`docker volume create -d swarmvol
+ * -o size=1 NAME`; Create reaches the controller's catalog) before the stack is deployed: the
+ * stack declares the database's `external: true`, so nothing else would create it.
+ */
 export async function createVolumes(manager: NodeState): Promise<void> {
   const engine = engineFor(manager, 120_000);
   for (const name of [DB_VOLUME, JENKINS_VOLUME]) {

@@ -36,6 +36,14 @@ describe("checkMoveMetrics", () => {
     ]);
   });
 
+  it("checks t6 like the other phases: stamped by the agent, it must be counted as t6_verified", () => {
+    const withT6 = run(1, started + 100_000);
+    withT6.timeline.t6 = (withT6.timeline.t5 as number) + 300;
+    expect(checkMoveMetrics(scrapes(), [withT6]).problems).toEqual([
+      expect.stringMatching(/phase="t6_verified"\} sums to 0 \(node1 0, node2 0\), but the controllers' own lastMove stamped t6 in 1 runs/),
+    ]);
+  });
+
   it("expects only moves seen after the newest replica start (a restarted replica counts from zero)", () => {
     const runs = [run(1, started + 10_000), run(2, started + 20_000), run(3, started + 30_000), run(4, started + 100_000)];
     const check = checkMoveMetrics(scrapes(), runs);

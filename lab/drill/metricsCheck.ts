@@ -18,7 +18,7 @@ import { movesVolume } from "./options.js";
 import { label, type ScenarioResult } from "./report.js";
 
 /** The phases the controller stamps in `lastMove` and counts in `swarmvol_move_phase_seconds`. */
-const checkedPhases = [["t5", "t5_attached"], ["t7", "t7_mounted"]] as const;
+const checkedPhases = [["t5", "t5_attached"], ["t6", "t6_verified"], ["t7", "t7_mounted"]] as const;
 
 export interface ReplicaScrape {
   node: string;

@@ -4,14 +4,14 @@
  * carries t2..t7), and the EC2 emulator's event log with its overlap check.
  *
  * Controller reads go to whichever replica leads, through the agents' own client
- * (plugin/cluster/apiClient.ts): the one that answered last first, a standby's leader
+ * (api/client/apiClient.ts): the one that answered last first, a standby's leader
  * hint followed, a replica that does not answer (stopped, its manager killed) skipped.
  */
 import type { Clock } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { CloudEvent, OverlapViolation } from "../cloud/index.js";
 import { controllerReplicas, readTokenFile, type LabState } from "../cluster/index.js";
-import { ControllerClient } from "../../plugin/cluster/apiClient.js";
+import { ControllerClient } from "../../api/client/apiClient.js";
 import { httpExchange } from "./jenkinsClient.js";
 import { locateService } from "./swarm.js";
 

@@ -29,6 +29,13 @@ describe("parseDrillArgs", () => {
       .toMatchObject({ soak: 20, seed: 0, resultsFile: "bench/results.json", cloudFaults: true });
   });
 
+  it("takes --crash-points (its own lab: 4 nodes, 2 controller replicas), with --ci, --json, --keep-lab and the dirs", () => {
+    expect(parseDrillArgs([])).toMatchObject({ crashPoints: false });
+    expect(parseDrillArgs(["--crash-points", "--ci", "--json", "/tmp/c.json", "--keep-lab"]))
+      .toMatchObject({ crashPoints: true, ci: true, jsonFile: "/tmp/c.json", keepLab: true, nodes: 4, managers: 2 });
+    expect(parseDrillArgs(["--crash-points"])).toMatchObject({ crashPoints: true, ci: false, nodes: 4, managers: 2 });
+  });
+
   it("answers help", () => {
     expect(parseDrillArgs(["--help"])).toEqual({ help: true });
   });
@@ -51,6 +58,10 @@ describe("parseDrillArgs", () => {
     [["--results", "r.json"], /--results only applies to --soak/],
     [["--soak", "3", "--seed", "-1"], /--seed must be a whole number from 0/],
     [["--cloud-faults=yes"], /unknown argument/],
+    [["--crash-points", "--scenario", "kill-db"], /--crash-points runs its own flows .*leave out --scenario/],
+    [["--crash-points", "--soak", "2"], /leave out --soak/],
+    [["--crash-points", "--managers", "3"], /leave out --managers/],
+    [["--crash-points", "--cloud-faults"], /leave out --cloud-faults/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseDrillArgs(argv)).toThrow(message);
   });

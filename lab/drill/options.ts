@@ -3,12 +3,16 @@
  *
  *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--managers M]
  *         [--dir D] [--cache D] [--logs D] [--keep-lab] [--settle S] [--cloud-faults]
- *         [--soak N [--seed S]] [--results FILE]
+ *         [--soak N [--seed S]] [--results FILE] [--crash-points]
  *
  * `--soak N` replaces the scenario list: N rounds on one lab, each fault drawn from a seeded
  * generator (soakPlan.ts), so `--scenario` and `--repeat` are refused with it, and `--seed`
  * means nothing without it. `--results FILE` merges the soak's figures into a benchmark
  * results file (bench/results.json); nothing is written there unless asked.
+ *
+ * `--crash-points` runs the crash-points drill instead (lab/crash/): every named crash
+ * point of the agent and the controller, on its own lab of 4 nodes and 2 controller replicas, so
+ * the flags that shape the scenarios' lab and runs are refused with it.
  *
  * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
  * order of {@link SCENARIOS}. The scenarios of {@link REPLICA_SCENARIOS} need two controller
@@ -62,6 +66,8 @@ export interface DrillOptions {
   seed: number | null;
   /** Benchmark results file the soak's figures are merged into (by result id), or null. */
   resultsFile: string | null;
+  /** Run the crash-points drill (lab/crash/) instead of scenarios or a soak. */
+  crashPoints: boolean;
 }
 
 export interface DrillHelp {
@@ -70,7 +76,7 @@ export interface DrillHelp {
 
 export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [--repeat N] [--json FILE] [--ci]
                       [--nodes N] [--managers M] [--dir D] [--cache D] [--logs D] [--keep-lab]
-                      [--settle S] [--cloud-faults] [--soak N [--seed S]] [--results FILE]
+                      [--settle S] [--cloud-faults] [--soak N [--seed S]] [--results FILE] [--crash-points]
   Brings a lab up (EC2 emulator, agents, a controller replica per manager), deploys a PostgreSQL and a
   Jenkins-like service on swarmvol volumes, injects faults while clients keep writing,
   and proves that every acknowledged write survived. Exit code 0 only if nothing was lost.
@@ -86,13 +92,18 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
               leader kill with 2+ managers, or cloud faults on top of one); no --scenario/--repeat
   --seed S    the soak's seed (printed at the start: the same seed replays the same faults)
   --results FILE  merge the soak's figures into FILE by result id (e.g. bench/results.json)
+  --crash-points  instead: kill -9 the agent and the controller at each named step of a mount and
+              of a move (SWARMVOL_CRASH_AT), restart them, check every step converged; one line
+              per step (PASS, FAIL or UNREACHED with what was wrong); 4 nodes, 2 controller replicas
   defaults: --repeat 1 --managers 3 (1 with --ci) --nodes managers+2 --dir /var/lib/swarmvol-lab
             --cache /var/cache/swarmvol-lab --logs /var/tmp/swarmvol-drill --settle 3`;
 
 const VALUE_FLAGS = new Set([
   "--scenario", "--repeat", "--json", "--nodes", "--managers", "--dir", "--cache", "--logs", "--settle", "--soak", "--seed", "--results",
 ]);
-const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab", "--cloud-faults"]);
+const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab", "--cloud-faults", "--crash-points"]);
+/** What `--crash-points` decides itself: its lab's size, its flows. */
+const NOT_WITH_CRASH_POINTS = ["--scenario", "--repeat", "--soak", "--seed", "--results", "--nodes", "--managers", "--settle", "--cloud-faults"];
 
 function positiveInt(flag: string, raw: string, max: number, min = 1): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -173,9 +184,12 @@ function split(argv: readonly string[]): { values: Map<string, string[]>; boolea
 export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHelp {
   if (argv.some((a) => a === "-h" || a === "--help" || a === "help")) return { help: true };
   const { values, booleans } = split(argv);
+  const crashPoints = booleans.has("--crash-points");
+  const refused = crashPoints ? NOT_WITH_CRASH_POINTS.find((flag) => values.has(flag) || booleans.has(flag)) : undefined;
+  if (refused !== undefined) throw invalidArgument(`--crash-points runs its own flows on 4 nodes with 2 controller replicas: leave out ${refused}`, { flag: refused });
   const last = (flag: string) => values.get(flag)?.at(-1);
   const ci = booleans.has("--ci");
-  const { managers, nodes } = labSize(ci, last("--managers"), last("--nodes"));
+  const { managers, nodes } = crashPoints ? { managers: 2, nodes: 4 } : labSize(ci, last("--managers"), last("--nodes"));
   const settleRaw = last("--settle");
   return {
     scenarios: scenarioList(values.get("--scenario") ?? [], managers),
@@ -191,5 +205,6 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
     settleSeconds: settleRaw === undefined ? 3 : positiveInt("--settle", settleRaw, 600),
     cloudFaults: booleans.has("--cloud-faults"),
     ...soakOptions(values),
+    crashPoints,
   };
 }

@@ -3,6 +3,7 @@
  * or a line every few seconds when stderr is a file or a CI log. Messages (`note`) are
  * printed on their own lines and never overwritten. Formatting is pure and exported.
  */
+import type { Logger } from "../../core/ports.js";
 import type { WriterStats } from "./writer.js";
 
 export interface ProgressSnapshot {
@@ -52,4 +53,11 @@ export class Progress {
     if (this.open) this.sink.write("\r\x1b[K");
     this.open = false;
   }
+}
+
+/** Progress-style logger for the lab's own messages during `up` (the drill's and the crash-points run's). */
+export function labLogger(progress: Progress): Logger {
+  const write = (level: string) => (obj: object, msg: string) => progress.note(`[lab] ${level} ${msg} ${JSON.stringify(obj)}`);
+  const logger: Logger = { debug: () => {}, info: write("info"), warn: write("warn"), error: write("error"), child: () => logger };
+  return logger;
 }

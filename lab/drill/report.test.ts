@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, failures, renderRun, renderSummary, type ScenarioResult } from "./report.js";
+import { buildReport, failures, phaseProblems, renderRun, renderSummary, type ScenarioResult } from "./report.js";
 import { renderStack } from "./stack.js";
 import { FileLedger, jenkinsPath } from "./jenkinsClient.js";
 import { firstAckAfter, type Ack } from "./writer.js";
@@ -41,6 +41,19 @@ describe("report", () => {
     expect(failures(bad)).toEqual(["double attachment: volume vol-1 was attach-requested for i-2 …"]);
     expect(renderRun(bad)).toContain("== kill-db+cloud #1");
     expect(renderRun(bad)).toContain("double attachments 1");
+  });
+
+  it("fails a run whose phases are out of order (kill-db once read t7 +16.2 s, t8 +15.9 s) or whose t7 has no t6", () => {
+    const late: ScenarioResult = { ...ok, timeline: { ...ok.timeline, t6: t0 + 18_400, t7: t0 + 20_300 } };
+    expect(phaseProblems(late.timeline)).toEqual(["phase t7 (mounted on the new node) at +20.3 s is after t8 (new task running (Swarm)) at +20.0 s"]);
+    expect(failures(late)).toEqual(phaseProblems(late.timeline));
+    // Unobserved phases are skipped: t5 is compared with the next one seen.
+    expect(phaseProblems({ t0, t2: t0 + 13_100, t5: t0 + 19_000, t6: t0 + 18_900, t7: t0 + 19_500 })).toEqual([
+      "phase t5 (attached to the new node) at +19.0 s is after t6 (device visible and verified) at +18.9 s",
+    ]);
+    expect(phaseProblems({ t0, t5: t0 + 18_000, t7: t0 + 19_000 })).toEqual(["phase t6 (device visible and verified) is missing although t7 was stamped"]);
+    expect(phaseProblems({ ...ok.timeline, t6: t0 + 18_400, t7: t0 + 19_900 })).toEqual([]);
+    expect(phaseProblems({ t0, t9: t0 + 2_500 })).toEqual([]);
   });
 
   it("never passes without runs or after a setup error", () => {
@@ -91,11 +104,12 @@ describe("stack and progress", () => {
     scripts: { postgresEntrypoint: "/w/p.sh", jenkinsEntrypoint: "/w/j.sh", jenkinsJob: "/w/job.cgi", jenkinsSums: "/w/sums.cgi" },
   });
 
-  it("puts both services on workers, host networking and swarmvol volumes with the driver in the mount", () => {
+  it("puts both services on workers, host networking, the database's volume external and Jenkins' with the driver in the mount", () => {
     expect(stack.match(/node\.role == worker/g)).toHaveLength(2);
     expect(stack.match(/networks: \[hostnet\]/g)).toHaveLength(2);
     expect(stack).toMatch(/hostnet:\n\s+external: true\n\s+name: host/);
-    expect(stack).toMatch(/pgdata:\n\s+name: drill-pgdata\n\s+driver: swarmvol/);
+    expect(stack).toMatch(/pgdata:\n\s+name: drill-pgdata\n\s+external: true\n/);
+    expect(stack).toMatch(/jenkins_home:\n\s+name: drill-jenkins-home\n\s+driver: swarmvol/);
     expect(stack).not.toMatch(/external: true\n\s+driver/);
     expect(stack).toMatch(/postgres_entrypoint: \{ file: \/w\/p\.sh \}/);
   });

@@ -6,12 +6,13 @@
  * no volume, t9 alone: a write acknowledged by the same task after the fault), no
  * acknowledged row or file is missing or different, the emulator never let two instances
  * hold a volume, and the scenario's own checks (partition fencing, no replaced task and no
- * self-fencing for the controller scenarios) found nothing.
+ * self-fencing for the controller scenarios) found nothing, and the phases it observed are
+ * in order with none of a block volume's missing between t5 and t7 ({@link phaseProblems}).
  */
 import type { OverlapViolation } from "../cloud/index.js";
 import type { DoubleAttachment } from "./doubleAttach.js";
 import { movesVolume, type ScenarioName } from "./options.js";
-import { relativeSeconds, renderSummaryTable, renderTimelineTable, type Phase, type Timeline } from "./timeline.js";
+import { offset, PHASE_LABELS, PHASES, relativeSeconds, renderSummaryTable, renderTimelineTable, type Phase, type Timeline } from "./timeline.js";
 import type { FileCheck, RowCheck } from "./verify.js";
 
 export interface ScenarioResult {
@@ -44,6 +45,25 @@ export function lostCount(r: ScenarioResult): number {
   return (r.rows?.missing.length ?? 0) + (r.rows?.corrupt.length ?? 0) + (r.files?.missing.length ?? 0) + (r.files?.corrupt.length ?? 0);
 }
 
+/**
+ * What is wrong with the timeline itself: a phase stamped later than the next observed one
+ * (each is stamped where it happens, so the order must hold: kill-db once showed t7 after
+ * t8 while t7 was the controller's receive time), or t7 without t6 (an agent that mounted
+ * a block device verified it first and must say when).
+ */
+export function phaseProblems(timeline: Timeline): string[] {
+  const problems: string[] = [];
+  const observed = PHASES.filter((phase) => timeline[phase] !== undefined);
+  for (let i = 1; i < observed.length; i += 1) {
+    const [before, after] = [observed[i - 1] as Phase, observed[i] as Phase];
+    if ((timeline[before] as number) > (timeline[after] as number)) {
+      problems.push(`phase ${before} (${PHASE_LABELS[before]}) at +${offset(timeline, before)} s is after ${after} (${PHASE_LABELS[after]}) at +${offset(timeline, after)} s`);
+    }
+  }
+  if (timeline.t7 !== undefined && timeline.t6 === undefined) problems.push(`phase t6 (${PHASE_LABELS.t6}) is missing although t7 was stamped`);
+  return problems;
+}
+
 /** Why a run failed, in words (empty when it passed). */
 export function failures(r: ScenarioResult): string[] {
   const why: string[] = [];
@@ -56,6 +76,7 @@ export function failures(r: ScenarioResult): string[] {
   if (lost > 0) why.push(`${lost} acknowledged writes lost or changed`);
   if (r.overlaps.length > 0) why.push(`${r.overlaps.length} double attachments in the EC2 log`);
   for (const d of r.doubleAttachments ?? []) why.push(`double attachment: ${d.message}`);
+  why.push(...phaseProblems(r.timeline));
   why.push(...r.violations);
   return why;
 }

@@ -27,7 +27,7 @@ import { formatProgress, type Progress } from "./progress.js";
 import type { ScenarioResult } from "./report.js";
 import { DB_SERVICE, DB_VOLUME, JENKINS_SERVICE, JENKINS_VOLUME } from "./stack.js";
 import { labNodeById, serviceTasks } from "./swarm.js";
-import { buildTimeline, replacementTask, type Timeline } from "./timeline.js";
+import { buildTimeline, moveSince, replacementTask, type Timeline } from "./timeline.js";
 import { checkFiles, checkRows, parseManifest, rowsFromOldNodeAfter, type FoundRow } from "./verify.js";
 import { firstAckAfter, type Writer } from "./writer.js";
 
@@ -139,9 +139,22 @@ async function checkSelfFence(world: DrillWorld, ctx: FaultContext, result: Scen
   }
 }
 
+/**
+ * How long the timeline waits for the new holder's heartbeat to bring t6/t7: it comes up to
+ * one renewal after the mount, and a client write can be acknowledged before that.
+ */
+const MOUNT_REPORT_WAIT_MS = 10_000;
+
 async function measure(world: DrillWorld, ctx: FaultContext, t9: number | undefined): Promise<Timeline> {
   const volume = ctx.service === DB_SERVICE ? DB_VOLUME : JENKINS_VOLUME;
-  const record = await fetchVolume(world.state, volume);
+  const until = world.clock.now() + MOUNT_REPORT_WAIT_MS;
+  let record = await fetchVolume(world.state, volume);
+  for (;;) {
+    const move = moveSince(record?.status.lastMove, ctx.t0);
+    if (move === undefined || move.t7Mounted !== undefined || world.clock.now() >= until) break;
+    await world.clock.sleep(250);
+    record = await fetchVolume(world.state, volume);
+  }
   const tasks = await serviceTasks(world.state, ctx.service).catch(() => []);
   return buildTimeline({ t0: ctx.t0, tasks, move: record?.status.lastMove, firstAckAfterT0: t9 });
 }

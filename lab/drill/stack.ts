@@ -2,11 +2,12 @@
  * The drill's stack file, generated (pure) so image references, volume names and script
  * paths come from one place. Why each choice:
  *
- * - volumes use `driver: swarmvol` with a fixed `name:` rather than `external: true`: for
- *   an external volume `docker stack deploy` leaves the driver out of the service's mount,
- *   so the scheduler cannot require the plugin and the controller (which watches mounts
- *   whose driver is swarmvol) cannot pre-attach. The volumes themselves are created
- *   beforehand with `docker volume create -d swarmvol`, so the stack never creates them.
+ * - both volumes are created beforehand with `docker volume create -d swarmvol`
+ *   (environment.ts), and the stack declares them both ways a user may: the database's as
+ *   `external: true` (`docker stack deploy` leaves the driver out of its mount; the
+ *   controller resolves the name against its catalog, ADR 0015) and Jenkins' with
+ *   `driver: swarmvol` and a fixed `name:`. Every moving scenario of the database thus
+ *   proves an external volume pre-attached and moved; Jenkins' keep the driver mount proven.
  * - host networking (external network `host`): clients outside the cluster reach each
  *   service on the node address 10.213.0.(10+i) of whichever node runs it.
  * - `node.role == worker`: killing a workload's node never kills the manager/controller.
@@ -38,6 +39,13 @@ const deploy = [
   "        delay: 1s",
   "      update_config:",
   "        order: stop-first",
+];
+
+/** A volume made beforehand, named without a driver (the stack's mount then has none). */
+const externalVolume = (key: string, name: string) => [
+  `  ${key}:`,
+  `    name: ${name}`,
+  "    external: true",
 ];
 
 const swarmvolVolume = (key: string, name: string) => [
@@ -82,7 +90,7 @@ export function renderStack(input: StackInput): string {
     "    stop_grace_period: 5s",
     ...deploy,
     "volumes:",
-    ...swarmvolVolume("pgdata", DB_VOLUME),
+    ...externalVolume("pgdata", DB_VOLUME),
     ...swarmvolVolume("jenkins_home", JENKINS_VOLUME),
     "configs:",
     `  postgres_entrypoint: { file: ${input.scripts.postgresEntrypoint} }`,

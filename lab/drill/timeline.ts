@@ -4,10 +4,15 @@
  *
  * - t0 the drill's own clock at the fault; t9 the drill's first successful client write
  *   after t0 (the clients run outside the cluster);
- * - t1 and t8 from Swarm's task objects (the replacement task's CreatedAt, and its status
- *   timestamp once it is running);
- * - t2..t7 from the controller's `lastMove` of the volume (epoch ms, same machine clock).
- *   t6 (device verified) is not exported by the controller and stays empty.
+ * - t1 and t8 from Swarm's task objects: t1 the first replacement task's CreatedAt, t8 the
+ *   status timestamp of the first replacement that is running (under cloud faults a first
+ *   replacement may fail while an attach is stuck, and Swarm's next one is what runs);
+ * - t2..t7 from the controller's `lastMove` of the volume (epoch ms, same machine clock):
+ *   t2..t5 stamped by the controller as it acts, t6 (device verified) and t7 (mounted) by
+ *   the new node's agent where they happened, sent with its heartbeat (ADR 0016).
+ *
+ * Each phase is stamped by the component where it happens, never when someone else hears
+ * of it, so the phases are in order; report.ts flags any that is not.
  *
  * Pure: no I/O, unit-tested.
  */
@@ -61,17 +66,17 @@ export function buildTimeline(input: {
   firstAckAfterT0: number | undefined;
 }): Timeline {
   const timeline: Timeline = { t0: input.t0 };
-  const task = replacementTask(input.tasks, input.t0);
-  if (task !== undefined) {
-    timeline.t1 = task.createdAt;
-    if (task.state === "running") timeline.t8 = task.stateAt;
-  }
+  const first = replacementTask(input.tasks, input.t0);
+  if (first !== undefined) timeline.t1 = first.createdAt;
+  const running = replacementTask(input.tasks.filter((task) => task.state === "running"), input.t0);
+  if (running !== undefined) timeline.t8 = running.stateAt;
   const move = moveSince(input.move, input.t0);
   if (move !== undefined) {
     timeline.t2 = move.t2Seen;
     timeline.t3 = move.t3Fenced;
     timeline.t4 = move.t4Detached;
     timeline.t5 = move.t5Attached;
+    timeline.t6 = move.t6Verified;
     timeline.t7 = move.t7Mounted;
   }
   if (input.firstAckAfterT0 !== undefined) timeline.t9 = input.firstAckAfterT0;

@@ -28,6 +28,8 @@ export interface DebianImageOptions {
   suite?: string;
   /** @default the first `deb` URL in /etc/apt/sources.list(.d) */
   mirror?: string;
+  /** Last touches to the root filesystem (after the packages, before the tar). */
+  prepare?: (rootfs: string) => Promise<void>;
 }
 
 /** The first http(s) mirror URL in apt's sources (one-line or deb822 format). */
@@ -61,6 +63,7 @@ export async function buildDebianRootfs(runner: CommandRunner, cacheDir: string,
   }
   await runChecked(runner, "chroot", [rootfs, "apt-get", "clean"]);
   await runChecked(runner, "rm", ["-rf", join(rootfs, "usr/share/doc"), join(rootfs, "usr/share/man"), join(rootfs, "var/lib/apt/lists")]);
+  await options.prepare?.(rootfs);
   await tarRootfs(runner, rootfs, `${tarPath}.partial`);
   await runChecked(runner, "mv", [`${tarPath}.partial`, tarPath]);
   await runChecked(runner, "rm", ["-rf", rootfs]);

@@ -1,7 +1,7 @@
 import { conflict, ErrorCode, isSwarmvolError, timeout } from "../../core/errors.js";
-import type { Attachment, Clock, DeviceLocator, Logger, NodeAttacher } from "../../core/ports.js";
+import type { Attachment, Clock, CrashPoints, DeviceLocator, Logger, NodeAttacher } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
-import type { ControllerApi } from "./apiClient.js";
+import type { ControllerApi } from "../../api/client/apiClient.js";
 
 export interface ClusterAttacherOptions {
   api: Pick<ControllerApi, "claim" | "release" | "wanted">;
@@ -28,6 +28,8 @@ export interface ClusterAttacherOptions {
   claimTimeoutMs?: number;
   /** How long the controller may hold a pending claim answer for the grant (long poll). @default 2000 */
   claimWaitMs?: number;
+  /** Where a kill -9 may land (core/crashPoints.ts): here, right after the grant. */
+  crashPoints?: CrashPoints;
 }
 
 /**
@@ -68,6 +70,7 @@ export class ClusterAttacher implements NodeAttacher {
       const answer = await this.claimOnce(name, nodeId, Math.min(remaining, this.claimTimeoutMs));
       if (answer.state === "granted") {
         logger.info({ volume: name, volumeId: answer.volumeId, device: answer.device, epoch: answer.epoch }, "claim granted");
+        this.options.crashPoints?.reached("agent.mount.granted");
         const device = await locator.locate(answer.volumeId, answer.device, Math.max(0, deadline - clock.now()));
         return { device, epoch: answer.epoch };
       }

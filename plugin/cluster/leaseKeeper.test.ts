@@ -9,7 +9,7 @@ import { RecordingMetrics } from "../../test/fakes/recordingMetrics.js";
 import { SteppedClock } from "../../test/fakes/steppedClock.js";
 import { VolumeDriver } from "../driver.js";
 import { LocalDirectory } from "../localDirectory.js";
-import type { CallOptions } from "./apiClient.js";
+import type { CallOptions } from "../../api/client/apiClient.js";
 import { LeaseKeeper, type LeaseKeeperOptions } from "./leaseKeeper.js";
 
 /** The controller's heartbeat endpoint: up or down, with a ttl, revokes and a latency. */
@@ -111,6 +111,15 @@ describe("LeaseKeeper", () => {
     });
     expect(t.keeper.status()).toEqual({ live: true, expiresAt: t.t0 + 14_000, consecutiveFailures: 0 });
     expect(t.node.actions).toEqual([]);
+  });
+
+  it("reports each mount's own phase times (t6 verified, t7 mounted) when the mount table has them", async () => {
+    const db = t.mounts.get("db");
+    if (!db) throw new Error("db is not mounted");
+    await t.mounts.set("db", { ...db, verifiedAt: t.t0 - 3_000, mountedAt: t.t0 - 2_500 });
+    t.keeper.start();
+    await t.clock.settle();
+    expect(t.heartbeats.bodies[0]?.mounts).toEqual([{ volume: "db", epoch: 2, verifiedAt: t.t0 - 3_000, mountedAt: t.t0 - 2_500 }, { volume: "logs", epoch: 5 }]);
   });
 
   it("a node id learned late (dockerd still starting) does not make the first lease born lapsed", async () => {

@@ -2,7 +2,7 @@ import type { HeartbeatRequest, HeartbeatResponse } from "../../api/contract.js"
 import type { FreezeRequest } from "../../api/snapshotContract.js";
 import type { AgentMetrics } from "../../core/metrics.js";
 import type { Clock, LocalContainers, Logger, MountTable } from "../../core/ports.js";
-import type { ControllerApi } from "./apiClient.js";
+import type { ControllerApi } from "../../api/client/apiClient.js";
 
 /** What the controller needs to know about this node besides its Swarm NodeID. */
 export interface NodeIdentity {
@@ -190,7 +190,12 @@ export class LeaseKeeper {
   }
 
   private request(): HeartbeatRequest {
-    const mounts = this.options.mounts.list().map(([volume, entry]) => ({ volume, epoch: entry.epoch ?? 0 }));
+    // The mount's own phase times go along: the controller stamps t6/t7 from them, not from
+    // when this heartbeat happens to arrive (up to renewMs after the mount).
+    const mounts = this.options.mounts.list().map(([volume, entry]) => ({
+      volume, epoch: entry.epoch ?? 0,
+      ...(entry.verifiedAt === undefined ? {} : { verifiedAt: entry.verifiedAt }), ...(entry.mountedAt === undefined ? {} : { mountedAt: entry.mountedAt }),
+    }));
     return { ...this.options.identity, mounts };
   }
 

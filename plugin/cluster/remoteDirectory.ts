@@ -1,7 +1,7 @@
 import { ErrorCode, invalidArgument, isSwarmvolError, unavailable } from "../../core/errors.js";
 import type { Logger, VolumeDirectory } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
-import type { ControllerApi } from "./apiClient.js";
+import type { ControllerApi } from "../../api/client/apiClient.js";
 
 /**
  * The last records this node got from the controller, kept across agent restarts. It

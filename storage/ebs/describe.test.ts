@@ -126,4 +126,16 @@ describe("helpers", () => {
       attachments: [{ instanceId: "i-1", device: "/dev/xvdba", state: "attached" }], tags: { "swarmvol/name": "db" },
     });
   });
+
+  it("toCloudVolume keeps EC2's AttachTime as the start of an attach still attaching (ADR 0013), only then", () => {
+    const at = new Date("2026-12-02T10:00:00.000Z");
+    const attachments = toCloudVolume({
+      VolumeId: "vol-1", Size: 1, State: "in-use", AvailabilityZone: "z",
+      Attachments: [{ InstanceId: "i-1", Device: "/dev/xvdba", State: "attaching", AttachTime: at }, { InstanceId: "i-2", Device: "/dev/xvdbb", State: "detaching", AttachTime: at }],
+    }).attachments;
+    expect(attachments).toEqual([
+      { instanceId: "i-1", device: "/dev/xvdba", state: "attaching", since: at.getTime() },
+      { instanceId: "i-2", device: "/dev/xvdbb", state: "detaching" },
+    ]);
+  });
 });

@@ -30,7 +30,9 @@ function toAttachment(a: VolumeAttachment): CloudAttachment | undefined {
   const state = a.State as CloudAttachmentState | undefined;
   // A `detached` item (some EC2 answers keep it briefly) is no attachment at all.
   if (state === undefined || !attachmentStates.has(state) || a.InstanceId === undefined) return undefined;
-  return { instanceId: a.InstanceId, device: a.Device ?? "", state };
+  // AttachTime is when the attach began: how long one still `attaching` has hung (ADR 0013).
+  const since = state === "attaching" ? a.AttachTime?.getTime() : undefined;
+  return { instanceId: a.InstanceId, device: a.Device ?? "", state, ...(since === undefined || Number.isNaN(since) ? {} : { since }) };
 }
 
 /** An SDK Volume in swarmvol's terms. Sizes are whole GiB on the wire. */

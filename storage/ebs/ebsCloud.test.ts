@@ -176,6 +176,18 @@ describe("attach and detach", () => {
     expect((await cloud.attach(v.id, B)).state).toBe("attached");
   });
 
+  it("aborts a stuck attach with a forced detach at once: nothing can have mounted an attach that never completed", async () => {
+    const { t, cloud } = await setup({ stickNextAttach: 1, stickNextDetach: 1 }, { stuckAttachMs: 5_000 });
+    const v = await cloud.create(request("sa1"));
+    const started = t.clock.now();
+    const err = await failure(cloud.attach(v.id, A));
+    expect(isSwarmvolError(err, "TIMEOUT")).toBe(true);
+    expect(t.clock.now() - started).toBeLessThan(10_000);
+    const detaches = t.cloud.events().filter((e) => e.volumeId === v.id && e.type.startsWith("detach-requested"));
+    expect(detaches.map((e) => e.detail ?? "")).toEqual(["force"]);
+    expect((await cloud.attach(v.id, B)).state).toBe("attached");
+  });
+
   it("never forces a busy detach: it times out naming the cause", async () => {
     const { t, cloud } = await setup({}, { detachTimeoutMs: 20_000, stuckDetachMs: 1_000 });
     const v = await cloud.create(request("sd2"));
@@ -213,7 +225,7 @@ describe("attach and detach", () => {
     const err = await failure(cloud.attach(v.id, A));
     expect(isSwarmvolError(err, "TIMEOUT") && err.retryable).toBe(true);
     expect(t.clock.now() - started).toBeGreaterThanOrEqual(90_000);
-    expect(t.cloud.events().map((e) => e.type)).toEqual(["volume-created", "attach-requested", "detach-requested", "detached"]);
+    expect(t.cloud.events().map((e) => e.type)).toEqual(["volume-created", "attach-requested", "detach-requested", "force-detached"]);
     expect(cloud.allocator.stateOf(A, t.clock.now())["/dev/xvdba"]).toBe("bad");
     expect(await cloud.attach(v.id, A)).toEqual({ instanceId: A, device: "/dev/xvdbb", state: "attached" });
   });

@@ -220,14 +220,19 @@ export class EbsCloud implements CloudVolumes, InstancePower {
     return this.abortStuckAttach(volumeId, instanceId, device);
   }
 
-  /** ebs-csi-driver's remedy: detach, never reuse the name soon, and let the caller retry. */
+  /**
+   * ebs-csi-driver's remedy: detach, never reuse the name soon, and let the caller retry.
+   * The detach is forced from the start (ADR 0013): an attach that never completed was never
+   * granted, so nothing mounted it, and an unforced detach of it may stick as well (the soak
+   * saw both stick in one move: 90 s more).
+   */
   private async abortStuckAttach(volumeId: string, instanceId: string, device: string): Promise<never> {
     this.logger.warn({ volumeId, instanceId, device, afterMs: this.settings.stuckAttachMs }, "ebs attach stuck; detaching");
     this.allocator.markBad(instanceId, device, this.clock.now());
     this.devices.delete(volumeId);
     let detached = "detached";
     try {
-      await this.detaches.detachAndWait(volumeId, instanceId, false);
+      await this.detaches.detachAndWait(volumeId, instanceId, true);
     } catch (err) {
       detached = `detach failed too: ${(err as Error).message}`;
     }

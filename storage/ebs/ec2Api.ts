@@ -11,10 +11,15 @@ import type {
   DetachVolumeCommand, DetachVolumeCommandOutput, StopInstancesCommand, StopInstancesCommandOutput,
 } from "@aws-sdk/client-ec2";
 import pRetry, { AbortError } from "p-retry";
-import type { Clock, Logger } from "../../core/ports.js";
+import { realTimers, withDeadline } from "../../core/clock.js";
+import type { Clock, Logger, Timers } from "../../core/ports.js";
 import { ec2ErrorCode, isRetryableEc2Error, mapEc2Error, type Ec2CallContext } from "./errors.js";
 
-/** An EC2Client narrowed to the commands swarmvol sends; tests pass a recording fake. */
+/**
+ * An EC2Client narrowed to the commands swarmvol sends; tests pass a recording fake.
+ * Each send also gets `{ abortSignal }` as a second argument (the SDK's HttpHandlerOptions),
+ * which a fake may ignore: the attempt's deadline holds either way.
+ */
 export interface Ec2Api {
   send(command: CreateVolumeCommand): Promise<CreateVolumeCommandOutput>;
   send(command: DescribeVolumesCommand): Promise<DescribeVolumesCommandOutput>;
@@ -95,7 +100,18 @@ export interface Ec2CallerOptions {
   retry: RetryPolicy;
   /** @default Math.random */
   random?: () => number;
+  /**
+   * Each attempt is aborted and counted as a network failure (ETIMEDOUT: retried, like any
+   * socket error after which EC2 may have acted) when EC2 has not answered by then.
+   * @default defaultAttemptTimeoutMs
+   */
+  attemptTimeoutMs?: number;
+  /** Where the attempt deadlines are armed. @default realTimers */
+  timers?: Timers;
 }
+
+/** EC2 answers in well under a second; 30 s is a request that will not answer. */
+export const defaultAttemptTimeoutMs = 30_000;
 
 /** Sends single, idempotent EC2 requests through one retry layer and maps failures once. */
 export class Ec2Caller {
@@ -114,12 +130,14 @@ export class Ec2Caller {
     const retry = { ...this.options.retry, ...(options.retries === undefined ? {} : { retries: options.retries }) };
     const random = this.options.random ?? Math.random;
     const action = actionOf(command);
-    const send = client.send.bind(client) as (c: Ec2Command) => Promise<unknown>;
+    const send = client.send.bind(client) as (c: Ec2Command, options: { abortSignal: AbortSignal }) => Promise<unknown>;
+    const attemptMs = this.options.attemptTimeoutMs ?? defaultAttemptTimeoutMs;
+    const expired = () => Object.assign(new Error(`${action}: EC2 did not answer within ${attemptMs} ms`), { code: "ETIMEDOUT" });
     try {
       const output = await pRetry(async () => {
         counter.record(action);
         try {
-          return await send(command);
+          return await withDeadline(this.options.timers ?? realTimers, attemptMs, expired, (abortSignal) => send(command, { abortSignal }));
         } catch (err) {
           if (!isRetryableEc2Error(err)) throw new AbortError(err instanceof Error ? err : String(err));
           throw err;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { ManualTime } from "../../test/fakes/fakeSwarm.js";
 import { instanceIdentity } from "./imds.js";
 
 let server: Server | undefined;
@@ -32,5 +33,17 @@ describe("IMDSv2 instance identity", () => {
     await expect(instanceIdentity("http://127.0.0.1:9", fetch, 500)).rejects.toMatchObject({
       code: "UNAVAILABLE", message: expect.stringMatching(/pass --instance-id and --zone/),
     });
+  });
+
+  it("gives up after timeoutMs on an endpoint that accepts and never answers, and aborts the request", async () => {
+    const time = new ManualTime();
+    const signals: AbortSignal[] = [];
+    const never = ((_url: string, init: RequestInit) => (signals.push(init.signal as AbortSignal), new Promise<never>(() => undefined))) as unknown as typeof fetch;
+    const asking = instanceIdentity("http://169.254.169.254", never, 2_000, time).catch((err: unknown) => err);
+    await time.advance(1_999);
+    expect(signals.map((signal) => signal.aborted)).toEqual([false]);
+    await time.advance(1);
+    expect(await asking).toMatchObject({ code: "UNAVAILABLE", message: expect.stringContaining("no answer within 2000 ms") });
+    expect(signals[0]?.aborted).toBe(true);
   });
 });

@@ -116,3 +116,23 @@ describe("a state directory behind a symlink", () => {
     }
   });
 });
+
+describe("SystemBlockFilesystem: every tool it runs has a deadline", () => {
+  it("gives blkid, mkfs, e2fsck, mount and umount 90 s each (inside Docker's 2 min Mount budget, not the runner's 5 min)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sv-deadlines-"));
+    try {
+      await writeFile(join(dir, "mountinfo"), "");
+      const seen: Array<[string, number | undefined]> = [];
+      const runner: CommandRunner = { run: async (program, _args, options) => (seen.push([program, options?.timeoutMs]), { code: 0, stdout: "", stderr: "" }) };
+      const filesystem = new SystemBlockFilesystem(runner, join(dir, "mountinfo"));
+      await filesystem.probe("/dev/loop9");
+      await filesystem.makeFilesystem("/dev/loop9", "ext4", "data");
+      await filesystem.check("/dev/loop9", "ext4");
+      await filesystem.mount("/dev/loop9", join(dir, "m"), "ext4");
+      await filesystem.unmount(join(dir, "m"));
+      expect(seen).toEqual([["blkid", 90_000], ["mkfs.ext4", 90_000], ["e2fsck", 90_000], ["mount", 90_000], ["umount", 90_000]]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

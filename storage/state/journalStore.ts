@@ -8,15 +8,19 @@ interface JournalDocument {
   entries: JournalEntry[];
 }
 
-/** Finished entries kept for `swarmvol inspect` and drills; older ones are dropped. */
-const keepFinished = 2000;
+/** Finished entries kept for `swarmvol inspect` and drills unless told; older ones are dropped. */
+export const defaultKeepFinished = 2000;
 
-/** The journal in its own lowdb file, fsynced before each cloud call is sent. */
+/**
+ * The journal in its own lowdb file, fsynced before each cloud call is sent. Bounded: the
+ * newest `keepFinished` entries beyond the pending ones (an entry stays pending only while
+ * its call is in flight, or after a crash until the next leader's resync).
+ */
 export class JournalStore implements Journal {
-  private constructor(private readonly db: Low<JournalDocument>, private readonly now: () => number) {}
+  private constructor(private readonly db: Low<JournalDocument>, private readonly now: () => number, private readonly keepFinished: number) {}
 
-  static async open(path: string, now: () => number = Date.now): Promise<JournalStore> {
-    return new JournalStore(await openDocument<JournalDocument>(path, { schemaVersion: 1, nextId: 1, entries: [] }), now);
+  static async open(path: string, now: () => number = Date.now, options: { /** @default defaultKeepFinished */ keepFinished?: number } = {}): Promise<JournalStore> {
+    return new JournalStore(await openDocument<JournalDocument>(path, { schemaVersion: 1, nextId: 1, entries: [] }), now, options.keepFinished ?? defaultKeepFinished);
   }
 
   async begin(volume: string, action: JournalAction): Promise<JournalEntry> {
@@ -47,7 +51,7 @@ export class JournalStore implements Journal {
 
   private prune(): void {
     const entries = this.db.data.entries;
-    const excess = entries.length - keepFinished;
+    const excess = entries.length - this.keepFinished;
     if (excess <= 0) return;
     let dropped = 0;
     this.db.data.entries = entries.filter((entry) => entry.state === "pending" || dropped++ >= excess);

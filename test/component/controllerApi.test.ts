@@ -65,9 +65,8 @@ beforeEach(async () => {
   const routes = [
     ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({
-      create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
-      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), wanted: (n, id) => service.wanted(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
-      fence: (id) => registry.fence(id), nodes: () => [],
+      volumes: () => service,
+      nodes: () => ({ fence: (id) => registry.fence(id), unfence: (id) => registry.unfence(id), nodeViews: () => [] }),
     }),
   ];
   server = new ApiServer({ routes, logger: silentLogger, credentials });
@@ -101,8 +100,10 @@ describe("controller API", () => {
 
   it("claims: pending and queued at first, granted once the controller granted this node", async () => {
     await call("POST", "/v1/volumes", { name: "db", options: null });
-    expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body).toEqual({ state: "pending", message: "moving volume db to this node" });
+    // Queued once on create (a task may already mount it) and again for the new claim.
     expect(enqueued).toEqual(["db"]);
+    expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body).toEqual({ state: "pending", message: "moving volume db to this node" });
+    expect(enqueued).toEqual(["db", "db"]);
     const record = catalog.get("db")!;
     await catalog.put({ ...record, status: { ...record.status, epoch: 2, backendId: "vol-1", grantedTo: { nodeId: "n2", instanceId: "i-2", device: "/dev/xvdba", epoch: 2, since: "t" } } });
     expect((await call("POST", "/v1/volumes/db/claims", { nodeId: "n2" })).body).toEqual({ state: "granted", volumeId: "vol-1", device: "/dev/xvdba", epoch: 2 });
@@ -160,6 +161,19 @@ describe("controller API", () => {
     expect(answer.body).toEqual({ ttlMs: 10_000, revoke: ["db"] });
   });
 
+  it("heartbeat: a move's t6 and t7 are the agent's stamps sent with the mount (bounded by arrival); junk times are left out", async () => {
+    await call("POST", "/v1/volumes", { name: "db", options: null });
+    const record = catalog.get("db")!;
+    const t5 = clock.now() - 5_000;
+    await catalog.put({ ...record, status: { ...record.status, epoch: 2, lastMove: { fromNode: "n1", toNode: "n2", t2Seen: t5 - 10_000, t5Attached: t5, forced: true } } });
+    const mount = { volume: "db", epoch: 2, verifiedAt: t5 + 400, mountedAt: t5 + 1_300 };
+    await call("POST", "/v1/nodes/n2/heartbeat", { hostname: "node2", instanceId: "i-2", zone: "z1", mounts: [mount] });
+    await Promise.resolve();
+    expect(catalog.get("db")?.status.lastMove).toMatchObject({ t6Verified: t5 + 400, t7Mounted: t5 + 1_300 });
+    await call("POST", "/v1/nodes/n3/heartbeat", { hostname: "node3", instanceId: "i-3", zone: "z1", mounts: [{ volume: "db", epoch: 2, verifiedAt: "soon", mountedAt: -1 }] });
+    expect(registry.lease("n3")?.mounts).toEqual([{ volume: "db", epoch: 2 }]);
+  });
+
   it("rejects a heartbeat without the instance id, naming the field", async () => {
     const answer = await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", zone: "z1", mounts: [] });
     expect(answer.status).toBe(400);
@@ -167,7 +181,7 @@ describe("controller API", () => {
   });
 
   it.each<[string, string, string, unknown, RegExp]>([
-    ["a heartbeat with a null mount", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [null] }, /mounts\[\]/],
+    ["a heartbeat with a null mount", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [null] }, /field "mounts\[0\]" must be an object like \{"volume":"data","epoch":3\}, got null/],
     ["a heartbeat whose mounts is not an array", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: "db" }, /"mounts" must be an array/],
     ["a heartbeat mounting a path", "POST", "/v1/nodes/n1/heartbeat", { hostname: "h", instanceId: "i-1", zone: "z1", mounts: [{ volume: "../../etc", epoch: 1 }] }, /path separators/],
     ["a create of ../../etc", "POST", "/v1/volumes", { name: "../../etc", options: null }, /path separators/],

@@ -20,7 +20,7 @@ const swarmNode = (id: string, state: SwarmNode["state"] = "ready"): SwarmNode =
   ({ id, version: 1, hostname: id, role: "worker", availability: "active", state, address: "", labels: {}, volumePlugins: ["swarmvol"] });
 const task = (id: string, nodeId: string): SwarmTask => ({
   id, version: 1, serviceId: "s1", serviceName: "db", slot: 1, nodeId, desiredState: "running", state: "running",
-  volumes: [{ source: "db", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
+  volumes: [{ source: "db", driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
 });
 
 let clock: FakeClock;

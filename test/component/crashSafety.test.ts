@@ -38,7 +38,7 @@ function withFaultPoints<T extends object>(target: T, verbs: readonly string[], 
 const node = (id: string): SwarmNode => ({ id, version: 1, hostname: id, role: "worker", availability: "active", state: "ready", address: "", labels: {}, volumePlugins: [] });
 const task = (nodeId: string): SwarmTask => ({
   id: `t-${nodeId}`, version: 1, serviceId: "s", serviceName: "db", slot: 1, nodeId, desiredState: "running", state: "running",
-  volumes: [{ source: "db", target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
+  volumes: [{ source: "db", driver: "swarmvol", target: "/d", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
 });
 
 interface Persisted {

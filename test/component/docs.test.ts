@@ -126,6 +126,25 @@ describe("operator docs", () => {
     expect(states.filter((state) => !documented.has(state.split(" ").at(-1))), "states docs/runbook.md has no table row for").toEqual([]);
   });
 
+  it("docs/security.md's Bounds table names files that exist, and a test for each bound it says one proves", async () => {
+    const security = await code("docs/security.md");
+    const start = security.indexOf("\n## Bounds\n");
+    expect(start).toBeGreaterThan(0);
+    const section = security.slice(start + 1).split(/\n## /)[0] ?? "";
+    const rows = section.split("\n").filter((line) => line.startsWith("| ") && !line.startsWith("| what |") && !line.startsWith("|---"));
+    expect(rows.length).toBeGreaterThan(30);
+    const missing: string[] = [];
+    for (const row of rows) {
+      const cells = row.split(" | ");
+      const tests = cells.at(-1)?.replace(/ \|$/, "") ?? "";
+      if (tests !== "—" && !/`[^`]+\.test\.ts`/.test(tests)) missing.push(`no test named: ${row.slice(0, 60)}`);
+      for (const [, path] of row.matchAll(/`([\w./-]+\.(?:ts|md|json))`/g)) {
+        if (!(await readFile(join(root, path as string)).then(() => true, () => false))) missing.push(`${path} does not exist`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it("finds prose mentions and shell command lines, not comments or other languages", () => {
     const text = [
       "Run `swarmvol ls` or `swarmvol frob`.", "<!-- `swarmvol later` -->", "```sh",

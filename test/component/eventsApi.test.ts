@@ -32,7 +32,7 @@ function recordingLogger(lines: string[]): Logger {
   return logger;
 }
 
-async function start(options: { maxLag?: number; maxStreams?: number; pageSize?: number } = {}): Promise<void> {
+async function start(options: { maxLag?: number; maxStreams?: number; pageSize?: number; stallMs?: number } = {}): Promise<void> {
   await server?.close();
   streams = new EventStreams({ log, timers: time, logger: recordingLogger(logs), heartbeatMs: 15_000, graceMs: 5_000, ...options });
   server = new ApiServer({
@@ -180,6 +180,29 @@ describe("GET /v1/events/stream", () => {
     client.resume();
     await client.closed;
     expect(logs.filter((line) => line.startsWith("error") || line.startsWith("warn"))).toEqual([]);
+  });
+
+  it("cuts off a client that reads nothing once its socket stayed full for stallMs, heartbeats or not, however few events it lags", async () => {
+    await start({ maxLag: 1_000_000, stallMs: 60_000 });
+    const client = await stream();
+    client.pause();
+    const filler = "z".repeat(64 * 1024);
+    // Until the socket is full: the stall timer joins the heartbeat's.
+    for (let n = 1; n <= 5_000 && time.pending < 2; n += 1) {
+      log.record(created("db", n, filler));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(time.pending).toBe(2);
+    await time.advance(59_999);
+    expect(log.listenerCount).toBe(1);
+    await time.advance(1);
+    expect(log.listenerCount).toBe(0);
+    expect(logs).toContain("info event stream cut off: its client stopped reading");
+    client.resume();
+    await client.closed;
+    expect(client.events.at(-1)).toMatchObject({ event: "stream.error" });
+    expect(client.frames.some((frame) => frame.comments.includes("heartbeat"))).toBe(false);
+    await untilTrue(() => streams.active === 0);
   });
 
   it("refuses a stream over the limit with 429 before any header, and ends streams when the term ends", async () => {

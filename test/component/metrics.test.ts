@@ -31,7 +31,7 @@ function node(id: string, state: SwarmNode["state"] = "ready"): SwarmNode {
 function task(id: string, nodeId: string, extra: Partial<SwarmTask> = {}): SwarmTask {
   return {
     id, version: 1, serviceId: "s1", serviceName: "db", slot: 1, nodeId, desiredState: "running", state: "running",
-    volumes: [{ source: "db", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z", ...extra,
+    volumes: [{ source: "db", driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z", ...extra,
   };
 }
 
@@ -70,7 +70,7 @@ beforeEach(async () => {
     informer, catalog, cloud: instrumentCloud(new FakeCloud(), metrics, time), journal: new MemoryJournal(() => time.now()),
     clock: time, logger: silentLogger, metrics, policy, leaseTtlMs, claimTtlMs: 5_000, buildSpec: buildEbsSpec, timers: time,
   });
-  api = new ApiServer({ routes: readRoutes({ catalog, metrics: metrics.exposition, health: () => ({}) }), logger: silentLogger, credentials: new Credentials("t") });
+  api = new ApiServer({ routes: readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller" }) }), logger: silentLogger, credentials: new Credentials("t") });
   base = `http://127.0.0.1:${await api.listen("127.0.0.1", 0)}`;
   const started = controller.start();
   await time.advance(0);

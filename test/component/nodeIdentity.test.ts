@@ -9,8 +9,8 @@ import { VolumeService } from "../../controller/volumeService.js";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import { PromControllerMetrics } from "../../controller/metrics.js";
 import { silentLogger } from "../../core/ports.js";
-import { ControllerClient } from "../../plugin/cluster/apiClient.js";
-import { OperatorClient } from "../../plugin/cluster/operatorClient.js";
+import { ControllerClient } from "../../api/client/apiClient.js";
+import { OperatorClient } from "../../api/client/operatorClient.js";
 import { LocalBackend } from "../../storage/local/localBackend.js";
 import { operatorCommand } from "../../cli/operatorCommands.js";
 import { FakeClock } from "../fakes/clock.js";
@@ -53,15 +53,14 @@ beforeEach(async () => {
   const routes = [
     ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller", role: "leader" }) }),
     ...controllerRoutes({
-      create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
-      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), wanted: (n, id) => service.wanted(n, id),
-      heartbeat: (id, r) => service.heartbeat(id, r), fence: (id) => registry.fence(id), unfence: async (id) => registry.unfence(id),
-      nodes: () => registry.views([]),
+      volumes: () => service,
+      nodes: () => ({ fence: (id) => registry.fence(id), unfence: (id) => registry.unfence(id), nodeViews: () => registry.views([]) }),
     }),
   ];
   server = new ApiServer({ routes, logger: silentLogger, credentials: new Credentials(secret) });
   base = `http://127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
   await call("POST", "/v1/volumes", { name: "db", options: null }, `Bearer ${tokens.n1}`);
+  enqueued.length = 0;
 });
 afterEach(async () => server.close());
 

@@ -56,10 +56,8 @@ beforeEach(async () => {
   const routes = [
     ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller", role: "leader", leader: null, replica: "m1-1" }) }),
     ...controllerRoutes({
-      create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
-      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id), wanted: (n, id) => service.wanted(n, id),
-      heartbeat: (id, r) => service.heartbeat(id, r), fence: (id) => registry.fence(id), unfence: async (id) => registry.unfence(id),
-      nodes: () => registry.views(swarmNodes),
+      volumes: () => service,
+      nodes: () => ({ fence: (id) => registry.fence(id), unfence: (id) => registry.unfence(id), nodeViews: () => registry.views(swarmNodes) }),
     }),
   ];
   base = await serve(new ApiServer({ routes, logger: silentLogger, credentials }));

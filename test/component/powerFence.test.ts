@@ -28,7 +28,7 @@ function swarmNode(id: string): SwarmNode {
 function task(id: string, nodeId: string, volume: string): SwarmTask {
   return {
     id, version: 1, serviceId: `s-${volume}`, serviceName: volume, slot: 1, nodeId, desiredState: "running", state: "running",
-    volumes: [{ source: volume, target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
+    volumes: [{ source: volume, driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
   };
 }
 

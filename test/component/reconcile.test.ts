@@ -20,7 +20,7 @@ function swarmNode(id: string, state: SwarmNode["state"] = "ready"): SwarmNode {
 function task(id: string, nodeId: string, extra: Partial<SwarmTask> = {}): SwarmTask {
   return {
     id, version: 1, serviceId: "s1", serviceName: "db", slot: 1, nodeId, desiredState: "running", state: "running",
-    volumes: [{ source: "db", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z", ...extra,
+    volumes: [{ source: "db", driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z", ...extra,
   };
 }
 
@@ -189,6 +189,29 @@ describe("reconcile(): a volume follows its task", () => {
     await reconcile();
     expect(cloud.calls).toEqual(["describe vol-1"]);
     expect(record().status.grantedTo?.nodeId).toBe("n1");
+  });
+
+  it("a holder's claim that lapses unreleased (its agent died before Release) is looked at again when it lapses, so a waiting claim gets the volume", async () => {
+    claims.claim("db", "n1");
+    await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n1");
+    clock.current += 3_000;
+    claims.claim("db", "n2");
+    const kept = await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n1");
+    // The holder's claim, renewed last 3 s ago, lapses in 2 s: that is when to decide again.
+    expect(kept.requeueAfterMs).toBe(2_001);
+    clock.current += 2_001;
+    claims.claim("db", "n2");
+    await reconcile();
+    expect(record().status.grantedTo?.nodeId).toBe("n2");
+  });
+
+  it("claims held by a mount never lapse, so they set no deadline", async () => {
+    claims.claim("db", "n1");
+    await reconcile();
+    heartbeat("n1", ["db"]);
+    expect(await reconcile()).toEqual({});
   });
 
   it("never undoes a change the API made while it was acting (fresh mark, t7)", async () => {

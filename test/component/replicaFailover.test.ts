@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Credentials, issueNodeToken } from "../../api/credentials.js";
+import { route } from "../../api/route.js";
+import { heartbeatResponse } from "../../api/schemas/bodies.js";
 import { ApiServer, type Route } from "../../api/server.js";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import { silentLogger } from "../../core/ports.js";
-import { ControllerClient } from "../../plugin/cluster/apiClient.js";
+import { ControllerClient } from "../../api/client/apiClient.js";
 
 /** Three controller replicas over real sockets: the server's standby answer read by the agent's client. */
 const secret = "s3cret";
@@ -13,12 +15,13 @@ let replicas: Array<{ url: string; server: ApiServer; served: number }> = [];
 
 async function replica(): Promise<(typeof replicas)[number]> {
   const entry = { url: "", server: undefined as unknown as ApiServer, served: 0 };
-  const routes: Route[] = [{
-    method: "POST", pattern: /^\/v1\/nodes\/([^/]+)\/heartbeat$/, access: "node", nodeOf: ({ params: [node] }) => node, handle: () => {
+  const routes: Route[] = [route({
+    method: "POST", path: "/v1/nodes/{nodeId}/heartbeat", access: "node", nodeOf: ({ params: [node] }) => node, summary: "a heartbeat",
+    answer: { status: 200, schema: heartbeatResponse, description: "the lease" }, handle: () => {
       entry.served += 1;
       return { ttlMs: 6000, revoke: [] };
     },
-  }];
+  })];
   entry.server = new ApiServer({ routes, logger: silentLogger, credentials: new Credentials(secret), leadership: { isLeader: () => state.leader === entry.url, leaderUrl: () => state.leader } });
   entry.url = `http://127.0.0.1:${await entry.server.listen("127.0.0.1", 0)}`;
   return entry;

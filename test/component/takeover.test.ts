@@ -100,7 +100,7 @@ describe("a new leader with no heartbeat history", () => {
     ({ id, version: 1, hostname: id, role: "worker", availability: "active", state, address: "", labels, volumePlugins: ["swarmvol"] });
   const task: SwarmTask = {
     id: "t2", version: 1, serviceId: "s", serviceName: "db", slot: 1, nodeId: "n2", desiredState: "running", state: "assigned",
-    volumes: [{ source: "db", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-12-02T10:00:00.000Z",
+    volumes: [{ source: "db", driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-12-02T10:00:00.000Z",
   };
 
   async function world() {

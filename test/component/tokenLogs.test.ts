@@ -36,8 +36,8 @@ beforeEach(async () => {
   const routes = [
     ...readRoutes({ catalog: new MemoryCatalog(), metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({
-      create: fail, remove: fail, markFormatted: fail, claim: fail, release: fail, wanted: fail, fence: fail, nodes: () => [],
-      heartbeat: async () => ({ ttlMs: 6000, revoke: [] }),
+      volumes: () => ({ create: fail, remove: fail, markFormatted: fail, claimAndWait: fail, release: fail, wanted: fail, heartbeat: async () => ({ ttlMs: 6000, revoke: [] }) }),
+      nodes: () => ({ fence: fail, unfence: fail, nodeViews: () => [] }),
     }),
   ];
   server = new ApiServer({ routes, logger, credentials: new Credentials(secret) });

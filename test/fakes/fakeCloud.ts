@@ -12,6 +12,12 @@ export class FakeCloud implements CloudVolumes, InstancePower {
   private nextId = 1;
   /** Makes the next call of that verb throw once. */
   failNext: Partial<Record<"create" | "attach" | "detach" | "describe" | "setTags", Error>> = {};
+  /**
+   * Makes the next attach or detach hang like an EBS transition stuck in the cloud: the
+   * attachment is left `attaching` (stamped `since` the given time, as EC2's AttachTime) or
+   * `detaching`, and the call never returns (its caller waits, as EbsCloud would, or dies).
+   */
+  stickNext: { attach?: number; detach?: boolean } = {};
 
   private fail(verb: keyof FakeCloud["failNext"]): void {
     const error = this.failNext[verb];
@@ -47,9 +53,14 @@ export class FakeCloud implements CloudVolumes, InstancePower {
     const volume = this.get(volumeId);
     const existing = volume.attachments.find((attachment) => attachment.instanceId === instanceId);
     if (existing) return structuredClone(existing);
-    const attachment: CloudAttachment = { instanceId, device: "/dev/xvdba", state: "attached" };
+    const stuckSince = this.stickNext.attach;
+    delete this.stickNext.attach;
+    const attachment: CloudAttachment = stuckSince === undefined
+      ? { instanceId, device: "/dev/xvdba", state: "attached" }
+      : { instanceId, device: "/dev/xvdba", state: "attaching", since: stuckSince };
     volume.attachments.push(attachment);
     volume.state = "in-use";
+    if (stuckSince !== undefined) return new Promise<never>(() => undefined);
     return structuredClone(attachment);
   }
 
@@ -57,6 +68,11 @@ export class FakeCloud implements CloudVolumes, InstancePower {
     this.calls.push(`detach ${volumeId} ${instanceId}${options.force ? " force" : ""}`);
     this.fail("detach");
     const volume = this.get(volumeId);
+    if (this.stickNext.detach) {
+      delete this.stickNext.detach;
+      for (const attachment of volume.attachments) if (attachment.instanceId === instanceId) attachment.state = "detaching";
+      return new Promise<never>(() => undefined);
+    }
     volume.attachments = volume.attachments.filter((attachment) => attachment.instanceId !== instanceId);
     if (volume.attachments.length === 0) volume.state = "available";
   }

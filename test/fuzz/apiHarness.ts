@@ -45,10 +45,8 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const routes = [
     ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({
-      create: (n, o) => service.create(n, o), remove: (n) => service.remove(n), markFormatted: (n) => service.markFormatted(n),
-      claim: (n, id, waitMs) => service.claimAndWait(n, id, waitMs), release: (n, id) => service.release(n, id),
-      wanted: (n, id) => service.wanted(n, id), heartbeat: (id, r) => service.heartbeat(id, r),
-      fence: (id) => registry.fence(id), unfence: async (id) => registry.unfence(id), nodes: () => [],
+      volumes: () => service,
+      nodes: () => ({ fence: (id) => registry.fence(id), unfence: (id) => registry.unfence(id), nodeViews: () => [] }),
     }),
   ];
   const server = new ApiServer({ routes, logger: silentLogger, credentials: new Credentials(apiToken) });

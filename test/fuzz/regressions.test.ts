@@ -12,7 +12,7 @@ import { parseSize } from "../../core/units.js";
 import { canonicalOptions, parseFsType } from "../../core/volume.js";
 import { withTokenFile } from "../../cli/runtime.js";
 import { parseLabArgs } from "../../lab/cluster/args.js";
-import { normalizeUrl } from "../../plugin/cluster/endpointPreference.js";
+import { normalizeUrl } from "../../api/client/endpointPreference.js";
 import { buildEbsSpec, ebsOptions } from "../../storage/ebs/options.js";
 import { startApiHarness } from "./apiHarness.js";
 import { startPluginHarness } from "./pluginHarness.js";

@@ -1,5 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage } from "node:http";
-import { SseParser, type SseFrame } from "../../plugin/cluster/sseParser.js";
+import { SseParser, type SseFrame } from "../../api/client/sseParser.js";
 
 /**
  * A server-sent-events reader over a real socket for tests: frames as they arrive, a

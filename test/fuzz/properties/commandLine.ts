@@ -11,7 +11,7 @@ import { loadAgentConfig, loadControllerConfig, loadOperatorConfig } from "../..
 import { loadDaemonConfig, parseFlags, parseListen } from "../../../core/config.js";
 import { maxTokenFileBytes, withTokenFile } from "../../../cli/runtime.js";
 import { parseLabArgs } from "../../../lab/cluster/args.js";
-import { leaderHintUrl, normalizeUrl } from "../../../plugin/cluster/endpointPreference.js";
+import { leaderHintUrl, normalizeUrl } from "../../../api/client/endpointPreference.js";
 import { hostileText, longText } from "../arbitraries.js";
 import { fuzzProperty, type FuzzProperty } from "../budget.js";
 import { check, domainOutcome, domainOutcomeAsync } from "../invariants.js";

@@ -1,4 +1,5 @@
-import { leaderHeader, type ErrorBody } from "../../api/contract.js";
+import { leaderHeader } from "../contract.js";
+import { errorBody } from "../schemas/bodies.js";
 import { leaderHintUrl } from "./endpointPreference.js";
 
 /**
@@ -34,9 +35,10 @@ export async function attemptReplica(fetcher: typeof fetch, url: string, init: R
     const response = await fetcher(url, { ...init, signal });
     const text = await response.text();
     if (response.status !== 503) return { kind: "answer", status: response.status, text };
-    const error = (tryJson(text) as Partial<ErrorBody> | undefined)?.error;
+    const body = errorBody.safeParse(tryJson(text));
+    const error = body.success ? body.data.error : undefined;
     const leader = leaderHintUrl(response.headers.get(leaderHeader)) ?? leaderHintUrl(error?.leader);
-    const said = typeof error?.message === "string" ? error.message : text.trim().slice(0, 200) || "no body";
+    const said = error?.message ?? (text.trim().slice(0, 200) || "no body");
     return { kind: "unavailable", status: response.status, text, leader, reason: `answered 503 (${said})` };
   } catch (err) {
     if (caller?.aborted) return { kind: "cancelled", reason: "cancelled", err };

@@ -89,7 +89,7 @@ describe("ControllerClient", () => {
   });
 
   it("does not send the token to health", async () => {
-    reply = (_req, res) => json(res, 200, { status: "ok" });
+    reply = (_req, res) => json(res, 200, { status: "ok", mode: "controller" });
     await new ControllerClient({ baseUrl, token: "t" }).health();
     expect(seen[0]?.auth).toBeUndefined();
   });
@@ -139,7 +139,34 @@ describe("ControllerClient", () => {
     reply = (_req, res) => json(res, 200, { state: "maybe" });
     const err = await failure(new ControllerClient({ baseUrl, token: "t" }).claim("db", { nodeId: "n" }));
     expect(err.code).toBe(ErrorCode.Internal);
-    expect(err.message).toContain("unknown claim state \"maybe\"");
+    expect(err.message).toContain(`controller at ${baseUrl} answered /v1/volumes/db/claims with an unexpected body (field "state" must be a claim answer whose state is granted, pending or refused`);
+  });
+
+  it.each<[string, (client: ControllerClient) => Promise<unknown>, unknown, RegExp]>([
+    ["a volume without its spec", (client) => client.getVolume("db"), { volume: { uid: "u", createdAt: "t", status: { phase: "ready", fresh: true, epoch: 1 } } }, /\(field "volume\.spec": Invalid input: expected /],
+    ["a list holding a number", (client) => client.listVolumes(), { volumes: [1] }, /\(field "volumes\[0\]": Invalid input: expected /],
+    ["a size that is a string", (client) => client.createVolume({ name: "db", options: null }), { volume: { ...record("db"), spec: { ...record("db").spec, sizeBytes: "1G" } } }, /\(field "volume\.spec\.sizeBytes": Invalid input: expected /],
+    ["a heartbeat answer without revoke", (client) => client.heartbeat("n1", { hostname: "h", instanceId: "i", zone: "z", mounts: [] }), { ttlMs: 6000 }, /\(field "revoke": Invalid input: expected /],
+    ["a wanted answer that is a string", (client) => client.wanted("db", { nodeId: "n1" }), { wanted: "yes" }, /\(field "wanted": Invalid input: expected /],
+    ["an empty body where a volume is due", (client) => client.getVolume("db"), undefined, /\(the empty body: /],
+    ["a body that is not JSON", (client) => client.listVolumes(), "<html>", /\(body is not JSON\)/],
+  ])("answers %s with INTERNAL naming the replica and the field, not a TypeError", async (_what, call, body, field) => {
+    reply = (_req, res) => {
+      const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) }).end(text);
+    };
+    const err = await failure(call(new ControllerClient({ baseUrl, token: "t" })));
+    expect(err.code).toBe(ErrorCode.Internal);
+    expect(err.message).toMatch(new RegExp(`^controller at ${baseUrl} answered /v1/\\S+ with an unexpected body`));
+    expect(err.message).toMatch(field);
+    expect(err.message).toMatch(/are the agent and controller the same swarmvol version\?$/);
+  });
+
+  it("reads a newer controller's answer: unknown fields dropped, a new condition reason accepted", async () => {
+    const newer = { ...record("db"), future: 1, status: { ...record("db").status, condition: { reason: "Migrating", message: "m", since: "t" } } };
+    reply = (_req, res) => json(res, 200, { volume: newer });
+    const volume = await new ControllerClient({ baseUrl, token: "t" }).getVolume("db");
+    expect(volume).toEqual({ ...record("db"), status: { ...record("db").status, condition: { reason: "Migrating", message: "m", since: "t" } } });
   });
 
   it("checks its options", () => {

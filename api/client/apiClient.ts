@@ -1,14 +1,16 @@
+import type { z } from "zod";
 import {
   invalidArgument, SwarmvolError, unavailable,
 } from "../../core/errors.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import {
   apiPaths,
-  type ClaimRequest, type ClaimResponse, type CreateVolumeRequest, type HeartbeatRequest, type HeartbeatResponse,
-  type ReleaseRequest, type VolumeListResponse, type VolumeResponse, type WantedResponse,
-} from "../../api/contract.js";
+  type ClaimRequest, type ClaimResponse, type CreateVolumeRequest, type HealthResponse, type HeartbeatRequest, type HeartbeatResponse,
+  type ReleaseRequest,
+} from "../contract.js";
+import * as schemas from "../schemas/bodies.js";
 import { EndpointPreference, normalizeUrl } from "./endpointPreference.js";
-import { checkBaseUrl, domainErrorOf, malformedAnswer, parseOk } from "./answers.js";
+import { checkBaseUrl, domainErrorOf, parsedAnswer } from "./answers.js";
 import { attemptReplica, type Attempt } from "./replicaAttempt.js";
 
 /** Per-call knobs; every call has a deadline so no Docker request waits on a dead socket. */
@@ -25,16 +27,34 @@ export interface CallOptions {
   untilDeadline?: boolean;
 }
 
+/**
+ * One exchange of the contract: the request, and the schema its 2xx answer must fit
+ * (none: a 204, whatever body comes is ignored).
+ */
+export interface Exchange<S extends z.ZodType | undefined> {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  body?: unknown;
+  answer: S;
+  /** @default true; false for health, which needs no token */
+  auth?: boolean;
+  /** The long-poll wait the request carries, added to an attempt's budget. */
+  waitMs?: number;
+}
+
+type Answer<S> = S extends z.ZodType ? z.output<S> : undefined;
+
 /** Pause between rounds of asking every replica while none leads. */
 const roundPauseMs = 250;
 
 /**
  * The controller's API as the agent uses it (api/contract.ts). Failures are core
- * SwarmvolErrors: the controller's own code and message, or UNAVAILABLE when it cannot be
- * reached or did not answer in time.
+ * SwarmvolErrors: the controller's own code and message, UNAVAILABLE when it cannot be
+ * reached or did not answer in time, INTERNAL naming the replica when its answer does not
+ * fit the contract's schema (api/schemas/bodies.ts).
  */
 export interface ControllerApi {
-  health(options?: CallOptions): Promise<Record<string, unknown>>;
+  health(options?: CallOptions): Promise<HealthResponse>;
   listVolumes(options?: CallOptions): Promise<VolumeRecord[]>;
   /** Throws NOT_FOUND when the controller has no such volume. */
   getVolume(name: string, options?: CallOptions): Promise<VolumeRecord>;
@@ -92,6 +112,7 @@ interface Tried {
 /** One call's fixed parts, shared by its rounds. */
 interface CallState {
   path: string;
+  answer: z.ZodType | undefined;
   options: CallOptions;
   waitMs: number;
   timeoutMs: number;
@@ -137,58 +158,44 @@ export class ControllerClient implements ControllerApi {
     return this.preference.current() ?? this.list()[0] ?? "(no controller known)";
   }
 
-  async health(options?: CallOptions): Promise<Record<string, unknown>> {
-    return (await this.call("GET", apiPaths.health, undefined, options, false)) as Record<string, unknown>;
+  async health(options?: CallOptions): Promise<HealthResponse> {
+    return this.call({ method: "GET", path: apiPaths.health, answer: schemas.healthResponse, auth: false }, options);
   }
 
   async listVolumes(options?: CallOptions): Promise<VolumeRecord[]> {
-    const answer = (await this.call("GET", apiPaths.volumes, undefined, options)) as Partial<VolumeListResponse>;
-    if (!Array.isArray(answer?.volumes)) throw malformedAnswer(apiPaths.volumes, "no volumes array", this.baseUrl);
-    return answer.volumes;
+    return (await this.call({ method: "GET", path: apiPaths.volumes, answer: schemas.volumeListResponse }, options)).volumes;
   }
 
   async getVolume(name: string, options?: CallOptions): Promise<VolumeRecord> {
-    return this.volumeOf(apiPaths.volume(name), await this.call("GET", apiPaths.volume(name), undefined, options));
+    return (await this.call({ method: "GET", path: apiPaths.volume(name), answer: schemas.volumeResponse }, options)).volume;
   }
 
   async createVolume(request: CreateVolumeRequest, options?: CallOptions): Promise<VolumeRecord> {
-    return this.volumeOf(apiPaths.volumes, await this.call("POST", apiPaths.volumes, request, options));
+    return (await this.call({ method: "POST", path: apiPaths.volumes, body: request, answer: schemas.volumeResponse }, options)).volume;
   }
 
   async removeVolume(name: string, options?: CallOptions): Promise<void> {
-    await this.call("DELETE", apiPaths.volume(name), undefined, options);
+    await this.call({ method: "DELETE", path: apiPaths.volume(name), answer: undefined }, options);
   }
 
   async markFormatted(name: string, options?: CallOptions): Promise<VolumeRecord | undefined> {
-    const answer = (await this.call("POST", apiPaths.formatted(name), {}, options)) as Partial<VolumeResponse> | undefined;
-    return answer?.volume;
+    return (await this.call({ method: "POST", path: apiPaths.formatted(name), body: {}, answer: schemas.volumeResponse.optional() }, options))?.volume;
   }
 
   async claim(name: string, request: ClaimRequest, options?: CallOptions): Promise<ClaimResponse> {
-    const answer = (await this.call("POST", apiPaths.claim(name), request, options, true, request.waitMs ?? 0)) as ClaimResponse | undefined;
-    const state = answer?.state;
-    if (state !== "granted" && state !== "pending" && state !== "refused") {
-      throw malformedAnswer(apiPaths.claim(name), `unknown claim state ${JSON.stringify(state)}`, this.baseUrl);
-    }
-    return answer as ClaimResponse;
+    return this.call({ method: "POST", path: apiPaths.claim(name), body: request, answer: schemas.claimResponse, waitMs: request.waitMs ?? 0 }, options);
   }
 
   async release(name: string, request: ReleaseRequest, options?: CallOptions): Promise<void> {
-    await this.call("POST", apiPaths.release(name), request, options);
+    await this.call({ method: "POST", path: apiPaths.release(name), body: request, answer: undefined }, options);
   }
 
   async wanted(name: string, request: ReleaseRequest, options?: CallOptions): Promise<boolean> {
-    const answer = (await this.call("POST", apiPaths.wanted(name), request, options)) as Partial<WantedResponse> | undefined;
-    if (typeof answer?.wanted !== "boolean") throw malformedAnswer(apiPaths.wanted(name), "no boolean `wanted`", this.baseUrl);
-    return answer.wanted;
+    return (await this.call({ method: "POST", path: apiPaths.wanted(name), body: request, answer: schemas.wantedResponse }, options)).wanted;
   }
 
   async heartbeat(nodeId: string, request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse> {
-    const answer = (await this.call("POST", apiPaths.heartbeat(nodeId), request, { untilDeadline: false, ...options })) as Partial<HeartbeatResponse> | undefined;
-    if (typeof answer?.ttlMs !== "number" || !Array.isArray(answer.revoke)) {
-      throw malformedAnswer(apiPaths.heartbeat(nodeId), "expected {ttlMs, revoke}", this.baseUrl);
-    }
-    return answer as HeartbeatResponse;
+    return this.call({ method: "POST", path: apiPaths.heartbeat(nodeId), body: request, answer: schemas.heartbeatResponse }, { untilDeadline: false, ...options });
   }
 
   /** Every replica known now, `baseUrl` first. */
@@ -198,18 +205,20 @@ export class ControllerClient implements ControllerApi {
   }
 
   /**
-   * One request, replica after replica until one serves: JSON body out, JSON (or nothing,
-   * for 204) back. The deadline covers the whole call, every attempt and body included;
+   * One request, replica after replica until one serves: JSON body out, JSON back parsed
+   * by the exchange's schema (or nothing, for 204). The deadline covers the whole call, every attempt and body included;
    * with several replicas an attempt gets at most `attemptTimeoutMs + waitMs` (a suspect
    * one `suspectTimeoutMs + waitMs`); a lone replica gets the whole deadline.
    */
-  protected async call(method: string, path: string, body: unknown, options: CallOptions = {}, auth = true, waitMs = 0): Promise<unknown> {
+  protected async call<S extends z.ZodType | undefined>(exchange: Exchange<S>, options: CallOptions = {}): Promise<Answer<S>> {
+    const { path, waitMs = 0 } = exchange;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const endsAt = performance.now() + timeoutMs;
-    const call: CallState = { path, options, waitMs, timeoutMs, endsAt, deadline: AbortSignal.timeout(Math.max(1, timeoutMs)), init: this.requestInit(method, body, auth) };
+    const init = this.requestInit(exchange.method, exchange.body, exchange.auth ?? true);
+    const call: CallState = { path, answer: exchange.answer, options, waitMs, timeoutMs, endsAt, deadline: AbortSignal.timeout(Math.max(1, timeoutMs)), init };
     for (;;) {
       const round = await this.round(call);
-      if (!Array.isArray(round)) return round.value;
+      if (!Array.isArray(round)) return round.value as Answer<S>;
       const last = round[round.length - 1]?.attempt.kind;
       const again = options.untilDeadline !== false && last !== "cancelled" && last !== "deadline" && endsAt - performance.now() > roundPauseMs * 2;
       if (!again) {
@@ -233,7 +242,7 @@ export class ControllerClient implements ControllerApi {
       const attempt = await attemptReplica(this.fetch, `${url}${call.path}`, call.init, { deadline: call.deadline, budget, timeoutMs: call.timeoutMs, caller: call.options.signal });
       if (attempt.kind === "answer") {
         this.preference.answered(url);
-        return { value: this.outcome(url, call.path, attempt) };
+        return { value: this.outcome(url, call, attempt) };
       }
       this.preference.failed(url, list);
       if (attempt.kind === "unreachable" || attempt.kind === "deadline") this.preference.unreachable(url, performance.now());
@@ -258,10 +267,11 @@ export class ControllerClient implements ControllerApi {
     return { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
   }
 
-  private outcome(url: string, path: string, attempt: Extract<Attempt, { kind: "answer" }>): unknown {
+  /** A 2xx parsed by the exchange's schema (INTERNAL naming the replica when it does not fit), else the controller's error. */
+  private outcome(url: string, call: CallState, attempt: Extract<Attempt, { kind: "answer" }>): unknown {
     const { status, text } = attempt;
-    if (status >= 200 && status < 300) return parseOk(text, () => malformedAnswer(path, "body is not JSON", url));
-    throw domainErrorOf(status, path, text, url);
+    if (status < 200 || status >= 300) throw domainErrorOf(status, call.path, text, url);
+    return call.answer === undefined ? undefined : parsedAnswer(call.answer, text, call.path, url);
   }
 
   /**
@@ -284,12 +294,6 @@ export class ControllerClient implements ControllerApi {
       `no controller replica served ${path} (${said}); is \`swarmvol controller\` running on the managers, and has one been elected leader?`,
       { tried: tried.map((entry) => entry.url) },
     );
-  }
-
-  private volumeOf(path: string, answer: unknown): VolumeRecord {
-    const volume = (answer as Partial<VolumeResponse> | undefined)?.volume;
-    if (!volume || typeof volume !== "object" || typeof volume.spec?.name !== "string") throw malformedAnswer(path, "no volume", this.baseUrl);
-    return volume;
   }
 }
 

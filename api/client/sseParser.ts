@@ -3,7 +3,13 @@
  * CR; `field: value` (one optional space after the colon); several `data` lines join with
  * LF; a line starting with ":" is a comment; a blank line ends the frame. Chunks may split
  * anywhere, a CRLF included. Frames with neither data nor an event are comments only.
+ *
+ * Bounded: a line, or a frame's data and comments, longer than `maxFrameChars` (1 MiB by
+ * default; swarmvol's events are a few hundred bytes) throws LIMIT_EXCEEDED rather than
+ * grow without end on a stream that never ends its line or its frame.
  */
+import { limitExceeded } from "../../core/errors.js";
+
 export interface SseFrame {
   id?: string;
   event?: string;
@@ -16,6 +22,10 @@ export class SseParser {
   private buffer = "";
   private frame: SseFrame = { comments: [] };
   private data: string[] = [];
+  /** Characters of data and comments in the frame being read. */
+  private held = 0;
+
+  constructor(private readonly maxFrameChars = 1024 * 1024) {}
 
   /** Feeds a chunk; returns the frames it completed. */
   push(chunk: string): SseFrame[] {
@@ -30,11 +40,14 @@ export class SseParser {
       const frame = this.line(line);
       if (frame) done.push(frame);
     }
+    if (this.buffer.length > this.maxFrameChars) throw this.tooLong("a line");
     return done;
   }
 
   private line(line: string): SseFrame | undefined {
     if (line === "") return this.dispatch();
+    this.held += line.length;
+    if (this.held > this.maxFrameChars) throw this.tooLong("an event");
     if (line.startsWith(":")) {
       this.frame.comments.push(line.slice(1).trimStart());
       return undefined;
@@ -53,6 +66,11 @@ export class SseParser {
     const frame = this.data.length > 0 ? { ...this.frame, data: this.data.join("\n") } : this.frame;
     this.frame = { comments: [] };
     this.data = [];
+    this.held = 0;
     return frame;
+  }
+
+  private tooLong(what: string): Error {
+    return limitExceeded(`${what} of the event stream is over ${this.maxFrameChars} characters; this is not a swarmvol event stream, or it is broken`, { maxFrameChars: this.maxFrameChars });
   }
 }

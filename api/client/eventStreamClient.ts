@@ -6,10 +6,12 @@
  * UNAVAILABLE is thrown; a connection silent for `idleTimeoutMs` (three heartbeats) is
  * taken for dead, since a manager that vanished without a reset would hang it forever.
  */
-import { apiPaths, leaderHeader } from "../../api/contract.js";
-import { internal, unavailable } from "../../core/errors.js";
+import { apiPaths, leaderHeader } from "../contract.js";
+import { unavailable } from "../../core/errors.js";
 import type { SwarmvolEvent } from "../../core/events.js";
-import { domainErrorOf } from "./answers.js";
+import { errorBody, streamClosing } from "../schemas/bodies.js";
+import { swarmvolEvent } from "../schemas/records.js";
+import { domainErrorOf, parsedAnswer } from "./answers.js";
 import { leaderHintUrl } from "./endpointPreference.js";
 import { tryJson } from "./replicaAttempt.js";
 import { SseParser, type SseFrame } from "./sseParser.js";
@@ -72,21 +74,21 @@ export async function* openEventStream(options: OpenStreamOptions): AsyncGenerat
 async function refusal(response: Response, baseUrl: string, options: OpenStreamOptions): Promise<Error> {
   const text = await response.text();
   if (response.status === 503) {
-    const body = tryJson(text) as { error?: { leader?: unknown } } | undefined;
-    const leader = leaderHintUrl(response.headers.get(leaderHeader)) ?? leaderHintUrl(body?.error?.leader);
+    const body = errorBody.safeParse(tryJson(text));
+    const leader = leaderHintUrl(response.headers.get(leaderHeader)) ?? leaderHintUrl(body.success ? body.data.error.leader : undefined);
     if (leader) options.hinted(leader);
   }
   return domainErrorOf(response.status, apiPaths.eventStream, text, baseUrl);
 }
 
+/** A frame's data as its schema reads it: an event, or the server's last word; INTERNAL naming the replica otherwise. */
 function itemOf(frame: SseFrame, baseUrl: string): StreamItem | undefined {
   if (frame.data === undefined) return undefined;
-  const data = tryJson(frame.data) as Record<string, unknown> | undefined;
   if (frame.event === "stream.end" || frame.event === "stream.error") {
-    return { kind: "closing", type: frame.event, ...(typeof data?.code === "string" ? { code: data.code } : {}), message: String(data?.message ?? "") };
+    const closing = streamClosing.safeParse(tryJson(frame.data));
+    const { code, message } = closing.success ? closing.data : { code: undefined, message: "" };
+    return { kind: "closing", type: frame.event, ...(code === undefined ? {} : { code }), message };
   }
-  if (!data || typeof data.id !== "string" || typeof data.type !== "string") {
-    throw internal(`event stream from ${baseUrl} sent a frame that is not an event (${frame.data.slice(0, 80)}); are the CLI and controller the same swarmvol version?`);
-  }
-  return { kind: "event", event: data as unknown as SwarmvolEvent };
+  const event: SwarmvolEvent = parsedAnswer(swarmvolEvent, frame.data, `${apiPaths.eventStream} (an event frame)`, baseUrl);
+  return { kind: "event", event };
 }

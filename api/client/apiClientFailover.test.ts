@@ -110,7 +110,8 @@ describe("ControllerClient across replicas", () => {
 
   it("during a takeover (every replica a standby, no leader yet) a Docker-facing call asks again until one leads", async () => {
     const t = client({ [a]: { kind: "refused" }, [b]: { kind: "standby" }, [c]: { kind: "standby" } }, { timeoutMs: 3000 });
-    setTimeout(() => (t.replicas[c] = { kind: "leader", body: { volume: { spec: { name: "db" } } } }), 400);
+    const volume = { uid: "u1", createdAt: "2026-11-22T10:00:00.000Z", spec: { name: "db", backend: "ebs", sizeBytes: 1 << 30, fsType: "ext4", options: {} }, status: { phase: "ready", fresh: false, epoch: 1 } };
+    setTimeout(() => (t.replicas[c] = { kind: "leader", body: { volume } }), 400);
     await expect(t.api.getVolume("db")).resolves.toMatchObject({ spec: { name: "db" } });
     expect(t.bases().slice(0, 3)).toEqual([a, b, c]);
     expect(t.bases().length).toBeGreaterThan(3);

@@ -1,6 +1,6 @@
 import type { NodeView } from "../../core/placement.js";
-import { apiPaths, type EventListResponse, type NodeListResponse } from "../../api/contract.js";
-import { malformedAnswer } from "./answers.js";
+import { apiPaths, type EventListResponse } from "../contract.js";
+import { eventListResponse, nodeListResponse } from "../schemas/bodies.js";
 import { ControllerClient, type CallOptions, type ControllerApi } from "./apiClient.js";
 import { openEventStream, type StreamItem, type StreamRequest } from "./eventStreamClient.js";
 
@@ -40,25 +40,21 @@ export interface OperatorApi extends ControllerApi {
  */
 export class OperatorClient extends ControllerClient implements OperatorApi {
   async listNodes(options?: CallOptions): Promise<NodeView[]> {
-    const answer = (await this.call("GET", apiPaths.nodes, undefined, options)) as Partial<NodeListResponse> | undefined;
-    if (!Array.isArray(answer?.nodes)) throw malformedAnswer(apiPaths.nodes, "no nodes array", this.baseUrl);
-    return answer.nodes;
+    return (await this.call({ method: "GET", path: apiPaths.nodes, answer: nodeListResponse }, options)).nodes;
   }
 
   async fence(nodeId: string, options?: CallOptions): Promise<void> {
-    await this.call("POST", apiPaths.fence(nodeId), {}, options);
+    await this.call({ method: "POST", path: apiPaths.fence(nodeId), body: {}, answer: undefined }, options);
   }
 
   async unfence(nodeId: string, options?: CallOptions): Promise<void> {
-    await this.call("POST", apiPaths.unfence(nodeId), {}, options);
+    await this.call({ method: "POST", path: apiPaths.unfence(nodeId), body: {}, answer: undefined }, options);
   }
 
   async events(query: EventHistoryQuery, options?: CallOptions): Promise<EventListResponse> {
     const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]));
     const path = `${apiPaths.events}${params.size > 0 ? `?${params.toString()}` : ""}`;
-    const answer = (await this.call("GET", path, undefined, options)) as Partial<EventListResponse> | undefined;
-    if (!Array.isArray(answer?.events) || typeof answer.next !== "string") throw malformedAnswer(apiPaths.events, "expected {events, next, more}", this.baseUrl);
-    return { events: answer.events, next: answer.next, more: answer.more === true };
+    return this.call({ method: "GET", path, answer: eventListResponse }, options);
   }
 
   streamEvents(request: StreamRequest, options: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): AsyncGenerator<StreamItem> {

@@ -3,7 +3,10 @@
  * controller's own code and message when its error body has them, a named failure
  * otherwise. Pure: the client (apiClient.ts) does the asking.
  */
+import type { z } from "zod";
 import { ErrorCode, internal, invalidArgument, SwarmvolError, unavailable } from "../../core/errors.js";
+import { errorBody } from "../schemas/bodies.js";
+import { problemOf } from "../schemas/issues.js";
 import { normalizeUrl } from "./endpointPreference.js";
 import { tryJson } from "./replicaAttempt.js";
 
@@ -11,11 +14,9 @@ const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 /** The controller's error body becomes the same domain error; anything else is named. */
 export function domainErrorOf(status: number, path: string, text: string, url: string): SwarmvolError {
-  const error = tryJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined;
-  const code = error?.error?.code;
-  const message = error?.error?.message;
-  if (typeof code === "string" && knownCodes.has(code) && typeof message === "string") {
-    return new SwarmvolError(code as ErrorCode, message, { status });
+  const body = errorBody.safeParse(tryJson(text));
+  if (body.success && knownCodes.has(body.data.error.code)) {
+    return new SwarmvolError(body.data.error.code as ErrorCode, body.data.error.message, { status });
   }
   const said = text.trim().slice(0, 200);
   const where = `controller at ${url} answered ${path} with HTTP ${status}`;
@@ -42,10 +43,15 @@ export function checkBaseUrl(raw: string): string {
   return normalizeUrl(raw);
 }
 
-/** A 2xx body: empty is undefined, anything else must be JSON. */
-export function parseOk(text: string, malformed: () => Error): unknown {
-  if (text.trim() === "") return undefined;
-  const parsed = tryJson(text);
-  if (parsed === undefined) throw malformed();
-  return parsed;
+/**
+ * A 2xx body as `schema` reads it (empty is undefined, anything else must be JSON); a body
+ * that does not fit is INTERNAL naming the replica, the path and the first field that is
+ * wrong, never a TypeError further on.
+ */
+export function parsedAnswer<S extends z.ZodType>(schema: S, text: string, path: string, url: string): z.output<S> {
+  const parsed = text.trim() === "" ? undefined : tryJson(text);
+  if (parsed === undefined && text.trim() !== "") throw malformedAnswer(path, "body is not JSON", url);
+  const result = schema.safeParse(parsed);
+  if (!result.success) throw malformedAnswer(path, problemOf(result.error, "field", parsed === undefined ? "the empty body" : "the body"), url);
+  return result.data;
 }
