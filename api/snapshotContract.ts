@@ -5,7 +5,7 @@
  *
  * POST /v1/volumes/{name}/snapshots (operator) {requestId?} → 200 {snapshot}: a snapshot of the
  *   volume now, tagged `reason: manual`. While a node mounts it, that node's agent freezes
- *   the filesystem first (ADR 0015); `frozen` says whether it did. The snapshot is usually
+ *   the filesystem first (ADR 0020); `frozen` says whether it did. The snapshot is usually
  *   `pending` when answered: the data is captured, the copy goes on in the cloud. 404 for
  *   an unknown volume, 409 CONFLICT for one that has no cloud volume yet (never mounted).
  *   The same `requestId` again (a client's retry) answers the snapshot it already took.
@@ -25,7 +25,8 @@
  *   does not know (another term's, or one it gave up on) is answered at once.
  */
 
-import type { SnapshotFacts } from "../core/snapshots.js";
+import type { z } from "zod";
+import type * as schemas from "./schemas/snapshots.js";
 
 export const snapshotPaths = {
   volumeSnapshots: (name: string) => `/v1/volumes/${encodeURIComponent(name)}/snapshots`,
@@ -41,36 +42,13 @@ export const snapshotPaths = {
  * (whether the holder's filesystem was frozen for the capture; false: not mounted, or the
  * freeze failed), and for scheduled ones `schedule` and `slot` (RFC 3339).
  */
-export type SnapshotView = SnapshotFacts;
-
-export interface TakeSnapshotRequest {
-  /** 1-64 of [A-Za-z0-9-]; the client's retries of one request send the same. */
-  requestId?: string;
-}
-
-export interface SnapshotResponse {
-  snapshot: SnapshotView;
-}
-export interface SnapshotListResponse {
-  snapshots: SnapshotView[];
-}
-
-/** One freeze the leader asks of a node in its heartbeat answer. */
-export interface FreezeRequest {
-  volume: string;
-  /** Names this freeze in the `frozen` call. */
-  id: string;
-  /** The agent thaws after this long whatever the leader says (clamped by the agent). */
-  maxMs: number;
-}
-
+export type SnapshotView = z.output<typeof schemas.snapshotView>;
+/** `requestId`: 1-64 of [A-Za-z0-9-]; the client's retries of one request send the same. */
+export type TakeSnapshotRequest = z.input<typeof schemas.takeSnapshotRequest>;
+export type SnapshotResponse = z.output<typeof schemas.snapshotResponse>;
+export type SnapshotListResponse = z.output<typeof schemas.snapshotListResponse>;
+/** One freeze the leader asks of a node in its heartbeat answer; `maxMs`: the agent thaws after this long whatever happens. */
+export type FreezeRequest = z.output<typeof schemas.freezeRequest>;
 /** POST /v1/volumes/{name}/frozen: the agent froze (`frozen`), or could not (`error`). */
-export interface FrozenRequest {
-  nodeId: string;
-  id: string;
-  frozen: boolean;
-  error?: string;
-}
-export interface FrozenResponse {
-  thaw: true;
-}
+export type FrozenRequest = z.output<typeof schemas.frozenRequest>;
+export type FrozenResponse = z.output<typeof schemas.frozenResponse>;

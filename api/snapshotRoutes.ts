@@ -1,8 +1,9 @@
 import { clipped, invalidArgument, quoted, unavailable } from "../core/errors.js";
-import { checkNodeId } from "../core/identity.js";
-import { validateVolumeName } from "../core/volume.js";
+import { route } from "./route.js";
+import { volumeParams } from "./schemas/bodies.js";
+import * as schemas from "./schemas/snapshots.js";
 import type { Route, RouteRequest } from "./server.js";
-import type { FrozenRequest, FrozenResponse, SnapshotListResponse, SnapshotResponse, SnapshotView } from "./snapshotContract.js";
+import type { FrozenRequest, FrozenResponse, SnapshotView } from "./snapshotContract.js";
 
 /** What the snapshot routes need from the leader's current term (controller/snapshots/). */
 export interface SnapshotOperations {
@@ -14,8 +15,7 @@ export interface SnapshotOperations {
   frozen(nodeId: string, volume: string, body: FrozenRequest): Promise<FrozenResponse>;
 }
 
-const name = "([^/]+)";
-const snapshotIdPattern = /^snap-[0-9a-f]{8,17}$/;
+const forNode = (request: RouteRequest) => request.body.nodeId;
 
 /**
  * The routes of api/snapshotContract.ts: take, list and delete are the operator's; `frozen`
@@ -29,41 +29,31 @@ export function snapshotRoutes(ops: () => SnapshotOperations | undefined): Route
     return found;
   };
   return [
-    {
-      method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/snapshots$`), access: "operator",
-      handle: async ({ params: [volume = ""], body }): Promise<SnapshotResponse> => ({ snapshot: await current().take(validateVolumeName(volume), requestIdOf(body.requestId)) }),
-    },
-    {
-      method: "GET", pattern: /^\/v1\/snapshots$/, access: "operator", handle: async ({ query }): Promise<SnapshotListResponse> => {
-        const volume = query.get("volume");
-        return { snapshots: await current().list(volume === null || volume === "" ? undefined : validateVolumeName(volume)) };
-      },
-    },
-    {
-      method: "DELETE", pattern: /^\/v1\/snapshots\/([^/]+)$/, access: "operator",
-      handle: async ({ params: [id = ""] }) => current().remove(checkSnapshotId(id)),
-    },
-    {
-      method: "POST", pattern: new RegExp(`^/v1/volumes/${name}/frozen$`), access: "node", nodeOf: (request: RouteRequest) => request.body.nodeId,
-      handle: ({ params: [volume = ""], body }) => current().frozen(checkNodeId(body.nodeId, "nodeId"), validateVolumeName(volume), frozenOf(body)),
-    },
+    route({
+      method: "POST", path: "/v1/volumes/{name}/snapshots", access: "operator", summary: "Take a snapshot of the volume now (its holder freezes the filesystem first)",
+      params: volumeParams, body: schemas.takeSnapshotRequest, answer: { status: 200, schema: schemas.snapshotResponse, description: "the snapshot, usually still pending" },
+      handle: async ({ params, body }) => ({ snapshot: await current().take(params.name, body.requestId) }),
+    }),
+    route({
+      method: "GET", path: "/v1/snapshots", access: "operator", summary: "swarmvol's snapshots, oldest first; of one volume name with ?volume=",
+      query: schemas.snapshotListQuery, answer: { status: 200, schema: schemas.snapshotListResponse, description: "the snapshots" },
+      handle: async ({ query }) => ({ snapshots: await current().list(query.volume) }),
+    }),
+    route({
+      method: "DELETE", path: "/v1/snapshots/{id}", access: "operator", summary: "Delete a swarmvol snapshot (idempotent; 409 IN_USE when the cloud refuses)",
+      params: schemas.snapshotParams, answer: { status: 204, description: "deleted, or there was none" },
+      handle: ({ params }) => current().remove(params.id),
+    }),
+    route({
+      method: "POST", path: "/v1/volumes/{name}/frozen", access: "node", nodeOf: forNode, summary: "The holder froze the volume (or could not); answered when the capture is done",
+      params: volumeParams, body: schemas.frozenRequest, answer: { status: 200, schema: schemas.frozenResponse, description: "thaw now" },
+      handle: ({ params, body }) => current().frozen(body.nodeId, params.name, body),
+    }),
   ];
 }
 
+/** The id checked as the routes check it, for the CLI to refuse a bad one before any call. */
 export function checkSnapshotId(id: string): string {
-  if (!snapshotIdPattern.test(id)) throw invalidArgument(`invalid snapshot id ${quoted(id)}: give one like snap-0123456789abcdef0 (\`swarmvol snapshots\` lists them)`, { snapshotId: clipped(id) });
+  if (!schemas.snapshotId.safeParse(id).success) throw invalidArgument(`invalid snapshot id ${quoted(id)}: give one like snap-0123456789abcdef0 (\`swarmvol snapshots\` lists them)`, { snapshotId: clipped(id) });
   return id;
-}
-
-function requestIdOf(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || !/^[A-Za-z0-9-]{1,64}$/.test(value)) throw invalidArgument(`field "requestId" must be 1-64 letters, digits or dashes (a UUID)`);
-  return value;
-}
-
-function frozenOf(body: Record<string, unknown>): FrozenRequest {
-  if (typeof body.id !== "string" || body.id === "" || body.id.length > 128) throw invalidArgument(`field "id" must be the freeze's id from the heartbeat answer`);
-  if (typeof body.frozen !== "boolean") throw invalidArgument(`field "frozen" must be true or false`);
-  const error = typeof body.error === "string" ? body.error.slice(0, 500) : undefined;
-  return { nodeId: String(body.nodeId), id: body.id, frozen: body.frozen, ...(error === undefined ? {} : { error }) };
 }

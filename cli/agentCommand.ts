@@ -9,8 +9,7 @@ import { loadAgentConfig, type AgentConfig } from "../core/clusterConfig.js";
 import { toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { SnapshotFreezer } from "../plugin/cluster/freezer.js";
-import { FreezeClient } from "../plugin/cluster/snapshotClient.js";
-import { ControllerClient } from "../api/client/apiClient.js";
+import { FreezeClient } from "../api/client/snapshotClient.js";
 import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
 import { ControllerEndpoints, type EngineSwarmInfo } from "../api/client/controllerEndpoints.js";
 import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
@@ -140,7 +139,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await driver.unmountOrphans(await readdir(mountsDir).catch(() => []));
   // A linger cut short by a crash: nobody uses that mount any more.
   await driver.endLingers();
-  // A snapshot freeze cut short by a crash: thaw before anything writes (ADR 0015).
+  // A snapshot freeze cut short by a crash: thaw before anything writes (ADR 0020).
   const freezer = new SnapshotFreezer({
     api, nodeId, mounts, freezer: new FsFreeze(runner), timers: realTimers, logger: logger.child({ component: "freeze" }),
     exclusive: (volume, fn) => driver.exclusive(volume, fn),

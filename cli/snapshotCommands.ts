@@ -12,7 +12,7 @@ import { formatSize } from "../core/units.js";
 import { validateVolumeName } from "../core/volume.js";
 import type { SnapshotView } from "../api/snapshotContract.js";
 import { checkSnapshotId } from "../api/snapshotRoutes.js";
-import { SnapshotClient, type SnapshotApi } from "../plugin/cluster/snapshotClient.js";
+import { SnapshotClient, type SnapshotApi } from "../api/client/snapshotClient.js";
 import { reportFailure } from "./exitCodes.js";
 import { processIo, splitArgs, type OperatorIo } from "./operatorCommands.js";
 import { table } from "./operatorRender.js";

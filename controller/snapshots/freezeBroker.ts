@@ -1,5 +1,5 @@
 /**
- * The leader's half of the snapshot freeze (ADR 0015): a freeze asked of a node travels in
+ * The leader's half of the snapshot freeze (ADR 0020): a freeze asked of a node travels in
  * that node's next heartbeat answer; the node's agent freezes and calls `frozen`, a call
  * this broker holds open until the capture is done (`release`) or `maxMs` has passed; the
  * agent thaws when the call ends. Everything is in this term's memory: an agent that

@@ -3,7 +3,7 @@
  * before a volume is deleted, for a clone. Each is tagged with the volume's name, uid and
  * epoch and why it was taken, is known by an idempotency key (core/snapshots.ts), and is
  * journaled before it is sent (invariant 3). While a live node mounts the volume, that
- * node's agent freezes the filesystem for the instant of the capture (ADR 0015); if it
+ * node's agent freezes the filesystem for the instant of the capture (ADR 0020); if it
  * cannot, or does not answer in time, the snapshot is taken anyway and tagged unfrozen:
  * it is then what a power cut at that moment would have left, which ext4 and xfs replay.
  */

@@ -1,5 +1,5 @@
 /**
- * The agent's half of a crash-consistent snapshot (ADR 0015). The leader asks, in a
+ * The agent's half of a crash-consistent snapshot (ADR 0020). The leader asks, in a
  * heartbeat answer, for a volume this node mounts to be frozen; the agent freezes its
  * filesystem (`fsfreeze -f` on the mount point: writers block, dirty data and the journal
  * reach the device), tells the leader in a `frozen` call that the leader holds open until
@@ -14,7 +14,7 @@
  */
 import type { FreezeRequest, FrozenRequest, FrozenResponse } from "../../api/snapshotContract.js";
 import type { FilesystemFreezer, Logger, MountTable, Timers } from "../../core/ports.js";
-import type { CallOptions } from "./apiClient.js";
+import type { CallOptions } from "../../api/client/apiClient.js";
 
 export interface FreezeApi {
   frozen(volume: string, request: FrozenRequest, options?: CallOptions): Promise<FrozenResponse>;

@@ -38,7 +38,7 @@ let uid = 0;
 
 const task = (volume: string, nodeId: string): SwarmTask => ({
   id: `t-${volume}`, version: 1, serviceId: "s1", serviceName: volume, slot: 1, nodeId, desiredState: "running", state: "running",
-  volumes: [{ source: volume, target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
+  volumes: [{ source: volume, driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z",
 });
 const record = (name: string) => catalog.get(name) as VolumeRecord;
 const ofReason = (reason: string) => [...snapshots.snapshots.values()].filter((s) => s.tags[snapshotTags.reason] === reason);

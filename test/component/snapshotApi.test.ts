@@ -12,7 +12,7 @@ import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { FreezeBroker } from "../../controller/snapshots/freezeBroker.js";
 import { SnapshotService } from "../../controller/snapshots/snapshotService.js";
 import { silentLogger } from "../../core/ports.js";
-import { FreezeClient } from "../../plugin/cluster/snapshotClient.js";
+import { FreezeClient } from "../../api/client/snapshotClient.js";
 import { FakeSnapshots } from "../fakes/fakeSnapshots.js";
 import { ManualTime, settle } from "../fakes/fakeSwarm.js";
 import { MemoryJournal } from "../fakes/memoryJournal.js";
