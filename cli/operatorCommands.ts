@@ -153,7 +153,7 @@ async function askReplica(url: string, token: string): Promise<ReplicaReport> {
 }
 
 /** The command line of one operator command: flags for the settings, `--json`, `--help`, operands. */
-function splitArgs(argv: readonly string[]): { json: boolean; help: boolean; flags: string[]; operands: string[] } {
+export function splitArgs(argv: readonly string[]): { json: boolean; help: boolean; flags: string[]; operands: string[] } {
   const split = { json: false, help: false, flags: [] as string[], operands: [] as string[] };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? "";
@@ -226,7 +226,7 @@ export async function operatorCommand(name: OperatorCommandName, argv: readonly 
   }
 }
 
-function processIo(): OperatorIo {
+export function processIo(): OperatorIo {
   return {
     env: process.env,
     out: (text) => void process.stdout.write(text),
