@@ -1,4 +1,5 @@
-import { loadDaemonConfig } from "../core/config.js";
+import { controllerSettings } from "../core/clusterConfig.js";
+import { loadDaemonConfig, type Setting } from "../core/config.js";
 import { eventsCommand, eventsUsage } from "./eventsCommand.js";
 import { healthcheckCommand, healthcheckUsage } from "./healthcheck.js";
 import { operatorCommand, operatorCommandNames, operatorUsage } from "./operatorCommands.js";
@@ -11,6 +12,7 @@ export type Command = (argv: string[]) => Promise<number>;
 export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--state-dir DIR] [--backend local]
                 [--log-level LEVEL] [--api-listen HOST:PORT] [--docker-host unix:///PATH]
        swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL] [--fence-mode self|power]
+                [--lease-ttl-ms 3000] [--fence-grace-ms 2000] [--drain-fenced on|off]   (every setting: swarmvol controller --help)
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
                 [--metrics-listen HOST:PORT]   (GET /metrics, off unless given; docs/metrics.md)
 ${[...operatorUsage, ...snapshotUsage, eventsUsage].map((line) => `       ${line}`).join("\n")}
@@ -43,6 +45,15 @@ const printing = (text: string): Command => async () => {
   return 0;
 };
 
+/** `swarmvol controller --help`: every setting with its environment variable, default and use. */
+export function settingsUsage(command: string, table: Readonly<Record<string, Setting>>): string {
+  const rows = Object.values(table).map((setting) => {
+    const fallback = setting.fallback === undefined ? "" : `(default ${setting.fallback})`;
+    return `  ${setting.flag.padEnd(26)}${setting.env.padEnd(34)}${fallback}${setting.help === undefined ? "" : `  ${setting.help}`}`.trimEnd();
+  });
+  return `usage: ${command} [--FLAG VALUE]...   (each flag overrides its environment variable)\n${rows.join("\n")}\n`;
+}
+
 /**
  * Every subcommand cli/main.ts dispatches, by name; modules load only when their command
  * runs. A message that tells the user to run `swarmvol X` must name one of these
@@ -51,7 +62,9 @@ const printing = (text: string): Command => async () => {
 export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
   ["all-in-one", runDaemon],
   ["agent", async (argv) => (await import("./agentCommand.js")).agentCommand(argv)],
-  ["controller", async (argv) => (await import("./controllerCommand.js")).controllerCommand(argv)],
+  ["controller", async (argv) => (argv.includes("--help")
+    ? printing(settingsUsage("swarmvol controller", controllerSettings))(argv)
+    : (await import("./controllerCommand.js")).controllerCommand(argv))],
   ...operatorCommandNames.map((name): [string, Command] => [name, (argv) => operatorCommand(name, argv)]),
   ...snapshotCommandNames.map((name): [string, Command] => [name, (argv) => snapshotCommand(name, argv)]),
   ["events", (argv) => eventsCommand(argv)],

@@ -1,6 +1,7 @@
 import { invalidArgument, quoted, unauthenticated } from "./errors.js";
 import { checkFenceMode, checkLogLevel, loadSettings, parseListen, pluginSocketSetting, type LogLevel, type Setting } from "./config.js";
 import type { FenceMode } from "./fencing.js";
+import { checkLeaseTiming } from "./leaseTiming.js";
 
 /**
  * Settings of the cluster daemons, `swarmvol controller` and `swarmvol agent`.
@@ -62,6 +63,13 @@ export interface ControllerConfig {
   fenceMode: FenceMode;
   /** Power mode: how long a forced stop may take to read `stopped` before the fence counts as failed. */
   powerFenceTimeoutMs: number;
+  /** Drain a fenced node that holds volumes in Swarm (and restore it when it is back; ADR 0022). */
+  drainFenced: boolean;
+}
+
+function onOff(text: string | undefined, flag: string): boolean {
+  if (text === "on" || text === "off") return text === "on";
+  throw invalidArgument(`${flag} must be on or off, got ${quoted(text)}`);
 }
 
 /** The URL agents reach a replica at: --advertise-url, or the listen address when it is a real one. */
@@ -77,36 +85,50 @@ function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: n
 /** Where a controller replica serves its API (`swarmvol healthcheck` reads it the same way). */
 export const controllerListenSetting = { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" } as const satisfies Setting;
 
+/** Every setting of `swarmvol controller`, as `swarmvol controller --help` lists them. */
+export const controllerSettings = {
+  ...common,
+  listen: controllerListenSetting,
+  ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
+  region: { flag: "--region", env: "AWS_REGION", fallback: "us-east-1" },
+  // Lease 3 s (agents renew every 0.75 s) plus 2 s grace: a dead node is fenced 5 s after
+  // its last heartbeat, well before Swarm notices it (10-15 s), and its tasks are moved
+  // then (ADR 0022; ADR 0005 had 6 s + 4 s). A cluster whose nodes miss heartbeats under
+  // load sets both higher (e.g. 6000 + 4000).
+  leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "3000", help: "agent lease; agents renew every quarter of it (ADR 0022)" },
+  fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "2000", help: "after a lapsed lease, the agent's time to fence itself; then the node is fenced" },
+  driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
+  workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "128" },
+  stuckAttachMs: { flag: "--stuck-attach-ms", env: "SWARMVOL_STUCK_ATTACH_MS", fallback: "90000" },
+  // Long enough for a restart or a rolling update on the same node to find the volume still
+  // attached; short enough that removed stacks do not fill the nodes' ~27 EBS slots.
+  idleDetachMs: { flag: "--idle-detach-ms", env: "SWARMVOL_IDLE_DETACH_MS", fallback: "30000" },
+  advertiseUrl: { flag: "--advertise-url", env: "SWARMVOL_ADVERTISE_URL" },
+  // A takeover after a crash waits one lease; agents keep at least 3/4 of their 3 s lease
+  // when the leader dies, so 1 s + 0.25 s renew leaves them time to find the new leader
+  // (ADR 0010, ADR 0022; core/leaseTiming.ts refuses settings that would not).
+  leaderLeaseMs: { flag: "--leader-lease-ms", env: "SWARMVOL_LEADER_LEASE_MS", fallback: "1000", help: "leader lease among the replicas (ADR 0010)" },
+  leaderRenewMs: { flag: "--leader-renew-ms", env: "SWARMVOL_LEADER_RENEW_MS", fallback: "250", help: "leader lease renewal, at most a third of it" },
+  fenceMode: { flag: "--fence-mode", env: "SWARMVOL_FENCE_MODE", fallback: "self", help: "self, or power: stop a lapsed node's instance first (ADR 0012)" },
+  // A forced EC2 stop usually reads stopped within a minute; fence_aws waits up to 60 s too.
+  powerFenceTimeoutMs: { flag: "--power-fence-timeout-ms", env: "SWARMVOL_POWER_FENCE_TIMEOUT_MS", fallback: "120000" },
+  // Drain a fenced node that holds volumes, so Swarm moves its tasks before it notices the
+  // node down itself; availability restored when its lease is live again (ADR 0022).
+  drainFenced: { flag: "--drain-fenced", env: "SWARMVOL_DRAIN_FENCED", fallback: "on", help: "on: set a fenced node's Swarm availability to drain (restored when it is back); off: never touch it" },
+} satisfies Record<string, Setting>;
+
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
   refuseTokenFlag(argv);
-  const raw = loadSettings({
-    ...common,
-    listen: controllerListenSetting,
-    ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
-    region: { flag: "--region", env: "AWS_REGION", fallback: "us-east-1" },
-    // Lease 6 s (three 2 s heartbeats) plus 4 s grace: a dead node is fenced ~10 s after its
-    // last heartbeat, no later than Swarm itself notices it (10-15 s); see ADR 0005.
-    leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "6000" },
-    fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "4000" },
-    driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
-    workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "128" },
-    stuckAttachMs: { flag: "--stuck-attach-ms", env: "SWARMVOL_STUCK_ATTACH_MS", fallback: "90000" },
-    // Long enough for a restart or a rolling update on the same node to find the volume still
-    // attached; short enough that removed stacks do not fill the nodes' ~27 EBS slots.
-    idleDetachMs: { flag: "--idle-detach-ms", env: "SWARMVOL_IDLE_DETACH_MS", fallback: "30000" },
-    advertiseUrl: { flag: "--advertise-url", env: "SWARMVOL_ADVERTISE_URL" },
-    // A takeover after a crash waits one lease; agents keep 6 s leases, so 2 s + 0.5 s renew
-    // leaves them time to find the new leader (ADR 0010).
-    leaderLeaseMs: { flag: "--leader-lease-ms", env: "SWARMVOL_LEADER_LEASE_MS", fallback: "2000" },
-    leaderRenewMs: { flag: "--leader-renew-ms", env: "SWARMVOL_LEADER_RENEW_MS", fallback: "500" },
-    fenceMode: { flag: "--fence-mode", env: "SWARMVOL_FENCE_MODE", fallback: "self" },
-    // A forced EC2 stop usually reads stopped within a minute; fence_aws waits up to 60 s too.
-    powerFenceTimeoutMs: { flag: "--power-fence-timeout-ms", env: "SWARMVOL_POWER_FENCE_TIMEOUT_MS", fallback: "120000" },
-  }, env, argv);
+  const raw = loadSettings(controllerSettings, env, argv);
   const listen = parseListen(raw.listen as string);
   const workers = Number(raw.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got ${quoted(raw.workers)}`);
+  const timing = checkLeaseTiming({
+    leaseTtlMs: milliseconds(raw.leaseTtlMs, "--lease-ttl-ms"), fenceGraceMs: milliseconds(raw.fenceGraceMs, "--fence-grace-ms"),
+    leaderLeaseMs: milliseconds(raw.leaderLeaseMs, "--leader-lease-ms"), leaderRenewMs: milliseconds(raw.leaderRenewMs, "--leader-renew-ms"),
+  });
   return {
+    ...timing,
     listen,
     token: tokenOf(env),
     stateDir: raw.stateDir as string,
@@ -115,17 +137,14 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     nice: niceness(raw.nice),
     ec2Endpoint: raw.ec2Endpoint,
     region: raw.region as string,
-    leaseTtlMs: milliseconds(raw.leaseTtlMs, "--lease-ttl-ms"),
-    fenceGraceMs: milliseconds(raw.fenceGraceMs, "--fence-grace-ms"),
     driverName: raw.driverName as string,
     workers,
     stuckAttachMs: milliseconds(raw.stuckAttachMs, "--stuck-attach-ms"),
     idleDetachMs: milliseconds(raw.idleDetachMs, "--idle-detach-ms"),
     advertiseUrl: advertiseUrlOf(raw.advertiseUrl, listen),
-    leaderLeaseMs: milliseconds(raw.leaderLeaseMs, "--leader-lease-ms"),
-    leaderRenewMs: milliseconds(raw.leaderRenewMs, "--leader-renew-ms"),
     fenceMode: checkFenceMode(raw.fenceMode),
     powerFenceTimeoutMs: milliseconds(raw.powerFenceTimeoutMs, "--power-fence-timeout-ms"),
+    drainFenced: onOff(raw.drainFenced, "--drain-fenced"),
   };
 }
 

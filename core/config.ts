@@ -28,6 +28,8 @@ export interface Setting {
   env: string;
   fallback?: string;
   required?: string;
+  /** One line for `--help` (cli/commands.ts renders the table). */
+  help?: string;
 }
 
 /** Where all-in-one and the agent serve the plugin (`swarmvol healthcheck` reads it the same way). */

@@ -18,7 +18,10 @@ const attempt = (state: PowerFenceView["state"], lapse = lapsedAt, error?: strin
 describe("fenceVerdict: may a holder that did not release its volume be force-detached?", () => {
   it.each<{ name: string; node: NodeView | undefined; policy: PlacementPolicy; verdict: FenceVerdict }>([
     { name: "unknown holder: never", node: undefined, policy: power, verdict: { kind: "alive", waitMs: 1_000 } },
-    { name: "self: live lease waits until lease + grace", node: node({ leaseExpiresAt: now + 3_000 }), policy: self, verdict: { kind: "alive", waitMs: 8_000 } },
+    { name: "self: live lease waits for the lapse (the cloud is asked then), not the grace", node: node({ leaseExpiresAt: now + 3_000 }), policy: self, verdict: { kind: "alive", waitMs: 3_000 } },
+    { name: "self: lapsed with its instance stopped is fenced at once, inside the grace", node: node({ instanceState: "stopped" }), policy: self, verdict: { kind: "fenced" } },
+    { name: "self: live lease with its instance terminated is fenced at once", node: node({ leaseExpiresAt: now + 3_000, instanceState: "terminated" }), policy: self, verdict: { kind: "fenced" } },
+    { name: "self: lapsed with its instance running waits out the grace", node: node({ instanceState: "running" }), policy: self, verdict: { kind: "alive", waitMs: 3_000 } },
     { name: "self: lapsed inside the grace still waits", node: node(), policy: self, verdict: { kind: "alive", waitMs: 3_000 } },
     { name: "self: lapsed past the grace is fenced", node: node({ leaseExpiresAt: now - 5_000 }), policy: self, verdict: { kind: "fenced" } },
     { name: "self: never heard is not fenced", node: node({ leaseExpiresAt: undefined }), policy: self, verdict: { kind: "alive", waitMs: 1_000 } },

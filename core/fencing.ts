@@ -43,11 +43,16 @@ export type FenceVerdict =
   /** Power mode: the stop failed or timed out; the volume stays until an operator acts. */
   | { kind: "stopFailed"; error: string };
 
-/** Self-fence mode: fenced once the lease lapsed more than the grace ago. */
+/**
+ * Self-fence mode: fenced once the lease lapsed more than the grace ago. A live lease is
+ * looked at again at its lapse, not at the end of the grace: the reconcile then asks the
+ * cloud for the instance's state, and a stopped one is fenced at once (ADR 0022).
+ */
 function selfVerdict(node: NodeView, now: number, policy: PlacementPolicy): FenceVerdict {
   if (node.leaseExpiresAt === undefined) return { kind: "alive", waitMs: policy.pollMs };
+  if (now < node.leaseExpiresAt) return { kind: "alive", waitMs: node.leaseExpiresAt - now };
   const fencedAt = node.leaseExpiresAt + policy.fenceGraceMs;
-  return now >= fencedAt ? { kind: "fenced" } : { kind: "alive", waitMs: Math.max(policy.pollMs, fencedAt - now) };
+  return now >= fencedAt ? { kind: "fenced" } : { kind: "alive", waitMs: fencedAt - now };
 }
 
 /** Power mode: a lapsed node is fenced only by its instance being powered off. */

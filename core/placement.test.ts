@@ -148,8 +148,15 @@ describe("decide: where a single-writer volume goes next", () => {
     expect(decision.actions).toEqual([{ kind: "grant", nodeId: "n2", instanceId: "i-n2", device: "/dev/xvdba", epoch: 4 }]);
   });
 
-  it("waits for the old holder no longer than until its lease plus grace", () => {
-    const decision = run({ cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], leaseExpiresAt: now + 500 }), node("n2")] });
+  it("looks at a live old holder again at its lapse (one poll at least), when the cloud is asked for its instance, not after the grace", () => {
+    const decision = run({ cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], leaseExpiresAt: now + 2_500 }), node("n2")] });
+    expect(decision.requeueAfterMs).toBe(2_500);
+    const soon = run({ cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], leaseExpiresAt: now + 500 }), node("n2")] });
+    expect(soon.requeueAfterMs).toBe(1_000);
+  });
+
+  it("waits for a lapsed old holder no longer than until its lease plus grace (four polls at most)", () => {
+    const decision = run({ cloud: cloud([attached("n1")]), wants: [task("n2")], nodeList: [node("n1", { mounted: ["db"], leaseExpiresAt: now - 1 }), node("n2")] });
     expect(decision.requeueAfterMs).toBe(4_000);
   });
 

@@ -1,5 +1,6 @@
 import type { HeartbeatRequest, HeartbeatResponse } from "../../api/contract.js";
 import type { FreezeRequest } from "../../api/snapshotContract.js";
+import { agentRenewMs, maxAgentRenewMs } from "../../core/leaseTiming.js";
 import type { AgentMetrics } from "../../core/metrics.js";
 import type { Clock, LocalContainers, Logger, MountTable } from "../../core/ports.js";
 import type { ControllerApi } from "../../api/client/apiClient.js";
@@ -35,9 +36,13 @@ export interface LeaseKeeperOptions {
    * them: the next heartbeat is never held up by a snapshot.
    */
   onFreeze?: (requests: readonly FreezeRequest[]) => void;
-  /** @default 2000 */
+  /**
+   * The longest wait between renewals. The keeper renews every quarter of the lease the
+   * controller last gave it (core/leaseTiming.ts: 750 ms of a 3 s lease), at most this.
+   * @default 2000
+   */
   renewMs?: number;
-  /** Lease length when the controller's answer does not give a usable one (the controller's default). @default 6000 */
+  /** Lease length when the controller's answer does not give a usable one (the controller's default). @default 3000 */
   defaultTtlMs?: number;
   /**
    * Most one heartbeat may wait for its answer; never past the lease's expiry. @default the
@@ -83,11 +88,14 @@ export class LeaseKeeper {
   private lapseReported = false;
   /** When the last heartbeat was sent: renewals are paced from sends, not from answers. */
   private lastSentAt: number | undefined;
+  /** The lease length the controller last gave (the default before any answer): the renewal period follows it. */
+  private leaseMs: number;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: LeaseKeeperOptions) {
-    this.renewMs = positive(options.renewMs ?? 2000, "renewMs");
-    this.defaultTtlMs = positive(options.defaultTtlMs ?? 6000, "defaultTtlMs");
+    this.renewMs = positive(options.renewMs ?? maxAgentRenewMs, "renewMs");
+    this.defaultTtlMs = positive(options.defaultTtlMs ?? 3000, "defaultTtlMs");
+    this.leaseMs = this.defaultTtlMs;
     this.heartbeatTimeoutMs = positive(options.heartbeatTimeoutMs ?? Number.MAX_SAFE_INTEGER, "heartbeatTimeoutMs");
     this.retryMs = positive(options.retryMs ?? 250, "retryMs");
   }
@@ -146,16 +154,22 @@ export class LeaseKeeper {
     }
   }
 
+  /** The renewal period: a quarter of the lease, at most `renewMs` (the lease must survive three misses). */
+  private renewPeriodMs(): number {
+    return agentRenewMs(this.leaseMs, this.renewMs);
+  }
+
   /**
-   * Wakes at the next renewal, `renewMs` after the last heartbeat was SENT (so an answer that
-   * came 3 s late is followed by the next heartbeat at once, not 2 s later: the lease counts
-   * from sends), sooner after a failure (`retryMs`), or at the lease's end if that comes
-   * first. A lapsed keeper retries every `renewMs`.
+   * Wakes at the next renewal, one period after the last heartbeat was SENT (so an answer
+   * that came late is followed by the next heartbeat at once, not a period later: the lease
+   * counts from sends), sooner after a failure (`retryMs`), or at the lease's end if that
+   * comes first. A keeper with no live lease retries every `renewMs`, each try given as
+   * long, so that a controller slow under load still brings it back.
    */
   private nextWaitMs(): number {
     if (!this.isLive() || this.expiresAt === undefined) return this.renewMs;
     const now = this.options.clock.now();
-    const period = this.failures > 0 ? this.retryMs : this.renewMs - (now - (this.lastSentAt ?? now));
+    const period = this.failures > 0 ? this.retryMs : this.renewPeriodMs() - (now - (this.lastSentAt ?? now));
     return Math.max(1, Math.min(period, this.expiresAt - now));
   }
 
@@ -172,6 +186,7 @@ export class LeaseKeeper {
       const ttlMs = Number.isFinite(answer.ttlMs) && answer.ttlMs > 0 ? answer.ttlMs : this.defaultTtlMs;
       const wasLive = this.isLive();
       this.expiresAt = sentAt + ttlMs;
+      this.leaseMs = ttlMs;
       this.options.metrics?.leaseRenewal(true);
       if (!wasLive && this.lapseReported) logger.warn({ failures: this.failures }, "lease renewed: this node may mount volumes again");
       this.failures = 0;
@@ -191,7 +206,7 @@ export class LeaseKeeper {
 
   private request(): HeartbeatRequest {
     // The mount's own phase times go along: the controller stamps t6/t7 from them, not from
-    // when this heartbeat happens to arrive (up to renewMs after the mount).
+    // when this heartbeat happens to arrive (up to a renewal period after the mount).
     const mounts = this.options.mounts.list().map(([volume, entry]) => ({
       volume, epoch: entry.epoch ?? 0,
       ...(entry.verifiedAt === undefined ? {} : { verifiedAt: entry.verifiedAt }), ...(entry.mountedAt === undefined ? {} : { mountedAt: entry.mountedAt }),
