@@ -10,7 +10,7 @@ import { withOpenApi } from "../api/openapi.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { snapshotRoutes } from "../api/snapshotRoutes.js";
 import { ApiServer } from "../api/server.js";
-import { Controller } from "../controller/controller.js";
+import { Controller, type ControllerOptions } from "../controller/controller.js";
 import { instrumentCloud, instrumentSnapshots } from "../controller/instrumentedCloud.js";
 import { MemoryEventLog } from "../controller/events/eventLog.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
@@ -19,9 +19,11 @@ import { NodeRegistry } from "../controller/nodeRegistry.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
+import { DockerNodeAvailability } from "../controller/swarm/nodeAvailability.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
+import { leaderPollMs } from "../core/leaseTiming.js";
 import type { CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
 import type { CrashPoints, Logger } from "../core/ports.js";
@@ -118,10 +120,14 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const selfUrl = advertiseUrl(config, self);
   // In memory, per replica: each term's ids carry the lease's transitions (core/events.ts).
   const events = new MemoryEventLog({ now: Date.now });
+  const replicaId = `${hostname()}-${process.pid}`;
+  // Fenced nodes drained in Swarm, each marked with the replica and term that did it (ADR 0022).
+  const availability = new DockerNodeAvailability({ docker, logger: logger.child({ component: "node-availability" }) });
+  const drain = (): Pick<ControllerOptions, "drain"> => (config.drainFenced ? { drain: { availability, marker: `${replicaId}/term-${replica.elector.leaseTerm() ?? 0}` } } : {});
   const replica = new ControllerReplica({
     informer, catalog, store, cloud, selfUrl, clock: monotonicClock, logger, metrics, events,
-    self: `${hostname()}-${process.pid}`,
-    timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: Math.min(250, config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
+    self: replicaId,
+    timing: { leaseDurationMs: config.leaderLeaseMs, renewPeriodMs: config.leaderRenewMs, pollMs: leaderPollMs(config.leaderRenewMs), safetyMarginMs: config.leaderLeaseMs / 4 },
     // Losing Swarm's Raft leader stalls Raft for seconds: better not to lose both at once,
     // when another manager is there to lead instead.
     reluctant: () => informer.node(self.id)?.raftLeader === true
@@ -136,7 +142,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron, ...(registry ? { registry } : {}), crashPoints,
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();

@@ -8,7 +8,8 @@ import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { NodeView, PlacementPolicy } from "../core/placement.js";
-import type { Catalog, Clock, CrashPoints, Logger } from "../core/ports.js";
+import type { Catalog, Clock, CrashPoints, Logger, NodeAvailability } from "../core/ports.js";
+import { realTimers } from "../core/clock.js";
 import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
@@ -16,6 +17,7 @@ import { GrantWaiters } from "./grantWaiters.js";
 import { CloudVolumeCache } from "./cloudCache.js";
 import { RecordingCatalog } from "./events/recordingCatalog.js";
 import { rebuildFromCloud } from "./rebuild.js";
+import { NodeDrainer } from "./nodeDrain.js";
 import { NodeRegistry } from "./nodeRegistry.js";
 import { PowerFencer, type PowerFenceSettings } from "./powerFence.js";
 import { WorkQueue, type Timers } from "./queue.js";
@@ -77,6 +79,11 @@ export interface ControllerOptions {
   registry?: NodeRegistry;
   /** The reconciler's named steps of a move (core/crashPoints.ts). */
   crashPoints?: CrashPoints;
+  /**
+   * Drain fenced nodes that hold volumes in Swarm, and restore them once back (ADR 0022):
+   * through `availability`, marked `marker` (replica and term). Absent: nodes are never touched.
+   */
+  drain?: { availability: NodeAvailability; marker: string };
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -109,6 +116,8 @@ export class Controller implements NodeOperations {
   readonly freezes: FreezeBroker;
   readonly snapshots: SnapshotService | undefined;
   readonly schedules: SnapshotScheduler | undefined;
+  /** Drains fenced nodes in Swarm and restores them (when `drain` is given). */
+  readonly drainer: NodeDrainer | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   /** Nodes whose identity labels this term already wrote or found right. */
   private readonly labelled = new Set<string>();
@@ -149,6 +158,10 @@ export class Controller implements NodeOperations {
         latency: (_key, ms) => metrics.queueLatency(ms / 1000),
         outcome: (_key, outcome, ms) => metrics.reconciled(outcome, ms / 1000),
       },
+    });
+    this.drainer = options.drain && new NodeDrainer({
+      registry: this.registry, nodes: () => informer.nodes(), catalog, cloud, availability: options.drain.availability, clock, timers: options.timers ?? realTimers,
+      logger: options.logger.child({ component: "node-drain" }), policy: options.policy, marker: options.drain.marker, events: this.events, ...(options.gate ? { gate: options.gate } : {}),
     });
     this.service = new VolumeService({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, clock, logger: options.logger, metrics,
@@ -194,6 +207,7 @@ export class Controller implements NodeOperations {
     }
     this.queue.start();
     this.schedules?.start();
+    this.drainer?.start();
     logger.info({ volumes: catalog.list().length, pendingJournal: journal.pending().length }, "controller started");
   }
 
@@ -262,6 +276,7 @@ export class Controller implements NodeOperations {
   }
 
   async stop(): Promise<void> {
+    await this.drainer?.stop();
     await this.schedules?.stop();
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.queue.shutdown();

@@ -34,6 +34,10 @@ export const nodeLabels = {
   zone: "swarmvol.zone",
   /** Set by `POST /v1/nodes/{id}/fence` (ISO time); removed by unfence. */
   fenced: "swarmvol.fenced",
+  /** The leader drained this fenced node (`<replica>/term-<n>`); removed when it restores it (ADR 0022). */
+  drainedBy: "swarmvol.drained-by",
+  /** The availability the node had before swarmvol drained it. */
+  drainedFrom: "swarmvol.drained-from",
 } as const;
 
 export interface NodeLabelStore {

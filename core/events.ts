@@ -24,6 +24,8 @@ export type EventType =
   | "node.lapsed"
   | "node.fenced"
   | "node.unfenced"
+  | "node.drained"
+  | "node.restored"
   | "leader.changed"
   | "snapshot.created"
   | "snapshot.deleted"

@@ -1,5 +1,6 @@
 import type { FsType, OptionDefinition, VolumeRecord, VolumeSpec } from "./volume.js";
 import type { CrashStep } from "./crashPoints.js";
+import type { AvailabilityPlan, NodeSpecView } from "./nodeDrain.js";
 
 /**
  * Small interfaces for every side effect the domain needs. Real implementations live in
@@ -229,4 +230,15 @@ export interface HealthProbe {
    * answers, and with TIMEOUT when no whole answer came within `timeoutMs`.
    */
   request(request: ProbeRequest, timeoutMs: number): Promise<{ status: number; body: string }>;
+}
+
+/**
+ * A Swarm node's availability and swarmvol's labels on it (ADR 0022). `change` reads the
+ * node, asks `plan` (core/nodeDrain.ts planDrain or planRestore) what to write on the node
+ * as read, and writes that against the `Version.Index` it read, reading and planning again
+ * when it loses a race with another writer (Swarm, `docker node update`); CONFLICT after a
+ * few lost races. Resolves with the plan it carried out (or the skip it was told).
+ */
+export interface NodeAvailability {
+  change(nodeId: string, plan: (node: NodeSpecView) => AvailabilityPlan): Promise<AvailabilityPlan>;
 }

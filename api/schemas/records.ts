@@ -106,7 +106,7 @@ export const nodeView = z.object({
 
 const eventTypes = [
   "volume.created", "volume.removed", "volume.placed", "move.phase", "move.done", "condition.changed",
-  "node.lapsed", "node.fenced", "node.unfenced", "leader.changed", "snapshot.created", "snapshot.deleted",
+  "node.lapsed", "node.fenced", "node.unfenced", "node.drained", "node.restored", "leader.changed", "snapshot.created", "snapshot.deleted",
   "snapshot.failed", "stream.gap",
 ] as const;
 

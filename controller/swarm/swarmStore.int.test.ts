@@ -9,6 +9,8 @@ import { clusterStoreContract, volumeOf, type ContractTarget } from "../../test/
 import type { Logger } from "../../core/ports.js";
 import { shouldSkip } from "../../test/support/requirements.js";
 import { docker, startSingleNodeSwarm, type SingleNodeSwarm, type Started } from "../../test/support/singleHost.js";
+import { planDrain, planRestore } from "../../core/nodeDrain.js";
+import { DockerNodeAvailability } from "./nodeAvailability.js";
 import { DockerSwarmStore, type DockerStoreApi } from "./swarmStore.js";
 import { volumeConfigName, type ConfigSpec } from "./swarmStoreCodec.js";
 
@@ -102,5 +104,31 @@ describe.skipIf(skip)("DockerSwarmStore against a real single-node swarm", () =>
     await new DockerSwarmStore({ docker: racing }).setNodeLabels(nodeId, { "swarmvol.instance-id": "i-2" });
     expect(raced).toBe(true);
     expect(await target.readNodeLabels(nodeId)).toMatchObject({ raced: "yes", "swarmvol.instance-id": "i-2", "ops.team": "storage" });
+  });
+
+  it("DockerNodeAvailability drains the real node with swarmvol's labels and restores it; an operator's pause between its read and write wins", async () => {
+    const availability = new DockerNodeAvailability({ docker: api, callTimeoutMs: 15_000 });
+    const state = async () => ok(["node", "inspect", "--format", "{{.Spec.Availability}} {{index .Spec.Labels \"swarmvol.drained-by\"}}", nodeId]);
+    // A lone manager: the drain is told another manager stays active, as the leader would count it.
+    await expect(availability.change(nodeId, (node) => planDrain(node, "it/term-1", 1))).resolves.toMatchObject({ kind: "write" });
+    expect(await state()).toBe("drain it/term-1");
+    await availability.change(nodeId, planRestore);
+    expect(await state()).toBe("active");
+    let raced = false;
+    const racing = new DockerNodeAvailability({
+      docker: { getNode: (id) => ({
+        inspect: (options) => api.getNode(id).inspect(options),
+        update: async (options) => {
+          if (!raced) {
+            raced = true;
+            await ok(["node", "update", "--availability", "pause", id]);
+          }
+          return api.getNode(id).update(options);
+        },
+      }) },
+    });
+    await expect(racing.change(nodeId, (node) => planDrain(node, "it/term-1", 1))).resolves.toEqual({ kind: "skip", reason: "operator-availability" });
+    expect(await state()).toBe("pause");
+    await ok(["node", "update", "--availability", "active", nodeId]);
   });
 });

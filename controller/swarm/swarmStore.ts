@@ -226,7 +226,8 @@ export function mergeLabels(current: Readonly<Record<string, string>>, changes: 
   return changed ? merged : undefined;
 }
 
-function parseNodeSpec(raw: unknown, nodeId: string): { version: number; spec: Record<string, unknown>; labels: Record<string, string> } {
+/** A node inspect's version, whole spec and string labels; INTERNAL when it has no version or spec. */
+export function parseNodeSpec(raw: unknown, nodeId: string): { version: number; spec: Record<string, unknown>; labels: Record<string, string> } {
   const node = (raw ?? {}) as { Version?: { Index?: unknown }; Spec?: unknown };
   const version = node.Version?.Index;
   const spec = node.Spec;
