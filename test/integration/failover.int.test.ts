@@ -80,6 +80,38 @@ describe.skipIf(skip)("volumes follow their tasks in the lab", () => {
     await restartLabNode(dir, first, deps);
   });
 
+  it("drains a killed holder in Swarm with swarmvol's label once it is fenced, and restores it when it is back (ADR 0022)", async () => {
+    // The node the test before killed is back; swarmvol restores it once its agent is heard.
+    await pollUntil(systemClock, 60_000, "every node active", async () => {
+      const lines = (await ok(manager(), ["node", "ls", "--format", "{{.Availability}}"])).split("\n");
+      return lines.every((line) => line === "Active") ? true : null;
+    }, 500);
+    const first = await runningOn();
+    history = await volumeLog(first);
+    const spec = async () => {
+      const [availability, by = "", from = ""] = (await ok(manager(), [
+        "node", "inspect", "--format", '{{.Spec.Availability}} {{index .Spec.Labels "swarmvol.drained-by"}} {{index .Spec.Labels "swarmvol.drained-from"}}', first,
+      ])).split(" ");
+      return { availability, by, from };
+    };
+    expect(await spec()).toEqual({ availability: "active", by: "", from: "" });
+    await killLabNode(dir, first, deps);
+    const drained = await pollUntil(systemClock, 60_000, `node ${first} drained by swarmvol`, async () => {
+      const now = await spec();
+      return now.availability === "drain" && now.by !== "" ? now : null;
+    }, 250);
+    expect(drained).toMatchObject({ from: "active", by: expect.stringMatching(/\/term-\d+$/) });
+    const second = await runningOn(first);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await expectDataFollowed(second);
+    await restartLabNode(dir, first, deps);
+    const restored = await pollUntil(systemClock, 60_000, `node ${first} restored by swarmvol`, async () => {
+      const now = await spec();
+      return now.availability === "active" && now.by === "" ? now : null;
+    }, 250);
+    expect(restored).toEqual({ availability: "active", by: "", from: "" });
+  });
+
   it("moves when `docker service update --constraint-add` sends the task elsewhere", async () => {
     const from = await runningOn();
     await ok(manager(), ["service", "update", "-d", "--constraint-add", `node.hostname!=${from}`, "s1"]);
