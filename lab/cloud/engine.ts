@@ -11,6 +11,7 @@ import { errors } from "./ec2Error.js";
 import type { CloudEvent, EventLog } from "./eventLog.js";
 import type { Faults } from "./faults.js";
 import { advanceInstance } from "./instanceStates.js";
+import { advanceModification, modificationsOf } from "./modifications.js";
 import { nullPowerHost, type PowerHost } from "./power.js";
 import { bool, type Params } from "./params.js";
 import type { Rng } from "./rng.js";
@@ -99,6 +100,10 @@ export class CloudEngine {
     }
     for (const s of Object.values(this.state.snapshots)) if (s.status === "pending") this.schedule(s.dueAt);
     for (const i of Object.values(this.state.instances)) if (i.dueAt !== undefined) this.schedule(i.dueAt);
+    for (const m of Object.values(modificationsOf(this))) {
+      if (m.state === "modifying") this.schedule(m.optimizingAt);
+      if (m.state === "optimizing") this.schedule(m.endTime);
+    }
   }
 
   event(e: Omit<CloudEvent, "seq" | "time">): void {
@@ -171,7 +176,22 @@ export class CloudEngine {
     for (const s of Object.values(this.state.snapshots)) {
       if (s.status === "pending" && s.dueAt <= now) s.status = "completed";
     }
+    await this.advanceModifications(now);
     for (const i of Object.values(this.state.instances)) await this.advancePower(i, now);
+  }
+
+  /** Due modification phases; a resize the device host failed is tried again shortly. */
+  private async advanceModifications(now: number): Promise<void> {
+    for (const m of Object.values(modificationsOf(this))) {
+      try {
+        await advanceModification(this, m, now);
+      } catch (err) {
+        this.logger.error({ err, volumeId: m.volumeId }, "volume resize failed; will retry");
+        m.optimizingAt = Math.max(m.optimizingAt, now + this.faults.busyPollMs);
+        m.endTime = Math.max(m.endTime, m.optimizingAt + this.faults.latencyMs.optimize);
+        this.schedule(m.optimizingAt);
+      }
+    }
   }
 
   /** An instance's due stop or start; a power failure keeps it where it is and retries. */

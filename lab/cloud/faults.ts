@@ -23,6 +23,10 @@ export interface Latencies {
   snapshot: number;
   /** Added to `snapshot` per GiB of the volume's size. @default 3000 */
   snapshotPerGiB: number;
+  /** ModifyVolume `modifying` → `optimizing` (the new size becomes usable). @default 3000 */
+  modify: number;
+  /** ModifyVolume `optimizing` → `completed`. @default 6000 */
+  optimize: number;
   /** Instance `stopping` → `stopped` (StopInstances; the power is cut at the end). @default 4000 */
   stop: number;
   /** Instance `pending` → `running` (StartInstances). @default 3000 */
@@ -68,6 +72,8 @@ export interface Faults {
   describeLatencyMs: number;
   /** How often a `busy` detach re-checks whether the device is still in use. @default 500 */
   busyPollMs: number;
+  /** Least time between two ModifyVolume calls on one volume (EBS: six hours). @default 21600000 */
+  modifyCooldownMs: number;
 }
 
 export type LostResponseMode = "drop" | "error" | "mixed";
@@ -77,7 +83,7 @@ export type FaultsPatch = Partial<Omit<Faults, "latencyMs">> & { latencyMs?: Par
 
 export function defaultFaults(): Faults {
   return {
-    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 5000, snapshotPerGiB: 3000, stop: 4000, start: 3000 },
+    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 5000, snapshotPerGiB: 3000, modify: 3000, optimize: 6000, stop: 4000, start: 3000 },
     throttleRate: 0,
     serverErrorRate: 0,
     throttleNext: 0,
@@ -92,11 +98,12 @@ export function defaultFaults(): Faults {
     describeDelayMs: 0,
     describeLatencyMs: 0,
     busyPollMs: 500,
+    modifyCooldownMs: 6 * 60 * 60 * 1000,
   };
 }
 
 /** Latencies of zero everywhere: what unit tests usually want. */
-export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0, snapshotPerGiB: 0, stop: 0, start: 0 };
+export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0, snapshotPerGiB: 0, modify: 0, optimize: 0, stop: 0, start: 0 };
 
 function checkNumber(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) {

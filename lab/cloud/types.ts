@@ -7,6 +7,7 @@
 export type VolumeStatus = "creating" | "available" | "in-use" | "deleting" | "error";
 export type AttachmentStatus = "attaching" | "attached" | "detaching" | "busy";
 export type SnapshotStatus = "pending" | "completed" | "error";
+export type ModificationState = "modifying" | "optimizing" | "completed" | "failed";
 export type InstanceStateName = "pending" | "running" | "shutting-down" | "terminated" | "stopping" | "stopped";
 
 export type Tags = Record<string, string>;
@@ -78,6 +79,26 @@ export interface SnapshotRecord {
   inUseBy?: string;
 }
 
+/**
+ * A volume's latest ModifyVolume (EBS Elastic Volumes): `modifying` until `optimizingAt`,
+ * when the new size is usable (the device grows), then `optimizing` until `endTime`.
+ */
+export interface ModificationRecord {
+  volumeId: string;
+  state: ModificationState;
+  originalSize: number;
+  targetSize: number;
+  originalVolumeType: string;
+  targetVolumeType: string;
+  originalIops?: number;
+  targetIops?: number;
+  originalThroughput?: number;
+  targetThroughput?: number;
+  startTime: number;
+  optimizingAt: number;
+  endTime: number;
+}
+
 export interface InstanceRecord extends InstanceSpec {
   state: InstanceStateName;
   tags: Tags;
@@ -103,10 +124,12 @@ export interface CloudState {
   snapshots: Record<string, SnapshotRecord>;
   instances: Record<string, InstanceRecord>;
   tokens: Record<string, TokenRecord>;
+  /** The latest modification of each volume; absent in states saved before ModifyVolume existed. */
+  modifications?: Record<string, ModificationRecord>;
 }
 
 export function emptyState(): CloudState {
-  return { schema: 1, volumes: {}, snapshots: {}, instances: {}, tokens: {} };
+  return { schema: 1, volumes: {}, snapshots: {}, instances: {}, tokens: {}, modifications: {} };
 }
 
 export const ACCOUNT_ID = "123456789012";
