@@ -7,19 +7,7 @@ import {
 } from "@aws-sdk/client-efs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { labSubnetId } from "./subnets.js";
-import { startTestEfs, type TestEfs } from "./testing.js";
-
-type AwsFailure = Error & { $metadata: { httpStatusCode?: number }; $fault: string; [member: string]: unknown };
-
-/** The error a call fails with; fails the test if it succeeds. */
-export async function failure(call: Promise<unknown>): Promise<AwsFailure> {
-  try {
-    await call;
-  } catch (err) {
-    return err as AwsFailure;
-  }
-  throw new Error("expected the call to fail");
-}
+import { failure, startTestEfs, type TestEfs } from "./testing.js";
 
 let t: TestEfs;
 let efs: EFSClient;

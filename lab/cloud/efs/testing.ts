@@ -10,6 +10,7 @@ import { instantLatencies, type FaultsPatch } from "../faults.js";
 import { startCloud, type RunningCloud } from "../index.js";
 import { labInstances } from "../testing.js";
 import type { DirectoryOwner, FileShareHost, ShareExport } from "./shareHost.js";
+import type { SubnetSpec } from "./types.js";
 
 export interface ShareCall {
   op: "createFileSystem" | "deleteFileSystem" | "createDirectory" | "serve";
@@ -51,6 +52,18 @@ export class RecordingShareHost implements FileShareHost {
   }
 }
 
+export type AwsFailure = Error & { $metadata: { httpStatusCode?: number }; $fault: string; [member: string]: unknown };
+
+/** The error an SDK call fails with; throws if it succeeds. */
+export async function failure(call: Promise<unknown>): Promise<AwsFailure> {
+  try {
+    await call;
+  } catch (err) {
+    return err as AwsFailure;
+  }
+  throw new Error("expected the call to fail");
+}
+
 export interface TestEfs {
   cloud: RunningCloud;
   efs: EFSClient;
@@ -67,6 +80,8 @@ export interface TestEfsOptions {
   clock?: ManualClock;
   shares?: RecordingShareHost;
   dataDir?: string;
+  /** EFS's subnets. @default one per instance zone */
+  subnets?: SubnetSpec[];
 }
 
 /** An emulator with instant latencies, a manual clock and a recording share host, plus an EFS client. */
@@ -80,6 +95,7 @@ export async function startTestEfs(options: TestEfsOptions = {}): Promise<TestEf
     seed: 7,
     faults: { ...options.faults, latencyMs: { ...instantLatencies, ...options.faults?.latencyMs } },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.subnets === undefined ? {} : { efs: { subnets: options.subnets } }),
   });
   const efs = new EFSClient({
     endpoint: cloud.endpoint,
