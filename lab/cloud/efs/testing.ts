@@ -27,9 +27,18 @@ export class RecordingShareHost implements FileShareHost {
   readonly directories = new Set<string>();
   /** The last export set served. */
   served: readonly ShareExport[] = [];
+  /** Makes the next call of this op throw once. */
+  failNext?: ShareCall["op"];
+
+  private fail(op: ShareCall["op"]): void {
+    if (this.failNext !== op) return;
+    this.failNext = undefined;
+    throw new Error(`injected failure of ${op}`);
+  }
 
   async createFileSystem(fileSystemId: string): Promise<void> {
     this.calls.push({ op: "createFileSystem", fileSystemId });
+    this.fail("createFileSystem");
     this.directories.add(`${fileSystemId}:/`);
   }
   async deleteFileSystem(fileSystemId: string): Promise<void> {
