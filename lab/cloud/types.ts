@@ -3,6 +3,7 @@
  * one file and read back after a restart. Times are epoch milliseconds from the injected
  * Clock; they become ISO-8601 only when rendered.
  */
+import { emptyEfsState, type EfsState } from "./efs/types.js";
 
 export type VolumeStatus = "creating" | "available" | "in-use" | "deleting" | "error";
 export type AttachmentStatus = "attaching" | "attached" | "detaching" | "busy";
@@ -126,10 +127,12 @@ export interface CloudState {
   tokens: Record<string, TokenRecord>;
   /** The latest modification of each volume; absent in states saved before ModifyVolume existed. */
   modifications?: Record<string, ModificationRecord>;
+  /** File systems, access points and mount targets (absent in files written before EFS). */
+  efs: EfsState;
 }
 
 export function emptyState(): CloudState {
-  return { schema: 1, volumes: {}, snapshots: {}, instances: {}, tokens: {}, modifications: {} };
+  return { schema: 1, volumes: {}, snapshots: {}, instances: {}, tokens: {}, modifications: {}, efs: emptyEfsState() };
 }
 
 export const ACCOUNT_ID = "123456789012";
