@@ -3,15 +3,18 @@ import type { NodeOperations } from "../api/routes.js";
 import type { CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
-import { noEvents, type EventSink } from "../core/events.js";
+import { noEvents, type EventSink, type NewEvent } from "../core/events.js";
+import type { MoveHold } from "../core/moves.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { NodeView, PlacementPolicy } from "../core/placement.js";
-import type { Catalog, Clock, CrashPoints, Logger } from "../core/ports.js";
+import type { Catalog, Clock, CrashPoints, Logger, SwarmServices } from "../core/ports.js";
 import type { VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { GrantWaiters } from "./grantWaiters.js";
+import { MoveHolds } from "./moves/moveHolds.js";
+import { MoveService } from "./moves/moveService.js";
 import { CloudVolumeCache } from "./cloudCache.js";
 import { RecordingCatalog } from "./events/recordingCatalog.js";
 import { rebuildFromCloud } from "./rebuild.js";
@@ -34,6 +37,10 @@ export interface ControllerInformer extends PlacementView {
 
 export interface ControllerOptions {
   informer: ControllerInformer;
+  /** Swarm's services, for operators' moves `withService` (ADR 0023); absent: those are refused. */
+  services?: SwarmServices;
+  /** How long an operator's move keeps wanting the volume on its target at most. @default 10 minutes */
+  moveHoldMs?: number;
   catalog: Catalog;
   cloud: CloudVolumes;
   journal: Journal;
@@ -69,6 +76,15 @@ export interface ControllerOptions {
   crashPoints?: CrashPoints;
 }
 
+/** A move's hold ended (core/moves.ts): told as a phase of that move. */
+function holdEndedEvent(hold: MoveHold): NewEvent {
+  const reason = hold.ended?.reason ?? "lapsed";
+  return {
+    type: "move.phase", volume: hold.volume, node: hold.nodeId, data: { phase: "hold_ended", move: hold.id, reason },
+    message: `the operator's move of ${hold.volume} to ${hold.hostname} no longer holds it there (${reason}): ${hold.ended?.message ?? ""}`,
+  };
+}
+
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
 function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): PowerFencer | undefined {
   if (options.policy.fenceMode !== "power") return undefined;
@@ -89,6 +105,9 @@ function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): Pow
 export class Controller implements NodeOperations {
   readonly registry: NodeRegistry;
   readonly claims: ClaimBook;
+  /** Operators' moves under way (ADR 0023), and the service that starts them. */
+  readonly holds: MoveHolds;
+  readonly moves: MoveService;
   readonly reconciler: Reconciler;
   readonly queue: WorkQueue;
   readonly service: VolumeService;
@@ -106,11 +125,12 @@ export class Controller implements NodeOperations {
     const catalog = options.events ? new RecordingCatalog(options.catalog, options.events) : options.catalog;
     this.registry = options.registry ?? new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
+    this.holds = new MoveHolds(clock, { onEnded: (hold) => this.events.record(holdEndedEvent(hold)) });
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
     const fencer = powerFencerFor(options, this.registry);
     this.reconciler = new Reconciler({
-      catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
+      catalog, cloud, journal, registry: this.registry, claims: this.claims, holds: this.holds, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
@@ -132,6 +152,12 @@ export class Controller implements NodeOperations {
       buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
       grants: this.grants, ...(options.gate ? { gate: options.gate } : {}),
       noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
+    });
+
+    this.moves = new MoveService({
+      catalog, registry: this.registry, view: informer, workloadWants: (name) => this.reconciler.workloadWants(name), holds: this.holds,
+      enqueue: (name) => this.queue.add(name), clock, newId: () => randomUUID().slice(0, 8), holdMs: options.moveHoldMs ?? 600_000,
+      events: this.events, logger: options.logger.child({ component: "moves" }), ...(options.services ? { services: options.services } : {}), ...(options.gate ? { gate: options.gate } : {}),
     });
   }
 
