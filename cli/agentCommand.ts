@@ -8,7 +8,8 @@ import { ApiServer } from "../api/server.js";
 import { loadAgentConfig, type AgentConfig } from "../core/clusterConfig.js";
 import { toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
-import { ControllerClient } from "../api/client/apiClient.js";
+import { SnapshotFreezer } from "../plugin/cluster/freezer.js";
+import { FreezeClient } from "../api/client/snapshotClient.js";
 import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
 import { ControllerEndpoints, type EngineSwarmInfo } from "../api/client/controllerEndpoints.js";
 import { LeaseKeeper } from "../plugin/cluster/leaseKeeper.js";
@@ -23,6 +24,8 @@ import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js"
 import { instanceIdentity } from "../storage/ebs/imds.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
+import { FsFreeze } from "../storage/os/fsFreeze.js";
+import { realTimers } from "../core/clock.js";
 import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
 import { forgetStaleMounts, prepareSocket, activateWithEngine } from "./allInOne.js";
@@ -53,12 +56,12 @@ function swarmNodeId(docker: Docker, logger: Logger): () => Promise<string> {
  * The client for the controller's replicas: the --controller list, or the managers this
  * node's engine knows (read every 30 s, and again when no replica served a call).
  */
-function controllerApi(config: AgentConfig, docker: Docker, credential: NodeCredential, logger: Logger): { api: ControllerClient; endpoints: ControllerEndpoints } {
+function controllerApi(config: AgentConfig, docker: Docker, credential: NodeCredential, logger: Logger): { api: FreezeClient; endpoints: ControllerEndpoints } {
   const endpoints = new ControllerEndpoints({
     fixed: config.controllers, port: config.controllerPort, clock: systemClock, logger,
     engineInfo: async () => (await engineInfo(docker)) as EngineSwarmInfo,
   });
-  const api = new ControllerClient({ endpoints: () => endpoints.list(), token: () => credential.current(), onAllFailed: () => endpoints.refreshSoon() });
+  const api = new FreezeClient({ endpoints: () => endpoints.list(), token: () => credential.current(), onAllFailed: () => endpoints.refreshSoon() });
   endpoints.start();
   return { api, endpoints };
 }
@@ -136,10 +139,16 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await driver.unmountOrphans(await readdir(mountsDir).catch(() => []));
   // A linger cut short by a crash: nobody uses that mount any more.
   await driver.endLingers();
+  // A snapshot freeze cut short by a crash: thaw before anything writes (ADR 0020).
+  const freezer = new SnapshotFreezer({
+    api, nodeId, mounts, freezer: new FsFreeze(runner), timers: realTimers, logger: logger.child({ component: "freeze" }),
+    exclusive: (volume, fn) => driver.exclusive(volume, fn),
+  });
+  await freezer.thawAll();
   // Mount IDs Docker never got the answer for (a kill -9 between recording and answering).
   review.start(driver);
   const keeper = new LeaseKeeper({
-    api, nodeId, mounts, fencer: driver, clock: systemClock, logger, metrics,
+    api, nodeId, mounts, fencer: driver, clock: systemClock, logger, metrics, onFreeze: (requests) => freezer.handle(requests),
     identity: { hostname: config.hostname ?? osHostname(), ...instance },
     containers,
   });

@@ -9,9 +9,10 @@ import { Credentials } from "../api/credentials.js";
 import { withOpenApi } from "../api/openapi.js";
 import { moveRoutes } from "../api/moveRoutes.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
+import { snapshotRoutes } from "../api/snapshotRoutes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
-import { instrumentCloud } from "../controller/instrumentedCloud.js";
+import { instrumentCloud, instrumentSnapshots } from "../controller/instrumentedCloud.js";
 import { MemoryEventLog } from "../controller/events/eventLog.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
 import { PromControllerMetrics } from "../controller/metrics.js";
@@ -23,7 +24,7 @@ import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
-import type { CloudVolumes, InstancePower } from "../core/cloud.js";
+import type { CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
 import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
@@ -80,16 +81,17 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
       ...controllerRoutes({ volumes: () => term().service, nodes: () => term(), heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request) }),
       ...moveRoutes(() => term().moves),
       ...eventRoutes(events, new EventStreams({ log: events, timers: realTimers, logger: logger.child({ component: "events" }) })),
+      ...snapshotRoutes(() => term().snapshotOperations()),
     ]),
   });
 }
 
 /** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
-function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower } {
+function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots } {
   const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   metrics.backendRequests(() => ebs.calls.byAction());
-  return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs };
+  return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock) };
 }
 
 /**
@@ -106,7 +108,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power } = measuredEbs(config, metrics, logger, crashPoints);
+  const { cloud, power, snapshots } = measuredEbs(config, metrics, logger, crashPoints);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -138,7 +140,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, ...(registry ? { registry } : {}), crashPoints,
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron, ...(registry ? { registry } : {}), crashPoints,
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();

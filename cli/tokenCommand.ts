@@ -16,8 +16,8 @@ import { withTokenFile } from "./runtime.js";
  */
 export const tokenUsage = "swarmvol token node NODE_ID [--out FILE]";
 
-const details = `Issues the API token of one Swarm node for its agent: it may heartbeat, claim and release
-only as that node, and never fence. Run it on a manager, with the controllers' secret in
+const details = `The agent may heartbeat, claim and release only as that node with it, and never fence.
+Run it on a manager, with the controllers' secret in
 SWARMVOL_TOKEN_FILE (or SWARMVOL_TOKEN); never on the command line. The node id is
 \`docker info -f '{{.Swarm.NodeID}}'\` on that node; give the file to the agent there as its
 SWARMVOL_TOKEN_FILE.`;

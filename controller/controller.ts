@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NodeOperations } from "../api/routes.js";
-import type { CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
+import type { SnapshotOperations } from "../api/snapshotRoutes.js";
+import type { CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
 import { noEvents, type EventSink, type NewEvent } from "../core/events.js";
@@ -9,7 +10,7 @@ import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { NodeView, PlacementPolicy } from "../core/placement.js";
 import type { Catalog, Clock, CrashPoints, Logger, SwarmServices } from "../core/ports.js";
-import type { VolumeSpec } from "../core/volume.js";
+import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { GrantWaiters } from "./grantWaiters.js";
@@ -24,6 +25,10 @@ import { WorkQueue, type Timers } from "./queue.js";
 import { openMoves } from "./reconcile/moveTimeline.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
 import { VolumeService } from "./volumeService.js";
+import { FreezeBroker, type FreezeSettings } from "./snapshots/freezeBroker.js";
+import { SnapshotService } from "./snapshots/snapshotService.js";
+import { SnapshotScheduler } from "./snapshots/snapshotScheduler.js";
+import type { Scheduler } from "./informer/scheduler.js";
 
 /** The informer as the controller drives it. */
 export interface ControllerInformer extends PlacementView {
@@ -67,6 +72,11 @@ export interface ControllerOptions {
   powerFence?: Partial<PowerFenceSettings>;
   /** Where the term tells what it changed (core/events.ts); catalog writes are told by RecordingCatalog. */
   events?: EventSink;
+  /** Snapshots of the cloud's volumes (the EBS backend); absent: none are taken. */
+  snapshots?: CloudSnapshots;
+  freeze?: Partial<FreezeSettings>;
+  /** node-cron: ticks the snapshot schedules (with `snapshots`); absent: no scheduled snapshots. */
+  cron?: Scheduler;
   /**
    * The term's lease registry when it was born before the term (a replica's takeover makes
    * it first, so heartbeats during the restore renew leases). @default a new one, born now
@@ -114,6 +124,10 @@ export class Controller implements NodeOperations {
   readonly cache: CloudVolumeCache;
   /** Claim calls held open until their volume is granted. */
   readonly grants: GrantWaiters;
+  /** This term's freezes asked of agents, and its snapshots (when there is a snapshot backend). */
+  readonly freezes: FreezeBroker;
+  readonly snapshots: SnapshotService | undefined;
+  readonly schedules: SnapshotScheduler | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   /** Nodes whose identity labels this term already wrote or found right. */
   private readonly labelled = new Set<string>();
@@ -129,9 +143,18 @@ export class Controller implements NodeOperations {
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
     const fencer = powerFencerFor(options, this.registry);
+    this.freezes = new FreezeBroker(clock, randomUUID, options.freeze);
+    this.snapshots = options.snapshots && new SnapshotService({
+      catalog, snapshots: options.snapshots, registry: this.registry, broker: this.freezes, journal, clock, logger: options.logger.child({ component: "snapshots" }),
+      newId: randomUUID, events: this.events, ...(options.gate ? { gate: options.gate } : {}),
+    });
+    this.schedules = this.snapshots && options.snapshots && options.cron && new SnapshotScheduler({
+      catalog, service: this.snapshots, snapshots: options.snapshots, cron: options.cron, clock, logger: options.logger.child({ component: "snapshot-schedules" }),
+    });
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, holds: this.holds, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
+      ...(this.snapshots ? { cloneSource: (record: VolumeRecord) => (this.snapshots as SnapshotService).cloneSource(record) } : {}),
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
     this.queue = new WorkQueue({
@@ -152,6 +175,7 @@ export class Controller implements NodeOperations {
       buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
       grants: this.grants, ...(options.gate ? { gate: options.gate } : {}),
       noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
+      freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId), ...(this.snapshots ? { snapshots: this.snapshots } : {}),
     });
 
     this.moves = new MoveService({
@@ -159,6 +183,18 @@ export class Controller implements NodeOperations {
       enqueue: (name) => this.queue.add(name), clock, newId: () => randomUUID().slice(0, 8), holdMs: options.moveHoldMs ?? 600_000,
       events: this.events, logger: options.logger.child({ component: "moves" }), ...(options.services ? { services: options.services } : {}), ...(options.gate ? { gate: options.gate } : {}),
     });
+  }
+
+  /** What api/snapshotRoutes.ts serves from this term; undefined without a snapshot backend. */
+  snapshotOperations(): SnapshotOperations | undefined {
+    const snapshots = this.snapshots;
+    if (!snapshots) return undefined;
+    return {
+      take: (name, requestId) => snapshots.take(name, { reason: "manual", ...(requestId === undefined ? {} : { requestId }) }),
+      list: (volume) => snapshots.list(volume),
+      remove: (id) => snapshots.remove(id),
+      frozen: (nodeId, volume, body) => this.freezes.frozen(nodeId, volume, body),
+    };
   }
 
   /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */
@@ -183,6 +219,7 @@ export class Controller implements NodeOperations {
       await this.resync();
     }
     this.queue.start();
+    this.schedules?.start();
     logger.info({ volumes: catalog.list().length, pendingJournal: journal.pending().length }, "controller started");
   }
 
@@ -251,6 +288,7 @@ export class Controller implements NodeOperations {
   }
 
   async stop(): Promise<void> {
+    await this.schedules?.stop();
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.queue.shutdown();
     if (this.options.ownsInformer !== false) await this.options.informer.stop();

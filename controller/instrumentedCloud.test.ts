@@ -3,7 +3,8 @@ import { conflict, internal } from "../core/errors.js";
 import { FakeCloud } from "../test/fakes/fakeCloud.js";
 import { FakeClock } from "../test/fakes/clock.js";
 import { RecordingMetrics } from "../test/fakes/recordingMetrics.js";
-import { cloudErrorCode, instrumentCloud } from "./instrumentedCloud.js";
+import { FakeSnapshots } from "../test/fakes/fakeSnapshots.js";
+import { cloudErrorCode, instrumentCloud, instrumentSnapshots } from "./instrumentedCloud.js";
 
 describe("instrumentCloud", () => {
   it("counts and times each call by operation, ok or the error's code, and passes errors through", async () => {
@@ -29,6 +30,21 @@ describe("instrumentCloud", () => {
     expect(metrics.cloudCalls).toEqual([
       { operation: "create", code: "ok", seconds: 1.5 },
       { operation: "attach", code: "RequestLimitExceeded", seconds: 0 },
+    ]);
+  });
+
+  it("counts and times the snapshot port's calls the same way", async () => {
+    const fake = new FakeSnapshots();
+    const metrics = new RecordingMetrics();
+    const snapshots = instrumentSnapshots(fake, metrics, new FakeClock());
+    const made = await snapshots.createSnapshot({ volumeId: "vol-1", key: "k", description: "d", tags: { "swarmvol/uid": "u" } });
+    await snapshots.listSnapshots({ name: "db" });
+    await snapshots.getSnapshot(made.id);
+    await snapshots.waitCompleted(made.id, 1000);
+    fake.inUse.add(made.id);
+    await expect(snapshots.deleteSnapshot(made.id)).rejects.toThrow(/in use/);
+    expect(metrics.cloudCalls.map((call) => `${call.operation}:${call.code}`)).toEqual([
+      "createSnapshot:ok", "listSnapshots:ok", "getSnapshot:ok", "waitSnapshot:ok", "deleteSnapshot:IN_USE",
     ]);
   });
 

@@ -6,7 +6,7 @@
  * `swarmvol_backend_requests_total`. Errors pass through unchanged.
  */
 import type { CloudOperation, ControllerMetrics } from "../core/metrics.js";
-import type { CloudVolumes } from "../core/cloud.js";
+import type { CloudSnapshots, CloudVolumes } from "../core/cloud.js";
 import { isSwarmvolError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
 
@@ -20,9 +20,10 @@ export function cloudErrorCode(err: unknown): string {
   return typeof awsCode === "string" && awsCode !== "" ? awsCode : err.code;
 }
 
-/** `cloud` measured into `metrics`, timed on `clock` (a monotonic one in production). */
-export function instrumentCloud(cloud: CloudVolumes, metrics: Pick<ControllerMetrics, "cloudCall">, clock: Pick<Clock, "now">): CloudVolumes {
-  const timed = <T>(operation: CloudOperation, call: () => Promise<T>): Promise<T> => {
+type Timed = <T>(operation: CloudOperation, call: () => Promise<T>) => Promise<T>;
+
+function timer(metrics: Pick<ControllerMetrics, "cloudCall">, clock: Pick<Clock, "now">): Timed {
+  return <T>(operation: CloudOperation, call: () => Promise<T>): Promise<T> => {
     const started = clock.now();
     const seconds = () => (clock.now() - started) / 1000;
     return call().then((value) => {
@@ -33,6 +34,11 @@ export function instrumentCloud(cloud: CloudVolumes, metrics: Pick<ControllerMet
       throw err;
     });
   };
+}
+
+/** `cloud` measured into `metrics`, timed on `clock` (a monotonic one in production). */
+export function instrumentCloud(cloud: CloudVolumes, metrics: Pick<ControllerMetrics, "cloudCall">, clock: Pick<Clock, "now">): CloudVolumes {
+  const timed = timer(metrics, clock);
   return {
     create: (request) => timed("create", () => cloud.create(request)),
     describe: (ids) => timed("describe", () => cloud.describe(ids)),
@@ -41,5 +47,17 @@ export function instrumentCloud(cloud: CloudVolumes, metrics: Pick<ControllerMet
     delete: (volumeId) => timed("delete", () => cloud.delete(volumeId)),
     setTags: (volumeId, tags) => timed("setTags", () => cloud.setTags(volumeId, tags)),
     describeInstances: (ids) => timed("describeInstances", () => cloud.describeInstances(ids)),
+  };
+}
+
+/** The snapshot port measured the same way (operations `createSnapshot` … `waitSnapshot`). */
+export function instrumentSnapshots(snapshots: CloudSnapshots, metrics: Pick<ControllerMetrics, "cloudCall">, clock: Pick<Clock, "now">): CloudSnapshots {
+  const timed = timer(metrics, clock);
+  return {
+    createSnapshot: (request) => timed("createSnapshot", () => snapshots.createSnapshot(request)),
+    listSnapshots: (query) => timed("listSnapshots", () => snapshots.listSnapshots(query)),
+    getSnapshot: (id) => timed("getSnapshot", () => snapshots.getSnapshot(id)),
+    deleteSnapshot: (id) => timed("deleteSnapshot", () => snapshots.deleteSnapshot(id)),
+    waitCompleted: (id, timeoutMs) => timed("waitSnapshot", () => snapshots.waitCompleted(id, timeoutMs)),
   };
 }

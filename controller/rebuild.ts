@@ -23,7 +23,8 @@ export function withCloud(record: VolumeRecord, cloud: CloudVolume | undefined):
 export function recordFromTags(cloud: CloudVolume): VolumeRecord | undefined {
   const name = cloud.tags[cloudTags.name];
   const uid = cloud.tags[cloudTags.uid];
-  if (!name || !uid) return undefined;
+  // A volume removed with onRemove=retain was forgotten on purpose.
+  if (!name || !uid || cloud.tags[cloudTags.retained] !== undefined) return undefined;
   const spec = parseSpecTag(cloud.tags[cloudTags.spec]);
   return withCloud({
     uid, createdAt: spec?.createdAt ?? new Date(0).toISOString(),

@@ -1,8 +1,12 @@
 import type { ClaimResponse, HeartbeatMount, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
 import type { VolumeOperations } from "../api/routes.js";
-import type { CloudVolumes } from "../core/cloud.js";
-import { alreadyExists, inUse, notFound } from "../core/errors.js";
-import type { Journal } from "../core/journal.js";
+import type { FreezeRequest } from "../api/snapshotContract.js";
+import { cloudTags, type CloudVolumes } from "../core/cloud.js";
+import { alreadyExists, conflict, inUse, invalidArgument, notFound } from "../core/errors.js";
+import { parseSnapshotPolicy, type OnRemove } from "../core/snapshotPolicy.js";
+import { snapshotKey } from "../core/snapshots.js";
+import { formatSize } from "../core/units.js";
+import { journaled, type Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import { chooseTarget, type Want } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
@@ -11,6 +15,7 @@ import type { ClaimBook } from "./claims.js";
 import type { GrantWaiters } from "./grantWaiters.js";
 import type { NodeRegistry } from "./nodeRegistry.js";
 import { markMounted } from "./reconcile/moveTimeline.js";
+import type { SnapshotService } from "./snapshots/snapshotService.js";
 
 export interface VolumeServiceDeps {
   catalog: Catalog;
@@ -36,6 +41,10 @@ export interface VolumeServiceDeps {
   gate?: () => void;
   /** Told the instance and zone each heartbeat reports, so the leader can keep Swarm's node labels. */
   noteIdentity?: (nodeId: string, identity: { instanceId: string; zone: string }) => void;
+  /** Freezes a snapshot waits for on this node (controller/snapshots/freezeBroker.ts), sent in its heartbeat answer. */
+  freezeRequests?: (nodeId: string) => FreezeRequest[];
+  /** Snapshots (controller/snapshots/snapshotService.ts): clones, and the final snapshot of a remove. Absent: neither. */
+  snapshots?: Pick<SnapshotService, "take" | "cloneSource">;
 }
 
 /** The longest a claim call is held: well inside the claim's 5 s life, which each call renews. */
@@ -60,6 +69,12 @@ export class VolumeService implements VolumeOperations {
     return this.deps.catalog.list();
   }
 
+  /**
+   * Records the volume (the cloud volume is made where it is first needed). A restore
+   * (`-o snapshot=`) or a clone (`-o from=`) is never formatted (ADR 0003): it holds a
+   * filesystem already. A clone's snapshot of its source is taken here, before the answer,
+   * so the clone holds the source's data of this moment.
+   */
   async create(name: string, options: Readonly<Record<string, unknown>> | null): Promise<VolumeRecord> {
     const spec = this.deps.buildSpec(name, options);
     const existing = this.deps.catalog.get(name);
@@ -67,27 +82,62 @@ export class VolumeService implements VolumeOperations {
       if (!sameRequest(existing.spec, spec.options)) {
         throw alreadyExists(`volume "${name}" already exists with options ${JSON.stringify(existing.spec.options)}; use another name or remove it first`, { name });
       }
-      return existing;
+      return this.completeClone(existing);
     }
+    if (spec.options.from !== undefined) this.checkCloneSource(name, spec.options.from, spec.sizeBytes);
+    const restored = spec.options.snapshot !== undefined || spec.options.from !== undefined;
     const record: VolumeRecord = {
       uid: this.deps.newUid(), createdAt: new Date(this.deps.clock.now()).toISOString(), spec,
-      status: { phase: "ready", fresh: true, epoch: 0 },
+      status: { phase: "ready", fresh: !restored, epoch: 0 },
     };
     await this.deps.catalog.put(record);
     this.deps.logger.info({ volume: name, uid: record.uid }, "volume recorded");
+    const completed = await this.completeClone(record);
     // A task may already mount it: by driver, or driverless (`external: true`), which counts
     // only from now on (core/wants.ts). Reconciling now pre-attaches before Docker's Mount.
     this.deps.enqueue(name);
-    return record;
+    return completed;
   }
 
-  /** Detaches and deletes the cloud volume; refused while any node mounts it. */
+  /** A clone's source must exist, have data (a cloud volume) and fit in the clone. */
+  private checkCloneSource(name: string, from: string, sizeBytes: number): void {
+    if (!this.deps.snapshots) throw invalidArgument("this controller takes no snapshots: -o from needs the EBS backend");
+    if (from === name) throw invalidArgument(`volume "${name}" cannot be cloned from itself: give another volume in -o from`);
+    const source = this.deps.catalog.get(from);
+    if (!source) throw notFound(`no such volume "${from}" to clone from; \`swarmvol ls\` lists the volumes`, { name: from });
+    if (source.status.backendId === undefined) {
+      throw conflict(`volume "${from}" has no data yet (it was never mounted): create "${name}" without -o from`, { name: from });
+    }
+    if (sizeBytes > 0 && source.spec.sizeBytes > sizeBytes) {
+      throw invalidArgument(`size ${formatSize(sizeBytes)} is smaller than volume "${from}" (${formatSize(source.spec.sizeBytes)}): give -o size of at least that, or leave size out`, { name });
+    }
+  }
+
+  /** A clone whose source snapshot is not known yet gets it now (the same one on every retry). */
+  private async completeClone(record: VolumeRecord): Promise<VolumeRecord> {
+    if (record.spec.options.from === undefined || record.status.sourceSnapshot !== undefined || !this.deps.snapshots) return record;
+    const sourceSnapshot = await this.deps.snapshots.cloneSource(record);
+    const current = this.deps.catalog.get(record.spec.name) ?? record;
+    const next = { ...current, status: { ...current.status, sourceSnapshot } };
+    await this.deps.catalog.put(next);
+    return next;
+  }
+
+  /**
+   * Detaches and deletes the cloud volume, as `onRemove` says: `snapshot` (the default) takes
+   * a final snapshot first, `retain` keeps the cloud volume (tagged, never rebuilt) and only
+   * forgets it. Refused, naming the node, while any node mounts it.
+   */
   async remove(name: string): Promise<void> {
     const record = this.deps.catalog.get(name);
     if (!record) return;
     const mounters = this.deps.registry.mountersOf(name);
     if (mounters.length > 0) {
-      throw inUse(`volume "${name}" is mounted on node(s) ${mounters.join(", ")}; stop the containers using it first`, { name });
+      const holders = mounters.map((nodeId) => {
+        const hostname = this.deps.registry.lease(nodeId)?.hostname;
+        return hostname === undefined || hostname === nodeId ? nodeId : `${hostname} (${nodeId})`;
+      });
+      throw inUse(`volume "${name}" is in use on node(s) ${holders.join(", ")}; stop the containers using it there first (docker ps --filter volume=${name} on that node)`, { name, holders: mounters });
     }
     const id = record.status.backendId;
     if (id !== undefined) {
@@ -96,13 +146,27 @@ export class VolumeService implements VolumeOperations {
         await this.journaled(name, { kind: "detach", instanceId: attachment.instanceId, nodeId: undefined, force: false, reason: "remove" },
           () => this.deps.cloud.detach(id, attachment.instanceId, { force: false }));
       }
-      if (cloud) {
-        this.deps.gate?.();
-        await this.deps.cloud.delete(id);
-      }
+      if (cloud) await this.disposeCloudVolume(record, id);
     }
     await this.deps.catalog.remove(name);
     this.deps.logger.info({ volume: name }, "volume removed");
+  }
+
+  private async disposeCloudVolume(record: VolumeRecord, id: string): Promise<void> {
+    const onRemove = onRemoveOf(record);
+    const name = record.spec.name;
+    if (onRemove === "retain") {
+      this.deps.gate?.();
+      await this.deps.cloud.setTags(id, { [cloudTags.retained]: new Date(this.deps.clock.now()).toISOString() });
+      this.deps.logger.warn({ volume: name, backendId: id }, "volume forgotten; its cloud volume is retained");
+      return;
+    }
+    if (onRemove === "snapshot" && this.deps.snapshots) {
+      const final = await this.deps.snapshots.take(name, { reason: "final", key: snapshotKey(record.uid, "final") });
+      this.deps.logger.info({ volume: name, snapshotId: final.id }, "final snapshot taken before the delete");
+    }
+    this.deps.gate?.();
+    await this.deps.cloud.delete(id);
   }
 
   async markFormatted(name: string): Promise<void> {
@@ -177,7 +241,8 @@ export class VolumeService implements VolumeOperations {
       if (!before.delete(mount.volume)) this.noteMounted(record, nodeId, mount);
     }
     for (const gone of before) this.deps.enqueue(gone);
-    return { ttlMs: this.deps.registry.ttlMs, revoke };
+    const freeze = this.deps.freezeRequests?.(nodeId) ?? [];
+    return { ttlMs: this.deps.registry.ttlMs, revoke, ...(freeze.length > 0 ? { freeze } : {}) };
   }
 
   /**
@@ -196,13 +261,15 @@ export class VolumeService implements VolumeOperations {
 
   private async journaled(volume: string, action: Parameters<Journal["begin"]>[1], work: () => Promise<void>): Promise<void> {
     this.deps.gate?.();
-    const entry = await this.deps.journal.begin(volume, action);
-    try {
-      await work();
-      await this.deps.journal.finish(entry);
-    } catch (err) {
-      await this.deps.journal.finish(entry, (err as Error).message);
-      throw err;
-    }
+    await journaled(this.deps.journal, volume, action, work);
+  }
+}
+
+/** The volume's onRemove; a record whose options no longer parse keeps the safe default. */
+function onRemoveOf(record: VolumeRecord): OnRemove {
+  try {
+    return parseSnapshotPolicy(record.spec.options).onRemove;
+  } catch {
+    return "snapshot";
   }
 }

@@ -31,7 +31,11 @@ export interface CloudVolume {
 }
 
 /** Tags that make the catalog rebuildable from the cloud alone. */
-export const cloudTags = { name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch", spec: "swarmvol/spec" } as const;
+export const cloudTags = {
+  name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch", spec: "swarmvol/spec",
+  /** Set (an RFC 3339 time) on a volume removed with `-o onRemove=retain`: kept in the cloud, never rebuilt into the catalog. */
+  retained: "swarmvol/retained",
+} as const;
 
 /** What the `swarmvol/spec` tag keeps of a volume's spec, so a rebuilt entry has its real options. */
 export interface SpecTag {
@@ -117,4 +121,80 @@ export interface InstancePower {
 /** Whether an instance in this state is powered off: nothing on it can write any more. */
 export function isPoweredOff(state: InstanceState | undefined): boolean {
   return state === "stopped" || state === "terminated";
+}
+
+/**
+ * Tags swarmvol puts on its snapshots, besides the volume's name, uid and epoch
+ * (`cloudTags`): why it was taken, the idempotency key (CreateSnapshot takes no
+ * ClientToken), whether the filesystem was frozen for it, and for scheduled ones the
+ * schedule and its slot.
+ */
+export const snapshotTags = {
+  reason: "swarmvol/reason",
+  key: "swarmvol/key",
+  frozen: "swarmvol/frozen",
+  schedule: "swarmvol/schedule",
+  slot: "swarmvol/slot",
+} as const;
+
+/** Why a snapshot was taken: an operator asked, a schedule's slot, before a delete, for a clone. */
+export type SnapshotReason = "manual" | "schedule" | "final" | "clone";
+export const snapshotReasons: readonly SnapshotReason[] = ["manual", "schedule", "final", "clone"];
+
+export type CloudSnapshotState = "pending" | "completed" | "error";
+
+export interface CloudSnapshot {
+  id: string;
+  volumeId: string;
+  state: CloudSnapshotState;
+  /** The cloud's own figure, like `45%`. */
+  progress: string;
+  /** RFC 3339: the moment the data was captured. */
+  startedAt: string;
+  sizeBytes: number;
+  description: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+export interface CreateCloudSnapshot {
+  volumeId: string;
+  /**
+   * Idempotency: a snapshot already tagged with this key is returned instead of a new one.
+   * Derived from what makes the snapshot unique (the volume's uid and the schedule slot,
+   * the final snapshot, a clone's uid), so a retry after a crash or a lost answer finds it.
+   */
+  key: string;
+  description: string;
+  /** The volume's name, uid and epoch and the snapshot tags; `snapshotTags.key` is added. */
+  tags: Readonly<Record<string, string>>;
+  /**
+   * Clock ms after which no attempt may be sent (TIMEOUT with `details.until`): a frozen
+   * filesystem thaws at its bound, and a capture sent later would not be of a frozen one.
+   */
+  until?: number;
+}
+
+/** Which swarmvol snapshots to list: of one volume name, of one volume uid, or all. */
+export interface SnapshotQuery {
+  name?: string;
+  uid?: string;
+}
+
+/**
+ * Point-in-time copies of cloud volumes (EBS snapshots). Only snapshots swarmvol made
+ * (tagged with a `swarmvol/uid`) are listed or deleted. The capture happens when
+ * `createSnapshot` returns: a frozen filesystem may be thawed then, while the copy goes
+ * on `pending` in the background.
+ */
+export interface CloudSnapshots {
+  /** Creates (idempotent by `key`) and returns it, usually `pending`. */
+  createSnapshot(request: CreateCloudSnapshot): Promise<CloudSnapshot>;
+  /** swarmvol's snapshots, oldest first. */
+  listSnapshots(query: SnapshotQuery): Promise<CloudSnapshot[]>;
+  /** The snapshot, or undefined when it does not exist or is not swarmvol's. */
+  getSnapshot(id: string): Promise<CloudSnapshot | undefined>;
+  /** Deletes; a snapshot that is already gone counts as deleted; IN_USE when the cloud refuses (an image uses it). */
+  deleteSnapshot(id: string): Promise<void>;
+  /** Waits until `completed` (a volume can then be restored from it); TIMEOUT or INTERNAL (state error) otherwise. */
+  waitCompleted(id: string, timeoutMs: number): Promise<CloudSnapshot>;
 }

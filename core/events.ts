@@ -25,6 +25,9 @@ export type EventType =
   | "node.fenced"
   | "node.unfenced"
   | "leader.changed"
+  | "snapshot.created"
+  | "snapshot.deleted"
+  | "snapshot.failed"
   | "stream.gap";
 
 export type EventData = Readonly<Record<string, string | number | boolean | null>>;

@@ -25,7 +25,8 @@ export type MoveMode = "planned" | "forced";
 export type ReconcileOutcome = "ok" | "requeue" | "retry" | "terminal";
 
 /** The CloudVolumes methods, as the `operation` of a cloud call. */
-export type CloudOperation = "create" | "describe" | "attach" | "detach" | "delete" | "setTags" | "describeInstances";
+export type CloudOperation = "create" | "describe" | "attach" | "detach" | "delete" | "setTags" | "describeInstances"
+  | "createSnapshot" | "listSnapshots" | "getSnapshot" | "deleteSnapshot" | "waitSnapshot";
 
 /**
  * Nodes by the state of their lease with this leader: `live` (renewed within its ttl),

@@ -181,6 +181,18 @@ export interface LocalContainers {
 }
 
 /**
+ * Freezes a mounted filesystem for a snapshot (`fsfreeze`): writers block, dirty data and
+ * the journal are flushed, so the device holds a clean filesystem until the thaw. Every
+ * call has a deadline; a freeze that failed or timed out may still have frozen, so callers
+ * thaw after any freeze attempt.
+ */
+export interface FilesystemFreezer {
+  freeze(mountPoint: string, timeoutMs: number): Promise<void>;
+  /** `not-frozen` when there was nothing to thaw (not an error). */
+  thaw(mountPoint: string, timeoutMs: number): Promise<"thawed" | "not-frozen">;
+}
+
+/**
  * Named instants of a mount and of a move (core/crashPoints.ts) where a kill -9 is worst.
  * Product code calls `reached` there; cli/ builds the armed one from SWARMVOL_CRASH_AT,
  * which kills its own process at a listed step (the crash-points drill). Must not throw

@@ -42,6 +42,11 @@ export interface VolumeStatus {
   idleSince?: number;
   /** Swarm's Raft store has this volume (controller/replicatedCatalog.ts); absent in pre-HA catalogs. */
   replicated?: boolean;
+  /**
+   * A clone's content (`-o from=`): the snapshot taken of the source for it. Found again by
+   * its key (the clone's uid) when a new leader does not have it, so it is not replicated.
+   */
+  sourceSnapshot?: string;
 }
 
 export interface VolumeCondition {

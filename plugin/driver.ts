@@ -148,6 +148,11 @@ export class VolumeDriver {
     });
   }
 
+  /** Runs `fn` under the volume's lock, as a Docker call would (the snapshot freeze: plugin/cluster/freezer.ts). */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(name, fn);
+  }
+
   /**
    * Unmounts what an interrupted Mount left mounted with no mount table entry (a kill -9
    * after mount(8), before the entry was written): Docker never got its answer, so no

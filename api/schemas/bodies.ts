@@ -13,6 +13,7 @@ import { invalidArgument } from "../../core/errors.js";
 import { validateVolumeName } from "../../core/volume.js";
 import { count, expects, known, milliseconds, nodeId, parsedQuery, text, volumeName } from "./fields.js";
 import { nodeView, swarmvolEvent, volumeRecord } from "./records.js";
+import { freezeRequest } from "./snapshots.js";
 
 /** Largest `limit` of GET /v1/events, and the one used when none is given. */
 export const maxEventLimit = 1000;
@@ -79,6 +80,7 @@ export const heartbeatRequest = z.object({
 export const heartbeatResponse = z.object({
   ttlMs: z.number(),
   revoke: z.array(z.string()).meta({ description: "Volumes this node must unmount now: their epoch moved on." }),
+  freeze: z.array(freezeRequest).optional().meta({ description: "Volumes to freeze for a snapshot (api/snapshotContract.ts); absent when none." }),
 }).meta({ examples: [{ ttlMs: 6000, revoke: [] }] });
 
 export const nodeListResponse = z.object({ nodes: z.array(nodeView) });

@@ -62,6 +62,7 @@ export const volumeStatus = z.object({
   lastMove: moveTimeline.optional(),
   idleSince: z.number().optional(),
   replicated: z.boolean().optional(),
+  sourceSnapshot: z.string().optional().meta({ description: "A clone's content: the snapshot taken of its source for it." }),
 });
 
 export const volumeRecord = z.object({
@@ -105,7 +106,8 @@ export const nodeView = z.object({
 
 const eventTypes = [
   "volume.created", "volume.removed", "volume.placed", "move.phase", "move.done", "condition.changed",
-  "node.lapsed", "node.fenced", "node.unfenced", "leader.changed", "stream.gap",
+  "node.lapsed", "node.fenced", "node.unfenced", "leader.changed", "snapshot.created", "snapshot.deleted",
+  "snapshot.failed", "stream.gap",
 ] as const;
 
 export const swarmvolEvent = z.object({
@@ -126,10 +128,10 @@ export const swarmvolEvent = z.object({
  * assignable to the other: what the server sends type-checks as the schema, and what a
  * client parsed is a core value.
  */
-type Mirrors<Out, Core> = [Exclude<keyof Out, keyof Core> | Exclude<keyof Core, keyof Out>] extends [never]
+export type Mirrors<Out, Core> = [Exclude<keyof Out, keyof Core> | Exclude<keyof Core, keyof Out>] extends [never]
   ? [Out] extends [Core] ? [Core] extends [Out] ? true : false : false
   : false;
-type Holds<T extends true> = T;
+export type Holds<T extends true> = T;
 
 export type _SchemasMirrorCore = [
   Holds<Mirrors<z.output<typeof volumeSpec>, VolumeSpec>>,

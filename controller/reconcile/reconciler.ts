@@ -46,6 +46,8 @@ export interface ReconcilerDeps {
   fencer?: Pick<PowerFencer, "fence">;
   /** Told once per lease when a node holding a volume is seen lapsed (status events come from the catalog). */
   events?: EventSink;
+  /** The snapshot a clone (`-o from=`) is made from, taken now if the record does not know it (SnapshotService.cloneSource). */
+  cloneSource?: (record: VolumeRecord) => Promise<string>;
   /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
   transitions?: TransitionAges;
   /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
@@ -213,6 +215,10 @@ export class Reconciler {
     }
   }
 
+  private creationOptions(record: VolumeRecord): ReturnType<typeof cloneOptions> {
+    return cloneOptions(record, this.deps.cloneSource);
+  }
+
   /** A bulk describe begun before now must not prime this volume (cloudCache.ts). */
   private markChanged(record: VolumeRecord): void {
     const id = record.status.backendId;
@@ -223,11 +229,12 @@ export class Reconciler {
     this.deps.gate?.();
     switch (action.kind) {
       case "createCloudVolume": {
+        const { options, sourceSnapshot } = await this.creationOptions(record);
         const created = await this.deps.cloud.create({
-          uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options: record.spec.options,
+          uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options,
           fsType: record.spec.fsType, createdAt: record.createdAt,
         });
-        return { record: await this.patch(record, { backendId: created.id, zone: created.zone }), cloud: created };
+        return { record: await this.patch(record, { backendId: created.id, zone: created.zone, ...(sourceSnapshot ? { sourceSnapshot } : {}) }), cloud: created };
       }
       case "detach": {
         const volume = cloud as CloudVolume;
@@ -262,6 +269,15 @@ export class Reconciler {
       }
     }
   }
+}
+
+/** What CreateVolume is given: a clone is a restore of its source snapshot (`from` itself means nothing to the cloud). */
+async function cloneOptions(record: VolumeRecord, cloneSource: ReconcilerDeps["cloneSource"]): Promise<{ options: Readonly<Record<string, string>>; sourceSnapshot?: string }> {
+  const { from, ...options } = record.spec.options;
+  if (from === undefined) return { options };
+  if (!cloneSource && record.status.sourceSnapshot === undefined) throw internal(`volume ${record.spec.name} is a clone but this controller takes no snapshots`);
+  const sourceSnapshot = record.status.sourceSnapshot ?? await (cloneSource as NonNullable<typeof cloneSource>)(record);
+  return { options: { ...options, snapshot: sourceSnapshot }, sourceSnapshot };
 }
 
 function resultOf(decision: PlacementDecision): ReconcileResult {

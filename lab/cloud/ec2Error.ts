@@ -21,6 +21,8 @@ export const errors = {
     e("InvalidVolume.NotFound", `The volume '${ids.join(",")}' does not exist.`),
   snapshotNotFound: (ids: readonly string[]) =>
     e("InvalidSnapshot.NotFound", `The snapshot '${ids.join(",")}' does not exist.`),
+  snapshotInUse: (snapshotId: string, by: string) =>
+    e("InvalidSnapshot.InUse", `The snapshot ${snapshotId} is currently in use by ${by}`),
   instanceNotFound: (ids: readonly string[]) =>
     e("InvalidInstanceID.NotFound", `The instance ID '${ids.join(",")}' does not exist`),
   attachmentNotFound: (volumeId: string, instanceId: string) =>

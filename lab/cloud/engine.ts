@@ -202,12 +202,22 @@ export class CloudEngine {
   private async finishCreate(v: VolumeRecord): Promise<void> {
     try {
       await this.host.createVolume(v.volumeId, v.size, v.snapshotId === "" ? undefined : v.snapshotId);
+      await this.dropDeletedSource(v);
       v.status = "available";
       this.event({ type: "volume-created", volumeId: v.volumeId });
     } catch (err) {
       this.logger.warn({ err, volumeId: v.volumeId }, "volume storage could not be created");
       v.status = "error";
+      await this.dropDeletedSource(v).catch(() => undefined);
     }
+  }
+
+  /** The bytes of a snapshot deleted while this volume was restored from it, once no restore needs them. */
+  private async dropDeletedSource(v: VolumeRecord): Promise<void> {
+    const { snapshotId } = v;
+    if (snapshotId === "" || this.state.snapshots[snapshotId] !== undefined) return;
+    const others = Object.values(this.state.volumes).some((o) => o !== v && o.status === "creating" && o.snapshotId === snapshotId);
+    if (!others) await this.host.deleteSnapshot(snapshotId);
   }
 
   private async finishAttach(v: VolumeRecord, a: AttachmentRecord): Promise<void> {

@@ -15,8 +15,14 @@ export interface Latencies {
   detach: number;
   /** `deleting` → gone. @default 500 */
   delete: number;
-  /** Snapshot `pending` → `completed`. @default 1000 */
+  /**
+   * Snapshot `pending` → `completed`: this much plus `snapshotPerGiB` per GiB of the volume
+   * (EBS copies a first snapshot's blocks to S3 in the background; a few GiB take tens of
+   * seconds, and `progress` climbs meanwhile). @default 5000
+   */
   snapshot: number;
+  /** Added to `snapshot` per GiB of the volume's size. @default 3000 */
+  snapshotPerGiB: number;
   /** Instance `stopping` → `stopped` (StopInstances; the power is cut at the end). @default 4000 */
   stop: number;
   /** Instance `pending` → `running` (StartInstances). @default 3000 */
@@ -71,7 +77,7 @@ export type FaultsPatch = Partial<Omit<Faults, "latencyMs">> & { latencyMs?: Par
 
 export function defaultFaults(): Faults {
   return {
-    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 1000, stop: 4000, start: 3000 },
+    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 5000, snapshotPerGiB: 3000, stop: 4000, start: 3000 },
     throttleRate: 0,
     serverErrorRate: 0,
     throttleNext: 0,
@@ -90,7 +96,7 @@ export function defaultFaults(): Faults {
 }
 
 /** Latencies of zero everywhere: what unit tests usually want. */
-export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0, stop: 0, start: 0 };
+export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0, snapshotPerGiB: 0, stop: 0, start: 0 };
 
 function checkNumber(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) {

@@ -29,11 +29,23 @@ export function volumeXml(v: VolumeRecord, statusOverride?: string): string {
     el("multiAttachEnabled", false) + el("fastRestored", false);
 }
 
-export function snapshotXml(s: SnapshotRecord): string {
+/**
+ * What DescribeSnapshots says of a snapshot's progress: `100%` once completed, else the
+ * share of its latency that has passed (EBS's own figure climbs the same way), never 100%
+ * while still pending.
+ */
+export function snapshotProgress(s: SnapshotRecord, now: number): string {
+  if (s.status === "completed") return "100%";
+  if (s.status !== "pending" || s.dueAt <= s.startTime) return "0%";
+  return `${Math.min(99, Math.max(0, Math.floor(((now - s.startTime) / (s.dueAt - s.startTime)) * 100)))}%`;
+}
+
+export function snapshotXml(s: SnapshotRecord, now: number): string {
   return el("snapshotId", s.snapshotId) + el("volumeId", s.volumeId) + el("status", s.status) +
-    el("startTime", isoTime(s.startTime)) + el("progress", s.status === "completed" ? "100%" : "0%") +
+    el("startTime", isoTime(s.startTime)) + el("progress", snapshotProgress(s, now)) +
     el("ownerId", ACCOUNT_ID) + el("volumeSize", s.volumeSize) + el("description", s.description) +
     el("encrypted", s.encrypted) + el("kmsKeyId", s.kmsKeyId) + el("storageTier", "standard") +
+    el("completionTime", s.status === "completed" ? isoTime(s.dueAt) : undefined) +
     (Object.keys(s.tags).length > 0 ? tagSetXml(s.tags) : "");
 }
 

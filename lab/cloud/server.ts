@@ -97,6 +97,21 @@ async function setInstanceState(engine: CloudEngine, id: string, body: unknown):
   });
 }
 
+/** Marks a snapshot as behind a registered image (`{"inUseBy":"ami-…"}`), or clears it (`null`). */
+async function setSnapshotUse(engine: CloudEngine, id: string, body: unknown): Promise<unknown> {
+  const by = (body as { inUseBy?: unknown }).inUseBy;
+  if (by !== null && (typeof by !== "string" || !/^ami-[0-9a-f]{8,17}$/.test(by))) {
+    throw new TypeError("`inUseBy` must be an image id like ami-0123456789abcdef0, or null");
+  }
+  return engine.exclusive(() => {
+    const snap = engine.state.snapshots[id];
+    if (snap === undefined) return undefined;
+    if (by === null) delete snap.inUseBy;
+    else snap.inUseBy = by;
+    return snap;
+  });
+}
+
 /** Admin routes under /_swarmvol/. Returns false when nothing matched. */
 async function handleAdmin(engine: CloudEngine, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const route = `${req.method ?? "GET"} ${url.pathname}`;
@@ -116,6 +131,11 @@ async function handleAdmin(engine: CloudEngine, req: IncomingMessage, res: Serve
     const instance = await setInstanceState(engine, id, await readJson(req));
     if (instance === undefined) sendJson(res, 404, { error: `no instance ${id}` });
     else sendJson(res, 200, instance);
+  } else if (req.method === "POST" && url.pathname.startsWith("/_swarmvol/snapshots/")) {
+    const id = decodeURIComponent(url.pathname.slice("/_swarmvol/snapshots/".length));
+    const snap = await setSnapshotUse(engine, id, await readJson(req));
+    if (snap === undefined) sendJson(res, 404, { error: `no snapshot ${id}` });
+    else sendJson(res, 200, snap);
   } else return false;
   return true;
 }

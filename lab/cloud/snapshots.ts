@@ -1,9 +1,15 @@
-/** CreateSnapshot, DescribeSnapshots and DeleteSnapshot. */
+/**
+ * CreateSnapshot, DescribeSnapshots and DeleteSnapshot. A snapshot holds the bytes of its
+ * volume's backing storage at the moment of the call (the DeviceHost copies them before
+ * the answer), then stays `pending` with a climbing `progress` for an EBS-like time.
+ * CreateSnapshot takes no ClientToken on EC2 (unlike CreateVolume), so none is read here:
+ * callers make it idempotent with a tag of their own and a describe before the create.
+ */
 import type { CloudEngine } from "./engine.js";
 import { errors } from "./ec2Error.js";
 import { applyFilters, paginate, tagField } from "./filters.js";
 import { filters, indexed, int, optional, required, tagSpecifications, type Params } from "./params.js";
-import { snapshotXml } from "./render.js";
+import { snapshotProgress, snapshotXml } from "./render.js";
 import { resourceId } from "./rng.js";
 import { ACCOUNT_ID, type SnapshotRecord } from "./types.js";
 import { el, isoTime, list } from "./xml.js";
@@ -21,7 +27,7 @@ export async function createSnapshot(engine: CloudEngine, p: Params): Promise<st
   const now = engine.now();
   const s: SnapshotRecord = {
     snapshotId: resourceId(engine.rng, "snap"), volumeId, volumeSize: v.size, status: "pending",
-    startTime: now, dueAt: now + engine.faults.latencyMs.snapshot, description: optional(p, "Description") ?? "",
+    startTime: now, dueAt: now + snapshotLatencyMs(engine, v.size), description: optional(p, "Description") ?? "",
     encrypted: v.encrypted, tags, ...(v.kmsKeyId === undefined ? {} : { kmsKeyId: v.kmsKeyId }),
   };
   try {
@@ -33,19 +39,25 @@ export async function createSnapshot(engine: CloudEngine, p: Params): Promise<st
   engine.state.snapshots[s.snapshotId] = s;
   engine.event({ type: "snapshot-created", volumeId, snapshotId: s.snapshotId });
   if (s.status === "pending") engine.schedule(s.dueAt);
-  return snapshotXml(s);
+  return snapshotXml(s, now);
+}
+
+/** How long a snapshot of `sizeGiB` stays pending: a base plus a share per GiB. */
+function snapshotLatencyMs(engine: CloudEngine, sizeGiB: number): number {
+  const { snapshot, snapshotPerGiB } = engine.faults.latencyMs;
+  return snapshot + snapshotPerGiB * sizeGiB;
 }
 
 const SNAPSHOT_FILTERS = [
   "description", "encrypted", "owner-id", "progress", "snapshot-id", "start-time", "status", "volume-id", "volume-size",
 ];
 
-function snapshotField(s: SnapshotRecord, name: string): string[] {
+function snapshotField(s: SnapshotRecord, name: string, now: number): string[] {
   const tag = tagField(s.tags, name);
   if (tag !== undefined) return tag;
   const fields: Record<string, Array<string | number | boolean>> = {
     description: [s.description], encrypted: [s.encrypted], "owner-id": [ACCOUNT_ID],
-    progress: [s.status === "completed" ? "100%" : "0%"], "snapshot-id": [s.snapshotId],
+    progress: [snapshotProgress(s, now)], "snapshot-id": [s.snapshotId],
     "start-time": [isoTime(s.startTime)], status: [s.status], "volume-id": [s.volumeId], "volume-size": [s.volumeSize],
   };
   return (fields[name] ?? []).map(String);
@@ -65,17 +77,30 @@ export function describeSnapshots(engine: CloudEngine, p: Params): string {
     if (missing.length > 0) throw errors.snapshotNotFound(missing);
     snaps = snaps.filter((s) => ids.includes(s.snapshotId));
   }
-  snaps = applyFilters(snaps, filters(p), SNAPSHOT_FILTERS, snapshotField);
+  const now = engine.now();
+  snaps = applyFilters(snaps, filters(p), SNAPSHOT_FILTERS, (s, name) => snapshotField(s, name, now));
   const page = paginate(snaps, (s) => s.snapshotId, max, optional(p, "NextToken"));
-  return list("snapshotSet", page.items, snapshotXml) + el("nextToken", page.nextToken);
+  return list("snapshotSet", page.items, (s) => snapshotXml(s, now)) + el("nextToken", page.nextToken);
 }
 
+/**
+ * DeleteSnapshot. A snapshot behind a registered image is refused (InvalidSnapshot.InUse,
+ * EC2's words). Deleting one that a volume is still being restored from is allowed, as on
+ * EBS; its bytes are then removed once that restore has copied them (engine.finishCreate).
+ */
 export async function deleteSnapshot(engine: CloudEngine, p: Params): Promise<string> {
   const snapshotId = required(p, "SnapshotId");
-  if (engine.state.snapshots[snapshotId] === undefined) throw errors.snapshotNotFound([snapshotId]);
+  const snap = engine.state.snapshots[snapshotId];
+  if (snap === undefined) throw errors.snapshotNotFound([snapshotId]);
+  if (snap.inUseBy !== undefined) throw errors.snapshotInUse(snapshotId, snap.inUseBy);
   engine.dryRunGate(p);
-  await engine.host.deleteSnapshot(snapshotId);
+  if (!restoring(engine, snapshotId)) await engine.host.deleteSnapshot(snapshotId);
   delete engine.state.snapshots[snapshotId];
   engine.event({ type: "snapshot-deleted", snapshotId });
   return el("return", true);
+}
+
+/** Whether a volume is still `creating` from this snapshot (its bytes not copied yet). */
+export function restoring(engine: CloudEngine, snapshotId: string): boolean {
+  return Object.values(engine.state.volumes).some((v) => v.status === "creating" && v.snapshotId === snapshotId);
 }

@@ -70,6 +70,12 @@ export interface SnapshotRecord {
   encrypted: boolean;
   kmsKeyId?: string;
   tags: Tags;
+  /**
+   * The image (`ami-…`) registered from this snapshot, set through the admin route: the
+   * emulator has no RegisterImage, but DeleteSnapshot must be able to answer
+   * InvalidSnapshot.InUse as EC2 does for a snapshot behind a registered AMI.
+   */
+  inUseBy?: string;
 }
 
 export interface InstanceRecord extends InstanceSpec {

@@ -20,6 +20,7 @@ class FakeHeartbeats {
   hang = false;
   ttlMs = 10_000;
   revoke: string[] = [];
+  freeze: Array<{ volume: string; id: string; maxMs: number }> = [];
   latencyMs = 0;
   /** Answers this late on the clock (failing at the call's timeout if that comes first). */
   slowMs = 0;
@@ -39,7 +40,7 @@ class FakeHeartbeats {
         if (this.slowMs > timeoutMs) throw unavailable(`controller at http://10.0.0.1:7750 unreachable: no answer within ${timeoutMs} ms`);
       }
       if (this.down) throw unavailable("controller at http://10.0.0.1:7750 unreachable: connect ECONNREFUSED");
-      return { ttlMs: this.ttlMs, revoke: this.revoke };
+      return { ttlMs: this.ttlMs, revoke: this.revoke, ...(this.freeze.length > 0 ? { freeze: this.freeze } : {}) };
     },
   };
 }
@@ -260,6 +261,26 @@ describe("LeaseKeeper", () => {
     expect(t.keeper.isLive()).toBe(true);
     expect(t.logs).toContain("error controller revoked volumes mounted here: fencing them");
     expect(t.metrics.selfFences).toEqual([{ reason: "revoked", volumes: 1 }]);
+  });
+
+  it("hands the freezes a heartbeat answer asks for to onFreeze, and keeps renewing meanwhile", async () => {
+    const asked: string[] = [];
+    const keeper = new LeaseKeeper({
+      api: t.heartbeats.api, nodeId: async () => "node-a", identity: { hostname: "worker-1", instanceId: "i-0a", zone: "eu-west-1a" },
+      mounts: t.mounts, containers: { usingVolumes: async () => [], kill: async () => undefined }, fencer: t.driver, clock: t.clock, logger: silentLogger,
+      onFreeze: (requests) => asked.push(...requests.map((request) => `${request.volume}:${request.id}`)),
+    });
+    keeper.start();
+    await t.clock.settle();
+    expect(asked).toEqual([]);
+    t.heartbeats.freeze = [{ volume: "db", id: "f1", maxMs: 10_000 }];
+    await t.clock.advance(2000);
+    expect(asked).toEqual(["db:f1"]);
+    t.heartbeats.freeze = [];
+    await t.clock.advance(2000);
+    expect(asked).toEqual(["db:f1"]);
+    expect(t.heartbeats.calls).toHaveLength(3);
+    await keeper.stop();
   });
 
   it("retries an unmount that failed (busy) on the next round", async () => {

@@ -1,4 +1,5 @@
 import type { HeartbeatRequest, HeartbeatResponse } from "../../api/contract.js";
+import type { FreezeRequest } from "../../api/snapshotContract.js";
 import type { AgentMetrics } from "../../core/metrics.js";
 import type { Clock, LocalContainers, Logger, MountTable } from "../../core/ports.js";
 import type { ControllerApi } from "../../api/client/apiClient.js";
@@ -29,6 +30,11 @@ export interface LeaseKeeperOptions {
   logger: Logger;
   /** Renewals and self-fences are counted here. Absent: not measured. */
   metrics?: Pick<AgentMetrics, "leaseRenewal" | "selfFence">;
+  /**
+   * Told the freezes a heartbeat answer asks for (SnapshotFreezer.handle); must not wait on
+   * them: the next heartbeat is never held up by a snapshot.
+   */
+  onFreeze?: (requests: readonly FreezeRequest[]) => void;
   /** @default 2000 */
   renewMs?: number;
   /** Lease length when the controller's answer does not give a usable one (the controller's default). @default 6000 */
@@ -133,6 +139,7 @@ export class LeaseKeeper {
     const answer = await this.renew();
     if (this.stopper.signal.aborted) return;
     if (answer) {
+      if (answer.freeze !== undefined && answer.freeze.length > 0) this.options.onFreeze?.(answer.freeze);
       await this.revoke(answer.revoke);
     } else if (!lapsed && !this.isLive()) {
       await this.selfFence();

@@ -84,7 +84,7 @@ async function withoutMissing<T>(ids: string[], prefix: "vol" | "i", fetch: (ids
 }
 
 /** Follows NextToken from `first` on. */
-async function pages<T>(fetchPage: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+export async function pages<T>(fetchPage: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   do {

@@ -25,6 +25,7 @@ import { ReadCoalescer } from "./readCoalescer.js";
 import { TransitionWaits } from "./transitionWaits.js";
 import { defaultPollPolicy, type PollPolicy } from "./waiters.js";
 import { Detaches } from "./detaches.js";
+import { EbsSnapshots } from "./snapshots.js";
 
 export interface EbsCloudOptions {
   retry?: Partial<RetryPolicy>;
@@ -62,6 +63,8 @@ export class EbsCloud implements CloudVolumes, InstancePower {
   private readonly reads: ReadCoalescer;
   /** DetachVolume and its wait (a stuck detach is forced). */
   private readonly detaches: Detaches;
+  /** Snapshots of these volumes (CloudSnapshots), over the same caller and counter. */
+  readonly snapshots: EbsSnapshots;
   /** The device we attached each volume with, so a detach can rest the name. */
   private readonly devices = new Map<string, { instanceId: string; device: string }>();
 
@@ -82,15 +85,18 @@ export class EbsCloud implements CloudVolumes, InstancePower {
     });
     this.reads = new ReadCoalescer((ids) => describeVolumes(this.caller, ids));
     this.detaches = new Detaches({ caller: this.caller, reads: this.reads, waits: this.waits, clock, logger, ...this.settings });
+    this.snapshots = new EbsSnapshots({ caller: this.caller, clock, logger, retry: { ...defaultRetryPolicy, ...options.retry }, random: options.random ?? Math.random });
   }
 
   /**
    * Creates the volume and waits until it is available. The zone is `options.zone` when the
    * user gave one, else `request.zone` (the first node that needs it). Without `size`, a
-   * snapshot restore gets the snapshot's size.
+   * snapshot restore gets the snapshot's size, once the snapshot is `completed` (a clone's
+   * was taken a moment ago).
    */
   async create(request: CreateCloudVolume): Promise<CloudVolume> {
     const opts = parseEbsOptions(request.options);
+    if (opts.snapshotId !== undefined) await this.snapshots.waitCompleted(opts.snapshotId, this.settings.createTimeoutMs);
     const zone = opts.zone ?? request.zone;
     const size = request.sizeBytes > 0 ? toGiB(request.sizeBytes) : opts.snapshotId === undefined ? opts.sizeGiB ?? 1 : undefined;
     const out = await this.caller.call<CreateVolumeCommandOutput>(new CreateVolumeCommand({

@@ -4,7 +4,8 @@
  * See docs/adr/0004-ebs-retry-layers.md for why p-retry, not the SDK, is the retry layer.
  */
 import type {
-  AttachVolumeCommand, AttachVolumeCommandOutput, CreateTagsCommand, CreateTagsCommandOutput,
+  AttachVolumeCommand, AttachVolumeCommandOutput, CreateSnapshotCommand, CreateSnapshotCommandOutput, CreateTagsCommand, CreateTagsCommandOutput,
+  DeleteSnapshotCommand, DeleteSnapshotCommandOutput, DescribeSnapshotsCommand, DescribeSnapshotsCommandOutput,
   CreateVolumeCommand, CreateVolumeCommandOutput, DeleteVolumeCommand, DeleteVolumeCommandOutput,
   DescribeInstancesCommand, DescribeInstancesCommandOutput, DescribeVolumesCommand, DescribeVolumesCommandOutput,
   DetachVolumeCommand, DetachVolumeCommandOutput, StopInstancesCommand, StopInstancesCommandOutput,
@@ -15,7 +16,7 @@ import type { Clock, Logger, Timers } from "../../core/ports.js";
 import { ec2ErrorCode, isRetryableEc2Error, mapEc2Error, type Ec2CallContext } from "./errors.js";
 
 /**
- * An EC2Client narrowed to the eight commands swarmvol sends; tests pass a recording fake.
+ * An EC2Client narrowed to the commands swarmvol sends; tests pass a recording fake.
  * Each send also gets `{ abortSignal }` as a second argument (the SDK's HttpHandlerOptions),
  * which a fake may ignore: the attempt's deadline holds either way.
  */
@@ -29,11 +30,16 @@ export interface Ec2Api {
   send(command: DescribeInstancesCommand): Promise<DescribeInstancesCommandOutput>;
   /** Power fencing only (ADR 0012); needs `ec2:StopInstances` in the controller's IAM policy. */
   send(command: StopInstancesCommand): Promise<StopInstancesCommandOutput>;
+  /** Snapshots (storage/ebs/snapshots.ts). */
+  send(command: CreateSnapshotCommand): Promise<CreateSnapshotCommandOutput>;
+  send(command: DescribeSnapshotsCommand): Promise<DescribeSnapshotsCommandOutput>;
+  send(command: DeleteSnapshotCommand): Promise<DeleteSnapshotCommandOutput>;
 }
 
 export type Ec2Command =
   | CreateVolumeCommand | DescribeVolumesCommand | AttachVolumeCommand | DetachVolumeCommand
-  | DeleteVolumeCommand | CreateTagsCommand | DescribeInstancesCommand | StopInstancesCommand;
+  | DeleteVolumeCommand | CreateTagsCommand | DescribeInstancesCommand | StopInstancesCommand
+  | CreateSnapshotCommand | DescribeSnapshotsCommand | DeleteSnapshotCommand;
 
 /** Per-request retry policy: exponential backoff with equal jitter, delays slept on the injected Clock. */
 export interface RetryPolicy {
@@ -115,10 +121,13 @@ export class Ec2Caller {
    * Sends `command`, retrying throttling, 5xx and network failures; any other failure ends
    * the attempts at once (p-retry AbortError). Throws a SwarmvolError with `details.awsCode`.
    * `O` is the command's output type: SDK commands are structurally alike, so TypeScript
-   * cannot infer it from the command reliably; call sites name it.
+   * cannot infer it from the command reliably; call sites name it. `retries: 0` sends once:
+   * for a request that is not idempotent (CreateSnapshot), whose caller checks what a
+   * failed attempt did before it tries again.
    */
-  async call<O>(command: Ec2Command, context: Omit<Ec2CallContext, "action"> = {}): Promise<O> {
-    const { client, clock, logger, counter, retry } = this.options;
+  async call<O>(command: Ec2Command, context: Omit<Ec2CallContext, "action"> = {}, options: { retries?: number } = {}): Promise<O> {
+    const { client, clock, logger, counter } = this.options;
+    const retry = { ...this.options.retry, ...(options.retries === undefined ? {} : { retries: options.retries }) };
     const random = this.options.random ?? Math.random;
     const action = actionOf(command);
     const send = client.send.bind(client) as (c: Ec2Command, options: { abortSignal: AbortSignal }) => Promise<unknown>;

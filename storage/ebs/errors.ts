@@ -23,6 +23,7 @@ export interface Ec2CallContext {
   action: string;
   volumeId?: string;
   instanceId?: string;
+  snapshotId?: string;
 }
 
 const throttlingCodes = new Set([
@@ -78,7 +79,7 @@ export function isDeviceNameInUse(err: unknown): boolean {
 }
 
 function subject(context: Ec2CallContext): string {
-  const parts = [context.volumeId, context.instanceId && `instance ${context.instanceId}`].filter(Boolean);
+  const parts = [context.volumeId, context.snapshotId, context.instanceId && `instance ${context.instanceId}`].filter(Boolean);
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
@@ -95,6 +96,7 @@ export function mapEc2Error(err: unknown, context: Ec2CallContext): SwarmvolErro
   if (isDeviceNameInUse(err)) return conflict(`${what}: device name already in use: ${awsMessage}`, details, err);
   if (notFoundCodes.has(code)) return notFound(`${what}: ${awsMessage}`, details, err);
   if (code === "VolumeInUse") return inUse(`${what}: ${awsMessage}`, details, err);
+  if (code === "InvalidSnapshot.InUse") return inUse(`${what}: ${awsMessage}; deregister that image first`, details, err);
   if (code === "IncorrectState" || code === "IncorrectInstanceState") return conflict(`${what}: ${awsMessage}`, details, err);
   if (code === "AttachmentLimitExceeded") {
     return limitExceeded(`${what}: the instance has no free EBS attachment slot: ${awsMessage}; move a volume off this node or use a larger instance type`, details, err);

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { cloudTags } from "../../core/cloud.js";
+import { cloudTags, snapshotTags } from "../../core/cloud.js";
 
 /**
  * docs/iam-policy.json is the controller's least-privilege IAM policy. Its actions must be
@@ -163,7 +163,9 @@ describe("docs/iam-policy.json", () => {
       const mutating = list(statement.Action).some((action) => !action.startsWith("ec2:Describe"));
       // Describe* take no resource-level permissions: only they may name "*".
       if (mutating) expect(resources, `${name}: a mutation names its resource type`).not.toContain("*");
-      if (mutating && resources.some((resource) => resource.endsWith(":volume/*"))) {
+      // Any snapshot may be read to restore from (CreateVolume); creating, tagging and deleting one is bound to swarmvol's tags.
+      const snapshotWrite = list(statement.Action).some((action) => action === "ec2:CreateSnapshot" || action === "ec2:CreateTags" || action === "ec2:DeleteSnapshot");
+      if (mutating && (resources.some((resource) => resource.endsWith(":volume/*")) || (snapshotWrite && resources.some((resource) => resource.endsWith(":snapshot/*"))))) {
         const keys = Object.values(statement.Condition ?? {}).flatMap((test) => Object.keys(test));
         const bound = keys.includes(`aws:ResourceTag/${cloudTags.uid}`) || keys.includes(`aws:RequestTag/${cloudTags.uid}`) || keys.includes("ec2:CreateAction");
         expect(bound, `${name}: changes volumes only when they carry (or are created with) the ${cloudTags.uid} tag`).toBe(true);
@@ -173,11 +175,11 @@ describe("docs/iam-policy.json", () => {
 
   it("lets the controller write every tag it uses, and only swarmvol's", async () => {
     const document = await policy();
-    const tagging = document.Statement.filter((statement) => list(statement.Action).includes("ec2:CreateTags") || list(statement.Action).includes("ec2:CreateVolume"));
+    const tagging = document.Statement.filter((statement) => ["ec2:CreateTags", "ec2:CreateVolume", "ec2:CreateSnapshot"].some((action) => list(statement.Action).includes(action)));
     const patterns = tagging.flatMap((statement) => list(statement.Condition?.["ForAllValues:StringLike"]?.["aws:TagKeys"]));
     expect(patterns.length).toBeGreaterThan(0);
     const matches = (key: string, pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(key);
-    for (const key of Object.values(cloudTags)) {
+    for (const key of [...Object.values(cloudTags), ...Object.values(snapshotTags)]) {
       for (const pattern of patterns) expect(matches(key, pattern), `tag ${key} is allowed by aws:TagKeys ${pattern}`).toBe(true);
     }
     for (const pattern of patterns) expect(matches("Name", pattern), `aws:TagKeys ${pattern} keeps other tags out`).toBe(false);

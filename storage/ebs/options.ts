@@ -5,6 +5,7 @@
  */
 import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 import { parseSize } from "../../core/units.js";
+import { parseSnapshotPolicy, snapshotOptionHelp } from "../../core/snapshotPolicy.js";
 import { canonicalOptions, checkSizeForFs, parseFsType, type OptionDefinition, type VolumeSpec } from "../../core/volume.js";
 
 export const ebsBackendName = "ebs";
@@ -19,6 +20,7 @@ export const ebsOptions: readonly OptionDefinition[] = [
   { name: "fsType", help: "ext4 (default) or xfs" },
   { name: "snapshot", help: "restore from this snapshot id (snap-...)" },
   { name: "zone", help: "availability zone (default: the zone of the first node that mounts it)" },
+  ...snapshotOptionHelp,
 ];
 
 export type EbsVolumeType = "gp3" | "gp2" | "io1" | "io2" | "st1" | "sc1";
@@ -193,8 +195,10 @@ export function buildEbsSpec(name: string, rawOptions: Readonly<Record<string, u
   const options = canonicalOptions(rawOptions, ebsOptions, ebsBackendName);
   const fsType = parseFsType(options.fsType);
   const parsed = parseEbsOptions(options);
-  const sizeBytes = (parsed.sizeGiB ?? 0) * GiB;
-  if (parsed.sizeGiB !== undefined) checkSizeForFs(sizeBytes, fsType);
+  parseSnapshotPolicy(options);
+  // A clone without size takes its source's, known once the snapshot is (like a restore).
+  const sizeBytes = options.from !== undefined && options.size === undefined ? 0 : (parsed.sizeGiB ?? 0) * GiB;
+  if (sizeBytes > 0) checkSizeForFs(sizeBytes, fsType);
   return { name, backend: ebsBackendName, sizeBytes, fsType, options };
 }
 

@@ -1,6 +1,5 @@
 import type { Low } from "lowdb";
-import type { Journal, JournalEntry } from "../../core/journal.js";
-import type { PlacementAction } from "../../core/placement.js";
+import type { Journal, JournalAction, JournalEntry } from "../../core/journal.js";
 import { openDocument } from "./document.js";
 
 interface JournalDocument {
@@ -24,7 +23,7 @@ export class JournalStore implements Journal {
     return new JournalStore(await openDocument<JournalDocument>(path, { schemaVersion: 1, nextId: 1, entries: [] }), now, options.keepFinished ?? defaultKeepFinished);
   }
 
-  async begin(volume: string, action: PlacementAction): Promise<JournalEntry> {
+  async begin(volume: string, action: JournalAction): Promise<JournalEntry> {
     const entry: JournalEntry = { id: this.db.data.nextId, volume, action, startedAt: this.now(), state: "pending" };
     this.db.data.nextId += 1;
     this.db.data.entries.push(entry);

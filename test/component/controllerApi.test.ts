@@ -202,7 +202,7 @@ describe("controller API", () => {
     await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [{ volume: "db", epoch: 0 }] });
     const answer = await call("DELETE", "/v1/volumes/db");
     expect(answer.status).toBe(409);
-    expect(answer.body.error.message).toMatch(/mounted on node\(s\) n1/);
+    expect(answer.body.error.message).toMatch(/in use on node\(s\) node1 \(n1\); stop the containers using it there first/);
     await call("POST", "/v1/nodes/n1/heartbeat", { hostname: "node1", instanceId: "i-1", zone: "z1", mounts: [] });
     expect((await call("DELETE", "/v1/volumes/db")).status).toBe(204);
   });

@@ -1,5 +1,4 @@
-import type { Journal, JournalEntry } from "../../core/journal.js";
-import type { PlacementAction } from "../../core/placement.js";
+import type { Journal, JournalAction, JournalEntry } from "../../core/journal.js";
 
 /** In-memory journal for tests; `storage/state/journalStore.ts` is the durable one. */
 export class MemoryJournal implements Journal {
@@ -8,7 +7,7 @@ export class MemoryJournal implements Journal {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async begin(volume: string, action: PlacementAction): Promise<JournalEntry> {
+  async begin(volume: string, action: JournalAction): Promise<JournalEntry> {
     const entry: JournalEntry = { id: this.nextId++, volume, action, startedAt: this.now(), state: "pending" };
     this.entries.push(entry);
     return entry;
