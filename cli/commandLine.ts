@@ -52,6 +52,8 @@ export function usageError(command: Command, message: string, code: string | und
       const extra = command.args[command.registeredArguments.length] ?? "";
       return `unexpected argument ${quoted(extra)}; ${usageOf(command)} ${seeHelp(command)}`;
     }
+    case "commander.missingMandatoryOptionValue":
+      return `missing ${quotedIn(message).replace(/[<>]/g, "")}; ${usageOf(command)} ${seeHelp(command)}`;
     case "commander.optionMissingArgument": {
       const flag = /'(--?[\w-]+)/.exec(message)?.[1] ?? "the flag";
       return `flag ${flag} needs a value, like ${flag}=VALUE`;

@@ -4,6 +4,7 @@ import { rootFor, runParsed, type SwarmvolCommand } from "./commandLine.js";
 import { daemonCommandLine } from "./daemonCommands.js";
 import { eventsCommand, eventsUsage } from "./eventsCommand.js";
 import { healthcheckCommand, healthcheckUsage } from "./healthcheck.js";
+import { moveCommand, moveUsage } from "./moveCommand.js";
 import { operatorCommand, operatorCommandNames, operatorUsage } from "./operatorCommands.js";
 import { snapshotCommand, snapshotCommandNames, snapshotUsage } from "./snapshotCommands.js";
 import { sourceOnlyCommand } from "./sourceOnly.js";
@@ -16,7 +17,7 @@ export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--sta
        swarmvol controller [--listen HOST:PORT] [--docker-host unix:///PATH] [--ec2-endpoint URL] [--fence-mode self|power]
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
                 [--metrics-listen HOST:PORT]   (GET /metrics, off unless given; docs/metrics.md)
-${[...operatorUsage, ...snapshotUsage, eventsUsage].map((line) => `       ${line}`).join("\n")}
+${[...operatorUsage, ...snapshotUsage, eventsUsage, moveUsage].map((line) => `       ${line}`).join("\n")}
        swarmvol token node NODE_ID [--out FILE]
        (every command reads its token from --token-file, SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv:
         controllers and operators the controllers' secret, each agent its own node's token; every command takes --help)
@@ -84,6 +85,7 @@ export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
   ...operatorCommandNames.map((name): [string, Command] => [name, (argv) => operatorCommand(name, argv)]),
   ...snapshotCommandNames.map((name): [string, Command] => [name, (argv) => snapshotCommand(name, argv)]),
   ["events", (argv) => eventsCommand(argv)],
+  ["move", (argv) => moveCommand(argv)],
   ["token", async (argv) => (await import("./tokenCommand.js")).tokenCommand(argv)],
   ["healthcheck", (argv) => healthcheckCommand(argv)],
   // Not in the image: cli/sourceOnly.ts keeps the compiler from following them into lab/.
@@ -97,7 +99,7 @@ export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
 export const summaries: Readonly<Record<string, string>> = {
   "all-in-one": "the plugin and its API on one host (the default)", agent: "the node agent (the plugin of a swarm node)",
   controller: "a controller replica (on every manager)", ls: "the volumes", inspect: "one volume", nodes: "the nodes", fence: "fence a node",
-  unfence: "take a fence back", snapshot: "take (or rm) a snapshot", snapshots: "list snapshots", status: "every controller replica's role", events: "the controller's events (-f: live)",
+  unfence: "take a fence back", snapshot: "take (or rm) a snapshot", snapshots: "list snapshots", status: "every controller replica's role", events: "the controller's events (-f: live)", move: "move a volume to a node",
   token: "issue a node's token", healthcheck: "this container's daemon's health", lab: "the lab (source checkout)",
   drill: "failover drills (source checkout)", version: "this build's version", help: "this overview, or a command's help",
 };

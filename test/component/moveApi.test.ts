@@ -1,51 +1,26 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Credentials, issueNodeToken } from "../../api/credentials.js";
-import { moveRoutes } from "../../api/moveRoutes.js";
-import { withOpenApi } from "../../api/openapi.js";
-import { readRoutes } from "../../api/routes.js";
-import { ApiServer } from "../../api/server.js";
-import { Controller, type ControllerInformer } from "../../controller/controller.js";
-import { MemoryEventLog } from "../../controller/events/eventLog.js";
-import { PromControllerMetrics } from "../../controller/metrics.js";
-import { silentLogger } from "../../core/ports.js";
-import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
-import type { VolumeRecord } from "../../core/volume.js";
-import { FakeClock } from "../fakes/clock.js";
-import { FakeCloud } from "../fakes/fakeCloud.js";
-import { FakeSwarmServices } from "../fakes/fakeSwarmServices.js";
-import { MemoryJournal } from "../fakes/memoryJournal.js";
-import { MemoryCatalog } from "../fakes/memoryState.js";
-import { RecordingMetrics } from "../fakes/recordingMetrics.js";
+import { issueNodeToken } from "../../api/credentials.js";
+import type { Controller } from "../../controller/controller.js";
+import type { MemoryEventLog } from "../../controller/events/eventLog.js";
+import type { FakeClock } from "../fakes/clock.js";
+import type { FakeCloud } from "../fakes/fakeCloud.js";
+import type { FakeSwarmServices } from "../fakes/fakeSwarmServices.js";
+import { moveSecret as secret, startMoveWorld, task, type MoveWorld } from "../support/moveWorld.js";
 
 /**
  * `POST/GET /v1/volumes/{name}/move` over a real ApiServer in front of a real Controller
- * (its MoveService, holds and Reconciler) on a recording cloud and recording Swarm services;
- * the test plays Swarm (tasks, nodes) and the agents (heartbeats), and runs each reconcile.
+ * (test/support/moveWorld.ts); the test plays Swarm and the agents and runs each reconcile.
  */
-const secret = "s3cret";
-const policy = { fenceGraceMs: 5_000, pollMs: 1_000, idleDetachMs: 30_000 };
-const swarmNode = (id: string, extra: Partial<SwarmNode> = {}): SwarmNode =>
-  ({ id, version: 1, hostname: `host-${id}`, role: "worker", availability: "active", state: "ready", address: "", labels: {}, volumePlugins: ["swarmvol"], ...extra });
-const task = (id: string, nodeId: string, extra: Partial<SwarmTask> = {}): SwarmTask => ({
-  id, version: 1, serviceId: "s1", serviceName: "web", slot: 1, nodeId, desiredState: "running", state: "running",
-  volumes: [{ source: "db", driver: "swarmvol", target: "/data", readOnly: false, options: {} }], updatedAt: "2026-11-22T10:00:00.000Z", ...extra,
-});
-
+let world: MoveWorld;
 let clock: FakeClock;
 let cloud: FakeCloud;
-let catalog: MemoryCatalog;
 let services: FakeSwarmServices;
 let log: MemoryEventLog;
-let tasks: SwarmTask[];
-let nodes: SwarmNode[];
 let controller: Controller;
-let server: ApiServer;
 let base: string;
-
-const heartbeat = (nodeId: string, mounts: string[] = [], zone = "z1") =>
-  controller.service.heartbeat(nodeId, { hostname: `host-${nodeId}`, instanceId: `i-${nodeId}`, zone, mounts: mounts.map((volume) => ({ volume, epoch: catalog.get(volume)?.status.epoch ?? 0 })) });
-const reconcile = () => controller.reconciler.reconcile("db", silentLogger);
-const record = () => catalog.get("db") as VolumeRecord;
+const heartbeat = (nodeId: string, mounts: string[] = [], zone = "z1") => world.heartbeat(nodeId, mounts, zone);
+const reconcile = () => world.reconcile();
+const record = () => world.record();
 
 async function call(method: string, path: string, body?: unknown, token: string | null = secret) {
   const response = await fetch(`${base}${path}`, {
@@ -56,37 +31,11 @@ async function call(method: string, path: string, body?: unknown, token: string 
 }
 
 beforeEach(async () => {
-  clock = new FakeClock();
-  cloud = new FakeCloud();
-  catalog = new MemoryCatalog();
-  services = new FakeSwarmServices();
-  log = new MemoryEventLog({ now: () => clock.now(), term: 1 });
-  tasks = [task("t0", "n1")];
-  nodes = [swarmNode("n1"), swarmNode("n2"), swarmNode("n3")];
-  const informer = { nodes: () => nodes, node: (id: string) => nodes.find((node) => node.id === id), tasksForVolume: () => tasks } as unknown as ControllerInformer;
-  controller = new Controller({
-    informer, catalog, cloud, journal: new MemoryJournal(), clock, logger: silentLogger, metrics: new RecordingMetrics(), policy, services,
-    leaseTtlMs: 10_000, claimTtlMs: 5_000, buildSpec: () => { throw new Error("unused"); }, events: log, ownsInformer: false, moveHoldMs: 60_000,
-  });
-  const routes = withOpenApi([
-    ...readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "controller" }) }),
-    ...moveRoutes(() => controller.moves),
-  ]);
-  server = new ApiServer({ routes, logger: silentLogger, credentials: new Credentials(secret) });
-  base = `http://127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
-  await catalog.put({
-    uid: "u-db", createdAt: "2026-11-22T09:00:00.000Z", spec: { name: "db", backend: "ebs", sizeBytes: 1 << 30, fsType: "ext4", options: {} },
-    status: { phase: "ready", fresh: false, epoch: 0 },
-  });
-  for (const id of ["n1", "n2", "n3"]) await heartbeat(id);
-  await reconcile();
+  world = await startMoveWorld();
+  ({ clock, cloud, services, log, controller, base } = world);
   expect(record().status.grantedTo?.nodeId).toBe("n1");
-  cloud.calls.length = 0;
 });
-afterEach(async () => {
-  await server.close();
-  await controller.stop();
-});
+afterEach(async () => world.stop());
 
 describe("POST /v1/volumes/{name}/move: refusals", () => {
   it("needs the operator's token: none is 401, a node's is 403", async () => {
@@ -125,7 +74,7 @@ describe("POST /v1/volumes/{name}/move: refusals", () => {
   });
 
   it("409s a fenced target and a target in another zone than the EBS volume", async () => {
-    tasks = [];
+    world.tasks = [];
     controller.registry.fence("n2");
     expect((await call("POST", "/v1/volumes/db/move", { to: "n2" })).body.error.message).toMatch(/fenced by an operator.*`swarmvol unfence n2`/);
     await heartbeat("n3", [], "z2");
@@ -150,7 +99,7 @@ describe("POST /v1/volumes/{name}/move: refusals", () => {
 });
 
 describe("an idle volume moves now and is held there", () => {
-  beforeEach(() => void (tasks = []));
+  beforeEach(() => void (world.tasks = []));
 
   it("202 with Location; the reconciler detaches, attaches and grants on the target; the hold lapses at its bound", async () => {
     const answer = await call("POST", "/v1/volumes/db/move", { to: "host-n2" });
@@ -178,10 +127,10 @@ describe("an idle volume moves now and is held there", () => {
 
   it("a workload that comes elsewhere wins: the hold ends and the move is abandoned", async () => {
     await heartbeat("n1", ["db"]);
-    tasks = [];
+    world.tasks = [];
     controller.registry.forgetMount("n1", "db");
     await call("POST", "/v1/volumes/db/move", { to: "n2" });
-    tasks = [task("t9", "n3", { serviceId: "s9", serviceName: "other" })];
+    world.tasks = [task("t9", "n3", { serviceId: "s9", serviceName: "other" })];
     await reconcile();
     expect(record().status.grantedTo?.nodeId).toBe("n3");
     const move = (await call("GET", "/v1/volumes/db/move")).body.move;
@@ -203,14 +152,14 @@ describe("withService: the service is re-pinned and the volume follows its task"
     expect(answer.body.move.services).toEqual([{ id: "s1", name: "web", added: "node.hostname==host-n2", removed: ["node.hostname==host-n1"] }]);
     expect(services.calls.slice(1)).toEqual(["inspect s1", "update s1 v10 refused", "inspect s1", "update s1 v11 node.role==worker node.labels.tier!=cache node.hostname==host-n2"]);
     // Swarm stops the old task; its agent unmounts and releases.
-    tasks = [task("t0", "n1", { desiredState: "shutdown" })];
+    world.tasks = [task("t0", "n1", { desiredState: "shutdown" })];
     controller.service.release("db", "n1");
     await heartbeat("n1");
     await reconcile();
     expect(cloud.calls).toEqual(["describe vol-1", "detach vol-1 i-n1", "tags vol-1 swarmvol/epoch=2", "attach vol-1 i-n2"]);
     expect((await call("GET", "/v1/volumes/db/move")).body.move.state).toBe("arrived");
     // The new task lands on n2 and its agent mounts the volume: the hold hands over to the task.
-    tasks = [task("t1", "n2")];
+    world.tasks = [task("t1", "n2")];
     await heartbeat("n2", ["db"]);
     const move = (await call("GET", "/v1/volumes/db/move")).body.move;
     expect([move.state, move.ended.reason]).toEqual(["mounted", "taken-over"]);
