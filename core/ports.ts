@@ -143,6 +143,11 @@ export interface VolumeDirectory {
   remove(name: string): Promise<void>;
   /** Clears the fresh mark once swarmvol has made the volume's filesystem. */
   markFormatted(name: string): Promise<void>;
+  /**
+   * Where the last get or list of `name` was answered from: the controller, or this node's
+   * cache because the controller could not be asked (and why). Absent: a local catalog.
+   */
+  readSource?(name: string): { from: "controller" } | { from: "cache"; reason: string };
 }
 
 /** A volume's device made present on this node, with the fencing epoch it was granted at. */
