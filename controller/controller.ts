@@ -207,7 +207,8 @@ export class Controller implements NodeOperations {
     }));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
-    const wantedOn = (volume: string, nodeId: string) => this.reconciler.wantsOf(volume).some((want) => want.nodeId === nodeId);
+    // A workload that waits on the mount, not a move's hold: an idle volume moved by an operator is done once granted (no t7 comes).
+    const wantedOn = (volume: string, nodeId: string) => this.reconciler.workloadWants(volume).some((want) => want.nodeId === nodeId);
     this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now(), wantedOn)));
     if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();
