@@ -102,6 +102,21 @@ export interface CloudVolumes {
 }
 
 /**
+ * Growing a volume in place (EBS Elastic Volumes): the cloud half of a resize. The node
+ * that mounts the volume grows its filesystem afterwards.
+ */
+export interface CloudResize {
+  /**
+   * Asks for at least `sizeBytes` and resolves once the new size is usable (the
+   * modification is `optimizing` or `completed`), with the size the volume now has.
+   * Idempotent: a volume already that large, or being modified to it, is only waited for.
+   * INVALID_ARGUMENT for a smaller size (volumes only grow); CONFLICT, naming the wait,
+   * when the cloud takes no modification yet (one runs, or one per six hours); TIMEOUT.
+   */
+  grow(volumeId: string, sizeBytes: number, timeoutMs: number): Promise<{ sizeBytes: number }>;
+}
+
+/**
  * Cutting a node's power: what power fencing (`--fence-mode=power`, ADR 0012) needs from
  * the cloud, as Pacemaker's fence_aws does it: a forced stop, then instance reads until
  * `stopped`. storage/ebs implements it with EC2 StopInstances (Force) and DescribeInstances.

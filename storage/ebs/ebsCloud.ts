@@ -25,6 +25,7 @@ import { ReadCoalescer } from "./readCoalescer.js";
 import { TransitionWaits } from "./transitionWaits.js";
 import { defaultPollPolicy, type PollPolicy } from "./waiters.js";
 import { Detaches } from "./detaches.js";
+import { EbsResize } from "./resize.js";
 import { EbsSnapshots } from "./snapshots.js";
 
 export interface EbsCloudOptions {
@@ -65,6 +66,8 @@ export class EbsCloud implements CloudVolumes, InstancePower {
   private readonly detaches: Detaches;
   /** Snapshots of these volumes (CloudSnapshots), over the same caller and counter. */
   readonly snapshots: EbsSnapshots;
+  /** Growing volumes in place (ModifyVolume). */
+  readonly resize: EbsResize;
   /** The device we attached each volume with, so a detach can rest the name. */
   private readonly devices = new Map<string, { instanceId: string; device: string }>();
 
@@ -85,6 +88,7 @@ export class EbsCloud implements CloudVolumes, InstancePower {
     });
     this.reads = new ReadCoalescer((ids) => describeVolumes(this.caller, ids));
     this.detaches = new Detaches({ caller: this.caller, reads: this.reads, waits: this.waits, clock, logger, ...this.settings });
+    this.resize = new EbsResize({ caller: this.caller, clock, logger });
     this.snapshots = new EbsSnapshots({ caller: this.caller, clock, logger, retry: { ...defaultRetryPolicy, ...options.retry }, random: options.random ?? Math.random });
   }
 
