@@ -77,32 +77,35 @@ function advertiseUrlOf(raw: string | undefined, listen: { host: string; port: n
 /** Where a controller replica serves its API (`swarmvol healthcheck` reads it the same way). */
 export const controllerListenSetting = { flag: "--listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" } as const satisfies Setting;
 
+/** The controller daemon's settings (cli/ declares them as its flags). */
+export const controllerSettings = {
+  ...common,
+  listen: controllerListenSetting,
+  ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
+  region: { flag: "--region", env: "AWS_REGION", fallback: "us-east-1" },
+  // Lease 6 s (three 2 s heartbeats) plus 4 s grace: a dead node is fenced ~10 s after its
+  // last heartbeat, no later than Swarm itself notices it (10-15 s); see ADR 0005.
+  leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "6000" },
+  fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "4000" },
+  driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
+  workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "128" },
+  stuckAttachMs: { flag: "--stuck-attach-ms", env: "SWARMVOL_STUCK_ATTACH_MS", fallback: "90000" },
+  // Long enough for a restart or a rolling update on the same node to find the volume still
+  // attached; short enough that removed stacks do not fill the nodes' ~27 EBS slots.
+  idleDetachMs: { flag: "--idle-detach-ms", env: "SWARMVOL_IDLE_DETACH_MS", fallback: "30000" },
+  advertiseUrl: { flag: "--advertise-url", env: "SWARMVOL_ADVERTISE_URL" },
+  // A takeover after a crash waits one lease; agents keep 6 s leases, so 2 s + 0.5 s renew
+  // leaves them time to find the new leader (ADR 0010).
+  leaderLeaseMs: { flag: "--leader-lease-ms", env: "SWARMVOL_LEADER_LEASE_MS", fallback: "2000" },
+  leaderRenewMs: { flag: "--leader-renew-ms", env: "SWARMVOL_LEADER_RENEW_MS", fallback: "500" },
+  fenceMode: { flag: "--fence-mode", env: "SWARMVOL_FENCE_MODE", fallback: "self" },
+  // A forced EC2 stop usually reads stopped within a minute; fence_aws waits up to 60 s too.
+  powerFenceTimeoutMs: { flag: "--power-fence-timeout-ms", env: "SWARMVOL_POWER_FENCE_TIMEOUT_MS", fallback: "120000" },
+} satisfies Record<string, Setting>;
+
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
   refuseTokenFlag(argv);
-  const raw = loadSettings({
-    ...common,
-    listen: controllerListenSetting,
-    ec2Endpoint: { flag: "--ec2-endpoint", env: "AWS_ENDPOINT_URL_EC2" },
-    region: { flag: "--region", env: "AWS_REGION", fallback: "us-east-1" },
-    // Lease 6 s (three 2 s heartbeats) plus 4 s grace: a dead node is fenced ~10 s after its
-    // last heartbeat, no later than Swarm itself notices it (10-15 s); see ADR 0005.
-    leaseTtlMs: { flag: "--lease-ttl-ms", env: "SWARMVOL_LEASE_TTL_MS", fallback: "6000" },
-    fenceGraceMs: { flag: "--fence-grace-ms", env: "SWARMVOL_FENCE_GRACE_MS", fallback: "4000" },
-    driverName: { flag: "--driver-name", env: "SWARMVOL_DRIVER_NAME", fallback: "swarmvol" },
-    workers: { flag: "--workers", env: "SWARMVOL_WORKERS", fallback: "128" },
-    stuckAttachMs: { flag: "--stuck-attach-ms", env: "SWARMVOL_STUCK_ATTACH_MS", fallback: "90000" },
-    // Long enough for a restart or a rolling update on the same node to find the volume still
-    // attached; short enough that removed stacks do not fill the nodes' ~27 EBS slots.
-    idleDetachMs: { flag: "--idle-detach-ms", env: "SWARMVOL_IDLE_DETACH_MS", fallback: "30000" },
-    advertiseUrl: { flag: "--advertise-url", env: "SWARMVOL_ADVERTISE_URL" },
-    // A takeover after a crash waits one lease; agents keep 6 s leases, so 2 s + 0.5 s renew
-    // leaves them time to find the new leader (ADR 0010).
-    leaderLeaseMs: { flag: "--leader-lease-ms", env: "SWARMVOL_LEADER_LEASE_MS", fallback: "2000" },
-    leaderRenewMs: { flag: "--leader-renew-ms", env: "SWARMVOL_LEADER_RENEW_MS", fallback: "500" },
-    fenceMode: { flag: "--fence-mode", env: "SWARMVOL_FENCE_MODE", fallback: "self" },
-    // A forced EC2 stop usually reads stopped within a minute; fence_aws waits up to 60 s too.
-    powerFenceTimeoutMs: { flag: "--power-fence-timeout-ms", env: "SWARMVOL_POWER_FENCE_TIMEOUT_MS", fallback: "120000" },
-  }, env, argv);
+  const raw = loadSettings(controllerSettings, env, argv);
   const listen = parseListen(raw.listen as string);
   const workers = Number(raw.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got ${quoted(raw.workers)}`);
@@ -162,20 +165,23 @@ export interface AgentConfig {
   metricsListen: { host: string; port: number } | undefined;
 }
 
+/** The agent daemon's settings (cli/ declares them as its flags). */
+export const agentSettings = {
+  ...common,
+  controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER" },
+  controllerPort: { flag: "--controller-port", env: "SWARMVOL_CONTROLLER_PORT", fallback: "7750" },
+  pluginSocket: pluginSocketSetting,
+  instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID" },
+  zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
+  imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },
+  deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
+  hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
+  metricsListen: { flag: "--metrics-listen", env: "SWARMVOL_METRICS_LISTEN" },
+} satisfies Record<string, Setting>;
+
 export function loadAgentConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AgentConfig {
   refuseTokenFlag(argv);
-  const raw = loadSettings({
-    ...common,
-    controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER" },
-    controllerPort: { flag: "--controller-port", env: "SWARMVOL_CONTROLLER_PORT", fallback: "7750" },
-    pluginSocket: pluginSocketSetting,
-    instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID" },
-    zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
-    imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },
-    deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
-    hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
-    metricsListen: { flag: "--metrics-listen", env: "SWARMVOL_METRICS_LISTEN" },
-  }, env, argv);
+  const raw = loadSettings(agentSettings, env, argv);
   if ((raw.instanceId === undefined) !== (raw.zone === undefined)) {
     throw invalidArgument("give both --instance-id and --zone, or neither (then they come from IMDSv2)");
   }

@@ -34,10 +34,13 @@ export interface NodeView {
   powerFence?: PowerFenceView;
 }
 
-/** A node that needs the volume: a task Swarm placed there, or a claim by its agent. */
+/**
+ * A node that needs the volume: a task Swarm placed there, an operator's move to it
+ * (core/moves.ts, ADR 0023), or a claim by its agent.
+ */
 export interface Want {
   nodeId: string;
-  source: "task" | "claim";
+  source: "task" | "move" | "claim";
   since: number;
   ref: string;
 }
@@ -110,12 +113,18 @@ export interface PlacementDecision {
   idleSince?: number;
 }
 
-/** Picks the one node a single-writer volume goes to: the holder if it still wants it, else the oldest task, else the oldest claim. */
+/** Tasks first (Swarm decides where workloads run), then an operator's move, then agents' claims. */
+const rankOf: Readonly<Record<Want["source"], number>> = { task: 0, move: 1, claim: 2 };
+
+/**
+ * Picks the one node a single-writer volume goes to: the holder if it still wants it, else
+ * the oldest task, else an operator's move, else the oldest claim.
+ */
 export function chooseTarget(volume: VolumeRecord, wants: readonly Want[]): string | undefined {
   const holder = volume.status.grantedTo?.nodeId;
   if (holder !== undefined && wants.some((want) => want.nodeId === holder)) return holder;
   const ranked = [...wants].sort((a, b) =>
-    a.source !== b.source ? (a.source === "task" ? -1 : 1) : a.since - b.since || a.nodeId.localeCompare(b.nodeId));
+    rankOf[a.source] - rankOf[b.source] || a.since - b.since || a.nodeId.localeCompare(b.nodeId));
   return ranked[0]?.nodeId;
 }
 

@@ -11,6 +11,7 @@ import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
+import type { MoveHolds } from "../moves/moveHolds.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
 import { TransitionAges } from "./transitionAges.js";
@@ -29,6 +30,8 @@ export interface ReconcilerDeps {
   journal: Journal;
   registry: NodeRegistry;
   claims: ClaimBook;
+  /** Operators' moves (controller/moves/moveHolds.ts): each standing one is a want on its target (ADR 0023). */
+  holds?: Pick<MoveHolds, "wants" | "nextLapse">;
   view: PlacementView;
   clock: Clock;
   metrics: ControllerMetrics;
@@ -92,9 +95,10 @@ export class Reconciler {
     return { requeueAfterMs: 0 };
   }
 
-  /** Decides again when a claim the decision counted lapses (ClaimBook.nextLapse), if that comes first. */
+  /** Decides again when a claim or a move's hold the decision counted lapses (nextLapse), if that comes first. */
   private untilClaimsLapse(name: string, result: ReconcileResult): ReconcileResult {
-    const lapse = this.deps.claims.nextLapse(name, this.stillMounted(name));
+    const lapses = [this.deps.claims.nextLapse(name, this.stillMounted(name)), this.deps.holds?.nextLapse(name)].filter((at): at is number => at !== undefined);
+    const lapse = lapses.length === 0 ? undefined : Math.min(...lapses);
     if (lapse === undefined) return result;
     const after = Math.max(1, lapse - this.deps.clock.now());
     return result.requeueAfterMs !== undefined && result.requeueAfterMs <= after ? result : { requeueAfterMs: after };
@@ -115,11 +119,17 @@ export class Reconciler {
     return volume === undefined ? undefined : this.transitions.stamp(volume, this.deps.clock.now());
   }
 
+  /** The workload's wants and an operator's move, if its hold still stands beside them (core/moves.ts holdEnding). */
+  wantsOf(name: string): Want[] {
+    const workload = this.workloadWants(name);
+    return [...workload, ...(this.deps.holds?.wants(name, workload) ?? [])];
+  }
+
   /**
    * Tasks Swarm placed (desired running, not yet finished) plus agents' claims. A task's
    * driverless mount of `name` counts only while the catalog holds `name` (core/wants.ts).
    */
-  wantsOf(name: string): Want[] {
+  workloadWants(name: string): Want[] {
     const tasks = taskWants(name, this.deps.view.tasksForVolume(name), this.deps.catalog.get(name) !== undefined);
     // A claim outlives its renewals only while its node mounts the volume under a live
     // lease: a dead node's last report must not keep the volume there.
