@@ -13,6 +13,7 @@ import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { performRelocation } from "./relocation.js";
 import { TransitionAges } from "./transitionAges.js";
 
 /** The informer's read side, as much of it as placement needs. */
@@ -45,6 +46,8 @@ export interface ReconcilerDeps {
   events?: EventSink;
   /** The snapshot a clone (`-o from=`) is made from, taken now if the record does not know it (SnapshotService.cloneSource). */
   cloneSource?: (record: VolumeRecord) => Promise<string>;
+  /** The snapshot of a detached volume that moves to another zone (SnapshotService.forRelocation); absent: zonePolicy=follow cannot move. */
+  relocationSnapshot?: (record: VolumeRecord, volumeId: string, key: string) => Promise<string>;
   /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
   transitions?: TransitionAges;
   /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
@@ -176,7 +179,7 @@ export class Reconciler {
     const current = this.deps.catalog.get(record.spec.name) ?? record;
     const status: VolumeStatus = { ...current.status, ...change };
     if (change.lastMove) status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
-    for (const key of ["condition", "idleSince", "grantedTo"] as const) if (key in change && change[key] === undefined) delete status[key];
+    for (const key of ["condition", "idleSince", "grantedTo", "relocation"] as const) if (key in change && change[key] === undefined) delete status[key];
     const next = { ...current, status };
     await this.deps.catalog.put(next);
     return next;
@@ -236,7 +239,9 @@ export class Reconciler {
       }
       case "attach": {
         const volume = cloud as CloudVolume;
-        const raised = await this.patch(record, { epoch: action.epoch });
+        // Attached again where a relocation began (the task came back to its zone): that relocation is over.
+        const stale = record.status.relocation?.fromVolumeId === volume.id;
+        const raised = await this.patch(record, { epoch: action.epoch, ...(stale ? { relocation: undefined } : {}) });
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
         this.crash.reached("controller.attach.epochRaised");
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
@@ -257,6 +262,10 @@ export class Reconciler {
         this.crash.reached("controller.grant.written");
         return { record: granted, cloud };
       }
+      case "snapshotForRelocation":
+      case "createRelocated":
+      case "retireCloudVolume":
+        return performRelocation({ cloud: this.deps.cloud, snapshot: this.deps.relocationSnapshot, patch: (r, change) => this.patch(r, change) }, record, cloud, action);
     }
   }
 }
