@@ -169,6 +169,15 @@ describe("what the cloud's tags say of a relocation", () => {
     expect(currentVolumes([old, made, cloud("vol-c", "z", [], { [cloudTags.uid]: "u2" })]).map((v) => v.id)).toEqual(["vol-b", "vol-c"]);
   });
 
+  it("of two volumes made from the same one (the task moved on before a lost create was retried), the attached one at the higher epoch", () => {
+    const orphan = cloud("vol-b", "us-east-1b", [], { [cloudTags.relocatedFrom]: "vol-a", [cloudTags.epoch]: "3" });
+    const used = cloud("vol-c", "us-east-1c", [on("n3")], { [cloudTags.relocatedFrom]: "vol-a", [cloudTags.epoch]: "4" });
+    expect(currentVolumes([old, used, orphan]).map((v) => v.id)).toEqual(["vol-c"]);
+    expect(currentVolumes([orphan, old, used]).map((v) => v.id)).toEqual(["vol-c"]);
+    const attached = { ...used, tags: { ...used.tags, [cloudTags.epoch]: "3" } };
+    expect(currentVolumes([attached, orphan]).map((v) => v.id)).toEqual(["vol-c"]);
+  });
+
   it("an old volume still there is a retirement to finish; one deleted (or deleting) is none", () => {
     expect(pendingRelocation(made, [old, made])).toEqual({ fromVolumeId: "vol-a", fromZone: "us-east-1a", toZone: "us-east-1b", epoch: 3, toVolumeId: "vol-b" });
     expect(pendingRelocation(made, [made])).toBeUndefined();

@@ -114,10 +114,31 @@ export function supersededIds(volumes: readonly CloudVolume[]): Set<string> {
   return new Set(volumes.map((volume) => volume.tags[cloudTags.relocatedFrom]).filter((id): id is string => id !== undefined));
 }
 
-/** Every volume that is its uid's current one: those no relocation left behind. */
+const epochOf = (volume: CloudVolume) => {
+  const epoch = Number(volume.tags[cloudTags.epoch] ?? "0");
+  return Number.isFinite(epoch) ? epoch : 0;
+};
+
+/** Which of two volumes of one uid, neither left behind, holds the data: the higher epoch (raised at every attach), then an attached one. */
+function newer(a: CloudVolume, b: CloudVolume): boolean {
+  return epochOf(a) !== epochOf(b) ? epochOf(a) > epochOf(b) : a.attachments.length > b.attachments.length;
+}
+
+/**
+ * Each uid's current volume, in the order given: not one a relocation left behind, and of
+ * two made from the same one (a create whose answer was lost, then the task moved to a
+ * third zone before the retry), the newer: the other was never attached.
+ */
 export function currentVolumes(volumes: readonly CloudVolume[]): CloudVolume[] {
   const superseded = supersededIds(volumes);
-  return volumes.filter((volume) => !superseded.has(volume.id));
+  const best = new Map<string, CloudVolume>();
+  for (const volume of volumes) {
+    if (superseded.has(volume.id)) continue;
+    const uid = volume.tags[cloudTags.uid] ?? "";
+    const other = best.get(uid);
+    if (!other || newer(volume, other)) best.set(uid, volume);
+  }
+  return volumes.filter((volume) => best.get(volume.tags[cloudTags.uid] ?? "") === volume);
 }
 
 /**
@@ -129,6 +150,5 @@ export function pendingRelocation(current: CloudVolume, volumes: readonly CloudV
   const fromId = current.tags[cloudTags.relocatedFrom];
   const from = fromId === undefined ? undefined : volumes.find((volume) => volume.id === fromId);
   if (!from || gone(from)) return undefined;
-  const epoch = Number(from.tags[cloudTags.epoch] ?? "0");
-  return { fromVolumeId: from.id, fromZone: from.zone, toZone: current.zone, epoch: Number.isFinite(epoch) ? epoch : 0, toVolumeId: current.id };
+  return { fromVolumeId: from.id, fromZone: from.zone, toZone: current.zone, epoch: epochOf(from), toVolumeId: current.id };
 }
