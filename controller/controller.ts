@@ -154,7 +154,10 @@ export class Controller implements NodeOperations {
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, holds: this.holds, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
-      ...(this.snapshots ? { cloneSource: (record: VolumeRecord) => (this.snapshots as SnapshotService).cloneSource(record) } : {}),
+      ...(this.snapshots ? {
+        cloneSource: (record: VolumeRecord) => (this.snapshots as SnapshotService).cloneSource(record),
+        relocationSnapshot: (record: VolumeRecord, volumeId: string, key: string) => (this.snapshots as SnapshotService).forRelocation(record, volumeId, key),
+      } : {}),
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
     this.queue = new WorkQueue({

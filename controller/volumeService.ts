@@ -148,6 +148,9 @@ export class VolumeService implements VolumeOperations {
       }
       if (cloud) await this.disposeCloudVolume(record, id);
     }
+    // A relocation's old volume not retired yet (the new one was never mounted): a copy, deleted with the volume.
+    const left = record.status.relocation?.fromVolumeId;
+    if (left !== undefined && left !== id) await this.journaled(name, { kind: "retireCloudVolume", volumeId: left }, () => this.deps.cloud.delete(left));
     await this.deps.catalog.remove(name);
     this.deps.logger.info({ volume: name }, "volume removed");
   }

@@ -35,6 +35,12 @@ export const cloudTags = {
   name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch", spec: "swarmvol/spec",
   /** Set (an RFC 3339 time) on a volume removed with `-o onRemove=retain`: kept in the cloud, never rebuilt into the catalog. */
   retained: "swarmvol/retained",
+  /**
+   * On a volume made by a relocation (zonePolicy=follow): the id of the volume it was made
+   * from, in another zone. That one is superseded: never rebuilt into the catalog, and
+   * deleted once this one is mounted (core/zones.ts, ADR 0024).
+   */
+  relocatedFrom: "swarmvol/relocatedFrom",
 } as const;
 
 /** What the `swarmvol/spec` tag keeps of a volume's spec, so a rebuilt entry has its real options. */
@@ -77,6 +83,14 @@ export interface CreateCloudVolume {
   /** Kept in the `swarmvol/spec` tag with the options, so the entry can be rebuilt from the cloud. */
   fsType?: "ext4" | "xfs";
   createdAt?: string;
+  /**
+   * A relocation (zonePolicy=follow): the volume is made in `zone` whatever `options.zone`
+   * says, from `snapshotId` (none: empty, for a fresh volume) instead of `options.snapshot`,
+   * tagged `swarmvol/relocatedFrom` and with the epoch, and keyed by `key`
+   * (core/zones.ts relocationCreateKey) instead of the uid alone, so it is a new volume once
+   * and the same one on every retry.
+   */
+  relocation?: { fromVolumeId: string; snapshotId?: string; epoch: number; key: string };
 }
 
 export type InstanceState = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated" | "unknown";
@@ -152,9 +166,9 @@ export const snapshotTags = {
   slot: "swarmvol/slot",
 } as const;
 
-/** Why a snapshot was taken: an operator asked, a schedule's slot, before a delete, for a clone. */
-export type SnapshotReason = "manual" | "schedule" | "final" | "clone";
-export const snapshotReasons: readonly SnapshotReason[] = ["manual", "schedule", "final", "clone"];
+/** Why a snapshot was taken: an operator asked, a schedule's slot, before a delete, for a clone, to move to another zone. */
+export type SnapshotReason = "manual" | "schedule" | "final" | "clone" | "relocation";
+export const snapshotReasons: readonly SnapshotReason[] = ["manual", "schedule", "final", "clone", "relocation"];
 
 export type CloudSnapshotState = "pending" | "completed" | "error";
 

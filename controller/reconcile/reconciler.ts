@@ -14,6 +14,7 @@ import type { CloudVolumeCache } from "../cloudCache.js";
 import type { MoveHolds } from "../moves/moveHolds.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { performRelocation } from "./relocation.js";
 import { TransitionAges } from "./transitionAges.js";
 
 /** The informer's read side, as much of it as placement needs. */
@@ -48,6 +49,8 @@ export interface ReconcilerDeps {
   events?: EventSink;
   /** The snapshot a clone (`-o from=`) is made from, taken now if the record does not know it (SnapshotService.cloneSource). */
   cloneSource?: (record: VolumeRecord) => Promise<string>;
+  /** The snapshot of a detached volume that moves to another zone (SnapshotService.forRelocation); absent: zonePolicy=follow cannot move. */
+  relocationSnapshot?: (record: VolumeRecord, volumeId: string, key: string) => Promise<string>;
   /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
   transitions?: TransitionAges;
   /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
@@ -186,7 +189,7 @@ export class Reconciler {
     const current = this.deps.catalog.get(record.spec.name) ?? record;
     const status: VolumeStatus = { ...current.status, ...change };
     if (change.lastMove) status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
-    for (const key of ["condition", "idleSince", "grantedTo"] as const) if (key in change && change[key] === undefined) delete status[key];
+    for (const key of ["condition", "idleSince", "grantedTo", "relocation"] as const) if (key in change && change[key] === undefined) delete status[key];
     const next = { ...current, status };
     await this.deps.catalog.put(next);
     return next;
@@ -246,7 +249,9 @@ export class Reconciler {
       }
       case "attach": {
         const volume = cloud as CloudVolume;
-        const raised = await this.patch(record, { epoch: action.epoch });
+        // Attached again where a relocation began (the task came back to its zone): that relocation is over.
+        const stale = record.status.relocation?.fromVolumeId === volume.id;
+        const raised = await this.patch(record, { epoch: action.epoch, ...(stale ? { relocation: undefined } : {}) });
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
         this.crash.reached("controller.attach.epochRaised");
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
@@ -267,6 +272,10 @@ export class Reconciler {
         this.crash.reached("controller.grant.written");
         return { record: granted, cloud };
       }
+      case "snapshotForRelocation":
+      case "createRelocated":
+      case "retireCloudVolume":
+        return performRelocation({ cloud: this.deps.cloud, snapshot: this.deps.relocationSnapshot, patch: (r, change) => this.patch(r, change) }, record, cloud, action);
     }
   }
 }

@@ -94,6 +94,22 @@ export class SnapshotService {
     return taken.id;
   }
 
+  /**
+   * The snapshot a relocation (zonePolicy=follow) recreates a detached volume from in another
+   * zone. Nobody mounts the volume, so nothing is frozen: with the volume detached, every
+   * acknowledged write is on it. Known by its key (core/zones.ts relocationKey), so a
+   * retry or a new leader finds the same one.
+   */
+  async forRelocation(record: VolumeRecord, volumeId: string, key: string): Promise<string> {
+    this.deps.gate?.();
+    const snapshot = await this.capture(record, volumeId, key, { reason: "relocation" }, undefined);
+    this.events.record({
+      type: "snapshot.created", volume: record.spec.name, data: { snapshotId: snapshot.id, reason: "relocation", frozen: false },
+      message: `snapshot ${snapshot.id} of detached volume ${record.spec.name} (${volumeId}) taken to recreate it in another zone`,
+    });
+    return snapshot.id;
+  }
+
   /** swarmvol's snapshots, of volumes named `volume` when given; oldest first. */
   async list(volume?: string): Promise<SnapshotFacts[]> {
     return (await this.deps.snapshots.listSnapshots(volume === undefined ? {} : { name: volume })).map(snapshotFacts);
