@@ -5,9 +5,11 @@ import { apiPaths } from "./contract.js";
 import { Credentials } from "./credentials.js";
 import { eventRoutes } from "./eventRoutes.js";
 import type { EventStreams } from "./eventStream.js";
+import { moveRoutes } from "./moveRoutes.js";
 import { openApiDocument, withOpenApi, type OpenApiDocument } from "./openapi.js";
 import { controllerRoutes, readRoutes } from "./routes.js";
 import * as bodies from "./schemas/bodies.js";
+import * as moves from "./schemas/moves.js";
 import * as records from "./schemas/records.js";
 import { ApiServer, type Route } from "./server.js";
 
@@ -21,6 +23,7 @@ function allRoutes(): Route[] {
     ...readRoutes({ catalog: { get: never, list: never }, metrics: { contentType: "text/plain", render: never }, health: () => ({ mode: "controller" }) }),
     ...controllerRoutes({ volumes: never, nodes: never }),
     ...eventRoutes({ read: never } as never, {} as EventStreams),
+    ...moveRoutes(never),
   ]);
 }
 
@@ -29,7 +32,7 @@ const contract = [
   "GET /v1/health", "GET /metrics", "GET /v1/openapi.json", "GET /v1/volumes", "GET /v1/volumes/{name}", "POST /v1/volumes",
   "DELETE /v1/volumes/{name}", "POST /v1/volumes/{name}/formatted", "POST /v1/volumes/{name}/claims", "POST /v1/volumes/{name}/wanted",
   "POST /v1/volumes/{name}/release", "POST /v1/nodes/{nodeId}/heartbeat", "POST /v1/nodes/{nodeId}/fence", "POST /v1/nodes/{nodeId}/unfence",
-  "GET /v1/nodes", "GET /v1/events", "GET /v1/events/stream",
+  "GET /v1/nodes", "GET /v1/events", "GET /v1/events/stream", "POST /v1/volumes/{name}/move", "GET /v1/volumes/{name}/move",
 ];
 
 const operations = (doc: OpenApiDocument) =>
@@ -54,7 +57,7 @@ function references(doc: unknown): Array<{ ref: string; resolves: boolean }> {
 
 /** The schema api/openapi.ts names `id`. */
 function schemaNamed(id: string): z.ZodType | undefined {
-  const entry = Object.entries({ ...records, ...bodies }).find(([name]) => `${name.charAt(0).toUpperCase()}${name.slice(1)}` === id);
+  const entry = Object.entries({ ...records, ...bodies, ...moves }).find(([name]) => `${name.charAt(0).toUpperCase()}${name.slice(1)}` === id);
   return entry?.[1] as z.ZodType | undefined;
 }
 

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { apiPaths } from "./contract.js";
 import { route, type RouteDoc } from "./route.js";
 import * as bodies from "./schemas/bodies.js";
+import * as moves from "./schemas/moves.js";
 import * as records from "./schemas/records.js";
 import type { Route } from "./server.js";
 
@@ -29,7 +30,7 @@ const reference = (id: string) => `#/components/schemas/${id}`;
 /** The exported schemas with their component names; path and query objects are expanded into parameters instead. */
 function components(): Map<z.ZodType, string> {
   const named = new Map<z.ZodType, string>();
-  for (const [name, value] of Object.entries({ ...records, ...bodies })) {
+  for (const [name, value] of Object.entries({ ...records, ...bodies, ...moves })) {
     if (!(value instanceof z.ZodType) || /(Params|Query)$/.test(name)) continue;
     named.set(value, `${name.charAt(0).toUpperCase()}${name.slice(1)}`);
   }

@@ -15,6 +15,8 @@ import type { Route, RouteAnswer, RouteRequest } from "./server.js";
 /** What a route answers when it succeeds. */
 export type AnswerDoc =
   | { status: 200; schema: z.ZodType; description: string }
+  /** The handler answers with server.ts `accepted()`: the body fits `schema`. */
+  | { status: 202; schema: z.ZodType; description: string }
   | { status: 200; contentType: string; description: string }
   | { status: 204; description: string };
 

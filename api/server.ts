@@ -6,6 +6,7 @@ import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
 import type { RouteDoc } from "./route.js";
 import { answerClientError } from "./clientErrors.js";
+import { isStatusAnswer } from "./statusAnswer.js";
 import { httpStatusOf } from "./httpStatus.js";
 import { applyServerLimits, readBodyWithin, type ResolvedLimits, type ServerLimits } from "./serverLimits.js";
 
@@ -289,6 +290,8 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 function sendAnswer(res: ServerResponse, answer: RouteAnswer): void {
   if (answer === undefined) {
     res.writeHead(204).end();
+  } else if (isStatusAnswer(answer)) {
+    send(res, answer.status, "application/json", JSON.stringify(answer.body), { ...answer.headers });
   } else if (typeof answer === "object" && answer !== null && "text" in answer) {
     const { text, contentType } = answer as { text: string; contentType?: string };
     send(res, 200, contentType ?? "text/plain; charset=utf-8", String(text));

@@ -7,6 +7,7 @@ import { eventRoutes } from "../api/eventRoutes.js";
 import { EventStreams } from "../api/eventStream.js";
 import { Credentials } from "../api/credentials.js";
 import { withOpenApi } from "../api/openapi.js";
+import { moveRoutes } from "../api/moveRoutes.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
 import { snapshotRoutes } from "../api/snapshotRoutes.js";
 import { ApiServer } from "../api/server.js";
@@ -18,6 +19,7 @@ import { PromControllerMetrics } from "../controller/metrics.js";
 import { NodeRegistry } from "../controller/nodeRegistry.js";
 import { ControllerReplica } from "../controller/replica.js";
 import { ReplicatedCatalog } from "../controller/replicatedCatalog.js";
+import { DockerServices } from "../controller/swarm/dockerServices.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerNodeAvailability } from "../controller/swarm/nodeAvailability.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
@@ -79,6 +81,7 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
       }),
       // The current term's service and controller serve the routes as they are (api/routes.ts).
       ...controllerRoutes({ volumes: () => term().service, nodes: () => term(), heartbeat: (nodeId, request) => replica.heartbeat(nodeId, request) }),
+      ...moveRoutes(() => term().moves),
       ...eventRoutes(events, new EventStreams({ log: events, timers: realTimers, logger: logger.child({ component: "events" }) })),
       ...snapshotRoutes(() => term().snapshotOperations()),
     ]),
@@ -111,6 +114,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
+  const services = new DockerServices(docker, { logger: logger.child({ component: "swarm-services" }) });
   // Tasks have no events: a 500 ms relist bounds how late a new placement is seen.
   const informer = new SwarmInformer({ swarm, clock: systemClock, logger: logger.child({ component: "informer" }), scheduler: cron, pollIntervalMs: 500 });
   const gate = { assert: () => undefined as void };
@@ -134,7 +138,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       && informer.nodes().some((node) => node.id !== self.id && node.role === "manager" && node.state === "ready"),
     newRegistry: () => new NodeRegistry(systemClock, config.leaseTtlMs),
     newTerm: (termGate, registry) => new Controller({
-      informer, catalog, cloud, journal, clock: systemClock, logger, metrics,
+      informer, catalog, cloud, journal, clock: systemClock, logger, metrics, services,
       policy: {
         fenceGraceMs: config.fenceGraceMs, pollMs: 1000, idleDetachMs: config.idleDetachMs, fenceMode: config.fenceMode,
         // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).

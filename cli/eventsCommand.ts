@@ -18,6 +18,7 @@ import { parseDuration } from "../core/units.js";
 import { validateVolumeName } from "../core/volume.js";
 import { maxEventLimit } from "../api/contract.js";
 import { OperatorClient, type EventHistoryQuery, type OperatorApi } from "../api/client/operatorClient.js";
+import { controllerArgs, documented, operatorEnv, operatorUsageTail, rootFor, runParsed, SwarmvolCommand, withOperatorOptions, type OperatorFlags } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
 import { eventsHeader, renderEvent, renderEventJson } from "./eventsRender.js";
 import type { OperatorIo } from "./operatorCommands.js";
@@ -30,11 +31,10 @@ export interface EventsIo extends OperatorIo {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-export const eventsUsage = "swarmvol events [-f|--follow] [--since ID|DURATION] [--volume NAME] [--controller URL[,URL...]] [--json]";
+const eventsUsageTail = `[-f|--follow] [--since ID|DURATION] [--volume NAME] ${operatorUsageTail}`;
+export const eventsUsage = `swarmvol events ${eventsUsageTail}`;
 
-const help = `usage: ${eventsUsage}
-
-Prints what the controller did: volumes created and granted, each phase of a move
+const details = `Prints what the controller did: volumes created and granted, each phase of a move
 (t2 seen .. t7 mounted) and its end, conditions, node lapses and fences, leader changes.
 One line per event (TIME TYPE VOLUME NODE MESSAGE); --json prints each event's JSON on
 its own line. Without --since: the newest 100 events. --since takes an event id (print
@@ -42,52 +42,20 @@ what came after it) or a duration like 90s, 10m, 2h (events of that last stretch
 -f keeps following the live stream; it reconnects by itself when the connection drops or
 the leader changes and resumes after the last event printed, so none is printed twice.
 The log is in the leader's memory: a "stream.gap" line says events may be missing
-(another leader's term, or older than the log holds).
+(another leader's term, or older than the log holds).`;
 
-examples:
-  swarmvol events --volume jenkins_home --since 1h
-  swarmvol events -f --json | jq -r 'select(.type == "move.done") | .message'
-
-The controller: --controller or SWARMVOL_CONTROLLER, comma-separated replicas.
-The token: SWARMVOL_TOKEN_FILE, a file holding the controller's token (or SWARMVOL_TOKEN); never on the command line.
-`;
-
-interface EventsArgs {
-  follow: boolean;
-  json: boolean;
-  help: boolean;
-  query: EventHistoryQuery;
-  /** Everything else, for loadOperatorConfig (--controller). */
-  flags: string[];
+interface EventsFlags extends OperatorFlags {
+  follow?: boolean;
+  since?: string;
+  volume?: string;
 }
 
 /** Stops growing the pause between reconnects here. */
 const maxReconnectDelayMs = 5000;
 
-export function parseEventsArgs(argv: readonly string[], now: number): EventsArgs {
-  const args: EventsArgs = { follow: false, json: false, help: false, query: {}, flags: [] };
-  for (let index = 0; index < argv.length; index += 1) {
-    const [name = "", inline] = (argv[index] ?? "").split(/=(.*)/s, 2);
-    const value = () => inline ?? argv[++index] ?? "";
-    if (name === "-f" || name === "--follow") args.follow = true;
-    else if (name === "--json") args.json = true;
-    else if (name === "--help" || name === "-h") args.help = true;
-    else if (name === "--since") Object.assign(args.query, sinceOf(value(), now));
-    else if (name === "--volume") args.query.volume = validateVolumeName(value());
-    else if (name.startsWith("-")) index = keepFlag(argv, index, args.flags);
-    else throw invalidArgument(`unexpected argument "${name.slice(0, 40)}"; usage: ${eventsUsage} (see \`swarmvol events --help\`)`);
-  }
-  return args;
-}
-
-/** A flag for loadOperatorConfig, with its value when that is the next word; returns the index consumed. */
-function keepFlag(argv: readonly string[], index: number, flags: string[]): number {
-  const arg = argv[index] ?? "";
-  const next = argv[index + 1];
-  flags.push(arg);
-  if (arg.includes("=") || next === undefined || next.startsWith("-")) return index;
-  flags.push(next);
-  return index + 1;
+/** The history query of the parsed flags, `--since` read against `now`. */
+export function eventsQuery(flags: EventsFlags, now: number): EventHistoryQuery {
+  return { ...(flags.since === undefined ? {} : sinceOf(flags.since, now)), ...(flags.volume === undefined ? {} : { volume: validateVolumeName(flags.volume) }) };
 }
 
 function sinceOf(text: string, now: number): EventHistoryQuery {
@@ -169,25 +137,42 @@ async function follow(api: OperatorApi, from: string, volume: string | undefined
   }
 }
 
-/** Runs `swarmvol events`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
-export async function eventsCommand(argv: readonly string[], io: EventsIo = processIo()): Promise<number> {
+/** Runs parsed `swarmvol events`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
+async function runEvents(flags: EventsFlags, io: EventsIo): Promise<number> {
   try {
-    const args = parseEventsArgs(argv, io.now());
-    if (args.help) {
-      io.out(help);
-      return 0;
-    }
-    const config = loadOperatorConfig(await withTokenFile(io.env), args.flags);
+    const query = eventsQuery(flags, io.now());
+    const config = loadOperatorConfig(await withTokenFile(operatorEnv(io.env, flags)), controllerArgs(flags));
     const api = new OperatorClient({ endpoints: () => config.controllers, token: config.token });
-    const printer = new EventPrinter(io, args.json);
-    const next = await printHistory(api, args.query, printer, io.signal);
-    if (args.follow) await follow(api, next, args.query.volume, printer, io);
-    else if (!printer.printed && !args.json) io.out("no events match; the leader keeps its newest events in memory, from when it took over\n");
+    const printer = new EventPrinter(io, flags.json === true);
+    const next = await printHistory(api, query, printer, io.signal);
+    if (flags.follow) await follow(api, next, query.volume, printer, io);
+    else if (!printer.printed && !flags.json) io.out("no events match; the leader keeps its newest events in memory, from when it took over\n");
     return 0;
   } catch (err) {
     if (io.signal.aborted) return 0;
     return reportFailure(withHint(err), io.err);
   }
+}
+
+/** The commander declaration of `swarmvol events`; its action sets `outcome.code`. */
+export function eventsCommandLine(io: EventsIo, outcome: { code: number }): SwarmvolCommand {
+  const command = withOperatorOptions(documented(new SwarmvolCommand("events"), {
+    summary: "Prints the controller's events, and with -f follows them live.", details, usage: eventsUsageTail,
+    examples: ["swarmvol events --volume jenkins_home --since 1h", "swarmvol events -f --json | jq -r 'select(.type == \"move.done\") | .message'"],
+  }))
+    .option("-f, --follow", "keep following the live stream (reconnects and resumes by itself)")
+    .option("--since <ID|DURATION>", "an event id (what came after it) or a duration like 90s, 10m, 2h")
+    .option("--volume <NAME>", "only this volume's events");
+  command.action(async () => {
+    outcome.code = await runEvents(command.opts<EventsFlags>(), io);
+  });
+  return command;
+}
+
+/** Runs `swarmvol events <argv…>`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
+export async function eventsCommand(argv: readonly string[], io: EventsIo = processIo()): Promise<number> {
+  const outcome = { code: 0 };
+  return runParsed(rootFor(eventsCommandLine(io, outcome)), ["events", ...argv], io, outcome);
 }
 
 function withHint(err: unknown): unknown {

@@ -11,10 +11,10 @@
 import { readFile } from "node:fs/promises";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { apiPaths } from "../api/contract.js";
-import { parseFlags } from "../core/config.js";
 import { invalidArgument, timeout, toSwarmvolError, unavailable } from "../core/errors.js";
 import { healthPlan, type HealthTarget } from "../core/healthcheck.js";
 import type { HealthProbe, ProbeRequest } from "../core/ports.js";
+import { documented, rootFor, runParsed, SwarmvolCommand } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
 
 export const healthcheckUsage = "swarmvol healthcheck [--timeout-ms N]   (this container's daemon: exit 0 healthy, 8 not; the image's HEALTHCHECK)";
@@ -69,25 +69,20 @@ async function ask(probe: HealthProbe, target: HealthTarget, timeoutMs: number):
   }
 }
 
-function timeoutOf(argv: string[]): number | "help" {
-  if (argv.includes("--help")) return "help";
-  const text = parseFlags(argv, ["--timeout-ms"]).get("--timeout-ms") ?? String(defaultTimeoutMs);
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > 60_000) throw invalidArgument(`--timeout-ms must be a whole number of milliseconds from 1 to 60000, got "${text}"`);
+function timeoutOf(text: string | undefined): number {
+  const given = text ?? String(defaultTimeoutMs);
+  const value = Number(given);
+  if (!/^\d+$/.test(given) || value < 1 || value > 60_000) throw invalidArgument(`--timeout-ms must be a whole number of milliseconds from 1 to 60000, got "${given}"`);
   return value;
 }
 
-/** Runs `swarmvol healthcheck <argv…>`; returns the exit code. */
-export async function healthcheckCommand(argv: string[], deps: HealthcheckDeps = processDeps()): Promise<number> {
-  let timeoutMs: number | "help";
+/** Asks this container's daemon; resolves to 0 healthy, 8 not (or 2 for a bad timeout). */
+async function check(timeoutText: string | undefined, deps: HealthcheckDeps): Promise<number> {
+  let timeoutMs: number;
   try {
-    timeoutMs = timeoutOf(argv);
+    timeoutMs = timeoutOf(timeoutText);
   } catch (err) {
     return reportFailure(err, deps.err);
-  }
-  if (timeoutMs === "help") {
-    deps.out(`usage: ${healthcheckUsage}\n`);
-    return 0;
   }
   const plan = healthPlan(await deps.probe.daemonArgs(), deps.env);
   const reasons: string[] = [];
@@ -101,6 +96,25 @@ export async function healthcheckCommand(argv: string[], deps: HealthcheckDeps =
   }
   const who = plan.daemon === undefined ? "no swarmvol daemon is PID 1; tried the defaults" : `the ${plan.daemon} is not healthy`;
   return reportFailure(unavailable(`healthcheck: ${who}: ${reasons.join("; ")}`), deps.err);
+}
+
+/** The commander declaration of `swarmvol healthcheck`; its action sets `outcome.code`. */
+export function healthcheckCommandLine(deps: HealthcheckDeps, outcome: { code: number }): SwarmvolCommand {
+  const command = documented(new SwarmvolCommand("healthcheck"), {
+    summary: "Asks this container's swarmvol daemon whether it is healthy: exit 0 healthy, 8 not (the image's HEALTHCHECK).",
+    details: "The daemon is PID 1's: its plugin socket answers /Plugin.Activate, or its API GET /v1/health; without one, both defaults are tried.",
+    usage: "[--timeout-ms N]", examples: ["HEALTHCHECK CMD [\"swarmvol\", \"healthcheck\", \"--timeout-ms\", \"2000\"]"],
+  }).option("--timeout-ms <N>", `how long to wait for the answer, 1 to 60000 (default ${defaultTimeoutMs})`);
+  command.action(async () => {
+    outcome.code = await check(command.opts<{ timeoutMs?: string }>().timeoutMs, deps);
+  });
+  return command;
+}
+
+/** Runs `swarmvol healthcheck <argv…>`; returns the exit code. */
+export async function healthcheckCommand(argv: string[], deps: HealthcheckDeps = processDeps()): Promise<number> {
+  const outcome = { code: 0 };
+  return runParsed(rootFor(healthcheckCommandLine(deps, outcome)), ["healthcheck", ...argv], deps, outcome);
 }
 
 function processDeps(): HealthcheckDeps {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import type { Logger } from "../core/ports.js";
-import { commands, daemonNames, usage } from "./commands.js";
+import { daemonNames } from "./commands.js";
 import { reportFailure } from "./exitCodes.js";
+import { runSwarmvol } from "./program.js";
 import { createLogger } from "./runtime.js";
 
 /**
@@ -30,26 +31,13 @@ export function guardDaemon(proc: Pick<NodeJS.Process, "on" | "exit">, logger: (
   });
 }
 
-/** No command, or flags first: the all-in-one daemon with those flags; `--help` is `help`. */
-function commandOf(argv: string[]): [string, string[]] {
-  const [first, ...rest] = argv;
-  if (first === "--help") return ["help", rest];
-  if (first === undefined || first.startsWith("--")) return ["all-in-one", argv];
-  return [first, rest];
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [command, args] = commandOf(argv);
-  const run = commands.get(command);
-  if (run === undefined) {
-    process.stderr.write(`swarmvol: unknown command "${command}"\n${usage}\n`);
-    return 2;
-  }
-  if (daemonNames.has(command)) {
+/** Runs the command line (cli/program.ts on commander); the daemons are guarded first. */
+function main(argv: string[]): Promise<number> {
+  return runSwarmvol(argv, (command) => {
+    if (!daemonNames.has(command)) return;
     let logger: Logger | undefined;
     guardDaemon(process, () => (logger ??= createLogger("info", `swarmvol-${command}`)));
-  }
-  return run(args);
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -1,7 +1,11 @@
-import { defaultControllerUrl, loadOperatorConfig, type OperatorConfig } from "../core/clusterConfig.js";
-import { ErrorCode, invalidArgument, notFound, SwarmvolError, toSwarmvolError, unavailable } from "../core/errors.js";
+import { loadOperatorConfig, type OperatorConfig } from "../core/clusterConfig.js";
+import { ErrorCode, SwarmvolError, toSwarmvolError, unavailable } from "../core/errors.js";
+import { resolveTarget } from "../core/moves.js";
 import type { NodeView } from "../core/placement.js";
 import { OperatorClient, type OperatorApi } from "../api/client/operatorClient.js";
+import {
+  controllerArgs, documented, operatorEnv, operatorUsageTail, rootFor, runParsed, SwarmvolCommand, withOperatorOptions, type OperatorFlags,
+} from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
 import { renderNodes, renderStatus, renderVolume, renderVolumes, serves, type ReplicaReport } from "./operatorRender.js";
 import { withTokenFile } from "./runtime.js";
@@ -9,11 +13,11 @@ import { withTokenFile } from "./runtime.js";
 /**
  * The operator commands: `swarmvol ls`, `inspect NAME`, `nodes`, `fence NODE`,
  * `unfence NODE` and `status`, over the controller's API (api/contract.ts) with the
- * agent's failover client. Each prints a table or text for people, `--json` for scripts
- * (the API's own objects), and `--help` with an example. Failures go through
- * cli/exitCodes.ts: 2 bad usage, 3 no such volume or node, 8 no replica serves, 9 no or
- * wrong token. The token comes only from the environment (SWARMVOL_TOKEN_FILE or
- * SWARMVOL_TOKEN), never from argv.
+ * agent's failover client, each declared on commander (cli/commandLine.ts). Each prints a
+ * table or text for people, `--json` for scripts (the API's own objects), and `--help`
+ * with an example. Failures go through cli/exitCodes.ts: 2 bad usage, 3 no such volume or
+ * node, 8 no replica serves, 9 no or wrong token. The token comes from a file
+ * (`--token-file`, SWARMVOL_TOKEN_FILE) or SWARMVOL_TOKEN, never from argv.
  */
 
 /** Where a command reads its environment and clock and writes its output; tests inject one. */
@@ -117,16 +121,11 @@ async function fenceNode({ api, operand }: Context): Promise<Outcome> {
   };
 }
 
-/** A node by its Swarm id, else by its hostname when exactly one node has it. */
+/** A node by its Swarm id, else by its hostname when exactly one node has it (core/moves.ts resolveTarget). */
 export function resolveNode(nodes: readonly NodeView[], given: string): NodeView {
-  const byId = nodes.find((node) => node.nodeId === given);
-  if (byId) return byId;
-  const byName = nodes.filter((node) => node.hostname === given);
-  if (byName.length === 1 && byName[0]) return byName[0];
-  if (byName.length > 1) {
-    throw invalidArgument(`hostname "${given}" names ${byName.length} nodes (${byName.map((node) => node.nodeId).join(", ")}); give the node id`);
-  }
-  throw notFound(`no node "${given.slice(0, 128)}" known to the controller (by id or hostname); \`swarmvol nodes\` lists them`, { node: given.slice(0, 128) });
+  const found = resolveTarget(nodes, given);
+  if (found instanceof SwarmvolError) throw found;
+  return found;
 }
 
 /** Every replica's health, each asked on its own (no failover), plus any leader they name that was not in the list. */
@@ -152,7 +151,10 @@ async function askReplica(url: string, token: string): Promise<ReplicaReport> {
   }
 }
 
-/** The command line of one operator command: flags for the settings, `--json`, `--help`, operands. */
+/**
+ * The command line of a command not yet declared on commander (cli/commandLine.ts): flags
+ * for the settings, `--json`, `--help`, operands. Kept for commands that parse by hand.
+ */
 export function splitArgs(argv: readonly string[]): { json: boolean; help: boolean; flags: string[]; operands: string[] } {
   const split = { json: false, help: false, flags: [] as string[], operands: [] as string[] };
   for (let index = 0; index < argv.length; index += 1) {
@@ -173,19 +175,11 @@ export function splitArgs(argv: readonly string[]): { json: boolean; help: boole
 
 function usageOf(name: OperatorCommandName): string {
   const operand = specs[name].operand;
-  return `swarmvol ${name}${operand ? ` ${operand}` : ""} [--controller URL[,URL...]] [--json]`;
+  return `${operand ? `${operand} ` : ""}${operatorUsageTail}`;
 }
 
 /** One usage line per operator command, for `swarmvol help`. */
-export const operatorUsage = operatorCommandNames.map(usageOf);
-
-function helpOf(name: OperatorCommandName): string {
-  const spec = specs[name];
-  return `usage: ${usageOf(name)}\n\n${spec.summary}\n\nexample:\n  ${spec.example}\n\n`
-    + `The controller: --controller or SWARMVOL_CONTROLLER, comma-separated replicas (default ${defaultControllerUrl}, all-in-one).\n`
-    + "The token: SWARMVOL_TOKEN_FILE, a file holding the controllers' secret (or SWARMVOL_TOKEN); never on the command line.\n"
-    + "--json prints the controller's objects instead of a table.\n";
-}
+export const operatorUsage = operatorCommandNames.map((name) => `swarmvol ${name} ${usageOf(name)}`);
 
 /** The words a failure needs for its fix: who serves, and where the token comes from. */
 function withHint(err: unknown, name: OperatorCommandName): SwarmvolError {
@@ -201,29 +195,40 @@ function withHint(err: unknown, name: OperatorCommandName): SwarmvolError {
   return hint === "" ? domain : new SwarmvolError(domain.code, `${domain.message}${hint}`, { ...domain.details }, { cause: domain });
 }
 
-/** Runs one operator command; resolves to its exit code (cli/exitCodes.ts), never rejects. */
-export async function operatorCommand(name: OperatorCommandName, argv: readonly string[], io: OperatorIo = processIo()): Promise<number> {
+/** The operator's settings from the flags and the environment: the controllers and the token (never from argv). */
+export async function operatorSettings(io: Pick<OperatorIo, "env">, flags: OperatorFlags): Promise<OperatorConfig> {
+  return loadOperatorConfig(await withTokenFile(operatorEnv(io.env, flags)), controllerArgs(flags));
+}
+
+/** Runs one parsed operator command; resolves to its exit code (cli/exitCodes.ts), never rejects. */
+async function runOperator(name: OperatorCommandName, operand: string, flags: OperatorFlags, io: OperatorIo): Promise<number> {
   try {
-    const args = splitArgs(argv);
-    if (args.help) {
-      io.out(helpOf(name));
-      return 0;
-    }
-    const spec = specs[name];
-    const wanted = spec.operand ? 1 : 0;
-    if (args.operands.length !== wanted) {
-      const said = args.operands.length > wanted ? `unexpected argument "${args.operands[wanted]}"` : `missing ${spec.operand}`;
-      throw invalidArgument(`${said}; usage: ${usageOf(name)} (see \`swarmvol ${name} --help\`)`);
-    }
-    const config = loadOperatorConfig(await withTokenFile(io.env), args.flags);
+    const config = await operatorSettings(io, flags);
     const api = new OperatorClient({ endpoints: () => config.controllers, token: config.token });
-    const outcome = await spec.run({ api, config, operand: args.operands[0] ?? "", io });
-    io.out(args.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text);
+    const outcome = await specs[name].run({ api, config, operand, io });
+    io.out(flags.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text);
     if (outcome.warning) io.err(outcome.warning);
     return outcome.failure ? reportFailure(outcome.failure, io.err) : 0;
   } catch (err) {
     return reportFailure(withHint(err, name), io.err);
   }
+}
+
+/** The commander declaration of one operator command; its action sets `outcome.code`. */
+export function operatorCommandLine(name: OperatorCommandName, io: OperatorIo, outcome: { code: number }): SwarmvolCommand {
+  const spec = specs[name];
+  const command = withOperatorOptions(documented(new SwarmvolCommand(name), { summary: spec.summary, usage: usageOf(name), examples: [spec.example] }));
+  if (spec.operand) command.argument(`<${spec.operand}>`, spec.operand === "NAME" ? "the volume's name" : "a Swarm node id, or a hostname exactly one node has");
+  command.action(async (...args: unknown[]) => {
+    outcome.code = await runOperator(name, spec.operand ? String(args[0]) : "", command.opts<OperatorFlags>(), io);
+  });
+  return command;
+}
+
+/** Runs one operator command from its arguments (after the command's name); resolves to its exit code, never rejects. */
+export async function operatorCommand(name: OperatorCommandName, argv: readonly string[], io: OperatorIo = processIo()): Promise<number> {
+  const outcome = { code: 0 };
+  return runParsed(rootFor(operatorCommandLine(name, io, outcome)), [name, ...argv], io, outcome);
 }
 
 export function processIo(): OperatorIo {

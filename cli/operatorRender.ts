@@ -1,7 +1,7 @@
 import type { HealthResponse } from "../api/contract.js";
 import type { NodeView } from "../core/placement.js";
 import { formatSize } from "../core/units.js";
-import type { MoveTimeline, VolumeRecord } from "../core/volume.js";
+import type { MoveTimeline, Relocation, VolumeRecord } from "../core/volume.js";
 
 /**
  * What the operator commands print for people (their `--json` prints the API's own
@@ -50,6 +50,7 @@ export function renderVolume(record: VolumeRecord): string {
     ["GrantedTo", granted ? `${granted.nodeId} (instance ${granted.instanceId}, ${granted.device}, epoch ${granted.epoch}, since ${granted.since})` : none],
     ["Condition", status.condition ? `${status.condition.reason} since ${status.condition.since}: ${status.condition.message}` : "OK"],
     ["LastMove", status.lastMove ? moveHeadline(status.lastMove) : none],
+    ...(status.relocation ? [["Relocation", relocationLine(status.relocation)] as [string, string]] : []),
   ];
   const width = Math.max(...lines.map(([label]) => label.length)) + 2;
   const body = lines.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join("");
@@ -57,17 +58,26 @@ export function renderVolume(record: VolumeRecord): string {
 }
 
 function moveHeadline(move: MoveTimeline): string {
-  return `${move.fromNode ?? "(nowhere)"} -> ${move.toNode}${move.forced ? " (forced)" : ""}, seen ${new Date(move.t2Seen).toISOString()}`;
+  const zones = move.toZone === undefined ? "" : ` (zone ${move.fromZone ?? "?"} -> ${move.toZone})`;
+  return `${move.fromNode ?? "(nowhere)"} -> ${move.toNode}${zones}${move.forced ? " (forced)" : ""}, seen ${new Date(move.t2Seen).toISOString()}`;
+}
+
+/** A relocation not finished: where from, what is made, what is left to delete. */
+function relocationLine(relocation: Relocation): string {
+  const made = relocation.toVolumeId === undefined ? `new volume in ${relocation.toZone} not created yet` : `new volume ${relocation.toVolumeId}`;
+  return `from ${relocation.fromVolumeId} (${relocation.fromZone}) to ${relocation.toZone}, snapshot ${relocation.snapshotId ?? none}, ${made}; ${relocation.fromVolumeId} is deleted once the new one is mounted`;
 }
 
 const phases: ReadonlyArray<[keyof MoveTimeline, string]> = [
-  ["t2Seen", "t2 seen"], ["t3Fenced", "t3 fenced"], ["t4Detached", "t4 detached"], ["t5Attached", "t5 attached"], ["t6Verified", "t6 verified"],
-  ["t7Mounted", "t7 mounted"],
+  ["t2Seen", "t2 seen"], ["t3Fenced", "t3 fenced"], ["t4Detached", "t4 detached"], ["t4aSnapshotted", "t4a snapshot"], ["t4bCreated", "t4b created"],
+  ["t5Attached", "t5 attached"], ["t6Verified", "t6 verified"], ["t7Mounted", "t7 mounted"],
 ];
 
 /** Each phase of the move as seconds after t2; a phase not reached yet shows "-". */
 export function movePhases(move: MoveTimeline, indent = 2): string {
-  return phases.map(([key, label]) => {
+  // A relocation's own phases are shown only for a move that crosses zones.
+  const shown = move.toZone === undefined ? phases.filter(([key]) => key !== "t4aSnapshotted" && key !== "t4bCreated") : phases;
+  return shown.map(([key, label]) => {
     const at = move[key];
     const shown = typeof at === "number" ? `+${((at - move.t2Seen) / 1000).toFixed(2)}s` : none;
     return `${" ".repeat(indent)}${label.padEnd(12)}${shown}\n`;

@@ -6,40 +6,38 @@
  * with an example, exit codes from cli/exitCodes.ts (3: no such volume or snapshot, 5: no
  * cloud volume yet, or the snapshot is in use by an image, 8: no replica serves).
  */
-import { loadOperatorConfig } from "../core/clusterConfig.js";
-import { ErrorCode, invalidArgument, SwarmvolError, toSwarmvolError } from "../core/errors.js";
+import { ErrorCode, SwarmvolError, toSwarmvolError } from "../core/errors.js";
 import { formatSize } from "../core/units.js";
 import { validateVolumeName } from "../core/volume.js";
 import type { SnapshotView } from "../api/snapshotContract.js";
 import { checkSnapshotId } from "../api/snapshotRoutes.js";
 import { SnapshotClient, type SnapshotApi } from "../api/client/snapshotClient.js";
+import { documented, operatorUsageTail, rootFor, runParsed, SwarmvolCommand, withOperatorOptions, type CommandDoc, type OperatorFlags } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
-import { processIo, splitArgs, type OperatorIo } from "./operatorCommands.js";
+import { operatorSettings, processIo, type OperatorIo } from "./operatorCommands.js";
 import { table } from "./operatorRender.js";
-import { withTokenFile } from "./runtime.js";
 
 export const snapshotCommandNames = ["snapshot", "snapshots"] as const;
 export type SnapshotCommandName = (typeof snapshotCommandNames)[number];
 
 export const snapshotUsage = [
-  "swarmvol snapshot NAME [--controller URL[,URL...]] [--json]",
-  "swarmvol snapshot rm SNAPSHOT_ID [--controller URL[,URL...]] [--json]",
-  "swarmvol snapshots [NAME] [--controller URL[,URL...]] [--json]",
+  `swarmvol snapshot NAME ${operatorUsageTail}`,
+  `swarmvol snapshot rm SNAPSHOT_ID ${operatorUsageTail}`,
+  `swarmvol snapshots [NAME] ${operatorUsageTail}`,
 ];
 
-const help: Readonly<Record<SnapshotCommandName, string>> = {
-  snapshot: `usage: ${snapshotUsage[0]}\n       ${snapshotUsage[1]}\n\n`
-    + "Takes a snapshot of a volume now (the node that mounts it freezes the filesystem for the instant of the capture),\n"
-    + "or deletes one of swarmvol's snapshots. A snapshot restores with docker volume create -d swarmvol -o snapshot=ID NAME.\n\n"
-    + "examples:\n  swarmvol snapshot jenkins_home\n  swarmvol snapshot rm snap-0123456789abcdef0\n\n",
-  snapshots: `usage: ${snapshotUsage[2]}\n\n`
-    + "Lists swarmvol's snapshots, oldest first, of the volumes named NAME when given (a removed volume's final snapshot too).\n\n"
-    + "example:\n  swarmvol snapshots jenkins_home --json | jq -r '.[] | select(.reason == \"schedule\") | .id'\n\n",
+const docs: Readonly<Record<SnapshotCommandName, CommandDoc>> = {
+  snapshot: {
+    summary: "Takes a snapshot of a volume now (the node that mounts it freezes the filesystem for the instant of the capture).",
+    details: "Or `swarmvol snapshot rm SNAPSHOT_ID` deletes one of swarmvol's snapshots. A snapshot restores with\n"
+      + "docker volume create -d swarmvol -o snapshot=ID NAME.",
+    usage: `NAME ${operatorUsageTail}`, examples: ["swarmvol snapshot jenkins_home", "swarmvol snapshot rm snap-0123456789abcdef0"],
+  },
+  snapshots: {
+    summary: "Lists swarmvol's snapshots, oldest first, of the volumes named NAME when given (a removed volume's final snapshot too).",
+    usage: `[NAME] ${operatorUsageTail}`, examples: ["swarmvol snapshots jenkins_home --json | jq -r '.[] | select(.reason == \"schedule\") | .id'"],
+  },
 };
-
-const common = "The controller: --controller or SWARMVOL_CONTROLLER, comma-separated replicas.\n"
-  + "The token: SWARMVOL_TOKEN_FILE, a file holding the controllers' secret (or SWARMVOL_TOKEN); never on the command line.\n"
-  + "--json prints the controller's objects instead of text.\n";
 
 /** `swarmvol snapshots`: one row per snapshot. */
 export function renderSnapshots(snapshots: readonly SnapshotView[]): string {
@@ -60,22 +58,20 @@ interface Outcome {
   text: string;
 }
 
-async function run(name: SnapshotCommandName, api: SnapshotApi, operands: readonly string[]): Promise<Outcome> {
-  if (name === "snapshots") {
-    if (operands.length > 1) throw invalidArgument(`unexpected argument "${operands[1]}"; usage: ${snapshotUsage[2]}`);
-    const snapshots = await api.listSnapshots(operands[0] === undefined ? undefined : validateVolumeName(operands[0]));
+/** What one parsed command asks: take a snapshot of a volume, delete one, or list them. */
+type Request = { kind: "take"; volume: string } | { kind: "remove"; id: string } | { kind: "list"; volume: string | undefined };
+
+async function run(api: SnapshotApi, request: Request): Promise<Outcome> {
+  if (request.kind === "list") {
+    const snapshots = await api.listSnapshots(request.volume === undefined ? undefined : validateVolumeName(request.volume));
     return { json: snapshots, text: renderSnapshots(snapshots) };
   }
-  if (operands[0] === "rm" && operands.length === 2) {
-    const id = checkSnapshotId(operands[1] ?? "");
+  if (request.kind === "remove") {
+    const id = checkSnapshotId(request.id);
     await api.deleteSnapshot(id);
     return { json: { id, deleted: true }, text: `snapshot ${id} deleted\n` };
   }
-  if (operands.length !== 1) {
-    const said = operands.length === 0 ? "missing NAME" : `unexpected argument "${operands[operands[0] === "rm" ? 2 : 1]}"`;
-    throw invalidArgument(`${said}; usage: ${snapshotUsage[0]}, or ${snapshotUsage[1]} (see \`swarmvol snapshot --help\`)`);
-  }
-  const snapshot = await api.takeSnapshot(validateVolumeName(operands[0] ?? ""));
+  const snapshot = await api.takeSnapshot(validateVolumeName(request.volume));
   return { json: snapshot, text: renderTaken(snapshot) };
 }
 
@@ -87,20 +83,36 @@ function withHint(err: unknown): SwarmvolError {
   return hint === "" ? domain : new SwarmvolError(domain.code, `${domain.message}${hint}`, { ...domain.details }, { cause: domain });
 }
 
-/** Runs `swarmvol snapshot` or `swarmvol snapshots`; resolves to its exit code, never rejects. */
-export async function snapshotCommand(name: SnapshotCommandName, argv: readonly string[], io: OperatorIo = processIo(), makeApi?: (controllers: string[], token: string) => SnapshotApi): Promise<number> {
+type ApiMaker = (controllers: string[], token: string) => SnapshotApi;
+
+async function runParsedRequest(request: Request, flags: OperatorFlags, io: OperatorIo, makeApi: ApiMaker | undefined): Promise<number> {
   try {
-    const args = splitArgs(argv);
-    if (args.help) {
-      io.out(help[name] + common);
-      return 0;
-    }
-    const config = loadOperatorConfig(await withTokenFile(io.env), args.flags);
+    const config = await operatorSettings(io, flags);
     const api = makeApi?.(config.controllers, config.token) ?? new SnapshotClient({ endpoints: () => config.controllers, token: config.token });
-    const outcome = await run(name, api, args.operands);
-    io.out(args.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text);
+    const outcome = await run(api, request);
+    io.out(flags.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text);
     return 0;
   } catch (err) {
     return reportFailure(withHint(err), io.err);
   }
+}
+
+/** The commander declaration of `swarmvol snapshot` (and its `rm`) or `swarmvol snapshots`; its actions set `outcome.code`. */
+export function snapshotCommandLine(name: SnapshotCommandName, io: OperatorIo, outcome: { code: number }, makeApi?: ApiMaker): SwarmvolCommand {
+  const command = withOperatorOptions(documented(new SwarmvolCommand(name), docs[name]));
+  const go = (request: Request, flags: OperatorFlags) => runParsedRequest(request, flags, io, makeApi).then((code) => void (outcome.code = code));
+  if (name === "snapshots") {
+    return command.argument("[NAME]", "only the snapshots of volumes of this name").action((volume: string | undefined) => go({ kind: "list", volume }, command.opts()));
+  }
+  const rm = withOperatorOptions(documented(command.command("rm"), {
+    summary: "Deletes one of swarmvol's snapshots (idempotent).", usage: `SNAPSHOT_ID ${operatorUsageTail}`, examples: ["swarmvol snapshot rm snap-0123456789abcdef0"],
+  })).argument("<SNAPSHOT_ID>", "like snap-0123456789abcdef0 (`swarmvol snapshots` lists them)");
+  rm.action((id: string) => go({ kind: "remove", id }, rm.opts()));
+  return command.argument("<NAME>", "the volume's name").action((volume: string) => go({ kind: "take", volume }, command.opts()));
+}
+
+/** Runs `swarmvol snapshot` or `swarmvol snapshots`; resolves to its exit code, never rejects. */
+export async function snapshotCommand(name: SnapshotCommandName, argv: readonly string[], io: OperatorIo = processIo(), makeApi?: ApiMaker): Promise<number> {
+  const outcome = { code: 0 };
+  return runParsed(rootFor(snapshotCommandLine(name, io, outcome, makeApi)), [name, ...argv], io, outcome);
 }

@@ -3,6 +3,7 @@ import { chmod, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { issueNodeToken } from "../api/credentials.js";
 import { invalidArgument, unauthenticated } from "../core/errors.js";
+import { documented, rootFor, runParsed, SwarmvolCommand } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
 import { withTokenFile } from "./runtime.js";
 
@@ -15,50 +16,17 @@ import { withTokenFile } from "./runtime.js";
  */
 export const tokenUsage = "swarmvol token node NODE_ID [--out FILE]";
 
-const help = `usage: ${tokenUsage}
-
-Issues the API token of one Swarm node for its agent: it may heartbeat, claim and release
-only as that node, and never fence. Run it on a manager, with the controllers' secret in
-SWARMVOL_TOKEN_FILE (or SWARMVOL_TOKEN); never on the command line.
-
-  --out FILE   write the token to FILE (mode 0600) instead of printing it
-
-example (the node id is \`docker info -f '{{.Swarm.NodeID}}'\` on that node):
-  SWARMVOL_TOKEN_FILE=/run/secrets/swarmvol_token swarmvol token node 4vxkq1x3ngx5k3j6e2m0gtrjc --out node.token
-then give node.token to the agent on that node as its SWARMVOL_TOKEN_FILE.
-`;
+const details = `The agent may heartbeat, claim and release only as that node with it, and never fence.
+Run it on a manager, with the controllers' secret in
+SWARMVOL_TOKEN_FILE (or SWARMVOL_TOKEN); never on the command line. The node id is
+\`docker info -f '{{.Swarm.NodeID}}'\` on that node; give the file to the agent there as its
+SWARMVOL_TOKEN_FILE.`;
 
 /** Where the command reads its environment and writes its output; tests inject one. */
 export interface TokenIo {
   env: NodeJS.ProcessEnv;
   out(text: string): void;
   err(text: string): void;
-}
-
-interface TokenArgs {
-  help: boolean;
-  nodeId: string;
-  out: string | undefined;
-}
-
-function parseArgs(argv: readonly string[]): TokenArgs {
-  const operands: string[] = [];
-  let out: string | undefined;
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index] ?? "";
-    if (arg === "--help" || arg === "-h") return { help: true, nodeId: "", out: undefined };
-    if (arg === "--token" || arg.startsWith("--token=")) {
-      throw invalidArgument("no --token flag: argv is visible to every user in `ps`; set SWARMVOL_TOKEN_FILE to a file holding the controllers' secret");
-    }
-    if (arg.startsWith("--out=")) out = arg.slice("--out=".length);
-    else if (arg === "--out") out = argv[(index += 1)] ?? "";
-    else if (arg.startsWith("-")) throw invalidArgument(`unknown argument "${arg.slice(0, 40)}"; usage: ${tokenUsage}`);
-    else operands.push(arg);
-  }
-  if (out === "") throw invalidArgument(`--out needs a file; usage: ${tokenUsage}`);
-  const [kind, nodeId, extra] = operands;
-  if (kind !== "node" || nodeId === undefined || extra !== undefined) throw invalidArgument(`usage: ${tokenUsage} (see \`swarmvol token --help\`)`);
-  return { help: false, nodeId, out };
 }
 
 /** Writes `text` to `file` with mode 0600 from the start, replacing any old file in one rename. */
@@ -74,27 +42,45 @@ async function writePrivate(file: string, text: string): Promise<void> {
   }
 }
 
-/** Runs `swarmvol token ...`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
-export async function tokenCommand(argv: readonly string[], io: TokenIo = processIo()): Promise<number> {
+/** Issues the token of `nodeId` to stdout or `out`; resolves to the exit code, never rejects. */
+async function issue(nodeId: string, out: string | undefined, io: TokenIo): Promise<number> {
   try {
-    const args = parseArgs(argv);
-    if (args.help) {
-      io.out(help);
-      return 0;
-    }
+    if (out === "") throw invalidArgument(`--out needs a file; usage: ${tokenUsage}`);
     const secret = (await withTokenFile(io.env)).SWARMVOL_TOKEN ?? "";
     if (secret === "") throw unauthenticated("no secret to issue node tokens with: set SWARMVOL_TOKEN_FILE to the file holding the controllers' secret (on a manager)");
-    const token = issueNodeToken(secret, args.nodeId);
-    if (args.out === undefined) {
+    const token = issueNodeToken(secret, nodeId);
+    if (out === undefined) {
       io.out(`${token}\n`);
       return 0;
     }
-    await writePrivate(args.out, `${token}\n`);
-    io.err(`wrote the token of node ${args.nodeId} to ${args.out} (mode 0600); give it to that node's agent as SWARMVOL_TOKEN_FILE\n`);
+    await writePrivate(out, `${token}\n`);
+    io.err(`wrote the token of node ${nodeId} to ${out} (mode 0600); give it to that node's agent as SWARMVOL_TOKEN_FILE\n`);
     return 0;
   } catch (err) {
     return reportFailure(err, io.err);
   }
+}
+
+/** The commander declaration of `swarmvol token node NODE_ID`; its action sets `outcome.code`. */
+export function tokenCommandLine(io: TokenIo, outcome: { code: number }): SwarmvolCommand {
+  const doc = {
+    summary: "Issues the API token of one Swarm node for its agent (run on a manager).", details, usage: "node NODE_ID [--out FILE]",
+    examples: ["SWARMVOL_TOKEN_FILE=/run/secrets/swarmvol_token swarmvol token node 4vxkq1x3ngx5k3j6e2m0gtrjc --out node.token"],
+  };
+  const token = documented(new SwarmvolCommand("token"), doc);
+  const node = documented(token.command("node"), { ...doc, usage: "NODE_ID [--out FILE]" })
+    .argument("<NODE_ID>", "the node's Swarm id")
+    .option("--out <FILE>", "write the token to FILE (mode 0600) instead of printing it");
+  node.action(async (nodeId: string) => {
+    outcome.code = await issue(nodeId, node.opts<{ out?: string }>().out, io);
+  });
+  return token;
+}
+
+/** Runs `swarmvol token ...`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
+export async function tokenCommand(argv: readonly string[], io: TokenIo = processIo()): Promise<number> {
+  const outcome = { code: 0 };
+  return runParsed(rootFor(tokenCommandLine(io, outcome)), ["token", ...argv], io, outcome);
 }
 
 function processIo(): TokenIo {

@@ -4,16 +4,19 @@ import type { SnapshotOperations } from "../api/snapshotRoutes.js";
 import type { CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
-import { noEvents, type EventSink } from "../core/events.js";
+import { noEvents, type EventSink, type NewEvent } from "../core/events.js";
+import type { MoveHold } from "../core/moves.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { NodeView, PlacementPolicy } from "../core/placement.js";
-import type { Catalog, Clock, CrashPoints, Logger, NodeAvailability } from "../core/ports.js";
+import type { Catalog, Clock, CrashPoints, Logger, NodeAvailability, SwarmServices } from "../core/ports.js";
 import { realTimers } from "../core/clock.js";
 import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { GrantWaiters } from "./grantWaiters.js";
+import { MoveHolds } from "./moves/moveHolds.js";
+import { MoveService } from "./moves/moveService.js";
 import { CloudVolumeCache } from "./cloudCache.js";
 import { RecordingCatalog } from "./events/recordingCatalog.js";
 import { rebuildFromCloud } from "./rebuild.js";
@@ -41,6 +44,10 @@ export interface ControllerInformer extends PlacementView {
 
 export interface ControllerOptions {
   informer: ControllerInformer;
+  /** Swarm's services, for operators' moves `withService` (ADR 0023); absent: those are refused. */
+  services?: SwarmServices;
+  /** How long an operator's move keeps wanting the volume on its target at most. @default 10 minutes */
+  moveHoldMs?: number;
   catalog: Catalog;
   cloud: CloudVolumes;
   journal: Journal;
@@ -86,6 +93,15 @@ export interface ControllerOptions {
   drain?: { availability: NodeAvailability; marker: string };
 }
 
+/** A move's hold ended (core/moves.ts): told as a phase of that move. */
+function holdEndedEvent(hold: MoveHold): NewEvent {
+  const reason = hold.ended?.reason ?? "lapsed";
+  return {
+    type: "move.phase", volume: hold.volume, node: hold.nodeId, data: { phase: "hold_ended", move: hold.id, reason },
+    message: `the operator's move of ${hold.volume} to ${hold.hostname} no longer holds it there (${reason}): ${hold.ended?.message ?? ""}`,
+  };
+}
+
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
 function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): PowerFencer | undefined {
   if (options.policy.fenceMode !== "power") return undefined;
@@ -106,6 +122,9 @@ function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): Pow
 export class Controller implements NodeOperations {
   readonly registry: NodeRegistry;
   readonly claims: ClaimBook;
+  /** Operators' moves under way (ADR 0023), and the service that starts them. */
+  readonly holds: MoveHolds;
+  readonly moves: MoveService;
   readonly reconciler: Reconciler;
   readonly queue: WorkQueue;
   readonly service: VolumeService;
@@ -129,6 +148,7 @@ export class Controller implements NodeOperations {
     const catalog = options.events ? new RecordingCatalog(options.catalog, options.events) : options.catalog;
     this.registry = options.registry ?? new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
+    this.holds = new MoveHolds(clock, { onEnded: (hold) => this.events.record(holdEndedEvent(hold)) });
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
     const fencer = powerFencerFor(options, this.registry);
@@ -141,9 +161,12 @@ export class Controller implements NodeOperations {
       catalog, service: this.snapshots, snapshots: options.snapshots, cron: options.cron, clock, logger: options.logger.child({ component: "snapshot-schedules" }),
     });
     this.reconciler = new Reconciler({
-      catalog, cloud, journal, registry: this.registry, claims: this.claims, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
+      catalog, cloud, journal, registry: this.registry, claims: this.claims, holds: this.holds, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
-      ...(this.snapshots ? { cloneSource: (record: VolumeRecord) => (this.snapshots as SnapshotService).cloneSource(record) } : {}),
+      ...(this.snapshots ? {
+        cloneSource: (record: VolumeRecord) => (this.snapshots as SnapshotService).cloneSource(record),
+        relocationSnapshot: (record: VolumeRecord, volumeId: string, key: string) => (this.snapshots as SnapshotService).forRelocation(record, volumeId, key),
+      } : {}),
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
     this.queue = new WorkQueue({
@@ -170,6 +193,12 @@ export class Controller implements NodeOperations {
       noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
       freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId), ...(this.snapshots ? { snapshots: this.snapshots } : {}),
     });
+
+    this.moves = new MoveService({
+      catalog, registry: this.registry, view: informer, workloadWants: (name) => this.reconciler.workloadWants(name), holds: this.holds,
+      enqueue: (name) => this.queue.add(name), clock, newId: () => randomUUID().slice(0, 8), holdMs: options.moveHoldMs ?? 600_000,
+      events: this.events, logger: options.logger.child({ component: "moves" }), ...(options.services ? { services: options.services } : {}), ...(options.gate ? { gate: options.gate } : {}),
+    });
   }
 
   /** What api/snapshotRoutes.ts serves from this term; undefined without a snapshot backend. */
@@ -194,7 +223,8 @@ export class Controller implements NodeOperations {
     }));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
-    const wantedOn = (volume: string, nodeId: string) => this.reconciler.wantsOf(volume).some((want) => want.nodeId === nodeId);
+    // A workload that waits on the mount, not a move's hold: an idle volume moved by an operator is done once granted (no t7 comes).
+    const wantedOn = (volume: string, nodeId: string) => this.reconciler.workloadWants(volume).some((want) => want.nodeId === nodeId);
     this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now(), wantedOn)));
     if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();

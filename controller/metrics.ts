@@ -12,7 +12,7 @@ import type {
 import { declareMetrics, expositionOf, newRegistry, type Families, type MetricDefinition } from "../api/metrics.js";
 
 /** Moves take seconds (planned) to tens of seconds (forced, after lease + grace); EBS can take minutes. */
-const moveBuckets = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300];
+const moveBuckets = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800];
 /** A cloud call waits for its transition (attach, detach, create): tens of ms to minutes. */
 const cloudBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
 /** A reconcile decides in memory (ms) or waits on the cloud (seconds). */
@@ -21,7 +21,7 @@ const reconcileBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 export const controllerMetricDefinitions = {
   movePhase: {
     name: "swarmvol_move_phase_seconds", type: "histogram", labels: ["phase", "kind", "mode"], buckets: moveBuckets,
-    help: "Seconds from the controller seeing a move (t2) to each later phase of it (t3_fenced, t4_detached, t5_attached; t6_verified and t7_mounted as the new node's agent stamped them)",
+    help: "Seconds from the controller seeing a move (t2) to each later phase of it (t3_fenced, t4_detached, t4a_snapshotted and t4b_created when it crosses zones, t5_attached; t6_verified and t7_mounted as the new node's agent stamped them)",
   },
   moveDuration: {
     name: "swarmvol_move_duration_seconds", type: "histogram", labels: ["kind", "mode"], buckets: moveBuckets,
@@ -29,7 +29,7 @@ export const controllerMetricDefinitions = {
   },
   movesOpen: {
     name: "swarmvol_moves_open", type: "gauge", labels: ["phase"],
-    help: "Moves not yet mounted on their new node (leader only), by the last phase reached (t2_seen, t3_fenced, t4_detached, t5_attached)",
+    help: "Moves not yet mounted on their new node (leader only), by the last phase reached (t2_seen, t3_fenced, t4_detached, t4a_snapshotted, t4b_created, t5_attached)",
   },
   movesOpenOldest: {
     name: "swarmvol_moves_open_oldest_seconds", type: "gauge", labels: ["phase"],

@@ -1,18 +1,33 @@
 import { cloudTags, parseSpecTag, type CloudVolume } from "../core/cloud.js";
+import { currentVolumes, pendingRelocation } from "../core/zones.js";
 import type { Catalog, Logger } from "../core/ports.js";
 import type { VolumeRecord } from "../core/volume.js";
 
 /**
  * The cloud's word on a record: its volume id, zone and the highest epoch either side has
  * seen. A grant older than that epoch is dropped (it was another leader's, for an older move).
+ * `cloud` is the uid's current volume (core/zones.ts currentVolumes); `all` the volumes
+ * described with it, where the one a relocation left behind, if still there, is found: the
+ * relocation is then pending (its retirement), whatever the record remembered. A record's
+ * own relocation is kept only while it is about `cloud` itself (snapshot taken, new volume
+ * not made yet).
  */
-export function withCloud(record: VolumeRecord, cloud: CloudVolume | undefined): VolumeRecord {
+export function withCloud(record: VolumeRecord, cloud: CloudVolume | undefined, all: readonly CloudVolume[]): VolumeRecord {
   if (!cloud) return record;
   const tagged = Number(cloud.tags[cloudTags.epoch] ?? "0");
   const epoch = Math.max(record.status.epoch, Number.isFinite(tagged) ? tagged : 0);
   const status = { ...record.status, backendId: cloud.id, zone: cloud.zone, epoch };
   if (status.grantedTo && status.grantedTo.epoch < epoch) delete status.grantedTo;
+  const own = record.status.relocation?.fromVolumeId === cloud.id ? record.status.relocation : undefined;
+  const relocation = pendingRelocation(cloud, all) ?? own;
+  if (relocation) status.relocation = relocation;
+  else delete status.relocation;
   return { ...record, status };
+}
+
+/** Each uid's current volume: those no relocation left behind (core/zones.ts). */
+export function currentByUid(volumes: readonly CloudVolume[]): Map<string, CloudVolume> {
+  return new Map(currentVolumes(volumes).map((volume) => [volume.tags[cloudTags.uid] ?? "", volume]));
 }
 
 /**
@@ -20,7 +35,7 @@ export function withCloud(record: VolumeRecord, cloud: CloudVolume | undefined):
  * creation time of the `swarmvol/spec` tag when there is one, and is never marked fresh:
  * swarmvol will not format a volume it cannot prove it created empty.
  */
-export function recordFromTags(cloud: CloudVolume): VolumeRecord | undefined {
+export function recordFromTags(cloud: CloudVolume, all: readonly CloudVolume[] = [cloud]): VolumeRecord | undefined {
   const name = cloud.tags[cloudTags.name];
   const uid = cloud.tags[cloudTags.uid];
   // A volume removed with onRemove=retain was forgotten on purpose.
@@ -30,18 +45,19 @@ export function recordFromTags(cloud: CloudVolume): VolumeRecord | undefined {
     uid, createdAt: spec?.createdAt ?? new Date(0).toISOString(),
     spec: { name, backend: "ebs", sizeBytes: cloud.sizeBytes, fsType: spec?.fsType ?? "ext4", options: spec?.options ?? {} },
     status: { phase: "ready", fresh: false, epoch: 0 },
-  }, cloud);
+  }, cloud, all);
 }
 
 /**
- * Rebuilds catalog entries from the cloud's tags for every swarmvol volume the catalog
+ * Rebuilds catalog entries from the cloud's tags for every current swarmvol volume the catalog
  * does not know (its state and Swarm's store both lost it, or a backup was restored).
  * Placement comes from Swarm on the next reconcile. Returns the names it restored.
  */
 export async function rebuildFromCloud(catalog: Catalog, volumes: readonly CloudVolume[], logger: Logger): Promise<string[]> {
   const restored: string[] = [];
-  for (const volume of volumes) {
-    const record = recordFromTags(volume);
+  // A volume a relocation left behind is not the volume any more: its successor is.
+  for (const volume of currentVolumes(volumes)) {
+    const record = recordFromTags(volume, volumes);
     if (!record || catalog.get(record.spec.name)) continue;
     await catalog.put(record);
     restored.push(record.spec.name);

@@ -1,8 +1,8 @@
-import { cloudTags, type CloudVolume } from "../core/cloud.js";
+import type { CloudVolume } from "../core/cloud.js";
 import type { StoredVolume, VolumeSpecStore } from "../core/clusterStore.js";
 import type { Catalog, Logger } from "../core/ports.js";
 import type { VolumeRecord } from "../core/volume.js";
-import { rebuildFromCloud, withCloud } from "./rebuild.js";
+import { currentByUid, rebuildFromCloud, withCloud } from "./rebuild.js";
 
 /**
  * The catalog as a controller replica keeps it: this replica's lowdb file is the cache every
@@ -89,7 +89,7 @@ export interface RestoreResult {
  */
 export async function restoreCatalog(catalog: ReplicatedCatalog, store: VolumeSpecStore, cloudVolumes: readonly CloudVolume[], logger: Logger): Promise<RestoreResult> {
   const stored = await store.listVolumes();
-  const byUid = new Map(cloudVolumes.map((volume) => [volume.tags[cloudTags.uid] ?? "", volume]));
+  const byUid = currentByUid(cloudVolumes);
   const result: RestoreResult = { fromStore: stored.length, fromTags: [], migrated: [], dropped: [] };
   const storedNames = new Set<string>();
   // First Swarm's entries (each with the cloud's id, zone and epoch), then the cache's extras.
@@ -99,7 +99,7 @@ export async function restoreCatalog(catalog: ReplicatedCatalog, store: VolumeSp
     const base = local?.uid === entry.uid
       ? { ...local, status: { ...local.status, fresh: local.status.fresh && !entry.formatted, replicated: true } }
       : recordOf(entry);
-    await catalog.putLocal(withCloud(base, byUid.get(entry.uid)));
+    await catalog.putLocal(withCloud(base, byUid.get(entry.uid), cloudVolumes));
   }
   for (const local of catalog.list()) {
     if (storedNames.has(local.spec.name)) continue;
@@ -107,7 +107,7 @@ export async function restoreCatalog(catalog: ReplicatedCatalog, store: VolumeSp
       await catalog.removeLocal(local.spec.name);
       result.dropped.push(local.spec.name);
     } else {
-      await catalog.put(withCloud(local, byUid.get(local.uid)));
+      await catalog.put(withCloud(local, byUid.get(local.uid), cloudVolumes));
       result.migrated.push(local.spec.name);
     }
   }

@@ -6,7 +6,7 @@ import { alreadyExists, conflict, inUse, invalidArgument, notFound } from "../co
 import { parseSnapshotPolicy, type OnRemove } from "../core/snapshotPolicy.js";
 import { snapshotKey } from "../core/snapshots.js";
 import { formatSize } from "../core/units.js";
-import type { Journal } from "../core/journal.js";
+import { journaled, type Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import { chooseTarget, type Want } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
@@ -148,6 +148,9 @@ export class VolumeService implements VolumeOperations {
       }
       if (cloud) await this.disposeCloudVolume(record, id);
     }
+    // A relocation's old volume not retired yet (the new one was never mounted): a copy, deleted with the volume.
+    const left = record.status.relocation?.fromVolumeId;
+    if (left !== undefined && left !== id) await this.journaled(name, { kind: "retireCloudVolume", volumeId: left }, () => this.deps.cloud.delete(left));
     await this.deps.catalog.remove(name);
     this.deps.logger.info({ volume: name }, "volume removed");
   }
@@ -261,14 +264,7 @@ export class VolumeService implements VolumeOperations {
 
   private async journaled(volume: string, action: Parameters<Journal["begin"]>[1], work: () => Promise<void>): Promise<void> {
     this.deps.gate?.();
-    const entry = await this.deps.journal.begin(volume, action);
-    try {
-      await work();
-      await this.deps.journal.finish(entry);
-    } catch (err) {
-      await this.deps.journal.finish(entry, (err as Error).message);
-      throw err;
-    }
+    await journaled(this.deps.journal, volume, action, work);
   }
 }
 

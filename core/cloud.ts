@@ -35,6 +35,12 @@ export const cloudTags = {
   name: "swarmvol/name", uid: "swarmvol/uid", epoch: "swarmvol/epoch", spec: "swarmvol/spec",
   /** Set (an RFC 3339 time) on a volume removed with `-o onRemove=retain`: kept in the cloud, never rebuilt into the catalog. */
   retained: "swarmvol/retained",
+  /**
+   * On a volume made by a relocation (zonePolicy=follow): the id of the volume it was made
+   * from, in another zone. That one is superseded: never rebuilt into the catalog, and
+   * deleted once this one is mounted (core/zones.ts, ADR 0024).
+   */
+  relocatedFrom: "swarmvol/relocatedFrom",
 } as const;
 
 /** What the `swarmvol/spec` tag keeps of a volume's spec, so a rebuilt entry has its real options. */
@@ -77,6 +83,14 @@ export interface CreateCloudVolume {
   /** Kept in the `swarmvol/spec` tag with the options, so the entry can be rebuilt from the cloud. */
   fsType?: "ext4" | "xfs";
   createdAt?: string;
+  /**
+   * A relocation (zonePolicy=follow): the volume is made in `zone` whatever `options.zone`
+   * says, from `snapshotId` (none: empty, for a fresh volume) instead of `options.snapshot`,
+   * tagged `swarmvol/relocatedFrom` and with the epoch, and keyed by `key`
+   * (core/zones.ts relocationCreateKey) instead of the uid alone, so it is a new volume once
+   * and the same one on every retry.
+   */
+  relocation?: { fromVolumeId: string; snapshotId?: string; epoch: number; key: string };
 }
 
 export type InstanceState = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated" | "unknown";
@@ -99,6 +113,21 @@ export interface CloudVolumes {
   delete(volumeId: string): Promise<void>;
   setTags(volumeId: string, tags: Readonly<Record<string, string>>): Promise<void>;
   describeInstances(ids: readonly string[]): Promise<CloudInstance[]>;
+}
+
+/**
+ * Growing a volume in place (EBS Elastic Volumes): the cloud half of a resize. The node
+ * that mounts the volume grows its filesystem afterwards.
+ */
+export interface CloudResize {
+  /**
+   * Asks for at least `sizeBytes` and resolves once the new size is usable (the
+   * modification is `optimizing` or `completed`), with the size the volume now has.
+   * Idempotent: a volume already that large, or being modified to it, is only waited for.
+   * INVALID_ARGUMENT for a smaller size (volumes only grow); CONFLICT, naming the wait,
+   * when the cloud takes no modification yet (one runs, or one per six hours); TIMEOUT.
+   */
+  grow(volumeId: string, sizeBytes: number, timeoutMs: number): Promise<{ sizeBytes: number }>;
 }
 
 /**
@@ -137,9 +166,9 @@ export const snapshotTags = {
   slot: "swarmvol/slot",
 } as const;
 
-/** Why a snapshot was taken: an operator asked, a schedule's slot, before a delete, for a clone. */
-export type SnapshotReason = "manual" | "schedule" | "final" | "clone";
-export const snapshotReasons: readonly SnapshotReason[] = ["manual", "schedule", "final", "clone"];
+/** Why a snapshot was taken: an operator asked, a schedule's slot, before a delete, for a clone, to move to another zone. */
+export type SnapshotReason = "manual" | "schedule" | "final" | "clone" | "relocation";
+export const snapshotReasons: readonly SnapshotReason[] = ["manual", "schedule", "final", "clone", "relocation"];
 
 export type CloudSnapshotState = "pending" | "completed" | "error";
 

@@ -181,20 +181,23 @@ export interface AgentConfig {
   metricsListen: { host: string; port: number } | undefined;
 }
 
+/** The agent daemon's settings (cli/ declares them as its flags). */
+export const agentSettings = {
+  ...common,
+  controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER" },
+  controllerPort: { flag: "--controller-port", env: "SWARMVOL_CONTROLLER_PORT", fallback: "7750" },
+  pluginSocket: pluginSocketSetting,
+  instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID" },
+  zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
+  imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },
+  deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
+  hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
+  metricsListen: { flag: "--metrics-listen", env: "SWARMVOL_METRICS_LISTEN" },
+} satisfies Record<string, Setting>;
+
 export function loadAgentConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AgentConfig {
   refuseTokenFlag(argv);
-  const raw = loadSettings({
-    ...common,
-    controller: { flag: "--controller", env: "SWARMVOL_CONTROLLER" },
-    controllerPort: { flag: "--controller-port", env: "SWARMVOL_CONTROLLER_PORT", fallback: "7750" },
-    pluginSocket: pluginSocketSetting,
-    instanceId: { flag: "--instance-id", env: "SWARMVOL_INSTANCE_ID" },
-    zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
-    imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },
-    deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
-    hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
-    metricsListen: { flag: "--metrics-listen", env: "SWARMVOL_METRICS_LISTEN" },
-  }, env, argv);
+  const raw = loadSettings(agentSettings, env, argv);
   if ((raw.instanceId === undefined) !== (raw.zone === undefined)) {
     throw invalidArgument("give both --instance-id and --zone, or neither (then they come from IMDSv2)");
   }

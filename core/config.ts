@@ -37,7 +37,8 @@ export const pluginSocketSetting = { flag: "--plugin-socket", env: "SWARMVOL_PLU
 /** Where all-in-one serves its API, loopback by default (the operator CLI's default controller). */
 export const apiListenSetting = { flag: "--api-listen", env: "SWARMVOL_API_LISTEN", fallback: "127.0.0.1:7750" } as const satisfies Setting;
 
-const settings = {
+/** The all-in-one daemon's settings (cli/ declares them as its flags). */
+export const daemonSettings = {
   pluginSocket: pluginSocketSetting,
   stateDir: { flag: "--state-dir", env: "SWARMVOL_STATE_DIR", fallback: "/var/lib/swarmvol" },
   backend: { flag: "--backend", env: "SWARMVOL_BACKEND", fallback: "local" },
@@ -100,7 +101,7 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): M
 }
 
 export function loadDaemonConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): DaemonConfig {
-  const raw = loadSettings(settings, env, argv);
+  const raw = loadSettings(daemonSettings, env, argv);
   const logLevel = checkLogLevel(raw.logLevel);
   if (!(backends as readonly string[]).includes(raw.backend ?? "")) {
     throw invalidArgument(`invalid backend ${quoted(raw.backend)} (SWARMVOL_BACKEND or --backend); this build supports: ${backends.join(", ")}`);

@@ -29,3 +29,18 @@ export interface Journal {
   pending(): JournalEntry[];
   recent(volume?: string): JournalEntry[];
 }
+
+/**
+ * Runs `work` between a journal entry's begin and finish: a crash in between leaves the
+ * entry pending (the next start re-queues its volume), a failure is written into it.
+ */
+export async function journaled(journal: Pick<Journal, "begin" | "finish">, volume: string, action: JournalAction, work: () => Promise<void>): Promise<void> {
+  const entry = await journal.begin(volume, action);
+  try {
+    await work();
+    await journal.finish(entry);
+  } catch (err) {
+    await journal.finish(entry, (err as Error).message);
+    throw err;
+  }
+}

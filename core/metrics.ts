@@ -11,13 +11,18 @@
 
 /**
  * The phases of a move the controller records (design.md "A move, phase by phase"): its
- * own steps, and the new holder's device verified (t6) and mounted (t7) as its agent reports them.
+ * own steps, and the new holder's device verified (t6) and mounted (t7) as its agent reports
+ * them. A move to another zone (zonePolicy=follow) also has t4a (the old volume's snapshot
+ * taken) and t4b (the new volume created in the new zone), between t4 and t5.
  */
-export type MovePhase = "t3_fenced" | "t4_detached" | "t5_attached" | "t6_verified" | "t7_mounted";
-export const movePhases: readonly MovePhase[] = ["t3_fenced", "t4_detached", "t5_attached", "t6_verified", "t7_mounted"];
+export type MovePhase = "t3_fenced" | "t4_detached" | "t4a_snapshotted" | "t4b_created" | "t5_attached" | "t6_verified" | "t7_mounted";
+export const movePhases: readonly MovePhase[] = ["t3_fenced", "t4_detached", "t4a_snapshotted", "t4b_created", "t5_attached", "t6_verified", "t7_mounted"];
 
-/** `first`: the volume had no holder (first placement); `failover`: it is handed from another node. */
-export type MoveKind = "first" | "failover";
+/**
+ * `first`: the volume had no holder (first placement); `failover`: it is handed from another
+ * node; `relocation`: it follows its task into another zone (recreated from a snapshot there).
+ */
+export type MoveKind = "first" | "failover" | "relocation";
 /** `forced`: detached by force from a fenced node (a failure); `planned`: the holder let go. */
 export type MoveMode = "planned" | "forced";
 
@@ -42,7 +47,7 @@ export interface NodeLeaseCounts {
 
 /** A move not yet mounted on its new node (no t7): the last phase it reached, and since when it runs. */
 export interface OpenMove {
-  phase: "t2_seen" | "t3_fenced" | "t4_detached" | "t5_attached";
+  phase: "t2_seen" | "t3_fenced" | "t4_detached" | "t4a_snapshotted" | "t4b_created" | "t5_attached";
   /** Seconds since the controller saw it (t2). */
   seconds: number;
 }

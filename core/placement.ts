@@ -2,6 +2,7 @@ import type { CloudAttachment, CloudVolume, InstanceState } from "./cloud.js";
 import { fenceVerdict, type FenceMode, type PowerFenceView } from "./fencing.js";
 import type { SwarmNodeState } from "./swarm.js";
 import type { VolumeCondition, VolumeRecord } from "./volume.js";
+import { relocatingCondition, relocationStep, retirement, zoneMismatch, zonePolicyOf, type RelocationAction } from "./zones.js";
 
 /**
  * The pure heart of the controller: given what is observed about one volume, which single
@@ -34,10 +35,13 @@ export interface NodeView {
   powerFence?: PowerFenceView;
 }
 
-/** A node that needs the volume: a task Swarm placed there, or a claim by its agent. */
+/**
+ * A node that needs the volume: a task Swarm placed there, an operator's move to it
+ * (core/moves.ts, ADR 0023), or a claim by its agent.
+ */
 export interface Want {
   nodeId: string;
-  source: "task" | "claim";
+  source: "task" | "move" | "claim";
   since: number;
   ref: string;
 }
@@ -97,7 +101,9 @@ export type PlacementAction =
   | { kind: "attach"; nodeId: string; instanceId: string; epoch: number }
   | { kind: "grant"; nodeId: string; instanceId: string; device: string; epoch: number }
   /** Power fencing: stop the instance of a node whose lease lapsed at `lapse` (once per node and lapse). */
-  | { kind: "powerOff"; nodeId: string; instanceId: string; lapse: number };
+  | { kind: "powerOff"; nodeId: string; instanceId: string; lapse: number }
+  /** zonePolicy=follow: snapshot, recreate in the task's zone, retire the old volume (core/zones.ts). */
+  | RelocationAction;
 
 export interface PlacementDecision {
   actions: PlacementAction[];
@@ -108,14 +114,22 @@ export interface PlacementDecision {
   requeueAfterMs?: number;
   /** When nobody wants the volume but it is still attached: since when (kept from the record). */
   idleSince?: number;
+  /** Set when the target is in another zone and the volume follows it there (zonePolicy=follow). */
+  zones?: { fromZone: string; toZone: string };
 }
 
-/** Picks the one node a single-writer volume goes to: the holder if it still wants it, else the oldest task, else the oldest claim. */
+/** Tasks first (Swarm decides where workloads run), then an operator's move, then agents' claims. */
+const rankOf: Readonly<Record<Want["source"], number>> = { task: 0, move: 1, claim: 2 };
+
+/**
+ * Picks the one node a single-writer volume goes to: the holder if it still wants it, else
+ * the oldest task, else an operator's move, else the oldest claim.
+ */
 export function chooseTarget(volume: VolumeRecord, wants: readonly Want[]): string | undefined {
   const holder = volume.status.grantedTo?.nodeId;
   if (holder !== undefined && wants.some((want) => want.nodeId === holder)) return holder;
   const ranked = [...wants].sort((a, b) =>
-    a.source !== b.source ? (a.source === "task" ? -1 : 1) : a.since - b.since || a.nodeId.localeCompare(b.nodeId));
+    rankOf[a.source] - rankOf[b.source] || a.since - b.since || a.nodeId.localeCompare(b.nodeId));
   return ranked[0]?.nodeId;
 }
 
@@ -128,9 +142,14 @@ export function isStuck(attachment: CloudAttachment, now: number, policy: Placem
   return deadline !== undefined && attachment.since !== undefined && now - attachment.since >= deadline;
 }
 
+/** A node whose lease is current (heard by this leader, not expired). */
+function heardLive(node: NodeView | undefined, now: number): node is NodeView {
+  return node !== undefined && !node.unheard && node.leaseExpiresAt !== undefined && now < node.leaseExpiresAt;
+}
+
 /** A node whose lease is current and whose agent says it has the volume unmounted. */
 function releasedBy(node: NodeView | undefined, volume: string, now: number): boolean {
-  return node !== undefined && !node.unheard && node.leaseExpiresAt !== undefined && now < node.leaseExpiresAt && !node.mounted.includes(volume);
+  return heardLive(node, now) && !node.mounted.includes(volume);
 }
 
 const waiting = (target: string | undefined, condition: PlacementDecision["condition"], requeueAfterMs: number): PlacementDecision =>
@@ -151,14 +170,24 @@ export function decide(input: PlacementInput): PlacementDecision {
     return { actions: [{ kind: "createCloudVolume", zone: node.zone }], target, condition: null, requeueAfterMs: 0 };
   }
   if (cloud.zone !== node.zone) {
-    return waiting(target, {
-      reason: "ZoneMismatch",
-      message: `volume is in ${cloud.zone} but node ${node.hostname} is in ${node.zone}; constrain the service to that zone (node.labels.swarmvol.zone==${cloud.zone})`,
-    }, policy.pollMs * 10);
+    if (zonePolicyOf(volume) === "follow") return relocate(input, target, node.zone, cloud);
+    return waiting(target, zoneMismatch(volume.spec.name, cloud.zone, { hostname: node.hostname, zone: node.zone }), policy.pollMs * 10);
   }
   const elsewhere = cloud.attachments.filter((attachment) => attachment.instanceId !== node.instanceId);
   if (elsewhere.length > 0) return freeFromOthers(input, target, elsewhere);
   return placeOn(input, node, cloud.attachments[0]);
+}
+
+/**
+ * zonePolicy=follow and the target in another zone: the old holders are let go of as in any
+ * move (released, or fenced), then the volume is recreated in the target's zone, one step
+ * per decision (core/zones.ts relocationStep); from there it is placed like any volume.
+ */
+function relocate(input: PlacementInput, target: string, toZone: string, cloud: CloudVolume): PlacementDecision {
+  const zones = { fromZone: cloud.zone, toZone };
+  if (cloud.attachments.length > 0) return { ...freeFromOthers(input, target, cloud.attachments), zones };
+  const action = relocationStep(input.volume, cloud, toZone);
+  return { actions: [action], target, condition: relocatingCondition(input.volume.spec.name, cloud.id, cloud.zone, toZone), requeueAfterMs: 0, zones };
 }
 
 /**
@@ -251,7 +280,9 @@ function placeOn(input: PlacementInput, node: NodeView, current: CloudAttachment
   }
   const granted = volume.status.grantedTo;
   if (granted?.nodeId === target && granted.instanceId === instanceId && granted.epoch === volume.status.epoch) {
-    return { actions: [], target, condition: null };
+    // Placed: a volume a relocation left behind is retired once this one is mounted here.
+    const retire = retirement(volume, heardLive(node, input.now) && node.mounted.includes(volume.spec.name));
+    return { actions: retire ? [retire] : [], target, condition: null };
   }
   // A grant to a new holder must carry an epoch above any the old holder was given.
   const stale = granted !== undefined && granted.nodeId !== target && granted.epoch >= volume.status.epoch;

@@ -1,6 +1,7 @@
 import type { FsType, OptionDefinition, VolumeRecord, VolumeSpec } from "./volume.js";
 import type { CrashStep } from "./crashPoints.js";
 import type { AvailabilityPlan, NodeSpecView } from "./nodeDrain.js";
+import type { ServicePlacement } from "./moves.js";
 
 /**
  * Small interfaces for every side effect the domain needs. Real implementations live in
@@ -143,6 +144,11 @@ export interface VolumeDirectory {
   remove(name: string): Promise<void>;
   /** Clears the fresh mark once swarmvol has made the volume's filesystem. */
   markFormatted(name: string): Promise<void>;
+  /**
+   * Where the last get or list of `name` was answered from: the controller, or this node's
+   * cache because the controller could not be asked (and why). Absent: a local catalog.
+   */
+  readSource?(name: string): { from: "controller" } | { from: "cache"; reason: string };
 }
 
 /** A volume's device made present on this node, with the fencing epoch it was granted at. */
@@ -241,4 +247,21 @@ export interface HealthProbe {
  */
 export interface NodeAvailability {
   change(nodeId: string, plan: (node: NodeSpecView) => AvailabilityPlan): Promise<AvailabilityPlan>;
+}
+
+/**
+ * Swarm services as an operator's move changes them (`swarmvol move --with-service`, ADR
+ * 0023): read a service's placement, and rewrite its constraints by compare-and-swap on its
+ * version (Swarm's Version.Index), read again and retried when Swarm or an operator changed
+ * the service meanwhile. The adapter is controller/swarm/dockerServices.ts.
+ */
+export interface SwarmServices {
+  /** NOT_FOUND when the service is gone. */
+  placement(serviceId: string): Promise<ServicePlacement>;
+  /**
+   * Applies `change` to the service's placement as read, and writes the constraints it
+   * returns with the version read; `change` returns undefined when nothing needs writing.
+   * Resolves to the placement as it stands after. CONFLICT after a few lost races.
+   */
+  updateConstraints(serviceId: string, change: (current: ServicePlacement) => readonly string[] | undefined): Promise<ServicePlacement>;
 }

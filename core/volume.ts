@@ -47,11 +47,32 @@ export interface VolumeStatus {
    * its key (the clone's uid) when a new leader does not have it, so it is not replicated.
    */
   sourceSnapshot?: string;
+  /** A move to another availability zone not finished yet (`-o zonePolicy=follow`, core/zones.ts, ADR 0024). */
+  relocation?: Relocation;
+}
+
+/**
+ * A relocation: the volume follows its task into another zone by a snapshot of the detached
+ * old cloud volume and a new one made from it there. Kept until the old volume is retired
+ * (deleted), which happens only once the new one is mounted on the new node. A new leader
+ * rebuilds it from the cloud: the new volume's `swarmvol/relocatedFrom` tag names the old.
+ */
+export interface Relocation {
+  /** The cloud volume left behind: the move's data; deleted last. */
+  fromVolumeId: string;
+  fromZone: string;
+  toZone: string;
+  /** The epoch the old volume was detached at: with its id, it names this move (core/zones.ts relocationKey). */
+  epoch: number;
+  /** The snapshot of the detached old volume; none for a fresh volume (it holds no data). */
+  snapshotId?: string;
+  /** The volume made in `toZone` (then also `backendId`), once created. */
+  toVolumeId?: string;
 }
 
 export interface VolumeCondition {
   /** `Fencing`: a power fence is under way; `FenceFailed`: it failed and an operator must decide (ADR 0012). */
-  reason: "HolderAlive" | "Conflict" | "ZoneMismatch" | "NodeUnknown" | "CloudError" | "Fencing" | "FenceFailed";
+  reason: "HolderAlive" | "Conflict" | "ZoneMismatch" | "Relocating" | "NodeUnknown" | "CloudError" | "Fencing" | "FenceFailed";
   message: string;
   since: string;
 }
@@ -60,7 +81,9 @@ export interface VolumeCondition {
  * A move's phase times in epoch ms (design.md t0..t9), each stamped where the phase
  * happens: t2 seen, t3 fenced, t4 detached and t5 attached by the controller as it acts;
  * t6 (device visible and verified) and t7 (mounted) by the new holder's agent, reported
- * with its mounts and kept within [t5, the controller's receive time] (ADR 0016).
+ * with its mounts and kept within [t5, the controller's receive time] (ADR 0016). A move
+ * to another zone adds t4a (snapshot taken) and t4b (new volume created) between t4 and t5
+ * (ADR 0024).
  */
 export interface MoveTimeline {
   fromNode?: string;
@@ -68,11 +91,18 @@ export interface MoveTimeline {
   t2Seen: number;
   t3Fenced?: number;
   t4Detached?: number;
+  /** A relocation (another zone): the old volume's snapshot taken (absent for a fresh volume, which has no data). */
+  t4aSnapshotted?: number;
+  /** A relocation: the new volume created in the new zone (available, from the snapshot). */
+  t4bCreated?: number;
   t5Attached?: number;
   /** Absent when the agent did not report it (an agent older than this field). */
   t6Verified?: number;
   t7Mounted?: number;
   forced: boolean;
+  /** Set when the move crosses zones (zonePolicy=follow): the volume is recreated there, not moved. */
+  fromZone?: string;
+  toZone?: string;
 }
 
 /** A catalog entry: one per volume, cluster-wide. */

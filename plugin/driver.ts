@@ -1,8 +1,11 @@
-import { inUse, invalidArgument, notFound, unsafe } from "../core/errors.js";
+import { inUse, invalidArgument, unsafe } from "../core/errors.js";
 import { noCrashPoints, type BlockFilesystem, type Clock, type CrashPoints, type Logger, type MountEntry, type MountTable, type NodeAttacher, type VolumeDirectory } from "../core/ports.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "./keyedMutex.js";
 import type { PluginVolume } from "./protocol.js";
+import { dataPath, VolumeReads } from "./volumeReads.js";
+
+export { dataPath } from "./volumeReads.js";
 
 /** Bytes at the head of a device that must be zero before swarmvol will format it. */
 export const freshHeadBytes = 1024 * 1024;
@@ -56,9 +59,11 @@ export class VolumeDriver {
   private readonly fenced = new Map<string, string>();
 
   private readonly crash: CrashPoints;
+  private readonly reads: VolumeReads;
 
   constructor(private readonly deps: VolumeDriverDeps) {
     this.crash = deps.crashPoints ?? noCrashPoints;
+    this.reads = new VolumeReads({ directory: deps.directory, mounts: deps.mounts, filesystem: deps.filesystem, fenced: this.fenced });
   }
 
   async create(rawName: unknown, options: Record<string, unknown> | null | undefined): Promise<void> {
@@ -275,20 +280,17 @@ export class VolumeDriver {
   }
 
   /** Mountpoint if mounted on this node, else "" (Docker treats that as "not mounted"). */
-  async path(rawName: unknown): Promise<string> {
-    const name = validateVolumeName(rawName);
-    await this.readyRecord(name);
-    return this.mountpointOf(name);
+  path(rawName: unknown): Promise<string> {
+    return this.reads.path(rawName);
   }
 
-  async get(rawName: unknown): Promise<PluginVolume> {
-    const name = validateVolumeName(rawName);
-    return this.describe(await this.readyRecord(name));
+  /** The volume and its Status (plugin/volumeReads.ts: condition, holder, last move). */
+  get(rawName: unknown): Promise<PluginVolume> {
+    return this.reads.get(rawName);
   }
 
-  async list(): Promise<PluginVolume[]> {
-    const ready = (await this.deps.directory.list()).filter((record) => record.status.phase === "ready");
-    return Promise.all(ready.map((record) => this.describe(record)));
+  list(): Promise<PluginVolume[]> {
+    return this.reads.list();
   }
 
   /**
@@ -372,47 +374,13 @@ export class VolumeDriver {
     return { fsType: record.spec.fsType, made: true };
   }
 
-  private async readyRecord(name: string): Promise<VolumeRecord> {
-    const record = await this.deps.directory.get(name);
-    if (!record || record.status.phase !== "ready") {
-      throw notFound(`no such volume "${name}": create it first (docker volume create -d swarmvol ${name})`, { name });
-    }
-    return record;
+  private readyRecord(name: string): Promise<VolumeRecord> {
+    return this.reads.readyRecord(name);
   }
 
-  private async mountpointOf(name: string): Promise<string> {
-    const entry = this.deps.mounts.get(name);
-    if (!entry || entry.ids.length === 0) return "";
-    return (await this.deps.filesystem.isMounted(entry.mountRoot)) ? dataPath(entry.mountRoot) : "";
+  private mountpointOf(name: string): Promise<string> {
+    return this.reads.mountpointOf(name);
   }
-
-  private async describe(record: VolumeRecord): Promise<PluginVolume> {
-    const mountpoint = await this.mountpointOf(record.spec.name);
-    const entry = this.deps.mounts.get(record.spec.name);
-    return {
-      Name: record.spec.name,
-      ...(mountpoint ? { Mountpoint: mountpoint } : {}),
-      CreatedAt: record.createdAt,
-      Status: {
-        backend: record.spec.backend,
-        size: record.spec.sizeBytes,
-        fsType: record.spec.fsType,
-        options: record.spec.options,
-        uid: record.uid,
-        epoch: record.status.epoch,
-        mountsOnThisNode: entry?.ids.length ?? 0,
-        ...(this.fenced.has(record.spec.name) ? { fenced: this.fenced.get(record.spec.name) } : {}),
-      },
-    };
-  }
-}
-
-/**
- * Docker mounts at the volume's `data` folder, not its root: a fresh ext4 root holds
- * lost+found, which PostgreSQL's initdb and similar tools reject as "not empty".
- */
-export function dataPath(mountRoot: string): string {
-  return `${mountRoot}/data`;
 }
 
 function validateMountId(id: unknown): string {

@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { EventType, SwarmvolEvent } from "../../core/events.js";
 import type { PowerFenceView } from "../../core/fencing.js";
 import type { NodeView } from "../../core/placement.js";
-import type { MoveTimeline, VolumeCondition, VolumeRecord, VolumeSpec, VolumeStatus } from "../../core/volume.js";
+import type { MoveTimeline, Relocation, VolumeCondition, VolumeRecord, VolumeSpec, VolumeStatus } from "../../core/volume.js";
 import { known } from "./fields.js";
 
 export const volumeSpec = z.object({
@@ -26,7 +26,7 @@ export const volumeSpec = z.object({
 }).meta({ description: "What the user asked for (core/volume.ts VolumeSpec)." });
 
 export const volumeCondition = z.object({
-  reason: known(["HolderAlive", "Conflict", "ZoneMismatch", "NodeUnknown", "CloudError", "Fencing", "FenceFailed"]),
+  reason: known(["HolderAlive", "Conflict", "ZoneMismatch", "Relocating", "NodeUnknown", "CloudError", "Fencing", "FenceFailed"]),
   message: z.string(),
   since: z.string(),
 }).meta({ description: "Why the volume is not where it is wanted, in words an operator can act on." });
@@ -37,11 +37,24 @@ export const moveTimeline = z.object({
   t2Seen: z.number(),
   t3Fenced: z.number().optional(),
   t4Detached: z.number().optional(),
+  t4aSnapshotted: z.number().optional(),
+  t4bCreated: z.number().optional(),
   t5Attached: z.number().optional(),
   t6Verified: z.number().optional(),
   t7Mounted: z.number().optional(),
   forced: z.boolean(),
-}).meta({ description: "A move's phase times in epoch ms (t2 seen, t3 fenced, t4 detached, t5 attached, t6 device verified, t7 mounted)." });
+  fromZone: z.string().optional(),
+  toZone: z.string().optional(),
+}).meta({ description: "A move's phase times in epoch ms (t2 seen, t3 fenced, t4 detached, t4a snapshot taken and t4b volume created when it crosses zones, t5 attached, t6 device verified, t7 mounted)." });
+
+export const relocation = z.object({
+  fromVolumeId: z.string(),
+  fromZone: z.string(),
+  toZone: z.string(),
+  epoch: z.number(),
+  snapshotId: z.string().optional(),
+  toVolumeId: z.string().optional(),
+}).meta({ description: "A move to another zone not finished yet (zonePolicy=follow): the old cloud volume is deleted once the new one is mounted." });
 
 export const grant = z.object({
   nodeId: z.string(),
@@ -63,6 +76,7 @@ export const volumeStatus = z.object({
   idleSince: z.number().optional(),
   replicated: z.boolean().optional(),
   sourceSnapshot: z.string().optional().meta({ description: "A clone's content: the snapshot taken of its source for it." }),
+  relocation: relocation.optional(),
 });
 
 export const volumeRecord = z.object({
@@ -137,6 +151,7 @@ export type _SchemasMirrorCore = [
   Holds<Mirrors<z.output<typeof volumeSpec>, VolumeSpec>>,
   Holds<Mirrors<z.output<typeof volumeCondition>, VolumeCondition>>,
   Holds<Mirrors<z.output<typeof moveTimeline>, MoveTimeline>>,
+  Holds<Mirrors<z.output<typeof relocation>, Relocation>>,
   Holds<Mirrors<z.output<typeof grant>, NonNullable<VolumeStatus["grantedTo"]>>>,
   Holds<Mirrors<z.output<typeof volumeStatus>, VolumeStatus>>,
   Holds<Mirrors<z.output<typeof volumeRecord>, VolumeRecord>>,

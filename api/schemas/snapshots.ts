@@ -23,7 +23,7 @@ export const snapshotView = z.object({
   progress: z.string(),
   startedAt: z.string(),
   sizeBytes: z.number(),
-  reason: z.string().meta({ description: "manual, schedule, final or clone" }),
+  reason: z.string().meta({ description: "manual, schedule, final, clone or relocation" }),
   frozen: z.boolean().meta({ description: "whether the holder's filesystem was frozen for the capture" }),
   epoch: z.number(),
   schedule: z.string().optional(),

@@ -11,6 +11,8 @@ import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
 const phases: ReadonlyArray<[keyof MoveTimeline, string, string]> = [
   ["t3Fenced", "t3_fenced", "the old holder is fenced (safe to detach)"],
   ["t4Detached", "t4_detached", "detached from the old holder"],
+  ["t4aSnapshotted", "t4a_snapshotted", "snapshot of the old volume taken (it moves to another zone)"],
+  ["t4bCreated", "t4b_created", "new volume created in the new zone"],
   ["t5Attached", "t5_attached", "attached to the new node"],
   ["t6Verified", "t6_verified", "device verified by the new node's agent"],
   ["t7Mounted", "t7_mounted", "mounted by the new node's agent"],

@@ -2,8 +2,9 @@ import type { PlacementAction, PlacementDecision } from "../../core/placement.js
 import type { ControllerMetrics, MoveKind, MoveMode, MovePhase, OpenMove } from "../../core/metrics.js";
 import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
 
-/** A move from no holder is a first placement; from another node, a failover (planned or forced). */
+/** A move to another zone is a relocation; else from no holder a first placement, from another node a failover. */
 export function kindOf(move: MoveTimeline): MoveKind {
+  if (move.toZone !== undefined) return "relocation";
   return move.fromNode === undefined ? "first" : "failover";
 }
 
@@ -18,15 +19,17 @@ function observe(metrics: ControllerMetrics, move: MoveTimeline, phase: MovePhas
 
 /**
  * Starts a timeline when the target differs from the holder and no move to that target is
- * open. A move stays open until the grant makes the target the holder.
+ * open. A move stays open until the grant makes the target the holder. A move that turns
+ * out to cross zones (the decision says so once the target's zone is known) gets its zones.
  */
 export function startMove(record: VolumeRecord, decision: PlacementDecision, now: number): MoveTimeline | undefined {
   const target = decision.target;
   const holder = record.status.grantedTo?.nodeId;
   if (target === undefined || target === holder) return undefined;
   const open = record.status.lastMove;
-  if (open && open.toNode === target) return undefined;
-  return { ...(holder ? { fromNode: holder } : {}), toNode: target, t2Seen: now, forced: false };
+  const zones = decision.zones;
+  if (open && open.toNode === target) return zones && open.toZone === undefined && open.t5Attached === undefined ? { ...open, ...zones } : undefined;
+  return { ...(holder ? { fromNode: holder } : {}), toNode: target, t2Seen: now, forced: false, ...zones };
 }
 
 /**
@@ -46,6 +49,12 @@ export function advanceMove(move: MoveTimeline | undefined, action: PlacementAct
   if (action.kind === "detach") {
     const next = { ...move, t3Fenced: move.t3Fenced ?? now, t4Detached: now, forced: move.forced || action.force };
     observe(metrics, next, "t4_detached", now);
+    return next;
+  }
+  if (action.kind === "snapshotForRelocation" || action.kind === "createRelocated") {
+    const [key, phase] = action.kind === "snapshotForRelocation" ? ["t4aSnapshotted", "t4a_snapshotted"] as const : ["t4bCreated", "t4b_created"] as const;
+    const next = { ...move, [key]: now };
+    observe(metrics, next, phase, now);
     return next;
   }
   if (action.kind === "attach" && action.nodeId === move.toNode) {
@@ -95,10 +104,18 @@ export function openMoves(records: readonly VolumeRecord[], now: number, wantedO
   const open: OpenMove[] = [];
   for (const { spec, status: { lastMove: move } } of records) {
     if (!move || move.t7Mounted !== undefined || !wantedOn(spec.name, move.toNode)) continue;
-    const phase = move.t5Attached !== undefined ? "t5_attached" : move.t4Detached !== undefined ? "t4_detached" : move.t3Fenced !== undefined ? "t3_fenced" : "t2_seen";
-    open.push({ phase, seconds: Math.max(0, now - move.t2Seen) / 1000 });
+    open.push({ phase: lastPhase(move), seconds: Math.max(0, now - move.t2Seen) / 1000 });
   }
   return open;
+}
+
+/** The last phase an open move reached, by the controller's own stamps. */
+function lastPhase(move: MoveTimeline): OpenMove["phase"] {
+  if (move.t5Attached !== undefined) return "t5_attached";
+  if (move.t4bCreated !== undefined) return "t4b_created";
+  if (move.t4aSnapshotted !== undefined) return "t4a_snapshotted";
+  if (move.t4Detached !== undefined) return "t4_detached";
+  return move.t3Fenced !== undefined ? "t3_fenced" : "t2_seen";
 }
 
 /** The same move seen by two writers: keep what either has stamped (the API stamps t6 and t7). */

@@ -11,8 +11,10 @@ import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
+import type { MoveHolds } from "../moves/moveHolds.js";
 import type { PowerFencer } from "../powerFence.js";
 import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { performRelocation } from "./relocation.js";
 import { TransitionAges } from "./transitionAges.js";
 
 /** The informer's read side, as much of it as placement needs. */
@@ -29,6 +31,8 @@ export interface ReconcilerDeps {
   journal: Journal;
   registry: NodeRegistry;
   claims: ClaimBook;
+  /** Operators' moves (controller/moves/moveHolds.ts): each standing one is a want on its target (ADR 0023). */
+  holds?: Pick<MoveHolds, "wants" | "nextLapse">;
   view: PlacementView;
   clock: Clock;
   metrics: ControllerMetrics;
@@ -45,6 +49,8 @@ export interface ReconcilerDeps {
   events?: EventSink;
   /** The snapshot a clone (`-o from=`) is made from, taken now if the record does not know it (SnapshotService.cloneSource). */
   cloneSource?: (record: VolumeRecord) => Promise<string>;
+  /** The snapshot of a detached volume that moves to another zone (SnapshotService.forRelocation); absent: zonePolicy=follow cannot move. */
+  relocationSnapshot?: (record: VolumeRecord, volumeId: string, key: string) => Promise<string>;
   /** Since when attachments are `attaching`/`detaching`, for `policy.stuckTransitionMs`. @default one per Reconciler (per term) */
   transitions?: TransitionAges;
   /** The move's named steps (core/crashPoints.ts); the EC2 requests' own are in storage/ebs/crashPointClient.ts. */
@@ -92,9 +98,10 @@ export class Reconciler {
     return { requeueAfterMs: 0 };
   }
 
-  /** Decides again when a claim the decision counted lapses (ClaimBook.nextLapse), if that comes first. */
+  /** Decides again when a claim or a move's hold the decision counted lapses (nextLapse), if that comes first. */
   private untilClaimsLapse(name: string, result: ReconcileResult): ReconcileResult {
-    const lapse = this.deps.claims.nextLapse(name, this.stillMounted(name));
+    const lapses = [this.deps.claims.nextLapse(name, this.stillMounted(name)), this.deps.holds?.nextLapse(name)].filter((at): at is number => at !== undefined);
+    const lapse = lapses.length === 0 ? undefined : Math.min(...lapses);
     if (lapse === undefined) return result;
     const after = Math.max(1, lapse - this.deps.clock.now());
     return result.requeueAfterMs !== undefined && result.requeueAfterMs <= after ? result : { requeueAfterMs: after };
@@ -115,11 +122,17 @@ export class Reconciler {
     return volume === undefined ? undefined : this.transitions.stamp(volume, this.deps.clock.now());
   }
 
+  /** The workload's wants and an operator's move, if its hold still stands beside them (core/moves.ts holdEnding). */
+  wantsOf(name: string): Want[] {
+    const workload = this.workloadWants(name);
+    return [...workload, ...(this.deps.holds?.wants(name, workload) ?? [])];
+  }
+
   /**
    * Tasks Swarm placed (desired running, not yet finished) plus agents' claims. A task's
    * driverless mount of `name` counts only while the catalog holds `name` (core/wants.ts).
    */
-  wantsOf(name: string): Want[] {
+  workloadWants(name: string): Want[] {
     const tasks = taskWants(name, this.deps.view.tasksForVolume(name), this.deps.catalog.get(name) !== undefined);
     // A claim outlives its renewals only while its node mounts the volume under a live
     // lease: a dead node's last report must not keep the volume there.
@@ -176,7 +189,7 @@ export class Reconciler {
     const current = this.deps.catalog.get(record.spec.name) ?? record;
     const status: VolumeStatus = { ...current.status, ...change };
     if (change.lastMove) status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
-    for (const key of ["condition", "idleSince", "grantedTo"] as const) if (key in change && change[key] === undefined) delete status[key];
+    for (const key of ["condition", "idleSince", "grantedTo", "relocation"] as const) if (key in change && change[key] === undefined) delete status[key];
     const next = { ...current, status };
     await this.deps.catalog.put(next);
     return next;
@@ -236,7 +249,9 @@ export class Reconciler {
       }
       case "attach": {
         const volume = cloud as CloudVolume;
-        const raised = await this.patch(record, { epoch: action.epoch });
+        // Attached again where a relocation began (the task came back to its zone): that relocation is over.
+        const stale = record.status.relocation?.fromVolumeId === volume.id;
+        const raised = await this.patch(record, { epoch: action.epoch, ...(stale ? { relocation: undefined } : {}) });
         await this.deps.cloud.setTags(volume.id, { [cloudTags.epoch]: String(action.epoch) });
         this.crash.reached("controller.attach.epochRaised");
         const attachment = await this.deps.cloud.attach(volume.id, action.instanceId);
@@ -257,6 +272,10 @@ export class Reconciler {
         this.crash.reached("controller.grant.written");
         return { record: granted, cloud };
       }
+      case "snapshotForRelocation":
+      case "createRelocated":
+      case "retireCloudVolume":
+        return performRelocation({ cloud: this.deps.cloud, snapshot: this.deps.relocationSnapshot, patch: (r, change) => this.patch(r, change) }, record, cloud, action);
     }
   }
 }

@@ -10,7 +10,7 @@
 import { cloudTags, snapshotTags, type CloudSnapshot, type CloudSnapshots, type SnapshotReason } from "../../core/cloud.js";
 import { conflict, isSwarmvolError, notFound, quoted } from "../../core/errors.js";
 import { noEvents, type EventSink } from "../../core/events.js";
-import type { Journal, SnapshotAction } from "../../core/journal.js";
+import { journaled, type Journal } from "../../core/journal.js";
 import type { Catalog, Clock, Logger } from "../../core/ports.js";
 import { snapshotFacts, snapshotKey, type SnapshotFacts } from "../../core/snapshots.js";
 import type { VolumeRecord } from "../../core/volume.js";
@@ -94,6 +94,22 @@ export class SnapshotService {
     return taken.id;
   }
 
+  /**
+   * The snapshot a relocation (zonePolicy=follow) recreates a detached volume from in another
+   * zone. Nobody mounts the volume, so nothing is frozen: with the volume detached, every
+   * acknowledged write is on it. Known by its key (core/zones.ts relocationKey), so a
+   * retry or a new leader finds the same one.
+   */
+  async forRelocation(record: VolumeRecord, volumeId: string, key: string): Promise<string> {
+    this.deps.gate?.();
+    const snapshot = await this.capture(record, volumeId, key, { reason: "relocation" }, undefined);
+    this.events.record({
+      type: "snapshot.created", volume: record.spec.name, data: { snapshotId: snapshot.id, reason: "relocation", frozen: false },
+      message: `snapshot ${snapshot.id} of detached volume ${record.spec.name} (${volumeId}) taken to recreate it in another zone`,
+    });
+    return snapshot.id;
+  }
+
   /** swarmvol's snapshots, of volumes named `volume` when given; oldest first. */
   async list(volume?: string): Promise<SnapshotFacts[]> {
     return (await this.deps.snapshots.listSnapshots(volume === undefined ? {} : { name: volume })).map(snapshotFacts);
@@ -105,7 +121,7 @@ export class SnapshotService {
     const snapshot = await this.deps.snapshots.getSnapshot(id);
     if (!snapshot) throw notFound(`no swarmvol snapshot ${quoted(id)}; \`swarmvol snapshots\` lists them`, { snapshotId: id.slice(0, 64) });
     const volume = snapshot.tags[cloudTags.name] ?? "";
-    await this.journaled(volume, { kind: "deleteSnapshot", snapshotId: id, reason }, () => this.deps.snapshots.deleteSnapshot(id));
+    await journaled(this.deps.journal, volume, { kind: "deleteSnapshot", snapshotId: id, reason }, () => this.deps.snapshots.deleteSnapshot(id));
     this.events.record({ type: "snapshot.deleted", volume, data: { snapshotId: id, reason }, message: `snapshot ${id} of volume ${volume} deleted (${reason})` });
   }
 
@@ -129,7 +145,7 @@ export class SnapshotService {
     const frozen = freeze?.frozen === true && freeze.frozenAt !== undefined;
     const until = frozen ? (freeze.frozenAt as number) + this.deps.broker.settings.maxMs / 2 : undefined;
     let snapshot: CloudSnapshot | undefined;
-    await this.journaled(record.spec.name, { kind: "createSnapshot", key, reason: options.reason }, async () => {
+    await journaled(this.deps.journal, record.spec.name, { kind: "createSnapshot", key, reason: options.reason }, async () => {
       try {
         this.deps.gate?.();
         snapshot = await this.deps.snapshots.createSnapshot({ ...request, tags: { ...tags, [snapshotTags.frozen]: String(frozen) }, ...(until === undefined ? {} : { until }) });
@@ -142,16 +158,5 @@ export class SnapshotService {
       }
     });
     return snapshot as CloudSnapshot;
-  }
-
-  private async journaled(volume: string, action: SnapshotAction, work: () => Promise<void>): Promise<void> {
-    const entry = await this.deps.journal.begin(volume, action);
-    try {
-      await work();
-      await this.deps.journal.finish(entry);
-    } catch (err) {
-      await this.deps.journal.finish(entry, (err as Error).message);
-      throw err;
-    }
   }
 }

@@ -5,6 +5,7 @@ import { createTags, deleteTags, describeInstances } from "./instances.js";
 import { startInstances, stopInstances } from "./instanceStates.js";
 import type { Params } from "./params.js";
 import { createSnapshot, deleteSnapshot, describeSnapshots } from "./snapshots.js";
+import { describeVolumesModifications, modifyVolume } from "./modifications.js";
 import { createVolume, deleteVolume, describeVolumes } from "./volumes.js";
 
 /** Returns the response members (XML) or throws an Ec2Error. */
@@ -24,4 +25,6 @@ export const actions: Readonly<Record<string, ActionHandler>> = {
   CreateSnapshot: createSnapshot,
   DescribeSnapshots: describeSnapshots,
   DeleteSnapshot: deleteSnapshot,
+  ModifyVolume: modifyVolume,
+  DescribeVolumesModifications: describeVolumesModifications,
 };

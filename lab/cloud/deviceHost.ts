@@ -22,6 +22,8 @@ export interface DeviceHost {
   detach(volumeId: string, instance: InstanceSpec, options: { force: boolean }): Promise<void>;
   /** Whether the instance still uses the device (a filesystem on it is mounted). */
   isBusy(volumeId: string, instance: InstanceSpec): Promise<boolean>;
+  /** Grows the volume's storage to `sizeGiB` while it may be attached (ModifyVolume); the device sees the new size. */
+  resizeVolume(volumeId: string, sizeGiB: number): Promise<void>;
   /** A point-in-time copy of the volume's data. */
   createSnapshot(volumeId: string, snapshotId: string): Promise<void>;
   deleteSnapshot(snapshotId: string): Promise<void>;
@@ -36,6 +38,7 @@ export const nullDeviceHost: DeviceHost = {
   async isBusy() {
     return false;
   },
+  async resizeVolume() {},
   async createSnapshot() {},
   async deleteSnapshot() {},
 };

@@ -45,6 +45,12 @@ export const errors = {
     e("AttachmentLimitExceeded", `The maximum number of attachments for instance '${instanceId}' has been reached.`),
   deviceInUse: (device: string) =>
     e("InvalidParameterValue", `Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`),
+  modificationNotFound: (volumeId: string) =>
+    e("InvalidVolumeModification.NotFound", `Modification for volume '${volumeId}' does not exist.`),
+  modificationInProgress: (volumeId: string, state: string) =>
+    e("IncorrectModificationState", `Volume ${volumeId} cannot be modified in modification state ${state.toUpperCase()}`),
+  modificationRate: () =>
+    e("VolumeModificationRateExceeded", "You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume."),
   missing: (param: string) => e("MissingParameter", `The request must contain the parameter ${param}`),
   invalidValue: (message: string) => e("InvalidParameterValue", message),
   combination: (message: string) => e("InvalidParameterCombination", message),

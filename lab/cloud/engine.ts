@@ -7,10 +7,14 @@
 import { setMaxListeners } from "node:events";
 import type { Clock, Logger } from "../../core/ports.js";
 import type { DeviceHost } from "./deviceHost.js";
+import { nullShareHost, type FileShareHost } from "./efs/shareHost.js";
+import { defaultEfsSettings, type EfsSettings } from "./efs/subnets.js";
+import { advanceEfs, rearmEfs, syncShares } from "./efs/transitions.js";
 import { errors } from "./ec2Error.js";
 import type { CloudEvent, EventLog } from "./eventLog.js";
 import type { Faults } from "./faults.js";
 import { advanceInstance } from "./instanceStates.js";
+import { advanceModification, modificationsOf } from "./modifications.js";
 import { nullPowerHost, type PowerHost } from "./power.js";
 import { bool, type Params } from "./params.js";
 import type { Rng } from "./rng.js";
@@ -30,6 +34,10 @@ export interface EngineDeps {
   logger: Logger;
   stateFile?: StateFile;
   region: string;
+  /** Where EFS file systems live and are served over NFS. @default nullShareHost */
+  shares?: FileShareHost;
+  /** EFS's network: subnets, the NFS address. @default a subnet per instance zone */
+  efs?: EfsSettings;
 }
 
 export class CloudEngine {
@@ -42,6 +50,8 @@ export class CloudEngine {
   readonly log: EventLog;
   readonly logger: Logger;
   readonly region: string;
+  readonly shares: FileShareHost;
+  readonly efs: EfsSettings;
   private readonly stateFile?: StateFile;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly abort = new AbortController();
@@ -58,6 +68,8 @@ export class CloudEngine {
     this.logger = deps.logger;
     this.region = deps.region;
     this.stateFile = deps.stateFile;
+    this.shares = deps.shares ?? nullShareHost;
+    this.efs = deps.efs ?? defaultEfsSettings(Object.values(deps.state.instances).map((i) => i.zone));
     this.lastSaved = JSON.stringify(this.state);
     // Every pending transition sleeps on this one signal: a burst legitimately has dozens.
     setMaxListeners(0, this.abort.signal);
@@ -74,6 +86,7 @@ export class CloudEngine {
       try {
         return await fn();
       } finally {
+        await syncShares(this);
         await this.persist();
       }
     });
@@ -99,6 +112,11 @@ export class CloudEngine {
     }
     for (const s of Object.values(this.state.snapshots)) if (s.status === "pending") this.schedule(s.dueAt);
     for (const i of Object.values(this.state.instances)) if (i.dueAt !== undefined) this.schedule(i.dueAt);
+    for (const m of Object.values(modificationsOf(this))) {
+      if (m.state === "modifying") this.schedule(m.optimizingAt);
+      if (m.state === "optimizing") this.schedule(m.endTime);
+    }
+    rearmEfs(this);
   }
 
   event(e: Omit<CloudEvent, "seq" | "time">): void {
@@ -143,6 +161,7 @@ export class CloudEngine {
     await this.chain;
     await this.persist();
     await this.log.flush();
+    await this.shares.close();
   }
 
   private async persist(): Promise<void> {
@@ -171,7 +190,23 @@ export class CloudEngine {
     for (const s of Object.values(this.state.snapshots)) {
       if (s.status === "pending" && s.dueAt <= now) s.status = "completed";
     }
+    await this.advanceModifications(now);
     for (const i of Object.values(this.state.instances)) await this.advancePower(i, now);
+    await advanceEfs(this, now);
+  }
+
+  /** Due modification phases; a resize the device host failed is tried again shortly. */
+  private async advanceModifications(now: number): Promise<void> {
+    for (const m of Object.values(modificationsOf(this))) {
+      try {
+        await advanceModification(this, m, now);
+      } catch (err) {
+        this.logger.error({ err, volumeId: m.volumeId }, "volume resize failed; will retry");
+        m.optimizingAt = Math.max(m.optimizingAt, now + this.faults.busyPollMs);
+        m.endTime = Math.max(m.endTime, m.optimizingAt + this.faults.latencyMs.optimize);
+        this.schedule(m.optimizingAt);
+      }
+    }
   }
 
   /** An instance's due stop or start; a power failure keeps it where it is and retries. */

@@ -9,7 +9,8 @@ export type CloudEventType =
   | "volume-created" | "volume-deleted"
   | "attach-requested" | "attached"
   | "detach-requested" | "detach-busy" | "detached" | "force-detached"
-  | "snapshot-created" | "snapshot-deleted" | "instance-state" | "stop-requested" | "start-requested";
+  | "snapshot-created" | "snapshot-deleted" | "instance-state" | "stop-requested" | "start-requested"
+  | "volume-modifying" | "volume-resized";
 
 export interface CloudEvent {
   seq: number;

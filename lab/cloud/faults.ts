@@ -23,10 +23,24 @@ export interface Latencies {
   snapshot: number;
   /** Added to `snapshot` per GiB of the volume's size. @default 3000 */
   snapshotPerGiB: number;
+  /** ModifyVolume `modifying` → `optimizing` (the new size becomes usable). @default 3000 */
+  modify: number;
+  /** ModifyVolume `optimizing` → `completed`. @default 6000 */
+  optimize: number;
   /** Instance `stopping` → `stopped` (StopInstances; the power is cut at the end). @default 4000 */
   stop: number;
   /** Instance `pending` → `running` (StartInstances). @default 3000 */
   start: number;
+  /** EFS file system `creating` → `available`. @default 3000 */
+  fileSystemCreate: number;
+  /** EFS file system `deleting` → gone. @default 2000 */
+  fileSystemDelete: number;
+  /** EFS access point `creating` → `available` (its root directory is made then). @default 1000 */
+  accessPointCreate: number;
+  /** EFS mount target `creating` → `available` (AWS: a minute or more). @default 30000 */
+  mountTargetCreate: number;
+  /** EFS mount target `deleting` → gone. @default 10000 */
+  mountTargetDelete: number;
 }
 
 export interface Faults {
@@ -68,6 +82,12 @@ export interface Faults {
   describeLatencyMs: number;
   /** How often a `busy` detach re-checks whether the device is still in use. @default 500 */
   busyPollMs: number;
+  /** Least time between two ModifyVolume calls on one volume (EBS: six hours). @default 21600000 */
+  modifyCooldownMs: number;
+  /** EFS file systems per account before FileSystemLimitExceeded. @default 1000 */
+  fileSystemLimit: number;
+  /** EFS access points per file system before AccessPointLimitExceeded (the SDK's docs: 10,000). @default 10000 */
+  accessPointLimit: number;
 }
 
 export type LostResponseMode = "drop" | "error" | "mixed";
@@ -77,7 +97,10 @@ export type FaultsPatch = Partial<Omit<Faults, "latencyMs">> & { latencyMs?: Par
 
 export function defaultFaults(): Faults {
   return {
-    latencyMs: { create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 5000, snapshotPerGiB: 3000, stop: 4000, start: 3000 },
+    latencyMs: {
+      create: 1500, attach: 2000, detach: 2000, delete: 500, snapshot: 5000, snapshotPerGiB: 3000, modify: 3000, optimize: 6000, stop: 4000, start: 3000,
+      fileSystemCreate: 3000, fileSystemDelete: 2000, accessPointCreate: 1000, mountTargetCreate: 30000, mountTargetDelete: 10000,
+    },
     throttleRate: 0,
     serverErrorRate: 0,
     throttleNext: 0,
@@ -92,11 +115,17 @@ export function defaultFaults(): Faults {
     describeDelayMs: 0,
     describeLatencyMs: 0,
     busyPollMs: 500,
+    modifyCooldownMs: 6 * 60 * 60 * 1000,
+    fileSystemLimit: 1000,
+    accessPointLimit: 10000,
   };
 }
 
 /** Latencies of zero everywhere: what unit tests usually want. */
-export const instantLatencies: Latencies = { create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0, snapshotPerGiB: 0, stop: 0, start: 0 };
+export const instantLatencies: Latencies = {
+  create: 0, attach: 0, detach: 0, delete: 0, snapshot: 0, snapshotPerGiB: 0, modify: 0, optimize: 0, stop: 0, start: 0,
+  fileSystemCreate: 0, fileSystemDelete: 0, accessPointCreate: 0, mountTargetCreate: 0, mountTargetDelete: 0,
+};
 
 function checkNumber(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) {
@@ -138,9 +167,9 @@ export function applyFaultsPatch(current: Faults, patch: FaultsPatch): Faults {
 
 const inScope = (faults: Faults, action: string) => faults.actions.length === 0 || faults.actions.includes(action);
 
-/** Describe* reads: never mutations, the ones `describeLatencyMs` slows down. */
+/** Describe* (and EFS's List*) reads: never mutations, the ones `describeLatencyMs` slows down. */
 export function isDescribe(action: string): boolean {
-  return action.startsWith("Describe");
+  return action.startsWith("Describe") || action.startsWith("List");
 }
 
 /** Extra wait before a request is handled: `describeLatencyMs` for Describe*, else 0. */

@@ -16,10 +16,14 @@ import { silentLogger, type Clock, type Logger } from "../../core/ports.js";
 import { systemClock } from "./clock.js";
 import { normalizeInstances, type InstanceConfig } from "./config.js";
 import { nullDeviceHost, type DeviceHost } from "./deviceHost.js";
+import { DirectoryShareHost, nullShareHost, type FileShareHost } from "./efs/shareHost.js";
+import { defaultEfsSettings } from "./efs/subnets.js";
+import type { SubnetSpec } from "./efs/types.js";
 import { CloudEngine } from "./engine.js";
 import { EventLog, type CloudEvent } from "./eventLog.js";
 import { applyFaultsPatch, defaultFaults, type Faults, type FaultsPatch } from "./faults.js";
 import { LoopDeviceHost } from "./loopDevices.js";
+import { freePort, GaneshaServer } from "../nfs/ganesha.js";
 import type { PowerHost } from "./power.js";
 import { seededRng } from "./rng.js";
 import { requestHandler } from "./server.js";
@@ -37,6 +41,19 @@ export interface CloudOptions {
   port?: number;
   /** `"loop"` needs root and `dataDir`. @default "none" */
   devices?: "loop" | "none" | DeviceHost;
+  /**
+   * Where EFS file systems live: `"directories"` = `dataDir/efs/<fs-id>`; `"none"` = API
+   * only; or your own FileShareHost. @default "directories" with `dataDir`, else "none"
+   */
+  shares?: "directories" | "none" | FileShareHost;
+  /**
+   * Serve the file systems over real NFSv4 with nfs-ganesha on this address (needs root,
+   * `dataDir` and Debian's nfs-ganesha + nfs-ganesha-vfs). Started only once a mount target
+   * is available; port 0 picks a free one. Every mount target then reports `host` as its IpAddress.
+   */
+  nfs?: { host: string; port?: number };
+  /** EFS's subnets (default: one per instance zone, ids from `labSubnetId(zone)`). */
+  efs?: { subnets?: SubnetSpec[]; mountAddress?: string };
   /** What StopInstances cuts the power of (the lab: its node). @default nullPowerHost */
   power?: PowerHost;
   /** Initial knobs on top of the AWS-like defaults. */
@@ -51,8 +68,10 @@ export interface CloudOptions {
 }
 
 export interface RunningCloud {
-  /** `http://HOST:PORT`, for the SDK's `endpoint`. */
+  /** `http://HOST:PORT`, for the SDK's `endpoint` (EC2 and EFS alike). */
   endpoint: string;
+  /** Where NFS clients reach the file systems (with the `nfs` option). */
+  nfs?: { host: string; port: number };
   engine: CloudEngine;
   /** Same as POST /_swarmvol/faults. */
   setFaults(patch: FaultsPatch): Faults;
@@ -82,12 +101,24 @@ function deviceHostFor(options: CloudOptions): DeviceHost {
   return new LoopDeviceHost({ dataDir: options.dataDir });
 }
 
-async function openEngine(options: CloudOptions): Promise<CloudEngine> {
+async function shareHostFor(options: CloudOptions, nfs: { host: string; port: number } | undefined, logger: Logger): Promise<FileShareHost> {
+  const shares = options.shares ?? (options.dataDir === undefined ? "none" : "directories");
+  if (typeof shares === "object") return shares;
+  if (shares === "none" && nfs === undefined) return nullShareHost;
+  if (options.dataDir === undefined) throw new TypeError("`shares: \"directories\"` and `nfs` need `dataDir`");
+  const exporter = nfs === undefined ? undefined : new GaneshaServer({ ...nfs, workDir: join(options.dataDir, "nfs"), logger });
+  return new DirectoryShareHost(join(options.dataDir, "efs"), exporter, logger);
+}
+
+async function openEngine(options: CloudOptions, nfs: { host: string; port: number } | undefined): Promise<CloudEngine> {
   const clock = options.clock ?? systemClock;
   if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
   const stateFile = options.dataDir === undefined ? undefined : new StateFile(join(options.dataDir, "state.json"));
   const state = stateFile === undefined ? emptyState() : await stateFile.load();
-  mergeInstances(state, normalizeInstances(options.instances), clock.now());
+  const instances = normalizeInstances(options.instances);
+  mergeInstances(state, instances, clock.now());
+  const logger = options.logger ?? silentLogger;
+  const mountAddress = options.efs?.mountAddress ?? nfs?.host;
   const log = new EventLog(options.dataDir === undefined ? undefined : join(options.dataDir, "events.jsonl"));
   await log.load();
   const engine = new CloudEngine({
@@ -96,8 +127,13 @@ async function openEngine(options: CloudOptions): Promise<CloudEngine> {
     rng: seededRng(options.seed ?? Date.now()),
     host: deviceHostFor(options),
     ...(options.power === undefined ? {} : { power: options.power }),
-    logger: options.logger ?? silentLogger,
+    logger,
     region: options.region ?? "us-east-1",
+    shares: await shareHostFor(options, nfs, logger),
+    efs: defaultEfsSettings(instances.map((i) => i.zone), {
+      ...(options.efs?.subnets === undefined ? {} : { subnets: options.efs.subnets }),
+      ...(mountAddress === undefined ? {} : { mountAddress }),
+    }),
   });
   engine.rearm();
   return engine;
@@ -107,7 +143,9 @@ async function openEngine(options: CloudOptions): Promise<CloudEngine> {
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const host = options.host ?? "127.0.0.1";
   if (WILDCARDS.has(host)) throw new TypeError(`\`host\` must be a specific address, not ${JSON.stringify(host)}`);
-  const engine = await openEngine(options);
+  if (options.nfs !== undefined && WILDCARDS.has(options.nfs.host)) throw new TypeError("`nfs.host` must be a specific address");
+  const nfs = options.nfs === undefined ? undefined : { host: options.nfs.host, port: options.nfs.port || (await freePort(options.nfs.host)) };
+  const engine = await openEngine(options, nfs);
   const server = createServer(requestHandler(engine));
   server.keepAliveTimeout = 1000;
   try {
@@ -124,6 +162,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   return {
     endpoint,
     engine,
+    ...(nfs === undefined ? {} : { nfs }),
     setFaults: (patch) => (engine.faults = applyFaultsPatch(engine.faults, patch)),
     events: () => engine.log.list(),
     async close() {
@@ -143,4 +182,6 @@ export { findOverlaps, type CloudEvent, type OverlapViolation } from "./eventLog
 export { instantLatencies, type Faults, type FaultsPatch, type Latencies } from "./faults.js";
 export { ManualClock, systemClock } from "./clock.js";
 export { loadInstancesFile, type InstanceConfig } from "./config.js";
+export { labSubnetId } from "./efs/subnets.js";
+export { DirectoryShareHost, nullShareHost, type FileShareHost, type ShareExport } from "./efs/shareHost.js";
 export type { InstanceSpec } from "./types.js";

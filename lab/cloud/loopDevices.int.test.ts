@@ -3,6 +3,7 @@
  * mkfs, mount, unshare). Skips with a reason when not root, except under CI=true.
  */
 import {
+  ModifyVolumeCommand,
   AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DescribeSnapshotsCommand, DescribeVolumesCommand,
   DetachVolumeCommand, EC2Client, type Volume,
 } from "@aws-sdk/client-ec2";
@@ -86,7 +87,7 @@ describe.skipIf(!isRoot && !inCi)("loop-device EBS emulation (root)", () => {
       dataDir: join(dir, "data"),
       devices: "loop",
       seed: 1,
-      faults: { latencyMs: { create: 50, attach: 100, detach: 100, delete: 50, snapshot: 50, snapshotPerGiB: 0 }, busyPollMs: 100 },
+      faults: { latencyMs: { create: 50, attach: 100, detach: 100, delete: 50, snapshot: 50, snapshotPerGiB: 0, modify: 100, optimize: 100 }, busyPollMs: 100 },
     });
     ec2 = new EC2Client({ endpoint: cloud.endpoint, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
   });
@@ -140,6 +141,32 @@ describe.skipIf(!isRoot && !inCi)("loop-device EBS emulation (root)", () => {
       "attach-requested", "attached", "detach-requested", "detach-busy", "detach-requested", "force-detached"]);
     const log = (await (await fetch(`${cloud!.endpoint}/_swarmvol/log`)).json()) as { overlaps: unknown[] };
     expect(log.overlaps).toEqual([]);
+  });
+
+  // XFS: ext4's online grow needs CAP_SYS_RESOURCE, which this machine kind's root lacks
+  // (resize2fs then fails with "Permission denied to resize filesystem"; docs/lab.md).
+  it("ModifyVolume grows an attached, mounted volume: the loop device sees the new size and xfs_growfs grows it online", async () => {
+    const vol = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 1 }))).VolumeId!;
+    await until(vol, (v) => v.State === "available");
+    await ec2.send(new AttachVolumeCommand({ VolumeId: vol, InstanceId: A, Device: "/dev/xvdi" }));
+    await until(vol, (v) => attachmentState(v) === "attached");
+    await sh("mkfs.xfs", "-q", "-f", link("devA", vol));
+    await sh("mount", link("devA", vol), join(dir, "mntA"));
+    const sizeGiB = async () => Number((await sh("df", "--output=size", "-BM", join(dir, "mntA"))).split("\n")[1]?.trim().replace("M", "")) / 1024;
+    try {
+      await writeFile(join(dir, "mntA", "kept.txt"), "kept through the resize");
+      expect(await sizeGiB()).toBeLessThan(1);
+      await ec2.send(new ModifyVolumeCommand({ VolumeId: vol, Size: 2 }));
+      await until(vol, (v) => v.Size === 2);
+      expect((await sh("blockdev", "--getsize64", link("devA", vol))).trim()).toBe(String(2 * 1024 ** 3));
+      await sh("xfs_growfs", join(dir, "mntA"));
+      expect(await sizeGiB()).toBeGreaterThan(1.5);
+      expect(await readFile(join(dir, "mntA", "kept.txt"), "utf8")).toBe("kept through the resize");
+    } finally {
+      await sh("umount", join(dir, "mntA"));
+    }
+    await ec2.send(new DetachVolumeCommand({ VolumeId: vol }));
+    await until(vol, (v) => v.State === "available");
   });
 
   it("restores a snapshot into a new volume with the data", async () => {

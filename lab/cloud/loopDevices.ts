@@ -98,6 +98,12 @@ export class LoopDeviceHost implements DeviceHost {
     return (await mountsOf(numbers)).length > 0;
   }
 
+  /** Grows the file, then tells each loop device on it to read its new capacity (`losetup -c`). Idempotent. */
+  async resizeVolume(volumeId: string, sizeGiB: number): Promise<void> {
+    await truncate(this.volumeFile(volumeId), sizeGiB * GiB);
+    for (const loop of await this.loopsOf(volumeId)) await this.must("losetup", ["-c", loop]);
+  }
+
   async createSnapshot(volumeId: string, snapshotId: string): Promise<void> {
     const file = this.snapshotFile(snapshotId);
     await mkdir(join(this.dataDir, "snapshots"), { recursive: true });

@@ -1,11 +1,14 @@
 /**
- * The HTTP front: `POST /` speaks the EC2 Query API; `/_swarmvol/*` is the admin surface
- * tests and drills use (faults, event log, state, instance state).
+ * The HTTP front: `POST /` speaks the EC2 Query API, `/2015-02-01/*` the EFS REST-JSON API
+ * (efs/http.ts); `/_swarmvol/*` is the admin surface tests and drills use (faults, event
+ * log, state, instance state, NFS exports).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { actions } from "./actions.js";
 import type { CloudEngine } from "./engine.js";
 import { Ec2Error, errors } from "./ec2Error.js";
+import { EFS_PREFIX, efsOutcome } from "./efs/http.js";
+import { exportsOf } from "./efs/transitions.js";
 import { findOverlaps } from "./eventLog.js";
 import { applyFaultsPatch, injectedError, lostResponse, requestDelayMs, type FaultsPatch } from "./faults.js";
 import { requestId } from "./rng.js";
@@ -75,6 +78,25 @@ async function handleEc2(engine: CloudEngine, req: IncomingMessage, res: ServerR
   }
 }
 
+/** One EFS request: JSON or an empty 204, the code in `x-amzn-errortype` on errors, or a dropped connection. */
+async function handleEfs(engine: CloudEngine, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? "GET";
+  const outcome = await efsOutcome(engine, method, url, method === "POST" ? await readBody(req) : "");
+  if (outcome === "drop") {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string | number> = { "x-amzn-requestid": outcome.reqId };
+  if (outcome.errorType !== undefined) headers["x-amzn-errortype"] = outcome.errorType;
+  if (outcome.body === "") {
+    res.writeHead(outcome.status, { ...headers, "content-length": 0 });
+    res.end();
+    return;
+  }
+  res.writeHead(outcome.status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(outcome.body) });
+  res.end(outcome.body);
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
   try {
@@ -124,6 +146,8 @@ async function handleAdmin(engine: CloudEngine, req: IncomingMessage, res: Serve
     await engine.log.flush();
     const events = engine.log.list(Number(url.searchParams.get("since") ?? 0));
     sendJson(res, 200, { events, overlaps: findOverlaps(engine.log.list()) });
+  } else if (route === "GET /_swarmvol/efs/exports") {
+    sendJson(res, 200, { mountAddress: engine.efs.mountAddress ?? null, exports: await engine.exclusive(() => exportsOf(engine.state.efs)) });
   } else if (route === "GET /_swarmvol/state") {
     sendJson(res, 200, await engine.exclusive(() => engine.state));
   } else if (req.method === "POST" && url.pathname.startsWith("/_swarmvol/instances/")) {
@@ -148,7 +172,7 @@ export function requestHandler(engine: CloudEngine): (req: IncomingMessage, res:
       ? handleAdmin(engine, req, res, url).then((matched) => {
           if (!matched) sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
         })
-      : handleEc2(engine, req, res, url);
+      : url.pathname.startsWith(EFS_PREFIX) ? handleEfs(engine, req, res, url) : handleEc2(engine, req, res, url);
     work.catch((err: unknown) => {
       const status = err instanceof TypeError ? 400 : 500;
       if (status === 500) engine.logger.error({ err }, "admin request failed");

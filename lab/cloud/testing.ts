@@ -18,6 +18,7 @@ export interface DeviceCall {
   device?: string;
   snapshotId?: string;
   force?: boolean;
+  sizeGiB?: number;
 }
 
 /** Records every call; `busy` decides what isBusy answers (volumeId → busy). */
@@ -49,6 +50,9 @@ export class RecordingDeviceHost implements DeviceHost {
   }
   async isBusy(volumeId: string, _instance: InstanceSpec) {
     return this.busy.has(volumeId);
+  }
+  async resizeVolume(volumeId: string, sizeGiB: number) {
+    this.record({ op: "resizeVolume", volumeId, sizeGiB });
   }
   async createSnapshot(volumeId: string, snapshotId: string) {
     this.record({ op: "createSnapshot", volumeId, snapshotId });

@@ -3,10 +3,12 @@
  * one file and read back after a restart. Times are epoch milliseconds from the injected
  * Clock; they become ISO-8601 only when rendered.
  */
+import { emptyEfsState, type EfsState } from "./efs/types.js";
 
 export type VolumeStatus = "creating" | "available" | "in-use" | "deleting" | "error";
 export type AttachmentStatus = "attaching" | "attached" | "detaching" | "busy";
 export type SnapshotStatus = "pending" | "completed" | "error";
+export type ModificationState = "modifying" | "optimizing" | "completed" | "failed";
 export type InstanceStateName = "pending" | "running" | "shutting-down" | "terminated" | "stopping" | "stopped";
 
 export type Tags = Record<string, string>;
@@ -78,6 +80,26 @@ export interface SnapshotRecord {
   inUseBy?: string;
 }
 
+/**
+ * A volume's latest ModifyVolume (EBS Elastic Volumes): `modifying` until `optimizingAt`,
+ * when the new size is usable (the device grows), then `optimizing` until `endTime`.
+ */
+export interface ModificationRecord {
+  volumeId: string;
+  state: ModificationState;
+  originalSize: number;
+  targetSize: number;
+  originalVolumeType: string;
+  targetVolumeType: string;
+  originalIops?: number;
+  targetIops?: number;
+  originalThroughput?: number;
+  targetThroughput?: number;
+  startTime: number;
+  optimizingAt: number;
+  endTime: number;
+}
+
 export interface InstanceRecord extends InstanceSpec {
   state: InstanceStateName;
   tags: Tags;
@@ -103,10 +125,14 @@ export interface CloudState {
   snapshots: Record<string, SnapshotRecord>;
   instances: Record<string, InstanceRecord>;
   tokens: Record<string, TokenRecord>;
+  /** The latest modification of each volume; absent in states saved before ModifyVolume existed. */
+  modifications?: Record<string, ModificationRecord>;
+  /** File systems, access points and mount targets (absent in files written before EFS). */
+  efs: EfsState;
 }
 
 export function emptyState(): CloudState {
-  return { schema: 1, volumes: {}, snapshots: {}, instances: {}, tokens: {} };
+  return { schema: 1, volumes: {}, snapshots: {}, instances: {}, tokens: {}, modifications: {}, efs: emptyEfsState() };
 }
 
 export const ACCOUNT_ID = "123456789012";

@@ -10,7 +10,7 @@ import { resourceId } from "./rng.js";
 import { ACCOUNT_ID, type SnapshotRecord, type VolumeRecord } from "./types.js";
 import { el, isoTime, list } from "./xml.js";
 
-const VOLUME_TYPES = ["standard", "io1", "io2", "gp2", "gp3", "sc1", "st1"];
+export const VOLUME_TYPES = ["standard", "io1", "io2", "gp2", "gp3", "sc1", "st1"];
 
 type VolumeSpec = Pick<VolumeRecord, "size" | "snapshotId" | "zone" | "volumeType" | "iops" | "throughput" | "encrypted" | "kmsKeyId">;
 
@@ -36,7 +36,7 @@ function volumeSize(p: Params, snap: SnapshotRecord | undefined): number {
 }
 
 /** IOPS and throughput as EC2 sets them per volume type. */
-function performance(p: Params, type: string, size: number): Pick<VolumeSpec, "iops" | "throughput"> {
+export function performance(p: Params, type: string, size: number): Pick<VolumeSpec, "iops" | "throughput"> {
   const iops = int(p, "Iops", 100, 256000);
   const throughput = int(p, "Throughput", 125, 2000);
   if (throughput !== undefined && type !== "gp3") {

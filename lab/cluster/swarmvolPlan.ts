@@ -33,7 +33,7 @@ export const NODE_DEVICE_DIR = "/dev/disk/by-id";
  * dominated by EBS-like waits but still see every intermediate state (never 0 ms).
  */
 export const FAST_CLOUD_FAULTS: FaultsPatch = {
-  latencyMs: { create: 20, attach: 20, detach: 20, delete: 10, snapshot: 20, snapshotPerGiB: 0, stop: 20, start: 20 },
+  latencyMs: { create: 20, attach: 20, detach: 20, delete: 10, snapshot: 20, snapshotPerGiB: 0, modify: 20, optimize: 20, stop: 20, start: 20 },
   busyPollMs: 100,
 };
 

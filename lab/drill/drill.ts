@@ -51,7 +51,7 @@ async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress,
   progress.note(`[drill] PostgreSQL image (rootfs cached in ${options.cacheDir})`);
   await publishPostgres(runner, manager, options.cacheDir);
   await prePullImages(runner, state);
-  await createVolumes(manager);
+  await createVolumes(manager, options.zones);
   await deployStack(runner, state, manager);
   progress.note("[drill] stack deployed; waiting for the workloads");
   const locator = new ServiceLocator(state, [DB_SERVICE, JENKINS_SERVICE], clock);
@@ -139,9 +139,9 @@ export async function runDrill(options: DrillOptions, io: DrillIo): Promise<numb
       return 1;
     }
     await ensureHostTools(deps.runner, deps.logger);
-    progress.note(`[drill] lab up: ${options.nodes} nodes (${options.managers} managers with a controller replica each), EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies${options.cloudFaults ? " and cloud faults during every run" : ""}`);
+    progress.note(`[drill] lab up: ${options.nodes} nodes${options.zones > 1 ? ` in ${options.zones} zones` : ""} (${options.managers} managers with a controller replica each), EC2 emulator with ${options.ci ? "fast" : "EBS-like"} latencies${options.cloudFaults ? " and cloud faults during every run" : ""}`);
     upStarted = true;
-    const state = await bringUpLab({ dir: options.dir, nodes: options.nodes, managers: options.managers, fastCloud: options.ci }, deps);
+    const state = await bringUpLab({ dir: options.dir, nodes: options.nodes, managers: options.managers, zones: options.zones, fastCloud: options.ci }, deps);
     labStarted = true;
     world = await prepare(options, deps, progress, state);
     soak = await runAll(world, options, io, results);

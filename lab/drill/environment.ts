@@ -74,8 +74,8 @@ export interface DrillLab {
  * `lab up` with swarmvol (EBS backend on the emulator; `fastCloud` only for the CI drill):
  * node1..nodeM managers, each with a controller replica; the rest workers for the workloads.
  */
-export async function bringUpLab(options: { dir: string; nodes: number; managers: number; fastCloud: boolean }, deps: LabDeps): Promise<LabState> {
-  const { state } = await up({ dir: options.dir, nodes: options.nodes, managers: options.managers, fastCloud: options.fastCloud }, deps);
+export async function bringUpLab(options: { dir: string; nodes: number; managers: number; zones: number; fastCloud: boolean }, deps: LabDeps): Promise<LabState> {
+  const { state } = await up({ dir: options.dir, nodes: options.nodes, managers: options.managers, zones: options.zones, fastCloud: options.fastCloud }, deps);
   return state;
 }
 
@@ -99,12 +99,15 @@ export async function prePullImages(runner: CommandRunner, state: LabState): Pro
 /**
  * Creates the two volumes through the plugin on the manager (`docker volume create -d swarmvol
  * -o size=1 NAME`; Create reaches the controller's catalog) before the stack is deployed: the
- * stack declares the database's `external: true`, so nothing else would create it.
+ * stack declares the database's `external: true`, so nothing else would create it. In a lab
+ * of several zones they follow their tasks (`-o zonePolicy=follow`): a pinned volume would
+ * wait forever for a task Swarm puts in the other zone.
  */
-export async function createVolumes(manager: NodeState): Promise<void> {
+export async function createVolumes(manager: NodeState, zones = 1): Promise<void> {
   const engine = engineFor(manager, 120_000);
+  const options: Record<string, string> = { size: "1", ...(zones > 1 ? { zonePolicy: "follow" } : {}) };
   for (const name of [DB_VOLUME, JENKINS_VOLUME]) {
-    await engine.createVolume({ Name: name, Driver: "swarmvol", DriverOpts: { size: "1" } });
+    await engine.createVolume({ Name: name, Driver: "swarmvol", DriverOpts: options });
   }
 }
 

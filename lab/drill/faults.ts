@@ -7,7 +7,7 @@
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import {
   drainLabNode, engineFor, healLabNode, killLabNode, partitionLabNode, restartLabNode,
-  waitForSwarmState, withManager, type LabDeps, type LabState, type NodeState,
+  waitForSwarmState, type LabDeps, type LabState, type NodeState,
 } from "../cluster/index.js";
 import { killLeaderMidMove, REPLICA_FAULTS, restartKilledReplica } from "./controllerFaults.js";
 import { FROZEN_AGENT_FAULT } from "./frozenAgent.js";
@@ -16,7 +16,8 @@ import { fetchVolume } from "./observe.js";
 import type { ScenarioName } from "./options.js";
 import { psql } from "./postgresClient.js";
 import { DB_SERVICE, DB_VOLUME, JENKINS_SERVICE } from "./stack.js";
-import { setNodeAvailability } from "./swarm.js";
+import { setNodeAvailability, waitForUpdate } from "./swarm.js";
+import { CROSS_ZONE_FAULT } from "./crossZone.js";
 
 export interface FaultContext {
   state: LabState;
@@ -112,19 +113,6 @@ async function constraint(ctx: FaultContext, flag: "--constraint-add" | "--const
   await dockerCli(ctx.runner, manager, ["service", "update", "--detach", flag, `node.hostname!=${ctx.victim.name}`, ctx.service]);
 }
 
-/** Waits until Swarm finished rolling the service's update (UpdateStatus completed). */
-async function waitForUpdate(ctx: FaultContext): Promise<void> {
-  const deadline = ctx.clock.now() + 180_000;
-  while (ctx.clock.now() < deadline) {
-    const status = await withManager(ctx.state, async (engine) => {
-      const info = (await engine.getService(ctx.service).inspect()) as { UpdateStatus?: { State?: string } };
-      return info.UpdateStatus?.State ?? "completed";
-    }).catch(() => "unknown");
-    if (status === "completed") return;
-    await ctx.clock.sleep(500);
-  }
-  ctx.note("the service update after --constraint-rm did not complete within 180 s");
-}
 
 /** The fault behind each scenario name. */
 export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
@@ -174,10 +162,11 @@ export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
     inject: (ctx) => constraint(ctx, "--constraint-add"),
     recover: async (ctx) => {
       await constraint(ctx, "--constraint-rm");
-      await waitForUpdate(ctx);
+      await waitForUpdate(ctx.state, ctx.service, ctx.clock, ctx.note);
       return [];
     },
   },
   "frozen-agent": FROZEN_AGENT_FAULT,
+  "cross-zone": CROSS_ZONE_FAULT,
   ...REPLICA_FAULTS,
 };

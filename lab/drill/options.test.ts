@@ -1,12 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { movesVolume, parseDrillArgs, REPLICA_SCENARIOS, SCENARIOS } from "./options.js";
+import { movesVolume, parseDrillArgs, REPLICA_SCENARIOS, SCENARIOS, ZONE_SCENARIOS } from "./options.js";
 
 describe("parseDrillArgs", () => {
-  it("runs every scenario once on 3 managers and 2 workers by default, the replica scenarios last", () => {
+  it("runs every scenario once on 3 managers and 2 workers in one zone by default (no cross-zone), the replica scenarios last", () => {
     const options = parseDrillArgs([]);
-    expect(options).toMatchObject({ scenarios: [...SCENARIOS], repeat: 1, jsonFile: null, ci: false, nodes: 5, managers: 3, keepLab: false, settleSeconds: 3 });
+    expect(options).toMatchObject({ repeat: 1, jsonFile: null, ci: false, nodes: 5, managers: 3, zones: 1, keepLab: false, settleSeconds: 3 });
+    expect("scenarios" in options && options.scenarios).toEqual(SCENARIOS.filter((s) => !ZONE_SCENARIOS.includes(s)));
     expect(SCENARIOS.slice(-2)).toEqual(["kill-leader", "upgrade-controllers"]);
-    expect(SCENARIOS.filter(movesVolume)).toEqual(["kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update", "frozen-agent"]);
+    expect(SCENARIOS.filter(movesVolume)).toEqual(["kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update", "frozen-agent", "cross-zone"]);
+  });
+
+  it("with --zones 2 runs cross-zone too, and takes it when asked", () => {
+    expect(parseDrillArgs(["--zones", "2"])).toMatchObject({ zones: 2, scenarios: [...SCENARIOS] });
+    expect(parseDrillArgs(["--ci", "--zones=2", "--scenario", "cross-zone"])).toMatchObject({ zones: 2, scenarios: ["cross-zone"], nodes: 3 });
   });
 
   it("takes repeated and comma-separated scenarios, --flag=value and --ci (1 manager, 3 nodes)", () => {
@@ -17,7 +23,7 @@ describe("parseDrillArgs", () => {
   it("with one manager leaves the replica scenarios out of the default run", () => {
     const options = parseDrillArgs(["--managers", "1"]);
     expect(options).toMatchObject({ managers: 1, nodes: 3 });
-    expect("scenarios" in options && options.scenarios).toEqual([...SCENARIOS].filter((s) => !REPLICA_SCENARIOS.includes(s)));
+    expect("scenarios" in options && options.scenarios).toEqual([...SCENARIOS].filter((s) => !REPLICA_SCENARIOS.includes(s) && !ZONE_SCENARIOS.includes(s)));
     expect(parseDrillArgs(["--managers", "3", "--nodes", "6", "--ci"])).toMatchObject({ managers: 3, nodes: 6, ci: true });
   });
 
@@ -62,6 +68,9 @@ describe("parseDrillArgs", () => {
     [["--crash-points", "--soak", "2"], /leave out --soak/],
     [["--crash-points", "--managers", "3"], /leave out --managers/],
     [["--crash-points", "--cloud-faults"], /leave out --cloud-faults/],
+    [["--scenario", "cross-zone"], /scenario cross-zone needs the lab in two availability zones: use --zones 2/],
+    [["--zones", "0"], /--zones must be a whole number from 1 to 6/],
+    [["--crash-points", "--zones", "2"], /leave out --zones/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseDrillArgs(argv)).toThrow(message);
   });

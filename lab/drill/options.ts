@@ -1,7 +1,7 @@
 /**
  * Pure parsing of `swarmvol drill …` arguments:
  *
- *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--managers M]
+ *   drill [--scenario NAME]… [--repeat N] [--json FILE] [--ci] [--nodes N] [--managers M] [--zones Z]
  *         [--dir D] [--cache D] [--logs D] [--keep-lab] [--settle S] [--cloud-faults]
  *         [--soak N [--seed S]] [--results FILE] [--crash-points]
  *
@@ -17,14 +17,15 @@
  * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
  * order of {@link SCENARIOS}. The scenarios of {@link REPLICA_SCENARIOS} need two controller
  * replicas (two managers): with one they are left out of the default list, and asking for
- * them is an error. Errors are INVALID_ARGUMENT with a message for the terminal.
+ * them is an error. Likewise {@link ZONE_SCENARIOS} need the lab in two zones (`--zones 2`).
+ * Errors are INVALID_ARGUMENT with a message for the terminal.
  */
 import { invalidArgument } from "../../core/errors.js";
 
 /** Every fault the drill knows, in the order a full run executes them. */
 export const SCENARIOS = [
   "kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update", "frozen-agent",
-  "kill-leader", "upgrade-controllers",
+  "cross-zone", "kill-leader", "upgrade-controllers",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -34,6 +35,12 @@ export type ScenarioName = (typeof SCENARIOS)[number];
  * at least two controller replicas (`--managers` ≥ 2).
  */
 export const REPLICA_SCENARIOS: readonly ScenarioName[] = ["kill-leader", "upgrade-controllers"];
+
+/**
+ * Scenarios that move a volume to another availability zone: the lab is then in `--zones`
+ * zones and the workloads' volumes are made with `-o zonePolicy=follow`.
+ */
+export const ZONE_SCENARIOS: readonly ScenarioName[] = ["cross-zone"];
 
 /** Whether the scenario's fault moves the measured service's volume (else it must stay put). */
 export function movesVolume(scenario: ScenarioName): boolean {
@@ -49,6 +56,8 @@ export interface DrillOptions {
   nodes: number;
   /** Managers, each with a controller replica; the other nodes are workers (at least 2). */
   managers: number;
+  /** Availability zones the lab's nodes are spread over (round-robin); with 2 or more the volumes follow their tasks. */
+  zones: number;
   dir: string;
   /** Where the PostgreSQL rootfs tar is kept between runs. */
   cacheDir: string;
@@ -75,7 +84,7 @@ export interface DrillHelp {
 }
 
 export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [--repeat N] [--json FILE] [--ci]
-                      [--nodes N] [--managers M] [--dir D] [--cache D] [--logs D] [--keep-lab]
+                      [--nodes N] [--managers M] [--zones Z] [--dir D] [--cache D] [--logs D] [--keep-lab]
                       [--settle S] [--cloud-faults] [--soak N [--seed S]] [--results FILE] [--crash-points]
   Brings a lab up (EC2 emulator, agents, a controller replica per manager), deploys a PostgreSQL and a
   Jenkins-like service on swarmvol volumes, injects faults while clients keep writing,
@@ -83,6 +92,8 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
   scenarios: ${SCENARIOS.join(", ")} (default: all)
   --ci        near-zero EC2 latencies and 3 nodes, 1 manager (a short run for CI)
   --managers  managers (controller replicas); ${REPLICA_SCENARIOS.join(" and ")} need 2 or more
+  --zones Z   nodes in Z availability zones (node1 a, node2 b, ...) and volumes made with
+              zonePolicy=follow; ${ZONE_SCENARIOS.join(", ")} needs 2 (default 1)
   --keep-lab  do not run \`lab down\` at the end
   --logs D    where agent, controller, node and EC2 logs are copied before \`lab down\`
   --cloud-faults  the EC2 emulator throttles (20 %), fails (10 % 5xx), loses answers (10 % of
@@ -95,15 +106,15 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
   --crash-points  instead: kill -9 the agent and the controller at each named step of a mount and
               of a move (SWARMVOL_CRASH_AT), restart them, check every step converged; one line
               per step (PASS, FAIL or UNREACHED with what was wrong); 4 nodes, 2 controller replicas
-  defaults: --repeat 1 --managers 3 (1 with --ci) --nodes managers+2 --dir /var/lib/swarmvol-lab
+  defaults: --repeat 1 --managers 3 (1 with --ci) --nodes managers+2 --zones 1 --dir /var/lib/swarmvol-lab
             --cache /var/cache/swarmvol-lab --logs /var/tmp/swarmvol-drill --settle 3`;
 
 const VALUE_FLAGS = new Set([
-  "--scenario", "--repeat", "--json", "--nodes", "--managers", "--dir", "--cache", "--logs", "--settle", "--soak", "--seed", "--results",
+  "--scenario", "--repeat", "--json", "--nodes", "--managers", "--zones", "--dir", "--cache", "--logs", "--settle", "--soak", "--seed", "--results",
 ]);
 const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab", "--cloud-faults", "--crash-points"]);
 /** What `--crash-points` decides itself: its lab's size, its flows. */
-const NOT_WITH_CRASH_POINTS = ["--scenario", "--repeat", "--soak", "--seed", "--results", "--nodes", "--managers", "--settle", "--cloud-faults"];
+const NOT_WITH_CRASH_POINTS = ["--scenario", "--repeat", "--soak", "--seed", "--results", "--nodes", "--managers", "--zones", "--settle", "--cloud-faults"];
 
 function positiveInt(flag: string, raw: string, max: number, min = 1): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -132,7 +143,7 @@ function soakOptions(values: Map<string, string[]>): Pick<DrillOptions, "soak" |
   };
 }
 
-function scenarioList(raw: string[], managers: number): ScenarioName[] {
+function scenarioList(raw: string[], managers: number, zones: number): ScenarioName[] {
   const names = raw.flatMap((r) => r.split(",")).map((s) => s.trim()).filter((s) => s !== "");
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name)) {
@@ -141,9 +152,12 @@ function scenarioList(raw: string[], managers: number): ScenarioName[] {
     if (managers < 2 && REPLICA_SCENARIOS.includes(name as ScenarioName)) {
       throw invalidArgument(`scenario ${name} needs at least 2 controller replicas: use --managers 2 or more`, { scenario: name, managers });
     }
+    if (zones < 2 && ZONE_SCENARIOS.includes(name as ScenarioName)) {
+      throw invalidArgument(`scenario ${name} needs the lab in two availability zones: use --zones 2`, { scenario: name, zones });
+    }
   }
   if (names.length > 0) return names as ScenarioName[];
-  return SCENARIOS.filter((s) => managers >= 2 || !REPLICA_SCENARIOS.includes(s));
+  return SCENARIOS.filter((s) => (managers >= 2 || !REPLICA_SCENARIOS.includes(s)) && (zones >= 2 || !ZONE_SCENARIOS.includes(s)));
 }
 
 /** Managers and nodes: defaults 3 managers (1 with --ci) and two workers; at least two workers always. */
@@ -191,13 +205,15 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
   const ci = booleans.has("--ci");
   const { managers, nodes } = crashPoints ? { managers: 2, nodes: 4 } : labSize(ci, last("--managers"), last("--nodes"));
   const settleRaw = last("--settle");
+  const zones = crashPoints ? 1 : positiveInt("--zones", last("--zones") ?? "1", 6);
   return {
-    scenarios: scenarioList(values.get("--scenario") ?? [], managers),
+    scenarios: scenarioList(values.get("--scenario") ?? [], managers, zones),
     repeat: positiveInt("--repeat", last("--repeat") ?? "1", 1000),
     jsonFile: last("--json") ?? null,
     ci,
     nodes,
     managers,
+    zones,
     dir: absolute("--dir", last("--dir") ?? "/var/lib/swarmvol-lab"),
     cacheDir: absolute("--cache", last("--cache") ?? "/var/cache/swarmvol-lab"),
     logsDir: absolute("--logs", last("--logs") ?? "/var/tmp/swarmvol-drill"),

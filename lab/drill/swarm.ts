@@ -3,6 +3,7 @@
  * service, where its running task is, and node availability. Parsing is pure and
  * exported for tests; the rest is a thin layer over dockerode.
  */
+import type { Clock } from "../../core/ports.js";
 import type { LabState, NodeState } from "../cluster/index.js";
 import { withManager } from "../cluster/index.js";
 import type { DrillTask } from "./timeline.js";
@@ -62,4 +63,18 @@ export async function setNodeAvailability(state: LabState, node: NodeState, avai
     const current = (await target.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
     await target.update({ _query: { version: current.Version.Index }, _body: { ...current.Spec, Availability: availability } });
   });
+}
+
+/** Waits until Swarm finished rolling the service's update (UpdateStatus completed), at most 180 s (then says so). */
+export async function waitForUpdate(state: LabState, service: string, clock: Clock, note: (message: string) => void): Promise<void> {
+  const deadline = clock.now() + 180_000;
+  while (clock.now() < deadline) {
+    const status = await withManager(state, async (engine) => {
+      const info = (await engine.getService(service).inspect()) as { UpdateStatus?: { State?: string } };
+      return info.UpdateStatus?.State ?? "completed";
+    }).catch(() => "unknown");
+    if (status === "completed") return;
+    await clock.sleep(500);
+  }
+  note(`the update of service ${service} after --constraint-rm did not complete within 180 s`);
 }

@@ -8,7 +8,8 @@
  *   status timestamp of the first replacement that is running (under cloud faults a first
  *   replacement may fail while an attach is stuck, and Swarm's next one is what runs);
  * - t2..t7 from the controller's `lastMove` of the volume (epoch ms, same machine clock):
- *   t2..t5 stamped by the controller as it acts, t6 (device verified) and t7 (mounted) by
+ *   t2..t5 stamped by the controller as it acts (with t4a, snapshot taken, and t4b, volume
+ *   created in the new zone, when the move crosses zones: ADR 0024), t6 (device verified) and t7 (mounted) by
  *   the new node's agent where they happened, sent with its heartbeat (ADR 0016).
  *
  * Each phase is stamped by the component where it happens, never when someone else hears
@@ -18,7 +19,7 @@
  */
 import type { MoveTimeline } from "../../core/volume.js";
 
-export const PHASES = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"] as const;
+export const PHASES = ["t0", "t1", "t2", "t3", "t4", "t4a", "t4b", "t5", "t6", "t7", "t8", "t9"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const PHASE_LABELS: Readonly<Record<Phase, string>> = {
@@ -27,6 +28,8 @@ export const PHASE_LABELS: Readonly<Record<Phase, string>> = {
   t2: "controller saw the assignment",
   t3: "old holder fenced",
   t4: "detached from the old node",
+  t4a: "snapshot of the old volume (other zone)",
+  t4b: "volume created in the new zone",
   t5: "attached to the new node",
   t6: "device visible and verified",
   t7: "mounted on the new node",
@@ -75,6 +78,8 @@ export function buildTimeline(input: {
     timeline.t2 = move.t2Seen;
     timeline.t3 = move.t3Fenced;
     timeline.t4 = move.t4Detached;
+    timeline.t4a = move.t4aSnapshotted;
+    timeline.t4b = move.t4bCreated;
     timeline.t5 = move.t5Attached;
     timeline.t6 = move.t6Verified;
     timeline.t7 = move.t7Mounted;

@@ -67,7 +67,22 @@ export interface RemoteDirectoryOptions {
  * controller and fail with its UNAVAILABLE error; Docker shows that message and retries.
  */
 export class RemoteDirectory implements VolumeDirectory {
+  /** Per name, why its last answer came from the cache; null: from the controller. */
+  private readonly fromCache = new Map<string, string | null>();
+  /** Set while the last list came from the cache: every name not asked since is from the cache too. */
+  private listedFromCache: string | undefined;
+
   constructor(private readonly options: RemoteDirectoryOptions) {}
+
+  readSource(name: string): { from: "controller" } | { from: "cache"; reason: string } {
+    const entry = this.fromCache.get(name);
+    const reason = entry === undefined ? this.listedFromCache : entry;
+    return reason === undefined || reason === null ? { from: "controller" } : { from: "cache", reason };
+  }
+
+  private answered(name: string, fromCache: string | null): void {
+    this.fromCache.set(name, fromCache);
+  }
 
   /**
    * From the controller when reachable (refreshing the cache; NOT_FOUND evicts). When it
@@ -77,10 +92,14 @@ export class RemoteDirectory implements VolumeDirectory {
   async get(name: string): Promise<VolumeRecord | undefined> {
     const { api, cache, logger } = this.options;
     const cachedWhileAway = this.options.controllerAway?.() ? cache.get(name) : undefined;
-    if (cachedWhileAway) return cachedWhileAway;
+    if (cachedWhileAway) {
+      this.answered(name, "this node's lease lapsed: the controller is away");
+      return cachedWhileAway;
+    }
     try {
       const record = await api.getVolume(name);
       await this.remember(record);
+      this.answered(name, null);
       return record;
     } catch (err) {
       if (isSwarmvolError(err, ErrorCode.NotFound)) {
@@ -91,6 +110,7 @@ export class RemoteDirectory implements VolumeDirectory {
       const cached = cache.get(name);
       if (!cached) throw unavailable(`${err.message} (and this node has no cached record of volume "${name}")`, { name }, err);
       logger.warn({ volume: name, err: err.message }, "controller unreachable: answering Get from the cache");
+      this.answered(name, err.message);
       return cached;
     }
   }
@@ -102,10 +122,13 @@ export class RemoteDirectory implements VolumeDirectory {
       const records = await api.listVolumes();
       const part = (list: readonly VolumeRecord[]) => JSON.stringify(list.map(cachedPart).sort((a, b) => a.spec.name.localeCompare(b.spec.name)));
       if (part(records) !== part(cache.list())) await cache.replaceAll(records);
+      this.listedFromCache = undefined;
+      this.fromCache.clear();
       return records;
     } catch (err) {
       if (!isSwarmvolError(err, ErrorCode.Unavailable)) throw err;
       logger.warn({ err: err.message, cached: cache.list().length }, "controller unreachable: answering List from the cache");
+      this.listedFromCache = err.message;
       return cache.list();
     }
   }

@@ -25,6 +25,7 @@ import { ReadCoalescer } from "./readCoalescer.js";
 import { TransitionWaits } from "./transitionWaits.js";
 import { defaultPollPolicy, type PollPolicy } from "./waiters.js";
 import { Detaches } from "./detaches.js";
+import { EbsResize } from "./resize.js";
 import { EbsSnapshots } from "./snapshots.js";
 
 export interface EbsCloudOptions {
@@ -65,6 +66,8 @@ export class EbsCloud implements CloudVolumes, InstancePower {
   private readonly detaches: Detaches;
   /** Snapshots of these volumes (CloudSnapshots), over the same caller and counter. */
   readonly snapshots: EbsSnapshots;
+  /** Growing volumes in place (ModifyVolume). */
+  readonly resize: EbsResize;
   /** The device we attached each volume with, so a detach can rest the name. */
   private readonly devices = new Map<string, { instanceId: string; device: string }>();
 
@@ -85,20 +88,24 @@ export class EbsCloud implements CloudVolumes, InstancePower {
     });
     this.reads = new ReadCoalescer((ids) => describeVolumes(this.caller, ids));
     this.detaches = new Detaches({ caller: this.caller, reads: this.reads, waits: this.waits, clock, logger, ...this.settings });
+    this.resize = new EbsResize({ caller: this.caller, clock, logger });
     this.snapshots = new EbsSnapshots({ caller: this.caller, clock, logger, retry: { ...defaultRetryPolicy, ...options.retry }, random: options.random ?? Math.random });
   }
 
   /**
    * Creates the volume and waits until it is available. The zone is `options.zone` when the
-   * user gave one, else `request.zone` (the first node that needs it). Without `size`, a
-   * snapshot restore gets the snapshot's size, once the snapshot is `completed` (a clone's
-   * was taken a moment ago).
+   * user gave one, else `request.zone` (the first node that needs it; for a relocation
+   * always). Without `size`, a snapshot restore gets the snapshot's size, once the snapshot
+   * is `completed` (a clone's or a relocation's was taken a moment ago).
    */
   async create(request: CreateCloudVolume): Promise<CloudVolume> {
     const opts = parseEbsOptions(request.options);
-    if (opts.snapshotId !== undefined) await this.snapshots.waitCompleted(opts.snapshotId, this.settings.createTimeoutMs);
-    const zone = opts.zone ?? request.zone;
-    const size = request.sizeBytes > 0 ? toGiB(request.sizeBytes) : opts.snapshotId === undefined ? opts.sizeGiB ?? 1 : undefined;
+    // A relocation goes to the task's zone, from its own snapshot (none: a fresh volume, empty).
+    const relocation = request.relocation;
+    const snapshotId = relocation ? relocation.snapshotId : opts.snapshotId;
+    if (snapshotId !== undefined) await this.snapshots.waitCompleted(snapshotId, this.settings.createTimeoutMs);
+    const zone = relocation ? request.zone : opts.zone ?? request.zone;
+    const size = request.sizeBytes > 0 ? toGiB(request.sizeBytes) : snapshotId === undefined ? opts.sizeGiB ?? 1 : undefined;
     const out = await this.caller.call<CreateVolumeCommandOutput>(new CreateVolumeCommand({
       AvailabilityZone: zone,
       Size: size,
@@ -107,14 +114,15 @@ export class EbsCloud implements CloudVolumes, InstancePower {
       Throughput: opts.throughput,
       Encrypted: opts.encrypted || undefined,
       KmsKeyId: opts.kmsKeyId,
-      SnapshotId: opts.snapshotId,
-      ClientToken: createToken(request.uid),
+      SnapshotId: snapshotId,
+      ClientToken: createToken(relocation?.key ?? request.uid),
       TagSpecifications: [{
         ResourceType: "volume",
         Tags: [
           { Key: cloudTags.name, Value: request.name },
           { Key: cloudTags.uid, Value: request.uid },
-          { Key: cloudTags.epoch, Value: "0" },
+          { Key: cloudTags.epoch, Value: String(relocation?.epoch ?? 0) },
+          ...(relocation ? [{ Key: cloudTags.relocatedFrom, Value: relocation.fromVolumeId }] : []),
           ...specTags(request),
         ],
       }],

@@ -9,6 +9,7 @@ import type {
   CreateVolumeCommand, CreateVolumeCommandOutput, DeleteVolumeCommand, DeleteVolumeCommandOutput,
   DescribeInstancesCommand, DescribeInstancesCommandOutput, DescribeVolumesCommand, DescribeVolumesCommandOutput,
   DetachVolumeCommand, DetachVolumeCommandOutput, StopInstancesCommand, StopInstancesCommandOutput,
+  DescribeVolumesModificationsCommand, DescribeVolumesModificationsCommandOutput, ModifyVolumeCommand, ModifyVolumeCommandOutput,
 } from "@aws-sdk/client-ec2";
 import pRetry, { AbortError } from "p-retry";
 import { realTimers, withDeadline } from "../../core/clock.js";
@@ -34,12 +35,16 @@ export interface Ec2Api {
   send(command: CreateSnapshotCommand): Promise<CreateSnapshotCommandOutput>;
   send(command: DescribeSnapshotsCommand): Promise<DescribeSnapshotsCommandOutput>;
   send(command: DeleteSnapshotCommand): Promise<DeleteSnapshotCommandOutput>;
+  /** Resize (storage/ebs/resize.ts). */
+  send(command: ModifyVolumeCommand): Promise<ModifyVolumeCommandOutput>;
+  send(command: DescribeVolumesModificationsCommand): Promise<DescribeVolumesModificationsCommandOutput>;
 }
 
 export type Ec2Command =
   | CreateVolumeCommand | DescribeVolumesCommand | AttachVolumeCommand | DetachVolumeCommand
   | DeleteVolumeCommand | CreateTagsCommand | DescribeInstancesCommand | StopInstancesCommand
-  | CreateSnapshotCommand | DescribeSnapshotsCommand | DeleteSnapshotCommand;
+  | CreateSnapshotCommand | DescribeSnapshotsCommand | DeleteSnapshotCommand
+  | ModifyVolumeCommand | DescribeVolumesModificationsCommand;
 
 /** Per-request retry policy: exponential backoff with equal jitter, delays slept on the injected Clock. */
 export interface RetryPolicy {

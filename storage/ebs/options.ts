@@ -7,6 +7,7 @@ import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 import { parseSize } from "../../core/units.js";
 import { parseSnapshotPolicy, snapshotOptionHelp } from "../../core/snapshotPolicy.js";
 import { canonicalOptions, checkSizeForFs, parseFsType, type OptionDefinition, type VolumeSpec } from "../../core/volume.js";
+import { parseZonePolicy, zonePolicyOption } from "../../core/zones.js";
 
 export const ebsBackendName = "ebs";
 
@@ -20,6 +21,7 @@ export const ebsOptions: readonly OptionDefinition[] = [
   { name: "fsType", help: "ext4 (default) or xfs" },
   { name: "snapshot", help: "restore from this snapshot id (snap-...)" },
   { name: "zone", help: "availability zone (default: the zone of the first node that mounts it)" },
+  zonePolicyOption,
   ...snapshotOptionHelp,
 ];
 
@@ -196,6 +198,7 @@ export function buildEbsSpec(name: string, rawOptions: Readonly<Record<string, u
   const fsType = parseFsType(options.fsType);
   const parsed = parseEbsOptions(options);
   parseSnapshotPolicy(options);
+  parseZonePolicy(options.zonePolicy);
   // A clone without size takes its source's, known once the snapshot is (like a restore).
   const sizeBytes = options.from !== undefined && options.size === undefined ? 0 : (parsed.sizeGiB ?? 0) * GiB;
   if (sizeBytes > 0) checkSizeForFs(sizeBytes, fsType);

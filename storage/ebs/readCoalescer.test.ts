@@ -24,11 +24,19 @@ describe("ReadCoalescer", () => {
     expect(answers.map((answer) => answer?.id)).toEqual(["vol-1", "vol-2", "vol-3", "vol-2"]);
   });
 
-  it("gathers reads whose timers fire together (waits that woke at the same moment)", async () => {
+  it("gathers reads of waits that woke at the same moment (each continuing in its own microtask)", async () => {
     const { calls, describe } = recordingDescribe(["vol-1", "vol-2"]);
     const reads = new ReadCoalescer(describe);
-    const wake = (id: string) => new Promise<CloudVolume | undefined>((resolve) => setTimeout(() => resolve(reads.read(id)), 5));
-    await Promise.all([wake("vol-1"), wake("vol-2")]);
+    // One timer wakes both waits, as one clock tick resolves two sleeps: each wait then reads
+    // after awaits of its own. (Two separate real timers were not sure to fire in one turn
+    // on a loaded machine: this test once saw two rounds there.)
+    const woken = new Promise<void>((resolve) => setTimeout(resolve, 5));
+    const wait = async (id: string, hops: number) => {
+      await woken;
+      for (let hop = 0; hop < hops; hop += 1) await Promise.resolve();
+      return reads.read(id);
+    };
+    await Promise.all([wait("vol-1", 1), wait("vol-2", 3)]);
     expect(calls).toEqual([["vol-1", "vol-2"]]);
   });
 

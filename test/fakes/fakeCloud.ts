@@ -1,5 +1,5 @@
 import type { CloudAttachment, CloudInstance, CloudVolume, CloudVolumes, CreateCloudVolume, InstancePower, InstanceState } from "../../core/cloud.js";
-import { notFound } from "../../core/errors.js";
+import { inUse, notFound } from "../../core/errors.js";
 
 /**
  * A recording, in-memory cloud: mutations happen at once (attach → attached, detach →
@@ -10,8 +10,10 @@ export class FakeCloud implements CloudVolumes, InstancePower {
   readonly volumes = new Map<string, CloudVolume>();
   readonly instances = new Map<string, CloudInstance>();
   private nextId = 1;
+  /** Volume ids by the idempotency token they were created with. */
+  private readonly tokens = new Map<string, string>();
   /** Makes the next call of that verb throw once. */
-  failNext: Partial<Record<"create" | "attach" | "detach" | "describe" | "setTags", Error>> = {};
+  failNext: Partial<Record<"create" | "attach" | "detach" | "describe" | "setTags" | "delete", Error>> = {};
   /**
    * Makes the next attach or detach hang like an EBS transition stuck in the cloud: the
    * attachment is left `attaching` (stamped `since` the given time, as EC2's AttachTime) or
@@ -27,16 +29,25 @@ export class FakeCloud implements CloudVolumes, InstancePower {
     }
   }
 
+  /** Idempotent like EC2's ClientToken: by the uid, or a relocation's key (a new volume of the same uid). */
   async create(request: CreateCloudVolume): Promise<CloudVolume> {
-    this.calls.push(`create ${request.name} ${request.zone}`);
+    const relocation = request.relocation;
+    this.calls.push(`create ${request.name} ${request.zone}${relocation ? ` from ${relocation.snapshotId ?? "nothing"}` : ""}`);
     this.fail("create");
-    const existing = [...this.volumes.values()].find((volume) => volume.tags["swarmvol/uid"] === request.uid);
+    const token = relocation?.key ?? `uid:${request.uid}`;
+    const made = this.tokens.get(token);
+    const existing = (made === undefined ? undefined : this.volumes.get(made))
+      ?? (relocation ? undefined : [...this.volumes.values()].find((volume) => volume.tags["swarmvol/uid"] === request.uid));
     if (existing) return structuredClone(existing);
     const volume: CloudVolume = {
       id: `vol-${this.nextId++}`, zone: request.zone, sizeBytes: request.sizeBytes, state: "available", attachments: [],
-      tags: { "swarmvol/name": request.name, "swarmvol/uid": request.uid, "swarmvol/epoch": "0" },
+      tags: {
+        "swarmvol/name": request.name, "swarmvol/uid": request.uid, "swarmvol/epoch": String(relocation?.epoch ?? 0),
+        ...(relocation ? { "swarmvol/relocatedFrom": relocation.fromVolumeId } : {}),
+      },
     };
     this.volumes.set(volume.id, volume);
+    this.tokens.set(token, volume.id);
     return structuredClone(volume);
   }
 
@@ -79,6 +90,9 @@ export class FakeCloud implements CloudVolumes, InstancePower {
 
   async delete(volumeId: string): Promise<void> {
     this.calls.push(`delete ${volumeId}`);
+    this.fail("delete");
+    const volume = this.volumes.get(volumeId);
+    if (volume && volume.attachments.length > 0) throw inUse(`The volume '${volumeId}' is attached to ${volume.attachments.map((a) => a.instanceId).join(",")}`);
     this.volumes.delete(volumeId);
   }
 

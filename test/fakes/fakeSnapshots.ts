@@ -7,7 +7,6 @@ import { inUse, internal, notFound, timeout } from "../../core/errors.js";
  * time each snapshot is stamped with comes from `now`, so tests can sort by age.
  */
 export class FakeSnapshots implements CloudSnapshots {
-  readonly calls: string[] = [];
   readonly snapshots = new Map<string, CloudSnapshot>();
   /** Ids whose delete is refused as an image's (IN_USE). */
   readonly inUse = new Set<string>();
@@ -17,7 +16,8 @@ export class FakeSnapshots implements CloudSnapshots {
   onCapture: (request: CreateCloudSnapshot) => void = () => undefined;
   private nextId = 1;
 
-  constructor(private readonly now: () => number = () => 0, private readonly instant = true) {}
+  /** `calls` may be another fake's log (a FakeCloud's), so one list shows both in order. */
+  constructor(private readonly now: () => number = () => 0, private readonly instant = true, readonly calls: string[] = []) {}
 
   private fail(verb: keyof FakeSnapshots["failNext"]): void {
     const error = this.failNext[verb];

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import type { VolumeRecord } from "../../core/volume.js";
+import type { NodeState } from "../cluster/index.js";
+import { relocationViolations, targetZone } from "./crossZone.js";
+
+const node = (name: string, role: "manager" | "worker", zone: string) => ({ name, role, zone }) as unknown as NodeState;
+const t0 = 1_000;
+const before = { backendId: "vol-a", zone: "us-east-1a" };
+function record(status: Partial<VolumeRecord["status"]> = {}): VolumeRecord {
+  return {
+    uid: "u", createdAt: "c", spec: { name: "drill-pgdata", backend: "ebs", sizeBytes: 1, fsType: "ext4", options: { zonePolicy: "follow" } },
+    status: {
+      phase: "ready", fresh: false, epoch: 3, backendId: "vol-b", zone: "us-east-1b",
+      lastMove: { fromNode: "n3", toNode: "n2", t2Seen: 2_000, t4Detached: 3_000, t4aSnapshotted: 4_000, t4bCreated: 5_000, t5Attached: 6_000, forced: false, fromZone: "us-east-1a", toZone: "us-east-1b" },
+      ...status,
+    },
+  };
+}
+
+describe("cross-zone", () => {
+  it("goes to a zone where another worker is (a manager's zone does not count)", () => {
+    const nodes = [node("node1", "manager", "us-east-1a"), node("node2", "worker", "us-east-1b"), node("node3", "worker", "us-east-1a")];
+    expect(targetZone(nodes, nodes[2] as NodeState)).toBe("us-east-1b");
+    expect(targetZone(nodes, nodes[1] as NodeState)).toBe("us-east-1a");
+    expect(targetZone([nodes[0] as NodeState, nodes[2] as NodeState], nodes[2] as NodeState)).toBeUndefined();
+  });
+
+  it("a finished relocation to the task's zone has nothing to say", () => {
+    expect(relocationViolations(record(), before, "us-east-1b", t0)).toEqual([]);
+  });
+
+  it.each([
+    ["still in the old zone", record({ zone: "us-east-1a" }), /is in us-east-1a, not in us-east-1b/],
+    ["still the old cloud volume", record({ backendId: "vol-a" }), /still names its old cloud volume vol-a/],
+    ["a move from before the fault", record({ lastMove: { toNode: "n2", t2Seen: 10, forced: false, fromZone: "us-east-1a", toZone: "us-east-1b" } }), /not the relocation/],
+    ["no snapshot phase", record({ lastMove: { toNode: "n2", t2Seen: 2_000, t4bCreated: 5, forced: false, fromZone: "us-east-1a", toZone: "us-east-1b" } }), /no snapshot \(t4a\)/],
+    ["old volume not retired", record({ relocation: { fromVolumeId: "vol-a", fromZone: "us-east-1a", toZone: "us-east-1b", epoch: 2, toVolumeId: "vol-b" } }), /vol-a was not retired/],
+  ])("%s is a violation", (_what, found, message) => {
+    expect(relocationViolations(found, before, "us-east-1b", t0).join("; ")).toMatch(message);
+  });
+
+  it("no record is a violation", () => {
+    expect(relocationViolations(null, before, "us-east-1b", t0)).toEqual(["could not read the database volume's record from the controller"]);
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * The EFS backend's public surface, for cli/ (the composition root) and the node agent.
+ * Not wired in yet (issue 12, second half: the backend seam).
+ *
+ * @example
+ * const efs = createEfsClient({ region: "us-east-1", endpoint: process.env.SWARMVOL_EFS_ENDPOINT });
+ * const shares = new EfsCloud(efs, systemClock, { logger });
+ */
+export { createEfsClient, type EfsClientOptions } from "./client.js";
+export { EfsCloud, type EfsCloudOptions } from "./efsCloud.js";
+export type { EfsApi } from "./efsApi.js";
+export { isRetryableEfsError, mapEfsError } from "./errors.js";
+export { BindShareMounter, NfsShareMounter, type MounterOptions } from "./mounters.js";

@@ -1,0 +1,75 @@
+/**
+ * The node-side mount step of a file share, behind ShareMounter (core/fileShares.ts):
+ * - `NfsShareMounter`: the real one, amazon-efs-utils through the volume's access point
+ *   (`mount -t efs -o tls,accesspoint=…`, which applies AWS's recommended NFS options);
+ * - `BindShareMounter`: the lab's stand-in. The lab's kernels have no NFS client, so the
+ *   node bind-mounts the access point's directory under the emulator's export root, the
+ *   same directory nfs-ganesha serves over real NFS. It is the one step substituted.
+ * Both check mountinfo first, so a repeated Mount (an agent restarted mid-mount) is success.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { internal } from "../../core/errors.js";
+import {
+  bindMountCommand, efsAccessPointMountCommand, type MountCommand, type ShareMount, type ShareMounter,
+} from "../../core/fileShares.js";
+import type { CommandRunner } from "../../core/ports.js";
+import { mountPointsOf } from "../os/blockFilesystem.js";
+import { kernelPath } from "../os/paths.js";
+
+export interface MounterOptions {
+  /** @default "/proc/self/mountinfo" */
+  mountInfoPath?: string;
+  /** @default 120_000: under Docker's 2 min Mount budget */
+  timeoutMs?: number;
+}
+
+abstract class CommandMounter implements ShareMounter {
+  constructor(protected readonly runner: CommandRunner, private readonly options: MounterOptions = {}) {}
+
+  protected abstract command(share: ShareMount, target: string): MountCommand;
+
+  async mount(share: ShareMount, target: string): Promise<void> {
+    if (await this.isMounted(target)) return;
+    await mkdir(target, { recursive: true });
+    const { program, args } = this.command(share, target);
+    const r = await this.runner.run(program, args, { timeoutMs: this.options.timeoutMs ?? 120_000 });
+    if (r.code !== 0) {
+      throw internal(`${program} ${args.join(" ")} failed (exit ${r.code}): ${r.stderr.trim()}`, { fileSystemId: share.fileSystemId, accessPointId: share.accessPointId, target });
+    }
+  }
+
+  async unmount(target: string): Promise<void> {
+    if (!(await this.isMounted(target))) return;
+    const r = await this.runner.run("umount", [target], { timeoutMs: this.options.timeoutMs ?? 120_000 });
+    if (r.code !== 0 && (await this.isMounted(target))) throw internal(`umount ${target} failed (exit ${r.code}): ${r.stderr.trim()}`, { target });
+  }
+
+  async isMounted(target: string): Promise<boolean> {
+    const points = mountPointsOf(await readFile(this.options.mountInfoPath ?? "/proc/self/mountinfo", "utf8"));
+    return points.includes(target) || points.includes(await kernelPath(target));
+  }
+}
+
+/** EFS through the volume's access point with amazon-efs-utils (TLS, the access point chosen in it). */
+export class NfsShareMounter extends CommandMounter {
+  protected command(share: ShareMount, target: string): MountCommand {
+    return efsAccessPointMountCommand(share.fileSystemId, share.accessPointId, target, share.mountTargetIp);
+  }
+}
+
+/** The lab: a bind mount of `exportRoot/<fs-id><root path>` (the emulator's `dataDir/efs`). */
+export class BindShareMounter extends CommandMounter {
+  constructor(runner: CommandRunner, private readonly exportRoot: string, options: MounterOptions = {}) {
+    super(runner, options);
+  }
+
+  /** The directory the lab's NFS server exports for this access point. */
+  sourceOf(share: ShareMount): string {
+    return join(this.exportRoot, share.fileSystemId, ...share.rootPath.split("/").filter((part) => part !== ""));
+  }
+
+  protected command(share: ShareMount, target: string): MountCommand {
+    return bindMountCommand(this.sourceOf(share), target);
+  }
+}
