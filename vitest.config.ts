@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
+    // As cli/main.ts: the pinned AWS SDK's warning about future releases and Node 20.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     reporters: ["default", ["json", { outputFile: ".test-results/results.json" }]],
     projects: [
       {
