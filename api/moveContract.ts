@@ -14,9 +14,9 @@
  *   volume a plain container (docker run) mounts elsewhere. Asking again replaces the
  *   move (the same target: the same effect).
  * GET /v1/volumes/{name}/move → 200 {move, progress}: the latest move of the volume and its
- *   state (moving, arrived, mounted, abandoned with why); 404 when this leader knows none
- *   (moves live in the leader's memory: a new leader knows none; `GET /v1/volumes/{name}`
- *   still says where the volume is).
+ *   state (moving, arrived, mounted, abandoned with why); 404 when the leader knows none
+ *   (none asked for, or ended more than 10 minutes ago). A move outlives its leader: the
+ *   hold is in Swarm's store before the 202, and a new leader restores it (503 meanwhile).
  */
 import type { z } from "zod";
 import type * as schemas from "./schemas/moves.js";

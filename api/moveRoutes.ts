@@ -44,7 +44,7 @@ export function moveRoutes(ops: () => MoveOperations | undefined): Route[] {
       },
     }),
     route({
-      method: "GET", path: "/v1/volumes/{name}/move", access: "operator", summary: "The volume's latest move and its state (404 when this leader knows none)",
+      method: "GET", path: "/v1/volumes/{name}/move", access: "operator", summary: "The volume's latest move and its state (404 when the leader knows none; 503 while a new leader restores it)",
       params: volumeParams, answer: { status: 200, schema: schemas.moveResponse, description: "the move" },
       handle: ({ params }): MoveResponse => moveAnswer(current().get(params.name)),
     }),

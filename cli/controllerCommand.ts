@@ -145,7 +145,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         stuckTransitionMs: config.stuckAttachMs,
       },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
-      ownsInformer: false, gate: termGate, nodeLabels: store, events,
+      ownsInformer: false, gate: termGate, nodeLabels: store, moveHolds: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
     }),
   });

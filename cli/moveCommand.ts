@@ -7,7 +7,10 @@
  * service's new task), or with an error and its exit code (cli/exitCodes.ts): 3 no such
  * volume or node, 5 refused (a task uses it elsewhere: the message names the `docker
  * service update` to run, or --with-service) or the move was given up for a workload
- * elsewhere, 8 not there within `--timeout` or the leader changed, 2 bad usage.
+ * elsewhere, 8 not there within `--timeout` or the new leader knows no such move, 2 bad
+ * usage. A change of leader on the way is followed through: the new leader restores the
+ * move from Swarm's store (ADR 0023), and the CLI asks again until it answers. `--json`
+ * prints NDJSON, one object per phase as it happens, the last the result (cli/moveRender.ts).
  */
 import { systemClock } from "../core/clock.js";
 import { conflict, ErrorCode, invalidArgument, isSwarmvolError, SwarmvolError, timeout, toSwarmvolError, unavailable } from "../core/errors.js";
@@ -17,7 +20,7 @@ import type { MoveView } from "../api/moveContract.js";
 import { MoveClient, type MoveApi } from "../api/client/moveClient.js";
 import { documented, operatorUsageTail, rootFor, runParsed, SwarmvolCommand, withOperatorOptions, type OperatorFlags } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
-import { MoveProgress, moveDone, moveHeadline } from "./moveRender.js";
+import { humanPrinter, jsonPrinter, MoveProgress, type MovePrinter } from "./moveRender.js";
 import { operatorSettings, type OperatorIo } from "./operatorCommands.js";
 
 /** The operator io, plus what following needs: a stop signal and a sleep between asks. */
@@ -46,7 +49,9 @@ a Swarm task uses on another node moves with its service: the controller refuses
 names the \`docker service update --constraint-add node.hostname==NODE SERVICE\` that moves the
 service (swarmvol then follows the task), or with --with-service makes that update itself.
 The move is followed until the volume is attached and granted on NODE (with --with-service:
-mounted there by the new task), each phase printed as it happens.`;
+mounted there by the new task), each phase printed as it happens, through a change of leader.
+With --json: one JSON object per line (NDJSON) as each phase happens, each with "phase" and
+"seconds" (since the move was asked for); the last line is {"phase": "result", ...the move}.`;
 
 /** Whether the move is over: the volume there (as far as asked), or given up. */
 function settled(move: MoveView, withService: boolean): "done" | "abandoned" | undefined {
@@ -61,17 +66,21 @@ function abandonedError(move: MoveView): SwarmvolError {
   return move.ended?.reason === "lapsed" ? timeout(message) : conflict(message);
 }
 
-/** Follows the move until it settles, `timeoutMs` passes or the signal stops it. */
-async function follow(api: MoveApi, started: MoveView, withService: boolean, timeoutMs: number, io: MoveIo, json: boolean): Promise<MoveView> {
+/** Follows the move until it settles, `timeoutMs` passes or the signal stops it; prints as `printer` says. */
+async function follow(api: MoveApi, started: MoveView, withService: boolean, timeoutMs: number, io: MoveIo, printer: MovePrinter): Promise<MoveView> {
   const progress = new MoveProgress();
   const deadline = io.now() + timeoutMs;
   let move = started;
   for (;;) {
-    if (!json) io.out(progress.lines(move));
+    io.out(printer.changed(move, progress.changes(move)));
     const verdict = settled(move, withService);
     if (verdict === "done") return move;
-    if (verdict === "abandoned") throw abandonedError(move);
+    if (verdict === "abandoned") {
+      io.out(printer.gaveUp(move));
+      throw abandonedError(move);
+    }
     if (io.now() >= deadline) {
+      io.out(printer.gaveUp(move));
       throw timeout(`${move.volume} is not on ${move.toHostname} after ${timeoutMs / 1000} s (${move.state}${move.condition ? `; ${move.condition.reason}: ${move.condition.message}` : ""}); `
         + `the controller goes on until ${move.holdUntil}: \`swarmvol move ${move.volume} --to ${move.toHostname}\` follows it again, \`swarmvol inspect ${move.volume}\` shows it`);
     }
@@ -81,13 +90,19 @@ async function follow(api: MoveApi, started: MoveView, withService: boolean, tim
   }
 }
 
-/** The move as the leader has it now; a leader that lost it (a takeover) is UNAVAILABLE, naming the fix. */
+/**
+ * The move as the leader has it now, asking each replica once: none serving for the moment
+ * (a change of leader: the new one restores the moves under way from Swarm's store) is
+ * asked again at the next round of the follow loop, until --timeout; a leader that does
+ * not know the move is NOT_FOUND, naming the fix.
+ */
 async function nextMove(api: MoveApi, move: MoveView): Promise<MoveView> {
   try {
-    return (await api.getMove(move.volume)).move;
+    return (await api.getMove(move.volume, { untilDeadline: false })).move;
   } catch (err) {
+    if (isSwarmvolError(err, ErrorCode.Unavailable)) return move;
     if (!isSwarmvolError(err, ErrorCode.NotFound)) throw err;
-    throw unavailable(`the controller no longer knows the move of ${move.volume} (another leader took over: moves live in the leader's memory); `
+    throw unavailable(`the controller no longer knows the move of ${move.volume} (a new leader found no record of it in Swarm's store); `
       + `\`swarmvol inspect ${move.volume}\` shows where the volume is, \`swarmvol move ${move.volume} --to ${move.toHostname}\` asks again`);
   }
 }
@@ -109,10 +124,12 @@ async function runMove(volume: string, flags: MoveFlags, io: MoveIo): Promise<nu
     const config = await operatorSettings(io, flags);
     const api = new MoveClient({ endpoints: () => config.controllers, token: config.token });
     const withService = flags.withService === true;
+    const askedAt = io.now();
+    const printer = flags.json ? jsonPrinter(() => (io.now() - askedAt) / 1000) : humanPrinter;
     const started = (await api.moveVolume(volume, { to: flags.to, ...(withService ? { withService } : {}) })).move;
-    if (!flags.json) io.out(moveHeadline(started));
-    const move = flags.wait ? await follow(api, started, withService, timeoutMs, io, flags.json === true) : started;
-    io.out(flags.json ? `${JSON.stringify(move, null, 2)}\n` : flags.wait ? moveDone(move) : "");
+    io.out(printer.started(started));
+    const move = flags.wait ? await follow(api, started, withService, timeoutMs, io, printer) : started;
+    io.out(printer.done(move, flags.wait));
     return 0;
   } catch (err) {
     if (io.signal.aborted) return 0;
@@ -126,7 +143,8 @@ export function moveCommandLine(io: MoveIo, outcome: { code: number }): Swarmvol
     summary: "Moves a volume to a node and follows the move phase by phase.", details, usage: moveUsageTail,
     examples: [
       "swarmvol move jenkins_home --to node2", "swarmvol move jenkins_home --to node2 --with-service",
-      "swarmvol move pgdata --to 4vxkq1x3ngx5k3j6e2m0gtrjc --no-wait --json | jq -r .state",
+      "swarmvol move pgdata --to node3 --json | jq -r '\"\\(.seconds)s \\(.phase)\"'",
+      "swarmvol move pgdata --to 4vxkq1x3ngx5k3j6e2m0gtrjc --no-wait --json | tail -n 1 | jq -r .state",
     ],
   }))
     .argument("<NAME>", "the volume's name")

@@ -2,10 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { NodeOperations } from "../api/routes.js";
 import type { SnapshotOperations } from "../api/snapshotRoutes.js";
 import type { CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
-import { nodeLabels, type NodeLabelStore } from "../core/clusterStore.js";
+import { nodeLabels, type MoveHoldStore, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
-import { noEvents, type EventSink, type NewEvent } from "../core/events.js";
-import type { MoveHold } from "../core/moves.js";
+import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import type { NodeView, PlacementPolicy } from "../core/placement.js";
@@ -69,6 +68,8 @@ export interface ControllerOptions {
   gate?: () => void;
   /** Where node identity and operator fences are kept for the next leader (Swarm node labels). */
   nodeLabels?: NodeLabelStore;
+  /** Where operators' moves under way are kept for the next leader (Swarm configs); absent: in this term's memory. */
+  moveHolds?: MoveHoldStore;
   /** Stops instances; required with `policy.fenceMode: "power"` (ADR 0012). */
   power?: InstancePower;
   powerFence?: Partial<PowerFenceSettings>;
@@ -91,15 +92,6 @@ export interface ControllerOptions {
    * through `availability`, marked `marker` (replica and term). Absent: nodes are never touched.
    */
   drain?: { availability: NodeAvailability; marker: string };
-}
-
-/** A move's hold ended (core/moves.ts): told as a phase of that move. */
-function holdEndedEvent(hold: MoveHold): NewEvent {
-  const reason = hold.ended?.reason ?? "lapsed";
-  return {
-    type: "move.phase", volume: hold.volume, node: hold.nodeId, data: { phase: "hold_ended", move: hold.id, reason },
-    message: `the operator's move of ${hold.volume} to ${hold.hostname} no longer holds it there (${reason}): ${hold.ended?.message ?? ""}`,
-  };
 }
 
 /** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
@@ -148,7 +140,9 @@ export class Controller implements NodeOperations {
     const catalog = options.events ? new RecordingCatalog(options.catalog, options.events) : options.catalog;
     this.registry = options.registry ?? new NodeRegistry(clock, options.leaseTtlMs);
     this.claims = new ClaimBook(clock, options.claimTtlMs);
-    this.holds = new MoveHolds(clock, { onEnded: (hold) => this.events.record(holdEndedEvent(hold)) });
+    this.holds = new MoveHolds(clock, {
+      events: this.events, logger: options.logger.child({ component: "moves" }), ...(options.moveHolds ? { store: options.moveHolds } : {}), ...(options.gate ? { gate: options.gate } : {}),
+    });
     this.cache = new CloudVolumeCache(options.policy.pollMs * 5);
     this.grants = new GrantWaiters(clock);
     const fencer = powerFencerFor(options, this.registry);
@@ -228,6 +222,7 @@ export class Controller implements NodeOperations {
     this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now(), wantedOn)));
     if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();
+    const holds = await this.holds.restore((volume) => catalog.get(volume) !== undefined);
     for (const entry of journal.pending()) this.queue.add(entry.volume);
     if (described) {
       this.cache.prime(described, this.options.clock.now());
@@ -238,7 +233,7 @@ export class Controller implements NodeOperations {
     this.queue.start();
     this.schedules?.start();
     this.drainer?.start();
-    logger.info({ volumes: catalog.list().length, pendingJournal: journal.pending().length }, "controller started");
+    logger.info({ volumes: catalog.list().length, pendingJournal: journal.pending().length, moveHolds: holds.restored }, "controller started");
   }
 
   /**

@@ -2,10 +2,11 @@
  * What the controller replicas keep in Swarm's own Raft store, so that any one of them can
  * lead after another dies with its disk: every volume created (spec, options, uid, creation
  * time, whether swarmvol made its filesystem), which instance and zone each Swarm node is,
- * and operator fences (node labels). Fencing epochs live in the cloud's tags. Each replica's
+ * operator fences (node labels), and operators' moves under way (their holds, ADR 0023). Fencing epochs live in the cloud's tags. Each replica's
  * lowdb files are only its journal and cache. The adapter is controller/swarm/swarmStore.ts.
  */
 import type { LeaseStore } from "./leadership.js";
+import type { MoveHold } from "./moves.js";
 import type { VolumeSpec } from "./volume.js";
 
 /** A volume as stored in Swarm: enough to rebuild its catalog entry with its real options. */
@@ -48,4 +49,23 @@ export interface NodeLabelStore {
   setNodeLabels(nodeId: string, labels: Readonly<Record<string, string | undefined>>): Promise<void>;
 }
 
-export interface ClusterStore extends LeaseStore, VolumeSpecStore, NodeLabelStore {}
+/**
+ * Operators' move holds (core/moves.ts), at most one per volume, so that a new leader
+ * finishes, or ends at its bound, a move an old leader accepted. A hold's times are epoch
+ * ms of the wall clock (`until` is absolute: any leader reads the same deadline). Only the
+ * leader writes.
+ */
+export interface MoveHoldStore {
+  /** Every stored hold, standing or ended. */
+  listMoveHolds(): Promise<MoveHold[]>;
+  /**
+   * Durable in Raft once it resolves. A standing hold becomes its volume's hold, replacing
+   * another move's; an ended one records the end of the same move only (a newer move's
+   * hold stored since is left alone, and one never stored is not written).
+   */
+  putMoveHold(hold: MoveHold): Promise<void>;
+  /** Removes the volume's hold if it is move `id`; idempotent. */
+  removeMoveHold(volume: string, id: string): Promise<void>;
+}
+
+export interface ClusterStore extends LeaseStore, VolumeSpecStore, NodeLabelStore, MoveHoldStore {}

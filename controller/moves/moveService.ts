@@ -42,6 +42,7 @@ export class MoveService implements MoveOperations {
 
   async start(volume: string, request: { to: string; withService: boolean }): Promise<MoveView> {
     this.deps.gate?.();
+    this.deps.holds.assertRestored();
     const record = this.deps.catalog.get(volume);
     if (!record) throw notFound(`no such volume "${volume}": \`swarmvol ls\` lists them`, { name: volume });
     const wants = this.deps.workloadWants(volume);
@@ -60,7 +61,7 @@ export class MoveService implements MoveOperations {
       withService: request.withService, before: wants.map((want) => want.ref), services,
       ...(record.status.grantedTo ? { fromNode: record.status.grantedTo.nodeId } : {}),
     };
-    this.deps.holds.place(hold);
+    await this.deps.holds.place(hold);
     this.deps.enqueue(volume);
     this.deps.logger.info({ volume, move: hold.id, toNode: target.nodeId, services: services.map((service) => service.name) }, "operator move started");
     this.deps.events?.record({
@@ -76,8 +77,8 @@ export class MoveService implements MoveOperations {
     this.deps.holds.wants(volume, this.deps.workloadWants(volume));
     const hold = this.deps.holds.get(volume);
     if (!hold) {
-      throw notFound(`no move of volume "${volume}" known to this leader (moves live in the leader's memory: it ended long ago, `
-        + `or another leader took over); \`swarmvol inspect ${volume}\` shows where the volume is`, { name: volume });
+      throw notFound(`no move of volume "${volume}" known to the leader (it ended more than 10 minutes ago, or none was asked for); `
+        + `\`swarmvol inspect ${volume}\` shows where the volume is`, { name: volume });
     }
     return this.viewOf(hold);
   }

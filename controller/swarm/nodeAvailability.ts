@@ -12,7 +12,8 @@ import { conflict, ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import type { AvailabilityPlan, NodeSpecView } from "../../core/nodeDrain.js";
 import { silentLogger, type Logger, type NodeAvailability } from "../../core/ports.js";
 import type { SwarmAvailability } from "../../core/swarm.js";
-import { mergeLabels, parseNodeSpec, translateStoreError, type DockerStoreApi } from "./swarmStore.js";
+import { translateStoreError, type DockerStoreApi } from "./swarmStore.js";
+import { mergeLabels, parseNodeSpec } from "./swarmStoreCodec.js";
 
 export interface DockerNodeAvailabilityOptions {
   /** A `new Docker()` on a manager fits as is. */

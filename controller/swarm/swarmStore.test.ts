@@ -3,8 +3,8 @@ import { ErrorCode, isSwarmvolError, unavailable } from "../../core/errors.js";
 import type { Logger } from "../../core/ports.js";
 import { clusterStoreContract, leaseOf, volumeOf } from "../../test/fakes/clusterStoreContract.js";
 import { dockerError, FakeDockerStoreApi } from "../../test/fakes/fakeDockerStoreApi.js";
-import { DockerSwarmStore, mergeLabels, translateStoreError, type DockerStoreApi } from "./swarmStore.js";
-import { leaderConfigData, leaseFromLabels, leaseToLabels, storeLabels, volumeConfigName, volumeToConfig } from "./swarmStoreCodec.js";
+import { DockerSwarmStore, translateStoreError, type DockerStoreApi } from "./swarmStore.js";
+import { leaderConfigData, leaseFromLabels, leaseToLabels, mergeLabels, storeLabels, volumeConfigName, volumeToConfig } from "./swarmStoreCodec.js";
 
 // Compile-time proof that the dockerode instance cli/ builds fits the narrowed interface.
 const _fitsDockerode = (docker: import("dockerode")): DockerStoreApi => docker;

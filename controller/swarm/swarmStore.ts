@@ -1,7 +1,8 @@
 /**
  * The `ClusterStore` port (core/clusterStore.ts) on Swarm's own Raft store, through
- * dockerode: the lease and the volume specs are configs, node identity and fences are node
- * labels. The layout is swarmStoreCodec.ts; this file does the calls and their rules.
+ * dockerode: the lease, the volume specs and the operators' move holds are configs, node
+ * identity and fences are node labels. The layout is swarmStoreCodec.ts (moves:
+ * moveHoldCodec.ts); this file does the calls and their rules.
  *
  * Compare-and-swap is Swarm's: every update carries the `Version.Index` it was based on and
  * a manager refuses a stale one. Docker 20.10 (API v1.41) answers that with HTTP 500
@@ -17,10 +18,12 @@
 import { alreadyExists, conflict, internal, isSwarmvolError, notFound, unavailable, ErrorCode, type SwarmvolError } from "../../core/errors.js";
 import type { ClusterStore, StoredVolume } from "../../core/clusterStore.js";
 import type { LeaseRecord, Versioned } from "../../core/leadership.js";
+import type { MoveHold } from "../../core/moves.js";
 import { silentLogger, type Logger } from "../../core/ports.js";
 import { translate } from "./dockerSwarm.js";
+import { moveConfigName, moveHoldFromConfig, moveHoldLabels, moveHoldToConfig } from "./moveHoldCodec.js";
 import {
-  leaderConfigData, leaderConfigName, leaseFromLabels, leaseToLabels, parseConfigInfo, storeLabels, volumeConfigName,
+  leaderConfigData, leaderConfigName, leaseFromLabels, leaseToLabels, mergeLabels, parseConfigInfo, parseNodeSpec, storeLabels, volumeConfigName,
   volumeFromConfig, volumeLabels, volumeToConfig, type ConfigInfo, type ConfigSpec,
 } from "./swarmStoreCodec.js";
 
@@ -153,11 +156,55 @@ export class DockerSwarmStore implements ClusterStore {
   }
 
   async removeVolume(name: string): Promise<void> {
-    try {
-      await this.call("removeVolume", (abortSignal) => this.docker.getConfig(volumeConfigName(name)).remove({ abortSignal }));
-    } catch (err) {
-      if (!isSwarmvolError(err, ErrorCode.NotFound)) throw err;
+    await this.removeConfig(volumeConfigName(name), "removeVolume");
+  }
+
+  async listMoveHolds(): Promise<MoveHold[]> {
+    const raw = await this.call("listMoveHolds", (abortSignal) => this.docker.listConfigs({ filters: { label: [`${storeLabels.kind}=move`] }, abortSignal }));
+    const holds: MoveHold[] = [];
+    for (const item of raw) {
+      const info = parseConfigInfo(item);
+      const hold = info === undefined ? "not a config object" : moveHoldFromConfig(info);
+      if (typeof hold !== "string") holds.push(hold);
+      else this.logger.warn({ config: info?.spec.Name, reason: hold }, "skipping a swarmvol move config that does not parse");
     }
+    return holds;
+  }
+
+  /**
+   * The same move: its end written into the labels (compare-and-swap); another move (or an
+   * unreadable config) is removed and the new hold created, unless the hold put is ended.
+   * A lost race reads again, at most `maxTries` times; then CONFLICT.
+   */
+  async putMoveHold(hold: MoveHold): Promise<void> {
+    const name = moveConfigName(hold.volume);
+    for (let attempt = 1; attempt <= this.maxTries; attempt += 1) {
+      const info = await this.inspectConfig(name, "putMoveHold");
+      const stored = info && moveHoldFromConfig(info);
+      try {
+        if (info && typeof stored !== "string" && stored?.id === hold.id) {
+          if (!hold.ended || stored.ended) return;
+          const spec = { ...info.spec, Labels: { ...info.spec.Labels, ...moveHoldLabels(hold) } };
+          await this.call("putMoveHold", (abortSignal) => this.docker.getConfig(info.id).update({ _query: { version: info.version }, _body: spec, abortSignal }));
+          return;
+        }
+        if (hold.ended) return;
+        if (info) await this.removeConfig(info.id, "putMoveHold");
+        const spec = moveHoldToConfig(hold);
+        await this.call("putMoveHold", (abortSignal) => this.docker.createConfig({ _query: {}, _body: spec, abortSignal }));
+        return;
+      } catch (err) {
+        if (!isSwarmvolError(err, ErrorCode.Conflict) && !isSwarmvolError(err, ErrorCode.NotFound)) throw err;
+        this.logger.debug({ volume: hold.volume, attempt }, "lost a race writing a move config; reading it again");
+      }
+    }
+    throw conflict(`the move of ${hold.volume}: its config kept changing during ${this.maxTries} tries`, { volume: hold.volume });
+  }
+
+  async removeMoveHold(volume: string, id: string): Promise<void> {
+    const info = await this.inspectConfig(moveConfigName(volume), "removeMoveHold");
+    const stored = info && moveHoldFromConfig(info);
+    if (info && typeof stored !== "string" && stored?.id === id) await this.removeConfig(info.id, "removeMoveHold");
   }
 
   /**
@@ -190,6 +237,15 @@ export class DockerSwarmStore implements ClusterStore {
     return stored;
   }
 
+  /** Removes a config by name or ID; one already gone is fine. */
+  private async removeConfig(idOrName: string, operation: string): Promise<void> {
+    try {
+      await this.call(operation, (abortSignal) => this.docker.getConfig(idOrName).remove({ abortSignal }));
+    } catch (err) {
+      if (!isSwarmvolError(err, ErrorCode.NotFound)) throw err;
+    }
+  }
+
   /** The config by exact name, or undefined on 404. */
   private async inspectConfig(name: string, operation: string): Promise<ConfigInfo | undefined> {
     let raw: unknown;
@@ -211,30 +267,6 @@ export class DockerSwarmStore implements ClusterStore {
       throw translateStoreError(err, operation, this.callTimeoutMs);
     }
   }
-}
-
-/** Merged labels, or undefined when merging changes nothing. */
-export function mergeLabels(current: Readonly<Record<string, string>>, changes: Readonly<Record<string, string | undefined>>): Record<string, string> | undefined {
-  const merged = { ...current };
-  let changed = false;
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === undefined ? !Object.hasOwn(merged, key) : merged[key] === value) continue;
-    changed = true;
-    if (value === undefined) delete merged[key];
-    else merged[key] = value;
-  }
-  return changed ? merged : undefined;
-}
-
-/** A node inspect's version, whole spec and string labels; INTERNAL when it has no version or spec. */
-export function parseNodeSpec(raw: unknown, nodeId: string): { version: number; spec: Record<string, unknown>; labels: Record<string, string> } {
-  const node = (raw ?? {}) as { Version?: { Index?: unknown }; Spec?: unknown };
-  const version = node.Version?.Index;
-  const spec = node.Spec;
-  if (typeof version !== "number" || typeof spec !== "object" || spec === null) throw internal(`Docker answered the inspect of node ${nodeId} without a version or spec`, { nodeId });
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries((spec as { Labels?: unknown }).Labels ?? {})) if (typeof value === "string") labels[key] = value;
-  return { version, spec: spec as Record<string, unknown>, labels };
 }
 
 /**

@@ -9,6 +9,7 @@
  * edited one by hand.
  */
 import { createHash } from "node:crypto";
+import { internal } from "../../core/errors.js";
 import type { StoredVolume } from "../../core/clusterStore.js";
 import type { LeaseRecord } from "../../core/leadership.js";
 import { fsTypes, type FsType, type VolumeSpec } from "../../core/volume.js";
@@ -159,4 +160,28 @@ export function volumeFromConfig(info: ConfigInfo): StoredVolume | string {
   if (typeof spec === "string") return spec;
   if (volumeConfigName(spec.name) !== info.spec.Name) return `config name ${info.spec.Name} is not the hash of volume ${spec.name}`;
   return { uid: document.uid, createdAt: document.createdAt, spec, formatted: info.spec.Labels[storeLabels.formatted] === "true" };
+}
+
+/** Merged labels, or undefined when merging changes nothing. */
+export function mergeLabels(current: Readonly<Record<string, string>>, changes: Readonly<Record<string, string | undefined>>): Record<string, string> | undefined {
+  const merged = { ...current };
+  let changed = false;
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined ? !Object.hasOwn(merged, key) : merged[key] === value) continue;
+    changed = true;
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  }
+  return changed ? merged : undefined;
+}
+
+/** A node as the Engine sends it: the spec an update must send back whole, its version and labels. */
+export function parseNodeSpec(raw: unknown, nodeId: string): { version: number; spec: Record<string, unknown>; labels: Record<string, string> } {
+  const node = (raw ?? {}) as { Version?: { Index?: unknown }; Spec?: unknown };
+  const version = node.Version?.Index;
+  const spec = node.Spec;
+  if (typeof version !== "number" || typeof spec !== "object" || spec === null) throw internal(`Docker answered the inspect of node ${nodeId} without a version or spec`, { nodeId });
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries((spec as { Labels?: unknown }).Labels ?? {})) if (typeof value === "string") labels[key] = value;
+  return { version, spec: spec as Record<string, unknown>, labels };
 }

@@ -26,7 +26,8 @@ interface Run {
   err: string;
 }
 
-function swarmvol(args: string[], env: NodeJS.ProcessEnv, whileRunning?: () => Promise<void>): Promise<Run> {
+/** Runs the binary; `whileRunning` plays the world meanwhile and may read what it has printed so far. */
+function swarmvol(args: string[], env: NodeJS.ProcessEnv, whileRunning?: (printed: () => string) => Promise<void>): Promise<Run> {
   const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -34,9 +35,14 @@ function swarmvol(args: string[], env: NodeJS.ProcessEnv, whileRunning?: () => P
   child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   return (async () => {
-    await whileRunning?.();
+    await whileRunning?.(() => out);
     return { code: await exited, out, err };
   })();
+}
+
+/** Resolves once `check` holds, looking every 20 ms (the binary runs meanwhile); the test's own timeout bounds it. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 function freePort(): Promise<number> {
@@ -127,11 +133,24 @@ describe.skipIf(!built)("the built swarmvol move against a leader", () => {
 
   it("follows an idle volume's move phase by phase while the leader makes it, and exits 0 once it is there", async () => {
     const run = await swarmvol(["move", "db", "--to", "host-n2"], env, async () => {
-      while (world.controller.holds.standing === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(() => world.controller.holds.standing > 0);
       await world.reconcile();
     });
     expect([run.code, run.err]).toEqual([0, ""]);
     expect(run.out).toMatch(/^moving db from n1 to host-n2 \(n2\)[\s\S]*t4 detached +\+[\d.]+s\n[\s\S]*t5 attached[\s\S]*granted to host-n2 at epoch 2\ndb is on host-n2: attached and granted there/);
+  });
+
+  it("--json prints NDJSON as the move happens: the request before the leader moves anything, each phase, the result last", async () => {
+    const run = await swarmvol(["move", "db", "--to", "host-n3", "--json"], env, async (printed) => {
+      await until(() => printed().includes("\n"));
+      expect(JSON.parse(printed())).toMatchObject({ phase: "requested", volume: "db", toNode: "n3" });
+      await world.reconcile();
+    });
+    expect([run.code, run.err]).toEqual([0, ""]);
+    const lines = run.out.trimEnd().split("\n").map((line) => JSON.parse(line) as { phase: string; seconds: number; state?: string });
+    expect(lines.map((line) => line.phase)).toEqual(["requested", "t2_seen", "t3_fenced", "t4_detached", "t5_attached", "granted", "result"]);
+    expect(lines.every((line, index) => typeof line.seconds === "number" && line.seconds >= (lines[index - 1]?.seconds ?? 0))).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ volume: "db", toNode: "n3", state: "arrived", grantedTo: "n3" });
   });
 
   it("a volume a task uses elsewhere is refused with the fix (exit 5)", async () => {

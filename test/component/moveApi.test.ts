@@ -86,7 +86,7 @@ describe("POST /v1/volumes/{name}/move: refusals", () => {
   it("GET 404s a volume this leader knows no move of", async () => {
     const answer = await call("GET", "/v1/volumes/db/move");
     expect(answer.status).toBe(404);
-    expect(answer.body.error.message).toMatch(/no move of volume "db" known to this leader.*`swarmvol inspect db`/);
+    expect(answer.body.error.message).toMatch(/no move of volume "db" known to the leader.*`swarmvol inspect db`/);
   });
 
   it("is in the API document with its 202 answer", async () => {

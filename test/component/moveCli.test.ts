@@ -44,12 +44,35 @@ describe("swarmvol move: an idle volume", () => {
     expect(world.record().status.grantedTo?.nodeId).toBe("n2");
   });
 
-  it("--json prints the move object the API answers; --no-wait does not follow it", async () => {
+  it("--json prints one object per phase as it happens (NDJSON), the last the move as the API answers it", async () => {
     const json = await move(["db", "--to", "n2", "--json"], [() => world.reconcile()]);
-    expect(JSON.parse(json.out)).toMatchObject({ volume: "db", toNode: "n2", state: "arrived", grantedTo: "n2" });
+    expect([json.code, json.err]).toEqual([0, ""]);
+    expect(json.out.endsWith("\n")).toBe(true);
+    const lines = json.out.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line.phase)).toEqual(["requested", "t2_seen", "t3_fenced", "t4_detached", "t5_attached", "granted", "result"]);
+    expect(lines.every((line) => typeof line.seconds === "number")).toBe(true);
+    // seconds since the CLI asked: the first ask answered at once, the phases seen after one pause of the CLI.
+    expect(lines.map((line) => line.seconds)).toEqual([0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    expect(lines[0]).toMatchObject({ volume: "db", toNode: "n2", toHostname: "host-n2", fromNode: "n1" });
+    expect(lines[3]).toMatchObject({ phase: "t4_detached", volume: "db", move: lines[0]?.move, afterT2: 0, at: expect.stringMatching(/Z$/) });
+    expect(lines[5]).toMatchObject({ node: "n2", hostname: "host-n2", epoch: 2 });
+    expect(lines[6]).toMatchObject({ volume: "db", id: lines[0]?.move, toNode: "n2", state: "arrived", grantedTo: "n2" });
+  });
+
+  it("--no-wait does not follow the move; with --json it prints the request and the move as started", async () => {
     const started = await move(["db", "--to", "n3", "--no-wait"], [() => world.reconcile()]);
     expect([started.code, started.stepsLeft]).toEqual([0, 1]);
-    expect(started.out).toMatch(/^moving db from n2 to host-n3/);
+    expect(started.out).toMatch(/^moving db from n1 to host-n3 \(n3\), move \w+; held there until \S+Z\n$/);
+    const json = await move(["db", "--to", "n2", "--no-wait", "--json"], [() => world.reconcile()]);
+    expect(json.out.trimEnd().split("\n").map((line) => JSON.parse(line))).toMatchObject([{ phase: "requested" }, { phase: "result", state: "moving" }]);
+  });
+
+  it("--json that gives up prints the move as it stood last, then the error on stderr", async () => {
+    const run = await move(["db", "--to", "n2", "--timeout", "1s", "--json"]);
+    expect(run.code).toBe(8);
+    const lines = run.out.trimEnd().split("\n").map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({ phase: "result", seconds: 1, state: "moving" });
+    expect(run.err).toMatch(/db is not on host-n2 after 1 s/);
   });
 
   it("a workload elsewhere takes it first: exit 5, saying the move was given up and where the volume is", async () => {
@@ -65,10 +88,37 @@ describe("swarmvol move: an idle volume", () => {
     expect(world.controller.holds.standing).toBe(1);
   });
 
-  it("a new leader that knows no move: exit 8 naming the fix", async () => {
-    const run = await move(["db", "--to", "n2"], [() => void (world.controller = world.newTerm())]);
+  it("through a change of leader: the new leader answers 503 while it restores the move, the CLI asks again and follows it to the end", async () => {
+    let restoring = 0;
+    const run = await move(["db", "--to", "n2"], [
+      async () => {
+        const next = world.newTerm();
+        world.controller = next;
+        for (const id of ["n1", "n2", "n3"]) await world.heartbeat(id);
+        // Still restoring at the CLI's next ask (503, which the client asks again after a pause); restored by then.
+        const answer = next.moves.get.bind(next.moves);
+        next.moves.get = (volume) => {
+          restoring += 1;
+          next.moves.get = answer;
+          void next.holds.restore(() => true);
+          return answer(volume);
+        };
+      },
+      () => world.reconcile(),
+    ]);
+    expect([run.code, run.err, run.stepsLeft, restoring]).toEqual([0, "", 0, 1]);
+    expect(run.out).toMatch(/t4 detached[\s\S]*granted to host-n2 at epoch 2\ndb is on host-n2: attached and granted there/);
+  });
+
+  it("a new leader that found no record of the move: exit 8 naming the fix", async () => {
+    const run = await move(["db", "--to", "n2"], [async () => {
+      const [hold] = await world.store.listMoveHolds();
+      await world.store.removeMoveHold("db", hold?.id ?? "");
+      world.controller = world.newTerm();
+      await world.controller.holds.restore(() => true);
+    }]);
     expect(run.code).toBe(8);
-    expect(run.err).toMatch(/no longer knows the move of db \(another leader took over.*`swarmvol move db --to host-n2` asks again/);
+    expect(run.err).toMatch(/no longer knows the move of db \(a new leader found no record of it.*`swarmvol move db --to host-n2` asks again/);
   });
 });
 

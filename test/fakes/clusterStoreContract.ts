@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { ClusterStore, StoredVolume } from "../../core/clusterStore.js";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import type { LeaseRecord } from "../../core/leadership.js";
+import type { MoveHold } from "../../core/moves.js";
 
 export interface ContractTarget {
   store: ClusterStore;
@@ -46,6 +47,12 @@ export const volumeOf = (name: string, uid: string, formatted = false): StoredVo
 async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   await assert.rejects(promise, (err: unknown) => isSwarmvolError(err, code) || assert.fail(`expected ${code}, got ${String(err)}`));
 }
+
+export const holdOf = (volume: string, id: string, ended?: MoveHold["ended"]): MoveHold => ({
+  id, volume, nodeId: "node-2", hostname: "node2", fromNode: "node-1", requestedAt: Date.UTC(2026, 11, 2, 0, 0, 0), until: Date.UTC(2026, 11, 2, 0, 10, 0),
+  withService: true, before: ["task-1", "claim:node-1"], services: [{ id: "svc-1", name: "web", added: "node.hostname==node2", removed: ["node.hostname==node1"] }],
+  ...(ended ? { ended } : {}),
+});
 
 const byName = (volumes: StoredVolume[], name: string) => volumes.find((volume) => volume.spec.name === name);
 
@@ -105,6 +112,32 @@ export const clusterStoreContract: readonly ContractCase[] = [
       assert.equal(byName(await store.listVolumes(), "gone"), undefined);
       await store.putVolume(volumeOf("gone", "uid-4"));
       assert.equal(byName(await store.listVolumes(), "gone")?.uid, "uid-4");
+    },
+  },
+  {
+    name: "keeps one move hold per volume: a new move replaces it, an end is written over the same move only",
+    async run({ store }) {
+      const long = `m${"x".repeat(127)}`;
+      await store.putMoveHold(holdOf("hold-a", "m1"));
+      await store.putMoveHold(holdOf(long, "m2"));
+      const holdsOf = async (volume: string) => (await store.listMoveHolds()).filter((hold) => hold.volume === volume);
+      assert.deepEqual(await holdsOf("hold-a"), [holdOf("hold-a", "m1")]);
+      assert.deepEqual(await holdsOf(long), [holdOf(long, "m2")]);
+      const lapsed = { reason: "lapsed" as const, at: Date.UTC(2026, 11, 2, 0, 10, 0), message: "the move's hold on node2 lapsed at its bound" };
+      await store.putMoveHold(holdOf("hold-a", "m1", lapsed));
+      await store.putMoveHold(holdOf("hold-a", "m1", { ...lapsed, reason: "superseded" }));
+      assert.deepEqual(await holdsOf("hold-a"), [holdOf("hold-a", "m1", lapsed)]);
+      await store.putMoveHold(holdOf("hold-a", "m3"));
+      await store.putMoveHold(holdOf("hold-a", "m1", lapsed));
+      await store.putMoveHold(holdOf("hold-never", "m9", lapsed));
+      assert.deepEqual(await holdsOf("hold-a"), [holdOf("hold-a", "m3")]);
+      assert.deepEqual(await holdsOf("hold-never"), []);
+      await store.removeMoveHold("hold-a", "m1");
+      assert.equal((await holdsOf("hold-a")).length, 1);
+      await store.removeMoveHold("hold-a", "m3");
+      await store.removeMoveHold("hold-a", "m3");
+      await store.removeMoveHold(long, "m2");
+      assert.deepEqual(await store.listMoveHolds(), []);
     },
   },
   {

@@ -2,7 +2,8 @@
  * An in-memory `ClusterStore` with Swarm's semantics, for the elector's and the leader's
  * tests: one version counter (like Raft's index) rises on every write, an update with a
  * stale version or a create of an existing lease is CONFLICT, a volume with another uid is
- * ALREADY_EXISTS, an unknown node NOT_FOUND. Reads return copies.
+ * ALREADY_EXISTS, an unknown node NOT_FOUND; a move hold per volume, an ended one written
+ * only over the same move. Reads return copies.
  *
  * Knobs: `failNext(op, err)` queues an error for the next call of one operation,
  * `unavailable = true` makes every call reject UNAVAILABLE (a partitioned replica), and
@@ -11,8 +12,10 @@
 import type { ClusterStore, StoredVolume } from "../../core/clusterStore.js";
 import { alreadyExists, conflict, notFound, unavailable } from "../../core/errors.js";
 import type { LeaseRecord, Versioned } from "../../core/leadership.js";
+import type { MoveHold } from "../../core/moves.js";
 
-export type ClusterStoreOperation = "readLease" | "createLease" | "updateLease" | "listVolumes" | "putVolume" | "removeVolume" | "setNodeLabels";
+export type ClusterStoreOperation = "readLease" | "createLease" | "updateLease" | "listVolumes" | "putVolume" | "removeVolume" | "setNodeLabels"
+  | "listMoveHolds" | "putMoveHold" | "removeMoveHold";
 
 interface Stored<T> {
   value: T;
@@ -32,6 +35,7 @@ export class FakeClusterStore implements ClusterStore {
   private lease: Stored<LeaseRecord> | undefined;
   private readonly volumes = new Map<string, Stored<StoredVolume>>();
   private readonly nodes = new Map<string, Stored<Record<string, string>>>();
+  private readonly holds = new Map<string, Stored<MoveHold>>();
   private readonly failures = new Map<ClusterStoreOperation, Error[]>();
 
   constructor(init: { nodes?: readonly string[]; volumes?: readonly StoredVolume[]; lease?: LeaseRecord } = {}) {
@@ -114,6 +118,23 @@ export class FakeClusterStore implements ClusterStore {
     }
     if (JSON.stringify(Object.entries(next).sort()) === JSON.stringify(Object.entries(node.value).sort())) return;
     this.nodes.set(nodeId, { value: next, version: this.bump() });
+  }
+
+  async listMoveHolds(): Promise<MoveHold[]> {
+    await this.enter("listMoveHolds");
+    return [...this.holds.values()].map((stored) => clone(stored.value));
+  }
+
+  async putMoveHold(hold: MoveHold): Promise<void> {
+    await this.enter("putMoveHold", `${hold.volume}:${hold.id}${hold.ended ? ` ${hold.ended.reason}` : ""}`);
+    const stored = this.holds.get(hold.volume)?.value;
+    if (hold.ended ? stored?.id !== hold.id || stored.ended : stored?.id === hold.id) return;
+    this.holds.set(hold.volume, { value: clone(hold), version: this.bump() });
+  }
+
+  async removeMoveHold(volume: string, id: string): Promise<void> {
+    await this.enter("removeMoveHold", `${volume}:${id}`);
+    if (this.holds.get(volume)?.value.id === id) this.holds.delete(volume);
   }
 
   private bump(): number {

@@ -11,6 +11,7 @@ import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import { FakeClock } from "../fakes/clock.js";
 import { FakeCloud } from "../fakes/fakeCloud.js";
+import { FakeClusterStore } from "../fakes/fakeClusterStore.js";
 import { FakeSwarmServices } from "../fakes/fakeSwarmServices.js";
 import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
@@ -19,8 +20,9 @@ import { RecordingMetrics } from "../fakes/recordingMetrics.js";
 /**
  * A leader for move tests: a real ApiServer (read and move routes) in front of a real
  * Controller (MoveService, holds, Reconciler) on a recording cloud and recording Swarm
- * services. The test plays Swarm (`tasks`, `nodes`) and the agents (`heartbeat`) and runs
- * each reconcile itself. Volume `db` starts attached and granted to n1 (task t0 there).
+ * services, its moves kept in a fake Swarm store. The test plays Swarm (`tasks`, `nodes`)
+ * and the agents (`heartbeat`) and runs each reconcile itself. Volume `db` starts attached
+ * and granted to n1 (task t0 there).
  */
 export const moveSecret = "s3cret";
 
@@ -37,12 +39,15 @@ export interface MoveWorld {
   cloud: FakeCloud;
   catalog: MemoryCatalog;
   services: FakeSwarmServices;
+  /** Where every term keeps its moves (Swarm's store). */
+  store: FakeClusterStore;
   log: MemoryEventLog;
   /** The leader's current term; replace it to play a new leader. */
   controller: Controller;
   base: string;
   tasks: SwarmTask[];
   nodes: SwarmNode[];
+  /** A new leader's term, its moves not restored yet (it answers UNAVAILABLE until `holds.restore`). */
   newTerm(): Controller;
   heartbeat(nodeId: string, mounts?: string[], zone?: string): Promise<unknown>;
   reconcile(): Promise<{ requeueAfterMs?: number }>;
@@ -54,14 +59,15 @@ export async function startMoveWorld(): Promise<MoveWorld> {
   const clock = new FakeClock();
   const catalog = new MemoryCatalog();
   const log = new MemoryEventLog({ now: () => clock.now(), term: 1 });
-  const world = { clock, cloud: new FakeCloud(), catalog, services: new FakeSwarmServices(), log, tasks: [task("t0", "n1")], nodes: [swarmNode("n1"), swarmNode("n2"), swarmNode("n3")] } as MoveWorld;
+  const world = { clock, cloud: new FakeCloud(), catalog, services: new FakeSwarmServices(), store: new FakeClusterStore(), log, tasks: [task("t0", "n1")], nodes: [swarmNode("n1"), swarmNode("n2"), swarmNode("n3")] } as MoveWorld;
   const informer = { nodes: () => world.nodes, node: (id: string) => world.nodes.find((node) => node.id === id), tasksForVolume: () => world.tasks } as unknown as ControllerInformer;
   world.newTerm = () => new Controller({
     informer, catalog, cloud: world.cloud, journal: new MemoryJournal(), clock, logger: silentLogger, metrics: new RecordingMetrics(), services: world.services,
     policy: { fenceGraceMs: 5_000, pollMs: 1_000, idleDetachMs: 30_000 }, leaseTtlMs: 10_000, claimTtlMs: 5_000, buildSpec: () => { throw new Error("unused"); },
-    events: log, ownsInformer: false, moveHoldMs: 60_000,
+    events: log, ownsInformer: false, moveHoldMs: 60_000, moveHolds: world.store,
   });
   world.controller = world.newTerm();
+  await world.controller.holds.restore(() => true);
   const server = new ApiServer({
     routes: withOpenApi([
       ...readRoutes({ catalog, metrics: new PromControllerMetrics({ defaultMetrics: false }).exposition, health: () => ({ mode: "controller" }) }),
