@@ -21,7 +21,7 @@ import { silentLogger, type Logger } from "../../core/ports.js";
 import { translate } from "./dockerSwarm.js";
 import {
   leaderConfigData, leaderConfigName, leaseFromLabels, leaseToLabels, parseConfigInfo, storeLabels, volumeConfigName,
-  volumeFromConfig, volumeLabels, volumeToConfig, type ConfigInfo, type ConfigSpec,
+  sameLabels, volumeFromConfig, volumeLabels, volumeToConfig, type ConfigInfo, type ConfigSpec,
 } from "./swarmStoreCodec.js";
 
 type Signal = { abortSignal?: AbortSignal };
@@ -140,7 +140,7 @@ export class DockerSwarmStore implements ClusterStore {
         }
         const stored = this.storedVolume(info, name);
         if (stored.uid !== volume.uid) throw alreadyExists(`volume ${name} is stored with another uid (${stored.uid}, not ${volume.uid})`, { name, uid: stored.uid });
-        if (stored.formatted === volume.formatted) return;
+        if (sameLabels(stored, volume)) return;
         const spec = { ...info.spec, Labels: { ...info.spec.Labels, ...volumeLabels(volume) } };
         await this.call("putVolume", (abortSignal) => this.docker.getConfig(info.id).update({ _query: { version: info.version }, _body: spec, abortSignal }));
         return;
