@@ -16,7 +16,7 @@
  * where the old one stopped, and every step can be repeated without harm.
  */
 import { conflict, invalidArgument, unavailable, type SwarmvolError } from "./errors.js";
-import { formatSize } from "./units.js";
+import { formatApproxSize, formatSize } from "./units.js";
 import { maximumVolumeBytes, type VolumeRecord } from "./volume.js";
 
 /**
@@ -214,7 +214,7 @@ export function restoredResize(stored: StoredResize | undefined, local: ResizeSt
 export function describeResize(resize: ResizeStatus): string {
   const wanted = formatSize(resize.wantedBytes);
   const cloud = resize.cloudBytes === undefined ? "?" : formatSize(resize.cloudBytes);
-  const fs = resize.filesystemBytes === undefined ? "" : `, filesystem ${formatSize(resize.filesystemBytes)}${resize.grownOn ? ` (grown on ${resize.grownOn})` : ""}`;
+  const fs = resize.filesystemBytes === undefined ? "" : `, filesystem ${formatApproxSize(resize.filesystemBytes)}${resize.grownOn ? ` (grown on ${resize.grownOn})` : ""}`;
   const words: Record<ResizePhase, string> = {
     cloud: `the cloud volume grows to ${wanted} (now ${cloud})`,
     filesystem: `the cloud volume is ${cloud}; the node that mounts it grows its filesystem`,

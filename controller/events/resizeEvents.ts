@@ -6,10 +6,10 @@
  */
 import type { NewEvent } from "../../core/events.js";
 import type { ResizeStatus } from "../../core/resize.js";
-import { formatSize } from "../../core/units.js";
+import { formatApproxSize } from "../../core/units.js";
 import type { VolumeRecord } from "../../core/volume.js";
 
-const size = (bytes: number | undefined) => (bytes === undefined ? "?" : formatSize(bytes));
+const size = (bytes: number | undefined) => (bytes === undefined ? "?" : formatApproxSize(bytes));
 
 export function resizeEvents(before: VolumeRecord | undefined, after: VolumeRecord): NewEvent[] {
   const now = after.status.resize;
