@@ -88,7 +88,7 @@ async function runResize(volume: string, size: string, flags: ResizeFlags, io: M
     const config = await operatorSettings(io, flags);
     const api = new ResizeClient({ endpoints: () => config.controllers, token: config.token });
     const started = await api.resizeVolume(volume, { size });
-    if (!flags.json) io.out(`resizing ${volume} to ${formatSize(started.resize.wantedBytes)}\n${flags.wait ? "" : line(started)}`);
+    if (!flags.json) io.out(`resizing ${volume} to ${formatSize(started.resize.wantedBytes)}\n${line(started)}`);
     const answer = flags.wait ? await follow(api, started, timeoutMs, io, flags.json === true) : started;
     io.out(flags.json ? `${JSON.stringify(answer, null, 2)}\n` : flags.wait ? closing(answer) : "");
     return 0;

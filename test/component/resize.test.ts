@@ -126,6 +126,7 @@ describe("a mounted volume grows while it is mounted", () => {
     await world.heartbeat(true);
     await world.reconcile();
     expect(world.record().status.resize).toMatchObject({ phase: "done", grownForBytes: 30 * GiB });
+    expect(world.record().status.resize?.error).toBeUndefined();
     expect(world.grower.calls).toEqual(["grow mounted ext4 /dev/xvdba at /var/lib/swarmvol/mounts/db", "grow mounted ext4 /dev/xvdba at /var/lib/swarmvol/mounts/db"]);
   });
 
