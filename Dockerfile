@@ -39,9 +39,10 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.image.json \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --offline
 
 FROM ${BASE}
-# The programs the daemons run (storage/os): mount, umount, losetup, blkid, lsblk, fsfreeze
-# (util-linux, mount), e2fsck and mkfs.ext4 (e2fsprogs), mkfs.xfs (xfsprogs).
-RUN for tool in mount umount losetup blkid lsblk fsfreeze e2fsck mkfs.ext4 mkfs.xfs; do \
+# The programs the daemons run (storage/os): mount, umount, losetup, blkid, lsblk, fsfreeze,
+# blockdev (util-linux, mount), e2fsck, mkfs.ext4 and resize2fs (e2fsprogs), mkfs.xfs and
+# xfs_growfs (xfsprogs).
+RUN for tool in mount umount losetup blkid lsblk fsfreeze blockdev e2fsck mkfs.ext4 resize2fs mkfs.xfs xfs_growfs; do \
       command -v "$tool" >/dev/null || missing="$missing $tool"; done; \
     if [ -n "$missing" ]; then \
       apt-get update && apt-get install -y --no-install-recommends util-linux mount e2fsprogs xfsprogs \

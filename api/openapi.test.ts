@@ -6,11 +6,13 @@ import { Credentials } from "./credentials.js";
 import { eventRoutes } from "./eventRoutes.js";
 import type { EventStreams } from "./eventStream.js";
 import { moveRoutes } from "./moveRoutes.js";
+import { resizeRoutes } from "./resizeRoutes.js";
 import { openApiDocument, withOpenApi, type OpenApiDocument } from "./openapi.js";
 import { controllerRoutes, readRoutes } from "./routes.js";
 import * as bodies from "./schemas/bodies.js";
 import * as moves from "./schemas/moves.js";
 import * as records from "./schemas/records.js";
+import * as resize from "./schemas/resize.js";
 import { ApiServer, type Route } from "./server.js";
 
 const never = () => {
@@ -24,6 +26,7 @@ function allRoutes(): Route[] {
     ...controllerRoutes({ volumes: never, nodes: never }),
     ...eventRoutes({ read: never } as never, {} as EventStreams),
     ...moveRoutes(never),
+    ...resizeRoutes(never),
   ]);
 }
 
@@ -33,6 +36,7 @@ const contract = [
   "DELETE /v1/volumes/{name}", "POST /v1/volumes/{name}/formatted", "POST /v1/volumes/{name}/claims", "POST /v1/volumes/{name}/wanted",
   "POST /v1/volumes/{name}/release", "POST /v1/nodes/{nodeId}/heartbeat", "POST /v1/nodes/{nodeId}/fence", "POST /v1/nodes/{nodeId}/unfence",
   "GET /v1/nodes", "GET /v1/events", "GET /v1/events/stream", "POST /v1/volumes/{name}/move", "GET /v1/volumes/{name}/move",
+  "POST /v1/volumes/{name}/resize", "GET /v1/volumes/{name}/resize",
 ];
 
 const operations = (doc: OpenApiDocument) =>
@@ -57,7 +61,7 @@ function references(doc: unknown): Array<{ ref: string; resolves: boolean }> {
 
 /** The schema api/openapi.ts names `id`. */
 function schemaNamed(id: string): z.ZodType | undefined {
-  const entry = Object.entries({ ...records, ...bodies, ...moves }).find(([name]) => `${name.charAt(0).toUpperCase()}${name.slice(1)}` === id);
+  const entry = Object.entries({ ...records, ...bodies, ...moves, ...resize }).find(([name]) => `${name.charAt(0).toUpperCase()}${name.slice(1)}` === id);
   return entry?.[1] as z.ZodType | undefined;
 }
 
@@ -113,7 +117,7 @@ describe("the OpenAPI document", () => {
   it("carries request and answer examples that round-trip through their schemas", () => {
     const doc = openApiDocument(allRoutes());
     const examples = Object.entries(doc.components.schemas).flatMap(([id, json]) => ((json.examples as unknown[] | undefined) ?? []).map((example) => ({ id, example })));
-    expect(examples.map(({ id }) => id)).toEqual(expect.arrayContaining(["CreateVolumeRequest", "ClaimRequest", "ClaimResponse", "HeartbeatRequest", "VolumeRecord", "SwarmvolEvent", "ErrorBody"]));
+    expect(examples.map(({ id }) => id)).toEqual(expect.arrayContaining(["CreateVolumeRequest", "ClaimRequest", "ClaimResponse", "HeartbeatRequest", "VolumeRecord", "SwarmvolEvent", "ErrorBody", "ResizeRequest", "ResizeResponse"]));
     for (const { id, example } of examples) {
       const schema = schemaNamed(id);
       const parsed = schema?.safeParse(JSON.parse(JSON.stringify(example)));

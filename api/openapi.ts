@@ -13,6 +13,7 @@ import { route, type RouteDoc } from "./route.js";
 import * as bodies from "./schemas/bodies.js";
 import * as moves from "./schemas/moves.js";
 import * as records from "./schemas/records.js";
+import * as resize from "./schemas/resize.js";
 import type { Route } from "./server.js";
 
 type Json = Record<string, unknown>;
@@ -30,7 +31,7 @@ const reference = (id: string) => `#/components/schemas/${id}`;
 /** The exported schemas with their component names; path and query objects are expanded into parameters instead. */
 function components(): Map<z.ZodType, string> {
   const named = new Map<z.ZodType, string>();
-  for (const [name, value] of Object.entries({ ...records, ...bodies, ...moves })) {
+  for (const [name, value] of Object.entries({ ...records, ...bodies, ...moves, ...resize })) {
     if (!(value instanceof z.ZodType) || /(Params|Query)$/.test(name)) continue;
     named.set(value, `${name.charAt(0).toUpperCase()}${name.slice(1)}`);
   }

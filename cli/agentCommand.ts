@@ -9,6 +9,7 @@ import { loadAgentConfig, type AgentConfig } from "../core/clusterConfig.js";
 import { toSwarmvolError, type SwarmvolError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { SnapshotFreezer } from "../plugin/cluster/freezer.js";
+import { FilesystemGrowth } from "../plugin/cluster/filesystemGrowth.js";
 import { FreezeClient } from "../api/client/snapshotClient.js";
 import { ClusterAttacher } from "../plugin/cluster/clusterAttacher.js";
 import { ControllerEndpoints, type EngineSwarmInfo } from "../api/client/controllerEndpoints.js";
@@ -25,6 +26,7 @@ import { instanceIdentity } from "../storage/ebs/imds.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
 import { FsFreeze } from "../storage/os/fsFreeze.js";
+import { SystemFilesystemGrower } from "../storage/os/filesystemGrower.js";
 import { realTimers } from "../core/clock.js";
 import { MountTableStore } from "../storage/state/catalogStore.js";
 import { RecordCacheStore } from "../storage/state/recordCache.js";
@@ -130,8 +132,14 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const review = new MountReview({ holders: containers, clock: systemClock, logger });
   const attacher = new ClusterAttacher({ api, locator, clock: systemClock, logger, nodeId, leaseLive: () => lease.live(), pollMs: 100, crashPoints });
   const mountsDir = join(config.stateDir, "mounts");
-  const driver = new VolumeDriver({
-    directory, attacher, mounts, filesystem, logger, mountsDir, crashPoints, staleMounts: review, clock: systemClock,
+  // Resizes (ADR 0026): the driver grows at a Mount the grant asks for, the lease keeper carries the rest.
+  const growth: FilesystemGrowth = new FilesystemGrowth({
+    mounts, filesystem, grower: new SystemFilesystemGrower(runner), logger: logger.child({ component: "resize" }),
+    // Called only once the agent serves, when the driver exists.
+    exclusive: <T>(volume: string, fn: () => Promise<T>): Promise<T> => driver.exclusive(volume, fn),
+  });
+  const driver: VolumeDriver = new VolumeDriver({
+    directory, attacher, mounts, filesystem, logger, mountsDir, crashPoints, staleMounts: review, clock: systemClock, growth,
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });
@@ -142,13 +150,13 @@ export async function agentCommand(argv: string[]): Promise<number> {
   // A snapshot freeze cut short by a crash: thaw before anything writes (ADR 0020).
   const freezer = new SnapshotFreezer({
     api, nodeId, mounts, freezer: new FsFreeze(runner), timers: realTimers, logger: logger.child({ component: "freeze" }),
-    exclusive: (volume, fn) => driver.exclusive(volume, fn),
+    exclusive: <T>(volume: string, fn: () => Promise<T>): Promise<T> => driver.exclusive(volume, fn),
   });
   await freezer.thawAll();
   // Mount IDs Docker never got the answer for (a kill -9 between recording and answering).
   review.start(driver);
   const keeper = new LeaseKeeper({
-    api, nodeId, mounts, fencer: driver, clock: systemClock, logger, metrics, onFreeze: (requests) => freezer.handle(requests),
+    api, nodeId, mounts, fencer: driver, clock: systemClock, logger, metrics, onFreeze: (requests) => freezer.handle(requests), growth,
     identity: { hostname: config.hostname ?? osHostname(), ...instance },
     containers,
   });

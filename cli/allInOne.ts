@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import pRetry from "p-retry";
 import { ApiServer } from "../api/server.js";
 import { withOpenApi } from "../api/openapi.js";
+import { catalogOnlyResize, resizeRoutes } from "../api/resizeRoutes.js";
 import { readRoutes } from "../api/routes.js";
 import { parseListen, type DaemonConfig } from "../core/config.js";
 import { unavailable } from "../core/errors.js";
@@ -72,7 +73,11 @@ export async function startAllInOne(config: DaemonConfig): Promise<RunningDaemon
   const plugin = new PluginServer({ driver, logger, metrics });
   await prepareSocket(config.pluginSocket);
   await plugin.listen(config.pluginSocket);
-  const routes = withOpenApi(readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "all-in-one", backend: config.backend }) }));
+  const routes = withOpenApi([
+    ...readRoutes({ catalog, metrics: metrics.exposition, health: () => ({ mode: "all-in-one", backend: config.backend }) }),
+    // The local backend does not grow volumes: a resize is refused naming why.
+    ...resizeRoutes(() => catalogOnlyResize(catalog)),
+  ]);
   const api = new ApiServer({ routes, logger, credentials: undefined });
   const { host, port } = parseListen(config.apiListen);
   await api.listen(host, port);

@@ -5,6 +5,7 @@ import { daemonCommandLine } from "./daemonCommands.js";
 import { eventsCommand, eventsUsage } from "./eventsCommand.js";
 import { healthcheckCommand, healthcheckUsage } from "./healthcheck.js";
 import { moveCommand, moveUsage } from "./moveCommand.js";
+import { resizeCommand, resizeUsage } from "./resizeCommand.js";
 import { operatorCommand, operatorCommandNames, operatorUsage } from "./operatorCommands.js";
 import { snapshotCommand, snapshotCommandNames, snapshotUsage } from "./snapshotCommands.js";
 import { sourceOnlyCommand } from "./sourceOnly.js";
@@ -18,7 +19,7 @@ export const usage = `usage: swarmvol [all-in-one] [--plugin-socket PATH] [--sta
                 [--lease-ttl-ms 3000] [--fence-grace-ms 2000] [--drain-fenced on|off]   (every setting: swarmvol controller --help)
        swarmvol agent [--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR]
                 [--metrics-listen HOST:PORT]   (GET /metrics, off unless given; docs/metrics.md)
-${[...operatorUsage, ...snapshotUsage, eventsUsage, moveUsage].map((line) => `       ${line}`).join("\n")}
+${[...operatorUsage, ...snapshotUsage, eventsUsage, moveUsage, resizeUsage].map((line) => `       ${line}`).join("\n")}
        swarmvol token node NODE_ID [--out FILE]
        (every command reads its token from --token-file, SWARMVOL_TOKEN_FILE or SWARMVOL_TOKEN, never from argv:
         controllers and operators the controllers' secret, each agent its own node's token; every command takes --help)
@@ -26,7 +27,7 @@ ${[...operatorUsage, ...snapshotUsage, eventsUsage, moveUsage].map((line) => `  
        swarmvol lab up|down|status|kill|partition|heal|restart|drain ...   (source checkout only)
        swarmvol drill [--scenario NAME] [--repeat N] [--json FILE] [--ci]   (source checkout only)
        swarmvol version
-Operator commands (ls ... status, snapshot, snapshots, events) take --help, the controller from --controller or SWARMVOL_CONTROLLER
+Operator commands (ls ... status, snapshot, snapshots, events, move, resize) take --help, the controller from --controller or SWARMVOL_CONTROLLER
 and the token from SWARMVOL_TOKEN_FILE (or SWARMVOL_TOKEN).`;
 
 /** The daemons: long-running, so cli/main.ts guards them against stray rejections. */
@@ -87,6 +88,7 @@ export const commands: ReadonlyMap<string, Command> = new Map<string, Command>([
   ...snapshotCommandNames.map((name): [string, Command] => [name, (argv) => snapshotCommand(name, argv)]),
   ["events", (argv) => eventsCommand(argv)],
   ["move", (argv) => moveCommand(argv)],
+  ["resize", (argv) => resizeCommand(argv)],
   ["token", async (argv) => (await import("./tokenCommand.js")).tokenCommand(argv)],
   ["healthcheck", (argv) => healthcheckCommand(argv)],
   // Not in the image: cli/sourceOnly.ts keeps the compiler from following them into lab/.
@@ -101,6 +103,7 @@ export const summaries: Readonly<Record<string, string>> = {
   "all-in-one": "the plugin and its API on one host (the default)", agent: "the node agent (the plugin of a swarm node)",
   controller: "a controller replica (on every manager)", ls: "the volumes", inspect: "one volume", nodes: "the nodes", fence: "fence a node",
   unfence: "take a fence back", snapshot: "take (or rm) a snapshot", snapshots: "list snapshots", status: "every controller replica's role", events: "the controller's events (-f: live)", move: "move a volume to a node",
+  resize: "grow a volume and its filesystem",
   token: "issue a node's token", healthcheck: "this container's daemon's health", lab: "the lab (source checkout)",
   drill: "failover drills (source checkout)", version: "this build's version", help: "this overview, or a command's help",
 };

@@ -9,6 +9,7 @@ import { Credentials } from "../api/credentials.js";
 import { withOpenApi } from "../api/openapi.js";
 import { moveRoutes } from "../api/moveRoutes.js";
 import { controllerRoutes, readRoutes } from "../api/routes.js";
+import { resizeRoutes } from "../api/resizeRoutes.js";
 import { snapshotRoutes } from "../api/snapshotRoutes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller, type ControllerOptions } from "../controller/controller.js";
@@ -26,7 +27,7 @@ import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
 import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import { leaderPollMs } from "../core/leaseTiming.js";
-import type { CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
+import type { CloudResize, CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
 import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
@@ -84,16 +85,17 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
       ...moveRoutes(() => term().moves),
       ...eventRoutes(events, new EventStreams({ log: events, timers: realTimers, logger: logger.child({ component: "events" }) })),
       ...snapshotRoutes(() => term().snapshotOperations()),
+      ...resizeRoutes(() => term().resizes),
     ]),
   });
 }
 
 /** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
-function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots } {
+function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
   const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   metrics.backendRequests(() => ebs.calls.byAction());
-  return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock) };
+  return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock), resize: ebs.resize };
 }
 
 /**
@@ -110,7 +112,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power, snapshots } = measuredEbs(config, metrics, logger, crashPoints);
+  const { cloud, power, snapshots, resize } = measuredEbs(config, metrics, logger, crashPoints);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -146,7 +148,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, moveHolds: store, events,
-      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
+      power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, resize, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
     }),
   });
   gate.assert = () => replica.elector.assertCanAct();

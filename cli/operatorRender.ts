@@ -1,6 +1,7 @@
 import type { HealthResponse } from "../api/contract.js";
 import type { NodeView } from "../core/placement.js";
-import { formatSize } from "../core/units.js";
+import { formatApproxSize, formatSize } from "../core/units.js";
+import type { ResizeStatus } from "../core/resize.js";
 import type { MoveTimeline, Relocation, VolumeRecord } from "../core/volume.js";
 
 /**
@@ -51,6 +52,7 @@ export function renderVolume(record: VolumeRecord): string {
     ["Condition", status.condition ? `${status.condition.reason} since ${status.condition.since}: ${status.condition.message}` : "OK"],
     ["LastMove", status.lastMove ? moveHeadline(status.lastMove) : none],
     ...(status.relocation ? [["Relocation", relocationLine(status.relocation)] as [string, string]] : []),
+    ...(status.resize ? [["Resize", resizeLine(status.resize)] as [string, string]] : []),
   ];
   const width = Math.max(...lines.map(([label]) => label.length)) + 2;
   const body = lines.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join("");
@@ -66,6 +68,15 @@ function moveHeadline(move: MoveTimeline): string {
 function relocationLine(relocation: Relocation): string {
   const made = relocation.toVolumeId === undefined ? `new volume in ${relocation.toZone} not created yet` : `new volume ${relocation.toVolumeId}`;
   return `from ${relocation.fromVolumeId} (${relocation.fromZone}) to ${relocation.toZone}, snapshot ${relocation.snapshotId ?? none}, ${made}; ${relocation.fromVolumeId} is deleted once the new one is mounted`;
+}
+
+/** The latest resize: its phase, the wanted, cloud and filesystem sizes, when, and the last error. */
+export function resizeLine(resize: ResizeStatus): string {
+  const sized = (bytes: number | undefined) => (bytes === undefined ? none : formatSize(bytes));
+  const grown = resize.grownOn ? ` (grown on ${resize.grownOn})` : "";
+  const when = resize.doneAt ? `, done ${resize.doneAt}` : "";
+  return `${resize.phase}: wanted ${sized(resize.wantedBytes)}, cloud ${sized(resize.cloudBytes)}, filesystem ${resize.filesystemBytes === undefined ? none : formatApproxSize(resize.filesystemBytes)}${grown}; `
+    + `asked ${resize.requestedAt}${when}${resize.error ? `; last error: ${resize.error}` : ""}`;
 }
 
 const phases: ReadonlyArray<[keyof MoveTimeline, string]> = [

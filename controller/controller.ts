@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NodeOperations } from "../api/routes.js";
 import type { SnapshotOperations } from "../api/snapshotRoutes.js";
-import type { CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
+import type { CloudResize, CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type MoveHoldStore, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
 import { noEvents, type EventSink } from "../core/events.js";
@@ -27,6 +27,8 @@ import { openMoves } from "./reconcile/moveTimeline.js";
 import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
 import { VolumeService } from "./volumeService.js";
 import { FreezeBroker, type FreezeSettings } from "./snapshots/freezeBroker.js";
+import { GrowBroker } from "./resize/growBroker.js";
+import { ResizeService, type ResizeSettings } from "./resize/resizeService.js";
 import { SnapshotService } from "./snapshots/snapshotService.js";
 import { SnapshotScheduler } from "./snapshots/snapshotScheduler.js";
 import type { Scheduler } from "./informer/scheduler.js";
@@ -78,6 +80,9 @@ export interface ControllerOptions {
   /** Snapshots of the cloud's volumes (the EBS backend); absent: none are taken. */
   snapshots?: CloudSnapshots;
   freeze?: Partial<FreezeSettings>;
+  /** Grows cloud volumes in place (the EBS backend); absent: resizes are refused (ADR 0026). */
+  resize?: CloudResize;
+  resizeSettings?: Partial<ResizeSettings>;
   /** node-cron: ticks the snapshot schedules (with `snapshots`); absent: no scheduled snapshots. */
   cron?: Scheduler;
   /**
@@ -129,6 +134,9 @@ export class Controller implements NodeOperations {
   readonly schedules: SnapshotScheduler | undefined;
   /** Drains fenced nodes in Swarm and restores them (when `drain` is given). */
   readonly drainer: NodeDrainer | undefined;
+  /** This term's filesystem grows asked of agents, and its resizes (when the cloud can grow volumes). */
+  readonly grows: GrowBroker;
+  readonly resizes: ResizeService | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   /** Nodes whose identity labels this term already wrote or found right. */
   private readonly labelled = new Set<string>();
@@ -154,6 +162,11 @@ export class Controller implements NodeOperations {
     this.schedules = this.snapshots && options.snapshots && options.cron && new SnapshotScheduler({
       catalog, service: this.snapshots, snapshots: options.snapshots, cron: options.cron, clock, logger: options.logger.child({ component: "snapshot-schedules" }),
     });
+    this.grows = new GrowBroker(clock, randomUUID);
+    this.resizes = options.resize && new ResizeService({
+      catalog, cloud, resize: options.resize, journal, registry: this.registry, broker: this.grows, clock, logger: options.logger.child({ component: "resize" }),
+      enqueue: (name) => this.queue.add(name), ...(options.gate ? { gate: options.gate } : {}), ...(options.resizeSettings ? { settings: options.resizeSettings } : {}),
+    });
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, holds: this.holds, view: informer, clock, metrics, policy: options.policy, cache: this.cache,
       onGrant: (name) => this.grants.granted(name), ...(options.gate ? { gate: options.gate } : {}), ...(fencer ? { fencer } : {}), events: this.events,
@@ -164,7 +177,7 @@ export class Controller implements NodeOperations {
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
     });
     this.queue = new WorkQueue({
-      handler: (name) => this.reconciler.reconcile(name, options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) })),
+      handler: (name) => this.reconcileVolume(name),
       clock, logger: options.logger, workers: options.workers ?? 4,
       // Placement must keep trying: a cloud error or a full instance can clear by itself.
       // Only a request that can never succeed as written is dropped.
@@ -185,7 +198,7 @@ export class Controller implements NodeOperations {
       buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
       grants: this.grants, ...(options.gate ? { gate: options.gate } : {}),
       noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
-      freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId), ...(this.snapshots ? { snapshots: this.snapshots } : {}),
+      freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId), ...(this.snapshots ? { snapshots: this.snapshots } : {}), grows: this.grows,
     });
 
     this.moves = new MoveService({
@@ -205,6 +218,14 @@ export class Controller implements NodeOperations {
       remove: (id) => snapshots.remove(id),
       frozen: (nodeId, volume, body) => this.freezes.frozen(nodeId, volume, body),
     };
+  }
+
+  /** One volume's reconcile: placement, then its resize (the queue runs one per volume at a time); the sooner requeue wins. */
+  private async reconcileVolume(name: string): Promise<{ requeueAfterMs?: number }> {
+    const placed = await this.reconciler.reconcile(name, this.options.logger.child({ volume: name, reconcileId: randomUUID().slice(0, 8) }));
+    const resized = (await this.resizes?.reconcile(name)) ?? {};
+    const after = [placed.requeueAfterMs, resized.requeueAfterMs].filter((ms): ms is number => ms !== undefined);
+    return after.length === 0 ? {} : { requeueAfterMs: Math.min(...after) };
   }
 
   /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */

@@ -1,6 +1,7 @@
 import type { CloudVolume } from "../core/cloud.js";
 import type { StoredVolume, VolumeSpecStore } from "../core/clusterStore.js";
 import type { Catalog, Logger } from "../core/ports.js";
+import { restoredResize, sameStoredResize, storedResize } from "../core/resize.js";
 import type { VolumeRecord } from "../core/volume.js";
 import { currentByUid, rebuildFromCloud, withCloud } from "./rebuild.js";
 
@@ -11,6 +12,7 @@ import { currentByUid, rebuildFromCloud, withCloud } from "./rebuild.js";
  * - a new volume (or a name taken again with a new uid) is stored in Swarm before the local
  *   write, so a Create is acknowledged only once it is durable there;
  * - the fresh mark, when it clears (swarmvol made the filesystem), likewise;
+ * - a resize (its wanted size, and what the filesystem was grown to fill), likewise;
  * - a remove deletes the Swarm entry before the local one.
  * Status that changes at every step (grant, condition, move times) stays local: a new
  * leader rebuilds it from the cloud, its tags and Swarm ({@link restoreCatalog}).
@@ -39,7 +41,8 @@ export class ReplicatedCatalog implements Catalog {
     const existing = this.local.get(record.spec.name);
     const isNew = existing?.uid !== record.uid;
     const formattedNow = !isNew && existing.status.fresh && !record.status.fresh;
-    if (isNew || formattedNow || !record.status.replicated) {
+    const resized = !isNew && !sameStoredResize(storedResize(existing.status.resize), storedResize(record.status.resize));
+    if (isNew || formattedNow || resized || !record.status.replicated) {
       this.assertCanWrite();
       await this.store.putVolume(storedOf(record));
     }
@@ -67,12 +70,22 @@ export class ReplicatedCatalog implements Catalog {
 }
 
 export function storedOf(record: VolumeRecord): StoredVolume {
-  return { uid: record.uid, createdAt: record.createdAt, spec: record.spec, formatted: !record.status.fresh };
+  const resize = storedResize(record.status.resize);
+  return { uid: record.uid, createdAt: record.createdAt, spec: record.spec, formatted: !record.status.fresh, ...(resize ? { resize } : {}) };
 }
 
 /** A catalog entry for a volume Swarm has and this replica's cache does not (or has under another uid). */
 function recordOf(stored: StoredVolume): VolumeRecord {
   return { uid: stored.uid, createdAt: stored.createdAt, spec: stored.spec, status: { phase: "ready", fresh: !stored.formatted, epoch: 0, replicated: true } };
+}
+
+/** Swarm's spec (its size is the resize's wanted size) and resize over this cache's status of the same volume. */
+function withStored(base: VolumeRecord, stored: StoredVolume): VolumeRecord {
+  const resize = restoredResize(stored.resize, base.status.resize);
+  const status = { ...base.status };
+  if (resize) status.resize = resize;
+  else delete status.resize;
+  return { ...base, spec: stored.spec, status };
 }
 
 export interface RestoreResult {
@@ -99,7 +112,7 @@ export async function restoreCatalog(catalog: ReplicatedCatalog, store: VolumeSp
     const base = local?.uid === entry.uid
       ? { ...local, status: { ...local.status, fresh: local.status.fresh && !entry.formatted, replicated: true } }
       : recordOf(entry);
-    await catalog.putLocal(withCloud(base, byUid.get(entry.uid), cloudVolumes));
+    await catalog.putLocal(withCloud(withStored(base, entry), byUid.get(entry.uid), cloudVolumes));
   }
   for (const local of catalog.list()) {
     if (storedNames.has(local.spec.name)) continue;

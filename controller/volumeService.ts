@@ -3,6 +3,7 @@ import type { VolumeOperations } from "../api/routes.js";
 import type { FreezeRequest } from "../api/snapshotContract.js";
 import { cloudTags, type CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, conflict, inUse, invalidArgument, notFound } from "../core/errors.js";
+import { growAtMount } from "../core/resize.js";
 import { parseSnapshotPolicy, type OnRemove } from "../core/snapshotPolicy.js";
 import { snapshotKey } from "../core/snapshots.js";
 import { formatSize } from "../core/units.js";
@@ -14,6 +15,7 @@ import { sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.
 import type { ClaimBook } from "./claims.js";
 import type { GrantWaiters } from "./grantWaiters.js";
 import type { NodeRegistry } from "./nodeRegistry.js";
+import type { GrowBroker } from "./resize/growBroker.js";
 import { markMounted } from "./reconcile/moveTimeline.js";
 import type { SnapshotService } from "./snapshots/snapshotService.js";
 
@@ -45,6 +47,8 @@ export interface VolumeServiceDeps {
   freezeRequests?: (nodeId: string) => FreezeRequest[];
   /** Snapshots (controller/snapshots/snapshotService.ts): clones, and the final snapshot of a remove. Absent: neither. */
   snapshots?: Pick<SnapshotService, "take" | "cloneSource">;
+  /** Filesystem grows of a resize (controller/resize/growBroker.ts): asked in heartbeat answers and grants, reported in heartbeats. */
+  grows?: Pick<GrowBroker, "pendingFor" | "report" | "askAtMount">;
 }
 
 /** The longest a claim call is held: well inside the claim's 5 s life, which each call renews. */
@@ -196,7 +200,10 @@ export class VolumeService implements VolumeOperations {
     if (this.deps.claims.claim(name, nodeId)) this.deps.enqueue(name);
     const granted = record.status.grantedTo;
     if (granted?.nodeId === nodeId && granted.epoch === record.status.epoch && record.status.backendId) {
-      return { state: "granted", volumeId: record.status.backendId, device: granted.device, epoch: granted.epoch };
+      // The volume grew since its filesystem was made (a resize while nobody mounted it): this mount grows it.
+      const size = growAtMount(record.status.resize);
+      const grow = size === undefined ? undefined : this.deps.grows?.askAtMount(nodeId, name, size);
+      return { state: "granted", volumeId: record.status.backendId, device: granted.device, epoch: granted.epoch, ...(grow ? { grow } : {}) };
     }
     const wants = this.deps.wantsOf(name);
     const target = chooseTarget(record, wants);
@@ -244,8 +251,10 @@ export class VolumeService implements VolumeOperations {
       if (!before.delete(mount.volume)) this.noteMounted(record, nodeId, mount);
     }
     for (const gone of before) this.deps.enqueue(gone);
+    for (const grown of this.deps.grows?.report(nodeId, request.grown ?? []) ?? []) this.deps.enqueue(grown);
     const freeze = this.deps.freezeRequests?.(nodeId) ?? [];
-    return { ttlMs: this.deps.registry.ttlMs, revoke, ...(freeze.length > 0 ? { freeze } : {}) };
+    const grow = this.deps.grows?.pendingFor(nodeId) ?? [];
+    return { ttlMs: this.deps.registry.ttlMs, revoke, ...(freeze.length > 0 ? { freeze } : {}), ...(grow.length > 0 ? { grow } : {}) };
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import type { LeaseStore } from "./leadership.js";
 import type { MoveHold } from "./moves.js";
+import type { StoredResize } from "./resize.js";
 import type { VolumeSpec } from "./volume.js";
 
 /** A volume as stored in Swarm: enough to rebuild its catalog entry with its real options. */
@@ -16,13 +17,19 @@ export interface StoredVolume {
   spec: VolumeSpec;
   /** swarmvol made its filesystem (the catalog's `fresh` is the opposite). */
   formatted: boolean;
+  /**
+   * The latest resize (core/resize.ts, ADR 0026): its wanted size (then also
+   * `spec.sizeBytes`) and what the filesystem was grown to fill, so a new leader goes on.
+   */
+  resize?: StoredResize;
 }
 
 export interface VolumeSpecStore {
   listVolumes(): Promise<StoredVolume[]>;
   /**
-   * Durable in Raft once it resolves. Creates the entry, or updates `formatted` of the entry
-   * with the same uid; ALREADY_EXISTS when the name is stored with another uid.
+   * Durable in Raft once it resolves. Creates the entry, or updates `formatted` and `resize`
+   * (with `spec.sizeBytes`, its wanted size) of the entry with the same uid; ALREADY_EXISTS
+   * when the name is stored with another uid.
    */
   putVolume(volume: StoredVolume): Promise<void>;
   /** Idempotent: removing a name that is not stored succeeds. */

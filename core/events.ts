@@ -30,6 +30,8 @@ export type EventType =
   | "snapshot.created"
   | "snapshot.deleted"
   | "snapshot.failed"
+  | "resize.phase"
+  | "resize.failed"
   | "stream.gap";
 
 export type EventData = Readonly<Record<string, string | number | boolean | null>>;

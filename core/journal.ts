@@ -5,7 +5,10 @@ export type SnapshotAction =
   | { kind: "createSnapshot"; key: string; reason: string }
   | { kind: "deleteSnapshot"; snapshotId: string; reason: string };
 
-export type JournalAction = PlacementAction | SnapshotAction;
+/** Growing a cloud volume (controller/resize/, ADR 0026): ModifyVolume, sent at most once per size. */
+export type ResizeAction = { kind: "resizeCloudVolume"; volumeId: string; sizeBytes: number };
+
+export type JournalAction = PlacementAction | SnapshotAction | ResizeAction;
 
 /** One cloud mutation, recorded before it is sent (invariant 3). */
 export interface JournalEntry {

@@ -155,6 +155,11 @@ export interface VolumeDirectory {
 export interface Attachment {
   device: string;
   epoch: number;
+  /**
+   * The volume grew since its filesystem was made (a resize while nobody mounted it): the
+   * mount grows it to fill the device (ADR 0026); `id` names the grow in the agent's report.
+   */
+  grow?: { id: string; sizeBytes: number };
 }
 
 /**
@@ -196,6 +201,22 @@ export interface FilesystemFreezer {
   freeze(mountPoint: string, timeoutMs: number): Promise<void>;
   /** `not-frozen` when there was nothing to thaw (not an error). */
   thaw(mountPoint: string, timeoutMs: number): Promise<"thawed" | "not-frozen">;
+}
+
+/**
+ * Grows a filesystem to fill its grown block device (a resize, ADR 0026). Each call has a
+ * deadline and throws a domain error naming the tool's own words when the tool fails.
+ */
+export interface FilesystemGrower {
+  /** Grows the mounted filesystem: `xfs_growfs MOUNTPOINT` (xfs), `resize2fs DEVICE` (ext4, online). */
+  growMounted(device: string, mountPoint: string, fsType: string, timeoutMs: number): Promise<void>;
+  /**
+   * Grows an unmounted ext4 filesystem: `e2fsck -f -p`, then `resize2fs`. UNSAFE when
+   * e2fsck finds damage it cannot repair; INVALID_ARGUMENT for xfs (it grows only mounted).
+   */
+  growUnmounted(device: string, fsType: string, timeoutMs: number): Promise<void>;
+  /** The device's size and the mounted filesystem's (statfs: what `df` shows), in bytes. */
+  sizes(device: string, mountPoint: string): Promise<{ deviceBytes: number; filesystemBytes: number }>;
 }
 
 /**

@@ -53,6 +53,18 @@ export function formatSize(bytes: number): string {
   return `${value}${units[index]}`;
 }
 
+/**
+ * A size that need not be a round one (a filesystem's, as `df` shows it), to two decimals
+ * in the largest unit it reaches: `29.98GiB`; a round size reads as formatSize writes it.
+ */
+export function formatApproxSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let index = 0;
+  while (bytes >= 1024 ** (index + 1) && index < units.length - 1) index += 1;
+  const value = bytes / 1024 ** index;
+  return `${Number.isInteger(value) ? value : Number(value.toFixed(2))}${units[index]}`;
+}
+
 const durationFactors: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**

@@ -1,4 +1,5 @@
 import { clipped, invalidArgument, quoted } from "./errors.js";
+import type { ResizeStatus } from "./resize.js";
 import { formatSize, parseSize } from "./units.js";
 
 /** Docker's own rule for volume names, plus a cap that fits a cloud tag value. */
@@ -49,6 +50,8 @@ export interface VolumeStatus {
   sourceSnapshot?: string;
   /** A move to another availability zone not finished yet (`-o zonePolicy=follow`, core/zones.ts, ADR 0024). */
   relocation?: Relocation;
+  /** The latest resize (`swarmvol resize`, core/resize.ts, ADR 0026); `spec.sizeBytes` is its wanted size. */
+  resize?: ResizeStatus;
 }
 
 /**

@@ -44,6 +44,14 @@ export interface VolumeDriverDeps {
    * be a Mount whose answer Docker never got (plugin/mountReview.ts drops those).
    */
   staleMounts?: { suspect(name: string): void };
+  /**
+   * Grows the filesystem of a volume that grew while nobody mounted it, when the grant asks
+   * (plugin/cluster/filesystemGrowth.ts, ADR 0026): ext4 before the mount, xfs after it.
+   */
+  growth?: {
+    beforeMount(volume: string, device: string, fsType: string, grow: { id: string; sizeBytes: number }): Promise<void>;
+    afterMount(volume: string, device: string, mountRoot: string, fsType: string, grow: { id: string; sizeBytes: number }, made: boolean): Promise<void>;
+  };
 }
 
 /**
@@ -104,7 +112,7 @@ export class VolumeDriver {
         return dataPath(entry.mountRoot);
       }
       const mountRoot = `${this.deps.mountsDir}/${name}`;
-      const { device, epoch } = await this.deps.attacher.attach(record);
+      const { device, epoch, grow } = await this.deps.attacher.attach(record);
       // attach() returns once the device is present and proven to be this volume (t6).
       const verifiedAt = this.now();
       this.acceptEpoch(record, epoch, entry?.epoch);
@@ -118,9 +126,11 @@ export class VolumeDriver {
         if (!made) {
           await this.deps.filesystem.check(device, fsType);
           this.crash.reached("agent.mount.checked");
+          if (grow) await this.deps.growth?.beforeMount(name, device, fsType, grow);
         }
         await this.deps.filesystem.mount(device, mountRoot, fsType);
         this.crash.reached("agent.mount.mounted");
+        if (grow) await this.deps.growth?.afterMount(name, device, mountRoot, fsType, grow, made);
       }
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
       this.crash.reached("agent.mount.beforeRecord");

@@ -7,6 +7,7 @@
  * `Status.controller` says so: Get never fails for that (dockerd forgets, at start, every
  * volume Get denies), and the cluster fields are then the last ones known.
  */
+import { describeResize } from "../core/resize.js";
 import { notFound } from "../core/errors.js";
 import type { BlockFilesystem, MountTable, VolumeDirectory } from "../core/ports.js";
 import { validateVolumeName, type MoveTimeline, type VolumeRecord } from "../core/volume.js";
@@ -50,6 +51,7 @@ export function volumeStatus(record: VolumeRecord, facts: NodeFacts): Record<str
     condition: condition ? `${condition.reason}: ${condition.message} (since ${condition.since})` : "OK",
     holder: granted ? `${granted.nodeId} (instance ${granted.instanceId}, ${granted.device}, epoch ${granted.epoch}, since ${granted.since})` : "none",
     lastMove: lastMoveText(status.lastMove),
+    ...(status.resize ? { resize: `${status.resize.phase}: ${describeResize(status.resize)}` } : {}),
     ...(facts.source === undefined ? {} : {
       controller: facts.source.from === "controller" ? "reachable"
         : `unreachable (${facts.source.reason}): condition, holder and last move are the last this node heard`,

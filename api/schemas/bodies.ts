@@ -13,6 +13,7 @@ import { invalidArgument } from "../../core/errors.js";
 import { validateVolumeName } from "../../core/volume.js";
 import { count, expects, known, milliseconds, nodeId, parsedQuery, text, volumeName } from "./fields.js";
 import { nodeView, swarmvolEvent, volumeRecord } from "./records.js";
+import { growReport, growRequest } from "./resize.js";
 import { freezeRequest } from "./snapshots.js";
 
 /** Largest `limit` of GET /v1/events, and the one used when none is given. */
@@ -55,7 +56,10 @@ export const claimRequest = z.object({
   waitMs: milliseconds.optional().meta({ description: "How long a pending answer may be held for a grant; the controller caps it at 2000." }),
 }).meta({ examples: [{ nodeId: "x7k2m9q4w1e8r5t3y6u0i2o4p", waitMs: 2000 }] });
 export const claimResponse = z.discriminatedUnion("state", [
-  z.object({ state: z.literal("granted"), volumeId: z.string(), device: z.string(), epoch: z.number() }),
+  z.object({
+    state: z.literal("granted"), volumeId: z.string(), device: z.string(), epoch: z.number(),
+    grow: growRequest.optional().meta({ description: "The volume grew since its filesystem was made: grow it at this mount (ADR 0026)." }),
+  }),
   z.object({ state: z.literal("pending"), message: z.string() }),
   z.object({ state: z.literal("refused"), message: z.string() }),
 ], { error: (issue) => (issue.code === "invalid_union" ? "must be a claim answer whose state is granted, pending or refused" : undefined) }).meta({
@@ -76,11 +80,15 @@ export const heartbeatRequest = z.object({
   mounts: z.array(z.object({ volume: volumeName, epoch: count, verifiedAt: phaseTime, mountedAt: phaseTime }, expects(mountWords)), expects('an array of objects like {"volume":"data","epoch":3}'))
     .max(maxReportedMounts, { error: (issue) => `is too long (${String((issue.input as unknown[] | undefined)?.length)} entries): a node mounts at most a few hundred volumes` })
     .default([]),
+  // A report that does not parse is dropped, never the heartbeat: refusing it would lapse the lease.
+  grown: z.array(growReport).max(maxReportedMounts).optional().catch(undefined)
+    .meta({ description: "Filesystem grows done since the last heartbeat (ADR 0026): each reported until a heartbeat carrying it is answered; a malformed list is dropped." }),
 }).meta({ examples: [{ hostname: "node2", instanceId: "i-0123456789abcdef0", zone: "eu-west-1a", mounts: [{ volume: "jenkins_home", epoch: 3 }] }] });
 export const heartbeatResponse = z.object({
   ttlMs: z.number(),
   revoke: z.array(z.string()).meta({ description: "Volumes this node must unmount now: their epoch moved on." }),
   freeze: z.array(freezeRequest).optional().meta({ description: "Volumes to freeze for a snapshot (api/snapshotContract.ts); absent when none." }),
+  grow: z.array(growRequest).optional().meta({ description: "Mounted volumes whose filesystem to grow to fill the grown device (api/resizeContract.ts); absent when none." }),
 }).meta({ examples: [{ ttlMs: 6000, revoke: [] }] });
 
 export const nodeListResponse = z.object({ nodes: z.array(nodeView) });

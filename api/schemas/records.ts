@@ -15,6 +15,7 @@ import type { PowerFenceView } from "../../core/fencing.js";
 import type { NodeView } from "../../core/placement.js";
 import type { MoveTimeline, Relocation, VolumeCondition, VolumeRecord, VolumeSpec, VolumeStatus } from "../../core/volume.js";
 import { known } from "./fields.js";
+import { resizeStatus } from "./resize.js";
 
 export const volumeSpec = z.object({
   name: z.string(),
@@ -77,6 +78,7 @@ export const volumeStatus = z.object({
   replicated: z.boolean().optional(),
   sourceSnapshot: z.string().optional().meta({ description: "A clone's content: the snapshot taken of its source for it." }),
   relocation: relocation.optional(),
+  resize: resizeStatus.optional(),
 });
 
 export const volumeRecord = z.object({
@@ -121,7 +123,7 @@ export const nodeView = z.object({
 const eventTypes = [
   "volume.created", "volume.removed", "volume.placed", "move.phase", "move.done", "condition.changed",
   "node.lapsed", "node.fenced", "node.unfenced", "node.drained", "node.restored", "leader.changed", "snapshot.created", "snapshot.deleted",
-  "snapshot.failed", "stream.gap",
+  "snapshot.failed", "resize.phase", "resize.failed", "stream.gap",
 ] as const;
 
 export const swarmvolEvent = z.object({

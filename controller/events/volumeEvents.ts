@@ -6,6 +6,7 @@
  */
 import type { NewEvent } from "../../core/events.js";
 import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
+import { resizeEvents } from "./resizeEvents.js";
 
 /** A move's phases in order, as the metric `swarmvol_move_phase_seconds` names them. */
 const phases: ReadonlyArray<[keyof MoveTimeline, string, string]> = [
@@ -33,6 +34,7 @@ export function volumeEvents(before: VolumeRecord | undefined, after: VolumeReco
       data: { reason: condition?.reason ?? null }, message: condition ? `${condition.reason}: ${condition.message}` : "condition cleared: the volume is where it is wanted",
     });
   }
+  events.push(...resizeEvents(before, after));
   return events;
 }
 

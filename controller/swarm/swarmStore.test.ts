@@ -4,7 +4,7 @@ import type { Logger } from "../../core/ports.js";
 import { clusterStoreContract, leaseOf, volumeOf } from "../../test/fakes/clusterStoreContract.js";
 import { dockerError, FakeDockerStoreApi } from "../../test/fakes/fakeDockerStoreApi.js";
 import { DockerSwarmStore, translateStoreError, type DockerStoreApi } from "./swarmStore.js";
-import { leaderConfigData, leaseFromLabels, leaseToLabels, mergeLabels, storeLabels, volumeConfigName, volumeToConfig } from "./swarmStoreCodec.js";
+import { leaderConfigData, leaseFromLabels, leaseToLabels, mergeLabels, resizeFromLabel, storeLabels, volumeConfigName, volumeToConfig } from "./swarmStoreCodec.js";
 
 // Compile-time proof that the dockerode instance cli/ builds fits the narrowed interface.
 const _fitsDockerode = (docker: import("dockerode")): DockerStoreApi => docker;
@@ -102,6 +102,13 @@ describe("volumes", () => {
     expect(volumeConfigName(long)).toMatch(/^swarmvol-vol-[0-9a-f]{32}$/);
     expect(volumeConfigName("data")).not.toBe(volumeConfigName("datb"));
     expect(volumeToConfig(volumeOf(long, "u")).Labels).toEqual({ "swarmvol.kind": "volume", "swarmvol.volume": long, "swarmvol.uid": "u", "swarmvol.formatted": "false" });
+  });
+
+  it("keeps a resize in one compact label, and reads a hand-edited one that does not parse as none", () => {
+    const resize = { wantedBytes: 3 * 2 ** 30, requestedAt: "2026-12-02T10:00:00.000Z", grownForBytes: 2 ** 30 };
+    expect(volumeToConfig({ ...volumeOf("pg", "u"), resize }).Labels["swarmvol.resize"]).toBe('{"w":3221225472,"at":"2026-12-02T10:00:00.000Z","g":1073741824}');
+    expect(resizeFromLabel('{"w":3221225472,"at":"2026-12-02T10:00:00.000Z"}')).toEqual({ wantedBytes: 3 * 2 ** 30, requestedAt: "2026-12-02T10:00:00.000Z" });
+    for (const bad of ["{", '{"w":-1,"at":"x"}', '{"w":1.5,"at":"x"}', '{"w":5}', '{"w":5,"at":"x","g":"big"}', "[]"]) expect(resizeFromLabel(bad)).toBeUndefined();
   });
 
   it("skips, with a warning, volume configs whose data does not parse", async () => {

@@ -23,7 +23,7 @@ import { silentLogger, type Logger } from "../../core/ports.js";
 import { translate } from "./dockerSwarm.js";
 import { moveConfigName, moveHoldFromConfig, moveHoldLabels, moveHoldToConfig } from "./moveHoldCodec.js";
 import {
-  leaderConfigData, leaderConfigName, leaseFromLabels, leaseToLabels, mergeLabels, parseConfigInfo, parseNodeSpec, storeLabels, volumeConfigName,
+  leaderConfigData, leaderConfigName, leaseFromLabels, leaseToLabels, mergeLabels, parseConfigInfo, parseNodeSpec, sameLabels, storeLabels, volumeConfigName,
   volumeFromConfig, volumeLabels, volumeToConfig, type ConfigInfo, type ConfigSpec,
 } from "./swarmStoreCodec.js";
 
@@ -143,7 +143,7 @@ export class DockerSwarmStore implements ClusterStore {
         }
         const stored = this.storedVolume(info, name);
         if (stored.uid !== volume.uid) throw alreadyExists(`volume ${name} is stored with another uid (${stored.uid}, not ${volume.uid})`, { name, uid: stored.uid });
-        if (stored.formatted === volume.formatted) return;
+        if (sameLabels(stored, volume)) return;
         const spec = { ...info.spec, Labels: { ...info.spec.Labels, ...volumeLabels(volume) } };
         await this.call("putVolume", (abortSignal) => this.docker.getConfig(info.id).update({ _query: { version: info.version }, _body: spec, abortSignal }));
         return;

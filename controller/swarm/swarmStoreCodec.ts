@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { internal } from "../../core/errors.js";
 import type { StoredVolume } from "../../core/clusterStore.js";
+import { sameStoredResize, type StoredResize } from "../../core/resize.js";
 import type { LeaseRecord } from "../../core/leadership.js";
 import { fsTypes, type FsType, type VolumeSpec } from "../../core/volume.js";
 
@@ -36,6 +37,8 @@ export const storeLabels = {
   volume: "swarmvol.volume",
   uid: "swarmvol.uid",
   formatted: "swarmvol.formatted",
+  /** A resize (core/resize.ts StoredResize) as compact JSON: {"w":wanted bytes,"at":RFC 3339,"g":grown-for bytes}. */
+  resize: "swarmvol.resize",
   holder: "swarmvol.leader.holder",
   holderUrl: "swarmvol.leader.holder-url",
   leaseDurationMs: "swarmvol.leader.lease-duration-ms",
@@ -118,12 +121,33 @@ interface VolumeDocument {
 }
 
 export function volumeLabels(volume: StoredVolume): Record<string, string> {
+  const resize = volume.resize;
   return {
     [storeLabels.kind]: "volume",
     [storeLabels.volume]: volume.spec.name,
     [storeLabels.uid]: volume.uid,
     [storeLabels.formatted]: String(volume.formatted),
+    ...(resize ? { [storeLabels.resize]: JSON.stringify({ w: resize.wantedBytes, at: resize.requestedAt, ...(resize.grownForBytes === undefined ? {} : { g: resize.grownForBytes }) }) } : {}),
   };
+}
+
+const positiveBytes = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+
+/** The resize label, read defensively: a hand-edited one that does not parse reads as none. */
+export function resizeFromLabel(text: string | undefined): StoredResize | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const raw = JSON.parse(text) as unknown;
+    if (!isObject(raw) || !positiveBytes(raw.w) || typeof raw.at !== "string" || (raw.g !== undefined && !positiveBytes(raw.g))) return undefined;
+    return { wantedBytes: raw.w, requestedAt: raw.at, ...(raw.g === undefined ? {} : { grownForBytes: raw.g as number }) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the labels' changing parts (formatted, resize) say what `volume` says. */
+export function sameLabels(stored: StoredVolume, volume: StoredVolume): boolean {
+  return stored.formatted === volume.formatted && sameStoredResize(stored.resize, volume.resize);
 }
 
 export function volumeToConfig(volume: StoredVolume): ConfigSpec {
@@ -144,7 +168,8 @@ function parseSpec(raw: unknown): VolumeSpec | string {
 
 /**
  * A volume from its config, or why it cannot be read. Data is the truth for what never
- * changes; `formatted` is the label (the one thing updated later), "true" or anything else.
+ * changes; `formatted` ("true" or anything else) and `resize` are labels (what is updated
+ * later), the resize's wanted size standing for the spec's size.
  */
 export function volumeFromConfig(info: ConfigInfo): StoredVolume | string {
   let document: unknown;
@@ -159,7 +184,11 @@ export function volumeFromConfig(info: ConfigInfo): StoredVolume | string {
   const spec = parseSpec(document.spec);
   if (typeof spec === "string") return spec;
   if (volumeConfigName(spec.name) !== info.spec.Name) return `config name ${info.spec.Name} is not the hash of volume ${spec.name}`;
-  return { uid: document.uid, createdAt: document.createdAt, spec, formatted: info.spec.Labels[storeLabels.formatted] === "true" };
+  const resize = resizeFromLabel(info.spec.Labels[storeLabels.resize]);
+  return {
+    uid: document.uid, createdAt: document.createdAt, spec: resize ? { ...spec, sizeBytes: Math.max(spec.sizeBytes, resize.wantedBytes) } : spec,
+    formatted: info.spec.Labels[storeLabels.formatted] === "true", ...(resize ? { resize } : {}),
+  };
 }
 
 /** Merged labels, or undefined when merging changes nothing. */

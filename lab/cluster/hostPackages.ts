@@ -28,9 +28,12 @@ export const LAB_HOST_TOOLS: HostTools = {
   losetup: "mount",
   mount: "mount",
   umount: "mount",
+  blockdev: "util-linux",
   "mkfs.ext4": "e2fsprogs",
   e2fsck: "e2fsprogs",
+  resize2fs: "e2fsprogs",
   "mkfs.xfs": "xfsprogs",
+  xfs_growfs: "xfsprogs",
   tar: "tar",
   bash: "bash",
 };

@@ -81,7 +81,7 @@ describe.skipIf(skip)("the product image, built and run on a lab node", () => {
   it("ships the product only, with the daemons' tools, its ENTRYPOINT and a HEALTHCHECK", async () => {
     const listing = await docker(node, ["run", "--rm", "--network", "none", "--entrypoint", "sh", PRODUCT_IMAGE, "-c",
       "ls /opt/swarmvol/dist; ls /opt/swarmvol/dist/cli; ls /opt/swarmvol/node_modules; "
-      + "for t in mount umount losetup blkid lsblk fsfreeze e2fsck mkfs.ext4 mkfs.xfs; do command -v $t >/dev/null || echo missing $t; done"]);
+      + "for t in mount umount losetup blkid lsblk fsfreeze blockdev e2fsck mkfs.ext4 resize2fs mkfs.xfs xfs_growfs; do command -v $t >/dev/null || echo missing $t; done"]);
     expect(listing.code, listing.stderr).toBe(0);
     const lines = listing.stdout.split("\n");
     expect(lines.slice(0, 6)).toEqual(["api", "cli", "controller", "core", "plugin", "storage"]);

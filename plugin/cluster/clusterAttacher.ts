@@ -72,7 +72,8 @@ export class ClusterAttacher implements NodeAttacher {
         logger.info({ volume: name, volumeId: answer.volumeId, device: answer.device, epoch: answer.epoch }, "claim granted");
         this.options.crashPoints?.reached("agent.mount.granted");
         const device = await locator.locate(answer.volumeId, answer.device, Math.max(0, deadline - clock.now()));
-        return { device, epoch: answer.epoch };
+        // The volume grew while nobody mounted it: the Mount grows its filesystem (ADR 0026).
+        return { device, epoch: answer.epoch, ...(answer.grow ? { grow: { id: answer.grow.id, sizeBytes: answer.grow.sizeBytes } } : {}) };
       }
       if (answer.state === "refused") throw conflict(answer.message, { name, nodeId });
       if (answer.message !== last) logger.info({ volume: name, message: answer.message }, "claim pending");

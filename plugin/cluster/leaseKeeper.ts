@@ -1,4 +1,5 @@
 import type { HeartbeatRequest, HeartbeatResponse } from "../../api/contract.js";
+import type { GrowReport, GrowRequest } from "../../api/resizeContract.js";
 import type { FreezeRequest } from "../../api/snapshotContract.js";
 import { agentRenewMs, maxAgentRenewMs } from "../../core/leaseTiming.js";
 import type { AgentMetrics } from "../../core/metrics.js";
@@ -36,6 +37,12 @@ export interface LeaseKeeperOptions {
    * them: the next heartbeat is never held up by a snapshot.
    */
   onFreeze?: (requests: readonly FreezeRequest[]) => void;
+  /**
+   * Filesystem grows (plugin/cluster/filesystemGrowth.ts, ADR 0026): told the grows an
+   * answer asks for (must not wait on them), asked for the reports to send, told which a
+   * successful heartbeat delivered.
+   */
+  growth?: { handle(requests: readonly GrowRequest[]): void; reports(): GrowReport[]; delivered(reports: readonly GrowReport[]): void };
   /**
    * The longest wait between renewals. The keeper renews every quarter of the lease the
    * controller last gave it (core/leaseTiming.ts: 750 ms of a 3 s lease), at most this.
@@ -148,6 +155,7 @@ export class LeaseKeeper {
     if (this.stopper.signal.aborted) return;
     if (answer) {
       if (answer.freeze !== undefined && answer.freeze.length > 0) this.options.onFreeze?.(answer.freeze);
+      if (answer.grow !== undefined && answer.grow.length > 0) this.options.growth?.handle(answer.grow);
       await this.revoke(answer.revoke);
     } else if (!lapsed && !this.isLive()) {
       await this.selfFence();
@@ -182,7 +190,9 @@ export class LeaseKeeper {
       const sentAt = clock.now();
       this.lastSentAt = sentAt;
       const timeoutMs = this.isLive() ? Math.min(this.heartbeatTimeoutMs, Math.max(1, (this.expiresAt ?? 0) - sentAt)) : Math.min(this.heartbeatTimeoutMs, this.renewMs);
-      const answer = await api.heartbeat(nodeId, this.request(), { timeoutMs, signal: this.stopper.signal });
+      const request = this.request();
+      const answer = await api.heartbeat(nodeId, request, { timeoutMs, signal: this.stopper.signal });
+      if (request.grown) this.options.growth?.delivered(request.grown);
       const ttlMs = Number.isFinite(answer.ttlMs) && answer.ttlMs > 0 ? answer.ttlMs : this.defaultTtlMs;
       const wasLive = this.isLive();
       this.expiresAt = sentAt + ttlMs;
@@ -211,7 +221,8 @@ export class LeaseKeeper {
       volume, epoch: entry.epoch ?? 0,
       ...(entry.verifiedAt === undefined ? {} : { verifiedAt: entry.verifiedAt }), ...(entry.mountedAt === undefined ? {} : { mountedAt: entry.mountedAt }),
     }));
-    return { ...this.options.identity, mounts };
+    const grown = this.options.growth?.reports() ?? [];
+    return { ...this.options.identity, mounts, ...(grown.length > 0 ? { grown } : {}) };
   }
 
   /** The lease is gone: nothing swarmvol mounted here may keep being written. */

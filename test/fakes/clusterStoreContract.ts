@@ -103,6 +103,21 @@ export const clusterStoreContract: readonly ContractCase[] = [
     },
   },
   {
+    name: "keeps a resize: its wanted size stands for the spec's, and what the filesystem fills is updated",
+    async run({ store }) {
+      const base = volumeOf("big", "uid-5", true);
+      await store.putVolume(base);
+      const asked: StoredVolume = {
+        ...base, spec: { ...base.spec, sizeBytes: 3 * 2 ** 30 }, resize: { wantedBytes: 3 * 2 ** 30, requestedAt: "2026-12-02T10:00:00.000Z", grownForBytes: 1 << 30 },
+      };
+      await store.putVolume(asked);
+      assert.deepEqual(byName(await store.listVolumes(), "big"), asked);
+      const grown: StoredVolume = { ...asked, resize: { wantedBytes: 3 * 2 ** 30, requestedAt: "2026-12-02T10:00:00.000Z", grownForBytes: 3 * 2 ** 30 } };
+      await store.putVolume(grown);
+      assert.deepEqual(byName(await store.listVolumes(), "big"), grown);
+    },
+  },
+  {
     name: "removes volumes idempotently",
     async run({ store }) {
       await store.putVolume(volumeOf("gone", "uid-3"));

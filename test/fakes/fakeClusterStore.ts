@@ -13,6 +13,7 @@ import type { ClusterStore, StoredVolume } from "../../core/clusterStore.js";
 import { alreadyExists, conflict, notFound, unavailable } from "../../core/errors.js";
 import type { LeaseRecord, Versioned } from "../../core/leadership.js";
 import type { MoveHold } from "../../core/moves.js";
+import { sameStoredResize } from "../../core/resize.js";
 
 export type ClusterStoreOperation = "readLease" | "createLease" | "updateLease" | "listVolumes" | "putVolume" | "removeVolume" | "setNodeLabels"
   | "listMoveHolds" | "putMoveHold" | "removeMoveHold";
@@ -97,8 +98,11 @@ export class FakeClusterStore implements ClusterStore {
     await this.enter("putVolume", name);
     const stored = this.volumes.get(name);
     if (stored && stored.value.uid !== volume.uid) throw alreadyExists(`volume ${name} is stored with another uid (${stored.value.uid})`);
-    if (stored && stored.value.formatted === volume.formatted) return;
-    const value = stored ? { ...stored.value, formatted: volume.formatted } : clone(volume);
+    if (stored && stored.value.formatted === volume.formatted && sameStoredResize(stored.value.resize, volume.resize)) return;
+    // Like Swarm's configs: only the labels change (formatted, resize), the resize's wanted size standing for the spec's.
+    const resize = volume.resize ?? stored?.value.resize;
+    const base = stored ? { ...stored.value, formatted: volume.formatted } : clone(volume);
+    const value = resize ? { ...base, resize: { ...resize }, spec: { ...base.spec, sizeBytes: Math.max(base.spec.sizeBytes, resize.wantedBytes) } } : base;
     this.volumes.set(name, { value, version: this.bump() });
   }
 

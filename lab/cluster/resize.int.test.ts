@@ -1,0 +1,138 @@
+/**
+ * Online resize for real (issue 11, Done-when 3; ADR 0026): a lab of 3 nodes (--fast-cloud),
+ * an XFS volume (`-o fsType=xfs`: ext4 cannot grow online here, docs/lab.md) mounted by a
+ * PostgreSQL service that keeps committing rows; the built `swarmvol resize NAME 2 --wait`
+ * grows the EBS-like loop device (the emulator's ModifyVolume) and the node that mounts it
+ * grows the filesystem while the database writes. `df` in the service's container shows
+ * the new size, and every acknowledged row is in the table afterwards.
+ * Needs root, a built dist/ and the lab's programs; outside CI a missing requirement skips,
+ * under CI=true never.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shouldSkip } from "../../test/support/requirements.js";
+import { CREATE_TABLE_SQL, postgresWrite, psql, readAllRows } from "../drill/postgresClient.js";
+import { dockerCli, publishPostgres, stackScripts } from "../drill/environment.js";
+import { checkRows } from "../drill/verify.js";
+import { Writer } from "../drill/writer.js";
+import { pollUntil } from "./engine.js";
+import { hostRunner } from "./host.js";
+import { defaultLabDeps, down, systemClock, up } from "./lab.js";
+import type { LabState, NodeState } from "./state.js";
+import { swarmvolPaths } from "./swarmvolPlan.js";
+
+const skip = shouldSkip("swarmvol resize in the lab", ["dockerd", "docker-registry", "iptables", "nsenter", "unshare", "busybox", "ip", "losetup", "psql", "xfs_growfs"]);
+const main = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
+if (!skip && ["dist/cli/main.js", "dist/lab/cloud/main.js"].some((file) => !existsSync(join(import.meta.dirname, "..", "..", file)))) {
+  throw new Error("the lab resize test needs a built dist/; run `npm run build` (npm test does)");
+}
+
+const VOLUME = "rz-pgdata";
+const SERVICE = "rzpg";
+const DATA = "/var/lib/postgresql/data";
+const GiB = 1024 ** 3;
+
+describe.skipIf(skip)("swarmvol resize of a mounted XFS volume while PostgreSQL writes (3 nodes)", () => {
+  const deps = defaultLabDeps();
+  let dir = "";
+  let state: LabState;
+  const node = (name: string) => state.nodes.find((n) => n.name === name) as NodeState;
+  const docker = async (on: string, args: string[]) => (await dockerCli(hostRunner, node(on), args, 600_000)).trim();
+
+  /** The built CLI with the lab's controller and token file. */
+  function swarmvol(args: string[]): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+    const started = Date.now();
+    const env = { PATH: process.env.PATH, SWARMVOL_CONTROLLER: state.swarmvol?.controllerUrl ?? "", SWARMVOL_TOKEN_FILE: swarmvolPaths(dir).tokenFile };
+    const child = spawn(process.execPath, [main, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out, err, ms: Date.now() - started })));
+  }
+
+  /** The worker running the service's task, and its container there. */
+  async function running(): Promise<{ on: NodeState; container: string } | null> {
+    const line = (await docker("node1", ["service", "ps", SERVICE, "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}"]))
+      .split("\n").find((entry) => / Running/.test(entry));
+    const on = line ? state.nodes.find((n) => n.name === line.split(" ")[0]) : undefined;
+    if (!on) return null;
+    const container = await docker(on.name, ["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${SERVICE}`]);
+    return container === "" ? null : { on, container: container.split("\n")[0] as string };
+  }
+
+  /** `df` in the container: the size of the filesystem the database writes to, in bytes. */
+  async function dfSize(where: { on: NodeState; container: string }): Promise<number> {
+    const out = await docker(where.on.name, ["exec", where.container, "df", "-B1", "--output=size", DATA]);
+    return Number(out.split("\n").at(-1)?.trim());
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "swarmvol-lab-resize-"));
+    state = (await up({ dir, nodes: 3, fastCloud: true }, deps)).state;
+    const image = await publishPostgres(hostRunner, node("node1"), "/var/cache/swarmvol-lab");
+    await docker("node1", ["volume", "create", "-d", "swarmvol", "-o", "size=1", "-o", "fsType=xfs", VOLUME]);
+    await docker("node1", ["config", "create", "rz-pg-entrypoint", stackScripts().postgresEntrypoint]);
+    await docker("node1", [
+      "service", "create", "-d", "--name", SERVICE, "--network", "host", "--constraint", "node.role==worker", "--stop-grace-period", "10s",
+      "--config", "source=rz-pg-entrypoint,target=/drill/postgres-entrypoint.sh,mode=0555", "-e", `PGVOLUME=${DATA}`,
+      "--mount", `type=volume,source=${VOLUME},target=${DATA},volume-driver=swarmvol`, image, "/bin/sh", "/drill/postgres-entrypoint.sh",
+    ]);
+    const where = await pollUntil(systemClock, 300_000, `${SERVICE} running`, running, 1000);
+    await pollUntil(systemClock, 120_000, "PostgreSQL answering", async () => ((await psql(hostRunner, where.on.address, CREATE_TABLE_SQL)).ok ? true : null), 1000);
+  });
+
+  afterAll(async () => {
+    if (dir) {
+      await down(dir, deps).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("grows 1 GiB to 2 GiB under the writes: df in the container shows it, and every acknowledged row is there", async () => {
+    const where = await running();
+    if (!where) throw new Error(`${SERVICE} is not running`);
+    const before = await dfSize(where);
+    expect(before).toBeGreaterThan(0.9 * GiB);
+    expect(before).toBeLessThan(1.01 * GiB);
+    const writer = new Writer("db", postgresWrite(hostRunner), () => where.on.address, systemClock, 20);
+    writer.start();
+    await pollUntil(systemClock, 60_000, "rows written before the resize", async () => (writer.stats().acked >= 20 ? true : null), 200);
+    const ackedBefore = writer.stats().acked;
+
+    const run = await swarmvol(["resize", VOLUME, "2", "--wait", "--timeout", "3m"]);
+    const ackedDuring = writer.stats().acked - ackedBefore;
+    console.log(`[lab] swarmvol resize of a mounted XFS volume took ${(run.ms / 1000).toFixed(1)} s, ${ackedDuring} rows committed meanwhile:\n${run.out}`);
+    expect([run.code, run.err]).toEqual([0, ""]);
+    expect(run.out).toMatch(/resizing rz-pgdata to 2GiB[\s\S]*rz-pgdata is resized: done: 2GiB, filesystem [\d.]+GiB \(grown on \w+\)/);
+
+    const after = await dfSize(where);
+    console.log(`[lab] df in the container: ${before} bytes before, ${after} after`);
+    expect(after).toBeGreaterThan(1.9 * GiB);
+    expect(after).toBeLessThanOrEqual(2 * GiB);
+    // Still the same container, on the same node: grown online, not by a restart.
+    expect((await running())?.container).toBe(where.container);
+    await pollUntil(systemClock, 30_000, "rows written after the resize", async () => (writer.stats().acked >= ackedBefore + ackedDuring + 20 ? true : null), 200);
+    await writer.stop();
+
+    const acked = writer.acks.map((ack) => Number(ack.key));
+    const check = checkRows(acked, await readAllRows(hostRunner, where.on.address));
+    console.log(`[lab] rows: ${check.acked} acknowledged, ${check.present} present, ${writer.stats().failed} writes failed`);
+    expect(check).toMatchObject({ missing: [], corrupt: [] });
+    expect(check.present).toBe(acked.length);
+    expect(ackedDuring).toBeGreaterThan(0);
+
+    const inspect = await swarmvol(["inspect", VOLUME, "--json"]);
+    const record = JSON.parse(inspect.out) as { spec: { sizeBytes: number }; status: { resize?: { phase: string; cloudBytes: number; filesystemBytes: number; grownOn: string } } };
+    expect(record.spec.sizeBytes).toBe(2 * GiB);
+    expect(record.status.resize).toMatchObject({ phase: "done", cloudBytes: 2 * GiB, filesystemBytes: after });
+    const events = await swarmvol(["events", "--volume", VOLUME, "--json"]);
+    const phases = events.out.split("\n").filter(Boolean).map((text) => JSON.parse(text) as { type: string; data: { phase?: string } })
+      .filter((event) => event.type === "resize.phase").map((event) => event.data.phase);
+    expect(phases).toEqual(["requested", "cloud_grown", "filesystem_grown", "done"]);
+  });
+});
