@@ -3,6 +3,7 @@ import { benchControllerScale } from "./controllerScale.js";
 import { benchEc2Calls } from "./ec2Calls.js";
 import { benchLabBurst, benchLabFailover } from "./labFailover.js";
 import { benchLabTakeover } from "./labTakeover.js";
+import { benchLabCrossZone } from "./labCrossZone.js";
 import { writeResults } from "./resultsFile.js";
 import type { BenchResult } from "./stats.js";
 
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "lab-failover": benchLabFailover,
   "lab-burst": benchLabBurst,
   "lab-takeover": benchLabTakeover,
+  "lab-cross-zone": () => benchLabCrossZone(),
   // Loaded only when run: it needs fast-check, a devDependency.
   fuzz: async () => (await import("./fuzz.js")).benchFuzz(),
 };
