@@ -4,6 +4,8 @@ import { benchEc2Calls } from "./ec2Calls.js";
 import { benchLabBurst, benchLabFailover } from "./labFailover.js";
 import { benchLabTakeover } from "./labTakeover.js";
 import { benchLabCrossZone } from "./labCrossZone.js";
+import { benchFsFreeze } from "./fsFreezeCost.js";
+import { benchMmp } from "./mmpCost.js";
 import { writeResults } from "./resultsFile.js";
 import type { BenchResult } from "./stats.js";
 
@@ -12,6 +14,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "plugin-verbs": benchPluginVerbs,
   "controller-scale": benchControllerScale,
   "ec2-calls": benchEc2Calls,
+  fsfreeze: benchFsFreeze,
+  mmp: benchMmp,
   "lab-failover": benchLabFailover,
   "lab-burst": benchLabBurst,
   "lab-takeover": benchLabTakeover,
