@@ -22,8 +22,9 @@ import { describeMs, splitByWindows, type Window } from "./storage/samples.js";
 import { inNamespaceOf, releaseLoopsUnder, startWriter, type WriteSample } from "./storage/writer.js";
 import { summarise, type BenchResult } from "./stats.js";
 
-const ROUNDS = 3;
-const PHASE_MS = 12_000;
+/** Short phases, many rounds: the shared machine's load changes from minute to minute, and both phases must see it alike. */
+const ROUNDS = 5;
+const PHASE_MS = 8_000;
 const SNAPSHOT_EVERY_MS = 2_000;
 const FREEZE_TIMEOUT_MS = 10_000;
 const INSTANCE = "i-0fee0000000000001";
@@ -89,11 +90,19 @@ export async function benchFsFreeze(): Promise<BenchResult[]> {
     const frozen: WriteSample[] = [];
     const windows: Window[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
-      baseline.push(...(await startWriter(device, mountPoint, PHASE_MS).done));
-      const phase = await snapshotPhase(ec2, id, device, mountPoint, runner);
-      frozen.push(...phase.samples);
-      windows.push(...phase.windows);
-      process.stderr.write(`bench: fsfreeze round ${round}: ${phase.windows.length} snapshots, windows ${describeMs(phase.windows.map((w) => w.to - w.from))}\n`);
+      // The phases swap order every other round, so neither always follows the other.
+      for (const snapshots of round % 2 === 1 ? [false, true] : [true, false]) {
+        if (!snapshots) {
+          const samples = await startWriter(device, mountPoint, PHASE_MS).done;
+          baseline.push(...samples);
+          process.stderr.write(`bench: fsfreeze round ${round} baseline: writes ${describeMs(samples.map((s) => s.ms))}\n`);
+          continue;
+        }
+        const phase = await snapshotPhase(ec2, id, device, mountPoint, runner);
+        frozen.push(...phase.samples);
+        windows.push(...phase.windows);
+        process.stderr.write(`bench: fsfreeze round ${round} snapshots: ${phase.windows.length}, windows ${describeMs(phase.windows.map((w) => w.to - w.from))}, writes ${describeMs(phase.samples.map((s) => s.ms))}\n`);
+      }
     }
     return freezeResults(baseline, frozen, windows);
   } finally {
@@ -105,7 +114,7 @@ export async function benchFsFreeze(): Promise<BenchResult[]> {
 
 function freezeResults(baseline: readonly WriteSample[], frozen: readonly WriteSample[], windows: readonly Window[]): BenchResult[] {
   const { overlapping, clear } = splitByWindows(frozen, windows);
-  const cadence = `${ROUNDS} rounds of ${PHASE_MS / 1000} s each, alternating; a snapshot every ${SNAPSHOT_EVERY_MS / 1000} s in the snapshot phases (${windows.length} in all)`;
+  const cadence = `${ROUNDS} rounds of a ${PHASE_MS / 1000} s phase of each, alternating (order swapped every other round); a snapshot every ${SNAPSHOT_EVERY_MS / 1000} s in the snapshot phases (${windows.length} in all)`;
   return [
     summarise("storage.fsfreeze.write-baseline", "fsync'd 4 KiB write, no snapshot (baseline, same run)", "ms", baseline.map((s) => s.ms), null, cadence),
     summarise("storage.fsfreeze.write-with-snapshots", "fsync'd 4 KiB write while the volume is snapshotted under fsfreeze every 2 s", "ms", frozen.map((s) => s.ms), null,
