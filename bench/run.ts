@@ -4,6 +4,9 @@ import { benchEc2Calls } from "./ec2Calls.js";
 import { benchLabBurst, benchLabFailover } from "./labFailover.js";
 import { benchLabTakeover } from "./labTakeover.js";
 import { benchLabStress } from "./labStress.js";
+import { benchLabCrossZone } from "./labCrossZone.js";
+import { benchFsFreeze } from "./fsFreezeCost.js";
+import { benchMmp } from "./mmpCost.js";
 import { writeResults } from "./resultsFile.js";
 import type { BenchResult } from "./stats.js";
 
@@ -12,10 +15,13 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "plugin-verbs": benchPluginVerbs,
   "controller-scale": benchControllerScale,
   "ec2-calls": benchEc2Calls,
+  fsfreeze: benchFsFreeze,
+  mmp: benchMmp,
   "lab-failover": benchLabFailover,
   "lab-burst": benchLabBurst,
   "lab-takeover": benchLabTakeover,
   "lab-stress": () => benchLabStress(),
+  "lab-cross-zone": () => benchLabCrossZone(),
   // Loaded only when run: it needs fast-check, a devDependency.
   fuzz: async () => (await import("./fuzz.js")).benchFuzz(),
 };

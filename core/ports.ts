@@ -114,13 +114,20 @@ export interface NodeBackend {
   detach(record: VolumeRecord): Promise<void>;
 }
 
+/** What a new filesystem gets beyond its type. */
+export interface FilesystemFeatures {
+  /** ext4 multi-mount protection (`-o mmp=on`, core/mmp.ts, ADR 0028). @default false */
+  multiMountProtection?: boolean;
+}
+
 /** Filesystem and mount operations on a block device (mkfs, fsck, mount, probe). */
 export interface BlockFilesystem {
   /** The signature type on the device (`ext4`, `xfs`, `LVM2_member`...) or null if none. */
   probe(device: string): Promise<string | null>;
   /** True when the first `bytes` of the device are all zero. */
   headIsZero(device: string, bytes: number): Promise<boolean>;
-  makeFilesystem(device: string, fsType: FsType, label: string): Promise<void>;
+  /** Makes a filesystem (never forced: mkfs itself refuses a device that has one). */
+  makeFilesystem(device: string, fsType: FsType, label: string, features?: FilesystemFeatures): Promise<void>;
   /** Repairs what is safe to repair; throws UNSAFE when the filesystem needs a human. */
   check(device: string, fsType: string): Promise<void>;
   /** Mounts the device at target, creating target if needed. */

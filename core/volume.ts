@@ -1,5 +1,6 @@
 import { clipped, invalidArgument, quoted } from "./errors.js";
 import type { ResizeStatus } from "./resize.js";
+import { mmpElsewhere } from "./mmp.js";
 import { formatSize, parseSize } from "./units.js";
 
 /** Docker's own rule for volume names, plus a cap that fits a cloud tag value. */
@@ -136,9 +137,13 @@ export interface OptionDefinition {
   help: string;
 }
 
+/** Options only some backends take, with why the others refuse them (the fix, not just the list). */
+const elsewhere: ReadonlyMap<string, string> = new Map([["mmp", mmpElsewhere]]);
+
 /**
  * Matches option keys case-insensitively against the backend's list and rejects any
- * unknown key with the full list, so a typo (`-o sise=10`) never silently becomes a default.
+ * unknown key with the full list, so a typo (`-o sise=10`) never silently becomes a default;
+ * a key that belongs to other backends says why it is not for this one.
  */
 export function canonicalOptions(
   opts: Readonly<Record<string, unknown>> | null | undefined,
@@ -149,6 +154,8 @@ export function canonicalOptions(
   for (const [key, value] of Object.entries(opts ?? {})) {
     const definition = known.find((option) => option.name.toLowerCase() === key.toLowerCase());
     if (!definition) {
+      const why = elsewhere.get(key.toLowerCase());
+      if (why !== undefined) throw invalidArgument(`option ${quoted(key)} is not for the ${backend} backend: ${why}`, { option: clipped(key), backend });
       const valid = known.map((option) => option.name).join(", ");
       throw invalidArgument(`unknown option ${quoted(key)} for the ${backend} backend; valid options: ${valid}`, { option: clipped(key) });
     }

@@ -1,5 +1,6 @@
 import { inUse, invalidArgument, unsafe } from "../core/errors.js";
 import { noCrashPoints, type BlockFilesystem, type Clock, type CrashPoints, type Logger, type MountEntry, type MountTable, type NodeAttacher, type VolumeDirectory } from "../core/ports.js";
+import { mmpOf } from "../core/mmp.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "./keyedMutex.js";
 import type { PluginVolume } from "./protocol.js";
@@ -377,10 +378,11 @@ export class VolumeDriver {
         { name, device },
       );
     }
-    await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name);
+    const multiMountProtection = mmpOf(record.spec);
+    await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name, { multiMountProtection });
     this.crash.reached("agent.mount.formatted");
     await this.deps.directory.markFormatted(name);
-    this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType }, "filesystem created");
+    this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType, multiMountProtection }, "filesystem created");
     return { fsType: record.spec.fsType, made: true };
   }
 

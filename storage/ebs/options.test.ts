@@ -30,6 +30,7 @@ describe("buildEbsSpec accepts", () => {
     [{ FSTYPE: "xfs", Size: "2" }, { sizeBytes: 2 * GiB, fsType: "xfs", options: { fsType: "xfs", size: "2" } }],
     [{ zone: "us-east-1a", encrypted: "TRUE" }, { sizeBytes: GiB }],
     [{ kmsKeyId: "alias/swarmvol" }, { sizeBytes: GiB }],
+    [{ mmp: "on" }, { fsType: "ext4", options: { mmp: "on" } }],
   ])("%j", (options, expected) => {
     expect(buildEbsSpec("data", options)).toMatchObject({ name: "data", backend: "ebs", ...expected });
   });
@@ -63,6 +64,8 @@ describe("buildEbsSpec rejects, naming the fix", () => {
     [{ zone: "us-east-1" }, /invalid zone "us-east-1": give an availability zone name like us-east-1a/],
     [{ fsType: "btrfs" }, /invalid fsType "btrfs": use ext4/],
     [{ size: 10 }, /option "size" must be a string/],
+    [{ mmp: "on", fsType: "xfs" }, /mmp=on needs ext4/],
+    [{ mmp: "on", snapshot: "snap-0123456789abcdef0" }, /keeps its source's filesystem: remove -o mmp/],
   ])("%j", (options, message) => {
     expect(rejection(options)).toMatch(message);
   });

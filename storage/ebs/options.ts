@@ -5,6 +5,7 @@
  */
 import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 import { parseSize } from "../../core/units.js";
+import { mmpOption, parseMmp } from "../../core/mmp.js";
 import { parseSnapshotPolicy, snapshotOptionHelp } from "../../core/snapshotPolicy.js";
 import { canonicalOptions, checkSizeForFs, parseFsType, type OptionDefinition, type VolumeSpec } from "../../core/volume.js";
 import { parseZonePolicy, zonePolicyOption } from "../../core/zones.js";
@@ -19,6 +20,7 @@ export const ebsOptions: readonly OptionDefinition[] = [
   { name: "encrypted", help: "true or false (default false; kmsKeyId implies true)" },
   { name: "kmsKeyId", help: "KMS key id, alias/NAME or key ARN for encryption" },
   { name: "fsType", help: "ext4 (default) or xfs" },
+  mmpOption,
   { name: "snapshot", help: "restore from this snapshot id (snap-...)" },
   { name: "zone", help: "availability zone (default: the zone of the first node that mounts it)" },
   zonePolicyOption,
@@ -199,6 +201,7 @@ export function buildEbsSpec(name: string, rawOptions: Readonly<Record<string, u
   const parsed = parseEbsOptions(options);
   parseSnapshotPolicy(options);
   parseZonePolicy(options.zonePolicy);
+  parseMmp(options, fsType);
   // A clone without size takes its source's, known once the snapshot is (like a restore).
   const sizeBytes = options.from !== undefined && options.size === undefined ? 0 : (parsed.sizeGiB ?? 0) * GiB;
   if (sizeBytes > 0) checkSizeForFs(sizeBytes, fsType);

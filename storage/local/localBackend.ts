@@ -2,12 +2,14 @@ import { open, stat, unlink, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { internal } from "../../core/errors.js";
 import { kernelPath } from "../os/paths.js";
+import { mmpOption, parseMmp } from "../../core/mmp.js";
 import type { CommandRunner, NodeBackend } from "../../core/ports.js";
 import { canonicalOptions, checkSizeForFs, parseFsType, parseSizeOption, type OptionDefinition, type VolumeRecord, type VolumeSpec } from "../../core/volume.js";
 
 export const localOptions: readonly OptionDefinition[] = [
   { name: "size", help: "capacity, a number of GiB or with a unit (512MiB, 20GiB); default 1GiB" },
   { name: "fsType", help: "ext4 (default) or xfs" },
+  mmpOption,
 ];
 
 const defaultSizeBytes = 1024 ** 3;
@@ -28,6 +30,7 @@ export class LocalBackend implements NodeBackend {
     const sizeBytes = parseSizeOption(options.size, defaultSizeBytes);
     const fsType = parseFsType(options.fsType);
     checkSizeForFs(sizeBytes, fsType);
+    parseMmp(options, fsType);
     return { name, backend: this.name, sizeBytes, fsType, options };
   }
 

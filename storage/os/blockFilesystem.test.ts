@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandResult, CommandRunner } from "../../core/ports.js";
 import { LocalBackend } from "../local/localBackend.js";
-import { mountPointsOf, SystemBlockFilesystem } from "./blockFilesystem.js";
+import { mkfsCommand, mountPointsOf, SystemBlockFilesystem } from "./blockFilesystem.js";
 
 function scripted(results: CommandResult[]): CommandRunner & { calls: string[] } {
   const calls: string[] = [];
@@ -52,10 +52,43 @@ describe("SystemBlockFilesystem.check", () => {
     expect(slept.reduce((a, b) => a + b, 0)).toBe(20_000);
   });
 
+  it("fails at once, as UNSAFE naming the way to find the holder, when MMP sees another node using the filesystem", async () => {
+    const { slept, wait } = pauses();
+    const active = {
+      code: 8, stdout: "MMP interval is 10 seconds and total wait time is 42 seconds. Please wait...\n",
+      stderr: "e2fsck: MMP: device currently active while trying to open /dev/loop1\n/dev/loop1: \nThe superblock could not be read\n",
+    };
+    const runner = scripted([active, { code: 0, stdout: "", stderr: "" }]);
+    const error = await new SystemBlockFilesystem(runner, "/proc/self/mountinfo", wait).check("/dev/loop1", "ext4").catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: "UNSAFE", details: { stderr: "e2fsck: MMP: device currently active while trying to open /dev/loop1" } });
+    expect((error as Error).message).toMatch(/mounted on another node: its multi-mount protection \(mmp=on\).*refusing to mount it here.*`swarmvol ls`/);
+    expect(runner.calls).toHaveLength(1);
+    expect(slept).toEqual([]);
+  });
+
+  it("names tune2fs -E clear_mmp for an MMP block an interrupted e2fsck left marked", async () => {
+    const runner = scripted([{ code: 8, stdout: "", stderr: "e2fsck: MMP: e2fsck being run while checking MMP block\n" }]);
+    await expect(new SystemBlockFilesystem(runner).check("/dev/loop1", "ext4")).rejects.toMatchObject({
+      code: "UNSAFE", message: expect.stringMatching(/if you are sure no node uses the filesystem, clear it with tune2fs -f -E clear_mmp \/dev\/loop1/),
+    });
+    expect(runner.calls).toHaveLength(1);
+  });
+
   it("skips filesystems e2fsck does not check", async () => {
     const runner = scripted([]);
     await new SystemBlockFilesystem(runner).check("/dev/loop1", "xfs");
     expect(runner.calls).toEqual([]);
+  });
+});
+
+describe("mkfsCommand", () => {
+  it("gives ext4 multi-mount protection with a 1 s update interval in the same -E list, and never a force flag", () => {
+    expect(mkfsCommand("/dev/loop3", "ext4", "db", { multiMountProtection: true })).toEqual(
+      ["mkfs.ext4", ["-q", "-L", "db", "-O", "mmp", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard,mmp_update_interval=1", "/dev/loop3"]]);
+    for (const features of [undefined, {}, { multiMountProtection: false }]) {
+      expect(mkfsCommand("/dev/loop3", "ext4", "db", features)).toEqual(["mkfs.ext4", ["-q", "-L", "db", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", "/dev/loop3"]]);
+    }
+    expect(mkfsCommand("/dev/loop3", "xfs", "db", { multiMountProtection: true })).toEqual(["mkfs.xfs", ["-q", "-K", "-L", "db", "/dev/loop3"]]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile } from "node:fs/promises";
 import { internal, unavailable, unsafe } from "../../core/errors.js";
-import type { BlockFilesystem, CommandResult, CommandRunner } from "../../core/ports.js";
+import { mmpUpdateIntervalSeconds } from "../../core/mmp.js";
+import type { BlockFilesystem, CommandResult, CommandRunner, FilesystemFeatures } from "../../core/ports.js";
 import type { FsType } from "../../core/volume.js";
 import { kernelPath } from "./paths.js";
 
@@ -48,11 +49,8 @@ export class SystemBlockFilesystem implements BlockFilesystem {
     }
   }
 
-  async makeFilesystem(device: string, fsType: FsType, label: string): Promise<void> {
-    const args = fsType === "ext4"
-      ? ["mkfs.ext4", ["-q", "-L", label.slice(0, 16), "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", device]]
-      : ["mkfs.xfs", ["-q", "-K", "-L", label.slice(0, 12), device]];
-    const [program, programArgs] = args as [string, string[]];
+  async makeFilesystem(device: string, fsType: FsType, label: string, features: FilesystemFeatures = {}): Promise<void> {
+    const [program, programArgs] = mkfsCommand(device, fsType, label, features);
     check(await this.runner.run(program, programArgs, { timeoutMs: commandTimeoutMs }), `${program} ${device}`);
   }
 
@@ -78,6 +76,7 @@ export class SystemBlockFilesystem implements BlockFilesystem {
         );
       }
       if ((result.code & 8) === 0) return;
+      refuseMultiMount(device, result);
       const pause = Math.min(250 * 2 ** (attempt - 1), 2000, this.busyWait.budgetMs - waited);
       if (pause <= 0) {
         throw unavailable(
@@ -113,6 +112,41 @@ export class SystemBlockFilesystem implements BlockFilesystem {
     const points = mountPointsOf(await readFile(this.mountInfoPath, "utf8"));
     return points.includes(target) || points.includes(await kernelPath(target));
   }
+}
+
+/**
+ * mkfs's program and arguments. Never a force flag. MMP (ADR 0028) adds `-O mmp` and the
+ * update interval to the same `-E` list; xfs has no MMP (refused at create, ignored here).
+ */
+export function mkfsCommand(device: string, fsType: FsType, label: string, features: FilesystemFeatures = {}): [string, string[]] {
+  if (fsType === "xfs") return ["mkfs.xfs", ["-q", "-K", "-L", label.slice(0, 12), device]];
+  const extended = ["lazy_itable_init=1", "lazy_journal_init=1", "nodiscard"];
+  const mmp = features.multiMountProtection === true ? ["-O", "mmp"] : [];
+  if (mmp.length > 0) extended.push(`mmp_update_interval=${mmpUpdateIntervalSeconds}`);
+  return ["mkfs.ext4", ["-q", "-L", label.slice(0, 16), ...mmp, "-E", extended.join(","), device]];
+}
+
+/**
+ * e2fsck's MMP refusals (exit 8, a library error "MMP: …") fail at once: each attempt
+ * already watched the MMP block for 11 s or more, and another node that updates it holds
+ * the filesystem mounted, which waiting a few seconds does not change. "device currently
+ * active" and "still in use": a live holder; any other (an e2fsck killed mid-run left its
+ * mark) needs a human to clear it once sure no node uses the filesystem.
+ */
+function refuseMultiMount(device: string, result: CommandResult): void {
+  const said = `${result.stdout}\n${result.stderr}`.split("\n").map((line) => line.trim()).find((line) => /MMP:|MMP block/.test(line));
+  if (said === undefined) return;
+  const details = { device, stderr: said.slice(0, 300) };
+  if (/MMP: (device currently active|filesystem still in use)/.test(said)) {
+    throw unsafe(
+      `filesystem on ${device} is mounted on another node: its multi-mount protection (mmp=on) saw that node update it (e2fsck exit ${result.code}: ${details.stderr}); refusing to mount it here. The volume was given to this node while another still holds it: see which with \`swarmvol ls\``,
+      details,
+    );
+  }
+  throw unsafe(
+    `filesystem on ${device}: e2fsck refused its multi-mount protection block (exit ${result.code}: ${details.stderr}); if you are sure no node uses the filesystem, clear it with tune2fs -f -E clear_mmp ${device}`,
+    details,
+  );
 }
 
 /** Mount points from a mountinfo text, with the kernel's octal escapes (\040) undone. */

@@ -23,6 +23,16 @@ describe("plugin protocol: mount and unmount", () => {
     expect(h.catalog.get("data")?.status.fresh).toBe(false);
   });
 
+  it("makes ext4 with multi-mount protection only for a volume created with -o mmp=on (ADR 0028); refuses it on xfs", async () => {
+    await h.call("/VolumeDriver.Create", { Name: "guarded", Opts: { mmp: "on" } });
+    await mount(idA, "guarded");
+    await mount(idA);
+    expect(h.node.actions.filter((action) => action.startsWith("mkfs"))).toEqual([expect.stringMatching(/^mkfs ext4 \/dev\/fake-\S+ mmp$/), "mkfs ext4 /dev/fake-uid-1"]);
+    const refused = await h.call("/VolumeDriver.Create", { Name: "xfsguard", Opts: { mmp: "on", fsType: "xfs" } });
+    expect(refused.body.Err).toMatch(/mmp=on needs ext4.*use -o fsType=ext4, or remove -o mmp/);
+    expect(h.catalog.get("xfsguard")).toBeUndefined();
+  });
+
   it("checks an existing filesystem before every later mount, never formatting it again", async () => {
     await mount(idA);
     await unmount(idA);

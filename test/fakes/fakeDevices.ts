@@ -1,4 +1,4 @@
-import type { BlockFilesystem, NodeBackend } from "../../core/ports.js";
+import type { BlockFilesystem, FilesystemFeatures, NodeBackend } from "../../core/ports.js";
 import type { FsType, VolumeRecord, VolumeSpec } from "../../core/volume.js";
 import { LocalBackend } from "../../storage/local/localBackend.js";
 
@@ -57,8 +57,8 @@ export class FakeNode {
   readonly filesystem: BlockFilesystem = {
     probe: async (device) => this.devices.get(device)?.signature ?? null,
     headIsZero: async (device) => this.devices.get(device)?.headZero ?? true,
-    makeFilesystem: async (device: string, fsType: FsType) => {
-      this.actions.push(`mkfs ${fsType} ${device}`);
+    makeFilesystem: async (device: string, fsType: FsType, _label: string, features?: FilesystemFeatures) => {
+      this.actions.push(`mkfs ${fsType} ${device}${features?.multiMountProtection === true ? " mmp" : ""}`);
       this.failIfArmed("mkfs");
       this.devices.set(device, { signature: fsType, headZero: false });
     },
