@@ -11,7 +11,6 @@
  * 0) or on an error retrying cannot fix (bad token, bad flag), with cli/exitCodes.ts codes.
  */
 import { loadOperatorConfig } from "../core/clusterConfig.js";
-import { systemClock } from "../core/clock.js";
 import { invalidArgument, SwarmvolError } from "../core/errors.js";
 import { compareEventIds, parseEventId, type EventId, type SwarmvolEvent } from "../core/events.js";
 import { parseDuration } from "../core/units.js";
@@ -21,15 +20,11 @@ import { OperatorClient, type EventHistoryQuery, type OperatorApi } from "../api
 import { controllerArgs, documented, operatorEnv, operatorUsageTail, rootFor, runParsed, SwarmvolCommand, withOperatorOptions, type OperatorFlags } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
 import { eventsHeader, renderEvent, renderEventJson } from "./eventsRender.js";
-import type { OperatorIo } from "./operatorCommands.js";
+import { processFollowingIo, type FollowingIo } from "./followingIo.js";
 import { withTokenFile } from "./runtime.js";
 
-/** The operator io, plus what following needs: a stop signal and a sleep between reconnects. */
-export interface EventsIo extends OperatorIo {
-  /** Aborted on SIGINT/SIGTERM (or a closed stdout): `-f` ends with exit 0. */
-  signal: AbortSignal;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+/** The io of `swarmvol events` (cli/followingIo.ts; a closed stdout ends `-f` too). */
+export type EventsIo = FollowingIo;
 
 const eventsUsageTail = `[-f|--follow] [--since ID|DURATION] [--volume NAME] ${operatorUsageTail}`;
 export const eventsUsage = `swarmvol events ${eventsUsageTail}`;
@@ -170,7 +165,7 @@ export function eventsCommandLine(io: EventsIo, outcome: { code: number }): Swar
 }
 
 /** Runs `swarmvol events <argv…>`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
-export async function eventsCommand(argv: readonly string[], io: EventsIo = processIo()): Promise<number> {
+export async function eventsCommand(argv: readonly string[], io: EventsIo = processFollowingIo({ endOnClosedStdout: true })): Promise<number> {
   const outcome = { code: 0 };
   return runParsed(rootFor(eventsCommandLine(io, outcome)), ["events", ...argv], io, outcome);
 }
@@ -180,19 +175,3 @@ function withHint(err: unknown): unknown {
   return new SwarmvolError(err.code, `${err.message}; an all-in-one (or an older controller) records no events: they live in \`swarmvol controller\``, { ...err.details }, { cause: err });
 }
 
-function processIo(): EventsIo {
-  const stop = new AbortController();
-  const abort = () => stop.abort();
-  process.once("SIGINT", abort);
-  process.once("SIGTERM", abort);
-  // `swarmvol events -f | head`: a closed pipe ends following quietly.
-  process.stdout.on("error", abort);
-  return {
-    env: process.env,
-    out: (text) => void process.stdout.write(text),
-    err: (text) => void process.stderr.write(text),
-    now: () => Date.now(),
-    signal: stop.signal,
-    sleep: (ms, signal) => systemClock.sleep(ms, signal),
-  };
-}

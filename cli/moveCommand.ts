@@ -12,7 +12,6 @@
  * move from Swarm's store (ADR 0023), and the CLI asks again until it answers. `--json`
  * prints NDJSON, one object per phase as it happens, the last the result (cli/moveRender.ts).
  */
-import { systemClock } from "../core/clock.js";
 import { conflict, ErrorCode, invalidArgument, isSwarmvolError, SwarmvolError, timeout, toSwarmvolError, unavailable } from "../core/errors.js";
 import { parseDuration } from "../core/units.js";
 import { validateVolumeName } from "../core/volume.js";
@@ -21,13 +20,11 @@ import { MoveClient, type MoveApi } from "../api/client/moveClient.js";
 import { documented, operatorUsageTail, rootFor, runParsed, SwarmvolCommand, withOperatorOptions, type OperatorFlags } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
 import { humanPrinter, jsonPrinter, MoveProgress, type MovePrinter } from "./moveRender.js";
-import { operatorSettings, type OperatorIo } from "./operatorCommands.js";
+import { processFollowingIo, type FollowingIo } from "./followingIo.js";
+import { operatorSettings } from "./operatorCommands.js";
 
-/** The operator io, plus what following needs: a stop signal and a sleep between asks. */
-export interface MoveIo extends OperatorIo {
-  signal: AbortSignal;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+/** The io of `swarmvol move` (cli/followingIo.ts). */
+export type MoveIo = FollowingIo;
 
 interface MoveFlags extends OperatorFlags {
   to: string;
@@ -159,22 +156,8 @@ export function moveCommandLine(io: MoveIo, outcome: { code: number }): Swarmvol
 }
 
 /** Runs `swarmvol move <argv…>`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
-export async function moveCommand(argv: readonly string[], io: MoveIo = processIo()): Promise<number> {
+export async function moveCommand(argv: readonly string[], io: MoveIo = processFollowingIo()): Promise<number> {
   const outcome = { code: 0 };
   return runParsed(rootFor(moveCommandLine(io, outcome)), ["move", ...argv], io, outcome);
 }
 
-function processIo(): MoveIo {
-  const stop = new AbortController();
-  const abort = () => stop.abort();
-  process.once("SIGINT", abort);
-  process.once("SIGTERM", abort);
-  return {
-    env: process.env,
-    out: (text) => void process.stdout.write(text),
-    err: (text) => void process.stderr.write(text),
-    now: () => Date.now(),
-    signal: stop.signal,
-    sleep: (ms, signal) => systemClock.sleep(ms, signal).catch(() => undefined),
-  };
-}

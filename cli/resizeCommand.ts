@@ -8,7 +8,6 @@
  * volume; 5 the cloud takes no modification now (one runs, or one per six hours); 8 not
  * done within `--timeout` (the controller goes on) or no replica serves.
  */
-import { systemClock } from "../core/clock.js";
 import { ErrorCode, SwarmvolError, invalidArgument, timeout, toSwarmvolError } from "../core/errors.js";
 import { formatSize, parseDuration, parseSize } from "../core/units.js";
 import { validateVolumeName } from "../core/volume.js";
@@ -16,7 +15,7 @@ import type { ResizeResponse } from "../api/resizeContract.js";
 import { ResizeClient, type ResizeApi } from "../api/client/resizeClient.js";
 import { documented, operatorUsageTail, rootFor, runParsed, SwarmvolCommand, withOperatorOptions, type OperatorFlags } from "./commandLine.js";
 import { reportFailure } from "./exitCodes.js";
-import type { MoveIo } from "./moveCommand.js";
+import { processFollowingIo, type FollowingIo } from "./followingIo.js";
 import { operatorSettings } from "./operatorCommands.js";
 
 interface ResizeFlags extends OperatorFlags {
@@ -44,7 +43,7 @@ const line = (answer: ResizeResponse) => `  ${answer.resize.phase.padEnd(10)} ${
 const settled = (answer: ResizeResponse) => answer.resize.phase === "done" || answer.resize.phase === "mount";
 
 /** Follows the resize until it settles, `timeoutMs` passes or the signal stops it. */
-async function follow(api: ResizeApi, started: ResizeResponse, timeoutMs: number, io: MoveIo, json: boolean): Promise<ResizeResponse> {
+async function follow(api: ResizeApi, started: ResizeResponse, timeoutMs: number, io: FollowingIo, json: boolean): Promise<ResizeResponse> {
   const deadline = io.now() + timeoutMs;
   let answer = started;
   let shown = json ? "" : line(started);
@@ -79,7 +78,7 @@ function closing(answer: ResizeResponse): string {
 }
 
 /** Runs one parsed `swarmvol resize`; resolves to its exit code, never rejects. */
-async function runResize(volume: string, size: string, flags: ResizeFlags, io: MoveIo): Promise<number> {
+async function runResize(volume: string, size: string, flags: ResizeFlags, io: FollowingIo): Promise<number> {
   try {
     validateVolumeName(volume);
     parseSize(size);
@@ -99,7 +98,7 @@ async function runResize(volume: string, size: string, flags: ResizeFlags, io: M
 }
 
 /** The commander declaration of `swarmvol resize`; its action sets `outcome.code`. */
-export function resizeCommandLine(io: MoveIo, outcome: { code: number }): SwarmvolCommand {
+export function resizeCommandLine(io: FollowingIo, outcome: { code: number }): SwarmvolCommand {
   const command = withOperatorOptions(documented(new SwarmvolCommand("resize"), {
     summary: "Grows a volume and its filesystem, online while it is mounted.", details, usage: resizeUsageTail,
     examples: ["swarmvol resize pgdata 30 --wait", "swarmvol resize jenkins_home 1TiB", "swarmvol resize pgdata 40 --json | jq -r .resize.phase"],
@@ -115,22 +114,8 @@ export function resizeCommandLine(io: MoveIo, outcome: { code: number }): Swarmv
 }
 
 /** Runs `swarmvol resize <argv…>`; resolves to its exit code (cli/exitCodes.ts), never rejects. */
-export async function resizeCommand(argv: readonly string[], io: MoveIo = processIo()): Promise<number> {
+export async function resizeCommand(argv: readonly string[], io: FollowingIo = processFollowingIo()): Promise<number> {
   const outcome = { code: 0 };
   return runParsed(rootFor(resizeCommandLine(io, outcome)), ["resize", ...argv], io, outcome);
 }
 
-function processIo(): MoveIo {
-  const stop = new AbortController();
-  const abort = () => stop.abort();
-  process.once("SIGINT", abort);
-  process.once("SIGTERM", abort);
-  return {
-    env: process.env,
-    out: (text) => void process.stdout.write(text),
-    err: (text) => void process.stderr.write(text),
-    now: () => Date.now(),
-    signal: stop.signal,
-    sleep: (ms, signal) => systemClock.sleep(ms, signal).catch(() => undefined),
-  };
-}
