@@ -60,6 +60,13 @@ describe("EbsResize.grow", () => {
     expect(cloud.calls.byAction().ModifyVolume).toBeUndefined();
   });
 
+  it("a volume that is gone is NOT_FOUND, never taken for one never modified, and nothing is sent", async () => {
+    const { cloud } = await setup();
+    const err = await failure(cloud.resize.grow("vol-0123456789abcdef0", 8 * GiB, 60_000));
+    expect(isSwarmvolError(err, "NOT_FOUND")).toBe(true);
+    expect(cloud.calls.byAction().ModifyVolume).toBeUndefined();
+  });
+
   it("refuses to shrink (INVALID_ARGUMENT naming the least size) and sends nothing", async () => {
     const { cloud, volumeId } = await setup();
     const err = await failure(cloud.resize.grow(volumeId, 2 * GiB, 60_000));

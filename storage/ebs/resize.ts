@@ -11,7 +11,7 @@ import {
   type DescribeVolumesCommandOutput, type DescribeVolumesModificationsCommandOutput, type VolumeModification,
 } from "@aws-sdk/client-ec2";
 import type { CloudResize } from "../../core/cloud.js";
-import { conflict, internal, invalidArgument, isSwarmvolError, notFound, timeout } from "../../core/errors.js";
+import { conflict, internal, invalidArgument, notFound, timeout } from "../../core/errors.js";
 import type { Clock, Logger } from "../../core/ports.js";
 import { awsCodeOf } from "./errors.js";
 import type { Ec2Caller } from "./ec2Api.js";
@@ -89,7 +89,8 @@ export class EbsResize implements CloudResize {
       const out = await this.deps.caller.call<DescribeVolumesModificationsCommandOutput>(new DescribeVolumesModificationsCommand({ VolumeIds: [volumeId] }), { volumeId });
       return out.VolumesModifications?.[0];
     } catch (err) {
-      if (awsCodeOf(err) === "InvalidVolumeModification.NotFound" || (isSwarmvolError(err, "NOT_FOUND") && awsCodeOf(err) !== "InvalidVolume.NotFound")) return undefined;
+      // EC2's answer for a volume never modified; any other NOT_FOUND (the volume gone) is the caller's to see.
+      if (awsCodeOf(err) === "InvalidVolumeModification.NotFound") return undefined;
       throw err;
     }
   }
