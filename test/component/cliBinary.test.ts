@@ -54,7 +54,12 @@ function freePort(): Promise<number> {
   });
 }
 
-describe.skipIf(!built)("the built swarmvol CLI against a running all-in-one", () => {
+// Every case spawns the built CLI (a fresh Node process loading its modules) several times:
+// on a loaded 2-core machine that alone takes seconds, so a case gets two minutes. Nothing
+// here measures speed.
+const binaryCase = { timeout: 120_000 };
+
+describe.skipIf(!built)("the built swarmvol CLI against a running all-in-one", binaryCase, () => {
   let dir: string;
   let url: string;
   let env: NodeJS.ProcessEnv;
@@ -111,7 +116,7 @@ describe.skipIf(!built)("the built swarmvol CLI against a running all-in-one", (
   });
 
   it("--help of every command has its usage and examples; version answers", async () => {
-    for (const command of ["ls", "inspect", "nodes", "fence", "unfence", "status", "events", "move", "snapshot", "snapshots", "token", "healthcheck", "agent", "controller", "all-in-one"]) {
+    for (const command of ["ls", "inspect", "nodes", "fence", "unfence", "status", "events", "move", "resize", "snapshot", "snapshots", "token", "healthcheck", "agent", "controller", "all-in-one"]) {
       const help = await swarmvol([command, "--help"], {});
       expect([command, help.code, help.out]).toEqual([command, 0, expect.stringMatching(new RegExp(`^usage: swarmvol ${command}[\\s\\S]*examples?:\\n {2}\\S`))]);
     }
@@ -120,7 +125,7 @@ describe.skipIf(!built)("the built swarmvol CLI against a running all-in-one", (
   });
 });
 
-describe.skipIf(!built)("the built swarmvol move against a leader", () => {
+describe.skipIf(!built)("the built swarmvol move against a leader", binaryCase, () => {
   let world: MoveWorld;
   let env: NodeJS.ProcessEnv;
 
