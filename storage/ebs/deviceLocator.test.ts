@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isSwarmvolError } from "../../core/errors.js";
 import type { Clock, CommandResult, CommandRunner } from "../../core/ports.js";
 import { checkSerial, EbsDeviceLocator, nvmeLinkName, type DeviceFs } from "./deviceLocator.js";
+import { failure } from "../../test/support/failure.js";
 
 const vol = "vol-0123456789abcdef0";
 const link = "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0";
@@ -47,11 +48,6 @@ function setup(serials: Record<string, string | CommandResult> = {}, options = {
   return { clock, fs, runner, locator: new EbsDeviceLocator(fs, runner, clock, { timeoutMs: 5000, ...options }) };
 }
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => {
-    throw new Error("expected a failure");
-  }, (err: unknown) => err);
-}
 
 describe("pure helpers", () => {
   it("names the udev by-id link after the id without its dash", () => {

@@ -11,6 +11,7 @@ import { silentLogger } from "../../core/ports.js";
 import type { FaultsPatch } from "../../lab/cloud/index.js";
 import { labInstances, startTestCloud, SteppingClock, type TestCloud } from "../../lab/cloud/testing.js";
 import { createToken, EbsCloud, type EbsCloudOptions } from "./ebsCloud.js";
+import { failure } from "../../test/support/failure.js";
 
 const [A, B, C] = labInstances.map((i) => i.instanceId!) as [string, string, string];
 
@@ -36,14 +37,6 @@ async function driveClock(clock: { advance(ms: number): void }, ms: number, sett
   await new Promise((resolve) => setTimeout(resolve, settleMs));
 }
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("create", () => {
   it("creates a tagged gp3 volume in the caller's zone and returns it available", async () => {

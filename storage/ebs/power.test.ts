@@ -5,6 +5,7 @@ import { silentLogger } from "../../core/ports.js";
 import { labInstances, startTestCloud, SteppingClock, type TestCloud } from "../../lab/cloud/testing.js";
 import { EbsCloud } from "./ebsCloud.js";
 import { awsCodeOf } from "./errors.js";
+import { failure } from "../../test/support/failure.js";
 
 const [A, B] = labInstances.map((i) => i.instanceId!) as [string, string];
 
@@ -19,9 +20,6 @@ async function setup() {
   return { t, cloud: new EbsCloud(t.ec2, new SteppingClock(t.clock), silentLogger, { random: () => 0.5 }) };
 }
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => { throw new Error("expected a failure"); }, (err: unknown) => err);
-}
 
 describe("forceStop", () => {
   it("sends StopInstances with Force and answers stopping; DescribeInstances then shows stopped", async () => {

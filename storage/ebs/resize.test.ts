@@ -9,6 +9,7 @@ import { silentLogger } from "../../core/ports.js";
 import type { FaultsPatch } from "../../lab/cloud/index.js";
 import { startTestCloud, SteppingClock, type TestCloud } from "../../lab/cloud/testing.js";
 import { EbsCloud } from "./ebsCloud.js";
+import { failure } from "../../test/support/failure.js";
 
 const GiB = 1024 ** 3;
 let t: TestCloud | undefined;
@@ -24,14 +25,6 @@ async function setup(faults: FaultsPatch = {}) {
   return { t, cloud, volumeId };
 }
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a failure");
-}
 
 const modifications = async (test: TestCloud, volumeId: string) =>
   (await test.ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [volumeId] }))).VolumesModifications ?? [];

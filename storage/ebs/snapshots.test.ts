@@ -10,6 +10,7 @@ import { silentLogger } from "../../core/ports.js";
 import type { FaultsPatch } from "../../lab/cloud/index.js";
 import { startTestCloud, SteppingClock, type TestCloud } from "../../lab/cloud/testing.js";
 import { EbsCloud } from "./ebsCloud.js";
+import { failure } from "../../test/support/failure.js";
 
 let t: TestCloud | undefined;
 afterEach(async () => {
@@ -30,11 +31,6 @@ const request = (volumeId: string, key = "k1", reason = "manual"): CreateCloudSn
 });
 const allSnapshots = async (tc: TestCloud) => (await tc.ec2.send(new DescribeSnapshotsCommand({}))).Snapshots ?? [];
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => {
-    throw new Error("expected a failure");
-  }, (err: unknown) => err);
-}
 
 describe("EbsSnapshots", () => {
   it("creates a tagged snapshot, and the same key again returns it without a second CreateSnapshot", async () => {
