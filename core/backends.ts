@@ -1,0 +1,126 @@
+/**
+ * The backend seam, controller side: which backend a volume belongs to and how its `-o`
+ * options become a spec. A volume names its backend with `-o backend=ebs|efs|nfs` (the
+ * controller's `--default-backend` otherwise) and its access mode with
+ * `-o access=single-writer|multi-writer`. The registry strips those two keys, hands the
+ * rest to the chosen backend's own parser (which still refuses unknown keys by name), and
+ * puts them back into `spec.options` only when given, so an EBS volume created without them
+ * has exactly the spec it had before the seam (docs/adr/0027-backend-seam.md).
+ *
+ * A block backend (EBS, local) can be written by one node only: asking it for
+ * `multi-writer` is refused naming the file backends that can. Pure; no I/O.
+ */
+import { clipped, invalidArgument, quoted } from "./errors.js";
+import type { VolumeSpec } from "./volume.js";
+
+export type AccessMode = "single-writer" | "multi-writer";
+export const accessModes: readonly AccessMode[] = ["single-writer", "multi-writer"];
+
+/** A block device checked and mounted on one node, or a file share several nodes may mount. */
+export type BackendKind = "block" | "share";
+
+/** The two option keys the registry reads itself, before any backend sees the options. */
+export const seamOptions = { backend: "backend", access: "access" } as const;
+
+/** What every backend brings to the seam for creating volumes: its name, kind, ids and option parser. */
+export interface BackendDefinition {
+  /** The value of `-o backend=` and of `spec.backend`. */
+  readonly name: string;
+  readonly kind: BackendKind;
+  /** The start of the ids this backend's volumes have in `status.backendId` (`vol-`, `fsap-`, `nfs-`). */
+  readonly idPrefix: string;
+  /** Pure validation of this backend's own `-o` options (without backend/access); throws INVALID_ARGUMENT. */
+  buildSpec(name: string, options: Readonly<Record<string, unknown>>): VolumeSpec;
+}
+
+/** Backends by name: what `-o backend=` can choose from. */
+export class BackendRegistry {
+  private readonly byName = new Map<string, BackendDefinition>();
+
+  /**
+   * @param defaultBackend the backend of a volume created without `-o backend=` (`--default-backend`).
+   * @throws INVALID_ARGUMENT when two backends share a name or an id prefix, or the default is not among them.
+   */
+  constructor(definitions: readonly BackendDefinition[], readonly defaultBackend: string) {
+    for (const definition of definitions) {
+      if (this.byName.has(definition.name)) throw invalidArgument(`backend ${quoted(definition.name)} is registered twice`);
+      const clash = definitions.find((other) => other !== definition && other.idPrefix === definition.idPrefix);
+      if (clash) throw invalidArgument(`backends ${quoted(definition.name)} and ${quoted(clash.name)} share the id prefix ${quoted(definition.idPrefix)}`);
+      this.byName.set(definition.name, definition);
+    }
+    if (!this.byName.has(defaultBackend)) {
+      throw invalidArgument(`invalid --default-backend ${quoted(defaultBackend)}: this controller has ${this.names().join(", ")}`, { value: clipped(defaultBackend) });
+    }
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** The backend called `name`; INVALID_ARGUMENT naming the choices when there is none. */
+  get(name: string): BackendDefinition {
+    const definition = this.byName.get(name.toLowerCase());
+    if (!definition) {
+      throw invalidArgument(`unknown backend ${quoted(name)}: use -o backend=${this.names().join("|")}`, { option: seamOptions.backend, value: clipped(name) });
+    }
+    return definition;
+  }
+
+  /** The backend whose ids start like `backendId` (`vol-…` → ebs), if any: how the controller routes a cloud id. */
+  ofId(backendId: string): BackendDefinition | undefined {
+    return [...this.byName.values()].find((definition) => backendId.startsWith(definition.idPrefix));
+  }
+
+  /**
+   * `docker volume create -d swarmvol -o ...` into a spec: chooses the backend, checks the
+   * access mode against its kind, and lets the backend parse the rest.
+   *
+   * @example registry.buildSpec("shared", { backend: "efs", access: "multi-writer" }).backend === "efs"
+   */
+  buildSpec(name: string, rawOptions: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec {
+    const { backend, access, rest } = splitSeamOptions(rawOptions);
+    const definition = this.get(backend ?? this.defaultBackend);
+    const mode = parseAccessMode(access);
+    if (mode === "multi-writer" && definition.kind === "block") throw multiWriterOnBlock(definition.name);
+    const spec = definition.buildSpec(name, rest);
+    const options: Record<string, string> = { ...spec.options };
+    if (backend !== undefined) options[seamOptions.backend] = definition.name;
+    if (access !== undefined) options[seamOptions.access] = mode;
+    return { ...spec, backend: definition.name, options };
+  }
+}
+
+/** The access mode a spec asked for; single-writer unless it said otherwise. */
+export function accessModeOf(spec: VolumeSpec): AccessMode {
+  return spec.options[seamOptions.access] === "multi-writer" ? "multi-writer" : "single-writer";
+}
+
+export function parseAccessMode(value: string | undefined): AccessMode {
+  if (value === undefined || value === "") return "single-writer";
+  const lower = value.toLowerCase();
+  if (lower === "single-writer" || lower === "multi-writer") return lower;
+  throw invalidArgument(`invalid access ${quoted(value)}: use -o access=single-writer (the default) or -o access=multi-writer`, { option: seamOptions.access, value: clipped(value) });
+}
+
+function multiWriterOnBlock(backend: string) {
+  return invalidArgument(
+    `the ${backend} backend is a block device one node mounts at a time: -o access=multi-writer needs a file share; use -o backend=efs or -o backend=nfs`,
+    { option: seamOptions.access, backend },
+  );
+}
+
+/** Takes `backend` and `access` (any case) out of the options; the rest is the backend's. */
+function splitSeamOptions(rawOptions: Readonly<Record<string, unknown>> | null | undefined): { backend?: string; access?: string; rest: Record<string, unknown> } {
+  const rest: Record<string, unknown> = {};
+  const found: { backend?: string; access?: string } = {};
+  for (const [key, value] of Object.entries(rawOptions ?? {})) {
+    const lower = key.toLowerCase();
+    if (lower !== seamOptions.backend && lower !== seamOptions.access) {
+      rest[key] = value;
+      continue;
+    }
+    if (typeof value !== "string") throw invalidArgument(`option ${quoted(key)} must be a string, like -o ${lower}=...`, { option: lower });
+    found[lower] = value;
+  }
+  return { ...found, rest };
+}
