@@ -1,20 +1,11 @@
 import { DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { describe, expect, it } from "vitest";
 import { isSwarmvolError } from "../../core/errors.js";
-import { silentLogger, type Clock } from "../../core/ports.js";
+import { silentLogger } from "../../core/ports.js";
+import { FakeClock } from "../../test/fakes/clock.js";
 import { ManualTime } from "../../test/fakes/fakeSwarm.js";
 import { defaultRetryPolicy, Ec2CallCounter } from "../ebs/ec2Api.js";
 import { EfsCaller, type EfsApi } from "./efsApi.js";
-
-class RecordingClock implements Clock {
-  readonly sleeps: number[] = [];
-  now() {
-    return 0;
-  }
-  async sleep(ms: number) {
-    this.sleeps.push(ms);
-  }
-}
 
 describe("EfsCaller against an EFS endpoint that accepts and never answers", () => {
   it("aborts each attempt at attemptTimeoutMs, retries it as a network failure, and gives up UNAVAILABLE", async () => {
@@ -22,7 +13,7 @@ describe("EfsCaller against an EFS endpoint that accepts and never answers", () 
     const signals: AbortSignal[] = [];
     const client = { send: (_command: unknown, options: { abortSignal: AbortSignal }) => (signals.push(options.abortSignal), new Promise<never>(() => undefined)) } as unknown as EfsApi;
     const counter = new Ec2CallCounter();
-    const efs = new EfsCaller({ client, clock: new RecordingClock(), logger: silentLogger, counter, retry: { ...defaultRetryPolicy, retries: 2 }, timers: time, attemptTimeoutMs: 10_000 });
+    const efs = new EfsCaller({ client, clock: new FakeClock(), logger: silentLogger, counter, retry: { ...defaultRetryPolicy, retries: 2 }, timers: time, attemptTimeoutMs: 10_000 });
     const calling = efs.call(new DescribeFileSystemsCommand({})).catch((err: unknown) => err);
     await time.advance(9_999);
     expect(counter.total).toBe(1);
