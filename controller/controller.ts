@@ -14,7 +14,7 @@ import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
 import { GrantWaiters } from "./grantWaiters.js";
-import { MoveHolds } from "./moves/moveHolds.js";
+import { arrivedInCloud, MoveHolds } from "./moves/moveHolds.js";
 import { MoveService } from "./moves/moveService.js";
 import { CloudVolumeCache } from "./cloudCache.js";
 import { RecordingCatalog } from "./events/recordingCatalog.js";
@@ -243,7 +243,7 @@ export class Controller implements NodeOperations {
     this.unsubscribe.push(this.options.metrics.openMoves(() => openMoves(catalog.list(), this.options.clock.now(), wantedOn)));
     if (this.options.ownsInformer !== false) informer.start();
     await informer.waitForSync();
-    const holds = await this.holds.restore((volume) => catalog.get(volume) !== undefined);
+    const holds = await this.holds.restore((volume) => catalog.get(volume) !== undefined, arrivedInCloud(catalog, described ?? []));
     for (const entry of journal.pending()) this.queue.add(entry.volume);
     if (described) {
       this.cache.prime(described, this.options.clock.now());

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decideMove, holdEnding, moveState, type MoveHold, type MoveInput, type ServicePlacement, type VolumeUser } from "./moves.js";
+import { decideMove, holdEnding, moveArrived, moveState, type MoveHold, type MoveInput, type ServicePlacement, type VolumeUser } from "./moves.js";
+import type { CloudAttachment, CloudVolume } from "./cloud.js";
 import { chooseTarget, type NodeView, type Want } from "./placement.js";
 import type { SwarmNode } from "./swarm.js";
 import type { VolumeRecord } from "./volume.js";
@@ -134,5 +135,31 @@ describe("a move's hold: ranked between tasks and claims, ended by the workload 
     expect(moveState(ended("lapsed"), volume(), { mountedOnTarget: false, wantedOnTarget: false })).toBe("abandoned");
     expect(moveState(ended("taken-over"), volume(), { mountedOnTarget: false, wantedOnTarget: true })).toBe("moving");
     expect(moveState(ended("taken-over"), volume(), { mountedOnTarget: false, wantedOnTarget: false })).toBe("abandoned");
+  });
+
+  it("moveState: a recorded arrival stands whatever came after (the end, a grant lost with its leader)", () => {
+    const arrived: MoveHold = { ...hold, arrivedAt: now + 5_000, ended: { reason: "lapsed", at: now + 600_000, message: "" } };
+    expect(moveState(arrived, volume({ grantedTo: undefined, epoch: 4 }), { mountedOnTarget: false, wantedOnTarget: false })).toBe("arrived");
+    expect(moveState(arrived, undefined, { mountedOnTarget: true, wantedOnTarget: false })).toBe("mounted");
+  });
+});
+
+describe("moveArrived: what a new leader can prove of a move from the cloud", () => {
+  const proven: MoveHold = { ...hold, toInstance: "i-n2", fromEpoch: 3 };
+  const { toInstance: _instance, ...noInstance } = proven;
+  const { fromEpoch: _epoch, ...noEpoch } = proven;
+  const attachment = (instanceId: string, state: CloudAttachment["state"] = "attached"): CloudAttachment => ({ instanceId, device: "/dev/xvdba", state });
+  const cloud = (...attachments: CloudAttachment[]): CloudVolume => ({ id: "vol-1", zone: "z1", sizeBytes: 1, state: attachments.length > 0 ? "in-use" : "available", attachments, tags: {} });
+  it.each<[string, MoveHold, number, CloudVolume | undefined, boolean]>([
+    ["attached to the target's instance at a raised epoch", proven, 4, cloud(attachment("i-n2")), true],
+    ["attached there at the request's own epoch (not this move's attach)", proven, 3, cloud(attachment("i-n2")), false],
+    ["still attaching there", proven, 4, cloud(attachment("i-n2", "attaching")), false],
+    ["detached from the old holder, not attached yet", proven, 4, cloud(), false],
+    ["attached elsewhere", proven, 4, cloud(attachment("i-n3")), false],
+    ["no cloud volume described", proven, 4, undefined, false],
+    ["a hold stored without the target's instance", noInstance, 4, cloud(attachment("i-n2")), false],
+    ["a hold stored without the request's epoch", noEpoch, 4, cloud(attachment("i-n2")), false],
+  ])("%s", (_what, move, epoch, volume, expected) => {
+    expect(moveArrived(move, epoch, volume)).toBe(expected);
   });
 });

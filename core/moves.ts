@@ -14,6 +14,7 @@
  * service (the operator's `docker service update --constraint-add`, or `withService`).
  */
 import { conflict, inUse, invalidArgument, notFound, quoted, type SwarmvolError } from "./errors.js";
+import type { CloudVolume } from "./cloud.js";
 import type { NodeView, Want } from "./placement.js";
 import { constraintsFor, updateFlags, type ConstraintChange, type ConstraintTarget } from "./serviceConstraints.js";
 import type { SwarmNode } from "./swarm.js";
@@ -174,6 +175,10 @@ export interface MoveHold {
   hostname: string;
   /** The holder when the move was asked for. */
   fromNode?: string;
+  /** The target's instance at the request (holds stored before it lack it). */
+  toInstance?: string;
+  /** The volume's epoch at the request: an attach for this move raises it above (holds stored before it lack it). */
+  fromEpoch?: number;
   requestedAt: number;
   until: number;
   withService: boolean;
@@ -181,7 +186,22 @@ export interface MoveHold {
   before: readonly string[];
   /** Services re-pinned for this move. */
   services: ReadonlyArray<{ id: string; name: string; added?: string; removed: readonly string[] }>;
+  /**
+   * When the volume reached the target (granted there, or found attached there by a new
+   * leader, {@link moveArrived}). Stored with the hold, because a grant is not: a leader
+   * that takes over after the bound still answers how the move went.
+   */
+  arrivedAt?: number;
   ended?: { reason: HoldEnd; at: number; message: string };
+}
+
+/**
+ * Whether a write of the same move adds a fact the stored hold lacks (MoveHoldStore.putMoveHold): its arrival or its
+ * end. Nothing changes once the stored hold has ended (its end is written once).
+ */
+export function addsToStored(stored: MoveHold, hold: MoveHold): boolean {
+  if (stored.ended) return false;
+  return hold.ended !== undefined || (hold.arrivedAt !== undefined && stored.arrivedAt === undefined);
 }
 
 /** The hold's want, ranked by chooseTarget between tasks and claims. */
@@ -202,17 +222,30 @@ export function holdEnding(hold: MoveHold, wants: readonly Want[], now: number):
   return undefined;
 }
 
-/** Where a move stands: `arrived` granted on the target, `mounted` also mounted there, `abandoned` ended first. */
+/** Where a move stands: `arrived` on the target, `mounted` also mounted there, `abandoned` ended first. */
 export type MoveState = "moving" | "arrived" | "mounted" | "abandoned";
 
 /**
- * The move's state from the volume's record: arrived once granted to the target at the
- * volume's epoch; a hold that ended before that is abandoned, unless a task on the target
- * took it over (the volume follows that task).
+ * Whether the cloud shows the move done, for a leader that did not see it happen: the
+ * volume attached to the target's instance at an epoch above the one at the request (so
+ * the attach is this move's, fenced from the old holder). The old leader's grant is not
+ * durable (ADR 0010), so this is what a new leader can prove. Holds stored without the
+ * target's instance or the request's epoch never prove it.
+ */
+export function moveArrived(hold: MoveHold, epoch: number, cloud: CloudVolume | undefined): boolean {
+  if (hold.toInstance === undefined || hold.fromEpoch === undefined || cloud === undefined) return false;
+  return epoch > hold.fromEpoch && cloud.attachments.some((attachment) => attachment.instanceId === hold.toInstance && attachment.state === "attached");
+}
+
+/**
+ * The move's state: arrived once it reached the target (its recorded arrival, or a grant
+ * to the target at the volume's epoch), whatever came after; a hold that ended before
+ * that is abandoned, unless a task on the target took it over (the volume follows that task).
  */
 export function moveState(hold: MoveHold, record: VolumeRecord | undefined, facts: { mountedOnTarget: boolean; wantedOnTarget: boolean }): MoveState {
   const granted = record?.status.grantedTo;
-  if (record && granted?.nodeId === hold.nodeId && granted.epoch === record.status.epoch) return facts.mountedOnTarget ? "mounted" : "arrived";
+  const grantedHere = record !== undefined && granted?.nodeId === hold.nodeId && granted.epoch === record.status.epoch;
+  if (grantedHere || hold.arrivedAt !== undefined) return facts.mountedOnTarget ? "mounted" : "arrived";
   if (!hold.ended) return "moving";
   return hold.ended.reason === "taken-over" && facts.wantedOnTarget ? "moving" : "abandoned";
 }

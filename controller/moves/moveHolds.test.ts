@@ -59,4 +59,38 @@ describe("MoveHolds with a store", () => {
     expect((await store.listMoveHolds()).map((hold) => [hold.id, hold.ended?.reason])).toEqual([["m3", undefined]]);
     expect(told).toEqual(["lapsed", "replaced"]);
   });
+
+  it("records an arrival once, carries it into the end, and removes an ended hold from the store keepEndedMs after", async () => {
+    const clock = new FakeClock();
+    const store = new FakeClusterStore();
+    const holds = new MoveHolds(clock, { store, keepEndedMs: 1_000 });
+    await holds.restore(() => true);
+    await holds.place(standing("db", "m1", clock.now() + 5_000));
+    holds.arrived("db", "node-9");
+    holds.arrived("db", "node-2");
+    holds.arrived("db", "node-2");
+    clock.current += 5_000;
+    expect(holds.wants("db", [])).toEqual([]);
+    expect(holds.nextLapse("db")).toBe(clock.now() + 1_001);
+    await holds.flushed();
+    expect(store.calls.filter((call) => call.startsWith("putMoveHold"))).toEqual(["putMoveHold(db:m1)", "putMoveHold(db:m1)", "putMoveHold(db:m1 lapsed)"]);
+    expect((await store.listMoveHolds()).map((hold) => [hold.arrivedAt, hold.ended?.reason])).toEqual([[clock.now() - 5_000, "lapsed"]]);
+    clock.current += 1_001;
+    expect(holds.wants("db", [])).toEqual([]);
+    await holds.flushed();
+    expect([holds.get("db"), holds.nextLapse("db"), await store.listMoveHolds()]).toEqual([undefined, undefined, []]);
+  });
+
+  it("marks a restored standing hold arrived when the cloud shows it, and asks nothing of an ended one", async () => {
+    const clock = new FakeClock();
+    const store = new FakeClusterStore();
+    await store.putMoveHold(standing("db", "m1", clock.now() + 60_000));
+    await store.putMoveHold({ ...standing("web", "m2", clock.now()), ended: { reason: "lapsed", at: clock.now(), message: "" } });
+    const asked: string[] = [];
+    const holds = new MoveHolds(clock, { store });
+    await holds.restore(() => true, (hold) => asked.push(hold.volume) > 0);
+    await holds.flushed();
+    expect([asked, holds.get("db")?.arrivedAt, holds.get("web")?.arrivedAt]).toEqual([["db"], clock.now(), undefined]);
+    expect((await store.listMoveHolds()).find((hold) => hold.volume === "db")?.arrivedAt).toBe(clock.now());
+  });
 });

@@ -1,12 +1,13 @@
+import type { CloudVolume } from "../../core/cloud.js";
 import type { MoveHoldStore } from "../../core/clusterStore.js";
 import { unavailable } from "../../core/errors.js";
 import type { EventSink, NewEvent } from "../../core/events.js";
-import { holdEnding, holdWant, type HoldEnd, type MoveHold } from "../../core/moves.js";
+import { holdEnding, holdWant, moveArrived, type HoldEnd, type MoveHold } from "../../core/moves.js";
 import type { Want } from "../../core/placement.js";
-import { silentLogger, type Clock, type Logger } from "../../core/ports.js";
+import { silentLogger, type Catalog, type Clock, type Logger } from "../../core/ports.js";
 
 export interface MoveHoldsOptions {
-  /** How long an ended hold is still answered. @default 10 minutes */
+  /** How long an ended hold is still answered; then it is removed here and from the store. @default 10 minutes */
   keepEndedMs?: number;
   /** Where a hold's end is told (a `move.phase` event, `hold_ended`). */
   events?: EventSink;
@@ -15,6 +16,15 @@ export interface MoveHoldsOptions {
   /** Throws unless this replica may write (the leader's gate). */
   gate?: () => void;
   logger?: Logger;
+}
+
+/** A takeover's test of arrival ({@link MoveHolds.restore}): the volume's restored record against the cloud volumes just described. */
+export function arrivedInCloud(catalog: Pick<Catalog, "get">, described: readonly CloudVolume[]): (hold: MoveHold) => boolean {
+  return (hold) => {
+    const record = catalog.get(hold.volume);
+    const cloud = described.find((volume) => volume.id === record?.status.backendId);
+    return record !== undefined && moveArrived(hold, record.status.epoch, cloud);
+  };
 }
 
 /** A move's hold ended (core/moves.ts): told as a phase of that move. */
@@ -31,7 +41,8 @@ function holdEndedEvent(hold: MoveHold): NewEvent {
  * of the volume on the move's target that the reconciler counts with the tasks and claims;
  * it ends by the rules of core/moves.ts `holdEnding`, checked each time the volume's wants
  * are read, or when a newer move of the same volume replaces it. An ended hold is kept
- * `keepEndedMs` more so `GET /v1/volumes/{name}/move` can still say how the move went.
+ * `keepEndedMs` more so `GET /v1/volumes/{name}/move` can still say how the move went
+ * (arrived or not: the arrival is recorded with the hold), then removed.
  *
  * With a `store`, holds outlive the leader: a hold is written to Swarm's store before it
  * counts (a move is accepted only once durable), its end is written after (in the
@@ -61,10 +72,12 @@ export class MoveHolds {
   /**
    * A new term's holds, as the last leader left them in the store: a hold of a volume the
    * catalog no longer has, and one that ended longer than `keepEndedMs` ago, are removed
-   * there instead. A standing hold past its bound ends at its volume's first reconcile.
+   * there instead. A standing hold the cloud shows arrived (`arrivedNow`, core/moves.ts
+   * moveArrived) is marked so before anything can end it: the old leader's grant died
+   * with it. A standing hold past its bound ends at its volume's first reconcile.
    * Without a store there is nothing to restore.
    */
-  async restore(hasVolume: (name: string) => boolean): Promise<{ restored: number; removed: number }> {
+  async restore(hasVolume: (name: string) => boolean, arrivedNow: (hold: MoveHold) => boolean = () => false): Promise<{ restored: number; removed: number }> {
     const { store, logger = silentLogger } = this.options;
     const result = { restored: 0, removed: 0 };
     if (!store) return result;
@@ -76,6 +89,7 @@ export class MoveHolds {
         } else if (!this.holds.has(hold.volume)) {
           result.restored += 1;
           this.holds.set(hold.volume, hold);
+          if (!hold.ended && hold.arrivedAt === undefined && arrivedNow(hold)) this.markArrived(hold);
         }
       }
     } catch (err) {
@@ -90,10 +104,19 @@ export class MoveHolds {
     this.assertRestored();
     const hold = this.holds.get(volume);
     if (hold && this.forgotten(hold)) {
-      this.holds.delete(volume);
+      this.forget(hold);
       return undefined;
     }
     return hold;
+  }
+
+  /**
+   * The reconciler granted the volume to `nodeId`: a standing hold there has arrived, which
+   * is written to the store (in the background, like an end) so that it outlives the grant.
+   */
+  arrived(volume: string, nodeId: string): void {
+    const hold = this.holds.get(volume);
+    if (hold && !hold.ended && hold.nodeId === nodeId && hold.arrivedAt === undefined) this.markArrived(hold);
   }
 
   /**
@@ -102,6 +125,7 @@ export class MoveHolds {
    */
   wants(volume: string, others: readonly Want[]): Want[] {
     const hold = this.holds.get(volume);
+    if (hold && this.forgotten(hold)) this.forget(hold);
     if (!hold || hold.ended) return [];
     const ending = holdEnding(hold, others, this.clock.now());
     if (ending) {
@@ -111,10 +135,14 @@ export class MoveHolds {
     return [holdWant(hold)];
   }
 
-  /** When the volume's standing hold reaches its bound (a reconcile must decide again then). */
+  /**
+   * When the volume's reconcile must come again for its hold: a standing hold's bound (it
+   * ends then), an ended one's forgetting (its config is removed from the store then).
+   */
   nextLapse(volume: string): number | undefined {
     const hold = this.holds.get(volume);
-    return hold && !hold.ended ? hold.until : undefined;
+    if (!hold) return undefined;
+    return hold.ended ? hold.ended.at + this.keepEndedMs + 1 : hold.until;
   }
 
   /** Holds standing (for tests and metrics). */
@@ -127,8 +155,28 @@ export class MoveHolds {
     await Promise.allSettled([...this.writes.values()]);
   }
 
+  private get keepEndedMs(): number {
+    return this.options.keepEndedMs ?? 600_000;
+  }
+
   private forgotten(hold: MoveHold): boolean {
-    return hold.ended !== undefined && this.clock.now() - hold.ended.at > (this.options.keepEndedMs ?? 600_000);
+    return hold.ended !== undefined && this.clock.now() - hold.ended.at > this.keepEndedMs;
+  }
+
+  /** Drops an ended hold here and (in the background, after the volume's earlier writes) from the store. */
+  private forget(hold: MoveHold): void {
+    this.holds.delete(hold.volume);
+    this.write(hold, (store) => store.removeMoveHold(hold.volume, hold.id)).catch((err: unknown) => {
+      (this.options.logger ?? silentLogger).debug({ volume: hold.volume, move: hold.id, err: (err as Error).message }, "could not remove an ended move's hold; the next leader removes it");
+    });
+  }
+
+  private markArrived(hold: MoveHold): void {
+    const arrived: MoveHold = { ...hold, arrivedAt: this.clock.now() };
+    this.holds.set(hold.volume, arrived);
+    this.persist(arrived).catch((err: unknown) => {
+      (this.options.logger ?? silentLogger).warn({ volume: hold.volume, move: hold.id, err: (err as Error).message }, "could not record a move's arrival; a next leader proves it from the cloud");
+    });
   }
 
   /** UNAVAILABLE until the term has restored its holds: before, it cannot say what moves are under way. */
@@ -148,10 +196,14 @@ export class MoveHolds {
 
   /** Writes `hold` after the volume's earlier writes; rejects (nothing written) on a closed gate. */
   private async persist(hold: MoveHold): Promise<void> {
+    await this.write(hold, (store) => store.putMoveHold(hold));
+  }
+
+  private async write(hold: MoveHold, op: (store: MoveHoldStore) => Promise<void>): Promise<void> {
     const store = this.options.store;
     if (!store) return;
     this.options.gate?.();
-    const write = (this.writes.get(hold.volume) ?? Promise.resolve()).catch(() => undefined).then(() => store.putMoveHold(hold));
+    const write = (this.writes.get(hold.volume) ?? Promise.resolve()).catch(() => undefined).then(() => op(store));
     this.writes.set(hold.volume, write);
     try {
       await write;

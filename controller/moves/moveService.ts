@@ -60,6 +60,7 @@ export class MoveService implements MoveOperations {
       id: this.deps.newId(), volume, nodeId: target.nodeId, hostname: target.hostname, requestedAt: now, until: now + this.deps.holdMs,
       withService: request.withService, before: wants.map((want) => want.ref), services,
       ...(record.status.grantedTo ? { fromNode: record.status.grantedTo.nodeId } : {}),
+      ...(target.instanceId === undefined ? {} : { toInstance: target.instanceId }), fromEpoch: record.status.epoch,
     };
     await this.deps.holds.place(hold);
     this.deps.enqueue(volume);
@@ -146,6 +147,7 @@ export class MoveService implements MoveOperations {
       id: hold.id, volume: hold.volume, toNode: hold.nodeId, toHostname: hold.hostname, requestedAt: iso(hold.requestedAt), holdUntil: iso(hold.until),
       withService: hold.withService, services: hold.services.map((service) => ({ ...service, removed: [...service.removed] })), state, epoch: status?.epoch ?? 0,
       ...(hold.fromNode ? { fromNode: hold.fromNode } : {}),
+      ...(hold.arrivedAt === undefined ? {} : { arrivedAt: iso(hold.arrivedAt) }),
       ...(hold.ended ? { ended: { reason: hold.ended.reason, at: iso(hold.ended.at), message: hold.ended.message } } : {}),
       ...(status?.grantedTo ? { grantedTo: status.grantedTo.nodeId } : {}),
       ...(status?.condition ? { condition: status.condition } : {}),

@@ -32,7 +32,7 @@ export interface ReconcilerDeps {
   registry: NodeRegistry;
   claims: ClaimBook;
   /** Operators' moves (controller/moves/moveHolds.ts): each standing one is a want on its target (ADR 0023). */
-  holds?: Pick<MoveHolds, "wants" | "nextLapse">;
+  holds?: Pick<MoveHolds, "wants" | "nextLapse" | "arrived">;
   view: PlacementView;
   clock: Clock;
   metrics: ControllerMetrics;
@@ -270,6 +270,7 @@ export class Reconciler {
         this.crash.reached("controller.grant.beforeWrite");
         const granted = await this.patch(record, { epoch: action.epoch, grantedTo });
         this.crash.reached("controller.grant.written");
+        this.deps.holds?.arrived(record.spec.name, action.nodeId);
         return { record: granted, cloud };
       }
       case "snapshotForRelocation":

@@ -18,7 +18,7 @@
 import { alreadyExists, conflict, internal, isSwarmvolError, notFound, unavailable, ErrorCode, type SwarmvolError } from "../../core/errors.js";
 import type { ClusterStore, StoredVolume } from "../../core/clusterStore.js";
 import type { LeaseRecord, Versioned } from "../../core/leadership.js";
-import type { MoveHold } from "../../core/moves.js";
+import { addsToStored, type MoveHold } from "../../core/moves.js";
 import { silentLogger, type Logger } from "../../core/ports.js";
 import { translate } from "./dockerSwarm.js";
 import { moveConfigName, moveHoldFromConfig, moveHoldLabels, moveHoldToConfig } from "./moveHoldCodec.js";
@@ -172,8 +172,8 @@ export class DockerSwarmStore implements ClusterStore {
   }
 
   /**
-   * The same move: its end written into the labels (compare-and-swap); another move (or an
-   * unreadable config) is removed and the new hold created, unless the hold put is ended.
+   * The same move: its arrival and end written into the labels (compare-and-swap); another
+   * move (or an unreadable config) is removed and the new hold created, unless the hold put is ended.
    * A lost race reads again, at most `maxTries` times; then CONFLICT.
    */
   async putMoveHold(hold: MoveHold): Promise<void> {
@@ -183,7 +183,7 @@ export class DockerSwarmStore implements ClusterStore {
       const stored = info && moveHoldFromConfig(info);
       try {
         if (info && typeof stored !== "string" && stored?.id === hold.id) {
-          if (!hold.ended || stored.ended) return;
+          if (!addsToStored(stored, hold)) return;
           const spec = { ...info.spec, Labels: { ...info.spec.Labels, ...moveHoldLabels(hold) } };
           await this.call("putMoveHold", (abortSignal) => this.docker.getConfig(info.id).update({ _query: { version: info.version }, _body: spec, abortSignal }));
           return;

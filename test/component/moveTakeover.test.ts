@@ -90,6 +90,15 @@ async function takeOver(crashAt?: ControllerCrashStep): Promise<Term> {
   return term;
 }
 
+/** Lets `ms` of time pass with the term leading and every agent renewing its lease each 5 s. */
+async function liveFor(term: Term, ms: number): Promise<void> {
+  for (let passed = 0; passed < ms; passed += 5_000) {
+    for (const node of nodes) await term.controller.service.heartbeat(node.id, { hostname: node.hostname, instanceId: `i-${node.id}`, zone: "z1", mounts: [] });
+    await time.advance(5_000);
+    await settle(term);
+  }
+}
+
 /** Kills the term where it stands (its queue stops; nothing it would still do happens). */
 async function die(term: Term): Promise<void> {
   await term.controller.stop();
@@ -146,6 +155,67 @@ describe("a move whose leader dies", () => {
     expect(c.controller.moves.get("db")).toMatchObject({ id: accepted.id, state: "abandoned", ended: { reason: "lapsed" } });
     expect(holdEnds(c)).toEqual([]);
     expect(attachesTo("i-n2")).toBe(0);
+  });
+
+  // The grant is not durable (ADR 0010): past the bound, no standing hold makes the next
+  // leader grant again, so only the hold's recorded arrival, or the cloud, can say it arrived.
+  it.each<ControllerCrashStep>(["controller.attach.observed", "controller.grant.beforeWrite", "controller.grant.written"])(
+    "dying at %s, past its bound when the next leader comes: that leader proves the arrival from the cloud, ends the hold once, and moves nothing",
+    async (step) => {
+      await world();
+      const a = await takeOver(step);
+      const accepted = await a.controller.moves.start("db", { to: "n2", withService: false });
+      await settle(a);
+      await die(a);
+      time.current += holdMs + 1_000;
+
+      const b = await takeOver();
+      const move = b.controller.moves.get("db");
+      expect([move.id, move.state, move.ended?.reason, move.arrivedAt !== undefined]).toEqual([accepted.id, "arrived", "lapsed", true]);
+      expect([attachesTo("i-n2"), attachments()]).toEqual([1, ["i-n2"]]);
+      expect(holdEnds(b)).toEqual(["lapsed"]);
+      await die(b);
+
+      // A third leader reads the arrival from the store, even when the cloud no longer shows it.
+      const stored = await store.listMoveHolds();
+      expect(stored.map((hold) => [hold.id, hold.arrivedAt !== undefined, hold.ended?.reason])).toEqual([[accepted.id, true, "lapsed"]]);
+      await cloud.detach([...cloud.volumes.keys()][0] ?? "", "i-n2", { force: false });
+      const c = await takeOver();
+      expect(c.controller.moves.get("db")).toMatchObject({ id: accepted.id, state: "arrived", ended: { reason: "lapsed" } });
+    },
+  );
+
+  it("dying at controller.attach.epochRaised, past its bound: the volume never reached the target, so the move is abandoned", async () => {
+    await world();
+    const a = await takeOver("controller.attach.epochRaised");
+    await a.controller.moves.start("db", { to: "n2", withService: false });
+    await settle(a);
+    await die(a);
+    time.current += holdMs + 1_000;
+
+    const b = await takeOver();
+    expect(b.controller.moves.get("db")).toMatchObject({ state: "abandoned", ended: { reason: "lapsed" } });
+    expect(b.controller.moves.get("db").arrivedAt).toBeUndefined();
+    expect(attachesTo("i-n2")).toBe(0);
+  });
+
+  it("a leader that lives: it stores the arrival at the grant, and removes the ended hold from the store once it stops answering it", async () => {
+    await world();
+    const a = await takeOver();
+    const accepted = await a.controller.moves.start("db", { to: "n2", withService: false });
+    await settle(a);
+    expect((await store.listMoveHolds()).map((hold) => [hold.id, hold.arrivedAt !== undefined, hold.ended])).toEqual([[accepted.id, true, undefined]]);
+
+    await liveFor(a, holdMs + 5_000);
+    expect((await store.listMoveHolds()).map((hold) => hold.ended?.reason)).toEqual(["lapsed"]);
+    expect(a.controller.moves.get("db")).toMatchObject({ state: "arrived", ended: { reason: "lapsed" } });
+
+    // Ten minutes after its end the hold is no longer answered, and its config is gone, without any takeover.
+    await liveFor(a, 600_000 + 5_000);
+    expect(store.calls).toContain(`removeMoveHold(db:${accepted.id})`);
+    expect(await store.listMoveHolds()).toEqual([]);
+    expect(() => a.controller.moves.get("db")).toThrow(/no move of volume "db" known to the leader/);
+    expect(attachments()).toEqual(["i-n2"]);
   });
 
   it("a hold whose volume is gone, or that ended long ago, is removed from the store instead of restored", async () => {

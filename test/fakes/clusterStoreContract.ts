@@ -49,7 +49,7 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<
 }
 
 export const holdOf = (volume: string, id: string, ended?: MoveHold["ended"]): MoveHold => ({
-  id, volume, nodeId: "node-2", hostname: "node2", fromNode: "node-1", requestedAt: Date.UTC(2026, 11, 2, 0, 0, 0), until: Date.UTC(2026, 11, 2, 0, 10, 0),
+  id, volume, nodeId: "node-2", hostname: "node2", fromNode: "node-1", toInstance: "i-node2", fromEpoch: 4, requestedAt: Date.UTC(2026, 11, 2, 0, 0, 0), until: Date.UTC(2026, 11, 2, 0, 10, 0),
   withService: true, before: ["task-1", "claim:node-1"], services: [{ id: "svc-1", name: "web", added: "node.hostname==node2", removed: ["node.hostname==node1"] }],
   ...(ended ? { ended } : {}),
 });
@@ -130,7 +130,7 @@ export const clusterStoreContract: readonly ContractCase[] = [
     },
   },
   {
-    name: "keeps one move hold per volume: a new move replaces it, an end is written over the same move only",
+    name: "keeps one move hold per volume: a new move replaces it, an arrival and an end are written over the same move only",
     async run({ store }) {
       const long = `m${"x".repeat(127)}`;
       await store.putMoveHold(holdOf("hold-a", "m1"));
@@ -142,6 +142,16 @@ export const clusterStoreContract: readonly ContractCase[] = [
       await store.putMoveHold(holdOf("hold-a", "m1", lapsed));
       await store.putMoveHold(holdOf("hold-a", "m1", { ...lapsed, reason: "superseded" }));
       assert.deepEqual(await holdsOf("hold-a"), [holdOf("hold-a", "m1", lapsed)]);
+      // A later fact of a standing move (its arrival) is written; once ended, nothing is.
+      const arrivedAt = Date.UTC(2026, 11, 2, 0, 1, 0);
+      await store.putMoveHold(holdOf("hold-b", "m4"));
+      await store.putMoveHold({ ...holdOf("hold-b", "m4"), arrivedAt });
+      await store.putMoveHold(holdOf("hold-b", "m4"));
+      assert.deepEqual(await holdsOf("hold-b"), [{ ...holdOf("hold-b", "m4"), arrivedAt }]);
+      await store.putMoveHold({ ...holdOf("hold-b", "m4", lapsed), arrivedAt });
+      await store.putMoveHold({ ...holdOf("hold-b", "m4", lapsed), arrivedAt: arrivedAt + 1 });
+      assert.deepEqual(await holdsOf("hold-b"), [{ ...holdOf("hold-b", "m4", lapsed), arrivedAt }]);
+      await store.removeMoveHold("hold-b", "m4");
       await store.putMoveHold(holdOf("hold-a", "m3"));
       await store.putMoveHold(holdOf("hold-a", "m1", lapsed));
       await store.putMoveHold(holdOf("hold-never", "m9", lapsed));

@@ -12,7 +12,7 @@
 import type { ClusterStore, StoredVolume } from "../../core/clusterStore.js";
 import { alreadyExists, conflict, notFound, unavailable } from "../../core/errors.js";
 import type { LeaseRecord, Versioned } from "../../core/leadership.js";
-import type { MoveHold } from "../../core/moves.js";
+import { addsToStored, type MoveHold } from "../../core/moves.js";
 import { sameStoredResize } from "../../core/resize.js";
 
 export type ClusterStoreOperation = "readLease" | "createLease" | "updateLease" | "listVolumes" | "putVolume" | "removeVolume" | "setNodeLabels"
@@ -132,7 +132,8 @@ export class FakeClusterStore implements ClusterStore {
   async putMoveHold(hold: MoveHold): Promise<void> {
     await this.enter("putMoveHold", `${hold.volume}:${hold.id}${hold.ended ? ` ${hold.ended.reason}` : ""}`);
     const stored = this.holds.get(hold.volume)?.value;
-    if (hold.ended ? stored?.id !== hold.id || stored.ended : stored?.id === hold.id) return;
+    const sameMove = stored?.id === hold.id;
+    if (sameMove ? !addsToStored(stored, hold) : hold.ended !== undefined) return;
     this.holds.set(hold.volume, { value: clone(hold), version: this.bump() });
   }
 
