@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  growShortfall,
   decideResize, describeResize, growAtMount, nextResizeStep, phaseOf, restoredResize, sameStoredResize, storedResize,
   type ResizeFacts, type ResizeStatus, type ResizeStep,
 } from "./resize.js";
@@ -124,4 +125,17 @@ describe("describeResize", () => {
     [resizing({ phase: "mount", cloudBytes: 30 * GiB }), "the cloud volume is 30GiB; its filesystem grows at its next mount (nobody mounts it now)"],
     [resizing({ phase: "done", filesystemBytes: 29.98 * GiB, grownOn: "n1" }), "done: 30GiB, filesystem 29.98GiB (grown on n1)"],
   ])("%j", (resize, words) => expect(describeResize(resize)).toBe(words));
+});
+
+describe("growShortfall: a grow that exited well but did not fill the device", () => {
+  const MiB = 1024 ** 2;
+  it.each<[string, number, number, boolean]>([
+    ["xfs on 1 GiB, as the lab measures it (960 MiB)", 960 * MiB, 1024 * MiB, false],
+    ["xfs grown to 2 GiB, as the lab measured it (1984 MiB)", 1984 * MiB, 2048 * MiB, false],
+    ["ext4 on 1 TiB (about 2 % metadata)", 1004 * 1024 * MiB, 1024 * 1024 * MiB, false],
+    ["a 1 GiB filesystem left on a 2 GiB device", 960 * MiB, 2048 * MiB, true],
+    ["10 GiB left on 11 GiB", 10 * 1024 * MiB, 11 * 1024 * MiB, true],
+  ])("%s", (_what, filesystemBytes, deviceBytes, short) => {
+    expect(growShortfall({ deviceBytes, filesystemBytes }) !== undefined).toBe(short);
+  });
 });

@@ -223,3 +223,17 @@ export function describeResize(resize: ResizeStatus): string {
   };
   return `${words[resize.phase]}${fs}${resize.error ? `; last error: ${resize.error}` : ""}`;
 }
+
+/**
+ * Why a grow that exited well did not make the filesystem fill its device, or undefined
+ * when it does (a grower that silently does nothing must not mark a resize done).
+ * Metadata (journal, inode tables, the xfs log) takes a few percent: xfs on 1 GiB leaves
+ * 64 MiB (6 %), ext4 under 5 %. So a filesystem short of its device by more than 7 % or
+ * 128 MiB, whichever is more, did not grow to fill it.
+ */
+export function growShortfall(after: { deviceBytes: number; filesystemBytes: number }): string | undefined {
+  const { deviceBytes, filesystemBytes } = after;
+  const slack = Math.max(deviceBytes * 0.07, 128 * 1024 ** 2);
+  if (filesystemBytes >= deviceBytes - slack) return undefined;
+  return `the filesystem is ${formatApproxSize(filesystemBytes)} on a ${formatApproxSize(deviceBytes)} device after the grow: it did not grow to fill the device`;
+}

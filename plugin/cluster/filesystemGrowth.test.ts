@@ -61,6 +61,20 @@ describe("FilesystemGrowth: a grow asked in a heartbeat answer", () => {
     ]);
   });
 
+  it.each<[string, number, number]>([
+    ["far below its device", 10 * GiB, 30 * GiB],
+    ["short of its device by 3 GiB of 30", 27 * GiB, 30 * GiB],
+  ])("reports a grow that exited well but left the filesystem %s as failed, never as grown", async (_what, filesystemBytes, deviceBytes) => {
+    const t = setup();
+    await t.mounts.set("db", { ids: ["m1"], device: "/dev/xvdba", mountRoot: "/mnt/sv/db", epoch: 2 });
+    t.grower.devices.set("/dev/xvdba", deviceBytes);
+    t.grower.filesystems.set("/dev/xvdba", filesystemBytes);
+    t.grower.broken = true;
+    t.growth.handle([{ volume: "db", id: "g1", sizeBytes: deviceBytes }]);
+    await settle();
+    expect(t.growth.reports()).toEqual([{ volume: "db", id: "g1", ok: false, error: expect.stringMatching(/^the filesystem is .* device after the grow.* did not grow/) }]);
+  });
+
   it("keeps a report until a heartbeat carrying it is answered", async () => {
     const t = setup();
     await t.mounts.set("db", { ids: ["m1"], device: "/dev/xvdba", mountRoot: "/mnt/sv/db", epoch: 2 });

@@ -15,7 +15,8 @@
  * is not run again.
  */
 import type { GrowReport, GrowRequest } from "../../api/resizeContract.js";
-import { toSwarmvolError } from "../../core/errors.js";
+import { internal, toSwarmvolError } from "../../core/errors.js";
+import { growShortfall } from "../../core/resize.js";
 import type { BlockFilesystem, FilesystemGrower, Logger, MountTable } from "../../core/ports.js";
 
 export interface FilesystemGrowthOptions {
@@ -105,11 +106,13 @@ export class FilesystemGrowth {
     }, entry.device, entry.mountRoot);
   }
 
-  /** Runs the grow, then measures what the filesystem fills; queues the report. */
+  /** Runs the grow, then measures what the filesystem fills and checks it fills the device (core/resize.ts growShortfall); queues the report. */
   private async measured(volume: string, id: string, grow: () => Promise<void>, device: string, mountRoot: string): Promise<void> {
     try {
       await grow();
       const sizes = await this.options.grower.sizes(device, mountRoot);
+      const shortfall = growShortfall(sizes);
+      if (shortfall !== undefined) throw internal(`${shortfall}; the agent's log on this node has the grow command's output`, { device });
       this.options.logger.info({ volume, growId: id, ...sizes }, "filesystem grown");
       this.queue({ volume, id, ok: true, ...sizes });
     } catch (err) {
