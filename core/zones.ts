@@ -142,6 +142,17 @@ export function currentVolumes(volumes: readonly CloudVolume[]): CloudVolume[] {
 }
 
 /**
+ * Volumes made for a relocation from `fromVolumeId` that never became the uid's volume: a
+ * create whose answer was lost, then the task moved to a third zone before the retry, so
+ * the volume made for the second zone was never attached and holds no write. They go with
+ * the old volume, once the current one (`currentId`) is mounted; one attached is kept.
+ */
+export function strayRelocations(volumes: readonly CloudVolume[], uid: string, fromVolumeId: string, currentId: string | undefined): string[] {
+  return volumes.filter((volume) => volume.id !== currentId && volume.id !== fromVolumeId && !gone(volume) && volume.attachments.length === 0
+    && volume.tags[cloudTags.uid] === uid && volume.tags[cloudTags.relocatedFrom] === fromVolumeId).map((volume) => volume.id);
+}
+
+/**
  * The relocation a new leader must finish, from the cloud alone: `current` was made from a
  * volume that still exists, so that one is yet to be retired (the new one's epoch tag is
  * the epoch it was made at).

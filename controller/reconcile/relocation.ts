@@ -1,7 +1,8 @@
 /**
  * The reconciler's steps of a relocation (zonePolicy=follow, core/zones.ts, ADR 0024), once
  * the old cloud volume is detached everywhere: its snapshot, the new volume in the task's
- * zone from it, and, once that one is mounted there, the old volume's delete. Each step is
+ * zone from it, and, once that one is mounted there, the old volume's delete (with any
+ * volume made for this move that never became the volume: core/zones.ts strayRelocations). Each step is
  * idempotent by a key derived from the volume's uid and the move (the old volume's id and
  * the epoch it was detached at), so a retry, a restart or a new leader finds what an
  * earlier attempt made: the snapshot by its `swarmvol/key` tag, the volume by its
@@ -11,7 +12,7 @@
 import type { CloudVolume, CloudVolumes } from "../../core/cloud.js";
 import { internal } from "../../core/errors.js";
 import type { Relocation, VolumeRecord, VolumeStatus } from "../../core/volume.js";
-import { relocationCreateKey, type RelocationAction } from "../../core/zones.js";
+import { relocationCreateKey, strayRelocations, type RelocationAction } from "../../core/zones.js";
 
 export interface RelocationDeps {
   cloud: CloudVolumes;
@@ -36,9 +37,12 @@ export async function performRelocation(deps: RelocationDeps, record: VolumeReco
     }
     case "createRelocated":
       return createRelocated(deps, record, action);
-    case "retireCloudVolume":
+    case "retireCloudVolume": {
+      // Rare (once per relocation), so one full Describe: strays have no id the record knows.
+      for (const stray of strayRelocations(await deps.cloud.describe(), record.uid, action.volumeId, record.status.backendId)) await deps.cloud.delete(stray);
       await deps.cloud.delete(action.volumeId);
       return { record: await deps.patch(record, { relocation: undefined }), cloud };
+    }
   }
 }
 

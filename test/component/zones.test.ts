@@ -145,6 +145,21 @@ describe("zonePolicy=follow", () => {
     expect(told("condition.changed").map((e) => e.data.reason)).toEqual(["Relocating", null]);
   });
 
+  it("a volume made for this move that never became the volume (its create's answer lost, the task gone to a third zone) is deleted with the old one", async () => {
+    await placedOnN1({ zonePolicy: "follow" });
+    const uid = catalog.get("db")?.uid ?? "";
+    const stray = await cloud.create({ uid, name: "db", sizeBytes: 1 << 30, zone: "us-east-1c", options: {}, relocation: { fromVolumeId: "vol-1", epoch: 1, key: "lost" } });
+    const other = await cloud.create({ uid: "another-uid", name: "web", sizeBytes: 1 << 30, zone: "us-east-1c", options: {}, relocation: { fromVolumeId: "vol-1", epoch: 1, key: "k" } });
+    await taskToN2();
+    await run(3_000, ["n1", "n2"]);
+    expect(cloud.volumes.has(stray.id)).toBe(true);
+    mounts.n2 = { db: 2 };
+    await run(2_000, ["n1", "n2"]);
+    expect(mutations().filter((call) => call.startsWith("delete"))).toEqual([`delete ${stray.id}`, "delete vol-1"]);
+    expect(cloud.volumes.has(other.id)).toBe(true);
+    expect(catalog.get("db")?.status).toMatchObject({ backendId: expect.not.stringMatching(new RegExp(`^${stray.id}$`)), zone: "us-east-1b" });
+  });
+
   it("a dead holder is fenced first (forced detach after the lease and the grace), then the volume follows", async () => {
     await placedOnN1({ zonePolicy: "follow" });
     swarm.updateNode("n1", { state: "down" });
