@@ -2,6 +2,7 @@ import { benchPluginVerbs } from "./pluginVerbs.js";
 import { benchControllerScale } from "./controllerScale.js";
 import { benchEc2Calls } from "./ec2Calls.js";
 import { benchLabBurst, benchLabFailover } from "./labFailover.js";
+import { benchLabKill } from "./labKill.js";
 import { benchLabTakeover } from "./labTakeover.js";
 import { benchLabStress } from "./labStress.js";
 import { benchLabCrossZone } from "./labCrossZone.js";
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   mmp: benchMmp,
   "lab-failover": benchLabFailover,
   "lab-burst": benchLabBurst,
+  "lab-kill": () => benchLabKill(),
   "lab-takeover": benchLabTakeover,
   "lab-stress": () => benchLabStress(),
   "lab-cross-zone": () => benchLabCrossZone(),

@@ -8,7 +8,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { BRIDGE, defaultLabDeps, down, readState, type LabDeps, type LabState, type NodeState } from "../cluster/index.js";
-import { bringUpLab, collectLogs, createVolumes, deployStack, ensureHostTools, prePullImages, publishPostgres } from "./environment.js";
+import { bringUpLab, collectLogs, createVolumes, deployStack, dockerCli, ensureHostTools, prePullImages, publishPostgres } from "./environment.js";
 import { FileLedger, jenkinsWrite } from "./jenkinsClient.js";
 import { checkMoveMetrics, fetchReplicaMetrics } from "./metricsCheck.js";
 import { ServiceLocator } from "./observe.js";
@@ -50,6 +50,10 @@ async function prepare(options: DrillOptions, deps: LabDeps, progress: Progress,
   const manager = state.nodes[0] as NodeState;
   progress.note(`[drill] PostgreSQL image (rootfs cached in ${options.cacheDir})`);
   await publishPostgres(runner, manager, options.cacheDir);
+  if (options.dispatcherHeartbeatSeconds !== null) {
+    await dockerCli(runner, manager, ["swarm", "update", "--dispatcher-heartbeat", `${options.dispatcherHeartbeatSeconds}s`]);
+    progress.note(`[drill] Swarm's dispatcher heartbeat set to ${options.dispatcherHeartbeatSeconds} s`);
+  }
   await prePullImages(runner, state);
   await createVolumes(manager, options.zones);
   await deployStack(runner, state, manager);

@@ -6,7 +6,7 @@
  */
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import {
-  drainLabNode, engineFor, healLabNode, killLabNode, partitionLabNode, restartLabNode,
+  drainLabNode, engineFor, healLabNode, killLabNode, listSwarmNodes, partitionLabNode, restartLabNode,
   waitForSwarmState, type LabDeps, type LabState, type NodeState,
 } from "../cluster/index.js";
 import { killLeaderMidMove, REPLICA_FAULTS, restartKilledReplica } from "./controllerFaults.js";
@@ -29,6 +29,8 @@ export interface FaultContext {
   service: string;
   t0: number;
   note(message: string): void;
+  /** A node kill's witness of Swarm's detection: a manager listed the victim down at `at` (ms). */
+  sawSwarmNodeDown(at: number): void;
   /**
    * Nodes whose agent log counts for self-fencing only until the given time (ms): a node
    * the fault killed and restarted boots a fresh agent. Filled by inject.
@@ -63,9 +65,35 @@ async function restartVictim(ctx: FaultContext): Promise<string[]> {
   return [];
 }
 
+/** How often, and how long, a node kill watches for Swarm to list the victim down. */
+const DOWN_POLL_MS = 200;
+const DOWN_WAIT_MS = 90_000;
+
+/** Polls the managers until one lists the victim down; the time seen, or null at the deadline. */
+async function swarmListsDown(ctx: FaultContext): Promise<number | null> {
+  const deadline = ctx.clock.now() + DOWN_WAIT_MS;
+  while (ctx.clock.now() < deadline) {
+    const listed = await listSwarmNodes(ctx.state).catch(() => []);
+    if (listed.find((node) => node.ID === ctx.victim.nodeId)?.Status.State === "down") return ctx.clock.now();
+    await ctx.clock.sleep(DOWN_POLL_MS);
+  }
+  return null;
+}
+
+/** Kills the victim; meanwhile times Swarm's own detection (awaited by recover, so inject returns at once). */
 const killNode = (service: string): Fault => ({
   service,
-  inject: (ctx) => killLabNode(dir(ctx), ctx.victim.name, ctx.deps),
+  inject: async (ctx) => {
+    await killLabNode(dir(ctx), ctx.victim.name, ctx.deps);
+    const watch = swarmListsDown(ctx).then((at) => {
+      if (at === null) ctx.note(`Swarm did not list ${ctx.victim.name} down within ${DOWN_WAIT_MS / 1000} s`);
+      else {
+        ctx.sawSwarmNodeDown(at);
+        ctx.note(`Swarm listed ${ctx.victim.name} down at +${((at - ctx.t0) / 1000).toFixed(1)} s`);
+      }
+    });
+    pending.set(ctx, watch.catch(() => undefined));
+  },
   recover: restartVictim,
 });
 

@@ -4,7 +4,7 @@ import { movesVolume, parseDrillArgs, REPLICA_SCENARIOS, SCENARIOS, ZONE_SCENARI
 describe("parseDrillArgs", () => {
   it("runs every scenario once on 3 managers and 2 workers in one zone by default (no cross-zone), the replica scenarios last", () => {
     const options = parseDrillArgs([]);
-    expect(options).toMatchObject({ repeat: 1, jsonFile: null, ci: false, nodes: 5, managers: 3, zones: 1, keepLab: false, settleSeconds: 3 });
+    expect(options).toMatchObject({ repeat: 1, jsonFile: null, ci: false, nodes: 5, managers: 3, zones: 1, keepLab: false, settleSeconds: 3, dispatcherHeartbeatSeconds: null });
     expect("scenarios" in options && options.scenarios).toEqual(SCENARIOS.filter((s) => !ZONE_SCENARIOS.includes(s)));
     expect(SCENARIOS.slice(-2)).toEqual(["kill-leader", "upgrade-controllers"]);
     expect(SCENARIOS.filter(movesVolume)).toEqual(["kill-db", "kill-jenkins", "restart-dockerd", "partition", "kill-controller", "drain", "update", "frozen-agent", "cross-zone"]);
@@ -18,6 +18,12 @@ describe("parseDrillArgs", () => {
   it("takes repeated and comma-separated scenarios, --flag=value and --ci (1 manager, 3 nodes)", () => {
     const options = parseDrillArgs(["--scenario", "kill-db,partition", "--scenario=drain", "--repeat=20", "--ci", "--json", "/tmp/r.json"]);
     expect(options).toMatchObject({ scenarios: ["kill-db", "partition", "drain"], repeat: 20, ci: true, nodes: 3, managers: 1, jsonFile: "/tmp/r.json" });
+  });
+
+  it("takes Swarm's dispatcher heartbeat in whole seconds", () => {
+    expect(parseDrillArgs(["--scenario", "kill-db", "--dispatcher-heartbeat", "2"])).toMatchObject({ dispatcherHeartbeatSeconds: 2 });
+    expect(() => parseDrillArgs(["--dispatcher-heartbeat", "2s"])).toThrow(/--dispatcher-heartbeat must be a whole number from 1 to 60/);
+    expect(() => parseDrillArgs(["--crash-points", "--dispatcher-heartbeat", "2"])).toThrow(/leave out --dispatcher-heartbeat/);
   });
 
   it("with one manager leaves the replica scenarios out of the default run", () => {

@@ -77,6 +77,11 @@ export interface DrillOptions {
   resultsFile: string | null;
   /** Run the crash-points drill (lab/crash/) instead of scenarios or a soak. */
   crashPoints: boolean;
+  /**
+   * Swarm's dispatcher heartbeat for the lab (`docker swarm update --dispatcher-heartbeat`),
+   * in seconds; null: Swarm's own 5 s. It sets how soon Swarm marks a dead node down (ADR 0022).
+   */
+  dispatcherHeartbeatSeconds: number | null;
 }
 
 export interface DrillHelp {
@@ -86,6 +91,7 @@ export interface DrillHelp {
 export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [--repeat N] [--json FILE] [--ci]
                       [--nodes N] [--managers M] [--zones Z] [--dir D] [--cache D] [--logs D] [--keep-lab]
                       [--settle S] [--cloud-faults] [--soak N [--seed S]] [--results FILE] [--crash-points]
+                      [--dispatcher-heartbeat S]
   Brings a lab up (EC2 emulator, agents, a controller replica per manager), deploys a PostgreSQL and a
   Jenkins-like service on swarmvol volumes, injects faults while clients keep writing,
   and proves that every acknowledged write survived. Exit code 0 only if nothing was lost.
@@ -103,6 +109,9 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
               leader kill with 2+ managers, or cloud faults on top of one); no --scenario/--repeat
   --seed S    the soak's seed (printed at the start: the same seed replays the same faults)
   --results FILE  merge the soak's figures into FILE by result id (e.g. bench/results.json)
+  --dispatcher-heartbeat S  Swarm's dispatcher heartbeat in seconds (docker swarm update
+              --dispatcher-heartbeat; Swarm's default 5): Swarm marks a dead node down after about
+              three missed ones, and a killed node's tasks start elsewhere only then (ADR 0022)
   --crash-points  instead: kill -9 the agent and the controller at each named step of a mount and
               of a move (SWARMVOL_CRASH_AT), restart them, check every step converged; one line
               per step (PASS, FAIL or UNREACHED with what was wrong); 4 nodes, 2 controller replicas
@@ -111,10 +120,11 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
 
 const VALUE_FLAGS = new Set([
   "--scenario", "--repeat", "--json", "--nodes", "--managers", "--zones", "--dir", "--cache", "--logs", "--settle", "--soak", "--seed", "--results",
+  "--dispatcher-heartbeat",
 ]);
 const BOOLEAN_FLAGS = new Set(["--ci", "--keep-lab", "--cloud-faults", "--crash-points"]);
 /** What `--crash-points` decides itself: its lab's size, its flows. */
-const NOT_WITH_CRASH_POINTS = ["--scenario", "--repeat", "--soak", "--seed", "--results", "--nodes", "--managers", "--zones", "--settle", "--cloud-faults"];
+const NOT_WITH_CRASH_POINTS = ["--scenario", "--repeat", "--soak", "--seed", "--results", "--nodes", "--managers", "--zones", "--settle", "--cloud-faults", "--dispatcher-heartbeat"];
 
 function positiveInt(flag: string, raw: string, max: number, min = 1): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -222,5 +232,6 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
     cloudFaults: booleans.has("--cloud-faults"),
     ...soakOptions(values),
     crashPoints,
+    dispatcherHeartbeatSeconds: last("--dispatcher-heartbeat") === undefined ? null : positiveInt("--dispatcher-heartbeat", last("--dispatcher-heartbeat") as string, 60),
   };
 }

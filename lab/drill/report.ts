@@ -29,6 +29,8 @@ export interface ScenarioResult {
   doubleAttachments?: DoubleAttachment[];
   /** The cloud fault profile was on during the run. */
   cloudFaults?: boolean;
+  /** A node kill: when a manager first listed the killed node down (Swarm's own detection, ADR 0022). */
+  swarmNodeDownAt?: number;
   /** A soak's round: its number and the soak's seed (a replay: `--soak ROUND --seed SEED`). */
   soakRound?: { round: number; seed: number };
   violations: string[];

@@ -224,7 +224,7 @@ async function prepareFault(world: DrillWorld, label: string, result: ScenarioRe
   };
   return {
     state: world.state, deps: world.deps, runner: world.runner, clock: world.clock, victim, service: result.service,
-    t0: world.clock.now(), note, fenceWindowEnds: {},
+    t0: world.clock.now(), note, fenceWindowEnds: {}, sawSwarmNodeDown: (at) => void (result.swarmNodeDownAt = at),
   };
 }
 
