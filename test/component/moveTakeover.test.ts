@@ -99,6 +99,17 @@ async function liveFor(term: Term, ms: number): Promise<void> {
   }
 }
 
+/** A leader accepts the move of db to n2 and dies at `step`; the next one comes after the hold's bound. */
+async function diedPastBound(step: ControllerCrashStep): Promise<{ id: string }> {
+  await world();
+  const a = await takeOver(step);
+  const accepted = await a.controller.moves.start("db", { to: "n2", withService: false });
+  await settle(a);
+  await die(a);
+  time.current += holdMs + 1_000;
+  return accepted;
+}
+
 /** Kills the term where it stands (its queue stops; nothing it would still do happens). */
 async function die(term: Term): Promise<void> {
   await term.controller.stop();
@@ -135,12 +146,7 @@ describe("a move whose leader dies", () => {
   });
 
   it("past its bound when the next leader comes: that leader ends it as lapsed, once, and moves nothing", async () => {
-    await world();
-    const a = await takeOver("controller.detach.observed");
-    const accepted = await a.controller.moves.start("db", { to: "n2", withService: false });
-    await settle(a);
-    await die(a);
-    time.current += holdMs + 1_000;
+    const accepted = await diedPastBound("controller.detach.observed");
 
     const b = await takeOver();
     const move = b.controller.moves.get("db");
@@ -162,12 +168,7 @@ describe("a move whose leader dies", () => {
   it.each<ControllerCrashStep>(["controller.attach.observed", "controller.grant.beforeWrite", "controller.grant.written"])(
     "dying at %s, past its bound when the next leader comes: that leader proves the arrival from the cloud, ends the hold once, and moves nothing",
     async (step) => {
-      await world();
-      const a = await takeOver(step);
-      const accepted = await a.controller.moves.start("db", { to: "n2", withService: false });
-      await settle(a);
-      await die(a);
-      time.current += holdMs + 1_000;
+      const accepted = await diedPastBound(step);
 
       const b = await takeOver();
       const move = b.controller.moves.get("db");
@@ -186,12 +187,7 @@ describe("a move whose leader dies", () => {
   );
 
   it("dying at controller.attach.epochRaised, past its bound: the volume never reached the target, so the move is abandoned", async () => {
-    await world();
-    const a = await takeOver("controller.attach.epochRaised");
-    await a.controller.moves.start("db", { to: "n2", withService: false });
-    await settle(a);
-    await die(a);
-    time.current += holdMs + 1_000;
+    await diedPastBound("controller.attach.epochRaised");
 
     const b = await takeOver();
     expect(b.controller.moves.get("db")).toMatchObject({ state: "abandoned", ended: { reason: "lapsed" } });
