@@ -1,7 +1,8 @@
 import { DescribeVolumesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { isSwarmvolError } from "../../core/errors.js";
-import { silentLogger, type Clock } from "../../core/ports.js";
+import { silentLogger } from "../../core/ports.js";
+import { FakeClock } from "../../test/fakes/clock.js";
 import { ManualTime } from "../../test/fakes/fakeSwarm.js";
 import { defaultRetryPolicy, Ec2CallCounter, Ec2Caller, jitteredDelay, type Ec2Api } from "./ec2Api.js";
 
@@ -9,18 +10,9 @@ function awsError(name: string, status: number): Error {
   return Object.assign(new Error(name), { name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
 }
 
-class RecordingClock implements Clock {
-  readonly sleeps: number[] = [];
-  now() {
-    return 0;
-  }
-  async sleep(ms: number) {
-    this.sleeps.push(ms);
-  }
-}
 
 function caller(outcomes: Array<Error | object>) {
-  const clock = new RecordingClock();
+  const clock = new FakeClock();
   const counter = new Ec2CallCounter();
   const client = { send: async () => {
     const next = outcomes.shift();
@@ -70,7 +62,7 @@ describe("Ec2Caller against an EC2 endpoint that accepts and never answers", () 
     const signals: AbortSignal[] = [];
     const client = { send: (_command: unknown, options: { abortSignal: AbortSignal }) => (signals.push(options.abortSignal), new Promise<never>(() => undefined)) } as unknown as Ec2Api;
     const counter = new Ec2CallCounter();
-    const ec2 = new Ec2Caller({ client, clock: new RecordingClock(), logger: silentLogger, counter, retry: { ...defaultRetryPolicy, retries: 2 }, timers: time, attemptTimeoutMs: 10_000 });
+    const ec2 = new Ec2Caller({ client, clock: new FakeClock(), logger: silentLogger, counter, retry: { ...defaultRetryPolicy, retries: 2 }, timers: time, attemptTimeoutMs: 10_000 });
     const calling = ec2.call(new DescribeVolumesCommand({})).catch((err: unknown) => err);
     await time.advance(9_999);
     expect(counter.total).toBe(1);
