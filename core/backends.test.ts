@@ -64,6 +64,16 @@ describe("BackendRegistry", () => {
   });
 });
 
+describe("a backend without ids (local)", () => {
+  it("clashes with none and routes no id", () => {
+    const local: BackendDefinition = { ...definition("local", "block", "unused"), idPrefix: undefined };
+    const noIds = new BackendRegistry([local, { ...local, name: "other" }, definition("ebs", "block", "vol-")], "local");
+    expect(noIds.ofId("vol-1")?.name).toBe("ebs");
+    expect(noIds.ofId("u1")).toBeUndefined();
+    expect(noIds.ofId("")).toBeUndefined();
+  });
+});
+
 describe("access modes", () => {
   it("defaults to single-writer", () => {
     expect(parseAccessMode(undefined)).toBe("single-writer");

@@ -37,11 +37,24 @@ export interface BackendDefinition {
   /** The value of `-o backend=` and of `spec.backend`. */
   readonly name: string;
   readonly kind: BackendKind;
-  /** The start of the ids this backend's volumes have in `status.backendId` (`vol-`, `fsap-`, `nfs-`). */
-  readonly idPrefix: string;
+  /**
+   * The start of the ids this backend's volumes have in `status.backendId` (`vol-`, `fsap-`,
+   * `nfs-`); none for a backend whose volumes have no such id (local: an image named by uid).
+   */
+  readonly idPrefix?: string;
   /** Pure validation of this backend's own `-o` options (without backend/access); throws INVALID_ARGUMENT. */
   buildSpec(name: string, options: Readonly<Record<string, unknown>>): VolumeSpec;
 }
+
+/** Who serves the registry, as its messages name it and the setting that chooses its default. */
+export interface RegistryServer {
+  /** `this controller`, `this all-in-one host`. */
+  readonly server: string;
+  /** `--default-backend` (the controller's), `--backend` (all-in-one's). */
+  readonly defaultFlag: string;
+}
+
+export const controllerServer: RegistryServer = { server: "this controller", defaultFlag: "--default-backend" };
 
 /** Backends by name: what `-o backend=` can choose from. */
 export class BackendRegistry {
@@ -51,16 +64,17 @@ export class BackendRegistry {
    * @param defaultBackend the backend of a volume created without `-o backend=` (`--default-backend`).
    * @throws INVALID_ARGUMENT when two backends share a name or an id prefix, or the default is not among them.
    */
-  constructor(definitions: readonly BackendDefinition[], readonly defaultBackend: string) {
+  constructor(definitions: readonly BackendDefinition[], readonly defaultBackend: string, private readonly where: RegistryServer = controllerServer) {
     for (const definition of definitions) {
       if (this.byName.has(definition.name)) throw invalidArgument(`backend ${quoted(definition.name)} is registered twice`);
-      const clash = definitions.find((other) => other !== definition && other.idPrefix === definition.idPrefix);
+      const clash = definitions.find((other) => other !== definition && other.idPrefix !== undefined && other.idPrefix === definition.idPrefix);
       if (clash) throw invalidArgument(`backends ${quoted(definition.name)} and ${quoted(clash.name)} share the id prefix ${quoted(definition.idPrefix)}`);
       this.byName.set(definition.name, definition);
     }
     if (!this.byName.has(defaultBackend)) {
+      const { server, defaultFlag } = where;
       throw invalidArgument(
-        `invalid --default-backend ${quoted(defaultBackend)}: this controller serves ${this.served()}; give --default-backend ${this.names().join(" or ")}`,
+        `invalid ${defaultFlag} ${quoted(defaultBackend)}: ${server} serves ${this.served()}; give ${defaultFlag} ${this.names().join(" or ")}`,
         { value: clipped(defaultBackend), served: this.names() },
       );
     }
@@ -81,7 +95,7 @@ export class BackendRegistry {
     const details = { option: seamOptions.backend, value: clipped(name), served: this.names() };
     if ((backendNames as readonly string[]).includes(lower)) {
       throw invalidArgument(
-        `this controller does not serve the ${lower} backend (it serves ${this.served()}): create the volume with -o backend=${this.names().join("|")}, or leave -o backend out for ${this.defaultBackend}`,
+        `${this.where.server} does not serve the ${lower} backend (it serves ${this.served()}): create the volume with -o backend=${this.names().join("|")}, or leave -o backend out for ${this.defaultBackend}`,
         details,
       );
     }
@@ -101,7 +115,7 @@ export class BackendRegistry {
 
   /** The backend whose ids start like `backendId` (`vol-…` → ebs), if any: how the controller routes a cloud id. */
   ofId(backendId: string): BackendDefinition | undefined {
-    return [...this.byName.values()].find((definition) => backendId.startsWith(definition.idPrefix));
+    return [...this.byName.values()].find(({ idPrefix }) => idPrefix !== undefined && backendId.startsWith(idPrefix));
   }
 
   /**
@@ -114,7 +128,7 @@ export class BackendRegistry {
     const { backend, access, rest } = splitSeamOptions(rawOptions);
     const definition = this.get(backend ?? this.defaultBackend);
     const mode = parseAccessMode(access);
-    if (mode === "multi-writer" && definition.kind === "block") throw multiWriterOnBlock(definition.name, this.shares());
+    if (mode === "multi-writer" && definition.kind === "block") throw multiWriterOnBlock(definition.name, this.shares(), this.where.server);
     const spec = definition.buildSpec(name, rest);
     const options: Record<string, string> = { ...spec.options };
     if (backend !== undefined) options[seamOptions.backend] = definition.name;
@@ -136,10 +150,10 @@ export function parseAccessMode(value: string | undefined): AccessMode {
 }
 
 /** Names the served file shares, or says there is none here, so the fix given is one that works. */
-function multiWriterOnBlock(backend: string, shares: readonly string[]) {
+function multiWriterOnBlock(backend: string, shares: readonly string[], server: string) {
   const fix = shares.length > 0
     ? `use ${shares.map((share) => `-o backend=${share}`).join(" or ")}`
-    : "this controller serves no file share: leave -o access out for a single-writer volume";
+    : `${server} serves no file share: leave -o access out for a single-writer volume`;
   return invalidArgument(
     `the ${backend} backend is a block device one node mounts at a time: -o access=multi-writer needs a file share; ${fix}`,
     { option: seamOptions.access, backend },

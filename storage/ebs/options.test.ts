@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendRegistry } from "../../core/backends.js";
 import { isSwarmvolError } from "../../core/errors.js";
-import { buildEbsSpec, ebsBackend, parseEbsOptions, toGiB } from "./options.js";
+import { buildEbsSpec, ebsDefinition, parseEbsOptions, toGiB } from "./options.js";
 
 const GiB = 1024 ** 3;
 
@@ -72,8 +72,8 @@ describe("buildEbsSpec rejects, naming the fix", () => {
   });
 });
 
-describe("ebsBackend behind the registry (core/backends.ts)", () => {
-  const registry = new BackendRegistry([ebsBackend], "ebs");
+describe("ebsDefinition behind the registry (core/backends.ts)", () => {
+  const registry = new BackendRegistry([ebsDefinition], "ebs");
 
   it.each([
     [null], [{}], [{ size: "20", type: "io2", iops: "10000" }], [{ FSTYPE: "xfs", Size: "2" }],
@@ -93,7 +93,7 @@ describe("ebsBackend behind the registry (core/backends.ts)", () => {
   });
 
   it("routes vol- ids to it", () => {
-    expect(registry.ofId("vol-0123456789abcdef0")).toBe(ebsBackend);
+    expect(registry.ofId("vol-0123456789abcdef0")).toBe(ebsDefinition);
   });
 });
 

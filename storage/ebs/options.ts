@@ -214,7 +214,7 @@ export function buildEbsSpec(name: string, rawOptions: Readonly<Record<string, u
  * volumes' ids `vol-…`, its `-o` options parsed by {@link buildEbsSpec} unchanged (the
  * registry takes `backend` and `access` out first and puts them back only when given).
  */
-export const ebsBackend: BackendDefinition = { name: ebsBackendName, kind: "block", idPrefix: "vol-", buildSpec: buildEbsSpec };
+export const ebsDefinition: BackendDefinition = { name: ebsBackendName, kind: "block", idPrefix: "vol-", buildSpec: buildEbsSpec };
 
 /** Whole GiB for CreateVolume from a byte count (never smaller than asked). */
 export function toGiB(sizeBytes: number): number {
