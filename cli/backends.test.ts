@@ -19,9 +19,9 @@ describe("--default-backend (core/clusterConfig.ts)", () => {
   });
 
   it.each([
-    ["zfs", /^invalid --default-backend "zfs" \(SWARMVOL_DEFAULT_BACKEND\): use ebs, efs, nfs$/],
-    ["", /^invalid --default-backend "" .*: use ebs, efs, nfs$/],
-    ["local", /\(local is all-in-one's backend, one host with no cloud\): use ebs, efs, nfs$/],
+    ["zfs", /^invalid --default-backend "zfs" \(SWARMVOL_DEFAULT_BACKEND\): use ebs, efs or nfs$/],
+    ["", /^invalid --default-backend "" .*: use ebs, efs or nfs$/],
+    ["local", /\(local is all-in-one's backend, one host with no cloud\): use ebs, efs or nfs$/],
   ])("refuses %j naming the valid ones", (value, message) => {
     expect(() => loadControllerConfig(env, ["--default-backend", value])).toThrow(message);
   });

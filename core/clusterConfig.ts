@@ -80,7 +80,7 @@ function defaultBackendOf(text: string | undefined): string {
   const lower = (text ?? "").toLowerCase();
   if (controllerBackends.includes(lower)) return lower;
   const local = lower === "local" ? " (local is all-in-one's backend, one host with no cloud)" : "";
-  throw invalidArgument(`invalid --default-backend ${quoted(text)} (SWARMVOL_DEFAULT_BACKEND)${local}: use ${controllerBackends.join(", ")}`, { value: clipped(text ?? "") });
+  throw invalidArgument(`invalid --default-backend ${quoted(text)} (SWARMVOL_DEFAULT_BACKEND)${local}: use ${controllerBackends.slice(0, -1).join(", ")} or ${controllerBackends.at(-1)}`, { value: clipped(text ?? "") });
 }
 
 function onOff(text: string | undefined, flag: string): boolean {
