@@ -22,6 +22,7 @@ import { LocalBackend } from "../storage/local/localBackend.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
 import { CatalogStore, MountTableStore } from "../storage/state/catalogStore.js";
+import { allInOneBackends } from "./backends.js";
 import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor } from "./docker.js";
 import { createLogger, systemClock } from "./runtime.js";
@@ -44,7 +45,7 @@ export async function createLocalDriver(
   const filesystem = new SystemBlockFilesystem(runner);
   await forgetStaleMounts(mounts, filesystem, logger);
   const backend = new LocalBackend(join(stateDir, "images"), runner);
-  const directory = new LocalDirectory({ catalog, backend, clock: systemClock, logger, newUid: randomUUID });
+  const directory = new LocalDirectory({ catalog, backend, specs: allInOneBackends(), clock: systemClock, logger, newUid: randomUUID });
   const mountsDir = join(stateDir, "mounts");
   const driver = new VolumeDriver({
     directory, attacher: directory, mounts, filesystem, logger, mountsDir,

@@ -33,9 +33,9 @@ import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
 import { withCrashPoints } from "../storage/ebs/crashPointClient.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
-import { buildEbsSpec } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
+import { controllerBackends } from "./backends.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
 import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor, engineInfo } from "./docker.js";
@@ -107,6 +107,8 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   // Listen from the start: a SIGTERM while waiting for dockerd or the first sync still stops.
   const stopped = stopSignal();
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
+  // Before any state is opened: a --default-backend this build does not serve stops the start.
+  const backends = controllerBackends(config.defaultBackend);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
   const crashPoints = crashPointsFromEnv(process.env, "controller", logger);
   applyNice(config.nice, logger);
@@ -146,7 +148,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).
         stuckTransitionMs: config.stuckAttachMs,
       },
-      leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: buildEbsSpec, workers: config.workers,
+      leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: (name, options) => backends.buildSpec(name, options), workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, moveHolds: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, resize, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
     }),
@@ -155,7 +157,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const api = replicaApi(config, { replica, catalog, metrics, events, logger });
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
-    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode }, "controller serving");
+    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode, backends: backends.names(), defaultBackend: backends.defaultBackend }, "controller serving");
   });
   const signal = await stopped;
   void started.catch(() => undefined);

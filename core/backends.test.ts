@@ -57,9 +57,20 @@ describe("BackendRegistry", () => {
   });
 
   it("refuses a default it does not have, and duplicate names or prefixes", () => {
-    expect(() => new BackendRegistry([definition("ebs", "block", "vol-")], "efs")).toThrow(/--default-backend "efs"/);
+    expect(() => new BackendRegistry([definition("ebs", "block", "vol-")], "efs")).toThrow(/invalid --default-backend "efs": this controller serves ebs; give --default-backend ebs$/);
+    expect(() => new BackendRegistry([definition("ebs", "block", "vol-"), definition("nfs", "share", "nfs-")], "efs")).toThrow(/serves ebs and nfs; give --default-backend ebs or nfs$/);
     expect(() => new BackendRegistry([definition("ebs", "block", "vol-"), definition("ebs", "block", "x-")], "ebs")).toThrow(/twice/);
     expect(() => new BackendRegistry([definition("ebs", "block", "vol-"), definition("efs", "share", "vol-")], "ebs")).toThrow(/id prefix/);
+  });
+});
+
+describe("a backend without ids (local)", () => {
+  it("clashes with none and routes no id", () => {
+    const local: BackendDefinition = { ...definition("local", "block", "unused"), idPrefix: undefined };
+    const noIds = new BackendRegistry([local, { ...local, name: "other" }, definition("ebs", "block", "vol-")], "local");
+    expect(noIds.ofId("vol-1")?.name).toBe("ebs");
+    expect(noIds.ofId("u1")).toBeUndefined();
+    expect(noIds.ofId("")).toBeUndefined();
   });
 });
 
@@ -68,5 +79,29 @@ describe("access modes", () => {
     expect(parseAccessMode(undefined)).toBe("single-writer");
     expect(accessModeOf({ name: "a", backend: "efs", sizeBytes: 0, fsType: "ext4", options: {} })).toBe("single-writer");
     expect(accessModeOf({ name: "a", backend: "efs", sizeBytes: 0, fsType: "ext4", options: { access: "multi-writer" } })).toBe("multi-writer");
+  });
+});
+
+describe("a controller serving EBS only", () => {
+  const ebsOnly = new BackendRegistry([definition("ebs", "block", "vol-")], "ebs");
+
+  it.each(["efs", "NFS", "local"])("refuses -o backend=%s, a backend it does not serve, naming the fix", (backend) => {
+    expect(() => ebsOnly.buildSpec("data", { backend })).toThrow(
+      new RegExp(`^this controller does not serve the ${backend.toLowerCase()} backend \\(it serves ebs\\): create the volume with -o backend=ebs, or leave -o backend out for ebs$`),
+    );
+  });
+
+  it("tells a typo apart, and gives a multi-writer fix that works here", () => {
+    expect(() => ebsOnly.buildSpec("data", { backend: "zfs" })).toThrow(/^unknown backend "zfs": use -o backend=ebs$/);
+    expect(() => ebsOnly.buildSpec("data", { access: "multi-writer" })).toThrow(/needs a file share; this controller serves no file share: leave -o access out for a single-writer volume$/);
+  });
+
+  it("carries the stable code and what is served", () => {
+    try {
+      ebsOnly.buildSpec("data", { backend: "efs" });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toMatchObject({ code: "INVALID_ARGUMENT", details: { option: "backend", value: "efs", served: ["ebs"] } });
+    }
   });
 });

@@ -8,13 +8,23 @@
  * has exactly the spec it had before the seam (docs/adr/0027-backend-seam.md).
  *
  * A block backend (EBS, local) can be written by one node only: asking it for
- * `multi-writer` is refused naming the file backends that can. Pure; no I/O.
+ * `multi-writer` is refused naming the file backends that can. A backend the design has
+ * but this process does not serve (`-o backend=efs` on a controller wired with EBS only)
+ * is refused before anything is recorded or created, naming the ones it does serve.
+ * Pure; no I/O.
  */
 import { clipped, invalidArgument, quoted } from "./errors.js";
 import type { VolumeSpec } from "./volume.js";
 
 export type AccessMode = "single-writer" | "multi-writer";
 export const accessModes: readonly AccessMode[] = ["single-writer", "multi-writer"];
+
+/**
+ * Every backend the design has (docs/design.md, issue 12), served or not: a name outside
+ * these is a typo; one inside may not be wired into this process (yet).
+ */
+export const backendNames = ["ebs", "efs", "nfs", "local"] as const;
+export type BackendName = (typeof backendNames)[number];
 
 /** A block device checked and mounted on one node, or a file share several nodes may mount. */
 export type BackendKind = "block" | "share";
@@ -27,11 +37,24 @@ export interface BackendDefinition {
   /** The value of `-o backend=` and of `spec.backend`. */
   readonly name: string;
   readonly kind: BackendKind;
-  /** The start of the ids this backend's volumes have in `status.backendId` (`vol-`, `fsap-`, `nfs-`). */
-  readonly idPrefix: string;
+  /**
+   * The start of the ids this backend's volumes have in `status.backendId` (`vol-`, `fsap-`,
+   * `nfs-`); none for a backend whose volumes have no such id (local: an image named by uid).
+   */
+  readonly idPrefix?: string;
   /** Pure validation of this backend's own `-o` options (without backend/access); throws INVALID_ARGUMENT. */
   buildSpec(name: string, options: Readonly<Record<string, unknown>>): VolumeSpec;
 }
+
+/** Who serves the registry, as its messages name it and the setting that chooses its default. */
+export interface RegistryServer {
+  /** `this controller`, `this all-in-one host`. */
+  readonly server: string;
+  /** `--default-backend` (the controller's), `--backend` (all-in-one's). */
+  readonly defaultFlag: string;
+}
+
+export const controllerServer: RegistryServer = { server: "this controller", defaultFlag: "--default-backend" };
 
 /** Backends by name: what `-o backend=` can choose from. */
 export class BackendRegistry {
@@ -41,15 +64,19 @@ export class BackendRegistry {
    * @param defaultBackend the backend of a volume created without `-o backend=` (`--default-backend`).
    * @throws INVALID_ARGUMENT when two backends share a name or an id prefix, or the default is not among them.
    */
-  constructor(definitions: readonly BackendDefinition[], readonly defaultBackend: string) {
+  constructor(definitions: readonly BackendDefinition[], readonly defaultBackend: string, private readonly where: RegistryServer = controllerServer) {
     for (const definition of definitions) {
       if (this.byName.has(definition.name)) throw invalidArgument(`backend ${quoted(definition.name)} is registered twice`);
-      const clash = definitions.find((other) => other !== definition && other.idPrefix === definition.idPrefix);
+      const clash = definitions.find((other) => other !== definition && other.idPrefix !== undefined && other.idPrefix === definition.idPrefix);
       if (clash) throw invalidArgument(`backends ${quoted(definition.name)} and ${quoted(clash.name)} share the id prefix ${quoted(definition.idPrefix)}`);
       this.byName.set(definition.name, definition);
     }
     if (!this.byName.has(defaultBackend)) {
-      throw invalidArgument(`invalid --default-backend ${quoted(defaultBackend)}: this controller has ${this.names().join(", ")}`, { value: clipped(defaultBackend) });
+      const { server, defaultFlag } = where;
+      throw invalidArgument(
+        `invalid ${defaultFlag} ${quoted(defaultBackend)}: ${server} serves ${this.served()}; give ${defaultFlag} ${this.names().join(" or ")}`,
+        { value: clipped(defaultBackend), served: this.names() },
+      );
     }
   }
 
@@ -57,18 +84,38 @@ export class BackendRegistry {
     return [...this.byName.keys()];
   }
 
-  /** The backend called `name`; INVALID_ARGUMENT naming the choices when there is none. */
+  /**
+   * The backend called `name`; INVALID_ARGUMENT naming the ones served when there is none:
+   * a backend swarmvol has but this process does not serve is told apart from a typo.
+   */
   get(name: string): BackendDefinition {
-    const definition = this.byName.get(name.toLowerCase());
-    if (!definition) {
-      throw invalidArgument(`unknown backend ${quoted(name)}: use -o backend=${this.names().join("|")}`, { option: seamOptions.backend, value: clipped(name) });
+    const lower = name.toLowerCase();
+    const definition = this.byName.get(lower);
+    if (definition) return definition;
+    const details = { option: seamOptions.backend, value: clipped(name), served: this.names() };
+    if ((backendNames as readonly string[]).includes(lower)) {
+      throw invalidArgument(
+        `${this.where.server} does not serve the ${lower} backend (it serves ${this.served()}): create the volume with -o backend=${this.names().join("|")}, or leave -o backend out for ${this.defaultBackend}`,
+        details,
+      );
     }
-    return definition;
+    throw invalidArgument(`unknown backend ${quoted(name)}: use -o backend=${this.names().join("|")}`, details);
+  }
+
+  /** The names served, as a message lists them: `ebs`, `ebs and nfs`, `ebs, efs and nfs`. */
+  private served(): string {
+    const names = this.names();
+    return names.length <= 1 ? (names[0] ?? "none") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  }
+
+  /** The file-share backends served, the ones a multi-writer volume can use. */
+  private shares(): string[] {
+    return [...this.byName.values()].filter((definition) => definition.kind === "share").map((definition) => definition.name);
   }
 
   /** The backend whose ids start like `backendId` (`vol-…` → ebs), if any: how the controller routes a cloud id. */
   ofId(backendId: string): BackendDefinition | undefined {
-    return [...this.byName.values()].find((definition) => backendId.startsWith(definition.idPrefix));
+    return [...this.byName.values()].find(({ idPrefix }) => idPrefix !== undefined && backendId.startsWith(idPrefix));
   }
 
   /**
@@ -81,7 +128,7 @@ export class BackendRegistry {
     const { backend, access, rest } = splitSeamOptions(rawOptions);
     const definition = this.get(backend ?? this.defaultBackend);
     const mode = parseAccessMode(access);
-    if (mode === "multi-writer" && definition.kind === "block") throw multiWriterOnBlock(definition.name);
+    if (mode === "multi-writer" && definition.kind === "block") throw multiWriterOnBlock(definition.name, this.shares(), this.where.server);
     const spec = definition.buildSpec(name, rest);
     const options: Record<string, string> = { ...spec.options };
     if (backend !== undefined) options[seamOptions.backend] = definition.name;
@@ -102,9 +149,13 @@ export function parseAccessMode(value: string | undefined): AccessMode {
   throw invalidArgument(`invalid access ${quoted(value)}: use -o access=single-writer (the default) or -o access=multi-writer`, { option: seamOptions.access, value: clipped(value) });
 }
 
-function multiWriterOnBlock(backend: string) {
+/** Names the served file shares, or says there is none here, so the fix given is one that works. */
+function multiWriterOnBlock(backend: string, shares: readonly string[], server: string) {
+  const fix = shares.length > 0
+    ? `use ${shares.map((share) => `-o backend=${share}`).join(" or ")}`
+    : `${server} serves no file share: leave -o access out for a single-writer volume`;
   return invalidArgument(
-    `the ${backend} backend is a block device one node mounts at a time: -o access=multi-writer needs a file share; use -o backend=efs or -o backend=nfs`,
+    `the ${backend} backend is a block device one node mounts at a time: -o access=multi-writer needs a file share; ${fix}`,
     { option: seamOptions.access, backend },
   );
 }

@@ -293,3 +293,20 @@ export interface SwarmServices {
    */
   updateConstraints(serviceId: string, change: (current: ServicePlacement) => readonly string[] | undefined): Promise<ServicePlacement>;
 }
+
+/**
+ * The last records this node got from the controller, kept across agent restarts. It
+ * exists for one reason: dockerd calls Get on every volume it knows when it starts and
+ * forgets those Get denies, so a controller that is down at that moment must not make
+ * every node forget its swarmvol volumes. Writes are atomic; losing the latest write is
+ * harmless (the next successful Get rewrites it). The agent's RemoteDirectory
+ * (plugin/cluster/remoteDirectory.ts) reads it; storage/state/recordCache.ts keeps it on disk.
+ */
+export interface RecordCache {
+  get(name: string): VolumeRecord | undefined;
+  list(): VolumeRecord[];
+  put(record: VolumeRecord): Promise<void>;
+  /** Replaces the whole content (after a successful list). */
+  replaceAll(records: readonly VolumeRecord[]): Promise<void>;
+  remove(name: string): Promise<void>;
+}

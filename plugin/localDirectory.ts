@@ -1,6 +1,6 @@
 import { alreadyExists } from "../core/errors.js";
 import type { Attachment, Catalog, Clock, Logger, NodeAttacher, NodeBackend, VolumeDirectory } from "../core/ports.js";
-import { sameRequest, type VolumeRecord } from "../core/volume.js";
+import { sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.js";
 
 /**
  * The directory and attacher of a single host (all-in-one): the local catalog and a
@@ -8,7 +8,15 @@ import { sameRequest, type VolumeRecord } from "../core/volume.js";
  */
 export class LocalDirectory implements VolumeDirectory, NodeAttacher {
   constructor(
-    private readonly deps: { catalog: Catalog; backend: NodeBackend; clock: Clock; logger: Logger; newUid: () => string },
+    private readonly deps: {
+      catalog: Catalog; backend: NodeBackend; clock: Clock; logger: Logger; newUid: () => string;
+      /**
+       * Builds a Create's spec: all-in-one's backend registry (core/backends.ts, so `-o
+       * backend=` and `-o access=` are read as on a controller); the backend's own parser
+       * when left out.
+       */
+      specs?: { buildSpec(name: string, options: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec };
+    },
   ) {}
 
   async get(name: string): Promise<VolumeRecord | undefined> {
@@ -24,7 +32,7 @@ export class LocalDirectory implements VolumeDirectory, NodeAttacher {
    * crash in between is finished by the next Create with the same uid (no orphan storage).
    */
   async create(name: string, options: Readonly<Record<string, unknown>> | null | undefined): Promise<VolumeRecord> {
-    const spec = this.deps.backend.buildSpec(name, options);
+    const spec = (this.deps.specs ?? this.deps.backend).buildSpec(name, options);
     let existing = this.deps.catalog.get(name);
     if (existing?.status.phase === "creating" && !sameRequest(existing.spec, spec.options)) {
       // An unfinished create (crash) never held data: the new request replaces it.

@@ -1,23 +1,7 @@
 import { ErrorCode, invalidArgument, isSwarmvolError, unavailable } from "../../core/errors.js";
-import type { Logger, VolumeDirectory } from "../../core/ports.js";
+import type { Logger, RecordCache, VolumeDirectory } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { ControllerApi } from "../../api/client/apiClient.js";
-
-/**
- * The last records this node got from the controller, kept across agent restarts. It
- * exists for one reason: dockerd calls Get on every volume it knows when it starts and
- * forgets those Get denies, so a controller that is down at that moment must not make
- * every node forget its swarmvol volumes. Writes are atomic; losing the latest write is
- * harmless (the next successful Get rewrites it).
- */
-export interface RecordCache {
-  get(name: string): VolumeRecord | undefined;
-  list(): VolumeRecord[];
-  put(record: VolumeRecord): Promise<void>;
-  /** Replaces the whole content (after a successful list). */
-  replaceAll(records: readonly VolumeRecord[]): Promise<void>;
-  remove(name: string): Promise<void>;
-}
 
 /** The cache in memory only (tests, and agents run without a state directory). */
 export class MemoryRecordCache implements RecordCache {

@@ -10,6 +10,6 @@ export { EbsCloud, createToken, type EbsCloudOptions } from "./ebsCloud.js";
 export { Ec2CallCounter, defaultRetryPolicy, type Ec2Api, type RetryPolicy } from "./ec2Api.js";
 export { DeviceAllocator, defaultDeviceNames, type DeviceAllocatorOptions } from "./deviceAllocator.js";
 export { EbsDeviceLocator, nodeDeviceFs, nvmeLinkName, checkSerial, type DeviceFs, type DeviceLocatorOptions } from "./deviceLocator.js";
-export { buildEbsSpec, ebsBackendName, ebsOptions, parseEbsOptions, typeLimits, type EbsVolumeOptions, type EbsVolumeType } from "./options.js";
+export { buildEbsSpec, ebsDefinition, ebsBackendName, ebsOptions, parseEbsOptions, typeLimits, type EbsVolumeOptions, type EbsVolumeType } from "./options.js";
 export { mapEc2Error, isRetryableEc2Error } from "./errors.js";
 export { defaultPollPolicy, type PollPolicy } from "./waiters.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { BackendRegistry } from "../../core/backends.js";
 import { isSwarmvolError } from "../../core/errors.js";
-import { buildEbsSpec, parseEbsOptions, toGiB } from "./options.js";
+import { buildEbsSpec, ebsDefinition, parseEbsOptions, toGiB } from "./options.js";
 
 const GiB = 1024 ** 3;
 
@@ -68,6 +69,31 @@ describe("buildEbsSpec rejects, naming the fix", () => {
     [{ mmp: "on", snapshot: "snap-0123456789abcdef0" }, /keeps its source's filesystem: remove -o mmp/],
   ])("%j", (options, message) => {
     expect(rejection(options)).toMatch(message);
+  });
+});
+
+describe("ebsDefinition behind the registry (core/backends.ts)", () => {
+  const registry = new BackendRegistry([ebsDefinition], "ebs");
+
+  it.each([
+    [null], [{}], [{ size: "20", type: "io2", iops: "10000" }], [{ FSTYPE: "xfs", Size: "2" }],
+    [{ snapshot: "snap-0123456789abcdef0" }], [{ zone: "us-east-1a", encrypted: "TRUE", mmp: "on" }],
+  ])("a volume created without -o backend gets exactly the spec it had before the seam: %j", (options) => {
+    expect(registry.buildSpec("data", options)).toStrictEqual(buildEbsSpec("data", options));
+  });
+
+  it("keeps -o backend=ebs and -o access=single-writer in the spec only when given", () => {
+    expect(registry.buildSpec("data", { Backend: "EBS", size: "2" }).options).toEqual({ size: "2", backend: "ebs" });
+    expect(registry.buildSpec("data", { access: "single-writer" }).options).toEqual({ access: "single-writer" });
+  });
+
+  it("refuses multi-writer and an unknown option the same way", () => {
+    expect(() => registry.buildSpec("data", { access: "multi-writer" })).toThrow(/block device one node mounts at a time/);
+    expect(() => registry.buildSpec("data", { backend: "ebs", sise: "1" })).toThrow(/unknown option "sise".*valid options: size, type/);
+  });
+
+  it("routes vol- ids to it", () => {
+    expect(registry.ofId("vol-0123456789abcdef0")).toBe(ebsDefinition);
   });
 });
 

@@ -3,6 +3,7 @@
  * a core VolumeSpec and, later, into CreateVolume parameters. Every rejection names the fix,
  * because the user reads it in `docker volume create` output, far from any documentation.
  */
+import type { BackendDefinition } from "../../core/backends.js";
 import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 import { parseSize } from "../../core/units.js";
 import { mmpOption, parseMmp } from "../../core/mmp.js";
@@ -207,6 +208,13 @@ export function buildEbsSpec(name: string, rawOptions: Readonly<Record<string, u
   if (sizeBytes > 0) checkSizeForFs(sizeBytes, fsType);
   return { name, backend: ebsBackendName, sizeBytes, fsType, options };
 }
+
+/**
+ * EBS at the backend seam (core/backends.ts): a block device one node mounts at a time, its
+ * volumes' ids `vol-…`, its `-o` options parsed by {@link buildEbsSpec} unchanged (the
+ * registry takes `backend` and `access` out first and puts them back only when given).
+ */
+export const ebsDefinition: BackendDefinition = { name: ebsBackendName, kind: "block", idPrefix: "vol-", buildSpec: buildEbsSpec };
 
 /** Whole GiB for CreateVolume from a byte count (never smaller than asked). */
 export function toGiB(sizeBytes: number): number {

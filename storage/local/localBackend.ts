@@ -1,5 +1,6 @@
 import { open, stat, unlink, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { BackendDefinition } from "../../core/backends.js";
 import { internal } from "../../core/errors.js";
 import { kernelPath } from "../os/paths.js";
 import { mmpOption, parseMmp } from "../../core/mmp.js";
@@ -13,6 +14,24 @@ export const localOptions: readonly OptionDefinition[] = [
 ];
 
 const defaultSizeBytes = 1024 ** 3;
+const localBackendName = "local";
+
+/** Pure validation of `docker volume create -d swarmvol -o ...` for the local backend. */
+export function buildLocalSpec(name: string, rawOptions: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec {
+  const options = canonicalOptions(rawOptions, localOptions, localBackendName);
+  const sizeBytes = parseSizeOption(options.size, defaultSizeBytes);
+  const fsType = parseFsType(options.fsType);
+  checkSizeForFs(sizeBytes, fsType);
+  parseMmp(options, fsType);
+  return { name, backend: localBackendName, sizeBytes, fsType, options };
+}
+
+/**
+ * The local backend at the seam (core/backends.ts, all-in-one's registry): a block device on
+ * this host, its `-o` options parsed by {@link buildLocalSpec} unchanged. Its volumes have no
+ * backend id (the image is named by the volume's uid), so it routes none.
+ */
+export const localDefinition: BackendDefinition = { name: localBackendName, kind: "block", buildSpec: buildLocalSpec };
 
 /**
  * The backend with no cloud: a volume is a sparse image file under the state directory,
@@ -20,18 +39,13 @@ const defaultSizeBytes = 1024 ** 3;
  * backend: attach makes a device appear, detach makes it go, both idempotent.
  */
 export class LocalBackend implements NodeBackend {
-  readonly name = "local";
+  readonly name = localBackendName;
   readonly options = localOptions;
 
   constructor(private readonly imagesDir: string, private readonly runner: CommandRunner) {}
 
   buildSpec(name: string, rawOptions: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec {
-    const options = canonicalOptions(rawOptions, localOptions, this.name);
-    const sizeBytes = parseSizeOption(options.size, defaultSizeBytes);
-    const fsType = parseFsType(options.fsType);
-    checkSizeForFs(sizeBytes, fsType);
-    parseMmp(options, fsType);
-    return { name, backend: this.name, sizeBytes, fsType, options };
+    return buildLocalSpec(name, rawOptions);
   }
 
   imagePath(record: VolumeRecord): string {

@@ -1,7 +1,7 @@
 import { rename } from "node:fs/promises";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import type { VolumeRecord } from "../../core/volume.js";
-import type { RecordCache } from "../../plugin/cluster/remoteDirectory.js";
+import type { RecordCache } from "../../core/ports.js";
 import { openDocument } from "./document.js";
 import { emptyVolumeRecordDocument, VolumeRecordFile } from "./volumeRecordFile.js";
 

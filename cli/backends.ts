@@ -1,0 +1,26 @@
+/**
+ * The backends each daemon serves (ADR 0027): the registry its volumes' specs are built
+ * through, so `-o backend=`, `-o access=` and the default backend are checked against what
+ * is really wired there. `swarmvol controller`: EBS only, until storage/efs and storage/nfs
+ * bring their controller verbs (issue 12); adding one is a line here, not a branch in the
+ * controller. `swarmvol all-in-one`: local.
+ */
+import { BackendRegistry, type BackendDefinition } from "../core/backends.js";
+import { ebsDefinition } from "../storage/ebs/options.js";
+import { localDefinition } from "../storage/local/localBackend.js";
+
+/** What this build wires into the controller, by name. */
+export const controllerBackendDefinitions: readonly BackendDefinition[] = [ebsDefinition];
+
+/**
+ * @param defaultBackend `--default-backend` as core/clusterConfig.ts checked it (a controller's backend).
+ * @throws INVALID_ARGUMENT naming the served backends when the default is not one of them.
+ */
+export function controllerBackends(defaultBackend: string): BackendRegistry {
+  return new BackendRegistry(controllerBackendDefinitions, defaultBackend);
+}
+
+/** All-in-one's: the local backend on this host, its `--backend` (core/config.ts) the default. */
+export function allInOneBackends(): BackendRegistry {
+  return new BackendRegistry([localDefinition], localDefinition.name, { server: "this all-in-one host", defaultFlag: "--backend" });
+}
