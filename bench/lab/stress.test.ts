@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countFenceEvents, falseFences, idleFraction, parseCpuTimes, summariseStress, type StressMinute } from "./stress.js";
+import { countFenceEvents, falseFences, idleFraction, parseCpuTimes, summariseControl, summariseStress, type StressMinute } from "./stress.js";
 
 const quiet: StressMinute = { lapses: 0, drains: 0, moves: 0, selfFenceLapses: 0, kills: 0, restarts: 0 };
 
@@ -23,5 +23,12 @@ describe("lab-stress", () => {
     const dirty = summariseStress([quiet, { ...quiet, selfFenceLapses: 1 }, quiet], [0], "lease 3000 + grace 2000");
     expect(dirty[0]?.pass).toBe(false);
     expect(dirty[0]?.notes).toContain("selfFenceLapses 1");
+  });
+
+  it("the control minute (an agent frozen past its lease) passes only when it counted a fence", () => {
+    const fenced = summariseControl({ ...quiet, lapses: 1, drains: 1, kills: 1, restarts: 1 }, 10_000);
+    expect([fenced.id, fenced.p50, fenced.pass]).toEqual(["lab.stress.control-fence-missed", 0, true]);
+    expect(fenced.notes).toContain("lapses 1, drains 1");
+    expect(summariseControl(quiet, 10_000).pass).toBe(false);
   });
 });

@@ -64,6 +64,18 @@ export function countFenceEvents(types: readonly string[]): Pick<StressMinute, "
   return { lapses: count("node.lapsed"), drains: count("node.drained"), moves: count("move.done") };
 }
 
+const detailOf = (minute: StressMinute) => (["lapses", "drains", "moves", "selfFenceLapses", "kills", "restarts"] as const).map((key) => `${key} ${minute[key]}`).join(", ");
+
+/**
+ * The control: a minute after the window, still under load, with one agent frozen (SIGSTOP)
+ * longer than its lease and grace. It must show a fence, or the counting above could miss
+ * one (target: 0 missed).
+ */
+export function summariseControl(control: StressMinute, frozenMs: number): BenchResult {
+  return summarise("lab.stress.control-fence-missed", "Control: an agent frozen past its lease and grace under the same load is seen fenced (1 = missed)", "failures",
+    [falseFences(control) > 0 ? 0 : 1], { stat: "p50", max: 0 }, `agent frozen ${frozenMs} ms; the control minute counted ${detailOf(control)}`);
+}
+
 /**
  * The suite's results: false fences per minute (target p99 ≤ 0, i.e. none in any minute)
  * and the CPU's idle fraction per minute (reported, no target).
