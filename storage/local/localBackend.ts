@@ -14,6 +14,8 @@ export const localOptions: readonly OptionDefinition[] = [
 ];
 
 const defaultSizeBytes = 1024 ** 3;
+/** Every losetup run's deadline: one stuck in the kernel fails its call rather than holding the volume's lock. */
+export const LOSETUP_TIMEOUT_MS = 30_000;
 const localBackendName = "local";
 
 /** Pure validation of `docker volume create -d swarmvol -o ...` for the local backend. */
@@ -82,7 +84,7 @@ export class LocalBackend implements NodeBackend {
     const path = this.imagePath(record);
     const existing = await this.loopsOf(path);
     if (existing[0]) return existing[0];
-    const result = await this.runner.run("losetup", ["--find", "--show", path], { timeoutMs: 30_000 });
+    const result = await this.runner.run("losetup", ["--find", "--show", path], { timeoutMs: LOSETUP_TIMEOUT_MS });
     const device = result.stdout.trim();
     if (result.code !== 0 || !device.startsWith("/dev/")) {
       throw internal(`losetup --find --show ${path} failed (exit ${result.code}): ${result.stderr.trim()}`, { path });
@@ -92,7 +94,7 @@ export class LocalBackend implements NodeBackend {
 
   async detach(record: VolumeRecord): Promise<void> {
     for (const device of await this.loopsOf(this.imagePath(record))) {
-      const result = await this.runner.run("losetup", ["-d", device], { timeoutMs: 30_000 });
+      const result = await this.runner.run("losetup", ["-d", device], { timeoutMs: LOSETUP_TIMEOUT_MS });
       if (result.code !== 0) throw internal(`losetup -d ${device} failed: ${result.stderr.trim()}`, { device });
     }
   }
@@ -109,7 +111,7 @@ export class LocalBackend implements NodeBackend {
     const released: string[] = [];
     for (const device of loopsUnder(listing, roots)) {
       if (mounted.has(device)) continue;
-      const detach = await this.runner.run("losetup", ["-d", device], { timeoutMs: 30_000 });
+      const detach = await this.runner.run("losetup", ["-d", device], { timeoutMs: LOSETUP_TIMEOUT_MS });
       if (detach.code === 0) released.push(device);
     }
     return released;
@@ -124,7 +126,7 @@ export class LocalBackend implements NodeBackend {
 
   /** `losetup --list` as JSON: every loop device and its backing file. */
   private async loopListing(): Promise<string> {
-    const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: 30_000 });
+    const result = await this.runner.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], { timeoutMs: LOSETUP_TIMEOUT_MS });
     if (result.code !== 0) throw internal(`losetup --list failed: ${result.stderr.trim()}`);
     return result.stdout;
   }
