@@ -24,6 +24,35 @@ export interface AttemptLimits {
   /** The call's deadline in ms, for the message. */
   timeoutMs: number;
   caller: AbortSignal | undefined;
+  /** The most bytes of a body read before the answer counts as a broken replica. @default {@link MAX_ANSWER_BYTES} */
+  maxBodyBytes?: number;
+}
+
+/**
+ * An answer larger than this is not a controller's: a list of 10,000 volumes is about
+ * 10 MB. Reading stops there, so a broken or hostile replica cannot fill an agent's memory.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+class AnswerTooLarge extends Error {}
+
+/** The body as text, read up to `max` bytes; AnswerTooLarge (the rest cancelled) past that. */
+async function boundedText(response: Response, max: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new AnswerTooLarge(`answered more than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** One exchange, body included, classified; never throws. */
@@ -33,7 +62,7 @@ export async function attemptReplica(fetcher: typeof fetch, url: string, init: R
   const signal = AbortSignal.any([deadline, ...(own ? [own] : []), ...(caller ? [caller] : [])]);
   try {
     const response = await fetcher(url, { ...init, signal });
-    const text = await response.text();
+    const text = await boundedText(response, limits.maxBodyBytes ?? MAX_ANSWER_BYTES);
     if (response.status !== 503) return { kind: "answer", status: response.status, text };
     const body = errorBody.safeParse(tryJson(text));
     const error = body.success ? body.data.error : undefined;
@@ -43,6 +72,7 @@ export async function attemptReplica(fetcher: typeof fetch, url: string, init: R
   } catch (err) {
     if (caller?.aborted) return { kind: "cancelled", reason: "cancelled", err };
     if (deadline.aborted) return { kind: "deadline", reason: `unreachable: no answer within ${timeoutMs} ms`, err };
+    if (err instanceof AnswerTooLarge) return { kind: "unreachable", reason: err.message, err };
     const reason = own?.aborted ? `no answer within ${Math.round(budget ?? 0)} ms` : describeNetworkError(err);
     return { kind: "unreachable", reason: `unreachable: ${reason}`, err };
   }
