@@ -21,6 +21,7 @@ import { FakeSwarm, ManualTime } from "../fakes/fakeSwarm.js";
 import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
 import { RecordingMetrics } from "../fakes/recordingMetrics.js";
+import { runRenewing } from "../support/renewals.js";
 
 const secret = "s3cret";
 let time: ManualTime;
@@ -41,13 +42,8 @@ async function create(name: string, options: Record<string, string> | null) {
   return { status: response.status, body: await response.json() as { error?: { code: string; message: string }; volume?: { spec: unknown } } };
 }
 
-/** Advances manual time in one-second renewal periods, both nodes renewing their leases. */
-async function run(ms: number): Promise<void> {
-  for (let done = 0; done < ms; done += 1_000) {
-    for (const id of ["n1", "n2"]) await controller.service.heartbeat(id, { hostname: id, instanceId: `i-${id}`, zone: "z1", mounts: [] });
-    await time.advance(1_000);
-  }
-}
+/** Lets `ms` pass with both nodes renewing their leases. */
+const run = (ms: number) => runRenewing(time, ms, ["n1", "n2"], (id) => controller.service.heartbeat(id, { hostname: id, instanceId: `i-${id}`, zone: "z1", mounts: [] }));
 
 beforeEach(async () => {
   time = new ManualTime();

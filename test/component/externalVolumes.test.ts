@@ -18,6 +18,7 @@ import { FakeSwarm, ManualTime } from "../fakes/fakeSwarm.js";
 import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
 import { RecordingMetrics } from "../fakes/recordingMetrics.js";
+import { runRenewing } from "../support/renewals.js";
 
 const leaseTtlMs = 6_000;
 const policy = { fenceGraceMs: 4_000, pollMs: 1_000 };
@@ -39,13 +40,7 @@ const mutations = () => cloud.calls.filter((call) => !call.startsWith("describe"
 const heartbeat = (nodeId: string, mounts: Array<{ volume: string; epoch: number }> = []) =>
   controller.service.heartbeat(nodeId, { hostname: nodeId, instanceId: `i-${nodeId}`, zone: "z1", mounts });
 
-/** Advances manual time in one-second renewal periods, `alive` renewing its lease at each. */
-async function run(ms: number, alive: readonly string[]): Promise<void> {
-  for (let done = 0; done < ms; done += 1_000) {
-    for (const id of alive) await heartbeat(id);
-    await time.advance(1_000);
-  }
-}
+const run = (ms: number, alive: readonly string[]) => runRenewing(time, ms, alive, heartbeat);
 
 beforeEach(async () => {
   time = new ManualTime();

@@ -23,6 +23,7 @@ import { FakeSwarm, ManualTime } from "../fakes/fakeSwarm.js";
 import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
 import { RecordingMetrics } from "../fakes/recordingMetrics.js";
+import { runRenewing } from "../support/renewals.js";
 
 const leaseTtlMs = 6_000;
 const policy = { fenceGraceMs: 4_000, pollMs: 1_000 };
@@ -46,13 +47,7 @@ const heartbeat = (nodeId: string) => controller.service.heartbeat(nodeId, {
   mounts: Object.entries(mounts[nodeId] ?? {}).map(([volume, epoch]) => ({ volume, epoch })),
 });
 
-/** Advances manual time in one-second renewal periods, `alive` renewing its lease at each. */
-async function run(ms: number, alive: readonly string[]): Promise<void> {
-  for (let done = 0; done < ms; done += 1_000) {
-    for (const id of alive) await heartbeat(id);
-    await time.advance(1_000);
-  }
-}
+const run = (ms: number, alive: readonly string[]) => runRenewing(time, ms, alive, heartbeat);
 
 /** db created with `options`, placed on n1 and mounted there (formatted), its cloud calls forgotten. */
 async function placedOnN1(options: Record<string, string>): Promise<void> {
