@@ -57,6 +57,20 @@ describe("renderNodes and renderVolumes", () => {
   });
 });
 
+describe("inspect with earlier moves", () => {
+  it("prints the last move's phases, then each earlier move's headline, newest first", () => {
+    const last = { fromNode: "n2", toNode: "n3", t2Seen: 3_000, t5Attached: 5_000, forced: true };
+    const earlier = [{ fromNode: "n1", toNode: "n2", t2Seen: 2_000, forced: false }, { toNode: "n1", t2Seen: 1_000, forced: false }];
+    const lines = renderVolume(volume("db", { lastMove: last, earlierMoves: earlier })).trimEnd().split("\n");
+    expect(lines.slice(-3)).toEqual([
+      `${" ".repeat(13)}t7 mounted  -`,
+      "EarlierMove: n1 -> n2, seen 1970-01-01T00:00:02.000Z",
+      "EarlierMove: (nowhere) -> n1, seen 1970-01-01T00:00:01.000Z",
+    ]);
+    expect(lines).toContain("LastMove:    n2 -> n3 (forced), seen 1970-01-01T00:00:03.000Z");
+  });
+});
+
 describe("movePhases", () => {
   it("prints each phase as seconds after t2, a phase not reached as -", () => {
     expect(movePhases({ toNode: "n2", t2Seen: 1000, t4Detached: 3090, t7Mounted: 12_345, forced: false }, 0)).toBe(

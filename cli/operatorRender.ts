@@ -54,9 +54,12 @@ export function renderVolume(record: VolumeRecord): string {
     ...(status.relocation ? [["Relocation", relocationLine(status.relocation)] as [string, string]] : []),
     ...(status.resize ? [["Resize", resizeLine(status.resize)] as [string, string]] : []),
   ];
-  const width = Math.max(...lines.map(([label]) => label.length)) + 2;
-  const body = lines.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join("");
-  return status.lastMove ? body + movePhases(status.lastMove, width) : body;
+  // The moves before the last one come after its phases, each on a line of its own.
+  const earlier = (status.earlierMoves ?? []).map((move): [string, string] => ["EarlierMove", moveHeadline(move)]);
+  const width = Math.max(...[...lines, ...earlier].map(([label]) => label.length)) + 2;
+  const render = (rows: Array<[string, string]>) => rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join("");
+  const body = render(lines);
+  return (status.lastMove ? body + movePhases(status.lastMove, width) : body) + render(earlier);
 }
 
 function moveHeadline(move: MoveTimeline): string {

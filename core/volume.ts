@@ -23,6 +23,9 @@ export interface VolumeSpec {
   options: Readonly<Record<string, string>>;
 }
 
+/** How many moves before the last one a volume's status keeps. */
+export const EARLIER_MOVES_KEPT = 4;
+
 export interface VolumeStatus {
   phase: VolumePhase;
   /**
@@ -40,6 +43,8 @@ export interface VolumeStatus {
   /** Why the volume is not where it is wanted, in words an operator can act on. */
   condition?: VolumeCondition;
   lastMove?: MoveTimeline;
+  /** The moves before `lastMove`, newest first, at most {@link EARLIER_MOVES_KEPT}: what an operator reads of the last few moves. */
+  earlierMoves?: MoveTimeline[];
   /** Epoch ms since which nobody wants the volume while it is still attached (see idleDetachMs). */
   idleSince?: number;
   /** Swarm's Raft store has this volume (controller/replicatedCatalog.ts); absent in pre-HA catalogs. */

@@ -74,6 +74,7 @@ export const volumeStatus = z.object({
   grantedTo: grant.optional(),
   condition: volumeCondition.optional(),
   lastMove: moveTimeline.optional(),
+  earlierMoves: z.array(moveTimeline).optional().meta({ description: "The moves before lastMove, newest first (at most 4), each with its phase times." }),
   idleSince: z.number().optional(),
   replicated: z.boolean().optional(),
   sourceSnapshot: z.string().optional().meta({ description: "A clone's content: the snapshot taken of its source for it." }),

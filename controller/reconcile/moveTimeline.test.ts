@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
 import { RecordingMetrics } from "../../test/fakes/recordingMetrics.js";
-import { advanceMove, fenceMove, markMounted, openMoves } from "./moveTimeline.js";
+import { advanceMove, earlierMovesAfter, fenceMove, markMounted, openMoves } from "./moveTimeline.js";
 
 const t2 = 1_000_000;
 
@@ -81,5 +81,16 @@ describe("move timeline metrics", () => {
     ];
     const wanted = (volume: string, node: string) => !(volume === "abandoned" && node === "n3");
     expect(openMoves(records, t2 + 5_000, wanted)).toEqual([{ phase: "t2_seen", seconds: 5 }, { phase: "t5_attached", seconds: 35 }]);
+  });
+});
+
+describe("earlier moves", () => {
+  const move = (t2Seen: number, toNode = `n${t2Seen}`): MoveTimeline => ({ toNode, t2Seen, forced: false });
+  it("keeps the moves before the last, newest first, at most four; the same move merged keeps them as they were", () => {
+    expect(earlierMovesAfter({}, move(1))).toBeUndefined();
+    expect(earlierMovesAfter({ lastMove: move(1) }, move(2))).toEqual([move(1)]);
+    expect(earlierMovesAfter({ lastMove: move(2), earlierMoves: [move(1)] }, { ...move(2), t5Attached: 9 })).toEqual([move(1)]);
+    const full = [move(5), move(4), move(3), move(2)];
+    expect(earlierMovesAfter({ lastMove: move(6), earlierMoves: full }, move(7))).toEqual([move(6), move(5), move(4), move(3)]);
   });
 });

@@ -1,6 +1,6 @@
 import type { PlacementAction, PlacementDecision } from "../../core/placement.js";
 import type { ControllerMetrics, MoveKind, MoveMode, MovePhase, OpenMove } from "../../core/metrics.js";
-import type { MoveTimeline, VolumeRecord } from "../../core/volume.js";
+import { EARLIER_MOVES_KEPT, type MoveTimeline, type VolumeRecord, type VolumeStatus } from "../../core/volume.js";
 
 /** A move to another zone is a relocation; else from no holder a first placement, from another node a failover. */
 export function kindOf(move: MoveTimeline): MoveKind {
@@ -122,4 +122,14 @@ function lastPhase(move: MoveTimeline): OpenMove["phase"] {
 export function mergeMove(current: MoveTimeline | undefined, next: MoveTimeline): MoveTimeline {
   if (!current || current.toNode !== next.toNode || current.t2Seen !== next.t2Seen) return next;
   return { ...current, ...Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined)) } as MoveTimeline;
+}
+
+/**
+ * The earlier moves once `next` is written as the last one: when it is a new move (not the
+ * current one merged), the current one joins them, newest first, at most EARLIER_MOVES_KEPT.
+ */
+export function earlierMovesAfter(status: Pick<VolumeStatus, "lastMove" | "earlierMoves">, next: MoveTimeline): MoveTimeline[] | undefined {
+  const current = status.lastMove;
+  if (!current || (current.toNode === next.toNode && current.t2Seen === next.t2Seen)) return status.earlierMoves;
+  return [current, ...(status.earlierMoves ?? [])].slice(0, EARLIER_MOVES_KEPT);
 }

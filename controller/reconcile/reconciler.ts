@@ -13,7 +13,7 @@ import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
 import type { MoveHolds } from "../moves/moveHolds.js";
 import type { PowerFencer } from "../powerFence.js";
-import { advanceMove, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
+import { advanceMove, earlierMovesAfter, fenceMove, mergeMove, startMove } from "./moveTimeline.js";
 import { performRelocation } from "./relocation.js";
 import { TransitionAges } from "./transitionAges.js";
 
@@ -188,7 +188,11 @@ export class Reconciler {
   private async patch(record: VolumeRecord, change: Partial<VolumeStatus>): Promise<VolumeRecord> {
     const current = this.deps.catalog.get(record.spec.name) ?? record;
     const status: VolumeStatus = { ...current.status, ...change };
-    if (change.lastMove) status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
+    if (change.lastMove) {
+      const earlierMoves = earlierMovesAfter(current.status, change.lastMove);
+      status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
+      if (earlierMoves) status.earlierMoves = earlierMoves;
+    }
     for (const key of ["condition", "idleSince", "grantedTo", "relocation"] as const) if (key in change && change[key] === undefined) delete status[key];
     const next = { ...current, status };
     await this.deps.catalog.put(next);

@@ -214,6 +214,19 @@ describe("a move whose leader dies", () => {
     expect(attachments()).toEqual(["i-n2"]);
   });
 
+  it("two moves: the volume's status keeps the first, with its phase times, among the earlier moves", async () => {
+    await world();
+    const a = await takeOver();
+    await a.controller.moves.start("db", { to: "n2", withService: false });
+    await settle(a);
+    const first = a.catalog.get("db")?.status.lastMove;
+    expect(first).toMatchObject({ toNode: "n2", t5Attached: expect.any(Number) });
+    await a.controller.moves.start("db", { to: "n3", withService: false });
+    await settle(a);
+    const status = a.catalog.get("db")?.status;
+    expect([status?.lastMove?.toNode, status?.earlierMoves]).toEqual(["n3", [first]]);
+  });
+
   it("a hold whose volume is gone, or that ended long ago, is removed from the store instead of restored", async () => {
     await world();
     const a = await takeOver();
