@@ -30,13 +30,35 @@ async function setup(faults: FaultsPatch = {}, options: EbsCloudOptions = {}) {
 const request = (uid: string, extra: Partial<CreateCloudVolume> = {}): CreateCloudVolume =>
   ({ uid, name: `vol-${uid}`, sizeBytes: 1024 ** 3, zone: "us-east-1a", options: {}, ...extra });
 
-/** Moves the emulated clock by `ms` and lets the HTTP round trips it released finish. */
-/** Moves emulated time, then gives woken waits `settleMs` of real time to finish their HTTP round trip. */
-async function driveClock(clock: { advance(ms: number): void }, ms: number, settleMs = 3): Promise<void> {
-  clock.advance(ms);
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
+/**
+ * The SDK client with its calls in flight counted, so a test can move emulated time only
+ * once every request it released has been answered: on a loaded machine a fixed pause let
+ * emulated time run ahead of requests still on the wire, and the waits drifted apart.
+ */
+function countingClient(client: TestCloud["ec2"]): { client: TestCloud["ec2"]; idle(): Promise<void> } {
+  let inFlight = 0;
+  const counted = new Proxy(client, {
+    get(target, key, receiver) {
+      if (key !== "send") return Reflect.get(target, key, receiver) as unknown;
+      return async (...args: Parameters<TestCloud["ec2"]["send"]>) => {
+        inFlight += 1;
+        try {
+          return await (target.send as (...a: typeof args) => Promise<unknown>)(...args);
+        } finally {
+          inFlight -= 1;
+        }
+      };
+    },
+  });
+  const idle = async () => {
+    // Two quiet turns in a row: a woken wait issues its request a few microtasks after the clock moved.
+    for (let quiet = 0; quiet < 2;) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      quiet = inFlight === 0 ? quiet + 1 : 0;
+    }
+  };
+  return { client: counted, idle };
 }
-
 
 describe("create", () => {
   it("creates a tagged gp3 volume in the caller's zone and returns it available", async () => {
@@ -82,17 +104,20 @@ describe("create", () => {
     // time: waits that wake at the same emulated moment run in the same turn, as on a real clock.
     t = await startTestCloud({ faults: { latencyMs: { create: 1500 } } });
     const clock = t.clock;
-    const cloud = new EbsCloud(t.ec2, clock, silentLogger, { random: () => 0.5 });
+    const ec2 = countingClient(t.ec2);
+    const cloud = new EbsCloud(ec2.client, clock, silentLogger, { random: () => 0.5 });
     const creates: Array<Promise<unknown>> = [];
-    // 20 ms of real time per emulated step: on a loaded CI machine (the lab tests run beside
-    // this one) 3 ms let emulated time run ahead of requests still in flight.
+    const step = async (ms: number) => {
+      await ec2.idle();
+      clock.advance(ms);
+    };
     for (let index = 0; index < 12; index += 1) {
       creates.push(cloud.create(request(`burst${index}`)));
-      await driveClock(clock, 7, 20);
+      await step(7);
     }
     let settled = false;
     const all = Promise.all(creates).finally(() => (settled = true));
-    while (!settled) await driveClock(clock, 10, 20);
+    while (!settled) await step(10);
     expect((await all).length).toBe(12);
     const calls = cloud.calls.byAction();
     expect(calls.CreateVolume).toBe(12);
