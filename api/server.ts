@@ -1,14 +1,14 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { clipped, ErrorCode, invalidArgument, notFound, quoted, SwarmvolError, toSwarmvolError, unauthenticated } from "../core/errors.js";
+import { clipped, ErrorCode, notFound, toSwarmvolError, unauthenticated } from "../core/errors.js";
 import { accessDenial, type Access, type Identity } from "../core/identity.js";
 import type { LeadershipView } from "../core/leadership.js";
 import type { Logger } from "../core/ports.js";
 import { leaderHeader, type ErrorBody } from "./contract.js";
 import type { RouteDoc } from "./route.js";
 import { answerClientError } from "./clientErrors.js";
-import { isStatusAnswer } from "./statusAnswer.js";
 import { httpStatusOf } from "./httpStatus.js";
 import { applyServerLimits, readBodyWithin, type ResolvedLimits, type ServerLimits } from "./serverLimits.js";
+import { clientWentAway, decodePart, parseTarget, readBody, send, sendAnswer, statusOverride } from "./wire.js";
 
 /** What a route gets: path parameters, the parsed JSON body (POST), the query, the headers. */
 export interface RouteRequest {
@@ -89,15 +89,8 @@ export interface ApiServerOptions {
 /** Connections the API serves at once unless told: room for about 500 agents and the CLI. */
 export const defaultMaxApiConnections = 2048;
 
-const maxBodyBytes = 1024 * 1024;
 /** Idle keep-alive connections are closed after this; well above undici's 4 s. */
 const idleConnectionMs = 65_000;
-/**
- * An error thrown at this edge may carry `details.httpStatus` for a status more precise
- * than its code's: a body over the cap is INVALID_ARGUMENT, sent as 413 (400 would say
- * the JSON was wrong; LIMIT_EXCEEDED's 429 would say "later", and later is no better).
- */
-const statusOverride = "httpStatus";
 
 /**
  * The HTTP API: a route table on node:http. Errors carry the stable domain code:
@@ -240,67 +233,4 @@ export class ApiServer {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-/** The request target as a URL; `//`, `//x:y` and the like are refused, not thrown. */
-function parseTarget(raw: string | undefined): URL {
-  try {
-    return new URL(raw ?? "/", "http://swarmvol");
-  } catch {
-    throw invalidArgument(`request target ${quoted(raw ?? "")} is not a valid path; GET /v1/openapi.json lists the API's routes`);
-  }
-}
-
-function decodePart(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    throw invalidArgument(`path segment ${quoted(part)} is not valid percent-encoding`);
-  }
-}
-
-/** The client closed its end: a read that broke off, or an answer nobody will read. */
-function clientWentAway(req: IncomingMessage, res: ServerResponse, err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "EPIPE") return true;
-  return !(err instanceof SwarmvolError) && (req.destroyed || res.destroyed);
-}
-
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const tooLarge = () => invalidArgument(`request body over ${maxBodyBytes} bytes`, { [statusOverride]: 413 });
-  if (Number(req.headers["content-length"] ?? 0) > maxBodyBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    total += (chunk as Buffer).length;
-    if (total > maxBodyBytes) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8").trim();
-  if (text === "") return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through to the error below
-  }
-  throw invalidArgument("request body must be a JSON object");
-}
-
-function sendAnswer(res: ServerResponse, answer: RouteAnswer): void {
-  if (answer === undefined) {
-    res.writeHead(204).end();
-  } else if (isStatusAnswer(answer)) {
-    send(res, answer.status, "application/json", JSON.stringify(answer.body), { ...answer.headers });
-  } else if (typeof answer === "object" && answer !== null && "text" in answer) {
-    const { text, contentType } = answer as { text: string; contentType?: string };
-    send(res, 200, contentType ?? "text/plain; charset=utf-8", String(text));
-  } else {
-    send(res, 200, "application/json", JSON.stringify(answer));
-  }
-}
-
-function send(res: ServerResponse, status: number, contentType: string, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
 }
