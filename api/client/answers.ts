@@ -8,7 +8,7 @@ import { ErrorCode, internal, invalidArgument, SwarmvolError, unavailable } from
 import { errorBody } from "../schemas/bodies.js";
 import { problemOf } from "../schemas/issues.js";
 import { normalizeUrl } from "./endpointPreference.js";
-import { tryJson } from "./replicaAttempt.js";
+import { tryJson, type Attempt } from "./replicaAttempt.js";
 
 const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
@@ -54,4 +54,32 @@ export function parsedAnswer<S extends z.ZodType>(schema: S, text: string, path:
   const result = schema.safeParse(parsed);
   if (!result.success) throw malformedAnswer(path, problemOf(result.error, "field", parsed === undefined ? "the empty body" : "the body"), url);
   return result.data;
+}
+
+/** A replica asked that did not serve, and what it came to. */
+export interface Tried {
+  url: string;
+  attempt: Exclude<Attempt, { kind: "answer" }>;
+}
+
+/**
+ * No replica served: one replica's failure in its own words (a lone 503 keeps the
+ * controller's error), several as one UNAVAILABLE naming each replica and what it said.
+ */
+export function noneServed(path: string, tried: readonly Tried[]): SwarmvolError {
+  const [only] = tried;
+  if (only === undefined) {
+    return unavailable(`no controller replica known to ask ${path}: give \`swarmvol agent --controller URL\` or run the agent on a swarm node that knows its managers`);
+  }
+  const { url, attempt } = only;
+  if (attempt.kind === "cancelled") return unavailable(`call to the controller at ${url} cancelled`, {}, attempt.err);
+  if (tried.length === 1) {
+    if (attempt.kind === "unavailable") return domainErrorOf(attempt.status, path, attempt.text, url);
+    return unavailable(`controller at ${url} ${attempt.reason}; is \`swarmvol controller\` running?`, { url }, attempt.err);
+  }
+  const said = tried.map((entry) => `${entry.url} ${entry.attempt.reason}`).join("; ");
+  return unavailable(
+    `no controller replica served ${path} (${said}); is \`swarmvol controller\` running on the managers, and has one been elected leader?`,
+    { tried: tried.map((entry) => entry.url) },
+  );
 }

@@ -1,7 +1,5 @@
 import type { z } from "zod";
-import {
-  invalidArgument, SwarmvolError, unavailable,
-} from "../../core/errors.js";
+import { invalidArgument } from "../../core/errors.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import {
   apiPaths,
@@ -10,7 +8,7 @@ import {
 } from "../contract.js";
 import * as schemas from "../schemas/bodies.js";
 import { EndpointPreference, normalizeUrl } from "./endpointPreference.js";
-import { checkBaseUrl, domainErrorOf, parsedAnswer } from "./answers.js";
+import { checkBaseUrl, domainErrorOf, noneServed, parsedAnswer, type Tried } from "./answers.js";
 import { attemptReplica, type Attempt } from "./replicaAttempt.js";
 
 /** Per-call knobs; every call has a deadline so no Docker request waits on a dead socket. */
@@ -104,10 +102,6 @@ export interface ControllerClientOptions {
 }
 
 
-interface Tried {
-  url: string;
-  attempt: Exclude<Attempt, { kind: "answer" }>;
-}
 
 /** One call's fixed parts, shared by its rounds. */
 interface CallState {
@@ -223,7 +217,7 @@ export class ControllerClient implements ControllerApi {
       const again = options.untilDeadline !== false && last !== "cancelled" && last !== "deadline" && endsAt - performance.now() > roundPauseMs * 2;
       if (!again) {
         if (!options.signal?.aborted) this.options.onAllFailed?.();
-        throw this.noneServed(path, round);
+        throw noneServed(path, round);
       }
       await new Promise((resolve) => setTimeout(resolve, roundPauseMs));
     }
@@ -272,28 +266,6 @@ export class ControllerClient implements ControllerApi {
     const { status, text } = attempt;
     if (status < 200 || status >= 300) throw domainErrorOf(status, call.path, text, url);
     return call.answer === undefined ? undefined : parsedAnswer(call.answer, text, call.path, url);
-  }
-
-  /**
-   * No replica served: one replica's failure in its own words (a lone 503 keeps the
-   * controller's error), several as one UNAVAILABLE naming each replica and what it said.
-   */
-  private noneServed(path: string, tried: readonly Tried[]): SwarmvolError {
-    const [only] = tried;
-    if (only === undefined) {
-      return unavailable(`no controller replica known to ask ${path}: give \`swarmvol agent --controller URL\` or run the agent on a swarm node that knows its managers`);
-    }
-    const { url, attempt } = only;
-    if (attempt.kind === "cancelled") return unavailable(`call to the controller at ${url} cancelled`, {}, attempt.err);
-    if (tried.length === 1) {
-      if (attempt.kind === "unavailable") return domainErrorOf(attempt.status, path, attempt.text, url);
-      return unavailable(`controller at ${url} ${attempt.reason}; is \`swarmvol controller\` running?`, { url }, attempt.err);
-    }
-    const said = tried.map((entry) => `${entry.url} ${entry.attempt.reason}`).join("; ");
-    return unavailable(
-      `no controller replica served ${path} (${said}); is \`swarmvol controller\` running on the managers, and has one been elected leader?`,
-      { tried: tried.map((entry) => entry.url) },
-    );
   }
 }
 
