@@ -21,7 +21,23 @@ export type EfsThroughputMode = "bursting" | "provisioned" | "elastic";
 export const fileShareTags = {
   /** On every file system swarmvol made: `pool/<pool name>` for a shared pool, `volume` for a dedicated one. */
   share: "swarmvol/share",
+  /**
+   * `swarmvol/at/<instance id>` on an access point: the node a single-writer volume is
+   * placed on (its "attachment", ADR 0027), valued with the epoch it was placed at. A share
+   * cannot be detached from a node by the cloud, so this tag is what decide() reads as
+   * attached; the leases and fencing keep a stale holder from writing, as for EBS.
+   */
+  atPrefix: "swarmvol/at/",
 } as const;
+
+/** The placement tag of `instanceId`, and the instance a tag key names (undefined for other keys). */
+export function placementTag(instanceId: string): string {
+  return `${fileShareTags.atPrefix}${instanceId}`;
+}
+
+export function placedInstanceOf(tagKey: string): string | undefined {
+  return tagKey.startsWith(fileShareTags.atPrefix) && tagKey.length > fileShareTags.atPrefix.length ? tagKey.slice(fileShareTags.atPrefix.length) : undefined;
+}
 
 /** Which file system a volume lives on. */
 export type FileSystemOwner = { kind: "pool"; pool: string } | { kind: "dedicated"; uid: string; name: string };
@@ -98,6 +114,10 @@ export interface FileShares {
   listMountTargets(fileSystemId: string): Promise<CloudMountTarget[]>;
   /** Deletes the volume's access point; refuses one not tagged with this uid; an absent one is done. */
   deleteAccessPoint(accessPointId: string, uid: string): Promise<void>;
+  /** Sets or overwrites tags on an access point (its epoch, its placement); NOT_FOUND when it is not there. */
+  tagAccessPoint(accessPointId: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Removes tags from an access point; keys it does not have are ignored; NOT_FOUND when it is not there. */
+  untagAccessPoint(accessPointId: string, keys: readonly string[]): Promise<void>;
   /**
    * Deletes a file system swarmvol made for `owner` (its CreationToken says so), its mount
    * targets first. Refuses (IN_USE) while it has access points; an absent one is done.

@@ -10,7 +10,8 @@ import type {
   CreateMountTargetCommand, CreateMountTargetCommandOutput, DeleteAccessPointCommand, DeleteAccessPointCommandOutput,
   DeleteFileSystemCommand, DeleteFileSystemCommandOutput, DeleteMountTargetCommand, DeleteMountTargetCommandOutput,
   DescribeAccessPointsCommand, DescribeAccessPointsCommandOutput, DescribeFileSystemsCommand, DescribeFileSystemsCommandOutput,
-  DescribeMountTargetsCommand, DescribeMountTargetsCommandOutput,
+  DescribeMountTargetsCommand, DescribeMountTargetsCommandOutput, TagResourceCommand, TagResourceCommandOutput,
+  UntagResourceCommand, UntagResourceCommandOutput,
 } from "@aws-sdk/client-efs";
 import pRetry, { AbortError } from "p-retry";
 import { realTimers, withDeadline } from "../../core/clock.js";
@@ -29,12 +30,15 @@ export interface EfsApi {
   send(command: CreateMountTargetCommand, options?: { abortSignal?: AbortSignal }): Promise<CreateMountTargetCommandOutput>;
   send(command: DescribeMountTargetsCommand, options?: { abortSignal?: AbortSignal }): Promise<DescribeMountTargetsCommandOutput>;
   send(command: DeleteMountTargetCommand, options?: { abortSignal?: AbortSignal }): Promise<DeleteMountTargetCommandOutput>;
+  send(command: TagResourceCommand, options?: { abortSignal?: AbortSignal }): Promise<TagResourceCommandOutput>;
+  send(command: UntagResourceCommand, options?: { abortSignal?: AbortSignal }): Promise<UntagResourceCommandOutput>;
 }
 
 export type EfsCommand =
   | CreateFileSystemCommand | DescribeFileSystemsCommand | DeleteFileSystemCommand
   | CreateAccessPointCommand | DescribeAccessPointsCommand | DeleteAccessPointCommand
-  | CreateMountTargetCommand | DescribeMountTargetsCommand | DeleteMountTargetCommand;
+  | CreateMountTargetCommand | DescribeMountTargetsCommand | DeleteMountTargetCommand
+  | TagResourceCommand | UntagResourceCommand;
 
 export interface EfsCallerOptions {
   client: EfsApi;

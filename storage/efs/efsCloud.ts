@@ -12,7 +12,7 @@
  */
 import {
   CreateAccessPointCommand, CreateFileSystemCommand, CreateMountTargetCommand, DeleteAccessPointCommand, DeleteFileSystemCommand,
-  DeleteMountTargetCommand, DescribeAccessPointsCommand, DescribeFileSystemsCommand,
+  DeleteMountTargetCommand, DescribeAccessPointsCommand, DescribeFileSystemsCommand, TagResourceCommand, UntagResourceCommand,
   type CreateAccessPointCommandOutput, type CreateFileSystemCommandOutput, type CreateMountTargetCommandOutput,
   type DescribeAccessPointsCommandOutput, type DescribeFileSystemsCommandOutput,
 } from "@aws-sdk/client-efs";
@@ -179,6 +179,15 @@ export class EfsCloud implements FileShares {
     }
     await this.caller.call(new DeleteAccessPointCommand({ AccessPointId: accessPointId }), { accessPointId }).catch(absentAsUndefined);
     this.logger.info({ accessPointId, uid }, "efs access point deleted");
+  }
+
+  async tagAccessPoint(accessPointId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.caller.call(new TagResourceCommand({ ResourceId: accessPointId, Tags: tagList({ ...tags }) }), { accessPointId });
+  }
+
+  async untagAccessPoint(accessPointId: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.caller.call(new UntagResourceCommand({ ResourceId: accessPointId, TagKeys: [...keys] }), { accessPointId });
   }
 
   async deleteFileSystem(fileSystemId: string, owner: FileSystemOwner): Promise<void> {

@@ -99,6 +99,24 @@ export class FakeFileShares implements FileShares {
     this.accessPoints.delete(accessPointId);
   }
 
+  async tagAccessPoint(accessPointId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    this.record("tagAccessPoint", accessPointId, tags);
+    const ap = this.accessPointOrThrow(accessPointId);
+    this.accessPoints.set(accessPointId, { ...ap, tags: { ...ap.tags, ...tags } });
+  }
+
+  async untagAccessPoint(accessPointId: string, keys: readonly string[]): Promise<void> {
+    this.record("untagAccessPoint", accessPointId, keys);
+    const ap = this.accessPointOrThrow(accessPointId);
+    this.accessPoints.set(accessPointId, { ...ap, tags: Object.fromEntries(Object.entries(ap.tags).filter(([key]) => !keys.includes(key))) });
+  }
+
+  private accessPointOrThrow(accessPointId: string): CloudAccessPoint {
+    const ap = this.accessPoints.get(accessPointId);
+    if (ap === undefined) throw notFound(`access point ${accessPointId} not found`, { awsCode: "AccessPointNotFound" });
+    return ap;
+  }
+
   async deleteFileSystem(fileSystemId: string, owner: FileSystemOwner): Promise<void> {
     this.record("deleteFileSystem", fileSystemId, owner);
     const fs = this.fileSystems.get(fileSystemId);
