@@ -23,7 +23,14 @@ export interface CloudAttachment {
 
 export interface CloudVolume {
   id: string;
+  /** Its availability zone; for a regional volume (`regional`), the region it is in. */
   zone: string;
+  /**
+   * Reachable from every zone of the region (an EFS access point, through each zone's
+   * mount target): placement ignores the zone, and zonePolicy never relocates it. Absent: a
+   * zonal block volume (EBS), usable only by instances of its zone.
+   */
+  regional?: boolean;
   sizeBytes: number;
   state: CloudVolumeState;
   attachments: CloudAttachment[];

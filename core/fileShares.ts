@@ -222,6 +222,28 @@ export interface ShareMount {
   mountTargetIp: string;
 }
 
+const shareDevicePattern = /^efs:\/\/([^/]+)\/(fs-[0-9a-f]+)\/(fsap-[0-9a-f]+)(\/.*)$/;
+
+/**
+ * What a share's grant carries where a block volume's names its device:
+ * `efs://<mount target ip>/<fs-…>/<fsap-…><root path>`. The grant is the one message that
+ * reaches the node (ADR 0027), so everything the node's mount needs is in it.
+ *
+ * @example shareDevice({ fileSystemId: "fs-1", accessPointId: "fsap-2", rootPath: "/swarmvol/db", mountTargetIp: "10.0.1.5" })
+ * // "efs://10.0.1.5/fs-1/fsap-2/swarmvol/db"
+ */
+export function shareDevice(share: ShareMount): string {
+  return `efs://${share.mountTargetIp}/${share.fileSystemId}/${share.accessPointId}${share.rootPath}`;
+}
+
+/** The share a grant's device names, or undefined for a block device path (`/dev/…`). */
+export function parseShareDevice(device: string): ShareMount | undefined {
+  const match = shareDevicePattern.exec(device);
+  if (match === null) return undefined;
+  const [, mountTargetIp, fileSystemId, accessPointId, rootPath] = match as unknown as [string, string, string, string, string];
+  return { mountTargetIp, fileSystemId, accessPointId, rootPath };
+}
+
 /** The node-side mount step for file shares; the agent's seam between real NFS and the lab. */
 export interface ShareMounter {
   /** Mounts the share at `target` (made if missing); already mounted there is success. */
