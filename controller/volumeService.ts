@@ -172,7 +172,8 @@ export class VolumeService implements VolumeOperations {
       this.deps.logger.warn({ volume: name, backendId: id }, "volume forgotten; its cloud volume is retained");
       return;
     }
-    if (onRemove === "snapshot" && this.deps.snapshots) {
+    // A share has no snapshot of the cloud's (its default is a delete: the access point goes, its files stay).
+    if (onRemove === "snapshot" && this.deps.snapshots && this.deps.backendKind?.(record.spec.backend) !== "share") {
       const final = await this.deps.snapshots.take(name, { reason: "final", key: snapshotKey(record.uid, "final") });
       this.deps.logger.info({ volume: name, snapshotId: final.id }, "final snapshot taken before the delete");
     }

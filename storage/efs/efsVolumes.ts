@@ -20,9 +20,9 @@ import { cloudTags, type BackendVolumes, type CloudAttachment, type CloudVolume,
 import { conflict, inUse, isSwarmvolError, notFound, unsafe, ErrorCode } from "../../core/errors.js";
 import { seamOptions } from "../../core/backends.js";
 import {
-  checkDirectoryOwner, fileSystemToken, placedInstanceOf, placementTag, shareDevice,
-  type CloudAccessPoint, type DirectoryOwner, type FileShares, type FileSystemRequest, type NodeSubnet,
+  fileSystemToken, placedInstanceOf, placementTag, shareDevice, type CloudAccessPoint, type FileShares, type FileSystemRequest, type NodeSubnet,
 } from "../../core/fileShares.js";
+import { parseEfsOwner } from "./options.js";
 
 /** On an access point made for `-o access=multi-writer`: several nodes may hold it at once. */
 export const accessTag = "swarmvol/access";
@@ -36,9 +36,6 @@ export interface EfsVolumesOptions {
   subnetOf(instanceId: string): Promise<NodeSubnet>;
 }
 
-/** The root directory's owner when `-o uid/gid/mode` leave it out: root's, as a new Docker volume is. */
-export const defaultDirectoryOwner: DirectoryOwner = { uid: 0, gid: 0, mode: "0755" };
-
 export class EfsVolumes implements BackendVolumes {
   private poolId: string | undefined;
 
@@ -47,7 +44,7 @@ export class EfsVolumes implements BackendVolumes {
   async create(request: CreateCloudVolume): Promise<CloudVolume> {
     const fs = await this.shares.ensureFileSystem(this.options.pool);
     this.poolId = fs.id;
-    const ap = await this.shares.ensureAccessPoint({ fileSystemId: fs.id, uid: request.uid, name: request.name, owner: ownerOf(request.options) });
+    const ap = await this.shares.ensureAccessPoint({ fileSystemId: fs.id, uid: request.uid, name: request.name, owner: parseEfsOwner(request.options) });
     if (request.options[seamOptions.access] === "multi-writer" && ap.tags[accessTag] !== "multi-writer") {
       await this.shares.tagAccessPoint(ap.id, { [accessTag]: "multi-writer" });
       return this.toVolume({ ...ap, tags: { ...ap.tags, [accessTag]: "multi-writer" } });
@@ -131,14 +128,6 @@ function deviceOf(ap: CloudAccessPoint, mountTargetIp: string): string {
 function stateOf(ap: CloudAccessPoint, placed: boolean): CloudVolumeState {
   if (ap.state === "available" || ap.state === "updating") return placed ? "in-use" : "available";
   return ap.state;
-}
-
-/** `-o uid=… gid=… mode=…` as the efs option parser validated them; root's 0755 when left out. */
-function ownerOf(options: Readonly<Record<string, string>>): DirectoryOwner {
-  const number = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
-  return checkDirectoryOwner({
-    uid: number(options.uid, defaultDirectoryOwner.uid), gid: number(options.gid, defaultDirectoryOwner.gid), mode: options.mode ?? defaultDirectoryOwner.mode,
-  });
 }
 
 function absentIsDone(err: unknown): void {

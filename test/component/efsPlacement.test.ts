@@ -12,7 +12,7 @@ import { ClaimBook } from "../../controller/claims.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { Reconciler, type PlacementView } from "../../controller/reconcile/reconciler.js";
 import { VolumeService } from "../../controller/volumeService.js";
-import { BackendRegistry, type BackendDefinition } from "../../core/backends.js";
+import { BackendRegistry } from "../../core/backends.js";
 import type { BackendVolumes } from "../../core/cloud.js";
 import { ErrorCode } from "../../core/errors.js";
 import { parseShareDevice } from "../../core/fileShares.js";
@@ -21,6 +21,7 @@ import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import { ebsDefinition } from "../../storage/ebs/options.js";
 import { EfsVolumes } from "../../storage/efs/efsVolumes.js";
+import { efsDefinition } from "../../storage/efs/options.js";
 import { FakeClock } from "../fakes/clock.js";
 import { FakeCloud } from "../fakes/fakeCloud.js";
 import { FakeFileShares } from "../fakes/fakeFileShares.js";
@@ -30,11 +31,6 @@ import { RecordingMetrics } from "../fakes/recordingMetrics.js";
 
 const ttlMs = 10_000;
 const policy = { fenceGraceMs: 5_000, pollMs: 1_000 };
-/** Until storage/efs has its option parser: the seam's options only, as EFS would keep them. */
-const efsDefinition: BackendDefinition = {
-  name: "efs", kind: "share", idPrefix: "fsap-",
-  buildSpec: (name, options) => ({ name, backend: "efs", sizeBytes: 0, fsType: "ext4", options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, String(v)])) }),
-};
 const zones: Record<string, string> = { n1: "us-east-1a", n2: "us-east-1b" };
 
 function swarmNode(id: string, state: SwarmNode["state"] = "ready"): SwarmNode {
@@ -97,6 +93,8 @@ beforeEach(() => {
     catalog, cloud, journal, registry, claims, clock, logger: silentLogger, metrics,
     buildSpec: (name, options) => backends.buildSpec(name, options), backendKind: (name) => backends.get(name).kind,
     wantsOf: (name) => reconciler.wantsOf(name), enqueue: () => undefined, newUid: () => "u-jenkins",
+    // EBS's snapshots are wired, as in a controller: a share must never ask for one (a final snapshot on remove)
+    snapshots: { take: () => Promise.reject(new Error("a share has no EBS snapshot")), cloneSource: () => Promise.reject(new Error("no clone of a share")) },
   });
   heartbeat("n1");
   heartbeat("n2");
@@ -104,14 +102,15 @@ beforeEach(() => {
 
 describe("an EFS single-writer volume through the backend seam", () => {
   it("is created, placed, moved after its holder is fenced, and deleted, with no block step", async () => {
-    await service.create("jenkins", { backend: "efs" });
-    expect(record()).toMatchObject({ spec: { backend: "efs", options: { backend: "efs" } }, status: { fresh: false, epoch: 0 } });
+    await service.create("jenkins", { backend: "efs", uid: "1000", gid: "1000" });
+    expect(record()).toMatchObject({ spec: { backend: "efs", options: { backend: "efs", uid: "1000" } }, status: { fresh: false, epoch: 0 } });
     expect(sharesSaid()).toEqual([]);
 
     tasks = [task("t1", "n1")];
     expect(await reconciler.reconcile("jenkins", silentLogger)).toEqual({});
     const [fs] = [...shares.fileSystems.keys()];
     const [ap] = [...shares.accessPoints.keys()];
+    expect(shares.calls.find((call) => call.op === "ensureAccessPoint")?.args[0]).toMatchObject({ uid: "u-jenkins", owner: { uid: 1000, gid: 1000, mode: "0755" } });
     expect(sharesSaid()).toEqual([
       "ensureFileSystem pool=default", "ensureAccessPoint name=jenkins",
       `tagAccessPoint ${ap} swarmvol/epoch=1`, `listAccessPoints ${fs}`, `ensureMountTarget ${fs} zone=us-east-1a`, `tagAccessPoint ${ap} swarmvol/at/i-n1=172.31.0.4`,
