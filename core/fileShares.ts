@@ -111,6 +111,8 @@ export interface FileShares {
   /** The file systems swarmvol made (tagged `swarmvol/share`). */
   listFileSystems(): Promise<CloudFileSystem[]>;
   listAccessPoints(fileSystemId: string): Promise<CloudAccessPoint[]>;
+  /** One access point by id (one DescribeAccessPoints), or undefined when it is not there. */
+  getAccessPoint(accessPointId: string): Promise<CloudAccessPoint | undefined>;
   listMountTargets(fileSystemId: string): Promise<CloudMountTarget[]>;
   /** Deletes the volume's access point; refuses one not tagged with this uid; an absent one is done. */
   deleteAccessPoint(accessPointId: string, uid: string): Promise<void>;

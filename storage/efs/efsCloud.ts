@@ -167,6 +167,10 @@ export class EfsCloud implements FileShares {
     return allAccessPoints(this.caller, fileSystemId);
   }
 
+  getAccessPoint(accessPointId: string): Promise<CloudAccessPoint | undefined> {
+    return this.describeAccessPoint(accessPointId).catch(absentAsUndefined);
+  }
+
   listMountTargets(fileSystemId: string): Promise<CloudMountTarget[]> {
     return allMountTargets(this.caller, fileSystemId);
   }

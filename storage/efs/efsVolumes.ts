@@ -14,6 +14,8 @@
  *   holder is kept from writing by its lapsed lease and the epoch, as for EBS (ADR 0025).
  * - `delete`: only an access point swarmvol made (tagged with a uid), never while placed;
  *   the pool stays, shared by the other volumes.
+ * A volume is read by its id (one DescribeAccessPoints); only a describe of all pages
+ * through the pool's access points.
  * No mkfs, no device and no snapshot belong to a share: none is asked of this backend.
  */
 import { cloudTags, type BackendVolumes, type CloudAttachment, type CloudVolume, type CloudVolumeState, type CreateCloudVolume } from "../../core/cloud.js";
@@ -52,9 +54,12 @@ export class EfsVolumes implements BackendVolumes {
     return this.toVolume(ap);
   }
 
+  /** All: the pool's access points (pages of 100). Some: one DescribeAccessPoints each, as a reconcile asks for one. */
   async describe(ids?: readonly string[]): Promise<CloudVolume[]> {
-    const points = await this.accessPoints();
-    return points.filter((ap) => ids === undefined || ids.includes(ap.id)).map((ap) => this.toVolume(ap));
+    const points = ids === undefined
+      ? await this.accessPoints()
+      : (await Promise.all([...new Set(ids)].map((id) => this.shares.getAccessPoint(id)))).filter((ap): ap is CloudAccessPoint => ap?.tags[cloudTags.uid] !== undefined);
+    return points.map((ap) => this.toVolume(ap));
   }
 
   async attach(volumeId: string, instanceId: string): Promise<CloudAttachment> {
@@ -74,7 +79,7 @@ export class EfsVolumes implements BackendVolumes {
   }
 
   async delete(volumeId: string): Promise<void> {
-    const ap = (await this.accessPoints()).find((point) => point.id === volumeId);
+    const ap = await this.shares.getAccessPoint(volumeId);
     if (ap === undefined) return;
     const placed = placements(ap);
     if (placed.length > 0) throw inUse(`access point ${volumeId} is placed on ${placed.join(", ")}; release it first`, { volumeId, holders: placed });
@@ -95,8 +100,8 @@ export class EfsVolumes implements BackendVolumes {
   }
 
   private async accessPoint(volumeId: string): Promise<CloudAccessPoint> {
-    const ap = (await this.accessPoints()).find((point) => point.id === volumeId);
-    if (ap === undefined) throw notFound(`access point ${volumeId} is not on the pool file system (gone, or not swarmvol's)`, { volumeId });
+    const ap = await this.shares.getAccessPoint(volumeId);
+    if (ap?.tags[cloudTags.uid] === undefined) throw notFound(`access point ${volumeId} is gone, or is not swarmvol's (no ${cloudTags.uid} tag)`, { volumeId });
     return ap;
   }
 

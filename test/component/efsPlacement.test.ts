@@ -113,7 +113,7 @@ describe("an EFS single-writer volume through the backend seam", () => {
     expect(shares.calls.find((call) => call.op === "ensureAccessPoint")?.args[0]).toMatchObject({ uid: "u-jenkins", owner: { uid: 1000, gid: 1000, mode: "0755" } });
     expect(sharesSaid()).toEqual([
       "ensureFileSystem pool=default", "ensureAccessPoint name=jenkins",
-      `tagAccessPoint ${ap} swarmvol/epoch=1`, `listAccessPoints ${fs}`, `ensureMountTarget ${fs} zone=us-east-1a`, `tagAccessPoint ${ap} swarmvol/at/i-n1=172.31.0.4`,
+      `tagAccessPoint ${ap} swarmvol/epoch=1`, `getAccessPoint ${ap}`, `ensureMountTarget ${fs} zone=us-east-1a`, `tagAccessPoint ${ap} swarmvol/at/i-n1=172.31.0.4`,
     ]);
     expect(record().status).toMatchObject({ backendId: ap, zone: "us-east-1", epoch: 1, grantedTo: { nodeId: "n1", instanceId: "i-n1", epoch: 1 } });
     expect(parseShareDevice(record().status.grantedTo?.device ?? "")).toEqual({ fileSystemId: fs, accessPointId: ap, rootPath: "/swarmvol/jenkins", mountTargetIp: "172.31.0.4" });
@@ -124,13 +124,13 @@ describe("an EFS single-writer volume through the backend seam", () => {
     nodes = [swarmNode("n1", "down"), swarmNode("n2")];
     expect((await reconciler.reconcile("jenkins", silentLogger)).requeueAfterMs).toBeGreaterThan(0);
     expect(record().status.condition?.reason).toBe("HolderAlive");
-    expect(sharesSaid()).toEqual([`listAccessPoints ${fs}`]);
+    expect(sharesSaid()).toEqual([`getAccessPoint ${ap}`]);
     clock.current += ttlMs + policy.fenceGraceMs;
     heartbeat("n2");
     expect(await reconciler.reconcile("jenkins", silentLogger)).toEqual({});
     expect(sharesSaid()).toEqual([
-      `listAccessPoints ${fs}`, `untagAccessPoint ${ap} swarmvol/at/i-n1`, `tagAccessPoint ${ap} swarmvol/epoch=2`,
-      `listAccessPoints ${fs}`, `ensureMountTarget ${fs} zone=us-east-1b`, `tagAccessPoint ${ap} swarmvol/at/i-n2=172.31.0.5`,
+      `getAccessPoint ${ap}`, `untagAccessPoint ${ap} swarmvol/at/i-n1`, `tagAccessPoint ${ap} swarmvol/epoch=2`,
+      `getAccessPoint ${ap}`, `ensureMountTarget ${fs} zone=us-east-1b`, `tagAccessPoint ${ap} swarmvol/at/i-n2=172.31.0.5`,
     ]);
     expect(record().status).toMatchObject({ epoch: 2, grantedTo: { nodeId: "n2", instanceId: "i-n2", epoch: 2 } });
     expect(record().status.lastMove).toMatchObject({ fromNode: "n1", toNode: "n2", forced: true });
@@ -141,7 +141,7 @@ describe("an EFS single-writer volume through the backend seam", () => {
     heartbeat("n1"); // back, with nothing mounted (its agent unmounted when its lease lapsed)
     heartbeat("n2");
     await service.remove("jenkins");
-    expect(sharesSaid()).toEqual([`listAccessPoints ${fs}`, `untagAccessPoint ${ap} swarmvol/at/i-n2`, `listAccessPoints ${fs}`, `deleteAccessPoint ${ap} u-jenkins`]);
+    expect(sharesSaid()).toEqual([`getAccessPoint ${ap}`, `untagAccessPoint ${ap} swarmvol/at/i-n2`, `getAccessPoint ${ap}`, `deleteAccessPoint ${ap} u-jenkins`]);
     expect(shares.accessPoints.size).toBe(0);
     expect(shares.fileSystems.size).toBe(1); // the pool stays for the other volumes
     expect(catalog.get("jenkins")).toBeUndefined();

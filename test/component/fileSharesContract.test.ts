@@ -66,7 +66,9 @@ describe.each(implementations)("FileShares contract: %s", (_, make) => {
     await shares.untagAccessPoint(ap.id, []);
     const [tagged] = await shares.listAccessPoints(fs.id);
     expect(tagged?.tags).toEqual({ "swarmvol/name": "data", "swarmvol/uid": "u1", "swarmvol/epoch": "3" });
+    expect(await shares.getAccessPoint(ap.id)).toEqual(tagged);
     await shares.deleteAccessPoint(ap.id, "u1");
+    expect(await shares.getAccessPoint(ap.id)).toBeUndefined();
     expect(await codeOf(shares.tagAccessPoint(ap.id, { "swarmvol/epoch": "4" }))).toBe(ErrorCode.NotFound);
   });
 

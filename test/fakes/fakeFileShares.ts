@@ -86,6 +86,11 @@ export class FakeFileShares implements FileShares {
     return [...this.accessPoints.values()].filter((ap) => ap.fileSystemId === fileSystemId);
   }
 
+  async getAccessPoint(accessPointId: string): Promise<CloudAccessPoint | undefined> {
+    this.record("getAccessPoint", accessPointId);
+    return this.accessPoints.get(accessPointId);
+  }
+
   async listMountTargets(fileSystemId: string): Promise<CloudMountTarget[]> {
     this.record("listMountTargets", fileSystemId);
     return [...this.mountTargets.values()].filter((m) => m.fileSystemId === fileSystemId);
