@@ -52,7 +52,7 @@ describe("routeBackends", () => {
 
   it("routes a create by its backend and every other call by the id's prefix", async () => {
     const { ebs, share, cloud } = world([ebsDefinition, shareDefinition]);
-    await cloud.create({ ...request, backend: "efs" });
+    expect((await cloud.create({ ...request, backend: "efs" })).backend).toBe("efs");
     await cloud.create({ ...request, name: "block", uid: "u2", backend: "ebs" });
     await cloud.attach("fsap-1", "i-2");
     await cloud.setTags("fsap-1", { "swarmvol/epoch": "2" });
@@ -65,8 +65,8 @@ describe("routeBackends", () => {
   it("describes each backend once for the ids it owns, and every backend for all", async () => {
     const { ebs, share, cloud } = world([ebsDefinition, shareDefinition]);
     await cloud.create(request);
-    expect((await cloud.describe(["vol-1", "fsap-1"])).map((v) => v.id)).toEqual(["vol-1", "fsap-1"]);
-    expect((await cloud.describe()).map((v) => v.id)).toEqual(["vol-1", "fsap-1"]);
+    expect((await cloud.describe(["vol-1", "fsap-1"])).map((v) => `${v.id} ${v.backend}`)).toEqual(["vol-1 ebs", "fsap-1 efs"]);
+    expect((await cloud.describe()).map((v) => `${v.id} ${v.backend}`)).toEqual(["vol-1 ebs", "fsap-1 efs"]);
     expect(await cloud.describe([])).toEqual([]);
     expect(ebs.calls.slice(1)).toEqual(["describe vol-1", "describe *"]);
     expect(share).toEqual(["share describe fsap-1", "share describe *"]);

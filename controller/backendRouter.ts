@@ -11,6 +11,8 @@
  * - A create goes to `request.backend` (the volume's `spec.backend`), or the default.
  * - A describe of every volume asks each backend once, in registration order, and joins
  *   the answers: with EBS alone it is exactly EBS's one bulk describe.
+ * - Every volume it answers with is stamped with its backend (`CloudVolume.backend`), which
+ *   a catalog entry rebuilt from the cloud takes (controller/rebuild.ts).
  * - Instances are the compute cloud's, not a backend's: `describeInstances` goes to
  *   `instances` (EC2).
  *
@@ -40,15 +42,19 @@ export function routeBackends(routes: BackendRoutes): CloudVolumes {
     if (verbs === undefined) throw internal(`no controller verbs for the ${name} backend: this controller does not serve it`, { backend: name });
     return verbs;
   };
-  const byId = (id: string): BackendVolumes => {
+  const byId = (id: string): BackendVolumes => byName(ownerOf(id));
+  const ownerOf = (id: string): string => {
     const definition = routes.registry.ofId(id);
     if (definition === undefined) throw internal(`no backend served here owns the cloud id ${id}`, { backendId: id });
-    return byName(definition.name);
+    return definition.name;
   };
   // async: an unroutable id is a rejected promise, like any other failure of the call.
   return {
-    create: async (request: CreateCloudVolume) => byName(request.backend ?? routes.registry.defaultBackend).create(request),
-    describe: async (ids) => (ids === undefined ? describeAll(routes.backends) : describeSome(ids, byId)),
+    create: async (request: CreateCloudVolume) => {
+      const backend = request.backend ?? routes.registry.defaultBackend;
+      return { ...(await byName(backend).create(request)), backend };
+    },
+    describe: async (ids) => (ids === undefined ? describeAll(routes.backends) : describeSome(ids, ownerOf, byName)),
     attach: async (volumeId, instanceId) => byId(volumeId).attach(volumeId, instanceId),
     detach: async (volumeId, instanceId, options) => byId(volumeId).detach(volumeId, instanceId, options),
     delete: async (volumeId) => byId(volumeId).delete(volumeId),
@@ -57,19 +63,23 @@ export function routeBackends(routes: BackendRoutes): CloudVolumes {
   };
 }
 
+/** Each answer stamped with the backend that gave it. */
+const stamped = (backend: string) => (volumes: CloudVolume[]): CloudVolume[] => volumes.map((volume) => ({ ...volume, backend }));
+
 async function describeAll(backends: ReadonlyMap<string, BackendVolumes>): Promise<CloudVolume[]> {
-  const answers = await Promise.all([...backends.values()].map((verbs) => verbs.describe()));
+  const answers = await Promise.all([...backends].map(([backend, verbs]) => verbs.describe().then(stamped(backend))));
   return answers.flat();
 }
 
 /** One describe per backend that owns some of the ids (none when `ids` is empty, as before). */
-async function describeSome(ids: readonly string[], byId: (id: string) => BackendVolumes): Promise<CloudVolume[]> {
-  const groups = new Map<BackendVolumes, string[]>();
+async function describeSome(ids: readonly string[], ownerOf: (id: string) => string, byName: (name: string) => BackendVolumes): Promise<CloudVolume[]> {
+  const groups = new Map<string, string[]>();
   for (const id of ids) {
-    const verbs = byId(id);
-    groups.set(verbs, [...(groups.get(verbs) ?? []), id]);
+    const backend = ownerOf(id);
+    byName(backend); // an unserved owner is refused before any backend is asked
+    groups.set(backend, [...(groups.get(backend) ?? []), id]);
   }
   if (groups.size === 0) return [];
-  const answers = await Promise.all([...groups].map(([verbs, owned]) => verbs.describe(owned)));
+  const answers = await Promise.all([...groups].map(([backend, owned]) => byName(backend).describe(owned).then(stamped(backend))));
   return answers.flat();
 }

@@ -31,6 +31,12 @@ export interface CloudVolume {
    * zonal block volume (EBS), usable only by instances of its zone.
    */
   regional?: boolean;
+  /**
+   * The backend that answered for it, stamped by the controller's router
+   * (controller/backendRouter.ts), so a catalog entry rebuilt from the cloud names it.
+   * Absent: not routed (one backend's own answer), read as ebs.
+   */
+  backend?: string;
   sizeBytes: number;
   state: CloudVolumeState;
   attachments: CloudAttachment[];

@@ -9,11 +9,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { routeBackends } from "../../controller/backendRouter.js";
 import { ClaimBook } from "../../controller/claims.js";
+import { rebuildFromCloud } from "../../controller/rebuild.js";
 import { NodeRegistry } from "../../controller/nodeRegistry.js";
 import { Reconciler, type PlacementView } from "../../controller/reconcile/reconciler.js";
 import { VolumeService } from "../../controller/volumeService.js";
 import { BackendRegistry } from "../../core/backends.js";
-import type { BackendVolumes } from "../../core/cloud.js";
+import type { BackendVolumes, CloudVolumes } from "../../core/cloud.js";
 import { ErrorCode } from "../../core/errors.js";
 import { parseShareDevice } from "../../core/fileShares.js";
 import { silentLogger } from "../../core/ports.js";
@@ -52,6 +53,7 @@ let tasks: SwarmTask[];
 let nodes: SwarmNode[];
 let reconciler: Reconciler;
 let service: VolumeService;
+let cloud: CloudVolumes;
 
 const heartbeat = (nodeId: string, mounts: string[] = []) =>
   registry.heartbeat(nodeId, { hostname: nodeId, instanceId: `i-${nodeId}`, zone: zones[nodeId] as string, mounts: mounts.map((volume) => ({ volume, epoch: 1 })) });
@@ -86,7 +88,7 @@ beforeEach(() => {
       return { subnetId: `subnet-${zone}`, zone };
     },
   });
-  const cloud = routeBackends({ registry: backends, backends: new Map<string, BackendVolumes>([["ebs", ebs], ["efs", efs]]), instances: ebs });
+  cloud = routeBackends({ registry: backends, backends: new Map<string, BackendVolumes>([["ebs", ebs], ["efs", efs]]), instances: ebs });
   const view: PlacementView = { node: (id) => nodes.find((n) => n.id === id), tasksForVolume: () => tasks };
   reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics, policy });
   service = new VolumeService({
@@ -136,6 +138,12 @@ describe("an EFS single-writer volume through the backend seam", () => {
     expect(record().status.lastMove).toMatchObject({ fromNode: "n1", toNode: "n2", forced: true });
     expect(shares.accessPoints.get(ap as string)?.tags).toEqual({ "swarmvol/name": "jenkins", "swarmvol/uid": "u-jenkins", "swarmvol/epoch": "2", "swarmvol/at/i-n2": "172.31.0.5" });
 
+    // a controller that lost its catalog rebuilds the entry from the cloud, as an EFS volume
+    const lost = new MemoryCatalog();
+    expect(await rebuildFromCloud(lost, await cloud.describe(), silentLogger)).toEqual(["jenkins"]);
+    expect(lost.get("jenkins")).toMatchObject({ uid: "u-jenkins", spec: { backend: "efs" }, status: { backendId: ap, zone: "us-east-1", epoch: 2, fresh: false } });
+    sharesSaid();
+
     // the service is removed, then the volume
     tasks = [];
     heartbeat("n1"); // back, with nothing mounted (its agent unmounted when its lease lapsed)
@@ -146,8 +154,8 @@ describe("an EFS single-writer volume through the backend seam", () => {
     expect(shares.fileSystems.size).toBe(1); // the pool stays for the other volumes
     expect(catalog.get("jenkins")).toBeUndefined();
 
-    // no block step was ever asked of EBS: only the instance states of the fencing
-    expect(ebs.calls).toEqual(["describeInstances i-n1"]);
+    // no block step was ever asked of EBS: only the instance states of the fencing, and the rebuild's bulk describe
+    expect(ebs.calls).toEqual(["describeInstances i-n1", "describe *"]);
   });
 
   it("refuses to place a single-writer share on a second node, and to delete one still placed", async () => {
@@ -155,12 +163,12 @@ describe("an EFS single-writer volume through the backend seam", () => {
     tasks = [task("t1", "n1")];
     await reconciler.reconcile("jenkins", silentLogger);
     const efsId = record().status.backendId as string;
-    const cloud = routeBackends({ registry: new BackendRegistry([ebsDefinition, efsDefinition], "ebs"), backends: new Map<string, BackendVolumes>([["ebs", ebs], ["efs", new EfsVolumes(shares, {
+    const second = routeBackends({ registry: new BackendRegistry([ebsDefinition, efsDefinition], "ebs"), backends: new Map<string, BackendVolumes>([["ebs", ebs], ["efs", new EfsVolumes(shares, {
       pool: { owner: { kind: "pool", pool: "default" }, performanceMode: "generalPurpose", throughputMode: "elastic", encrypted: true },
       region: "us-east-1", subnetOf: async () => ({ subnetId: "subnet-b", zone: "us-east-1b" }),
     })]]), instances: ebs });
-    await expect(cloud.attach(efsId, "i-n2")).rejects.toMatchObject({ code: ErrorCode.Conflict, details: { holders: ["i-n1"] } });
-    await expect(cloud.delete(efsId)).rejects.toMatchObject({ code: ErrorCode.InUse });
+    await expect(second.attach(efsId, "i-n2")).rejects.toMatchObject({ code: ErrorCode.Conflict, details: { holders: ["i-n1"] } });
+    await expect(second.delete(efsId)).rejects.toMatchObject({ code: ErrorCode.InUse });
     expect(shares.accessPoints.get(efsId)?.tags["swarmvol/at/i-n2"]).toBeUndefined();
   });
 });
