@@ -1,9 +1,10 @@
 /**
  * The backends each daemon serves (ADR 0027): the registry its volumes' specs are built
  * through, so `-o backend=`, `-o access=` and the default backend are checked against what
- * is really wired there. `swarmvol controller`: EBS only, until storage/efs and storage/nfs
- * bring their controller verbs (issue 12); adding one is a line here, not a branch in the
- * controller. `swarmvol all-in-one`: local.
+ * is really wired there. `swarmvol controller`: EBS only. storage/efs has its definition
+ * and controller verbs (efsDefinition, EfsVolumes) but joins here only once the agent mounts
+ * a share (ADR 0027); adding one is a line here and its verbs in the controller's router,
+ * not a branch in the controller. `swarmvol all-in-one`: local.
  */
 import { BackendRegistry, type BackendDefinition } from "../core/backends.js";
 import { ebsDefinition } from "../storage/ebs/options.js";

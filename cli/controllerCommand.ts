@@ -13,6 +13,7 @@ import { resizeRoutes } from "../api/resizeRoutes.js";
 import { snapshotRoutes } from "../api/snapshotRoutes.js";
 import { ApiServer } from "../api/server.js";
 import { Controller, type ControllerOptions } from "../controller/controller.js";
+import { routeBackends } from "../controller/backendRouter.js";
 import { instrumentCloud, instrumentSnapshots } from "../controller/instrumentedCloud.js";
 import { MemoryEventLog } from "../controller/events/eventLog.js";
 import { SwarmInformer } from "../controller/informer/swarmInformer.js";
@@ -24,6 +25,7 @@ import { DockerServices } from "../controller/swarm/dockerServices.js";
 import { DockerSwarm } from "../controller/swarm/dockerSwarm.js";
 import { DockerNodeAvailability } from "../controller/swarm/nodeAvailability.js";
 import { DockerSwarmStore } from "../controller/swarm/swarmStore.js";
+import type { BackendRegistry } from "../core/backends.js";
 import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import { leaderPollMs } from "../core/leaseTiming.js";
@@ -33,6 +35,7 @@ import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
 import { withCrashPoints } from "../storage/ebs/crashPointClient.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
+import { ebsDefinition } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { controllerBackends } from "./backends.js";
@@ -90,12 +93,17 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
   });
 }
 
-/** EBS through EC2, every call of the Cloud port and every EC2 request counted. */
-function measuredEbs(config: ControllerConfig, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
+/**
+ * EBS through EC2, behind the backend router (ADR 0027: each call goes to the backend that
+ * owns the volume; EBS is the only one wired yet), every call of the Cloud port and every
+ * EC2 request counted.
+ */
+function measuredEbs(config: ControllerConfig, backends: BackendRegistry, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
   const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   metrics.backendRequests(() => ebs.calls.byAction());
-  return { cloud: instrumentCloud(ebs, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock), resize: ebs.resize };
+  const cloud = routeBackends({ registry: backends, backends: new Map([[ebsDefinition.name, ebs]]), instances: ebs });
+  return { cloud: instrumentCloud(cloud, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock), resize: ebs.resize };
 }
 
 /**
@@ -114,7 +122,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power, snapshots, resize } = measuredEbs(config, metrics, logger, crashPoints);
+  const { cloud, power, snapshots, resize } = measuredEbs(config, backends, metrics, logger, crashPoints);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });

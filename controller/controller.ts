@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NodeOperations } from "../api/routes.js";
 import type { SnapshotOperations } from "../api/snapshotRoutes.js";
+import type { BackendKind } from "../core/backends.js";
 import type { CloudResize, CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type MoveHoldStore, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
@@ -59,6 +60,8 @@ export interface ControllerOptions {
   leaseTtlMs: number;
   claimTtlMs: number;
   buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
+  /** Whether a backend is a block device or a share (BackendRegistry.get(name).kind); absent: every volume is block. */
+  backendKind?: (backend: string) => BackendKind;
   workers?: number;
   timers?: Timers;
   /**
@@ -195,7 +198,7 @@ export class Controller implements NodeOperations {
     });
     this.service = new VolumeService({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, clock, logger: options.logger, metrics,
-      buildSpec: options.buildSpec, wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
+      buildSpec: options.buildSpec, ...(options.backendKind ? { backendKind: options.backendKind } : {}), wantsOf: (name) => this.reconciler.wantsOf(name), enqueue: (name) => this.queue.add(name), newUid: randomUUID,
       grants: this.grants, ...(options.gate ? { gate: options.gate } : {}),
       noteIdentity: (nodeId, identity) => this.keepIdentityLabels(nodeId, identity),
       freezeRequests: (nodeId) => this.freezes.pendingFor(nodeId), ...(this.snapshots ? { snapshots: this.snapshots } : {}), grows: this.grows,

@@ -33,7 +33,8 @@ export function currentByUid(volumes: readonly CloudVolume[]): Map<string, Cloud
 /**
  * A catalog entry from a volume's tags alone. It keeps the options, filesystem type and
  * creation time of the `swarmvol/spec` tag when there is one, and is never marked fresh:
- * swarmvol will not format a volume it cannot prove it created empty.
+ * swarmvol will not format a volume it cannot prove it created empty. Its backend is the one
+ * the router stamped on the volume (ebs when unstamped, as before the seam).
  */
 export function recordFromTags(cloud: CloudVolume, all: readonly CloudVolume[] = [cloud]): VolumeRecord | undefined {
   const name = cloud.tags[cloudTags.name];
@@ -43,7 +44,7 @@ export function recordFromTags(cloud: CloudVolume, all: readonly CloudVolume[] =
   const spec = parseSpecTag(cloud.tags[cloudTags.spec]);
   return withCloud({
     uid, createdAt: spec?.createdAt ?? new Date(0).toISOString(),
-    spec: { name, backend: "ebs", sizeBytes: cloud.sizeBytes, fsType: spec?.fsType ?? "ext4", options: spec?.options ?? {} },
+    spec: { name, backend: cloud.backend ?? "ebs", sizeBytes: cloud.sizeBytes, fsType: spec?.fsType ?? "ext4", options: spec?.options ?? {} },
     status: { phase: "ready", fresh: false, epoch: 0 },
   }, cloud, all);
 }

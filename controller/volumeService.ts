@@ -1,6 +1,7 @@
 import type { ClaimResponse, HeartbeatMount, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
 import type { VolumeOperations } from "../api/routes.js";
 import type { FreezeRequest } from "../api/snapshotContract.js";
+import type { BackendKind } from "../core/backends.js";
 import { cloudTags, type CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, conflict, inUse, invalidArgument, notFound } from "../core/errors.js";
 import { growAtMount } from "../core/resize.js";
@@ -30,6 +31,8 @@ export interface VolumeServiceDeps {
   metrics: ControllerMetrics;
   /** Validates `-o` options for the controller's backend (INVALID_ARGUMENT naming the fix). */
   buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
+  /** Block or share, by backend name: a share is never fresh (nobody makes a filesystem on it). @default every backend is block */
+  backendKind?: (backend: string) => BackendKind;
   /** Every want of a volume, as the reconciler sees them. */
   wantsOf: (name: string) => Want[];
   /** Queues a volume for reconcile (deduplicated). */
@@ -89,10 +92,11 @@ export class VolumeService implements VolumeOperations {
       return this.completeClone(existing);
     }
     if (spec.options.from !== undefined) this.checkCloneSource(name, spec.options.from, spec.sizeBytes);
-    const restored = spec.options.snapshot !== undefined || spec.options.from !== undefined;
+    // A share has its filesystem already (EFS's, the NFS server's): mkfs is for a new block device only.
+    const hasFilesystem = spec.options.snapshot !== undefined || spec.options.from !== undefined || this.deps.backendKind?.(spec.backend) === "share";
     const record: VolumeRecord = {
       uid: this.deps.newUid(), createdAt: new Date(this.deps.clock.now()).toISOString(), spec,
-      status: { phase: "ready", fresh: !restored, epoch: 0 },
+      status: { phase: "ready", fresh: !hasFilesystem, epoch: 0 },
     };
     await this.deps.catalog.put(record);
     this.deps.logger.info({ volume: name, uid: record.uid }, "volume recorded");
@@ -168,7 +172,8 @@ export class VolumeService implements VolumeOperations {
       this.deps.logger.warn({ volume: name, backendId: id }, "volume forgotten; its cloud volume is retained");
       return;
     }
-    if (onRemove === "snapshot" && this.deps.snapshots) {
+    // A share has no snapshot of the cloud's (its default is a delete: the access point goes, its files stay).
+    if (onRemove === "snapshot" && this.deps.snapshots && this.deps.backendKind?.(record.spec.backend) !== "share") {
       const final = await this.deps.snapshots.take(name, { reason: "final", key: snapshotKey(record.uid, "final") });
       this.deps.logger.info({ volume: name, snapshotId: final.id }, "final snapshot taken before the delete");
     }

@@ -23,7 +23,20 @@ export interface CloudAttachment {
 
 export interface CloudVolume {
   id: string;
+  /** Its availability zone; for a regional volume (`regional`), the region it is in. */
   zone: string;
+  /**
+   * Reachable from every zone of the region (an EFS access point, through each zone's
+   * mount target): placement ignores the zone, and zonePolicy never relocates it. Absent: a
+   * zonal block volume (EBS), usable only by instances of its zone.
+   */
+  regional?: boolean;
+  /**
+   * The backend that answered for it, stamped by the controller's router
+   * (controller/backendRouter.ts), so a catalog entry rebuilt from the cloud names it.
+   * Absent: not routed (one backend's own answer), read as ebs.
+   */
+  backend?: string;
   sizeBytes: number;
   state: CloudVolumeState;
   attachments: CloudAttachment[];
@@ -75,6 +88,11 @@ export function parseSpecTag(text: string | undefined): SpecTag | undefined {
 
 export interface CreateCloudVolume {
   uid: string;
+  /**
+   * The backend that makes it (`spec.backend`), which the controller's router
+   * (controller/backendRouter.ts) sends the create to; absent: the registry's default.
+   */
+  backend?: string;
   name: string;
   sizeBytes: number;
   zone: string;
@@ -100,6 +118,16 @@ export interface CloudInstance {
   zone: string;
   state: InstanceState;
 }
+
+/**
+ * The controller-side verbs of one backend (ADR 0027), in block terms because decide()
+ * speaks them: create, describe, place on a node (`attach`), release (`detach`), tag the
+ * epoch, delete. EBS implements them with EC2 (storage/ebs/ebsCloud.ts); a file share
+ * implements `attach` as a placement it records, with no device (storage/efs/efsVolumes.ts).
+ * The controller reaches every backend through one `CloudVolumes` that routes each call by
+ * the volume's id prefix or, for a create, by `spec.backend` (controller/backendRouter.ts).
+ */
+export type BackendVolumes = Omit<CloudVolumes, "describeInstances">;
 
 export interface CloudVolumes {
   /** Creates (idempotent by uid: ClientToken) and returns the volume once it is available. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   accessPointRootPath, accessPointTags, accessPointToken, bindMountCommand, checkDirectoryOwner, efsAccessPointMountCommand,
-  fileSystemTags, fileSystemToken, nfsMountCommand,
+  fileSystemTags, fileSystemToken, nfsMountCommand, parseShareDevice, placedInstanceOf, placementTag, shareDevice,
 } from "./fileShares.js";
 
 describe("idempotency keys", () => {
@@ -61,5 +61,22 @@ describe("mount command lines", () => {
 
   it("bind-mounts in the lab", () => {
     expect(bindMountCommand("/var/lib/svlab/cloud/efs/fs-1/swarmvol/data", "/m")).toEqual({ program: "mount", args: ["--bind", "/var/lib/svlab/cloud/efs/fs-1/swarmvol/data", "/m"] });
+  });
+});
+
+describe("share devices in grants", () => {
+  it("carries the share's ids, root path and mount target, and reads back only what it wrote", () => {
+    const share = { fileSystemId: "fs-0123abcd", accessPointId: "fsap-0456ef", rootPath: "/swarmvol/db", mountTargetIp: "172.31.0.4" };
+    expect(shareDevice(share)).toBe("efs://172.31.0.4/fs-0123abcd/fsap-0456ef/swarmvol/db");
+    expect(parseShareDevice(shareDevice(share))).toEqual(share);
+    expect(parseShareDevice("/dev/xvdba")).toBeUndefined();
+    expect(parseShareDevice("efs://172.31.0.4/fs-0123abcd/fsap-0456ef")).toBeUndefined();
+  });
+
+  it("names the instance a placement tag is for", () => {
+    expect(placementTag("i-0abc")).toBe("swarmvol/at/i-0abc");
+    expect(placedInstanceOf("swarmvol/at/i-0abc")).toBe("i-0abc");
+    expect(placedInstanceOf("swarmvol/at/")).toBeUndefined();
+    expect(placedInstanceOf("swarmvol/epoch")).toBeUndefined();
   });
 });

@@ -21,7 +21,23 @@ export type EfsThroughputMode = "bursting" | "provisioned" | "elastic";
 export const fileShareTags = {
   /** On every file system swarmvol made: `pool/<pool name>` for a shared pool, `volume` for a dedicated one. */
   share: "swarmvol/share",
+  /**
+   * `swarmvol/at/<instance id>` on an access point: the node a single-writer volume is
+   * placed on (its "attachment", ADR 0027), valued with the epoch it was placed at. A share
+   * cannot be detached from a node by the cloud, so this tag is what decide() reads as
+   * attached; the leases and fencing keep a stale holder from writing, as for EBS.
+   */
+  atPrefix: "swarmvol/at/",
 } as const;
+
+/** The placement tag of `instanceId`, and the instance a tag key names (undefined for other keys). */
+export function placementTag(instanceId: string): string {
+  return `${fileShareTags.atPrefix}${instanceId}`;
+}
+
+export function placedInstanceOf(tagKey: string): string | undefined {
+  return tagKey.startsWith(fileShareTags.atPrefix) && tagKey.length > fileShareTags.atPrefix.length ? tagKey.slice(fileShareTags.atPrefix.length) : undefined;
+}
 
 /** Which file system a volume lives on. */
 export type FileSystemOwner = { kind: "pool"; pool: string } | { kind: "dedicated"; uid: string; name: string };
@@ -95,9 +111,15 @@ export interface FileShares {
   /** The file systems swarmvol made (tagged `swarmvol/share`). */
   listFileSystems(): Promise<CloudFileSystem[]>;
   listAccessPoints(fileSystemId: string): Promise<CloudAccessPoint[]>;
+  /** One access point by id (one DescribeAccessPoints), or undefined when it is not there. */
+  getAccessPoint(accessPointId: string): Promise<CloudAccessPoint | undefined>;
   listMountTargets(fileSystemId: string): Promise<CloudMountTarget[]>;
   /** Deletes the volume's access point; refuses one not tagged with this uid; an absent one is done. */
   deleteAccessPoint(accessPointId: string, uid: string): Promise<void>;
+  /** Sets or overwrites tags on an access point (its epoch, its placement); NOT_FOUND when it is not there. */
+  tagAccessPoint(accessPointId: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Removes tags from an access point; keys it does not have are ignored; NOT_FOUND when it is not there. */
+  untagAccessPoint(accessPointId: string, keys: readonly string[]): Promise<void>;
   /**
    * Deletes a file system swarmvol made for `owner` (its CreationToken says so), its mount
    * targets first. Refuses (IN_USE) while it has access points; an absent one is done.
@@ -200,6 +222,28 @@ export interface ShareMount {
   rootPath: string;
   /** The mount target's address in (or serving) the node's zone. */
   mountTargetIp: string;
+}
+
+const shareDevicePattern = /^efs:\/\/([^/]+)\/(fs-[0-9a-f]+)\/(fsap-[0-9a-f]+)(\/.*)$/;
+
+/**
+ * What a share's grant carries where a block volume's names its device:
+ * `efs://<mount target ip>/<fs-…>/<fsap-…><root path>`. The grant is the one message that
+ * reaches the node (ADR 0027), so everything the node's mount needs is in it.
+ *
+ * @example shareDevice({ fileSystemId: "fs-1", accessPointId: "fsap-2", rootPath: "/swarmvol/db", mountTargetIp: "10.0.1.5" })
+ * // "efs://10.0.1.5/fs-1/fsap-2/swarmvol/db"
+ */
+export function shareDevice(share: ShareMount): string {
+  return `efs://${share.mountTargetIp}/${share.fileSystemId}/${share.accessPointId}${share.rootPath}`;
+}
+
+/** The share a grant's device names, or undefined for a block device path (`/dev/…`). */
+export function parseShareDevice(device: string): ShareMount | undefined {
+  const match = shareDevicePattern.exec(device);
+  if (match === null) return undefined;
+  const [, mountTargetIp, fileSystemId, accessPointId, rootPath] = match as unknown as [string, string, string, string, string];
+  return { mountTargetIp, fileSystemId, accessPointId, rootPath };
 }
 
 /** The node-side mount step for file shares; the agent's seam between real NFS and the lab. */

@@ -133,6 +133,11 @@ describe("decide: where a single-writer volume goes next", () => {
       actions: [], condition: "ZoneMismatch",
     },
     {
+      name: "a regional volume (a file share) is placed on a node of any zone",
+      input: { cloud: { ...cloud([], "us-east-1"), regional: true }, wants: [task("n2")] },
+      actions: [{ kind: "attach", nodeId: "n2", instanceId: "i-n2", epoch: 4 }], condition: null,
+    },
+    {
       name: "cloud volume vanished: report, do not recreate (data would be lost silently)",
       input: { cloud: undefined, wants: [task("n2")] },
       actions: [], condition: "CloudError",

@@ -169,7 +169,7 @@ export function decide(input: PlacementInput): PlacementDecision {
     }
     return { actions: [{ kind: "createCloudVolume", zone: node.zone }], target, condition: null, requeueAfterMs: 0 };
   }
-  if (cloud.zone !== node.zone) {
+  if (cloud.regional !== true && cloud.zone !== node.zone) {
     if (zonePolicyOf(volume) === "follow") return relocate(input, target, node.zone, cloud);
     return waiting(target, zoneMismatch(volume.spec.name, cloud.zone, { hostname: node.hostname, zone: node.zone }), policy.pollMs * 10);
   }

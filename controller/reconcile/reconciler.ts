@@ -238,7 +238,7 @@ export class Reconciler {
       case "createCloudVolume": {
         const { options, sourceSnapshot } = await this.creationOptions(record);
         const created = await this.deps.cloud.create({
-          uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options,
+          uid: record.uid, backend: record.spec.backend, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options,
           fsType: record.spec.fsType, createdAt: record.createdAt,
         });
         return { record: await this.patch(record, { backendId: created.id, zone: created.zone, ...(sourceSnapshot ? { sourceSnapshot } : {}) }), cloud: created };

@@ -54,7 +54,7 @@ export async function performRelocation(deps: RelocationDeps, record: VolumeReco
 async function createRelocated(deps: RelocationDeps, record: VolumeRecord, action: Extract<RelocationAction, { kind: "createRelocated" }>): Promise<Stepped> {
   const key = relocationCreateKey(record.uid, action.fromVolumeId, action.epoch, action.zone);
   const created = await deps.cloud.create({
-    uid: record.uid, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options: record.spec.options,
+    uid: record.uid, backend: record.spec.backend, name: record.spec.name, sizeBytes: record.spec.sizeBytes, zone: action.zone, options: record.spec.options,
     fsType: record.spec.fsType, createdAt: record.createdAt,
     relocation: { fromVolumeId: action.fromVolumeId, epoch: action.epoch, key, ...(action.snapshotId === undefined ? {} : { snapshotId: action.snapshotId }) },
   });

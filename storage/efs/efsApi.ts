@@ -8,7 +8,8 @@ import type {
   CreateMountTargetCommand, CreateMountTargetCommandOutput, DeleteAccessPointCommand, DeleteAccessPointCommandOutput,
   DeleteFileSystemCommand, DeleteFileSystemCommandOutput, DeleteMountTargetCommand, DeleteMountTargetCommandOutput,
   DescribeAccessPointsCommand, DescribeAccessPointsCommandOutput, DescribeFileSystemsCommand, DescribeFileSystemsCommandOutput,
-  DescribeMountTargetsCommand, DescribeMountTargetsCommandOutput,
+  DescribeMountTargetsCommand, DescribeMountTargetsCommandOutput, TagResourceCommand, TagResourceCommandOutput,
+  UntagResourceCommand, UntagResourceCommandOutput,
 } from "@aws-sdk/client-efs";
 import { AwsCaller, type AwsCallerOptions, type AwsServiceProfile } from "../aws/awsCaller.js";
 import { efsErrorCode, isRetryableEfsError, mapEfsError, type EfsCallContext } from "./errors.js";
@@ -24,12 +25,15 @@ export interface EfsApi {
   send(command: CreateMountTargetCommand, options?: { abortSignal?: AbortSignal }): Promise<CreateMountTargetCommandOutput>;
   send(command: DescribeMountTargetsCommand, options?: { abortSignal?: AbortSignal }): Promise<DescribeMountTargetsCommandOutput>;
   send(command: DeleteMountTargetCommand, options?: { abortSignal?: AbortSignal }): Promise<DeleteMountTargetCommandOutput>;
+  send(command: TagResourceCommand, options?: { abortSignal?: AbortSignal }): Promise<TagResourceCommandOutput>;
+  send(command: UntagResourceCommand, options?: { abortSignal?: AbortSignal }): Promise<UntagResourceCommandOutput>;
 }
 
 export type EfsCommand =
   | CreateFileSystemCommand | DescribeFileSystemsCommand | DeleteFileSystemCommand
   | CreateAccessPointCommand | DescribeAccessPointsCommand | DeleteAccessPointCommand
-  | CreateMountTargetCommand | DescribeMountTargetsCommand | DeleteMountTargetCommand;
+  | CreateMountTargetCommand | DescribeMountTargetsCommand | DeleteMountTargetCommand
+  | TagResourceCommand | UntagResourceCommand;
 
 /** EFS in the one AWS caller (storage/aws/awsCaller.ts): what it retries, how a failure reads. */
 const efsProfile: AwsServiceProfile<EfsCallContext> = { service: "EFS", isRetryable: isRetryableEfsError, errorCode: efsErrorCode, mapError: mapEfsError };

@@ -12,7 +12,7 @@
  */
 import {
   CreateAccessPointCommand, CreateFileSystemCommand, CreateMountTargetCommand, DeleteAccessPointCommand, DeleteFileSystemCommand,
-  DeleteMountTargetCommand, DescribeAccessPointsCommand, DescribeFileSystemsCommand,
+  DeleteMountTargetCommand, DescribeAccessPointsCommand, DescribeFileSystemsCommand, TagResourceCommand, UntagResourceCommand,
   type CreateAccessPointCommandOutput, type CreateFileSystemCommandOutput, type CreateMountTargetCommandOutput,
   type DescribeAccessPointsCommandOutput, type DescribeFileSystemsCommandOutput,
 } from "@aws-sdk/client-efs";
@@ -167,6 +167,10 @@ export class EfsCloud implements FileShares {
     return allAccessPoints(this.caller, fileSystemId);
   }
 
+  getAccessPoint(accessPointId: string): Promise<CloudAccessPoint | undefined> {
+    return this.describeAccessPoint(accessPointId).catch(absentAsUndefined);
+  }
+
   listMountTargets(fileSystemId: string): Promise<CloudMountTarget[]> {
     return allMountTargets(this.caller, fileSystemId);
   }
@@ -179,6 +183,15 @@ export class EfsCloud implements FileShares {
     }
     await this.caller.call(new DeleteAccessPointCommand({ AccessPointId: accessPointId }), { accessPointId }).catch(absentAsUndefined);
     this.logger.info({ accessPointId, uid }, "efs access point deleted");
+  }
+
+  async tagAccessPoint(accessPointId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.caller.call(new TagResourceCommand({ ResourceId: accessPointId, Tags: tagList({ ...tags }) }), { accessPointId });
+  }
+
+  async untagAccessPoint(accessPointId: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.caller.call(new UntagResourceCommand({ ResourceId: accessPointId, TagKeys: [...keys] }), { accessPointId });
   }
 
   async deleteFileSystem(fileSystemId: string, owner: FileSystemOwner): Promise<void> {

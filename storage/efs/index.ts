@@ -1,6 +1,6 @@
 /**
  * The EFS backend's public surface, for cli/ (the composition root) and the node agent.
- * Not wired in yet (issue 12, second half: the backend seam).
+ * EfsVolumes is the controller verbs over EfsCloud (ADR 0027); not registered in cli/backends.ts yet.
  *
  * @example
  * const efs = createEfsClient({ region: "us-east-1", endpoint: process.env.SWARMVOL_EFS_ENDPOINT });
@@ -8,6 +8,7 @@
  */
 export { createEfsClient, type EfsClientOptions } from "./client.js";
 export { EfsCloud, type EfsCloudOptions } from "./efsCloud.js";
+export { EfsVolumes, type EfsVolumesOptions } from "./efsVolumes.js";
 export type { EfsApi } from "./efsApi.js";
 export { isRetryableEfsError, mapEfsError } from "./errors.js";
 export { BindShareMounter, NfsShareMounter, type MounterOptions } from "./mounters.js";

@@ -57,6 +57,21 @@ describe.each(implementations)("FileShares contract: %s", (_, make) => {
     expect(await codeOf(shares.ensureAccessPoint({ fileSystemId: "fs-0123456789abcdef0", uid: "u1", name: "d", owner }))).toBe(ErrorCode.NotFound);
   });
 
+  it("tags and untags an access point (its epoch, its placement), and refuses a gone one", async () => {
+    const shares = await make();
+    const fs = await shares.ensureFileSystem(request({ kind: "pool", pool: "default" }));
+    const ap = await shares.ensureAccessPoint({ fileSystemId: fs.id, uid: "u1", name: "data", owner });
+    await shares.tagAccessPoint(ap.id, { "swarmvol/epoch": "3", "swarmvol/at/i-1": "3" });
+    await shares.untagAccessPoint(ap.id, ["swarmvol/at/i-1", "swarmvol/at/i-never"]);
+    await shares.untagAccessPoint(ap.id, []);
+    const [tagged] = await shares.listAccessPoints(fs.id);
+    expect(tagged?.tags).toEqual({ "swarmvol/name": "data", "swarmvol/uid": "u1", "swarmvol/epoch": "3" });
+    expect(await shares.getAccessPoint(ap.id)).toEqual(tagged);
+    await shares.deleteAccessPoint(ap.id, "u1");
+    expect(await shares.getAccessPoint(ap.id)).toBeUndefined();
+    expect(await codeOf(shares.tagAccessPoint(ap.id, { "swarmvol/epoch": "4" }))).toBe(ErrorCode.NotFound);
+  });
+
   it("deletes only what swarmvol made for that volume, and a gone thing is deleted", async () => {
     const shares = await make();
     const mine = { kind: "dedicated" as const, uid: "u1", name: "data" };

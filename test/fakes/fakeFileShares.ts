@@ -86,6 +86,11 @@ export class FakeFileShares implements FileShares {
     return [...this.accessPoints.values()].filter((ap) => ap.fileSystemId === fileSystemId);
   }
 
+  async getAccessPoint(accessPointId: string): Promise<CloudAccessPoint | undefined> {
+    this.record("getAccessPoint", accessPointId);
+    return this.accessPoints.get(accessPointId);
+  }
+
   async listMountTargets(fileSystemId: string): Promise<CloudMountTarget[]> {
     this.record("listMountTargets", fileSystemId);
     return [...this.mountTargets.values()].filter((m) => m.fileSystemId === fileSystemId);
@@ -97,6 +102,24 @@ export class FakeFileShares implements FileShares {
     if (ap === undefined) return;
     if (ap.tags[cloudTags.uid] !== uid) throw unsafe(`access point ${accessPointId} is not volume ${uid}'s`, { accessPointId });
     this.accessPoints.delete(accessPointId);
+  }
+
+  async tagAccessPoint(accessPointId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    this.record("tagAccessPoint", accessPointId, tags);
+    const ap = this.accessPointOrThrow(accessPointId);
+    this.accessPoints.set(accessPointId, { ...ap, tags: { ...ap.tags, ...tags } });
+  }
+
+  async untagAccessPoint(accessPointId: string, keys: readonly string[]): Promise<void> {
+    this.record("untagAccessPoint", accessPointId, keys);
+    const ap = this.accessPointOrThrow(accessPointId);
+    this.accessPoints.set(accessPointId, { ...ap, tags: Object.fromEntries(Object.entries(ap.tags).filter(([key]) => !keys.includes(key))) });
+  }
+
+  private accessPointOrThrow(accessPointId: string): CloudAccessPoint {
+    const ap = this.accessPoints.get(accessPointId);
+    if (ap === undefined) throw notFound(`access point ${accessPointId} not found`, { awsCode: "AccessPointNotFound" });
+    return ap;
   }
 
   async deleteFileSystem(fileSystemId: string, owner: FileSystemOwner): Promise<void> {
