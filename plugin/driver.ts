@@ -1,20 +1,21 @@
 import { inUse, invalidArgument, unsafe } from "../core/errors.js";
+import type { ShareMounter } from "../core/fileShares.js";
 import { noCrashPoints, type BlockFilesystem, type Clock, type CrashPoints, type Logger, type MountEntry, type MountTable, type NodeAttacher, type VolumeDirectory } from "../core/ports.js";
-import { mmpOf } from "../core/mmp.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "./keyedMutex.js";
+import { MountSteps, type MountGrowth } from "./mountSteps.js";
 import type { PluginVolume } from "./protocol.js";
 import { dataPath, VolumeReads } from "./volumeReads.js";
 
 export { dataPath } from "./volumeReads.js";
-
-/** Bytes at the head of a device that must be zero before swarmvol will format it. */
-export const freshHeadBytes = 1024 * 1024;
+export { freshHeadBytes } from "./mountSteps.js";
 
 export interface VolumeDriverDeps {
   directory: VolumeDirectory;
   attacher: NodeAttacher;
   filesystem: BlockFilesystem;
+  /** Mounts the file shares a grant names (`efs://…`); absent: this node mounts block volumes only. */
+  shares?: ShareMounter;
   mounts: MountTable;
   logger: Logger;
   /** Directory under which each volume's filesystem is mounted, one folder per volume. */
@@ -49,10 +50,7 @@ export interface VolumeDriverDeps {
    * Grows the filesystem of a volume that grew while nobody mounted it, when the grant asks
    * (plugin/cluster/filesystemGrowth.ts, ADR 0026): ext4 before the mount, xfs after it.
    */
-  growth?: {
-    beforeMount(volume: string, device: string, fsType: string, grow: { id: string; sizeBytes: number }): Promise<void>;
-    afterMount(volume: string, device: string, mountRoot: string, fsType: string, grow: { id: string; sizeBytes: number }, made: boolean): Promise<void>;
-  };
+  growth?: MountGrowth;
 }
 
 /**
@@ -69,10 +67,15 @@ export class VolumeDriver {
 
   private readonly crash: CrashPoints;
   private readonly reads: VolumeReads;
+  /** The mount and unmount of each backend kind: a block device or a file share. */
+  private readonly steps: MountSteps;
 
   constructor(private readonly deps: VolumeDriverDeps) {
     this.crash = deps.crashPoints ?? noCrashPoints;
-    this.reads = new VolumeReads({ directory: deps.directory, mounts: deps.mounts, filesystem: deps.filesystem, fenced: this.fenced });
+    const { directory, filesystem, shares, logger, growth } = deps;
+    this.steps = new MountSteps({ directory, filesystem, logger, crash: this.crash, ...(shares ? { shares } : {}), ...(growth ? { growth } : {}) });
+    const mounted = { isMounted: (target: string) => this.steps.isMounted(target) };
+    this.reads = new VolumeReads({ directory, mounts: deps.mounts, filesystem: mounted, fenced: this.fenced });
   }
 
   async create(rawName: unknown, options: Record<string, unknown> | null | undefined): Promise<void> {
@@ -93,7 +96,7 @@ export class VolumeDriver {
       }
       // An interrupted Mount may have left it mounted: never delete an image under a mount.
       const mountRoot = entry?.mountRoot ?? `${this.deps.mountsDir}/${name}`;
-      if (await this.deps.filesystem.isMounted(mountRoot)) await this.deps.filesystem.unmount(mountRoot);
+      await this.steps.unmount(mountRoot, entry?.device);
       if (entry) await this.deps.mounts.delete(name);
       await this.deps.directory.remove(name);
     });
@@ -105,7 +108,7 @@ export class VolumeDriver {
     return this.lock.run(name, async () => {
       const record = await this.readyRecord(name);
       const entry = this.deps.mounts.get(name);
-      if (entry && (await this.deps.filesystem.isMounted(entry.mountRoot))) {
+      if (entry && (await this.steps.isMounted(entry.mountRoot, entry.device))) {
         if (!entry.ids.includes(id) || entry.lingerUntil !== undefined) {
           const { lingerUntil: _ended, lingerSince: _since, ...kept } = entry;
           await this.deps.mounts.set(name, { ...kept, ids: entry.ids.includes(id) ? entry.ids : [...entry.ids, id] });
@@ -118,21 +121,7 @@ export class VolumeDriver {
       const verifiedAt = this.now();
       this.acceptEpoch(record, epoch, entry?.epoch);
       this.crash.reached("agent.mount.attached");
-      if (await this.deps.filesystem.isMounted(mountRoot)) {
-        // mount(8) outlived a kill -9 of this daemon: adopt it (fsck of a mounted device fails, exit 8).
-        this.deps.logger.warn({ volume: name, device, mountRoot }, "adopting a mount an interrupted Mount left behind");
-      } else {
-        const { fsType, made } = await this.prepareFilesystem(record, device);
-        // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
-        if (!made) {
-          await this.deps.filesystem.check(device, fsType);
-          this.crash.reached("agent.mount.checked");
-          if (grow) await this.deps.growth?.beforeMount(name, device, fsType, grow);
-        }
-        await this.deps.filesystem.mount(device, mountRoot, fsType);
-        this.crash.reached("agent.mount.mounted");
-        if (grow) await this.deps.growth?.afterMount(name, device, mountRoot, fsType, grow, made);
-      }
+      await this.steps.mount(record, { device, ...(grow ? { grow } : {}) }, mountRoot);
       await this.deps.filesystem.ensureDirectory(dataPath(mountRoot));
       this.crash.reached("agent.mount.beforeRecord");
       const mountedAt = this.now();
@@ -184,9 +173,9 @@ export class VolumeDriver {
       if (this.deps.mounts.get(name) !== undefined) continue;
       const mountRoot = `${this.deps.mountsDir}/${name}`;
       await this.lock.run(name, async () => {
-        if (this.deps.mounts.get(name) !== undefined || !(await this.deps.filesystem.isMounted(mountRoot))) return;
+        if (this.deps.mounts.get(name) !== undefined || !(await this.steps.isMounted(mountRoot))) return;
         try {
-          await this.deps.filesystem.unmount(mountRoot);
+          await this.steps.unmount(mountRoot);
           unmounted.push(name);
         } catch (err) {
           this.deps.logger.error({ volume: name, mountRoot, err: (err as Error).message }, "could not unmount what an interrupted Mount left mounted");
@@ -277,7 +266,7 @@ export class VolumeDriver {
   }
 
   private async unmountAndRelease(name: string, entry: MountEntry, known?: VolumeRecord): Promise<void> {
-    if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
+    await this.steps.unmount(entry.mountRoot, entry.device);
     this.crash.reached("agent.unmount.unmounted");
     const record = known ?? (await this.deps.directory.get(name));
     if (record) await this.deps.attacher.release(record);
@@ -326,7 +315,7 @@ export class VolumeDriver {
     const entry = this.deps.mounts.get(name);
     if (!entry) return false;
     try {
-      if (await this.deps.filesystem.isMounted(entry.mountRoot)) await this.deps.filesystem.unmount(entry.mountRoot);
+      await this.steps.unmount(entry.mountRoot, entry.device);
     } catch (err) {
       this.deps.logger.error({ volume: name, reason, err: (err as Error).message }, "fencing unmount failed");
       return false;
@@ -354,44 +343,8 @@ export class VolumeDriver {
     this.seenEpochs.set(name, granted);
   }
 
-  /**
-   * Invariant 2: a filesystem is made only on a volume swarmvol marked fresh whose device
-   * has no signature and a zero first MiB. The fresh mark is cleared only after mkfs, so a
-   * crash in between finds the new signature next time and mounts it.
-   */
-  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<{ fsType: string; made: boolean }> {
-    const { name } = record.spec;
-    const found = await this.deps.filesystem.probe(device);
-    if (found !== null) {
-      if (record.status.fresh) await this.deps.directory.markFormatted(name);
-      return { fsType: found, made: false };
-    }
-    if (!record.status.fresh) {
-      throw unsafe(
-        `volume "${name}": device ${device} has no filesystem, but swarmvol formatted this volume before; refusing to format it again. Inspect the device by hand (blkid ${device}) or restore from a snapshot`,
-        { name, device },
-      );
-    }
-    if (!(await this.deps.filesystem.headIsZero(device, freshHeadBytes))) {
-      throw unsafe(
-        `volume "${name}": device ${device} has no filesystem signature but holds data in its first MiB; refusing to format it. Inspect it by hand (hexdump -C ${device} | head)`,
-        { name, device },
-      );
-    }
-    const multiMountProtection = mmpOf(record.spec);
-    await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name, { multiMountProtection });
-    this.crash.reached("agent.mount.formatted");
-    await this.deps.directory.markFormatted(name);
-    this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType, multiMountProtection }, "filesystem created");
-    return { fsType: record.spec.fsType, made: true };
-  }
-
   private readyRecord(name: string): Promise<VolumeRecord> {
     return this.reads.readyRecord(name);
-  }
-
-  private mountpointOf(name: string): Promise<string> {
-    return this.reads.mountpointOf(name);
   }
 }
 

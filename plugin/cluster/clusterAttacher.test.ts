@@ -74,6 +74,13 @@ describe("ClusterAttacher.attach", () => {
     expect(located).toEqual(["vol-0abc /dev/xvdf 100000"]);
   });
 
+  it("a file share granted (efs://…): returned as the grant names it, with no device lookup", async () => {
+    const device = "efs://172.31.0.4/fs-0123abcd/fsap-0456ef/swarmvol/db";
+    claims.script = [{ state: "granted", volumeId: "fsap-0456ef", device, epoch: 4 }];
+    expect(await attacher().attach(record)).toEqual({ device, epoch: 4 });
+    expect(located).toEqual([]);
+  });
+
   it("pending then granted: claims again every 250 ms", async () => {
     claims.script = [pending("fencing node-a"), pending("detaching from node-a"), granted];
     expect(await attacher().attach(record)).toEqual({ device: "/dev/nvme1n1", epoch: 4 });
