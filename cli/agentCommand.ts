@@ -23,6 +23,7 @@ import { PluginServer } from "../plugin/server.js";
 import { DockerLocalContainers } from "../storage/docker/localContainers.js";
 import { EbsDeviceLocator, nodeDeviceFs } from "../storage/ebs/deviceLocator.js";
 import { instanceIdentity } from "../storage/ebs/imds.js";
+import { shareMounterFor } from "../storage/efs/mounters.js";
 import { SystemBlockFilesystem } from "../storage/os/blockFilesystem.js";
 import { ProcessRunner, SYSTEM_PATH } from "../storage/os/commandRunner.js";
 import { FsFreeze } from "../storage/os/fsFreeze.js";
@@ -140,6 +141,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   });
   const driver: VolumeDriver = new VolumeDriver({
     directory, attacher, mounts, filesystem, logger, mountsDir, crashPoints, staleMounts: review, clock: systemClock, growth,
+    // A grant of a file share (efs://…) is mounted by this, not as a block device (plugin/mountSteps.ts).
+    shares: shareMounterFor(config.shareMounter, runner),
     // Docker's create-time mount and unmount come seconds before the start-time mount.
     linger: { clock: systemClock, ms: 10_000, youngMs: 5_000 },
   });

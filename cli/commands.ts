@@ -66,7 +66,7 @@ const daemons: Array<[string, Command]> = [
   }, runDaemon, outcome))],
   ["agent", declared((outcome) => daemonCommandLine("agent", agentSettings, {
     summary: "Runs the node agent: the Docker volume plugin of this node, holding a lease from the controller.",
-    usage: "[--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR] [--metrics-listen HOST:PORT]",
+    usage: "[--controller URL[,URL...]] [--controller-port P] [--instance-id ID --zone Z] [--plugin-socket PATH] [--device-dir DIR] [--share-mounter efs-utils|bind:DIR] [--metrics-listen HOST:PORT]",
     examples: ["SWARMVOL_TOKEN_FILE=/etc/swarmvol/node.token swarmvol agent", "swarmvol agent --controller http://10.0.0.5:7750,http://10.0.0.6:7750 --metrics-listen 127.0.0.1:7751"],
   }, async (argv) => (await import("./agentCommand.js")).agentCommand(argv), outcome))],
   ["controller", declared((outcome) => daemonCommandLine("controller", controllerSettings, {

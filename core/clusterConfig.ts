@@ -1,5 +1,6 @@
 import { backendNames } from "./backends.js";
 import { clipped, invalidArgument, quoted, unauthenticated } from "./errors.js";
+import { parseShareMounterSetting, type ShareMounterSetting } from "./fileShares.js";
 import { checkFenceMode, checkLogLevel, loadSettings, parseListen, pluginSocketSetting, type LogLevel, type Setting } from "./config.js";
 import type { FenceMode } from "./fencing.js";
 import { checkLeaseTiming } from "./leaseTiming.js";
@@ -191,6 +192,8 @@ export interface AgentConfig {
   zone: string | undefined;
   imdsEndpoint: string;
   deviceDir: string;
+  /** How file shares (EFS) are mounted: efs-utils, or the lab's bind mount (core/fileShares.ts). */
+  shareMounter: ShareMounterSetting;
   hostname: string | undefined;
   /**
    * Where the agent serves GET /metrics (no token, like the controller's), or undefined:
@@ -209,6 +212,7 @@ export const agentSettings = {
   zone: { flag: "--zone", env: "SWARMVOL_ZONE" },
   imdsEndpoint: { flag: "--imds-endpoint", env: "SWARMVOL_IMDS_ENDPOINT", fallback: "http://169.254.169.254" },
   deviceDir: { flag: "--device-dir", env: "SWARMVOL_DEVICE_DIR", fallback: "/dev/disk/by-id" },
+  shareMounter: { flag: "--share-mounter", env: "SWARMVOL_SHARE_MOUNTER" },
   hostname: { flag: "--hostname", env: "SWARMVOL_HOSTNAME" },
   metricsListen: { flag: "--metrics-listen", env: "SWARMVOL_METRICS_LISTEN" },
 } satisfies Record<string, Setting>;
@@ -228,6 +232,7 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     controllers, controllerPort, credential: nodeCredentialOf(env), pluginSocket: raw.pluginSocket as string,
     stateDir: raw.stateDir as string, logLevel: checkLogLevel(raw.logLevel), dockerHost: raw.dockerHost as string,
     nice: niceness(raw.nice), instanceId: raw.instanceId, zone: raw.zone, imdsEndpoint: raw.imdsEndpoint as string, deviceDir: raw.deviceDir as string, hostname: raw.hostname,
+    shareMounter: parseShareMounterSetting(raw.shareMounter),
     metricsListen: metricsListenOf(raw.metricsListen),
   };
 }

@@ -246,6 +246,19 @@ export function parseShareDevice(device: string): ShareMount | undefined {
   return { mountTargetIp, fileSystemId, accessPointId, rootPath };
 }
 
+/** How the agent mounts file shares (`--share-mounter`): amazon-efs-utils, or the lab's bind mount of its export root. */
+export type ShareMounterSetting = { kind: "efs-utils" } | { kind: "bind"; exportRoot: string };
+
+/** `efs-utils` (the default) or `bind:<absolute export root>` (the lab: its kernels have no NFS client). */
+export function parseShareMounterSetting(raw: string | undefined): ShareMounterSetting {
+  if (raw === undefined || raw === "efs-utils") return { kind: "efs-utils" };
+  const exportRoot = raw.startsWith("bind:") ? raw.slice("bind:".length) : "";
+  if (!exportRoot.startsWith("/")) {
+    throw invalidArgument(`--share-mounter must be efs-utils or bind:/ABSOLUTE/EXPORT/ROOT (the lab), got ${JSON.stringify(raw)}`, { raw });
+  }
+  return { kind: "bind", exportRoot };
+}
+
 /** The node-side mount step for file shares; the agent's seam between real NFS and the lab. */
 export interface ShareMounter {
   /** Mounts the share at `target` (made if missing); already mounted there is success. */

@@ -11,4 +11,4 @@ export { EfsCloud, type EfsCloudOptions } from "./efsCloud.js";
 export { EfsVolumes, type EfsVolumesOptions } from "./efsVolumes.js";
 export type { EfsApi } from "./efsApi.js";
 export { isRetryableEfsError, mapEfsError } from "./errors.js";
-export { BindShareMounter, NfsShareMounter, type MounterOptions } from "./mounters.js";
+export { BindShareMounter, NfsShareMounter, shareMounterFor, type MounterOptions } from "./mounters.js";

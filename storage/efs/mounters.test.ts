@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import type { ShareMount } from "../../core/fileShares.js";
 import type { CommandResult, CommandRunner } from "../../core/ports.js";
-import { BindShareMounter, NfsShareMounter } from "./mounters.js";
+import { BindShareMounter, NfsShareMounter, shareMounterFor } from "./mounters.js";
 
 const share: ShareMount = { fileSystemId: "fs-0123456789abcdef0", accessPointId: "fsap-0123456789abcdef0", rootPath: "/swarmvol/data", mountTargetIp: "10.0.1.25" };
 
@@ -59,6 +59,15 @@ describe("NfsShareMounter", () => {
     const err = await new NfsShareMounter(runner, { mountInfoPath: mountInfo }).mount(share, target).catch((e: unknown) => e);
     expect(isSwarmvolError(err, ErrorCode.Internal)).toBe(true);
     expect((err as Error).message).toMatch(/exit 32\): mount\.efs: access denied/);
+  });
+});
+
+describe("shareMounterFor (the agent's --share-mounter)", () => {
+  it("is efs-utils by default and the lab's bind mount of its export root when told", async () => {
+    const { runner, calls } = recordingRunner();
+    await shareMounterFor({ kind: "bind", exportRoot: "/x" }, runner, { mountInfoPath: mountInfo }).mount(share, target);
+    await shareMounterFor({ kind: "efs-utils" }, runner, { mountInfoPath: mountInfo }).mount(share, `${target}2`);
+    expect(calls.map((call) => call.slice(0, 3))).toEqual([["mount", "--bind", "/x/fs-0123456789abcdef0/swarmvol/data"], ["mount", "-t", "efs"]]);
   });
 });
 

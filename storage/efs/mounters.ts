@@ -11,7 +11,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { internal } from "../../core/errors.js";
 import {
-  bindMountCommand, efsAccessPointMountCommand, type MountCommand, type ShareMount, type ShareMounter,
+  bindMountCommand, efsAccessPointMountCommand, type MountCommand, type ShareMount, type ShareMounter, type ShareMounterSetting,
 } from "../../core/fileShares.js";
 import type { CommandRunner } from "../../core/ports.js";
 import { mountPointsOf } from "../os/blockFilesystem.js";
@@ -56,6 +56,11 @@ export class NfsShareMounter extends CommandMounter {
   protected command(share: ShareMount, target: string): MountCommand {
     return efsAccessPointMountCommand(share.fileSystemId, share.accessPointId, target, share.mountTargetIp);
   }
+}
+
+/** The agent's share mounter from its `--share-mounter` setting. */
+export function shareMounterFor(setting: ShareMounterSetting, runner: CommandRunner, options: MounterOptions = {}): ShareMounter {
+  return setting.kind === "bind" ? new BindShareMounter(runner, setting.exportRoot, options) : new NfsShareMounter(runner, options);
 }
 
 /** The lab: a bind mount of `exportRoot/<fs-id><root path>` (the emulator's `dataDir/efs`). */

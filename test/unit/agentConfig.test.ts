@@ -75,6 +75,16 @@ describe("agent configuration: --metrics-listen", () => {
   });
 });
 
+describe("agent configuration: --share-mounter", () => {
+  it("mounts file shares with efs-utils unless told the lab's bind mount, checked", () => {
+    expect(loadAgentConfig(env, []).shareMounter).toEqual({ kind: "efs-utils" });
+    expect(loadAgentConfig({ ...env, SWARMVOL_SHARE_MOUNTER: "bind:/var/lib/svlab/cloud/efs" }, []).shareMounter).toEqual({ kind: "bind", exportRoot: "/var/lib/svlab/cloud/efs" });
+    for (const bad of ["nfs", "bind:", "bind:relative"]) {
+      expect(() => loadAgentConfig(env, ["--share-mounter", bad])).toThrow(/--share-mounter must be efs-utils or bind:\/ABSOLUTE\/EXPORT\/ROOT/);
+    }
+  });
+});
+
 describe("agent configuration: its node token (ADR 0011)", () => {
   it("takes SWARMVOL_TOKEN, else the SWARMVOL_TOKEN_FILE path to read once the node joined; never --token", () => {
     expect(loadAgentConfig({ SWARMVOL_TOKEN: "t", SWARMVOL_TOKEN_FILE: "/f" }, []).credential).toEqual({ token: "t" });
