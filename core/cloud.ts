@@ -117,6 +117,8 @@ export interface CloudInstance {
   id: string;
   zone: string;
   state: InstanceState;
+  /** EC2's SubnetId (absent when EC2 gave none): where an EFS mount target for this node must be (ADR 0027). */
+  subnetId?: string;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   accessPointRootPath, accessPointTags, accessPointToken, bindMountCommand, checkDirectoryOwner, efsAccessPointMountCommand,
-  fileSystemTags, fileSystemToken, nfsMountCommand, parseShareDevice, placedInstanceOf, placementTag, shareDevice,
+  fileSystemTags, fileSystemToken, nfsMountCommand, nodeSubnetOf, parseShareDevice, placedInstanceOf, placementTag, shareDevice,
 } from "./fileShares.js";
+import { ErrorCode } from "./errors.js";
 
 describe("idempotency keys", () => {
   it("derive the same token from the same pool or uid, and different ones otherwise, within EFS's 64 characters", () => {
@@ -61,6 +62,14 @@ describe("mount command lines", () => {
 
   it("bind-mounts in the lab", () => {
     expect(bindMountCommand("/var/lib/svlab/cloud/efs/fs-1/swarmvol/data", "/m")).toEqual({ program: "mount", args: ["--bind", "/var/lib/svlab/cloud/efs/fs-1/swarmvol/data", "/m"] });
+  });
+});
+
+describe("a node's subnet", () => {
+  it("comes from its EC2 description; unknown is NOT_FOUND, no subnet yet UNAVAILABLE", () => {
+    expect(nodeSubnetOf("i-0a", { id: "i-0a", zone: "us-east-1a", state: "running", subnetId: "subnet-0b" })).toEqual({ subnetId: "subnet-0b", zone: "us-east-1a" });
+    expect(() => nodeSubnetOf("i-0a", undefined)).toThrow(expect.objectContaining({ code: ErrorCode.NotFound }));
+    expect(() => nodeSubnetOf("i-0a", { id: "i-0a", zone: "us-east-1a", state: "pending" })).toThrow(expect.objectContaining({ code: ErrorCode.Unavailable }));
   });
 });
 

@@ -10,8 +10,8 @@
  * finds what an earlier attempt made instead of making a second one.
  */
 import { createHash } from "node:crypto";
-import { cloudTags } from "./cloud.js";
-import { invalidArgument } from "./errors.js";
+import { cloudTags, type CloudInstance } from "./cloud.js";
+import { invalidArgument, notFound, unavailable } from "./errors.js";
 
 export type FileShareState = "creating" | "available" | "updating" | "deleting" | "deleted" | "error";
 export type EfsPerformanceMode = "generalPurpose" | "maxIO";
@@ -91,6 +91,19 @@ export interface CloudAccessPoint {
 export interface NodeSubnet {
   subnetId: string;
   zone: string;
+}
+
+/**
+ * The subnet (and zone) of a node from its EC2 description, for EfsVolumes' `subnetOf`.
+ * @throws NOT_FOUND when EC2 does not know the instance; UNAVAILABLE when it gave no subnet
+ *   (an instance still pending, or a cloud that does not report one): the placement is retried.
+ */
+export function nodeSubnetOf(instanceId: string, instance: CloudInstance | undefined): NodeSubnet {
+  if (instance === undefined) throw notFound(`instance ${instanceId} is not known to EC2; cannot place a file share on it`, { instanceId });
+  if (instance.subnetId === undefined) {
+    throw unavailable(`EC2 reports no subnet for instance ${instanceId}, where its EFS mount target must be; retrying`, { instanceId });
+  }
+  return { subnetId: instance.subnetId, zone: instance.zone };
 }
 
 export interface CloudMountTarget {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { silentLogger, type Clock } from "../../core/ports.js";
 import { EbsCloud } from "./ebsCloud.js";
 import type { Ec2Api } from "./ec2Api.js";
-import { chunk, idsInMessage, toCloudVolume } from "./describe.js";
+import { chunk, idsInMessage, toCloudInstance, toCloudVolume } from "./describe.js";
 
 const clock: Clock = { now: () => 0, sleep: async () => undefined };
 
@@ -102,6 +102,12 @@ describe("describe batching", () => {
     expect(result).toHaveLength(599);
     expect(result[0]).toEqual({ id: ids[0], zone: "us-east-1a", state: "running" });
     expect(cloud.calls.byAction()).toEqual({ DescribeInstances: 3 });
+  });
+
+  it("carries an instance's SubnetId when EC2 gives one (where its EFS mount target goes)", () => {
+    expect(toCloudInstance({ InstanceId: "i-0a", State: { Name: "running" }, Placement: { AvailabilityZone: "us-east-1a" }, SubnetId: "subnet-0b" }))
+      .toEqual({ id: "i-0a", zone: "us-east-1a", state: "running", subnetId: "subnet-0b" });
+    expect(toCloudInstance({ InstanceId: "i-0a", State: { Name: "running" }, Placement: { AvailabilityZone: "us-east-1a" } })).not.toHaveProperty("subnetId");
   });
 });
 

@@ -56,7 +56,10 @@ export function instanceStateOf(name: string | undefined): InstanceState {
 }
 
 export function toCloudInstance(i: Instance): CloudInstance {
-  return { id: i.InstanceId ?? "", zone: i.Placement?.AvailabilityZone ?? "", state: instanceStateOf(i.State?.Name) };
+  return {
+    id: i.InstanceId ?? "", zone: i.Placement?.AvailabilityZone ?? "", state: instanceStateOf(i.State?.Name),
+    ...(i.SubnetId === undefined || i.SubnetId === "" ? {} : { subnetId: i.SubnetId }),
+  };
 }
 
 /** The ids an EC2 NotFound message names (`The volume 'vol-1,vol-2' does not exist.`). */
