@@ -2,8 +2,9 @@
  * The backends each daemon serves (ADR 0027): the registry its volumes' specs are built
  * through, so `-o backend=`, `-o access=` and the default backend are checked against what
  * is really wired there. `swarmvol controller`: EBS only. storage/efs has its definition
- * and controller verbs (efsDefinition, EfsVolumes) but joins here only once the agent mounts
- * a share (ADR 0027); adding one is a line here and its verbs in the controller's router,
+ * and controller verbs (efsDefinition, EfsVolumes), and the agent mounts its shares
+ * (plugin/mountSteps.ts), but it joins here only once snapshot and resize refuse a share by
+ * kind and subnetOf is wired (ADR 0027, "Still to build"); adding one is a line here and its verbs in the controller's router,
  * not a branch in the controller. `swarmvol all-in-one`: local.
  */
 import { BackendRegistry, type BackendDefinition } from "../core/backends.js";
