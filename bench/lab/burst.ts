@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BUSYBOX_IMAGE, type LabState } from "../../lab/cluster/index.js";
+import { BUSYBOX_IMAGE, type LabState, type NodeState } from "../../lab/cluster/index.js";
 import { profileBurst, removeBurstVolumes, slowestVolume, type BurstProfile, type SlowestVolume } from "./burstProfile.js";
 import { dockerOn, managerOf, waitFor } from "./labDocker.js";
 import { swarmPipeline, type SwarmPipeline } from "./swarmPipeline.js";
@@ -58,6 +58,20 @@ export function countTaskErrors(lines: readonly string[]): { errors: number; tas
   return { errors, taskErrors };
 }
 
+/**
+ * `docker stack rm` until nothing of the stack is left: the services go at once, but the
+ * stack's network is refused ("in use by task") while their tasks are still shutting down,
+ * and the CLI then fails after removing the rest; asking again once they are gone removes it.
+ */
+async function removeStack(manager: NodeState, stack: string): Promise<void> {
+  await waitFor(`the ${stack} stack gone`, 120_000, async () => {
+    const left = await dockerOn(manager, ["stack", "rm", stack]).then(() => "", (err: unknown) => (err as Error).message);
+    if (left !== "" && !/in use|failed to remove some resources/i.test(left)) throw new Error(left);
+    const services = await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`]);
+    return left === "" && services === "" ? true : undefined;
+  }, 1000);
+}
+
 /** Deploys the burst stack and waits for it; a round that times out is reported, not thrown. */
 export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true, round = 1): Promise<BurstRound> {
   // Each round gets its own stack name, so its volumes are new ones.
@@ -78,9 +92,7 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   const { errors, taskErrors } = countTaskErrors(states);
   const profile = withVolumes ? await profileBurst(state, stack, started) : undefined;
   const slowest = withVolumes ? await slowestVolume(state, stack, started) : undefined;
-  await dockerOn(manager, ["stack", "rm", stack]);
-  await waitFor(`the ${stack} stack gone`, 120_000, async () =>
-    (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
+  await removeStack(manager, stack);
   const leftovers = withVolumes ? await removeBurstVolumes(state, stack) : [];
   return {
     ms, errors, taskErrors, leftovers, cpu,
