@@ -122,7 +122,7 @@ export class VolumeDriver {
         // mount(8) outlived a kill -9 of this daemon: adopt it (fsck of a mounted device fails, exit 8).
         this.deps.logger.warn({ volume: name, device, mountRoot }, "adopting a mount an interrupted Mount left behind");
       } else {
-        const { fsType, made } = await this.prepareFilesystem(record, device);
+        const { fsType, made, marked } = await this.prepareFilesystem(record, device);
         // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
         if (!made) {
           await this.deps.filesystem.check(device, fsType);
@@ -130,6 +130,7 @@ export class VolumeDriver {
           if (grow) await this.deps.growth?.beforeMount(name, device, fsType, grow);
         }
         await this.deps.filesystem.mount(device, mountRoot, fsType);
+        await this.formattedMarked(name, mountRoot, marked);
         this.crash.reached("agent.mount.mounted");
         if (grow) await this.deps.growth?.afterMount(name, device, mountRoot, fsType, grow, made);
       }
@@ -359,7 +360,7 @@ export class VolumeDriver {
    * has no signature and a zero first MiB. The fresh mark is cleared only after mkfs, so a
    * crash in between finds the new signature next time and mounts it.
    */
-  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<{ fsType: string; made: boolean }> {
+  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<{ fsType: string; made: boolean; marked?: Promise<void> }> {
     const { name } = record.spec;
     const found = await this.deps.filesystem.probe(device);
     if (found !== null) {
@@ -381,9 +382,32 @@ export class VolumeDriver {
     const multiMountProtection = mmpOf(record.spec);
     await this.deps.filesystem.makeFilesystem(device, record.spec.fsType, name, { multiMountProtection });
     this.crash.reached("agent.mount.formatted");
-    await this.deps.directory.markFormatted(name);
-    this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType, multiMountProtection }, "filesystem created");
-    return { fsType: record.spec.fsType, made: true };
+    // Cleared while mount(8) runs (the controller writes it through to Swarm's Raft store,
+    // which a burst keeps busy); Docker gets the path only once it is cleared (formattedMarked).
+    const marked = this.deps.directory.markFormatted(name).then(() => {
+      this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType, multiMountProtection }, "filesystem created");
+    });
+    marked.catch(() => undefined);
+    return { fsType: record.spec.fsType, made: true, marked };
+  }
+
+  /**
+   * Waits for the fresh mark of a filesystem mkfs just made to be cleared. If that failed,
+   * the new mount is undone before the error goes to Docker: a mount left in place would
+   * be adopted by the next Mount without probing, and the mark would never be cleared
+   * while the container writes data (invariant 2). The next Mount finds the signature and
+   * clears the mark then.
+   */
+  private async formattedMarked(name: string, mountRoot: string, marked: Promise<void> | undefined): Promise<void> {
+    if (marked === undefined) return;
+    try {
+      await marked;
+    } catch (err) {
+      await this.deps.filesystem.unmount(mountRoot).catch((unmountErr: unknown) => {
+        this.deps.logger.error({ volume: name, mountRoot, err: (unmountErr as Error).message }, "could not undo a mount whose fresh mark was not cleared");
+      });
+      throw err;
+    }
   }
 
   private readyRecord(name: string): Promise<VolumeRecord> {
