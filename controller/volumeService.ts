@@ -12,6 +12,7 @@ import { journaled, type Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
 import { chooseTarget, type Want } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
+import { KeyedMutex } from "../core/keyedMutex.js";
 import { sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.js";
 import type { ClaimBook } from "./claims.js";
 import type { GrantWaiters } from "./grantWaiters.js";
@@ -64,6 +65,8 @@ export const maxClaimWaitMs = 2000;
  * API's port (api/routes.ts), served as it is.
  */
 export class VolumeService implements VolumeOperations {
+  private readonly creating = new KeyedMutex();
+
   constructor(private readonly deps: VolumeServiceDeps) {}
 
   get(name: string): VolumeRecord {
@@ -83,6 +86,12 @@ export class VolumeService implements VolumeOperations {
    * so the clone holds the source's data of this moment.
    */
   async create(name: string, options: Readonly<Record<string, unknown>> | null): Promise<VolumeRecord> {
+    // One at a time per name: Docker's Create from several nodes and the controller's own
+    // (from a task's declaration, ADR 0029) may meet; the second must find the first's record.
+    return this.creating.run(name, () => this.createOnce(name, options));
+  }
+
+  private async createOnce(name: string, options: Readonly<Record<string, unknown>> | null): Promise<VolumeRecord> {
     const spec = this.deps.buildSpec(name, options);
     const existing = this.deps.catalog.get(name);
     if (existing) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newTask, newTaskVolume } from "../test/fixtures/swarm.js";
-import { taskWants } from "./wants.js";
+import { declaredOptions, taskWants } from "./wants.js";
 
 const byDriver = newTask({ id: "t-driver", nodeId: "n1", volumes: [newTaskVolume("pgdata")] });
 const external = newTask({ id: "t-external", nodeId: "n2", volumes: [newTaskVolume("pgdata", { driver: "unnamed" })] });
@@ -34,5 +34,22 @@ describe("taskWants: driverless mounts resolved by name against the catalog", ()
       newTask({ id: "ready", desiredState: "ready", state: "ready", volumes: external.volumes }),
     ];
     expect(taskWants("pgdata", tasks, true).map((want) => want.ref)).toEqual(["ready"]);
+  });
+});
+
+describe("declaredOptions: what a placed task's swarmvol mount asks of a volume nobody created yet", () => {
+  const task = (id: string, options: Record<string, string>, extra: Parameters<typeof newTask>[0] = {}) =>
+    newTask({ id, volumes: [newTaskVolume("v", { options })], ...extra });
+  it.each([
+    ["one placed task", [task("a", { size: "1" })], { size: "1" }],
+    ["tasks that agree, in any key order", [task("a", { size: "1", type: "gp3" }), task("b", { type: "gp3", size: "1" })], { size: "1", type: "gp3" }],
+    ["tasks that disagree", [task("a", { size: "1" }), task("b", { size: "2" })], undefined],
+    ["no node assigned yet", [task("a", { size: "1" }, { nodeId: undefined })], undefined],
+    ["a task told to stop", [task("a", { size: "1" }, { desiredState: "shutdown" })], undefined],
+    ["a finished task", [task("a", { size: "1" }, { state: "failed" })], undefined],
+    ["a driverless mount (external: true)", [newTask({ volumes: [newTaskVolume("v", { driver: "unnamed", options: { size: "1" } })] })], undefined],
+    ["another volume's mount", [newTask({ volumes: [newTaskVolume("w", { options: { size: "1" } })] })], undefined],
+  ])("%s", (_case, tasks, expected) => {
+    expect(declaredOptions("v", tasks)).toEqual(expected);
   });
 });

@@ -41,3 +41,20 @@ export function taskWants(name: string, tasks: readonly SwarmTask[], inCatalog: 
     .filter((task) => task.nodeId !== undefined && wantedStates.has(task.desiredState) && liveTaskStates.has(task.state) && taskMounts(task, name, inCatalog))
     .map((task): Want => ({ nodeId: task.nodeId as string, source: "task", since: Date.parse(task.updatedAt) || 0, ref: task.id }));
 }
+
+/**
+ * The driver options of `name` as the tasks Swarm placed declare it (a stack file's
+ * `driver: swarmvol` with `driver_opts`, or `--mount …,volume-driver=swarmvol,volume-opt=…`),
+ * when every such mount agrees; undefined when no wanted task mounts it by swarmvol's
+ * driver, or when they disagree (Docker's own Create then says which one is refused).
+ * dockerd on the node asks for the volume only after Swarm prepared the task's network,
+ * seconds after the placement; the controller can start the cloud work from this (ADR 0029).
+ */
+export function declaredOptions(name: string, tasks: readonly SwarmTask[]): Readonly<Record<string, string>> | undefined {
+  const placed = tasks.filter((task) => taskWants(name, [task], false).length > 0);
+  const declared = placed.flatMap((task) => task.volumes.filter((mount) => mount.driver === "swarmvol" && mount.source === name).map((mount) => mount.options));
+  const [first] = declared;
+  if (first === undefined) return undefined;
+  const key = (options: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(options).sort(([a], [b]) => a.localeCompare(b)));
+  return declared.every((options) => key(options) === key(first)) ? first : undefined;
+}

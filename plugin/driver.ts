@@ -2,7 +2,7 @@ import { inUse, invalidArgument, unsafe } from "../core/errors.js";
 import type { ShareMounter } from "../core/fileShares.js";
 import { noCrashPoints, type BlockFilesystem, type Clock, type CrashPoints, type Logger, type MountEntry, type MountTable, type NodeAttacher, type VolumeDirectory } from "../core/ports.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
-import { KeyedMutex } from "./keyedMutex.js";
+import { KeyedMutex } from "../core/keyedMutex.js";
 import { MountSteps, type MountGrowth } from "./mountSteps.js";
 import type { PluginVolume } from "./protocol.js";
 import { dataPath, VolumeReads } from "./volumeReads.js";

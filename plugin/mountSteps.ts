@@ -82,7 +82,7 @@ export class MountSteps {
       this.deps.logger.warn({ volume: name, device, mountRoot }, "adopting a mount an interrupted Mount left behind");
       return;
     }
-    const { fsType, made } = await this.prepareFilesystem(record, device);
+    const { fsType, made, marked } = await this.prepareFilesystem(record, device);
     // A filesystem mkfs made a moment ago is clean by construction; any other is checked.
     if (!made) {
       await filesystem.check(device, fsType);
@@ -90,6 +90,7 @@ export class MountSteps {
       if (grow) await growth?.beforeMount(name, device, fsType, grow);
     }
     await filesystem.mount(device, mountRoot, fsType);
+    await this.formattedMarked(name, mountRoot, marked);
     crash.reached("agent.mount.mounted");
     if (grow) await growth?.afterMount(name, device, mountRoot, fsType, grow, made);
   }
@@ -99,7 +100,7 @@ export class MountSteps {
    * has no signature and a zero first MiB. The fresh mark is cleared only after mkfs, so a
    * crash in between finds the new signature next time and mounts it.
    */
-  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<{ fsType: string; made: boolean }> {
+  private async prepareFilesystem(record: VolumeRecord, device: string): Promise<{ fsType: string; made: boolean; marked?: Promise<void> }> {
     const { name } = record.spec;
     const { filesystem, directory } = this.deps;
     const found = await filesystem.probe(device);
@@ -122,8 +123,31 @@ export class MountSteps {
     const multiMountProtection = mmpOf(record.spec);
     await filesystem.makeFilesystem(device, record.spec.fsType, name, { multiMountProtection });
     this.deps.crash.reached("agent.mount.formatted");
-    await directory.markFormatted(name);
-    this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType, multiMountProtection }, "filesystem created");
-    return { fsType: record.spec.fsType, made: true };
+    // Cleared while mount(8) runs (the controller writes it through to Swarm's Raft store,
+    // which a burst keeps busy); Docker gets the path only once it is cleared (formattedMarked, ADR 0029).
+    const marked = directory.markFormatted(name).then(() => {
+      this.deps.logger.info({ volume: name, device, fsType: record.spec.fsType, multiMountProtection }, "filesystem created");
+    });
+    marked.catch(() => undefined);
+    return { fsType: record.spec.fsType, made: true, marked };
+  }
+
+  /**
+   * Waits for the fresh mark of a filesystem mkfs just made to be cleared. If that failed,
+   * the new mount is undone before the error goes to Docker: a mount left in place would
+   * be adopted by the next Mount without probing, and the mark would never be cleared
+   * while the container writes data (invariant 2). The next Mount finds the signature and
+   * clears the mark then.
+   */
+  private async formattedMarked(name: string, mountRoot: string, marked: Promise<void> | undefined): Promise<void> {
+    if (marked === undefined) return;
+    try {
+      await marked;
+    } catch (err) {
+      await this.deps.filesystem.unmount(mountRoot).catch((unmountErr: unknown) => {
+        this.deps.logger.error({ volume: name, mountRoot, err: (unmountErr as Error).message }, "could not undo a mount whose fresh mark was not cleared");
+      });
+      throw err;
+    }
   }
 }

@@ -58,6 +58,32 @@ export function countTaskErrors(lines: readonly string[]): { errors: number; tas
   return { errors, taskErrors };
 }
 
+/**
+ * `docker stack rm` until nothing of the stack is left: the services go at once, but the
+ * stack's network is refused ("in use by task") while their tasks are still shutting down,
+ * and the CLI then fails after removing the rest; asking again once they are gone removes it.
+ * Then waits until every node has stopped the stack's containers and torn down its network:
+ * a node's dockerd tears down one service binding after another for seconds after the
+ * services are gone, and the next deploy's tasks wait for that on their node, so without
+ * this wait the deploy after the baseline (the burst) paid for the baseline's teardown.
+ */
+async function removeStack(state: LabState, stack: string): Promise<void> {
+  const manager = managerOf(state);
+  await waitFor(`the ${stack} stack gone`, 120_000, async () => {
+    const left = await dockerOn(manager, ["stack", "rm", stack]).then(() => "", (err: unknown) => (err as Error).message);
+    if (left !== "" && !/in use|failed to remove some resources/i.test(left)) throw new Error(left);
+    const services = await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`]);
+    return left === "" && services === "" ? true : undefined;
+  }, 1000);
+  await waitFor(`the ${stack} containers and network gone from every node`, 120_000, async () => {
+    const leftovers = await Promise.all(state.nodes.map(async (node) => [
+      await dockerOn(node, ["ps", "-aq", "--filter", `label=com.docker.stack.namespace=${stack}`]),
+      await dockerOn(node, ["network", "ls", "-q", "--filter", `name=${stack}_default`]),
+    ].join("")));
+    return leftovers.every((left) => left === "") ? true : undefined;
+  }, 500).catch((err: unknown) => process.stderr.write(`bench: lab-burst: ${(err as Error).message}; deploying anyway\n`));
+}
+
 /** Deploys the burst stack and waits for it; a round that times out is reported, not thrown. */
 export async function deployBurst(state: LabState, dir: string, count: number, withVolumes = true, round = 1): Promise<BurstRound> {
   // Each round gets its own stack name, so its volumes are new ones.
@@ -78,9 +104,7 @@ export async function deployBurst(state: LabState, dir: string, count: number, w
   const { errors, taskErrors } = countTaskErrors(states);
   const profile = withVolumes ? await profileBurst(state, stack, started) : undefined;
   const slowest = withVolumes ? await slowestVolume(state, stack, started) : undefined;
-  await dockerOn(manager, ["stack", "rm", stack]);
-  await waitFor(`the ${stack} stack gone`, 120_000, async () =>
-    (await dockerOn(manager, ["service", "ls", "-q", "--filter", `name=${stack}_`])) === "" ? true : undefined, 500);
+  await removeStack(state, stack);
   const leftovers = withVolumes ? await removeBurstVolumes(state, stack) : [];
   return {
     ms, errors, taskErrors, leftovers, cpu,

@@ -82,8 +82,9 @@ describe("a controller serving EBS only", () => {
     const refused = await create("shared", options);
     expect(refused.status).toBe(400);
     expect(refused.body.error).toEqual({ code: "INVALID_ARGUMENT", message: expect.stringMatching(message) });
-    // A task that mounts the name anyway finds nothing to attach.
-    swarm.putTask(newTask({ id: "t1", nodeId: "n1", volumes: [newTaskVolume("shared")] }));
+    // A task that mounts the name with the same options anyway finds nothing to attach: the
+    // controller's create from its declaration (ADR 0029) is refused the same way.
+    swarm.putTask(newTask({ id: "t1", nodeId: "n1", volumes: [newTaskVolume("shared", { options })] }));
     await run(3_000);
     expect(catalog.writes.slice(catalogWrites)).toEqual([]);
     expect(catalog.get("shared")).toBeUndefined();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedMutex } from "../../plugin/keyedMutex.js";
+import { KeyedMutex } from "../../core/keyedMutex.js";
 
 describe("KeyedMutex", () => {
   it("runs work for one key in order, one at a time", async () => {
