@@ -133,9 +133,8 @@ export class LeaderElector implements LeadershipView {
   private async tick(): Promise<number> {
     const seen = await this.observe();
     const now = this.options.clock.now();
-    if (this.leading && (now >= actDeadline(this.lastRenewSentAt, this.timing) || (seen && !holds(this.observed?.record, this.self)))) {
-      await this.stepDown(seen ? "another replica holds the lease" : "could not renew the lease in time");
-    }
+    const reason = this.leading ? stepDownReason(now >= actDeadline(this.lastRenewSentAt, this.timing), seen && !holds(this.observed?.record, this.self)) : undefined;
+    if (reason !== undefined) await this.stepDown(reason);
     if (!seen || this.observed === undefined) return this.timing.pollMs;
     const step = nextElectionStep({
       self: this.self, observed: this.observed, now, lastRenewSentAt: this.leading ? this.lastRenewSentAt : undefined,
@@ -243,4 +242,14 @@ export class LeaderElector implements LeadershipView {
   private wallIso(): string {
     return new Date((this.options.wallClock ?? Date.now)()).toISOString();
   }
+}
+
+/**
+ * Why a leader must stop leading this round, or undefined: the record names another
+ * holder, or its own renewal did not land before its deadline (a slow Raft write under
+ * load, while the record may still name it). Told apart so the log says which.
+ */
+export function stepDownReason(renewalLate: boolean, heldByAnother: boolean): string | undefined {
+  if (heldByAnother) return "another replica holds the lease";
+  return renewalLate ? "could not renew the lease in time" : undefined;
 }
