@@ -32,7 +32,7 @@ function allRoutes(): Route[] {
 
 /** The contract's routes (api/contract.ts, docs/api.md), written out so a route dropped from the table fails here. */
 const contract = [
-  "GET /v1/health", "GET /metrics", "GET /v1/openapi.json", "GET /v1/volumes", "GET /v1/volumes/{name}", "POST /v1/volumes",
+  "GET /v1/health", "GET /healthz", "GET /readyz", "GET /metrics", "GET /v1/openapi.json", "GET /v1/volumes", "GET /v1/volumes/{name}", "POST /v1/volumes",
   "DELETE /v1/volumes/{name}", "POST /v1/volumes/{name}/formatted", "POST /v1/volumes/{name}/claims", "POST /v1/volumes/{name}/wanted",
   "POST /v1/volumes/{name}/release", "POST /v1/nodes/{nodeId}/heartbeat", "POST /v1/nodes/{nodeId}/fence", "POST /v1/nodes/{nodeId}/unfence",
   "GET /v1/nodes", "GET /v1/events", "GET /v1/events/stream", "POST /v1/volumes/{name}/move", "GET /v1/volumes/{name}/move",
@@ -87,7 +87,7 @@ describe("the OpenAPI document", () => {
     const doc = openApiDocument(allRoutes());
     const open = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods)
       .filter(([, operation]) => (operation.security as unknown[]).length === 0).map(([method]) => `${method.toUpperCase()} ${path}`));
-    expect(open.sort()).toEqual(["GET /metrics", "GET /v1/health", "GET /v1/openapi.json"]);
+    expect(open.sort()).toEqual(["GET /healthz", "GET /metrics", "GET /readyz", "GET /v1/health", "GET /v1/openapi.json"]);
   });
 
   it("is served at GET /v1/openapi.json without a token: valid JSON, OpenAPI 3.1.0, every $ref resolving", async () => {

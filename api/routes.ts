@@ -1,4 +1,4 @@
-import { clipped, notFound, quoted } from "../core/errors.js";
+import { clipped, notFound, quoted, unavailable } from "../core/errors.js";
 import type { MetricsExposition } from "../core/metrics.js";
 import type { Catalog } from "../core/ports.js";
 import type {
@@ -13,6 +13,36 @@ import type { Route, RouteRequest } from "./server.js";
 export type HealthDetails = Record<string, unknown> & Pick<HealthResponse, "mode">;
 
 /**
+ * The probes a load balancer, systemd or Swarm's healthcheck asks (no token):
+ * `/healthz` 200 while the process serves at all (a standby is healthy), `/readyz` 200 only
+ * where requests are acted on (the leader, or an all-in-one), 503 UNAVAILABLE naming the
+ * leader on a standby, so traffic can be sent to the leader alone.
+ */
+function probeRoutes(health: () => HealthDetails): Route[] {
+  return [
+    route({
+      method: "GET", path: "/healthz", access: "public", summary: "Liveness: 200 while this process serves (a standby replica too)",
+      answer: { status: 200, schema: schemas.healthResponse, description: "this process's health, as GET /v1/health" },
+      handle: (): HealthResponse => ({ status: "ok", ...health() }),
+    }),
+    route({
+      method: "GET", path: "/readyz", access: "public", summary: "Readiness: 200 on the leader (or an all-in-one), 503 on a standby, naming the leader",
+      answer: { status: 200, schema: schemas.healthResponse, description: "this replica leads: it acts on requests" },
+      handle: (): HealthResponse => {
+        const details = health();
+        if (details.mode !== "all-in-one" && details.role !== "leader") {
+          const leader = typeof details.leader === "string" ? details.leader : undefined;
+          throw unavailable(leader === undefined
+            ? "this swarmvol controller replica is a standby and no leader is elected yet; retry in a few seconds"
+            : `this swarmvol controller replica is a standby; the leader is at ${leader}`);
+        }
+        return { status: "ok", ...details };
+      },
+    }),
+  ];
+}
+
+/**
  * Routes every swarmvol process serves: health and metrics (public), the catalog read side
  * (any token: agents answer Docker's Get and List from it, operators `swarmvol ls`).
  */
@@ -23,6 +53,7 @@ export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metri
       answer: { status: 200, schema: schemas.healthResponse, description: "this replica's health" },
       handle: (): HealthResponse => ({ status: "ok", ...deps.health() }),
     }),
+    ...probeRoutes(deps.health),
     metricsRoute(deps.metrics),
     route({
       method: "GET", path: "/v1/volumes", access: "authenticated", summary: "Every volume in the catalog",
