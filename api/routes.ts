@@ -4,6 +4,7 @@ import type { Catalog } from "../core/ports.js";
 import type {
   ClaimResponse, CreateVolumeRequest, HealthResponse, HeartbeatRequest, HeartbeatResponse, NodeListResponse, VolumeResponse, WantedResponse,
 } from "./contract.js";
+import { matchesFilters, type VolumeFilters } from "../core/volumeFilters.js";
 import { metricsRoute } from "./metrics.js";
 import { route } from "./route.js";
 import * as schemas from "./schemas/bodies.js";
@@ -56,9 +57,9 @@ export function readRoutes(deps: { catalog: Pick<Catalog, "get" | "list">; metri
     ...probeRoutes(deps.health),
     metricsRoute(deps.metrics),
     route({
-      method: "GET", path: "/v1/volumes", access: "authenticated", summary: "Every volume in the catalog",
-      answer: { status: 200, schema: schemas.volumeListResponse, description: "the volumes" },
-      handle: () => ({ volumes: deps.catalog.list() }),
+      method: "GET", path: "/v1/volumes", access: "authenticated", summary: "The volumes in the catalog, those matching every filter given",
+      query: schemas.volumeListQuery, answer: { status: 200, schema: schemas.volumeListResponse, description: "the volumes" },
+      handle: ({ query }) => ({ volumes: deps.catalog.list().filter((volume) => matchesFilters(volume, definedFilters(query))) }),
     }),
     route({
       method: "GET", path: "/v1/volumes/{name}", access: "authenticated", summary: "One volume: spec, holder, epoch, condition and last move",
@@ -175,4 +176,9 @@ export function controllerRoutes(ops: ControllerOperations): Route[] {
       answer: { status: 200, schema: schemas.nodeListResponse, description: "the nodes" }, handle: () => ({ nodes: ops.nodes().nodeViews() }),
     }),
   ];
+}
+
+/** The query's filters that were given. */
+function definedFilters(query: Partial<Record<keyof VolumeFilters, string | undefined>>): VolumeFilters {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)) as VolumeFilters;
 }

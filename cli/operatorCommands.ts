@@ -1,6 +1,7 @@
 import { loadOperatorConfig, type OperatorConfig } from "../core/clusterConfig.js";
 import { ErrorCode, SwarmvolError, toSwarmvolError, unavailable } from "../core/errors.js";
 import { resolveTarget } from "../core/moves.js";
+import { parseVolumeFilters, volumeFilterKeys } from "../core/volumeFilters.js";
 import type { NodeView } from "../core/placement.js";
 import { OperatorClient, type OperatorApi } from "../api/client/operatorClient.js";
 import {
@@ -47,6 +48,8 @@ interface Context {
   config: OperatorConfig;
   operand: string;
   io: OperatorIo;
+  /** `--filter key=value` words (ls only). */
+  filters: readonly string[];
 }
 
 interface Spec {
@@ -58,10 +61,10 @@ interface Spec {
 
 const specs: Readonly<Record<OperatorCommandName, Spec>> = {
   ls: {
-    summary: "Lists every volume in the controller's catalog: size, filesystem, fencing epoch, where it is granted, its condition.",
-    example: "swarmvol ls --controller http://10.0.0.5:7750,http://10.0.0.6:7750",
-    run: async ({ api }) => {
-      const volumes = await api.listVolumes();
+    summary: "Lists the volumes in the controller's catalog (every one, or those matching each --filter): size, filesystem, fencing epoch, where it is granted, its condition.",
+    example: "swarmvol ls --filter condition=ZoneMismatch --controller http://10.0.0.5:7750,http://10.0.0.6:7750",
+    run: async ({ api, filters }) => {
+      const volumes = await api.listVolumes(undefined, parseVolumeFilters(filters));
       return { json: volumes, text: renderVolumes(volumes) };
     },
   },
@@ -175,7 +178,7 @@ export function splitArgs(argv: readonly string[]): { json: boolean; help: boole
 
 function usageOf(name: OperatorCommandName): string {
   const operand = specs[name].operand;
-  return `${operand ? `${operand} ` : ""}${operatorUsageTail}`;
+  return `${operand ? `${operand} ` : ""}${name === "ls" ? "[--filter KEY=VALUE]... " : ""}${operatorUsageTail}`;
 }
 
 /** One usage line per operator command, for `swarmvol help`. */
@@ -205,7 +208,7 @@ async function runOperator(name: OperatorCommandName, operand: string, flags: Op
   try {
     const config = await operatorSettings(io, flags);
     const api = new OperatorClient({ endpoints: () => config.controllers, token: config.token });
-    const outcome = await specs[name].run({ api, config, operand, io });
+    const outcome = await specs[name].run({ api, config, operand, io, filters: (flags.filter as string[] | undefined) ?? [] });
     io.out(flags.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text);
     if (outcome.warning) io.err(outcome.warning);
     return outcome.failure ? reportFailure(outcome.failure, io.err) : 0;
@@ -219,6 +222,9 @@ export function operatorCommandLine(name: OperatorCommandName, io: OperatorIo, o
   const spec = specs[name];
   const command = withOperatorOptions(documented(new SwarmvolCommand(name), { summary: spec.summary, usage: usageOf(name), examples: [spec.example] }));
   if (spec.operand) command.argument(`<${spec.operand}>`, spec.operand === "NAME" ? "the volume's name" : "a Swarm node id, or a hostname exactly one node has");
+  if (name === "ls") {
+    command.option("-f, --filter <key=value>", `only volumes matching it; repeatable; key one of ${volumeFilterKeys.join(", ")} (condition=ok: none)`, (word: string, words: string[] = []) => [...words, word]);
+  }
   command.action(async (...args: unknown[]) => {
     outcome.code = await runOperator(name, spec.operand ? String(args[0]) : "", command.opts<OperatorFlags>(), io);
   });

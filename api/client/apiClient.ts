@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { invalidArgument } from "../../core/errors.js";
 import type { VolumeRecord } from "../../core/volume.js";
+import type { VolumeFilters } from "../../core/volumeFilters.js";
 import {
   apiPaths,
   type ClaimRequest, type ClaimResponse, type CreateVolumeRequest, type HealthResponse, type HeartbeatRequest, type HeartbeatResponse,
@@ -53,7 +54,7 @@ const roundPauseMs = 250;
  */
 export interface ControllerApi {
   health(options?: CallOptions): Promise<HealthResponse>;
-  listVolumes(options?: CallOptions): Promise<VolumeRecord[]>;
+  listVolumes(options?: CallOptions, filters?: VolumeFilters): Promise<VolumeRecord[]>;
   /** Throws NOT_FOUND when the controller has no such volume. */
   getVolume(name: string, options?: CallOptions): Promise<VolumeRecord>;
   createVolume(request: CreateVolumeRequest, options?: CallOptions): Promise<VolumeRecord>;
@@ -156,8 +157,10 @@ export class ControllerClient implements ControllerApi {
     return this.call({ method: "GET", path: apiPaths.health, answer: schemas.healthResponse, auth: false }, options);
   }
 
-  async listVolumes(options?: CallOptions): Promise<VolumeRecord[]> {
-    return (await this.call({ method: "GET", path: apiPaths.volumes, answer: schemas.volumeListResponse }, options)).volumes;
+  /** Every volume, or those matching every filter given (core/volumeFilters.ts). */
+  async listVolumes(options?: CallOptions, filters: VolumeFilters = {}): Promise<VolumeRecord[]> {
+    const query = new URLSearchParams(Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString();
+    return (await this.call({ method: "GET", path: `${apiPaths.volumes}${query === "" ? "" : `?${query}`}`, answer: schemas.volumeListResponse }, options)).volumes;
   }
 
   async getVolume(name: string, options?: CallOptions): Promise<VolumeRecord> {

@@ -51,6 +51,18 @@ export const createVolumeRequest = z.object({
 export const volumeResponse = z.object({ volume: volumeRecord });
 export const volumeListResponse = z.object({ volumes: z.array(volumeRecord) });
 
+const filterValue = (value: string) => {
+  if (value.length > 128) throw invalidArgument("must be at most 128 characters");
+  return value;
+};
+/** `GET /v1/volumes` filters (core/volumeFilters.ts): each one given must match. */
+export const volumeListQuery = z.object({
+  node: parsedQuery(filterValue, "a Swarm node id: only the volumes granted to it"),
+  condition: parsedQuery(filterValue, "a condition's reason, like ZoneMismatch, or ok: only the volumes with it (ok: none)"),
+  backend: parsedQuery(filterValue, "a backend, like ebs: only its volumes"),
+  zone: parsedQuery(filterValue, "an availability zone, like eu-west-1a: only the volumes in it"),
+});
+
 export const claimRequest = z.object({
   nodeId,
   waitMs: milliseconds.optional().meta({ description: "How long a pending answer may be held for a grant; the controller caps it at 2000." }),

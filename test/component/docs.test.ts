@@ -7,6 +7,7 @@ import { operatorCommandNames } from "../../cli/operatorCommands.js";
 import { loadAgentConfig, loadControllerConfig, loadOperatorConfig } from "../../core/clusterConfig.js";
 import { parseLabArgs } from "../../lab/cluster/args.js";
 import { parseDrillArgs } from "../../lab/drill/options.js";
+import { parseVolumeFilters } from "../../core/volumeFilters.js";
 
 /**
  * The operator docs say what the code does:
@@ -103,6 +104,12 @@ const parsers: Record<string, (args: string[]) => unknown> = {
   lab: (args) => parseLabArgs(args),
   drill: (args) => parseDrillArgs(args),
   ...Object.fromEntries(operatorCommandNames.map((name) => [name, (args: string[]) => loadOperatorConfig(token, operatorFlags(args))])),
+  ls: (args) => {
+    // `--filter key=value` is ls's own (core/volumeFilters.ts); the rest are the operator flags.
+    const filters = args.flatMap((arg, index) => (arg === "--filter" || arg === "-f" ? [args[index + 1] ?? ""] : []));
+    parseVolumeFilters(filters);
+    return loadOperatorConfig(token, operatorFlags(args.filter((arg, index) => !["--filter", "-f"].includes(arg) && !["--filter", "-f"].includes(args[index - 1] ?? ""))));
+  },
 };
 
 async function manuals(): Promise<string[]> {

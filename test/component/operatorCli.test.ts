@@ -103,6 +103,21 @@ describe("swarmvol ls and inspect", () => {
     expect((JSON.parse(json.out) as VolumeRecord[]).map((volume) => volume.spec.name).sort()).toEqual(["db", "web"]);
   });
 
+  it("filters the list through the API (--filter key=value, repeatable), and names the keys for a wrong one (exit 2)", async () => {
+    await grantedVolume();
+    await service.create("web", null);
+    const names = async (...filters: string[]) => (JSON.parse((await run("ls", [...filters.flatMap((f) => ["--filter", f]), "--json"])).out) as VolumeRecord[]).map((v) => v.spec.name).sort();
+    expect(await names("node=n1")).toEqual(["db"]);
+    expect(await names("condition=ok")).toEqual(["web"]);
+    expect(await names("condition=HolderAlive", "zone=z1")).toEqual(["db"]);
+    expect(await names("backend=ebs")).toEqual(["db", "web"]);
+    expect(await names("node=n9")).toEqual([]);
+    const wrong = await run("ls", ["-f", "dangling=true"]);
+    expect([wrong.code, wrong.err]).toEqual([2, expect.stringContaining("use key=value with key one of node, condition, backend, zone")]);
+    const api = await fetch(`${base}/v1/volumes?node=n1`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await api.json()) as { volumes: VolumeRecord[] }).volumes.map((v) => v.spec.name)).toEqual(["db"]);
+  });
+
   it("inspects one volume: spec, status, condition and the last move's phases after t2", async () => {
     const record = await grantedVolume();
     const text = await run("inspect", ["db", "--controller", base]);
