@@ -8,16 +8,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Controller } from "../../controller/controller.js";
-import { SwarmInformer } from "../../controller/informer/swarmInformer.js";
-import { silentLogger } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
-import { buildEbsSpec } from "../../storage/ebs/options.js";
 import { newNode, newTask, newTaskVolume } from "../fixtures/swarm.js";
 import { FakeCloud } from "../fakes/fakeCloud.js";
 import { FakeSwarm, ManualTime } from "../fakes/fakeSwarm.js";
-import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
-import { RecordingMetrics } from "../fakes/recordingMetrics.js";
+import { fakeController, startOnManualTime } from "../support/fakeController.js";
+import { runRenewing } from "../support/renewals.js";
 
 const policy = { fenceGraceMs: 4_000, pollMs: 1_000 };
 
@@ -39,13 +36,7 @@ const mutations = () => cloud.calls.filter((call) => !call.startsWith("describe"
 
 const heartbeat = (nodeId: string) => controller.service.heartbeat(nodeId, { hostname: nodeId, instanceId: `i-${nodeId}`, zone: "z1", mounts: [] });
 
-async function run(ms: number): Promise<void> {
-  for (let done = 0; done < ms; done += 1_000) {
-    await heartbeat("n1");
-    await heartbeat("n2");
-    await time.advance(1_000);
-  }
-}
+const run = (ms: number) => runRenewing(time, ms, ["n1", "n2"], heartbeat);
 
 const declaring = (id: string, nodeId: string | undefined, options: Record<string, string>, volume = "burst_v1") =>
   newTask({ id, nodeId, state: "preparing", volumes: [newTaskVolume(volume, { options })] });
@@ -55,16 +46,8 @@ async function startController(slowCatalog = false): Promise<void> {
   swarm = new FakeSwarm({ nodes: [newNode({ id: "n1" }), newNode({ id: "n2" })] });
   cloud = new FakeCloud();
   catalog = slowCatalog ? new SlowCatalog() : new MemoryCatalog();
-  const informer = new SwarmInformer({ swarm, clock: time, timers: time, pollIntervalMs: 500 });
-  controller = new Controller({
-    informer, catalog, cloud, journal: new MemoryJournal(() => time.now()), clock: time, logger: silentLogger,
-    metrics: new RecordingMetrics(), policy, leaseTtlMs: 6_000, claimTtlMs: 5_000, buildSpec: buildEbsSpec, timers: time,
-  });
-  const started = controller.start();
-  await time.advance(0);
-  await started;
-  await heartbeat("n1");
-  await heartbeat("n2");
+  controller = fakeController(time, swarm, { catalog, cloud, policy, leaseTtlMs: 6_000 });
+  await startOnManualTime(controller, time, heartbeat);
 }
 
 afterEach(async () => {

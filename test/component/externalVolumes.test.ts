@@ -8,17 +8,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Controller } from "../../controller/controller.js";
-import { SwarmInformer } from "../../controller/informer/swarmInformer.js";
-import { silentLogger } from "../../core/ports.js";
 import type { SwarmTask } from "../../core/swarm.js";
-import { buildEbsSpec } from "../../storage/ebs/options.js";
 import { newNode, newTask, newTaskVolume } from "../fixtures/swarm.js";
 import { FakeCloud } from "../fakes/fakeCloud.js";
 import { FakeSwarm, ManualTime } from "../fakes/fakeSwarm.js";
-import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
-import { RecordingMetrics } from "../fakes/recordingMetrics.js";
 import { runRenewing } from "../support/renewals.js";
+import { fakeController, startOnManualTime } from "../support/fakeController.js";
 
 const leaseTtlMs = 6_000;
 const policy = { fenceGraceMs: 4_000, pollMs: 1_000 };
@@ -47,19 +43,11 @@ beforeEach(async () => {
   swarm = new FakeSwarm({ nodes: [newNode({ id: "n1" }), newNode({ id: "n2" })] });
   cloud = new FakeCloud();
   catalog = new MemoryCatalog();
-  const informer = new SwarmInformer({ swarm, clock: time, timers: time, pollIntervalMs: 500 });
-  controller = new Controller({
-    informer, catalog, cloud, journal: new MemoryJournal(() => time.now()), clock: time, logger: silentLogger,
-    metrics: new RecordingMetrics(), policy, leaseTtlMs, claimTtlMs: 5_000, buildSpec: buildEbsSpec, timers: time,
-  });
+  controller = fakeController(time, swarm, { catalog, cloud, policy, leaseTtlMs });
   reconciled = [];
   const reconcile = controller.reconciler.reconcile.bind(controller.reconciler);
   controller.reconciler.reconcile = (name, logger) => (reconciled.push(name), reconcile(name, logger));
-  const started = controller.start();
-  await time.advance(0);
-  await started;
-  await heartbeat("n1");
-  await heartbeat("n2");
+  await startOnManualTime(controller, time, heartbeat);
 });
 
 afterEach(async () => {

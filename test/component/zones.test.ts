@@ -11,19 +11,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Controller } from "../../controller/controller.js";
 import { MemoryEventLog } from "../../controller/events/eventLog.js";
-import { SwarmInformer } from "../../controller/informer/swarmInformer.js";
 import { cloudTags } from "../../core/cloud.js";
-import { silentLogger } from "../../core/ports.js";
 import type { SwarmTask } from "../../core/swarm.js";
-import { buildEbsSpec } from "../../storage/ebs/options.js";
 import { newNode, newTask, newTaskVolume } from "../fixtures/swarm.js";
 import { FakeCloud } from "../fakes/fakeCloud.js";
 import { FakeSnapshots } from "../fakes/fakeSnapshots.js";
 import { FakeSwarm, ManualTime } from "../fakes/fakeSwarm.js";
-import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
 import { RecordingMetrics } from "../fakes/recordingMetrics.js";
 import { runRenewing } from "../support/renewals.js";
+import { fakeController, startOnManualTime } from "../support/fakeController.js";
 
 const leaseTtlMs = 6_000;
 const policy = { fenceGraceMs: 4_000, pollMs: 1_000 };
@@ -77,16 +74,8 @@ beforeEach(async () => {
   events = new MemoryEventLog({ now: () => time.now(), term: 1 });
   metrics = new RecordingMetrics();
   mounts = {};
-  const informer = new SwarmInformer({ swarm, clock: time, timers: time, pollIntervalMs: 500 });
-  controller = new Controller({
-    informer, catalog, cloud, journal: new MemoryJournal(() => time.now()), clock: time, logger: silentLogger, metrics, policy,
-    leaseTtlMs, claimTtlMs: 5_000, buildSpec: buildEbsSpec, timers: time, snapshots, events,
-  });
-  const started = controller.start();
-  await time.advance(0);
-  await started;
-  await heartbeat("n1");
-  await heartbeat("n2");
+  controller = fakeController(time, swarm, { catalog, cloud, policy, leaseTtlMs, metrics, snapshots, events });
+  await startOnManualTime(controller, time, heartbeat);
 });
 
 afterEach(async () => {
