@@ -5,7 +5,6 @@ import type { BackendKind } from "../core/backends.js";
 import type { CloudResize, CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { nodeLabels, type MoveHoldStore, type NodeLabelStore } from "../core/clusterStore.js";
 import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
-import { declaredOptions } from "../core/wants.js";
 import { noEvents, type EventSink } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { ControllerMetrics } from "../core/metrics.js";
@@ -15,6 +14,7 @@ import { realTimers } from "../core/clock.js";
 import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
 import type { SwarmNode } from "../core/swarm.js";
 import { ClaimBook } from "./claims.js";
+import { DeclaredVolumes } from "./declaredVolumes.js";
 import { GrantWaiters } from "./grantWaiters.js";
 import { arrivedInCloud, MoveHolds } from "./moves/moveHolds.js";
 import { MoveService } from "./moves/moveService.js";
@@ -144,8 +144,6 @@ export class Controller implements NodeOperations {
   private readonly unsubscribe: Array<() => void> = [];
   /** Nodes whose identity labels this term already wrote or found right. */
   private readonly labelled = new Set<string>();
-  /** Declared volumes whose options the backend refused: Docker's Create reports that, not every relist. */
-  private readonly refusedDeclarations = new Set<string>();
   private readonly events: EventSink;
 
   constructor(private readonly options: ControllerOptions) {
@@ -234,35 +232,17 @@ export class Controller implements NodeOperations {
     return after.length === 0 ? {} : { requeueAfterMs: Math.min(...after) };
   }
 
-  /**
-   * A volume a placed task declares with swarmvol's driver (and its options) but nobody
-   * created yet is created now, as Docker's Create on that node would (ADR 0029): dockerd
-   * asks only once Swarm prepared the task's network, seconds later on a busy node, and
-   * create() queues it, so the cloud volume is made and pre-attached meanwhile. Docker's
-   * Create then finds it. Options the backend refuses are left to Docker's Create to report.
-   */
-  private async createDeclared(volume: string): Promise<void> {
-    const { informer, catalog, logger } = this.options;
-    const options = declaredOptions(volume, informer.tasksForVolume(volume));
-    if (options === undefined || catalog.get(volume) !== undefined || this.refusedDeclarations.has(volume)) return;
-    try {
-      this.options.gate?.();
-      await this.service.create(volume, options);
-      logger.info({ volume }, "volume created from a placed task's mount, ahead of Docker's Create");
-    } catch (err) {
-      if (isSwarmvolError(err, ErrorCode.InvalidArgument)) this.refusedDeclarations.add(volume);
-      logger.warn({ volume, err: (err as Error).message }, "could not create a volume a placed task declares; Docker's Create on its node will ask again");
-    }
-  }
-
   /** `described`: every swarmvol cloud volume, when the caller has just listed them (a takeover). */
   async start(described?: readonly CloudVolume[]): Promise<void> {
     const { informer, journal, catalog, logger } = this.options;
+    const declared = new DeclaredVolumes({
+      tasksForVolume: (volume) => informer.tasksForVolume(volume), catalog, service: this.service, logger, ...(this.options.gate ? { gate: this.options.gate } : {}),
+    });
     // A name the catalog lacks is not swarmvol's (a driverless mount of another driver's
     // volume) or not yet: reconcile would find nothing; create() queues it when it arrives.
     this.unsubscribe.push(informer.onVolumeDirty((volume) => {
       if (catalog.get(volume) !== undefined) this.queue.add(volume);
-      else void this.createDeclared(volume);
+      else void declared.create(volume);
     }));
     this.unsubscribe.push(informer.onResync(() => void this.resync()));
     this.unsubscribe.push(this.options.metrics.nodeLeases(() => this.registry.leaseCounts(informer.nodes(), this.options.policy)));
