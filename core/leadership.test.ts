@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actDeadline, checkElectionTiming, defaultElectionTiming, nextElectionStep, type ElectionInput, type LeaseRecord } from "./leadership.js";
+import { actDeadline, checkElectionTiming, defaultElectionTiming, holderVerdict, nextElectionStep, type ElectionInput, type LeaseRecord } from "./leadership.js";
 
 const timing = defaultElectionTiming;
 const held = (holder: string): LeaseRecord => ({
@@ -44,5 +44,24 @@ describe("checkElectionTiming", () => {
     expect(() => checkElectionTiming({ ...timing, renewPeriodMs: 1000 })).toThrow(/at most a third of --leader-lease-ms/);
     expect(() => checkElectionTiming({ ...timing, safetyMarginMs: 1500 })).toThrow(/below the lease/);
     expect(() => checkElectionTiming({ ...timing, pollMs: 0 })).toThrow(/positive/);
+  });
+});
+
+describe("holderVerdict", () => {
+  const base = { now: 10_000, lastRenewSentAt: 9_000, timing, heldByAnother: false, pausedSince: undefined, pauseLimitMs: 4_000 };
+  type Over = Partial<Omit<typeof base, "lastRenewSentAt" | "pausedSince">> & { lastRenewSentAt?: number | undefined; pausedSince?: number | undefined };
+  it.each<[string, Over, ReturnType<typeof holderVerdict>]>([
+    ["renewed 1 s ago, deadline at 1.5 s: act", {}, { kind: "act" }],
+    ["at the deadline: pause from it", { now: 10_500 }, { kind: "pause", since: 10_500 }],
+    ["3.9 s past it: still paused", { now: 14_400 }, { kind: "pause", since: 10_500 }],
+    ["the pause limit reached: step down", { now: 14_500 }, { kind: "stepDown", reason: "could not renew the lease in time" }],
+    ["paused, a renewal landed in time: act", { pausedSince: 9_000, lastRenewSentAt: 9_900 }, { kind: "act" }],
+    ["paused, late renewals keep landing: the pause counts from its start", { now: 13_000, pausedSince: 9_000, lastRenewSentAt: 11_000 }, { kind: "stepDown", reason: "could not renew the lease in time" }],
+    ["paused, a late renewal landed: still paused since then", { now: 12_600, pausedSince: 9_000, lastRenewSentAt: 11_000 }, { kind: "pause", since: 9_000 }],
+    ["never renewed: step down", { lastRenewSentAt: undefined }, { kind: "stepDown", reason: "could not renew the lease in time" }],
+    ["another holder, in time: step down", { heldByAnother: true }, { kind: "stepDown", reason: "another replica holds the lease" }],
+    ["another holder, late: says another holder", { heldByAnother: true, now: 20_000 }, { kind: "stepDown", reason: "another replica holds the lease" }],
+  ])("%s", (_name, over, expected) => {
+    expect(holderVerdict({ ...base, ...over })).toEqual(expected);
   });
 });

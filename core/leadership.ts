@@ -140,3 +140,41 @@ export function nextElectionStep(input: ElectionInput): ElectionStep {
   const waitLeft = released ? (input.reluctant ? timing.leaseDurationMs : 0) - (now - observed.firstSeenAt) : observed.firstSeenAt + patience - now;
   return waitLeft <= 0 ? { kind: "acquire" } : { kind: "wait", ms: Math.min(waitLeft, timing.pollMs) };
 }
+
+/** What a replica that holds the lease does with its term this round (ADR 0030). */
+export type HolderVerdict =
+  | { kind: "act" }
+  | { kind: "pause"; since: number }
+  | { kind: "stepDown"; reason: string };
+
+export interface HolderInput {
+  /** Monotonic ms now. */
+  now: number;
+  /** Send time of the holder's last renewal the store accepted. */
+  lastRenewSentAt: number | undefined;
+  timing: ElectionTiming;
+  /** The record just read names another holder or was released; false when it could not be read. */
+  heldByAnother: boolean;
+  /** When the current pause began (a deadline passed with no renewal in time since). */
+  pausedSince: number | undefined;
+  /** How long a pause may last before the holder gives its term up. */
+  pauseLimitMs: number;
+}
+
+/**
+ * A holder past its deadline is paused, not deposed: its gate is already closed by
+ * {@link actDeadline}, and a renewal that lands later by compare-and-swap on a version
+ * naming it proves no other replica led meanwhile (any takeover changes the version), so
+ * the same term may go on from that renewal's send time. Only a record naming another
+ * holder, or a pause beyond `pauseLimitMs` (a partition rather than a slow Raft write:
+ * the term's view of the agents' leases would be stale), ends the term. A renewal that
+ * lands but was itself sent too late to reopen the gate does not end the pause.
+ */
+export function holderVerdict(input: HolderInput): HolderVerdict {
+  if (input.heldByAnother) return { kind: "stepDown", reason: "another replica holds the lease" };
+  const deadline = actDeadline(input.lastRenewSentAt, input.timing);
+  if (input.now < deadline) return { kind: "act" };
+  const since = input.pausedSince ?? deadline;
+  if (input.now - since >= input.pauseLimitMs) return { kind: "stepDown", reason: "could not renew the lease in time" };
+  return { kind: "pause", since };
+}

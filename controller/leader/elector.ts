@@ -10,8 +10,10 @@
  *   `lastRenewSentAt + leaseDurationMs - safetyMarginMs` ({@link actDeadline}): any other
  *   replica saw the renewed version only after it was sent, so it cannot take over earlier.
  *   `canAct()` is the gate every mutation passes through, checked right before it is sent.
- * - A holder that cannot renew in time, or that reads another holder, steps down at once:
- *   `onStoppedLeading` runs, and it is a candidate again like any other.
+ * - A holder whose renewal is late is paused (ADR 0030): its gate stays closed, it keeps
+ *   renewing, and a renewal that lands reopens the gate in the same term (no restore).
+ *   It steps down when it reads another holder, or when no renewal landed within
+ *   `pauseLimitMs` past its deadline: `onStoppedLeading` runs, and it is a candidate again.
  * - `stop()` (SIGTERM) closes the gate first, then releases the record (holder "") so a
  *   standby takes over within one poll instead of one lease.
  * - Leadership becomes visible to the API (`isLeader()`) only once `onStartedLeading`
@@ -20,7 +22,7 @@
 import { randomUUID } from "node:crypto";
 import { isSwarmvolError, ErrorCode, unavailable } from "../../core/errors.js";
 import {
-  actDeadline, checkElectionTiming, defaultElectionTiming, holds, nextElectionStep,
+  actDeadline, checkElectionTiming, defaultElectionTiming, holderVerdict, holds, nextElectionStep,
   type ElectionTiming, type LeadershipView, type LeaseRecord, type LeaseStore, type Observation,
 } from "../../core/leadership.js";
 import type { Clock, Logger } from "../../core/ports.js";
@@ -38,6 +40,13 @@ export interface ElectorOptions {
   logger: Logger;
   /** @default defaultElectionTiming */
   timing?: Partial<ElectionTiming>;
+  /**
+   * How long past its deadline a paused holder waits for a renewal to land before it gives
+   * its term up. Two leases: longer than a Raft write storm at a 50-service deploy, shorter
+   * than an agent's lease lasts once the leader stops answering it (ADR 0030).
+   * @default 2 × leaseDurationMs
+   */
+  pauseLimitMs?: number;
   /** True while this replica would rather not lead (its manager is Swarm's Raft leader). @default never */
   reluctant?: () => boolean;
   /** Becomes leader: restore state, start acting. Leadership is public once it resolves. */
@@ -60,10 +69,14 @@ export class LeaderElector implements LeadershipView {
   private loop: Promise<void> | undefined;
   /** The lease's `transitions` when this replica last took it: the term events carry. */
   private heldTransitions: number | undefined;
+  /** When the current pause began (this term's deadline passed), for the log of its end. */
+  private pausedSince: number | undefined;
+  private readonly pauseLimitMs: number;
 
   constructor(private readonly options: ElectorOptions) {
     this.self = options.self ?? `replica-${randomUUID().slice(0, 8)}`;
     this.timing = checkElectionTiming({ ...defaultElectionTiming, ...options.timing });
+    this.pauseLimitMs = options.pauseLimitMs ?? 2 * this.timing.leaseDurationMs;
   }
 
   /** The mutation gate: true only while this replica holds a lease no other can have taken. */
@@ -129,12 +142,11 @@ export class LeaderElector implements LeadershipView {
     }
   }
 
-  /** One round: observe, check the holder's deadline, then create, acquire, renew or wait. */
+  /** One round: observe, judge the term if holding, then create, acquire, renew or wait. */
   private async tick(): Promise<number> {
     const seen = await this.observe();
     const now = this.options.clock.now();
-    const reason = this.leading ? stepDownReason(now >= actDeadline(this.lastRenewSentAt, this.timing), seen && !holds(this.observed?.record, this.self)) : undefined;
-    if (reason !== undefined) await this.stepDown(reason);
+    if (this.leading) await this.judgeTerm(seen, now);
     if (!seen || this.observed === undefined) return this.timing.pollMs;
     const step = nextElectionStep({
       self: this.self, observed: this.observed, now, lastRenewSentAt: this.leading ? this.lastRenewSentAt : undefined,
@@ -143,6 +155,29 @@ export class LeaderElector implements LeadershipView {
     if (step.kind === "wait") return step.ms;
     await this.write(step.kind, this.observed);
     return step.kind === "renew" ? Math.min(this.timing.pollMs, this.timing.renewPeriodMs) : 0;
+  }
+
+  /** Acts on {@link holderVerdict}: goes on, pauses (logged once per pause) or steps down. */
+  private async judgeTerm(seen: boolean, now: number): Promise<void> {
+    const verdict = holderVerdict({
+      now, lastRenewSentAt: this.lastRenewSentAt, timing: this.timing, pausedSince: this.pausedSince, pauseLimitMs: this.pauseLimitMs,
+      heldByAnother: seen && !holds(this.observed?.record, this.self),
+    });
+    if (verdict.kind === "stepDown") {
+      await this.stepDown(verdict.reason);
+    } else if (verdict.kind === "pause" && this.pausedSince === undefined) {
+      this.pausedSince = verdict.since;
+      this.options.logger.warn({ replica: this.self, lateMs: now - verdict.since }, "leader lease renewal late; mutations wait until one lands");
+    }
+  }
+
+  /** A renewal landed: the gate is open again if it was sent in time to count. */
+  private renewed(sentAt: number): void {
+    this.lastRenewSentAt = sentAt;
+    const now = this.options.clock.now();
+    if (this.pausedSince === undefined || now >= actDeadline(sentAt, this.timing)) return;
+    this.options.logger.warn({ replica: this.self, pausedMs: now - this.pausedSince, writeMs: now - sentAt }, "leader lease renewal landed; acting again in the same term");
+    this.pausedSince = undefined;
   }
 
   /** Reads the record; false when the store could not be read (Raft unavailable, partition). */
@@ -181,7 +216,7 @@ export class LeaderElector implements LeadershipView {
     // A write that lands while stopping makes no leader; stop() then releases what it won.
     if (this.stopping) return;
     if (kind === "renew") {
-      if (this.leading) this.lastRenewSentAt = sentAt;
+      if (this.leading) this.renewed(sentAt);
       return;
     }
     this.lastRenewSentAt = sentAt;
@@ -215,6 +250,7 @@ export class LeaderElector implements LeadershipView {
     if (!this.leading) return false;
     this.leading = false;
     this.ready = false;
+    this.pausedSince = undefined;
     this.term += 1;
     this.options.logger.warn({ replica: this.self, reason }, "stopped leading");
     return true;
@@ -244,12 +280,3 @@ export class LeaderElector implements LeadershipView {
   }
 }
 
-/**
- * Why a leader must stop leading this round, or undefined: the record names another
- * holder, or its own renewal did not land before its deadline (a slow Raft write under
- * load, while the record may still name it). Told apart so the log says which.
- */
-export function stepDownReason(renewalLate: boolean, heldByAnother: boolean): string | undefined {
-  if (heldByAnother) return "another replica holds the lease";
-  return renewalLate ? "could not renew the lease in time" : undefined;
-}

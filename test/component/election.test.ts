@@ -136,7 +136,7 @@ describe("leader election", () => {
     const cutAt = clock.now();
     let gateClosedAt: number | undefined;
     let tookOverAt: number | undefined;
-    for (let waited = 0; waited < 5_000; waited += 10) {
+    for (let waited = 0; waited < 7_000; waited += 10) {
       await run(10);
       if (gateClosedAt === undefined && !a.elector.canAct()) gateClosedAt = clock.now();
       if (tookOverAt === undefined && b.elector.canAct()) tookOverAt = clock.now();
@@ -164,6 +164,44 @@ describe("leader election", () => {
     expect(leaders()).toEqual(["b"]);
     expect(a.stopped).toBeGreaterThanOrEqual(1);
     expect(b.started).toBe(1);
+  });
+
+  it("one renewal landing past the deadline pauses the lone leader: its gate closes, then reopens in the same term (no restore)", async () => {
+    setUp();
+    const a = replica("a");
+    await run(1_000);
+    a.link.slowWrites = { ms: 2_500, clock };
+    await run(600);
+    a.link.slowWrites = undefined;
+    let closedFor = 0;
+    for (let waited = 0; waited < 4_000; waited += 10) {
+      await run(10);
+      if (!a.elector.canAct()) closedFor += 10;
+    }
+    expect(closedFor).toBeGreaterThan(0);
+    expect(closedFor).toBeLessThan(2_500);
+    expect(leaders()).toEqual(["a"]);
+    expect(a.started).toBe(1);
+    expect(a.stopped).toBe(0);
+    expect(store.peekLease()?.value.transitions).toBe(0);
+  });
+
+  it("renewals that never land in time end the paused term after the pause limit", async () => {
+    setUp();
+    const a = replica("a");
+    await run(1_000);
+    a.link.slowWrites = { ms: 1_600, clock };
+    let stoppedAt: number | undefined;
+    const slowFrom = clock.now();
+    for (let waited = 0; waited < 8_000 && stoppedAt === undefined; waited += 10) {
+      await run(10);
+      if (a.stopped > 0) stoppedAt = clock.now();
+    }
+    expect(stoppedAt).toBeDefined();
+    expect((stoppedAt as number) - slowFrom).toBeGreaterThanOrEqual(1_500 + 4_000 - 500);
+    expect((stoppedAt as number) - slowFrom).toBeLessThanOrEqual(1_500 + 4_000 + 2_000);
+    a.link.slowWrites = undefined;
+    await run(2_000);
   });
 
   it("a clock running 10 % fast or slow, or a wall-clock step, never lets two replicas act at once", async () => {
