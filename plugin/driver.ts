@@ -1,57 +1,16 @@
 import { inUse, invalidArgument, unsafe } from "../core/errors.js";
-import type { ShareMounter } from "../core/fileShares.js";
-import { noCrashPoints, type BlockFilesystem, type Clock, type CrashPoints, type Logger, type MountEntry, type MountTable, type NodeAttacher, type VolumeDirectory } from "../core/ports.js";
+import { noCrashPoints, type CrashPoints, type MountEntry } from "../core/ports.js";
 import { validateVolumeName, type VolumeRecord } from "../core/volume.js";
 import { KeyedMutex } from "../core/keyedMutex.js";
-import { MountSteps, type MountGrowth } from "./mountSteps.js";
+import type { VolumeDriverDeps } from "./driverDeps.js";
+import { MountLingers } from "./mountLingers.js";
+import { MountSteps } from "./mountSteps.js";
 import type { PluginVolume } from "./protocol.js";
 import { dataPath, VolumeReads } from "./volumeReads.js";
 
 export { dataPath } from "./volumeReads.js";
 export { freshHeadBytes } from "./mountSteps.js";
-
-export interface VolumeDriverDeps {
-  directory: VolumeDirectory;
-  attacher: NodeAttacher;
-  filesystem: BlockFilesystem;
-  /** Mounts the file shares a grant names (`efs://…`); absent: this node mounts block volumes only. */
-  shares?: ShareMounter;
-  mounts: MountTable;
-  logger: Logger;
-  /** Directory under which each volume's filesystem is mounted, one folder per volume. */
-  mountsDir: string;
-  /**
-   * Stamps each new mount's phase times (device verified, mounted) in its mount-table entry,
-   * from where heartbeats report them as a move's t6 and t7. @default linger's clock; without either, none.
-   */
-  clock?: Clock;
-  /**
-   * Docker mounts a new task container's volume, unmounts it and mounts it again to start
-   * the container. A mount younger than `youngMs` whose last user leaves, while a task here
-   * still needs it, stays mounted for `ms` (still reported in heartbeats) and the remount
-   * is free. Absent: every last unmount unmounts at once.
-   */
-  /**
-   * `ms`: how long a young mount stays mounted after its first unmount; renewed while the
-   * controller says a task placed here still wants the volume, up to `maxMs` in all
-   * (@default 12 × ms): on a loaded node the start-time mount can come 30 s after the
-   * create-time one, and unmounting in between made the next Mount wait for fsck on a
-   * device still held elsewhere.
-   */
-  linger?: { clock: Clock; ms: number; youngMs: number; maxMs?: number };
-  /** The agent's named steps of Mount and Unmount (core/crashPoints.ts). @default noCrashPoints */
-  crashPoints?: CrashPoints;
-  /**
-   * Told when an Unmount leaves other Docker mounts of the volume counted: one of them may
-   * be a Mount whose answer Docker never got (plugin/mountReview.ts drops those).
-   */
-  staleMounts?: { suspect(name: string): void };
-  /**
-   * Grows the filesystem of a volume that grew while nobody mounted it, when the grant asks
-   * (plugin/cluster/filesystemGrowth.ts, ADR 0026): ext4 before the mount, xfs after it.
-   */
-  growth?: MountGrowth;
-}
+export type { VolumeDriverDeps } from "./driverDeps.js";
 
 /**
  * The node side of swarmvol behind the plugin protocol. Every verb is idempotent and
@@ -69,6 +28,7 @@ export class VolumeDriver {
   private readonly reads: VolumeReads;
   /** The mount and unmount of each backend kind: a block device or a file share. */
   private readonly steps: MountSteps;
+  private readonly lingers: MountLingers;
 
   constructor(private readonly deps: VolumeDriverDeps) {
     this.crash = deps.crashPoints ?? noCrashPoints;
@@ -76,6 +36,10 @@ export class VolumeDriver {
     this.steps = new MountSteps({ directory, filesystem, logger, crash: this.crash, ...(shares ? { shares } : {}), ...(growth ? { growth } : {}) });
     const mounted = { isMounted: (target: string) => this.steps.isMounted(target) };
     this.reads = new VolumeReads({ directory, mounts: deps.mounts, filesystem: mounted, fenced: this.fenced });
+    this.lingers = new MountLingers({
+      directory, mounts: deps.mounts, attacher: deps.attacher, logger, ...(deps.linger ? { linger: deps.linger } : {}),
+      onDeadline: (name) => this.lock.run(name, () => this.endLinger(name, false)),
+    });
   }
 
   async create(rawName: unknown, options: Record<string, unknown> | null | undefined): Promise<void> {
@@ -147,7 +111,7 @@ export class VolumeDriver {
         this.deps.staleMounts?.suspect(name);
         return;
       }
-      const lingering = await this.startLinger(name, entry, id);
+      const lingering = await this.lingers.start(name, entry, id);
       if (lingering === true) return;
       await this.unmountAndRelease(name, entry, lingering);
     });
@@ -218,50 +182,11 @@ export class VolumeDriver {
     await Promise.all(idle.map((name) => this.lock.run(name, () => this.endLinger(name, true))));
   }
 
-  /**
-   * Lingers only on the first unmount of a mount ID soon after the mount (Docker reuses the
-   * ID for the start-time mount, so a second unmount is the container stopping), and only
-   * while the controller says a Swarm task placed here still needs the volume: a plain
-   * `docker run` that exited, or a task told to stop, lets the volume go at once.
-   * @returns true when lingering; otherwise the record if it had to be read (for the release)
-   */
-  private async startLinger(name: string, entry: MountEntry, id: string): Promise<true | VolumeRecord | undefined> {
-    const linger = this.deps.linger;
-    if (!linger || entry.mountedAt === undefined || linger.clock.now() - entry.mountedAt >= linger.youngMs) return undefined;
-    if (entry.lingered?.includes(id) || !this.deps.attacher.wantedHere) return undefined;
-    const record = await this.deps.directory.get(name);
-    if (!record || !(await this.deps.attacher.wantedHere(record))) return record;
-    const now = linger.clock.now();
-    await this.deps.mounts.set(name, { ...entry, ids: [], lingerUntil: now + linger.ms, lingerSince: now, lingered: [...(entry.lingered ?? []), id] });
-    this.wakeLinger(name, linger);
-    return true;
-  }
-
-  private wakeLinger(name: string, linger: NonNullable<VolumeDriverDeps["linger"]>): void {
-    void linger.clock.sleep(linger.ms).then(() => this.lock.run(name, () => this.endLinger(name, false))).catch((err: unknown) => {
-      this.deps.logger.error({ volume: name, err: (err as Error).message }, "ending a linger failed; the next unmount or agent start retries");
-    });
-  }
-
-  /** Whether a linger that reached its deadline is renewed: a task here still wants the volume, and the bound is not reached. */
-  private async lingerRenewed(name: string, entry: MountEntry): Promise<boolean> {
-    const linger = this.deps.linger;
-    if (!linger || !this.deps.attacher.wantedHere) return false;
-    const now = linger.clock.now();
-    if (now - (entry.lingerSince ?? now) + linger.ms > (linger.maxMs ?? 12 * linger.ms)) return false;
-    const record = await this.deps.directory.get(name).catch(() => undefined);
-    if (!record || !(await this.deps.attacher.wantedHere(record).catch(() => false))) return false;
-    await this.deps.mounts.set(name, { ...entry, lingerUntil: now + linger.ms });
-    this.wakeLinger(name, linger);
-    return true;
-  }
-
   /** Unmounts a lingering volume nobody remounted (or, with `now`, whatever its deadline). */
   private async endLinger(name: string, now: boolean): Promise<void> {
     const entry = this.deps.mounts.get(name);
-    if (!entry || entry.ids.length > 0 || entry.lingerUntil === undefined) return;
-    if (!now && this.deps.linger && this.deps.linger.clock.now() < entry.lingerUntil) return;
-    if (!now && (await this.lingerRenewed(name, entry))) return;
+    if (!entry || !this.lingers.due(entry, now)) return;
+    if (!now && (await this.lingers.renewed(name, entry))) return;
     await this.unmountAndRelease(name, entry);
   }
 
