@@ -156,7 +156,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).
         stuckTransitionMs: config.stuckAttachMs,
       },
-      leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: (name, options) => backends.buildSpec(name, options), workers: config.workers,
+      leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: (name, options) => backends.buildSpec(name, options), backendKind: (backend) => backends.kindOf(backend), workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, moveHolds: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, resize, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
     }),
