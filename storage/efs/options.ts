@@ -8,6 +8,7 @@ import type { BackendDefinition } from "../../core/backends.js";
 import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 import { checkDirectoryOwner } from "../../core/fileShares.js";
 import { canonicalOptions, type OptionDefinition, type VolumeSpec } from "../../core/volume.js";
+import { encodeShareSpec } from "./specTag.js";
 
 export const efsBackendName = "efs";
 
@@ -47,6 +48,7 @@ export function buildEfsSpec(name: string, rawOptions: Readonly<Record<string, u
   if (options.onRemove !== undefined && options.onRemove !== "delete" && options.onRemove !== "retain") {
     throw invalidArgument(`invalid onRemove ${quoted(options.onRemove)} for an EFS volume: use delete (the default) or retain`, { option: "onRemove", value: clipped(options.onRemove) });
   }
+  encodeShareSpec({ options }); // the access point's spec tag must hold them, for a rebuilt entry (specTag.ts)
   return { name, backend: efsBackendName, sizeBytes: 0, fsType: "ext4", options };
 }
 
