@@ -66,6 +66,12 @@ export function loadSettings<K extends string>(
   return values;
 }
 
+/** A switch setting: `on` or `off`, nothing else (INVALID_ARGUMENT naming the flag). */
+export function onOff(text: string | undefined, flag: string): boolean {
+  if (text === "on" || text === "off") return text === "on";
+  throw invalidArgument(`${flag} must be on or off, got ${quoted(text)}`);
+}
+
 export function checkLogLevel(value: string | undefined): LogLevel {
   if (!logLevels.includes(value as LogLevel)) {
     throw invalidArgument(`invalid log level ${quoted(value)} (SWARMVOL_LOG_LEVEL or --log-level); use one of ${logLevels.join(", ")}`);
