@@ -65,7 +65,7 @@ export function parseEfsOwner(options: Readonly<Record<string, string>>): { uid:
 
 /**
  * EFS at the backend seam: a share (several nodes may mount it, `-o access=multi-writer`),
- * its volumes' ids the access points' `fsap-…`. Not in cli/backends.ts until the node side
- * mounts a share (ADR 0027 "Still to build").
+ * its volumes' ids the access points' `fsap-…`. In cli/backends.ts, served when the
+ * controller's `--backends` names it (ADR 0027 step 5).
  */
 export const efsDefinition: BackendDefinition = { name: efsBackendName, kind: "share", idPrefix: "fsap-", buildSpec: buildEfsSpec };
