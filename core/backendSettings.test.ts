@@ -62,6 +62,10 @@ describe("the controller's EFS pool settings", () => {
     expect(() => efs({}, argv)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 
+  it("are told to a mistyped --efs- flag, among the controller's many", () => {
+    expect(() => efs({}, ["--efs-pol", "x"])).toThrow(/^unknown argument "--efs-pol"; valid flags: --efs-endpoint, --efs-pool, .*--efs-security-groups \(and \d+ more; --help lists every flag\)$/);
+  });
+
   it("are in swarmvol controller's table, each with its variable and help", () => {
     for (const [key, setting] of Object.entries(backendSettings)) {
       expect(controllerSettings).toHaveProperty(key, setting);
