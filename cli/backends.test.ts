@@ -5,17 +5,19 @@ import { LocalDirectory } from "../plugin/localDirectory.js";
 import { buildEbsSpec } from "../storage/ebs/options.js";
 import { buildLocalSpec } from "../storage/local/localBackend.js";
 import { FakeClock } from "../test/fakes/clock.js";
+import { FakeCloud } from "../test/fakes/fakeCloud.js";
 import { FakeNode } from "../test/fakes/fakeDevices.js";
 import { MemoryCatalog } from "../test/fakes/memoryState.js";
-import { allInOneBackends, controllerBackends } from "./backends.js";
+import { allInOneBackends, controllerBackends, servedVerbs } from "./backends.js";
 
 const env = { SWARMVOL_TOKEN: "t" };
 
 describe("--default-backend (core/clusterConfig.ts)", () => {
   it("is ebs unless the flag or SWARMVOL_DEFAULT_BACKEND says otherwise, in any case", () => {
+    const all = { ...env, SWARMVOL_BACKENDS: "ebs,efs,nfs" };
     expect(loadControllerConfig(env, []).defaultBackend).toBe("ebs");
-    expect(loadControllerConfig({ ...env, SWARMVOL_DEFAULT_BACKEND: "NFS" }, []).defaultBackend).toBe("nfs");
-    expect(loadControllerConfig({ ...env, SWARMVOL_DEFAULT_BACKEND: "nfs" }, ["--default-backend=efs"]).defaultBackend).toBe("efs");
+    expect(loadControllerConfig({ ...all, SWARMVOL_DEFAULT_BACKEND: "NFS" }, []).defaultBackend).toBe("nfs");
+    expect(loadControllerConfig({ ...all, SWARMVOL_DEFAULT_BACKEND: "nfs" }, ["--default-backend=efs"]).defaultBackend).toBe("efs");
   });
 
   it.each([
@@ -28,15 +30,35 @@ describe("--default-backend (core/clusterConfig.ts)", () => {
 });
 
 describe("the controller's backends (cli/backends.ts)", () => {
-  it("serves ebs, the default", () => {
-    const backends = controllerBackends(loadControllerConfig(env, []).defaultBackend);
-    expect(backends.names()).toEqual(["ebs"]);
-    expect(backends.buildSpec("data", { size: "2" })).toStrictEqual(buildEbsSpec("data", { size: "2" }));
+  it("serves ebs by default", () => {
+    const { defaultBackend, backends: served } = loadControllerConfig(env, []);
+    expect(controllerBackends(defaultBackend, served).names()).toEqual(["ebs"]);
   });
 
-  it("refuses at start a default this build does not serve, naming the one it does", () => {
-    const { defaultBackend } = loadControllerConfig(env, ["--default-backend", "efs"]);
-    expect(() => controllerBackends(defaultBackend)).toThrow(/^invalid --default-backend "efs": this controller serves ebs; give --default-backend ebs$/);
+  it("serves ebs and efs, a share, with --backends ebs,efs", () => {
+    const { defaultBackend, backends: served } = loadControllerConfig(env, ["--backends", "ebs,efs"]);
+    const backends = controllerBackends(defaultBackend, served);
+    expect(backends.names()).toEqual(["ebs", "efs"]);
+    expect(backends.buildSpec("data", { size: "2" })).toStrictEqual(buildEbsSpec("data", { size: "2" }));
+    expect(backends.kindOf("efs")).toBe("share");
+    expect(backends.ofId("fsap-0123456789abcdef0")?.name).toBe("efs");
+    expect(controllerBackends("efs").buildSpec("data", {})).toMatchObject({ backend: "efs", sizeBytes: 0 });
+  });
+
+  it("refuses at start a backend this build does not serve, naming the ones it does", () => {
+    const { defaultBackend, backends: served } = loadControllerConfig(env, ["--backends", "ebs,nfs"]);
+    expect(() => controllerBackends(defaultBackend, served)).toThrow(/^this build of swarmvol controller does not serve the nfs backend yet \(it has ebs and efs\): leave it out of --backends$/);
+    expect(() => controllerBackends("nfs", ["ebs", "efs"])).toThrow(/^invalid --default-backend "nfs": this controller serves ebs and efs; give --default-backend ebs or efs$/);
+  });
+});
+
+describe("the router's verbs (cli/backends.ts servedVerbs)", () => {
+  it("are the served backends' only: a controller not serving efs never asks EFS", () => {
+    const ebs = new FakeCloud();
+    const efs = new FakeCloud();
+    expect([...servedVerbs(controllerBackends("ebs", ["ebs"]), { ebs, efs }).keys()]).toEqual(["ebs"]);
+    expect([...servedVerbs(controllerBackends("ebs", ["ebs", "efs"]), { ebs, efs }).keys()]).toEqual(["ebs", "efs"]);
+    expect([...servedVerbs(controllerBackends("efs", ["efs"]), { ebs, efs: undefined }).keys()]).toEqual([]);
   });
 });
 

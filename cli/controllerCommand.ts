@@ -36,9 +36,10 @@ import { createEc2Client } from "../storage/ebs/client.js";
 import { withCrashPoints } from "../storage/ebs/crashPointClient.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
 import { ebsDefinition } from "../storage/ebs/options.js";
+import { efsDefinition } from "../storage/efs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
-import { controllerBackends } from "./backends.js";
+import { controllerBackends, controllerEfs, servedVerbs } from "./backends.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
 import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor, engineInfo } from "./docker.js";
@@ -94,35 +95,45 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
 }
 
 /**
- * EBS through EC2, behind the backend router (ADR 0027: each call goes to the backend that
- * owns the volume; EBS is the only one wired yet), every call of the Cloud port and every
- * EC2 request counted.
+ * EBS through EC2 and, when `--backends` names it, EFS, behind the backend router (ADR
+ * 0027: each call goes to the backend that owns the volume), every call of the Cloud port
+ * and every EC2 and EFS request counted. EC2 is always there (instances, power fencing);
+ * snapshots and resize are EBS's: a share is refused them by its kind.
  */
-function measuredEbs(config: ControllerConfig, backends: BackendRegistry, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
+function measuredBackends(config: ControllerConfig, backends: BackendRegistry, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
   const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
-  metrics.backendRequests(() => ebs.calls.byAction());
-  const cloud = routeBackends({ registry: backends, backends: new Map([[ebsDefinition.name, ebs]]), instances: ebs });
+  // Only the served backends are in the router: its describe of all asks each of them.
+  const efs = backends.names().includes(efsDefinition.name) ? controllerEfs(config, ebs, systemClock, logger.child({ component: "efs" })) : undefined;
+  metrics.backendRequests(() => sumByAction(ebs.calls.byAction(), efs?.requests() ?? {}));
+  const cloud = routeBackends({ registry: backends, backends: servedVerbs(backends, { [ebsDefinition.name]: ebs, [efsDefinition.name]: efs?.volumes }), instances: ebs });
   return { cloud: instrumentCloud(cloud, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock), resize: ebs.resize };
+}
+
+/** EC2's and EFS's request counts in one table (their action names differ). */
+function sumByAction(...counts: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const count of counts) for (const [action, n] of Object.entries(count)) sum[action] = (sum[action] ?? 0) + n;
+  return sum;
 }
 
 /**
  * `swarmvol controller`: the composition root of one controller replica (run one on every
  * manager): informer over the manager's engine, the leader election and the volume store
- * in Swarm's Raft store, EBS through EC2, lowdb journal and cache, the API (ADR 0010).
+ * in Swarm's Raft store, EBS through EC2 and EFS (cli/backends.ts), lowdb journal and cache, the API (ADR 0010).
  */
 export async function controllerCommand(argv: string[]): Promise<number> {
   // Listen from the start: a SIGTERM while waiting for dockerd or the first sync still stops.
   const stopped = stopSignal();
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
   // Before any state is opened: a --default-backend this build does not serve stops the start.
-  const backends = controllerBackends(config.defaultBackend);
+  const backends = controllerBackends(config.defaultBackend, config.backends);
   const logger = createLogger(config.logLevel, "swarmvol-controller");
   const crashPoints = crashPointsFromEnv(process.env, "controller", logger);
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power, snapshots, resize } = measuredEbs(config, backends, metrics, logger, crashPoints);
+  const { cloud, power, snapshots, resize } = measuredBackends(config, backends, metrics, logger, crashPoints);
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });
@@ -156,7 +167,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         // One setting says how long an EBS transition may hang, whichever leader started it (ADR 0013).
         stuckTransitionMs: config.stuckAttachMs,
       },
-      leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: (name, options) => backends.buildSpec(name, options), workers: config.workers,
+      leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: (name, options) => backends.buildSpec(name, options), backendKind: (backend) => backends.kindOf(backend), workers: config.workers,
       ownsInformer: false, gate: termGate, nodeLabels: store, moveHolds: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, resize, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
     }),
@@ -165,7 +176,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const api = replicaApi(config, { replica, catalog, metrics, events, logger });
   await api.listen(config.listen.host, config.listen.port);
   const started = replica.start().then(() => {
-    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", dockerHost: config.dockerHost, fenceMode: config.fenceMode, backends: backends.names(), defaultBackend: backends.defaultBackend }, "controller serving");
+    logger.info({ listen: config.listen, advertise: selfUrl, ec2: config.ec2Endpoint ?? "aws", efs: config.efs.endpoint ?? "aws", efsPool: config.efs.pool.owner.pool, dockerHost: config.dockerHost, fenceMode: config.fenceMode, backends: backends.names(), defaultBackend: backends.defaultBackend }, "controller serving");
   });
   const signal = await stopped;
   void started.catch(() => undefined);

@@ -61,7 +61,7 @@ export interface ControllerOptions {
   leaseTtlMs: number;
   claimTtlMs: number;
   buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
-  /** Whether a backend is a block device or a share (BackendRegistry.get(name).kind); absent: every volume is block. */
+  /** Whether a backend is a block device or a share (BackendRegistry.kindOf); absent: the design's kinds (core/backends.ts backendKindOf). */
   backendKind?: (backend: string) => BackendKind;
   workers?: number;
   timers?: Timers;
@@ -161,7 +161,7 @@ export class Controller implements NodeOperations {
     this.freezes = new FreezeBroker(clock, randomUUID, options.freeze);
     this.snapshots = options.snapshots && new SnapshotService({
       catalog, snapshots: options.snapshots, registry: this.registry, broker: this.freezes, journal, clock, logger: options.logger.child({ component: "snapshots" }),
-      newId: randomUUID, events: this.events, ...(options.gate ? { gate: options.gate } : {}),
+      newId: randomUUID, events: this.events, ...(options.gate ? { gate: options.gate } : {}), ...(options.backendKind ? { backendKind: options.backendKind } : {}),
     });
     this.schedules = this.snapshots && options.snapshots && options.cron && new SnapshotScheduler({
       catalog, service: this.snapshots, snapshots: options.snapshots, cron: options.cron, clock, logger: options.logger.child({ component: "snapshot-schedules" }),
@@ -170,6 +170,7 @@ export class Controller implements NodeOperations {
     this.resizes = options.resize && new ResizeService({
       catalog, cloud, resize: options.resize, journal, registry: this.registry, broker: this.grows, clock, logger: options.logger.child({ component: "resize" }),
       enqueue: (name) => this.queue.add(name), ...(options.gate ? { gate: options.gate } : {}), ...(options.resizeSettings ? { settings: options.resizeSettings } : {}),
+      ...(options.backendKind ? { backendKind: options.backendKind } : {}),
     });
     this.reconciler = new Reconciler({
       catalog, cloud, journal, registry: this.registry, claims: this.claims, holds: this.holds, view: informer, clock, metrics, policy: options.policy, cache: this.cache,

@@ -52,7 +52,7 @@ export const controllerMetricDefinitions = {
   },
   backendRequests: {
     name: "swarmvol_backend_requests_total", type: "counter", labels: ["action"],
-    help: "Requests sent to the backend's API (EBS: EC2 actions), each attempt counted, retries included",
+    help: "Requests sent to the backends' APIs (EC2 actions; EFS actions when EFS is served), each attempt counted, retries included",
   },
   nodeLeases: { name: "swarmvol_node_leases", type: "gauge", labels: ["state"], help: "Nodes by the state of their lease with this leader (live, unheard, lapsed, fenced)" },
   leader: { name: "swarmvol_leader", type: "gauge", labels: ["replica"], help: "1 while this replica is the leader and may act, else 0" },

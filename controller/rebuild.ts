@@ -32,7 +32,8 @@ export function currentByUid(volumes: readonly CloudVolume[]): Map<string, Cloud
 
 /**
  * A catalog entry from a volume's tags alone. It keeps the options, filesystem type and
- * creation time of the `swarmvol/spec` tag when there is one, and is never marked fresh:
+ * creation time of the `swarmvol/spec` tag when there is one (as the backend decoded it,
+ * `CloudVolume.spec`, else EBS's JSON), and is never marked fresh:
  * swarmvol will not format a volume it cannot prove it created empty. Its backend is the one
  * the router stamped on the volume (ebs when unstamped, as before the seam).
  */
@@ -41,7 +42,7 @@ export function recordFromTags(cloud: CloudVolume, all: readonly CloudVolume[] =
   const uid = cloud.tags[cloudTags.uid];
   // A volume removed with onRemove=retain was forgotten on purpose.
   if (!name || !uid || cloud.tags[cloudTags.retained] !== undefined) return undefined;
-  const spec = parseSpecTag(cloud.tags[cloudTags.spec]);
+  const spec = cloud.spec ?? parseSpecTag(cloud.tags[cloudTags.spec]);
   return withCloud({
     uid, createdAt: spec?.createdAt ?? new Date(0).toISOString(),
     spec: { name, backend: cloud.backend ?? "ebs", sizeBytes: cloud.sizeBytes, fsType: spec?.fsType ?? "ext4", options: spec?.options ?? {} },

@@ -1,7 +1,7 @@
 import type { ClaimResponse, HeartbeatMount, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
 import type { VolumeOperations } from "../api/routes.js";
 import type { FreezeRequest } from "../api/snapshotContract.js";
-import type { BackendKind } from "../core/backends.js";
+import { backendKindOf, type BackendKind } from "../core/backends.js";
 import { cloudTags, type CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, conflict, inUse, invalidArgument, notFound } from "../core/errors.js";
 import { growAtMount } from "../core/resize.js";
@@ -32,7 +32,7 @@ export interface VolumeServiceDeps {
   metrics: ControllerMetrics;
   /** Validates `-o` options for the controller's backend (INVALID_ARGUMENT naming the fix). */
   buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
-  /** Block or share, by backend name: a share is never fresh (nobody makes a filesystem on it). @default every backend is block */
+  /** Block or share, by backend name: a share is never fresh (nobody makes a filesystem on it), nor cloned. @default the design's kinds (core/backends.ts backendKindOf) */
   backendKind?: (backend: string) => BackendKind;
   /** Every want of a volume, as the reconciler sees them. */
   wantsOf: (name: string) => Want[];
@@ -102,7 +102,7 @@ export class VolumeService implements VolumeOperations {
     }
     if (spec.options.from !== undefined) this.checkCloneSource(name, spec.options.from, spec.sizeBytes);
     // A share has its filesystem already (EFS's, the NFS server's): mkfs is for a new block device only.
-    const hasFilesystem = spec.options.snapshot !== undefined || spec.options.from !== undefined || this.deps.backendKind?.(spec.backend) === "share";
+    const hasFilesystem = spec.options.snapshot !== undefined || spec.options.from !== undefined || this.kindOf(spec.backend) === "share";
     const record: VolumeRecord = {
       uid: this.deps.newUid(), createdAt: new Date(this.deps.clock.now()).toISOString(), spec,
       status: { phase: "ready", fresh: !hasFilesystem, epoch: 0 },
@@ -116,12 +116,16 @@ export class VolumeService implements VolumeOperations {
     return completed;
   }
 
-  /** A clone's source must exist, have data (a cloud volume) and fit in the clone. */
+  private readonly kindOf = (backend: string): BackendKind => (this.deps.backendKind ?? backendKindOf)(backend);
+
+  /** A clone's source must exist, be a block volume (a share has no snapshots), have data (a cloud volume) and fit in the clone. */
   private checkCloneSource(name: string, from: string, sizeBytes: number): void {
     if (!this.deps.snapshots) throw invalidArgument("this controller takes no snapshots: -o from needs the EBS backend");
     if (from === name) throw invalidArgument(`volume "${name}" cannot be cloned from itself: give another volume in -o from`);
     const source = this.deps.catalog.get(from);
     if (!source) throw notFound(`no such volume "${from}" to clone from; \`swarmvol ls\` lists the volumes`, { name: from });
+    const backend = source.spec.backend;
+    if (this.kindOf(backend) === "share") throw invalidArgument(`volume "${from}" is an ${backend} file share: a clone starts from a snapshot of a block volume, and a share has none; create "${name}" without -o from and copy the files into it`, { name, from, backend });
     if (source.status.backendId === undefined) {
       throw conflict(`volume "${from}" has no data yet (it was never mounted): create "${name}" without -o from`, { name: from });
     }
@@ -182,7 +186,7 @@ export class VolumeService implements VolumeOperations {
       return;
     }
     // A share has no snapshot of the cloud's (its default is a delete: the access point goes, its files stay).
-    if (onRemove === "snapshot" && this.deps.snapshots && this.deps.backendKind?.(record.spec.backend) !== "share") {
+    if (onRemove === "snapshot" && this.deps.snapshots && this.kindOf(record.spec.backend) !== "share") {
       const final = await this.deps.snapshots.take(name, { reason: "final", key: snapshotKey(record.uid, "final") });
       this.deps.logger.info({ volume: name, snapshotId: final.id }, "final snapshot taken before the delete");
     }

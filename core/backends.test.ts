@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accessModeOf, BackendRegistry, parseAccessMode, type BackendDefinition } from "./backends.js";
+import { accessModeOf, backendKindOf, BackendRegistry, parseAccessMode, type BackendDefinition } from "./backends.js";
 import { canonicalOptions } from "./volume.js";
 
 /** A backend whose parser knows only `size`, like a real one refusing unknown keys. */
@@ -103,5 +103,19 @@ describe("a controller serving EBS only", () => {
     } catch (err) {
       expect(err).toMatchObject({ code: "INVALID_ARGUMENT", details: { option: "backend", value: "efs", served: ["ebs"] } });
     }
+  });
+});
+
+describe("a backend's kind", () => {
+  const ebsOnly = new BackendRegistry([definition("ebs", "block", "vol-")], "ebs");
+
+  it.each([["ebs", "block"], ["efs", "share"], ["NFS", "share"], ["local", "block"], ["ceph", "block"]])("%s is %s, served or not", (backend, kind) => {
+    expect(backendKindOf(backend)).toBe(kind);
+    expect(ebsOnly.kindOf(backend)).toBe(kind);
+  });
+
+  it("is the served definition's, and a definition may not contradict the design", () => {
+    expect(new BackendRegistry([definition("ebs", "block", "vol-"), definition("ceph", "share", "ceph-")], "ebs").kindOf("ceph")).toBe("share");
+    expect(() => new BackendRegistry([definition("efs", "block", "fsap-")], "efs")).toThrow(/backend "efs" is a share backend, registered as a block/);
   });
 });

@@ -29,6 +29,18 @@ export type BackendName = (typeof backendNames)[number];
 /** A block device checked and mounted on one node, or a file share several nodes may mount. */
 export type BackendKind = "block" | "share";
 
+/**
+ * The kind of each backend of the design, served here or not: what a volume of it can be
+ * asked (a share has no snapshots, clones or resize) follows from its kind, so a record of
+ * a backend this process does not serve is still refused what its kind cannot do.
+ */
+export const designKinds: Readonly<Record<BackendName, BackendKind>> = { ebs: "block", efs: "share", nfs: "share", local: "block" };
+
+/** The design's kind of `backend`; block for a name outside the design (every volume was block before the seam). */
+export function backendKindOf(backend: string): BackendKind {
+  return designKinds[backend.toLowerCase() as BackendName] ?? "block";
+}
+
 /** The two option keys the registry reads itself, before any backend sees the options. */
 export const seamOptions = { backend: "backend", access: "access" } as const;
 
@@ -69,6 +81,8 @@ export class BackendRegistry {
       if (this.byName.has(definition.name)) throw invalidArgument(`backend ${quoted(definition.name)} is registered twice`);
       const clash = definitions.find((other) => other !== definition && other.idPrefix !== undefined && other.idPrefix === definition.idPrefix);
       if (clash) throw invalidArgument(`backends ${quoted(definition.name)} and ${quoted(clash.name)} share the id prefix ${quoted(definition.idPrefix)}`);
+      const designed = designKinds[definition.name as BackendName] as BackendKind | undefined;
+      if (designed !== undefined && designed !== definition.kind) throw invalidArgument(`backend ${quoted(definition.name)} is a ${designed} backend, registered as a ${definition.kind}`);
       this.byName.set(definition.name, definition);
     }
     if (!this.byName.has(defaultBackend)) {
@@ -82,6 +96,11 @@ export class BackendRegistry {
 
   names(): string[] {
     return [...this.byName.keys()];
+  }
+
+  /** Block or share: the served definition's kind, else the design's (backendKindOf). Never throws. */
+  kindOf(backend: string): BackendKind {
+    return this.byName.get(backend.toLowerCase())?.kind ?? backendKindOf(backend);
   }
 
   /**

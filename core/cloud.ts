@@ -41,6 +41,11 @@ export interface CloudVolume {
   state: CloudVolumeState;
   attachments: CloudAttachment[];
   tags: Readonly<Record<string, string>>;
+  /**
+   * What the backend kept of the volume's spec, read from its own encoding (EFS's spec tag
+   * cannot be JSON: storage/efs/specTag.ts). Absent: the `swarmvol/spec` tag's JSON (EBS).
+   */
+  spec?: SpecTag;
 }
 
 /** Tags that make the catalog rebuildable from the cloud alone. */

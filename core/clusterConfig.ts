@@ -1,7 +1,7 @@
-import { backendNames } from "./backends.js";
-import { clipped, invalidArgument, quoted, unauthenticated } from "./errors.js";
+import { backendSettings, loadBackendConfig, type BackendConfig } from "./backendSettings.js";
+import { invalidArgument, quoted, unauthenticated } from "./errors.js";
 import { parseShareMounterSetting, type ShareMounterSetting } from "./fileShares.js";
-import { checkFenceMode, checkLogLevel, loadSettings, parseListen, pluginSocketSetting, type LogLevel, type Setting } from "./config.js";
+import { checkFenceMode, checkLogLevel, loadSettings, onOff, parseListen, pluginSocketSetting, type LogLevel, type Setting } from "./config.js";
 import type { FenceMode } from "./fencing.js";
 import { checkLeaseTiming } from "./leaseTiming.js";
 
@@ -33,7 +33,8 @@ function niceness(text: string | undefined): number {
   return value;
 }
 
-export interface ControllerConfig {
+/** `swarmvol controller`'s settings; the default backend and the EFS pool are core/backendSettings.ts'. */
+export interface ControllerConfig extends BackendConfig {
   listen: { host: string; port: number };
   token: string;
   stateDir: string;
@@ -67,26 +68,6 @@ export interface ControllerConfig {
   powerFenceTimeoutMs: number;
   /** Drain a fenced node that holds volumes in Swarm (and restore it when it is back; ADR 0022). */
   drainFenced: boolean;
-  /**
-   * The backend of a volume created without `-o backend=` (ADR 0027). Checked here to be a
-   * controller's backend; cli/ checks it is one this build wires when it builds the registry.
-   */
-  defaultBackend: string;
-}
-
-/** The backends a controller can have; `local` is all-in-one's (one host, no cloud). */
-const controllerBackends: readonly string[] = backendNames.filter((name) => name !== "local");
-
-function defaultBackendOf(text: string | undefined): string {
-  const lower = (text ?? "").toLowerCase();
-  if (controllerBackends.includes(lower)) return lower;
-  const local = lower === "local" ? " (local is all-in-one's backend, one host with no cloud)" : "";
-  throw invalidArgument(`invalid --default-backend ${quoted(text)} (SWARMVOL_DEFAULT_BACKEND)${local}: use ${controllerBackends.slice(0, -1).join(", ")} or ${controllerBackends.at(-1)}`, { value: clipped(text ?? "") });
-}
-
-function onOff(text: string | undefined, flag: string): boolean {
-  if (text === "on" || text === "off") return text === "on";
-  throw invalidArgument(`${flag} must be on or off, got ${quoted(text)}`);
 }
 
 /** The URL agents reach a replica at: --advertise-url, or the listen address when it is a real one. */
@@ -132,7 +113,7 @@ export const controllerSettings = {
   // Drain a fenced node that holds volumes, so Swarm moves its tasks before it notices the
   // node down itself; availability restored when its lease is live again (ADR 0022).
   drainFenced: { flag: "--drain-fenced", env: "SWARMVOL_DRAIN_FENCED", fallback: "on", help: "on: set a fenced node's Swarm availability to drain (restored when it is back); off: never touch it" },
-  defaultBackend: { flag: "--default-backend", env: "SWARMVOL_DEFAULT_BACKEND", fallback: "ebs", help: "the backend of a volume created without -o backend=: ebs, efs or nfs, one this build serves (ADR 0027)" },
+  ...backendSettings,
 } satisfies Record<string, Setting>;
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
@@ -163,7 +144,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     fenceMode: checkFenceMode(raw.fenceMode),
     powerFenceTimeoutMs: milliseconds(raw.powerFenceTimeoutMs, "--power-fence-timeout-ms"),
     drainFenced: onOff(raw.drainFenced, "--drain-fenced"),
-    defaultBackend: defaultBackendOf(raw.defaultBackend),
+    ...loadBackendConfig(raw),
   };
 }
 

@@ -66,6 +66,12 @@ export function loadSettings<K extends string>(
   return values;
 }
 
+/** A switch setting: `on` or `off`, nothing else (INVALID_ARGUMENT naming the flag). */
+export function onOff(text: string | undefined, flag: string): boolean {
+  if (text === "on" || text === "off") return text === "on";
+  throw invalidArgument(`${flag} must be on or off, got ${quoted(text)}`);
+}
+
 export function checkLogLevel(value: string | undefined): LogLevel {
   if (!logLevels.includes(value as LogLevel)) {
     throw invalidArgument(`invalid log level ${quoted(value)} (SWARMVOL_LOG_LEVEL or --log-level); use one of ${logLevels.join(", ")}`);
@@ -81,6 +87,23 @@ export function checkFenceMode(value: string | undefined): FenceMode {
   return value as FenceMode;
 }
 
+/** Longest list of flags a refusal names in full (the controller's outgrew one message). */
+const maxFlagList = 360;
+
+/**
+ * The valid flags an unknown one is told: all of them while they fit in a message, else
+ * those that start with its first word (`--efs-pol` → the `--efs-…` flags) and how many more
+ * `--help` lists.
+ */
+function validFlagsFor(flag: string, known: readonly string[]): string {
+  const all = known.join(", ");
+  if (all.length <= maxFlagList) return all;
+  const word = /^--[A-Za-z0-9]+/.exec(flag)?.[0];
+  const like = word === undefined ? [] : known.filter((candidate) => candidate.startsWith(word));
+  if (like.length === 0) return `${known.length} of them; --help lists every flag`;
+  return `${like.join(", ")} (and ${known.length - like.length} more; --help lists every flag)`;
+}
+
 /** Splits `--flag value` and `--flag=value` pairs; anything else is an error naming the valid flags. */
 export function parseFlags(argv: readonly string[], known: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
@@ -88,7 +111,7 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): M
     const arg = argv[index] ?? "";
     const [flag = "", inline] = arg.split(/=(.*)/s, 2);
     if (!known.includes(flag)) {
-      throw invalidArgument(`unknown argument ${quoted(arg)}; valid flags: ${known.join(", ")}`, { arg: clipped(arg) });
+      throw invalidArgument(`unknown argument ${quoted(arg)}; valid flags: ${validFlagsFor(flag, known)}`, { arg: clipped(arg) });
     }
     const value = inline ?? argv[index + 1];
     if (value === undefined || (inline === undefined && value.startsWith("--"))) {

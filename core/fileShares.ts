@@ -76,6 +76,8 @@ export interface AccessPointRequest {
   owner: DirectoryOwner;
   /** When set, every NFS operation through the access point runs as this user, whoever the client is. */
   posixUser?: { uid: number; gid: number };
+  /** More tags to create it with (its spec, storage/efs/specTag.ts), beside accessPointTags'. */
+  tags?: Readonly<Record<string, string>>;
 }
 
 export interface CloudAccessPoint {

@@ -15,6 +15,7 @@
  * leader (which reads the wanted size and `grownForBytes` from Swarm's store) goes on
  * where the old one stopped, and every step can be repeated without harm.
  */
+import { backendKindOf, type BackendKind } from "./backends.js";
 import { conflict, invalidArgument, unavailable, type SwarmvolError } from "./errors.js";
 import { formatApproxSize, formatSize } from "./units.js";
 import { maximumVolumeBytes, type VolumeRecord } from "./volume.js";
@@ -64,15 +65,15 @@ const GiB = 1024 ** 3;
 const granularity: Readonly<Record<string, number>> = { ebs: GiB };
 
 /** Why a backend's volumes cannot be resized, in words an operator can act on. */
-function unresizable(record: VolumeRecord): SwarmvolError {
+function unresizable(record: VolumeRecord, kind: BackendKind): SwarmvolError {
   const name = record.spec.name;
   const backend = record.spec.backend;
+  if (kind === "share") {
+    return invalidArgument(`volume ${name} is an ${backend.toUpperCase()} share, which has no fixed size to grow: it holds what is written, up to the server's limits; nothing to resize`, { name, backend });
+  }
   if (backend === "local") {
     return invalidArgument(`volume ${name} is on the local backend, whose volumes are image files on one host that swarmvol does not grow: `
       + "create a bigger volume (docker volume create -d swarmvol -o size=...) and copy the data into it", { name, backend });
-  }
-  if (backend === "efs" || backend === "nfs") {
-    return invalidArgument(`volume ${name} is an ${backend.toUpperCase()} share, which has no fixed size to grow: it holds what is written, up to the server's limits`, { name, backend });
   }
   return invalidArgument(`volume ${name} is on the ${backend} backend, which cannot resize volumes (only ebs can)`, { name, backend });
 }
@@ -85,6 +86,8 @@ export interface ResizeRequest {
   cloudBytes?: number;
   /** Whether this controller can grow cloud volumes at all (it has a CloudResize). */
   canResize: boolean;
+  /** The volume's backend kind (BackendRegistry.kindOf): a share is refused first. @default the design's (backendKindOf) */
+  kind?: BackendKind;
   now: number;
 }
 
@@ -107,8 +110,9 @@ export function leastSize(record: VolumeRecord, cloudBytes: number | undefined):
 export function decideResize(request: ResizeRequest): ResizeDecision {
   const { record, now } = request;
   const name = record.spec.name;
-  const unit = granularity[record.spec.backend];
-  if (unit === undefined) return { kind: "refused", error: unresizable(record) };
+  const kind = request.kind ?? backendKindOf(record.spec.backend);
+  const unit = kind === "share" ? undefined : granularity[record.spec.backend];
+  if (unit === undefined) return { kind: "refused", error: unresizable(record, kind) };
   if (!request.canResize) return { kind: "refused", error: unavailable("this controller cannot grow cloud volumes (it was started without the EBS backend's resize)") };
   if (record.status.phase !== "ready") return { kind: "refused", error: conflict(`volume ${name} is still being created; retry in a few seconds`, { name }) };
   if (record.status.relocation) {

@@ -8,6 +8,7 @@
  * to the next mount. Level-based: a new leader reads the same catalog and goes on.
  */
 import type { ResizeOperations } from "../../api/resizeRoutes.js";
+import { backendKindOf, type BackendKind } from "../../core/backends.js";
 import type { CloudResize, CloudVolumes } from "../../core/cloud.js";
 import { ErrorCode, isSwarmvolError, notFound, quoted, toSwarmvolError } from "../../core/errors.js";
 import { journaled, type Journal } from "../../core/journal.js";
@@ -45,6 +46,8 @@ export interface ResizeServiceDeps {
   /** Throws unless this replica may act now (the leader's gate). */
   gate?: () => void;
   settings?: Partial<ResizeSettings>;
+  /** Block or share, by backend name (BackendRegistry.kindOf): a share is refused before any cloud call. @default the design's kinds */
+  backendKind?: (backend: string) => BackendKind;
 }
 
 type Change = { [K in keyof ResizeStatus]?: ResizeStatus[K] | undefined };
@@ -61,9 +64,11 @@ export class ResizeService implements ResizeOperations {
   async start(volume: string, sizeBytes: number): Promise<ResizeStatus> {
     this.deps.gate?.();
     const record = this.record(volume);
-    const id = record.status.backendId;
+    // A share (EFS, NFS) is refused by its kind before its id reaches any cloud call.
+    const kind = (this.deps.backendKind ?? backendKindOf)(record.spec.backend);
+    const id = kind === "share" ? undefined : record.status.backendId;
     const cloudBytes = id === undefined ? undefined : (await this.deps.cloud.describe([id]))[0]?.sizeBytes;
-    const decision = decideResize({ record, sizeBytes, canResize: true, now: this.deps.clock.now(), ...(cloudBytes === undefined ? {} : { cloudBytes }) });
+    const decision = decideResize({ record, sizeBytes, canResize: true, kind, now: this.deps.clock.now(), ...(cloudBytes === undefined ? {} : { cloudBytes }) });
     if (decision.kind === "refused") throw decision.error;
     if (decision.kind === "unchanged") return record.status.resize ?? this.settled(record, cloudBytes);
     this.deps.gate?.();

@@ -7,8 +7,9 @@
  * cannot, or does not answer in time, the snapshot is taken anyway and tagged unfrozen:
  * it is then what a power cut at that moment would have left, which ext4 and xfs replay.
  */
+import { backendKindOf, type BackendKind } from "../../core/backends.js";
 import { cloudTags, snapshotTags, type CloudSnapshot, type CloudSnapshots, type SnapshotReason } from "../../core/cloud.js";
-import { conflict, isSwarmvolError, notFound, quoted } from "../../core/errors.js";
+import { conflict, invalidArgument, isSwarmvolError, notFound, quoted } from "../../core/errors.js";
 import { noEvents, type EventSink } from "../../core/events.js";
 import { journaled, type Journal } from "../../core/journal.js";
 import type { Catalog, Clock, Logger } from "../../core/ports.js";
@@ -29,6 +30,8 @@ export interface SnapshotServiceDeps {
   /** Throws unless this replica may act now (the leader's gate); run before every cloud mutation. */
   gate?: () => void;
   events?: EventSink;
+  /** Block or share, by backend name (BackendRegistry.kindOf): a share has no snapshots. @default the design's kinds (core/backends.ts backendKindOf) */
+  backendKind?: (backend: string) => BackendKind;
 }
 
 export interface TakeOptions {
@@ -48,11 +51,15 @@ export class SnapshotService {
     this.events = deps.events ?? noEvents;
   }
 
-  /** A snapshot of `name` now; NOT_FOUND for no such volume, CONFLICT when it has no cloud volume yet. */
+  /**
+   * A snapshot of `name` now; NOT_FOUND for no such volume, INVALID_ARGUMENT for a share
+   * (before any freeze or cloud call), CONFLICT when it has no cloud volume yet.
+   */
   async take(name: string, options: TakeOptions): Promise<SnapshotFacts> {
     this.deps.gate?.();
     const record = this.deps.catalog.get(name);
     if (!record) throw notFound(`no such volume ${quoted(name)}; \`swarmvol ls\` lists the volumes`, { name });
+    this.refuseShare(record);
     const volumeId = record.status.backendId;
     if (volumeId === undefined) {
       throw conflict(`volume ${quoted(name)} has no cloud volume yet (one is made where the volume is first mounted): there is nothing to snapshot`, { name });
@@ -102,6 +109,7 @@ export class SnapshotService {
    */
   async forRelocation(record: VolumeRecord, volumeId: string, key: string): Promise<string> {
     this.deps.gate?.();
+    this.refuseShare(record);
     const snapshot = await this.capture(record, volumeId, key, { reason: "relocation" }, undefined);
     this.events.record({
       type: "snapshot.created", volume: record.spec.name, data: { snapshotId: snapshot.id, reason: "relocation", frozen: false },
@@ -123,6 +131,19 @@ export class SnapshotService {
     const volume = snapshot.tags[cloudTags.name] ?? "";
     await journaled(this.deps.journal, volume, { kind: "deleteSnapshot", snapshotId: id, reason }, () => this.deps.snapshots.deleteSnapshot(id));
     this.events.record({ type: "snapshot.deleted", volume, data: { snapshotId: id, reason }, message: `snapshot ${id} of volume ${volume} deleted (${reason})` });
+  }
+
+  /**
+   * A share (EFS, NFS) is no block volume: its id is no EBS volume's, and the cloud's
+   * snapshots are of block devices. Refused by kind, so no EBS call is ever made with it.
+   */
+  private refuseShare(record: VolumeRecord): void {
+    const backend = record.spec.backend;
+    if ((this.deps.backendKind ?? backendKindOf)(backend) !== "share") return;
+    throw invalidArgument(
+      `volume ${quoted(record.spec.name)} is an ${backend} file share, which has no snapshots (they are of block volumes such as EBS): back its files up with the share's own backups (AWS Backup for EFS) or copy them`,
+      { name: record.spec.name, backend },
+    );
   }
 
   /** The node that mounts the volume under a live lease, if any (single-writer: at most one). */

@@ -3,6 +3,7 @@ import {
   DescribeVolumesCommand, paginateDescribeInstances, type DescribeInstancesCommandInput,
 } from "@aws-sdk/client-ec2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { labSubnetId } from "./efs/subnets.js";
 import { labInstances, startTestCloud, type TestCloud } from "./testing.js";
 
 const [A, B, C] = labInstances.map((i) => i.instanceId!) as [string, string, string];
@@ -31,6 +32,14 @@ describe("DescribeInstances", () => {
       PrivateIpAddress: "10.213.0.11", PrivateDnsName: "ip-10-213-0-11.ec2.internal", Tags: [{ Key: "Name", Value: "node1" }],
     });
     expect(await instanceIds({})).toEqual([A, B, C].sort());
+  });
+
+  it("names each instance's subnet, the EFS subnet of its zone (where its mount target goes)", async () => {
+    const r = await t.ec2.send(new DescribeInstancesCommand({}));
+    const instances = (r.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
+    expect(instances.length).toBe(3);
+    for (const i of instances) expect(i.SubnetId).toBe(labSubnetId(i.Placement?.AvailabilityZone as string));
+    expect(new Set(instances.map((i) => i.SubnetId)).size).toBe(2);
   });
 
   it("filters by instance-id, availability-zone, instance-state-name, tag:Name", async () => {

@@ -40,7 +40,8 @@ export function describeInstances(engine: CloudEngine, p: Params): string {
   instances = applyFilters(instances, filters(p), INSTANCE_FILTERS, (i, name) => instanceField(engine, i, name));
   const page = paginate(instances, (i) => i.instanceId, max, optional(p, "NextToken"));
   const volumes = Object.values(engine.state.volumes);
-  return list("reservationSet", page.items, (i) => reservationXml(i, volumes)) + el("nextToken", page.nextToken);
+  const subnetOf = (zone: string) => engine.efs.subnets.find((subnet) => subnet.zone === zone)?.subnetId;
+  return list("reservationSet", page.items, (i) => reservationXml(i, volumes, subnetOf(i.zone))) + el("nextToken", page.nextToken);
 }
 
 /** The tag map of any taggable resource, by id prefix. */

@@ -59,22 +59,25 @@ function blockDevicesXml(instance: InstanceRecord, volumes: readonly VolumeRecor
   });
 }
 
-function instanceXml(i: InstanceRecord, volumes: readonly VolumeRecord[]): string {
+function instanceXml(i: InstanceRecord, volumes: readonly VolumeRecord[], subnetId: string | undefined): string {
   const tags = { Name: i.name, ...i.tags };
   return el("instanceId", i.instanceId) + el("imageId", "ami-0000000000000000a") +
     node("instanceState", el("code", instanceStateCodes[i.state]) + el("name", i.state)) +
     el("privateDnsName", privateDnsName(i)) + el("instanceType", "t3.micro") +
     el("launchTime", isoTime(i.launchTime)) +
     node("placement", el("availabilityZone", i.zone) + el("tenancy", "default")) +
-    el("privateIpAddress", i.privateIp) + el("rootDeviceType", "ebs") + el("rootDeviceName", "/dev/xvda") +
+    el("privateIpAddress", i.privateIp) + el("subnetId", subnetId) + el("rootDeviceType", "ebs") + el("rootDeviceName", "/dev/xvda") +
     blockDevicesXml(i, volumes) + tagSetXml(tags);
 }
 
-/** One reservation per instance, as when each lab node was launched on its own. */
-export function reservationXml(i: InstanceRecord, volumes: readonly VolumeRecord[]): string {
+/**
+ * One reservation per instance, as when each lab node was launched on its own. `subnetId`:
+ * the subnet of its zone (EFS's, lab/cloud/efs/subnets.ts), where its mount target goes.
+ */
+export function reservationXml(i: InstanceRecord, volumes: readonly VolumeRecord[], subnetId?: string): string {
   const reservationId = `r-${i.instanceId.slice(2)}`;
   return el("reservationId", reservationId) + el("ownerId", ACCOUNT_ID) + node("groupSet", "") +
-    list("instancesSet", [i], (x) => instanceXml(x, volumes));
+    list("instancesSet", [i], (x) => instanceXml(x, volumes, subnetId));
 }
 
 export function privateDnsName(i: InstanceSpec): string {

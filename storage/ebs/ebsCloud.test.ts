@@ -7,8 +7,10 @@ import { AttachVolumeCommand, CreateVolumeCommand } from "@aws-sdk/client-ec2";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CreateCloudVolume } from "../../core/cloud.js";
 import { isSwarmvolError } from "../../core/errors.js";
+import { nodeSubnetOf } from "../../core/fileShares.js";
 import { silentLogger } from "../../core/ports.js";
 import type { FaultsPatch } from "../../lab/cloud/index.js";
+import { labSubnetId } from "../../lab/cloud/efs/subnets.js";
 import { labInstances, startTestCloud, SteppingClock, type TestCloud } from "../../lab/cloud/testing.js";
 import { createToken, EbsCloud, type EbsCloudOptions } from "./ebsCloud.js";
 import { failure } from "../../test/support/failure.js";
@@ -277,9 +279,13 @@ describe("describe, tags, delete, instances", () => {
     expect(isSwarmvolError(await failure(cloud.delete(v.id)), "IN_USE")).toBe(true);
   });
 
-  it("describes instances with zone and state, leaving out unknown ones", async () => {
+  it("describes instances with zone, state and subnet, leaving out unknown ones; the subnet is where a share's mount target goes", async () => {
     const { cloud } = await setup();
     const found = await cloud.describeInstances([A, C, "i-0123456789abcdef0"]);
-    expect(found).toEqual([{ id: A, zone: "us-east-1a", state: "running" }, { id: C, zone: "us-east-1b", state: "running" }]);
+    expect(found).toEqual([
+      { id: A, zone: "us-east-1a", state: "running", subnetId: labSubnetId("us-east-1a") },
+      { id: C, zone: "us-east-1b", state: "running", subnetId: labSubnetId("us-east-1b") },
+    ]);
+    expect(nodeSubnetOf(C, found[1])).toEqual({ subnetId: labSubnetId("us-east-1b"), zone: "us-east-1b" });
   });
 });

@@ -27,7 +27,7 @@ describe("forceStop", () => {
     expect(await cloud.forceStop(A)).toBe("stopping");
     expect(t.cloud.events().filter((e) => e.type === "stop-requested")).toEqual([expect.objectContaining({ instanceId: A, detail: "force" })]);
     t.clock.advance(4_000); // due transitions are applied before the next request is answered
-    expect(await cloud.describeInstances([A, B])).toEqual([
+    expect(await cloud.describeInstances([A, B])).toMatchObject([
       { id: A, zone: "us-east-1a", state: "stopped" }, { id: B, zone: "us-east-1a", state: "running" },
     ]);
     expect(await cloud.forceStop(A)).toBe("stopped");

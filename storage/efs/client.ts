@@ -19,7 +19,9 @@ export interface EfsClientOptions {
  * An EFSClient with `maxAttempts: 1` (retries belong to EfsCaller's p-retry layer, as for
  * EC2: docs/adr/0004-ebs-retry-layers.md) and connection and request timeouts, which the
  * SDK's handler does not have by default. Without `endpoint`, credentials come from the
- * default chain (the instance role); AWS_ENDPOINT_URL_EFS is honoured by the SDK itself.
+ * default chain (the instance role). cli/ passes the controller's `--efs-endpoint`
+ * (AWS_ENDPOINT_URL_EFS, which the SDK would also read by itself) as `endpoint`, as it
+ * passes EC2's, so the lab's emulator gets the same dummy credentials.
  */
 export function createEfsClient(options: EfsClientOptions): EFSClient & EfsApi {
   if (typeof options.region !== "string" || options.region === "") {

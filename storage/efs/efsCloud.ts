@@ -113,7 +113,7 @@ export class EfsCloud implements FileShares {
     const { owner, posixUser } = request;
     try {
       const out = await this.caller.call<CreateAccessPointCommandOutput>(new CreateAccessPointCommand({
-        FileSystemId: request.fileSystemId, ClientToken: accessPointToken(request.uid), Tags: tagList(accessPointTags(request)),
+        FileSystemId: request.fileSystemId, ClientToken: accessPointToken(request.uid), Tags: tagList({ ...request.tags, ...accessPointTags(request) }),
         RootDirectory: { Path: accessPointRootPath(request.name), CreationInfo: { OwnerUid: owner.uid, OwnerGid: owner.gid, Permissions: owner.mode } },
         ...(posixUser === undefined ? {} : { PosixUser: { Uid: posixUser.uid, Gid: posixUser.gid } }),
       }), { fileSystemId: request.fileSystemId });

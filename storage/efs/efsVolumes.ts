@@ -4,7 +4,9 @@
  * decide(), epochs and fencing drive it exactly as they drive an EBS volume.
  *
  * - `create`: the pool file system (made once, found by its CreationToken after), then the
- *   volume's access point (its ClientToken from the uid): a retry finds both.
+ *   volume's access point (its ClientToken from the uid): a retry finds both. It carries
+ *   the volume's options in its `swarmvol/spec` tag (specTag.ts), which `describe` decodes
+ *   into `CloudVolume.spec`, so a catalog rebuilt from the cloud has them.
  * - `attach` (place on a node): the zone's mount target for the instance's subnet (made
  *   on first use), then the tag `swarmvol/at/<instance>` valued with its address. That tag
  *   is the attachment decide() reads; the grant's device names the share
@@ -25,6 +27,7 @@ import {
   fileSystemToken, placedInstanceOf, placementTag, shareDevice, type CloudAccessPoint, type FileShares, type FileSystemRequest, type NodeSubnet,
 } from "../../core/fileShares.js";
 import { parseEfsOwner } from "./options.js";
+import { decodeShareSpec, encodeShareSpec } from "./specTag.js";
 
 /** On an access point made for `-o access=multi-writer`: several nodes may hold it at once. */
 export const accessTag = "swarmvol/access";
@@ -43,15 +46,23 @@ export class EfsVolumes implements BackendVolumes {
 
   constructor(private readonly shares: FileShares, private readonly options: EfsVolumesOptions) {}
 
+  /**
+   * The access point is created with its spec tag (specTag.ts: a rebuilt entry gets its
+   * options back) and, for `-o access=multi-writer`, the access tag; an access point an
+   * earlier attempt made without them is given them.
+   */
   async create(request: CreateCloudVolume): Promise<CloudVolume> {
     const fs = await this.shares.ensureFileSystem(this.options.pool);
     this.poolId = fs.id;
-    const ap = await this.shares.ensureAccessPoint({ fileSystemId: fs.id, uid: request.uid, name: request.name, owner: parseEfsOwner(request.options) });
-    if (request.options[seamOptions.access] === "multi-writer" && ap.tags[accessTag] !== "multi-writer") {
-      await this.shares.tagAccessPoint(ap.id, { [accessTag]: "multi-writer" });
-      return this.toVolume({ ...ap, tags: { ...ap.tags, [accessTag]: "multi-writer" } });
-    }
-    return this.toVolume(ap);
+    const tags: Record<string, string> = {
+      [cloudTags.spec]: encodeShareSpec({ options: request.options, ...(request.createdAt === undefined ? {} : { createdAt: request.createdAt }) }),
+      ...(request.options[seamOptions.access] === "multi-writer" ? { [accessTag]: "multi-writer" } : {}),
+    };
+    const ap = await this.shares.ensureAccessPoint({ fileSystemId: fs.id, uid: request.uid, name: request.name, owner: parseEfsOwner(request.options), tags });
+    const missing = Object.fromEntries(Object.entries(tags).filter(([key, value]) => ap.tags[key] !== value));
+    if (Object.keys(missing).length === 0) return this.toVolume(ap);
+    await this.shares.tagAccessPoint(ap.id, missing);
+    return this.toVolume({ ...ap, tags: { ...ap.tags, ...missing } });
   }
 
   /** All: the pool's access points (pages of 100). Some: one DescribeAccessPoints each, as a reconcile asks for one. */
@@ -114,9 +125,11 @@ export class EfsVolumes implements BackendVolumes {
 
   private toVolume(ap: CloudAccessPoint): CloudVolume {
     const placed = placements(ap);
+    const spec = decodeShareSpec(ap.tags[cloudTags.spec]);
     return {
       id: ap.id, zone: this.options.region, regional: true, sizeBytes: 0, state: stateOf(ap, placed.length > 0), tags: ap.tags,
       attachments: placed.map((instanceId) => ({ instanceId, device: deviceOf(ap, ap.tags[placementTag(instanceId)] ?? ""), state: "attached" })),
+      ...(spec === undefined ? {} : { spec }),
     };
   }
 }

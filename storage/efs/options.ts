@@ -8,6 +8,7 @@ import type { BackendDefinition } from "../../core/backends.js";
 import { clipped, invalidArgument, quoted } from "../../core/errors.js";
 import { checkDirectoryOwner } from "../../core/fileShares.js";
 import { canonicalOptions, type OptionDefinition, type VolumeSpec } from "../../core/volume.js";
+import { encodeShareSpec } from "./specTag.js";
 
 export const efsBackendName = "efs";
 
@@ -47,6 +48,7 @@ export function buildEfsSpec(name: string, rawOptions: Readonly<Record<string, u
   if (options.onRemove !== undefined && options.onRemove !== "delete" && options.onRemove !== "retain") {
     throw invalidArgument(`invalid onRemove ${quoted(options.onRemove)} for an EFS volume: use delete (the default) or retain`, { option: "onRemove", value: clipped(options.onRemove) });
   }
+  encodeShareSpec({ options }); // the access point's spec tag must hold them, for a rebuilt entry (specTag.ts)
   return { name, backend: efsBackendName, sizeBytes: 0, fsType: "ext4", options };
 }
 
@@ -63,7 +65,7 @@ export function parseEfsOwner(options: Readonly<Record<string, string>>): { uid:
 
 /**
  * EFS at the backend seam: a share (several nodes may mount it, `-o access=multi-writer`),
- * its volumes' ids the access points' `fsap-…`. Not in cli/backends.ts until the node side
- * mounts a share (ADR 0027 "Still to build").
+ * its volumes' ids the access points' `fsap-…`. In cli/backends.ts, served when the
+ * controller's `--backends` names it (ADR 0027 step 5).
  */
 export const efsDefinition: BackendDefinition = { name: efsBackendName, kind: "share", idPrefix: "fsap-", buildSpec: buildEfsSpec };

@@ -1,8 +1,8 @@
 /**
- * The backend seam as `swarmvol controller` wires it (cli/backends.ts, ADR 0027): a whole
- * Controller on fakes, its volume service serving the API over HTTP. A volume created
- * without `-o backend` is the EBS volume it always was; one asking for a backend this
- * controller does not serve, or for multi-writer on EBS, is refused with INVALID_ARGUMENT
+ * The backend seam as `swarmvol controller` wires it (cli/backends.ts, ADR 0027: EBS and
+ * EFS): a whole Controller on fakes, its volume service serving the API over HTTP. A volume
+ * created without `-o backend` is the EBS volume it always was; one asking for a backend
+ * this controller does not serve, for a block option on EFS, or for multi-writer on EBS, is refused with INVALID_ARGUMENT
  * naming the fix, and nothing is recorded nor created: no catalog write, no cloud call,
  * not even when a task then mounts the name.
  */
@@ -71,12 +71,13 @@ afterEach(async () => {
   await controller.stop();
 });
 
-describe("a controller serving EBS only", () => {
+describe("a controller serving EBS and EFS", () => {
   it.each([
-    [{ backend: "efs", size: "1" }, /^this controller does not serve the efs backend \(it serves ebs\): create the volume with -o backend=ebs, or leave -o backend out for ebs$/],
-    [{ backend: "nfs", access: "multi-writer" }, /^this controller does not serve the nfs backend/],
-    [{ backend: "zfs" }, /^unknown backend "zfs": use -o backend=ebs$/],
-    [{ access: "multi-writer" }, /^the ebs backend is a block device one node mounts at a time: .*leave -o access out for a single-writer volume$/],
+    [{ backend: "efs", size: "1" }, /^option "size" is not for the efs backend: EFS grows and shrinks with its data: leave -o size out$/],
+    [{ backend: "efs", from: "pgdata" }, /^option "from" is not for the efs backend: an EFS volume has no EBS snapshots/],
+    [{ backend: "nfs", access: "multi-writer" }, /^this controller does not serve the nfs backend \(it serves ebs and efs\): create the volume with -o backend=ebs\|efs, or leave -o backend out for ebs$/],
+    [{ backend: "zfs" }, /^unknown backend "zfs": use -o backend=ebs\|efs$/],
+    [{ access: "multi-writer" }, /^the ebs backend is a block device one node mounts at a time: -o access=multi-writer needs a file share; use -o backend=efs$/],
   ])("refuses %j with INVALID_ARGUMENT naming the fix, and records and creates nothing", async (options, message) => {
     const catalogWrites = catalog.writes.length;
     const refused = await create("shared", options);
@@ -98,6 +99,12 @@ describe("a controller serving EBS only", () => {
     swarm.putTask(newTask({ id: "t1", nodeId: "n1", volumes: [newTaskVolume("pgdata")] }));
     await run(2_000);
     expect(mutations()).toEqual(["create pgdata z1", "tags vol-1 swarmvol/epoch=1", "attach vol-1 i-n1"]);
+  });
+
+  it("records -o backend=efs as a share: its options kept, never fresh (nobody makes a filesystem on it)", async () => {
+    const created = await create("shared", { backend: "efs", access: "multi-writer", uid: "1000" });
+    expect(created.status).toBe(200);
+    expect(catalog.get("shared")).toMatchObject({ spec: { backend: "efs", sizeBytes: 0, options: { backend: "efs", access: "multi-writer", uid: "1000" } }, status: { fresh: false } });
   });
 
   it("takes -o backend=ebs and -o access=single-writer, keeps them in the spec, and matches a repeated create", async () => {

@@ -136,12 +136,20 @@ describe("an EFS single-writer volume through the backend seam", () => {
     ]);
     expect(record().status).toMatchObject({ epoch: 2, grantedTo: { nodeId: "n2", instanceId: "i-n2", epoch: 2 } });
     expect(record().status.lastMove).toMatchObject({ fromNode: "n1", toNode: "n2", forced: true });
-    expect(shares.accessPoints.get(ap as string)?.tags).toEqual({ "swarmvol/name": "jenkins", "swarmvol/uid": "u-jenkins", "swarmvol/epoch": "2", "swarmvol/at/i-n2": "172.31.0.5" });
+    expect(shares.accessPoints.get(ap as string)?.tags).toEqual({
+      "swarmvol/name": "jenkins", "swarmvol/uid": "u-jenkins", "swarmvol/epoch": "2", "swarmvol/at/i-n2": "172.31.0.5",
+      // the options, in EFS's tag characters (storage/efs/specTag.ts)
+      "swarmvol/spec": `${record().createdAt} backend=efs gid=1000 uid=1000`,
+    });
 
-    // a controller that lost its catalog rebuilds the entry from the cloud, as an EFS volume
+    // a controller that lost its catalog rebuilds the entry from the cloud, as an EFS volume with its options
     const lost = new MemoryCatalog();
     expect(await rebuildFromCloud(lost, await cloud.describe(), silentLogger)).toEqual(["jenkins"]);
-    expect(lost.get("jenkins")).toMatchObject({ uid: "u-jenkins", spec: { backend: "efs" }, status: { backendId: ap, zone: "us-east-1", epoch: 2, fresh: false } });
+    expect(lost.get("jenkins")).toMatchObject({
+      uid: "u-jenkins", createdAt: record().createdAt, spec: { backend: "efs", options: record().spec.options },
+      status: { backendId: ap, zone: "us-east-1", epoch: 2, fresh: false },
+    });
+    expect(lost.get("jenkins")?.spec.options).toEqual({ backend: "efs", uid: "1000", gid: "1000" });
     sharesSaid();
 
     // the service is removed, then the volume

@@ -58,7 +58,7 @@ export class FakeFileShares implements FileShares {
     if (found !== undefined) return found;
     const ap: CloudAccessPoint = {
       id: this.id("fsap"), fileSystemId: request.fileSystemId, clientToken: token, rootPath: accessPointRootPath(request.name),
-      state: "available", tags: accessPointTags(request),
+      state: "available", tags: { ...request.tags, ...accessPointTags(request) },
     };
     this.accessPoints.set(ap.id, ap);
     return ap;

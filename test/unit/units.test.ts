@@ -64,6 +64,13 @@ describe("daemon configuration", () => {
   it("parses both flag spellings", () => {
     expect([...parseFlags(["--a", "1", "--b=2"], ["--a", "--b"])]).toEqual([["--a", "1"], ["--b", "2"]]);
   });
+
+  it("names every valid flag while they fit in a message, else those like the unknown one and how many more", () => {
+    const many = [...Array.from({ length: 40 }, (_, n) => `--setting-number-${n}`), "--efs-pool", "--efs-endpoint"];
+    expect(() => parseFlags(["--efs-pol", "x"], many)).toThrow(/^unknown argument "--efs-pol"; valid flags: --efs-pool, --efs-endpoint \(and 40 more; --help lists every flag\)$/);
+    expect(() => parseFlags(["--colour=red"], many)).toThrow(/^unknown argument "--colour=red"; valid flags: 42 of them; --help lists every flag$/);
+    expect(() => parseFlags(["--colour"], ["--a", "--b"])).toThrow(/^unknown argument "--colour"; valid flags: --a, --b$/);
+  });
 });
 
 describe("cluster daemon configuration", () => {
