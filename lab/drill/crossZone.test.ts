@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { NodeState } from "../cluster/index.js";
-import { relocationViolations, targetZone } from "./crossZone.js";
+import { drainLanding, relocationViolations } from "./crossZone.js";
 
 const node = (name: string, role: "manager" | "worker", zone: string) => ({ name, role, zone }) as unknown as NodeState;
 const t0 = 1_000;
@@ -18,11 +18,21 @@ function record(status: Partial<VolumeRecord["status"]> = {}): VolumeRecord {
 }
 
 describe("cross-zone", () => {
-  it("goes to a zone where another worker is (a manager's zone does not count)", () => {
+  it("drains into the other zone: the other workers' zones (a manager's zone does not count)", () => {
     const nodes = [node("node1", "manager", "us-east-1a"), node("node2", "worker", "us-east-1b"), node("node3", "worker", "us-east-1a")];
-    expect(targetZone(nodes, nodes[2] as NodeState)).toBe("us-east-1b");
-    expect(targetZone(nodes, nodes[1] as NodeState)).toBe("us-east-1a");
-    expect(targetZone([nodes[0] as NodeState, nodes[2] as NodeState], nodes[2] as NodeState)).toBeUndefined();
+    expect(drainLanding(nodes, nodes[2] as NodeState)).toEqual({ zones: ["us-east-1b"] });
+    expect(drainLanding(nodes, nodes[1] as NodeState)).toEqual({ zones: ["us-east-1a"] });
+    const three = [...nodes, node("node4", "worker", "us-east-1c")];
+    expect(drainLanding(three, three[1] as NodeState)).toEqual({ zones: ["us-east-1a", "us-east-1c"] });
+  });
+
+  it("refuses a lab where the drained database could stay in its zone, or has nowhere else to go", () => {
+    const nodes = [node("node1", "manager", "us-east-1a"), node("node2", "worker", "us-east-1b"), node("node3", "worker", "us-east-1a"), node("node4", "worker", "us-east-1b")];
+    expect(drainLanding(nodes, nodes[1] as NodeState)).toEqual({ error: expect.stringMatching(/could put the database on node4 in us-east-1b too: the lab needs one worker per zone/) });
+    expect(drainLanding(nodes, nodes[2] as NodeState)).toEqual({ zones: ["us-east-1b"] });
+    const oneZone = [node("node1", "manager", "us-east-1a"), node("node2", "worker", "us-east-1a"), node("node3", "worker", "us-east-1a")];
+    expect(drainLanding(oneZone, oneZone[1] as NodeState)).toEqual({ error: expect.stringMatching(/needs a worker outside us-east-1a: run the drill with --zones 2/) });
+    expect(drainLanding([nodes[0] as NodeState, nodes[2] as NodeState], nodes[2] as NodeState)).toHaveProperty("error");
   });
 
   it("a finished relocation to the task's zone has nothing to say", () => {

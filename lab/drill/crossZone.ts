@@ -1,29 +1,44 @@
 /**
  * `cross-zone` (issue 11, ADR 0024): the lab runs in two availability zones (`--zones 2`:
  * node1 us-east-1a, node2 us-east-1b, node3 a…), the database's volume is made with
- * `-o zonePolicy=follow`, and the fault constrains the database to the zone its node is
- * not in: `node.labels.swarmvol.zone==<other zone>`. The label is the one the leader
- * writes from each agent's heartbeat, so Swarm can only place the new task if that works.
- * The controller must then fence and detach the old volume, snapshot it, create it in the
- * other zone from the snapshot, attach it there and, once mounted, delete the old one;
- * the drill's own verify proves every acknowledged row is in the new zone's copy.
+ * `-o zonePolicy=follow`, and the fault DRAINS the database's node (the `drain` scenario's
+ * own fault, drain.ts), as an operator emptying a node for maintenance would. The stack runs
+ * the database on workers only, and the drill's two-zone lab has one worker per zone
+ * (options.ts refuses more workers than zones for this scenario), so the only node Swarm
+ * may put the new task on is in the other zone. The controller must then fence and detach
+ * the old volume, snapshot it, create it in the other zone from the snapshot, attach it
+ * there and, once mounted, delete the old one; the drill's own verify proves every
+ * acknowledged row is in the new zone's copy. The drained node is made active again
+ * afterwards (the database stays where it landed: Swarm does not move it back).
  *
  * Checked after the move ({@link relocationViolations}, pure): the volume's record names
- * a new cloud volume in the target zone, the move crossed zones with its snapshot (t4a)
- * and create (t4b) stamped, and the relocation was finished (the old volume retired).
+ * a new cloud volume in the zone where the task now runs, the move crossed zones with its
+ * snapshot (t4a) and create (t4b) stamped, and the relocation was finished (the old volume
+ * retired).
  */
 import type { Clock } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { LabState, NodeState } from "../cluster/index.js";
-import { dockerCli } from "./environment.js";
+import { drainVictim, reactivateVictim } from "./drain.js";
 import type { Fault, FaultContext } from "./faults.js";
 import { fetchVolume } from "./observe.js";
 import { DB_SERVICE, DB_VOLUME } from "./stack.js";
-import { waitForUpdate } from "./swarm.js";
+import { locateService } from "./swarm.js";
 
-/** A zone other than the victim's with a worker to run the database in, or undefined (a one-zone lab). */
-export function targetZone(nodes: readonly NodeState[], victim: NodeState): string | undefined {
-  return nodes.find((node) => node.role === "worker" && node.zone !== victim.zone)?.zone;
+/**
+ * Where the database may land once its node (`victim`) is drained: the other workers (the
+ * stack's `node.role == worker`), all of them outside the victim's zone; their zones, or
+ * why the lab cannot run the scenario (a one-zone lab, or a worker beside the victim in its
+ * zone, where Swarm could put the task without crossing zones).
+ */
+export function drainLanding(nodes: readonly NodeState[], victim: NodeState): { zones: string[] } | { error: string } {
+  const others = nodes.filter((node) => node.role === "worker" && node.name !== victim.name);
+  const sameZone = others.filter((node) => node.zone === victim.zone);
+  if (others.length === sameZone.length) return { error: `cross-zone needs a worker outside ${victim.zone}: run the drill with --zones 2` };
+  if (sameZone.length > 0) {
+    return { error: `cross-zone drains ${victim.name}, and Swarm could put the database on ${sameZone.map((n) => n.name).join(", ")} in ${victim.zone} too: the lab needs one worker per zone` };
+  }
+  return { zones: [...new Set(others.map((node) => node.zone))] };
 }
 
 /** What must hold of the database's volume once its task runs in `zone`: moved by a relocation begun after t0, finished. */
@@ -45,13 +60,11 @@ export function relocationViolations(record: VolumeRecord | null, before: { back
 }
 
 interface Run {
-  zone: string;
-  constraint: string;
+  zones: string[];
   before: { backendId?: string; zone?: string };
 }
 
 const runs = new WeakMap<FaultContext, Run>();
-const manager = (state: LabState) => state.nodes.find((node) => node.role === "manager") as NodeState;
 
 /** The record once its relocation is finished (the old volume retired), or as it is after `waitMs`. */
 async function settledRecord(state: LabState, clock: Clock, waitMs: number): Promise<VolumeRecord | null> {
@@ -64,31 +77,44 @@ async function settledRecord(state: LabState, clock: Clock, waitMs: number): Pro
   return record;
 }
 
+/** The relocation's phases for the run's notes (snapshot, create, t2→t7), or null before they are all stamped. */
+function relocationNote(record: VolumeRecord | null, zone: string, before: Run["before"]): string | null {
+  const move = record?.status.lastMove;
+  if (move?.t4Detached === undefined || move.t4aSnapshotted === undefined || move.t4bCreated === undefined) return null;
+  const s = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
+  return `relocation to ${zone}: snapshot ${s(move.t4Detached, move.t4aSnapshotted)} s, new volume ${s(move.t4aSnapshotted, move.t4bCreated)} s, `
+    + `t2->t7 ${move.t7Mounted === undefined ? "-" : s(move.t2Seen, move.t7Mounted)} s (${before.backendId ?? "?"} -> ${record?.status.backendId ?? "?"})`;
+}
+
+/** The checks once the database answered in its new place: where it landed, then the volume's record. */
+async function checkRelocation(ctx: FaultContext, run: Run): Promise<string[]> {
+  const landed = await locateService(ctx.state, DB_SERVICE);
+  if (landed === null) return [`${DB_SERVICE} runs nowhere after ${ctx.victim.name} was drained`];
+  if (!run.zones.includes(landed.node.zone)) return [`${DB_SERVICE} landed on ${landed.node.name} in ${landed.node.zone}, not in another zone than ${ctx.victim.zone}`];
+  const record = await settledRecord(ctx.state, ctx.clock, 30_000);
+  const note = relocationNote(record, landed.node.zone, run.before);
+  if (note !== null) ctx.note(note);
+  return relocationViolations(record, run.before, landed.node.zone, ctx.t0);
+}
+
 export const CROSS_ZONE_FAULT: Fault = {
   service: DB_SERVICE,
   inject: async (ctx) => {
-    const zone = targetZone(ctx.state.nodes, ctx.victim);
-    if (zone === undefined) throw new Error(`cross-zone needs a worker outside ${ctx.victim.zone}: run the drill with --zones 2`);
+    const landing = drainLanding(ctx.state.nodes, ctx.victim);
+    if ("error" in landing) throw new Error(landing.error);
     const record = await fetchVolume(ctx.state, DB_VOLUME);
     const before = { ...(record?.status.backendId ? { backendId: record.status.backendId } : {}), ...(record?.status.zone ? { zone: record.status.zone } : {}) };
-    const constraint = `node.labels.swarmvol.zone==${zone}`;
-    runs.set(ctx, { zone, constraint, before });
-    ctx.note(`database constrained to ${constraint} (it ran on ${ctx.victim.name} in ${ctx.victim.zone}, volume ${before.backendId ?? "?"})`);
-    await dockerCli(ctx.runner, manager(ctx.state), ["service", "update", "--detach", "--constraint-add", constraint, DB_SERVICE]);
+    runs.set(ctx, { zones: landing.zones, before });
+    ctx.note(`${ctx.victim.name} (${ctx.victim.zone}, volume ${before.backendId ?? "?"}) drained: the database may only land in ${landing.zones.join(", ")}`);
+    await drainVictim(ctx);
   },
   recover: async (ctx) => {
     const run = runs.get(ctx);
     if (run === undefined) return ["cross-zone: the fault was not injected"];
-    const record = await settledRecord(ctx.state, ctx.clock, 30_000);
-    const move = record?.status.lastMove;
-    if (move?.t4Detached !== undefined && move.t4aSnapshotted !== undefined && move.t4bCreated !== undefined) {
-      const s = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
-      ctx.note(`relocation to ${run.zone}: snapshot ${s(move.t4Detached, move.t4aSnapshotted)} s, new volume ${s(move.t4aSnapshotted, move.t4bCreated)} s, `
-        + `t2->t7 ${move.t7Mounted === undefined ? "-" : s(move.t2Seen, move.t7Mounted)} s (${run.before.backendId ?? "?"} -> ${record?.status.backendId ?? "?"})`);
+    try {
+      return await checkRelocation(ctx, run);
+    } finally {
+      await reactivateVictim(ctx);
     }
-    const violations = relocationViolations(record, run.before, run.zone, ctx.t0);
-    await dockerCli(ctx.runner, manager(ctx.state), ["service", "update", "--detach", "--constraint-rm", run.constraint, DB_SERVICE]);
-    await waitForUpdate(ctx.state, DB_SERVICE, ctx.clock, ctx.note);
-    return violations;
   },
 };

@@ -6,7 +6,7 @@
  */
 import type { Clock, CommandRunner } from "../../core/ports.js";
 import {
-  drainLabNode, engineFor, healLabNode, killLabNode, listSwarmNodes, partitionLabNode, restartLabNode,
+  engineFor, healLabNode, killLabNode, listSwarmNodes, partitionLabNode, restartLabNode,
   waitForSwarmState, type LabDeps, type LabState, type NodeState,
 } from "../cluster/index.js";
 import { killLeaderMidMove, REPLICA_FAULTS, restartKilledReplica } from "./controllerFaults.js";
@@ -16,8 +16,9 @@ import { fetchVolume } from "./observe.js";
 import type { ScenarioName } from "./options.js";
 import { psql } from "./postgresClient.js";
 import { DB_SERVICE, DB_VOLUME, JENKINS_SERVICE } from "./stack.js";
-import { setNodeAvailability, waitForUpdate } from "./swarm.js";
+import { waitForUpdate } from "./swarm.js";
 import { CROSS_ZONE_FAULT } from "./crossZone.js";
+import { DRAIN_FAULT } from "./drain.js";
 
 export interface FaultContext {
   state: LabState;
@@ -177,14 +178,7 @@ export const FAULTS: Readonly<Record<ScenarioName, Fault>> = {
       return violations;
     },
   },
-  drain: {
-    service: DB_SERVICE,
-    inject: (ctx) => drainLabNode(dir(ctx), ctx.victim.name, ctx.deps),
-    recover: async (ctx) => {
-      await setNodeAvailability(ctx.state, ctx.victim, "active");
-      return [];
-    },
-  },
+  drain: DRAIN_FAULT,
   update: {
     service: DB_SERVICE,
     inject: (ctx) => constraint(ctx, "--constraint-add"),

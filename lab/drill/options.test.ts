@@ -13,6 +13,15 @@ describe("parseDrillArgs", () => {
   it("with --zones 2 runs cross-zone too, and takes it when asked", () => {
     expect(parseDrillArgs(["--zones", "2"])).toMatchObject({ zones: 2, scenarios: [...SCENARIOS] });
     expect(parseDrillArgs(["--ci", "--zones=2", "--scenario", "cross-zone"])).toMatchObject({ zones: 2, scenarios: ["cross-zone"], nodes: 3 });
+    expect(parseDrillArgs(["--managers", "1", "--zones", "2", "--scenario", "cross-zone", "--ci"])).toMatchObject({ managers: 1, nodes: 3, zones: 2, ci: true, scenarios: ["cross-zone"] });
+  });
+
+  it("leaves cross-zone out when a worker shares its zone with another (a drain could stay in the zone), and refuses it when asked", () => {
+    const options = parseDrillArgs(["--managers", "1", "--nodes", "4", "--zones", "2"]);
+    expect("scenarios" in options && options.scenarios).toEqual(SCENARIOS.filter((s) => !REPLICA_SCENARIOS.includes(s) && !ZONE_SCENARIOS.includes(s)));
+    expect(() => parseDrillArgs(["--managers", "1", "--nodes", "4", "--zones", "2", "--scenario", "cross-zone"]))
+      .toThrow(/scenario cross-zone drains the database's node and needs one worker per zone: use at most --nodes 3 with --managers 1 --zones 2/);
+    expect(parseDrillArgs(["--managers", "1", "--nodes", "4", "--zones", "3", "--scenario", "cross-zone"])).toMatchObject({ nodes: 4, zones: 3, scenarios: ["cross-zone"] });
   });
 
   it("takes repeated and comma-separated scenarios, --flag=value and --ci (1 manager, 3 nodes)", () => {

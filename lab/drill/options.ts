@@ -17,7 +17,8 @@
  * `--scenario` may be repeated or comma-separated; without it every scenario runs in the
  * order of {@link SCENARIOS}. The scenarios of {@link REPLICA_SCENARIOS} need two controller
  * replicas (two managers): with one they are left out of the default list, and asking for
- * them is an error. Likewise {@link ZONE_SCENARIOS} need the lab in two zones (`--zones 2`).
+ * them is an error. Likewise {@link ZONE_SCENARIOS} need the lab in two zones (`--zones 2`)
+ * with one worker per zone (no more workers than zones: the default two workers).
  * Errors are INVALID_ARGUMENT with a message for the terminal.
  */
 import { invalidArgument } from "../../core/errors.js";
@@ -99,7 +100,7 @@ export const DRILL_USAGE = `usage: swarmvol drill [--scenario NAME[,NAME…]] [-
   --ci        near-zero EC2 latencies and 3 nodes, 1 manager (a short run for CI)
   --managers  managers (controller replicas); ${REPLICA_SCENARIOS.join(" and ")} need 2 or more
   --zones Z   nodes in Z availability zones (node1 a, node2 b, ...) and volumes made with
-              zonePolicy=follow; ${ZONE_SCENARIOS.join(", ")} needs 2 (default 1)
+              zonePolicy=follow; ${ZONE_SCENARIOS.join(", ")} needs 2 and no more workers than zones (default 1)
   --keep-lab  do not run \`lab down\` at the end
   --logs D    where agent, controller, node and EC2 logs are copied before \`lab down\`
   --cloud-faults  the EC2 emulator throttles (20 %), fails (10 % 5xx), loses answers (10 % of
@@ -153,7 +154,23 @@ function soakOptions(values: Map<string, string[]>): Pick<DrillOptions, "soak" |
   };
 }
 
-function scenarioList(raw: string[], managers: number, zones: number): ScenarioName[] {
+/**
+ * Whether the lab can run the zone scenarios: two zones or more, and no two workers in one
+ * zone. `cross-zone` drains the database's node, and the stack runs it on workers only, so
+ * a second worker in that node's zone would let Swarm place it without crossing zones.
+ * Zones go round-robin over the nodes, so the workers (the last nodes) are in distinct zones
+ * exactly when there are no more of them than zones (the default two workers always are).
+ */
+function zoneProblem(lab: { managers: number; nodes: number; zones: number }): string | null {
+  if (lab.zones < 2) return "needs the lab in two availability zones: use --zones 2";
+  const workers = lab.nodes - lab.managers;
+  if (workers > lab.zones) return `drains the database's node and needs one worker per zone: use at most --nodes ${lab.managers + lab.zones} with --managers ${lab.managers} --zones ${lab.zones}`;
+  return null;
+}
+
+function scenarioList(raw: string[], lab: { managers: number; nodes: number; zones: number }): ScenarioName[] {
+  const { managers } = lab;
+  const zoneRefusal = zoneProblem(lab);
   const names = raw.flatMap((r) => r.split(",")).map((s) => s.trim()).filter((s) => s !== "");
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name)) {
@@ -162,12 +179,12 @@ function scenarioList(raw: string[], managers: number, zones: number): ScenarioN
     if (managers < 2 && REPLICA_SCENARIOS.includes(name as ScenarioName)) {
       throw invalidArgument(`scenario ${name} needs at least 2 controller replicas: use --managers 2 or more`, { scenario: name, managers });
     }
-    if (zones < 2 && ZONE_SCENARIOS.includes(name as ScenarioName)) {
-      throw invalidArgument(`scenario ${name} needs the lab in two availability zones: use --zones 2`, { scenario: name, zones });
+    if (zoneRefusal !== null && ZONE_SCENARIOS.includes(name as ScenarioName)) {
+      throw invalidArgument(`scenario ${name} ${zoneRefusal}`, { scenario: name, ...lab });
     }
   }
   if (names.length > 0) return names as ScenarioName[];
-  return SCENARIOS.filter((s) => (managers >= 2 || !REPLICA_SCENARIOS.includes(s)) && (zones >= 2 || !ZONE_SCENARIOS.includes(s)));
+  return SCENARIOS.filter((s) => (managers >= 2 || !REPLICA_SCENARIOS.includes(s)) && (zoneRefusal === null || !ZONE_SCENARIOS.includes(s)));
 }
 
 /** Managers and nodes: defaults 3 managers (1 with --ci) and two workers; at least two workers always. */
@@ -217,7 +234,7 @@ export function parseDrillArgs(argv: readonly string[]): DrillOptions | DrillHel
   const settleRaw = last("--settle");
   const zones = crashPoints ? 1 : positiveInt("--zones", last("--zones") ?? "1", 6);
   return {
-    scenarios: scenarioList(values.get("--scenario") ?? [], managers, zones),
+    scenarios: scenarioList(values.get("--scenario") ?? [], { managers, nodes, zones }),
     repeat: positiveInt("--repeat", last("--repeat") ?? "1", 1000),
     jsonFile: last("--json") ?? null,
     ci,
