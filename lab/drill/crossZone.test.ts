@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { NodeState } from "../cluster/index.js";
-import { drainLanding, relocationViolations } from "./crossZone.js";
+import { drainLanding, relocationViolations, zoneLabelViolations } from "./crossZone.js";
 
 const node = (name: string, role: "manager" | "worker", zone: string) => ({ name, role, zone }) as unknown as NodeState;
 const t0 = 1_000;
@@ -33,6 +33,14 @@ describe("cross-zone", () => {
     const oneZone = [node("node1", "manager", "us-east-1a"), node("node2", "worker", "us-east-1a"), node("node3", "worker", "us-east-1a")];
     expect(drainLanding(oneZone, oneZone[1] as NodeState)).toEqual({ error: expect.stringMatching(/needs a worker outside us-east-1a: run the drill with --zones 2/) });
     expect(drainLanding([nodes[0] as NodeState, nodes[2] as NodeState], nodes[2] as NodeState)).toHaveProperty("error");
+  });
+
+  it("every node's swarmvol.zone label must be its lab zone", () => {
+    const labelled = (name: string, zone: string) => ({ name, zone, nodeId: `id-${name}` }) as unknown as NodeState;
+    const nodes = [labelled("node1", "us-east-1a"), labelled("node2", "us-east-1b")];
+    expect(zoneLabelViolations(nodes, new Map([["id-node1", "us-east-1a"], ["id-node2", "us-east-1b"]]))).toEqual([]);
+    expect(zoneLabelViolations(nodes, new Map([["id-node1", "us-east-1a"], ["id-node2", "us-east-1a"]]))).toEqual(["node2 is labelled swarmvol.zone=us-east-1a, not us-east-1b"]);
+    expect(zoneLabelViolations(nodes, new Map([["id-node1", "us-east-1a"]]))).toEqual(["node2 is labelled swarmvol.zone=(none), not us-east-1b"]);
   });
 
   it("a finished relocation to the task's zone has nothing to say", () => {

@@ -11,7 +11,8 @@
  * acknowledged row is in the new zone's copy. The drained node is made active again
  * afterwards (the database stays where it landed: Swarm does not move it back).
  *
- * Checked after the move ({@link relocationViolations}, pure): the volume's record names
+ * Checked before the drain: every node's `swarmvol.zone` label is its zone
+ * ({@link zoneLabelViolations}). Checked after the move ({@link relocationViolations}, pure): the volume's record names
  * a new cloud volume in the zone where the task now runs, the move crossed zones with its
  * snapshot (t4a) and create (t4b) stamped, and the relocation was finished (the old volume
  * retired).
@@ -23,7 +24,7 @@ import { drainVictim, reactivateVictim } from "./drain.js";
 import type { Fault, FaultContext } from "./faults.js";
 import { fetchVolume } from "./observe.js";
 import { DB_SERVICE, DB_VOLUME } from "./stack.js";
-import { locateService } from "./swarm.js";
+import { locateService, nodeZoneLabels } from "./swarm.js";
 
 /**
  * Where the database may land once its node (`victim`) is drained: the other workers (the
@@ -39,6 +40,17 @@ export function drainLanding(nodes: readonly NodeState[], victim: NodeState): { 
     return { error: `cross-zone drains ${victim.name}, and Swarm could put the database on ${sameZone.map((n) => n.name).join(", ")} in ${victim.zone} too: the lab needs one worker per zone` };
   }
   return { zones: [...new Set(others.map((node) => node.zone))] };
+}
+
+/**
+ * Nodes whose Swarm label `swarmvol.zone` (written by the leader from each agent's
+ * heartbeat, ADR 0024) is not their lab zone: what stack files constrain on must be right
+ * before the move is judged.
+ */
+export function zoneLabelViolations(nodes: readonly NodeState[], labels: ReadonlyMap<string, string | undefined>): string[] {
+  return nodes
+    .filter((node) => labels.get(node.nodeId ?? "") !== node.zone)
+    .map((node) => `${node.name} is labelled swarmvol.zone=${labels.get(node.nodeId ?? "") ?? "(none)"}, not ${node.zone}`);
 }
 
 /** What must hold of the database's volume once its task runs in `zone`: moved by a relocation begun after t0, finished. */
@@ -102,6 +114,8 @@ export const CROSS_ZONE_FAULT: Fault = {
   inject: async (ctx) => {
     const landing = drainLanding(ctx.state.nodes, ctx.victim);
     if ("error" in landing) throw new Error(landing.error);
+    const mislabelled = zoneLabelViolations(ctx.state.nodes, await nodeZoneLabels(ctx.state));
+    if (mislabelled.length > 0) throw new Error(`zone labels: ${mislabelled.join("; ")}`);
     const record = await fetchVolume(ctx.state, DB_VOLUME);
     const before = { ...(record?.status.backendId ? { backendId: record.status.backendId } : {}), ...(record?.status.zone ? { zone: record.status.zone } : {}) };
     runs.set(ctx, { zones: landing.zones, before });

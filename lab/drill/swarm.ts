@@ -78,3 +78,11 @@ export async function waitForUpdate(state: LabState, service: string, clock: Clo
   }
   note(`the update of service ${service} after --constraint-rm did not complete within 180 s`);
 }
+
+/** The `swarmvol.zone` label of every Swarm node, by node id, as a manager lists them. */
+export async function nodeZoneLabels(state: LabState): Promise<Map<string, string | undefined>> {
+  return withManager(state, async (engine) => {
+    const nodes = (await engine.listNodes()) as Array<{ ID?: string; Spec?: { Labels?: Record<string, string> } }>;
+    return new Map(nodes.map((node) => [node.ID ?? "", node.Spec?.Labels?.["swarmvol.zone"]]));
+  });
+}
