@@ -1,18 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { NodeOperations } from "../api/routes.js";
 import type { SnapshotOperations } from "../api/snapshotRoutes.js";
-import type { BackendKind } from "../core/backends.js";
-import type { CloudResize, CloudSnapshots, CloudVolume, CloudVolumes, InstancePower } from "../core/cloud.js";
-import { nodeLabels, type MoveHoldStore, type NodeLabelStore } from "../core/clusterStore.js";
-import { ErrorCode, invalidArgument, isSwarmvolError } from "../core/errors.js";
+import type { CloudVolume } from "../core/cloud.js";
+import { nodeLabels } from "../core/clusterStore.js";
+import { ErrorCode, isSwarmvolError } from "../core/errors.js";
 import { noEvents, type EventSink } from "../core/events.js";
-import type { Journal } from "../core/journal.js";
-import type { ControllerMetrics } from "../core/metrics.js";
-import type { NodeView, PlacementPolicy } from "../core/placement.js";
-import type { Catalog, Clock, CrashPoints, Logger, NodeAvailability, SwarmServices } from "../core/ports.js";
+import type { NodeView } from "../core/placement.js";
 import { realTimers } from "../core/clock.js";
-import type { VolumeRecord, VolumeSpec } from "../core/volume.js";
-import type { SwarmNode } from "../core/swarm.js";
+import type { VolumeRecord } from "../core/volume.js";
 import { ClaimBook } from "./claims.js";
 import { DeclaredVolumes } from "./declaredVolumes.js";
 import { GrantWaiters } from "./grantWaiters.js";
@@ -23,95 +18,18 @@ import { RecordingCatalog } from "./events/recordingCatalog.js";
 import { rebuildFromCloud } from "./rebuild.js";
 import { NodeDrainer } from "./nodeDrain.js";
 import { NodeRegistry } from "./nodeRegistry.js";
-import { PowerFencer, type PowerFenceSettings } from "./powerFence.js";
-import { WorkQueue, type Timers } from "./queue.js";
+import { powerFencerFor, type ControllerOptions } from "./controllerOptions.js";
+import { WorkQueue } from "./queue.js";
 import { openMoves } from "./reconcile/moveTimeline.js";
-import { Reconciler, type PlacementView } from "./reconcile/reconciler.js";
+import { Reconciler } from "./reconcile/reconciler.js";
 import { VolumeService } from "./volumeService.js";
-import { FreezeBroker, type FreezeSettings } from "./snapshots/freezeBroker.js";
+import { FreezeBroker } from "./snapshots/freezeBroker.js";
 import { GrowBroker } from "./resize/growBroker.js";
-import { ResizeService, type ResizeSettings } from "./resize/resizeService.js";
+import { ResizeService } from "./resize/resizeService.js";
 import { SnapshotService } from "./snapshots/snapshotService.js";
 import { SnapshotScheduler } from "./snapshots/snapshotScheduler.js";
-import type { Scheduler } from "./informer/scheduler.js";
 
-/** The informer as the controller drives it. */
-export interface ControllerInformer extends PlacementView {
-  nodes(): readonly SwarmNode[];
-  start(): void;
-  stop(): Promise<void>;
-  waitForSync(): Promise<void>;
-  onVolumeDirty(handler: (volume: string) => void): () => void;
-  onResync(handler: () => void): () => void;
-}
-
-export interface ControllerOptions {
-  informer: ControllerInformer;
-  /** Swarm's services, for operators' moves `withService` (ADR 0023); absent: those are refused. */
-  services?: SwarmServices;
-  /** How long an operator's move keeps wanting the volume on its target at most. @default 10 minutes */
-  moveHoldMs?: number;
-  catalog: Catalog;
-  cloud: CloudVolumes;
-  journal: Journal;
-  clock: Clock;
-  logger: Logger;
-  metrics: ControllerMetrics;
-  policy: PlacementPolicy;
-  leaseTtlMs: number;
-  claimTtlMs: number;
-  buildSpec: (name: string, options: Readonly<Record<string, unknown>> | null) => VolumeSpec;
-  /** Whether a backend is a block device or a share (BackendRegistry.kindOf); absent: the design's kinds (core/backends.ts backendKindOf). */
-  backendKind?: (backend: string) => BackendKind;
-  workers?: number;
-  timers?: Timers;
-  /**
-   * False when a replica keeps the informer running across terms of leadership (warm
-   * standby): this controller then neither starts nor stops it. @default true
-   */
-  ownsInformer?: boolean;
-  /** Throws unless this replica may act now (ADR 0010); absent: always may (a lone controller). */
-  gate?: () => void;
-  /** Where node identity and operator fences are kept for the next leader (Swarm node labels). */
-  nodeLabels?: NodeLabelStore;
-  /** Where operators' moves under way are kept for the next leader (Swarm configs); absent: in this term's memory. */
-  moveHolds?: MoveHoldStore;
-  /** Stops instances; required with `policy.fenceMode: "power"` (ADR 0012). */
-  power?: InstancePower;
-  powerFence?: Partial<PowerFenceSettings>;
-  /** Where the term tells what it changed (core/events.ts); catalog writes are told by RecordingCatalog. */
-  events?: EventSink;
-  /** Snapshots of the cloud's volumes (the EBS backend); absent: none are taken. */
-  snapshots?: CloudSnapshots;
-  freeze?: Partial<FreezeSettings>;
-  /** Grows cloud volumes in place (the EBS backend); absent: resizes are refused (ADR 0026). */
-  resize?: CloudResize;
-  resizeSettings?: Partial<ResizeSettings>;
-  /** node-cron: ticks the snapshot schedules (with `snapshots`); absent: no scheduled snapshots. */
-  cron?: Scheduler;
-  /**
-   * The term's lease registry when it was born before the term (a replica's takeover makes
-   * it first, so heartbeats during the restore renew leases). @default a new one, born now
-   */
-  registry?: NodeRegistry;
-  /** The reconciler's named steps of a move (core/crashPoints.ts). */
-  crashPoints?: CrashPoints;
-  /**
-   * Drain fenced nodes that hold volumes in Swarm, and restore them once back (ADR 0022):
-   * through `availability`, marked `marker` (replica and term). Absent: nodes are never touched.
-   */
-  drain?: { availability: NodeAvailability; marker: string };
-}
-
-/** The term's power fencer in power mode (none in self mode); INVALID_ARGUMENT without a way to stop instances. */
-function powerFencerFor(options: ControllerOptions, registry: NodeRegistry): PowerFencer | undefined {
-  if (options.policy.fenceMode !== "power") return undefined;
-  if (!options.power) throw invalidArgument("--fence-mode=power needs a cloud that can stop instances (the EBS backend)");
-  return new PowerFencer({
-    power: options.power, registry, clock: options.clock, logger: options.logger.child({ component: "power-fence" }), metrics: options.metrics,
-    ...(options.powerFence ? { settings: options.powerFence } : {}),
-  });
-}
+export type { ControllerInformer, ControllerOptions } from "./controllerOptions.js";
 
 /**
  * One controller per term of leadership: informer → queue of volume names → workers
