@@ -29,7 +29,7 @@ import type { BackendRegistry } from "../core/backends.js";
 import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import { leaderPollMs } from "../core/leaseTiming.js";
-import type { CloudResize, CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
+import type { BackendVolumes, CloudResize, CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
 import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
@@ -39,6 +39,7 @@ import { ebsDefinition } from "../storage/ebs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { controllerBackends } from "./backends.js";
+import { nfsBackendVolumes } from "./nfsBackend.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
 import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor, engineInfo } from "./docker.js";
@@ -98,11 +99,11 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
  * owns the volume; EBS is the only one wired yet), every call of the Cloud port and every
  * EC2 request counted.
  */
-function measuredEbs(config: ControllerConfig, backends: BackendRegistry, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
+function measuredEbs(config: ControllerConfig, backends: BackendRegistry, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints, others: Array<[string, BackendVolumes]>): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
   const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   metrics.backendRequests(() => ebs.calls.byAction());
-  const cloud = routeBackends({ registry: backends, backends: new Map([[ebsDefinition.name, ebs]]), instances: ebs });
+  const cloud = routeBackends({ registry: backends, backends: new Map<string, BackendVolumes>([[ebsDefinition.name, ebs], ...others]), instances: ebs });
   return { cloud: instrumentCloud(cloud, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock), resize: ebs.resize };
 }
 
@@ -116,13 +117,13 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const stopped = stopSignal();
   const config = loadControllerConfig(await withTokenFile(process.env), argv);
   // Before any state is opened: a --default-backend this build does not serve stops the start.
-  const backends = controllerBackends(config.defaultBackend);
+  const backends = controllerBackends(config.defaultBackend, { nfs: config.nfs !== undefined });
   const logger = createLogger(config.logLevel, "swarmvol-controller");
   const crashPoints = crashPointsFromEnv(process.env, "controller", logger);
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power, snapshots, resize } = measuredEbs(config, backends, metrics, logger, crashPoints);
+  const { cloud, power, snapshots, resize } = measuredEbs(config, backends, metrics, logger, crashPoints, await nfsBackendVolumes(config.nfs, config.region, logger));
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });

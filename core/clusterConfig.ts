@@ -4,6 +4,7 @@ import { parseShareMounterSetting, type ShareMounterSetting } from "./fileShares
 import { checkFenceMode, checkLogLevel, loadSettings, parseListen, pluginSocketSetting, type LogLevel, type Setting } from "./config.js";
 import type { FenceMode } from "./fencing.js";
 import { checkLeaseTiming } from "./leaseTiming.js";
+import { nfsControllerSettings, nfsSettingsOf, type NfsSettings } from "./nfsSettings.js";
 
 /**
  * Settings of the cluster daemons, `swarmvol controller` and `swarmvol agent`.
@@ -72,6 +73,8 @@ export interface ControllerConfig {
    * controller's backend; cli/ checks it is one this build wires when it builds the registry.
    */
   defaultBackend: string;
+  /** The nfs backend's export, when served (`--nfs-export`, core/nfsSettings.ts, ADR 0031). */
+  nfs: NfsSettings | undefined;
 }
 
 /** The backends a controller can have; `local` is all-in-one's (one host, no cloud). */
@@ -133,6 +136,7 @@ export const controllerSettings = {
   // node down itself; availability restored when its lease is live again (ADR 0022).
   drainFenced: { flag: "--drain-fenced", env: "SWARMVOL_DRAIN_FENCED", fallback: "on", help: "on: set a fenced node's Swarm availability to drain (restored when it is back); off: never touch it" },
   defaultBackend: { flag: "--default-backend", env: "SWARMVOL_DEFAULT_BACKEND", fallback: "ebs", help: "the backend of a volume created without -o backend=: ebs, efs or nfs, one this build serves (ADR 0027)" },
+  ...nfsControllerSettings,
 } satisfies Record<string, Setting>;
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
@@ -164,6 +168,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     powerFenceTimeoutMs: milliseconds(raw.powerFenceTimeoutMs, "--power-fence-timeout-ms"),
     drainFenced: onOff(raw.drainFenced, "--drain-fenced"),
     defaultBackend: defaultBackendOf(raw.defaultBackend),
+    nfs: nfsSettingsOf(raw),
   };
 }
 
