@@ -158,6 +158,8 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         stuckTransitionMs: config.stuckAttachMs,
       },
       leaseTtlMs: config.leaseTtlMs, claimTtlMs: 5000, buildSpec: (name, options) => backends.buildSpec(name, options), workers: config.workers,
+      // A share (nfs) is never formatted nor given an EBS final snapshot (controller/volumeService.ts).
+      backendKind: (name) => backends.get(name).kind,
       ownsInformer: false, gate: termGate, nodeLabels: store, moveHolds: store, events,
       power, powerFence: { timeoutMs: config.powerFenceTimeoutMs }, snapshots, resize, cron, ...(registry ? { registry } : {}), crashPoints, ...drain(),
     }),
