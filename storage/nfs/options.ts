@@ -47,11 +47,7 @@ const refused: ReadonlyMap<string, string> = new Map([
  * @example buildNfsSpec("media", { uid: "1000", onRemove: "delete" }).options.onRemove === "delete"
  */
 export function buildNfsSpec(name: string, rawOptions: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec {
-  for (const key of Object.keys(rawOptions ?? {})) {
-    const why = refused.get(key.toLowerCase());
-    if (why !== undefined) throw invalidArgument(`option ${quoted(key)} is not for the nfs backend: ${why}`, { option: clipped(key), backend: nfsBackendName });
-  }
-  const options = canonicalOptions(rawOptions, nfsOptions, nfsBackendName);
+  const options = canonicalOptions(rawOptions, nfsOptions, nfsBackendName, refused);
   parseEfsOwner(options);
   nfsOnRemoveOf(options);
   return { name, backend: nfsBackendName, sizeBytes: 0, fsType: "ext4", options };
