@@ -8,110 +8,60 @@
  * EBS's block steps are never called for it.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { routeBackends } from "../../controller/backendRouter.js";
-import { ClaimBook } from "../../controller/claims.js";
 import { rebuildFromCloud } from "../../controller/rebuild.js";
-import { NodeRegistry } from "../../controller/nodeRegistry.js";
-import { Reconciler, type PlacementView } from "../../controller/reconcile/reconciler.js";
-import { VolumeService } from "../../controller/volumeService.js";
-import { BackendRegistry } from "../../core/backends.js";
-import type { BackendVolumes, CloudVolumes } from "../../core/cloud.js";
 import { nfsDirectoryName, nfsVolumeId, parseNfsShareDevice } from "../../core/nfsShares.js";
 import { silentLogger } from "../../core/ports.js";
-import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
-import { ebsDefinition } from "../../storage/ebs/options.js";
 import { NfsVolumes } from "../../storage/nfs/nfsVolumes.js";
 import { nfsDefinition } from "../../storage/nfs/options.js";
-import { FakeClock } from "../fakes/clock.js";
-import { FakeCloud } from "../fakes/fakeCloud.js";
 import { FakeExportDirectories } from "../fakes/fakeExportDirectories.js";
-import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
-import { RecordingMetrics } from "../fakes/recordingMetrics.js";
+import { shareSeam, swarmNode, volumeTask, type ShareSeam } from "../fakes/shareSeam.js";
 
 const ttlMs = 10_000;
 const policy = { fenceGraceMs: 5_000, pollMs: 1_000 };
 const id = nfsVolumeId("u-media");
 const dir = nfsDirectoryName("media", "u-media");
+const task = (taskId: string, nodeId: string) => volumeTask(taskId, nodeId, "media", "/srv/media");
 
-function swarmNode(nodeId: string, state: SwarmNode["state"] = "ready"): SwarmNode {
-  return { id: nodeId, version: 1, hostname: nodeId, role: "worker", availability: "active", state, address: "", labels: {}, volumePlugins: ["swarmvol"] };
-}
-function task(taskId: string, nodeId: string): SwarmTask {
-  return {
-    id: taskId, version: 1, serviceId: "s1", serviceName: "media", slot: 1, nodeId, desiredState: "running", state: "running",
-    volumes: [{ source: "media", driver: "swarmvol", target: "/srv/media", readOnly: false, options: {} }], updatedAt: "2026-12-03T10:00:00.000Z",
-  };
-}
-
-let clock: FakeClock;
-let ebs: FakeCloud;
 let exports: FakeExportDirectories;
-let catalog: MemoryCatalog;
-let registry: NodeRegistry;
-let tasks: SwarmTask[];
-let nodes: SwarmNode[];
-let reconciler: Reconciler;
-let service: VolumeService;
-let cloud: CloudVolumes;
-
-const heartbeat = (nodeId: string, mounts: string[] = []) =>
-  registry.heartbeat(nodeId, { hostname: nodeId, instanceId: `i-${nodeId}`, zone: nodeId === "n1" ? "us-east-1a" : "us-east-1b", mounts: mounts.map((volume) => ({ volume, epoch: 1 })) });
-const record = () => catalog.get("media") as VolumeRecord;
+let seam: ShareSeam;
+const record = () => seam.catalog.get("media") as VolumeRecord;
 
 beforeEach(() => {
-  clock = new FakeClock();
-  ebs = new FakeCloud();
   exports = new FakeExportDirectories();
-  catalog = new MemoryCatalog();
-  registry = new NodeRegistry(clock, ttlMs);
-  const claims = new ClaimBook(clock, 5_000);
-  const journal = new MemoryJournal(() => clock.now());
-  const metrics = new RecordingMetrics();
-  tasks = [];
-  nodes = [swarmNode("n1"), swarmNode("n2")];
-  const backends = new BackendRegistry([ebsDefinition, nfsDefinition], "ebs");
-  const nfs = new NfsVolumes(exports, {
-    export: { server: "nas.lab", path: "/srv/swarm" }, mountOptions: ["actimeo=30"], region: "us-east-1", logger: silentLogger,
-    now: () => new Date(clock.now()).toISOString(),
+  seam = shareSeam({
+    share: nfsDefinition, uid: "u-media", ttlMs, policy, zones: { n1: "us-east-1a", n2: "us-east-1b" },
+    verbs: (clock) => new NfsVolumes(exports, {
+      export: { server: "nas.lab", path: "/srv/swarm" }, mountOptions: ["actimeo=30"], region: "us-east-1", logger: silentLogger,
+      now: () => new Date(clock.now()).toISOString(),
+    }),
   });
-  cloud = routeBackends({ registry: backends, backends: new Map<string, BackendVolumes>([["ebs", ebs], ["nfs", nfs]]), instances: ebs });
-  const view: PlacementView = { node: (nodeId) => nodes.find((n) => n.id === nodeId), tasksForVolume: () => tasks };
-  reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics, policy });
-  service = new VolumeService({
-    catalog, cloud, journal, registry, claims, clock, logger: silentLogger, metrics,
-    buildSpec: (name, options) => backends.buildSpec(name, options), backendKind: (name) => backends.get(name).kind,
-    wantsOf: (name) => reconciler.wantsOf(name), enqueue: () => undefined, newUid: () => "u-media",
-    snapshots: { take: () => Promise.reject(new Error("a share has no EBS snapshot")), cloneSource: () => Promise.reject(new Error("no clone of a share")) },
-  });
-  heartbeat("n1");
-  heartbeat("n2");
 });
 
 /** Creates the volume and lets a task on n1 place it there. */
 async function placedOnN1(options: Record<string, string> = {}): Promise<void> {
-  await service.create("media", { backend: "nfs", ...options });
-  tasks = [task("t1", "n1")];
-  expect(await reconciler.reconcile("media", silentLogger)).toEqual({});
+  await seam.service.create("media", { backend: "nfs", ...options });
+  seam.world.tasks = [task("t1", "n1")];
+  expect(await seam.reconciler.reconcile("media", silentLogger)).toEqual({});
 }
 
 /** The task goes away, then the volume. */
 async function removed(): Promise<void> {
-  tasks = [];
-  heartbeat("n1");
-  heartbeat("n2");
-  await service.remove("media");
+  seam.world.tasks = [];
+  seam.heartbeat("n1");
+  seam.heartbeat("n2");
+  await seam.service.remove("media");
 }
 
 describe("an NFS single-writer volume through the backend seam", () => {
   it("is made, placed, moved after its holder is fenced, rebuilt from its marker, and removed keeping its directory", async () => {
-    await service.create("media", { backend: "nfs", uid: "1000", gid: "1000" });
+    await seam.service.create("media", { backend: "nfs", uid: "1000", gid: "1000" });
     expect(record()).toMatchObject({ spec: { backend: "nfs", options: { backend: "nfs", uid: "1000" } }, status: { fresh: false, epoch: 0 } });
     expect(exports.said()).toEqual([]);
 
-    tasks = [task("t1", "n1")];
-    expect(await reconciler.reconcile("media", silentLogger)).toEqual({});
+    seam.world.tasks = [task("t1", "n1")];
+    expect(await seam.reconciler.reconcile("media", silentLogger)).toEqual({});
     expect(exports.said()).toEqual([
       `readMarker ${id}`, `makeDirectory ${dir} 1000:1000 0755`, `writeMarker ${id} swarmvol/name=media,swarmvol/uid=u-media,swarmvol/epoch=0,swarmvol/spec=…`,
       `readMarker ${id}`, `writeMarker ${id} swarmvol/epoch=1`, `readMarker ${id}`, `writeMarker ${id} swarmvol/at/i-n1=placed`,
@@ -120,15 +70,15 @@ describe("an NFS single-writer volume through the backend seam", () => {
     expect(parseNfsShareDevice(record().status.grantedTo?.device ?? "")).toEqual({ kind: "nfs", server: "nas.lab", path: `/srv/swarm/${dir}`, options: ["actimeo=30"] });
 
     // n1 dies holding it; Swarm puts the task on n2
-    heartbeat("n1", ["media"]);
-    tasks = [task("t2", "n2")];
-    nodes = [swarmNode("n1", "down"), swarmNode("n2")];
-    expect((await reconciler.reconcile("media", silentLogger)).requeueAfterMs).toBeGreaterThan(0);
+    seam.heartbeat("n1", ["media"]);
+    seam.world.tasks = [task("t2", "n2")];
+    seam.world.nodes = [swarmNode("n1", "down"), swarmNode("n2")];
+    expect((await seam.reconciler.reconcile("media", silentLogger)).requeueAfterMs).toBeGreaterThan(0);
     expect(record().status.condition?.reason).toBe("HolderAlive");
     expect(exports.said()).toEqual([`readMarker ${id}`]);
-    clock.current += ttlMs + policy.fenceGraceMs;
-    heartbeat("n2");
-    expect(await reconciler.reconcile("media", silentLogger)).toEqual({});
+    seam.clock.current += ttlMs + policy.fenceGraceMs;
+    seam.heartbeat("n2");
+    expect(await seam.reconciler.reconcile("media", silentLogger)).toEqual({});
     expect(exports.said()).toEqual([
       `readMarker ${id}`, `readMarker ${id}`, `writeMarker ${id} -swarmvol/at/i-n1`, `readMarker ${id}`, `writeMarker ${id} swarmvol/epoch=2`,
       `readMarker ${id}`, `writeMarker ${id} swarmvol/at/i-n2=placed`,
@@ -138,18 +88,18 @@ describe("an NFS single-writer volume through the backend seam", () => {
 
     // a controller that lost its catalog rebuilds the entry from the markers, options and all
     const lost = new MemoryCatalog();
-    expect(await rebuildFromCloud(lost, await cloud.describe(), silentLogger)).toEqual(["media"]);
+    expect(await rebuildFromCloud(lost, await seam.cloud.describe(), silentLogger)).toEqual(["media"]);
     expect(lost.get("media")).toMatchObject({ uid: "u-media", spec: { backend: "nfs", options: { backend: "nfs", uid: "1000", gid: "1000" } }, status: { backendId: id, epoch: 2, fresh: false } });
     exports.said();
 
     await removed();
     expect(exports.directories.has(dir)).toBe(true);
     expect(exports.markers.get(id)?.tags["swarmvol/retained"]).toBeDefined();
-    expect(catalog.get("media")).toBeUndefined();
+    expect(seam.catalog.get("media")).toBeUndefined();
     // a kept volume is never rebuilt into a catalog
-    expect(await rebuildFromCloud(new MemoryCatalog(), await cloud.describe(), silentLogger)).toEqual([]);
+    expect(await rebuildFromCloud(new MemoryCatalog(), await seam.cloud.describe(), silentLogger)).toEqual([]);
     // no block step was ever asked of EBS: only the instance state of the fencing, and the rebuild's bulk describes
-    expect(ebs.calls).toEqual(["describeInstances i-n1", "describe *", "describe *"]);
+    expect(seam.ebs.calls).toEqual(["describeInstances i-n1", "describe *", "describe *"]);
   });
 
   it("deletes the directory and its marker on remove with -o onRemove=delete", async () => {
@@ -159,15 +109,15 @@ describe("an NFS single-writer volume through the backend seam", () => {
     expect(exports.said()).toEqual([`readMarker ${id}`, `readMarker ${id}`, `writeMarker ${id} -swarmvol/at/i-n1`, `readMarker ${id}`, `removeDirectory ${dir}`, `removeMarker ${id}`]);
     expect(exports.directories.size).toBe(0);
     expect(exports.markers.size).toBe(0);
-    expect(catalog.get("media")).toBeUndefined();
+    expect(seam.catalog.get("media")).toBeUndefined();
   });
 
   it("keeps the directory with -o onRemove=retain, marking it so it is never rebuilt", async () => {
     await placedOnN1({ onRemove: "retain" });
     exports.said();
     await removed();
-    expect(exports.said().filter((call) => !call.startsWith("readMarker"))).toEqual([`writeMarker ${id} -swarmvol/at/i-n1`, `writeMarker ${id} swarmvol/retained=${new Date(clock.now()).toISOString()}`]);
+    expect(exports.said().filter((call) => !call.startsWith("readMarker"))).toEqual([`writeMarker ${id} -swarmvol/at/i-n1`, `writeMarker ${id} swarmvol/retained=${new Date(seam.clock.now()).toISOString()}`]);
     expect(exports.directories.has(dir)).toBe(true);
-    expect(await rebuildFromCloud(new MemoryCatalog(), await cloud.describe(), silentLogger)).toEqual([]);
+    expect(await rebuildFromCloud(new MemoryCatalog(), await seam.cloud.describe(), silentLogger)).toEqual([]);
   });
 });
