@@ -267,7 +267,11 @@ export function parseShareDevice(device: string): ShareMount | undefined {
 /** How the agent mounts file shares (`--share-mounter`): amazon-efs-utils, or the lab's bind mount of its export root. */
 export type ShareMounterSetting = { kind: "efs-utils" } | { kind: "bind"; exportRoot: string };
 
-/** `efs-utils` (the default) or `bind:<absolute export root>` (the lab: its kernels have no NFS client). */
+/**
+ * `efs-utils` (the default: amazon-efs-utils for EFS, the kernel's `mount -t nfs4` for NFS
+ * volumes) or `bind:<absolute export root>` (the lab: its kernels have no NFS client; an NFS
+ * volume is bound from `<root>/<server>/<export path>/<directory>`, storage/efs/mounters.ts).
+ */
 export function parseShareMounterSetting(raw: string | undefined): ShareMounterSetting {
   if (raw === undefined || raw === "efs-utils") return { kind: "efs-utils" };
   const exportRoot = raw.startsWith("bind:") ? raw.slice("bind:".length) : "";
