@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors.js";
-import { LocalExportDirectories, markerFolder } from "./exportDirectories.js";
+import { exportFailure, LocalExportDirectories, markerFolder } from "./exportDirectories.js";
 
 let root = "";
 beforeEach(async () => {
@@ -68,5 +68,31 @@ describe("LocalExportDirectories (the export as the controller reaches it)", () 
     await writeFile(join(root, markerFolder, `${id}.json`), JSON.stringify({ id, directory: "../../etc", tags: {} }));
     await expect(new LocalExportDirectories(root).readMarker(id)).rejects.toMatchObject({ code: ErrorCode.Internal });
     expect(() => new LocalExportDirectories("relative/root")).toThrow(/must be an absolute path/);
+  });
+});
+
+describe("exportFailure (the export's own failures)", () => {
+  const errno = (code: string) => Object.assign(new Error(`${code}: boom`), { code });
+
+  it.each([["EPERM"], ["EACCES"], ["EROFS"]])("%s is INTERNAL naming the export setting to fix", (code) => {
+    expect(exportFailure("making db-1", "/mnt/nfs", errno(code))).toMatchObject({
+      code: ErrorCode.Internal, details: { root: "/mnt/nfs", code }, message: expect.stringMatching(/^making db-1 on the NFS export at \/mnt\/nfs was refused .*no_root_squash/),
+    });
+  });
+
+  it.each([["EIO"], ["ESTALE"], ["ETIMEDOUT"]])("%s is UNAVAILABLE: the volume is retried", (code) => {
+    expect(exportFailure("reading", "/mnt/nfs", errno(code))).toMatchObject({ code: ErrorCode.Unavailable });
+  });
+
+  it("leaves other failures and domain errors as they are", () => {
+    const other = errno("ENOSPC");
+    expect(exportFailure("x", "/r", other)).toBe(other);
+    const domain = exportFailure("x", "/r", errno("EIO"));
+    expect(exportFailure("y", "/r", domain)).toBe(domain);
+  });
+
+  it("a step on the export passes a failure it does not know through as it is", async () => {
+    await writeFile(join(root, markerFolder), "a file where the marker folder should be");
+    await expect(new LocalExportDirectories(root).listMarkers()).rejects.toMatchObject({ code: "ENOTDIR" });
   });
 });
