@@ -14,7 +14,7 @@ const env = { SWARMVOL_TOKEN: "t" };
 
 describe("--default-backend (core/clusterConfig.ts)", () => {
   it("is ebs unless the flag or SWARMVOL_DEFAULT_BACKEND says otherwise, in any case", () => {
-    const all = { ...env, SWARMVOL_BACKENDS: "ebs,efs,nfs" };
+    const all = { ...env, SWARMVOL_BACKENDS: "ebs,efs,nfs", SWARMVOL_NFS_EXPORT: "nas:/x", SWARMVOL_NFS_EXPORT_ROOT: "/mnt/x" };
     expect(loadControllerConfig(env, []).defaultBackend).toBe("ebs");
     expect(loadControllerConfig({ ...all, SWARMVOL_DEFAULT_BACKEND: "NFS" }, []).defaultBackend).toBe("nfs");
     expect(loadControllerConfig({ ...all, SWARMVOL_DEFAULT_BACKEND: "nfs" }, ["--default-backend=efs"]).defaultBackend).toBe("efs");
@@ -46,8 +46,7 @@ describe("the controller's backends (cli/backends.ts)", () => {
   });
 
   it("refuses at start a backend this build does not serve, naming the ones it does", () => {
-    const { defaultBackend, backends: served } = loadControllerConfig(env, ["--backends", "ebs,nfs"]);
-    expect(() => controllerBackends(defaultBackend, served)).toThrow(/^this build of swarmvol controller does not serve the nfs backend yet \(it has ebs and efs\): leave it out of --backends$/);
+    expect(() => controllerBackends("ebs", ["ebs", "zfs"])).toThrow(/^this build of swarmvol controller does not serve the zfs backend yet \(it has ebs, efs and nfs\): leave it out of --backends$/);
     expect(() => controllerBackends("nfs", ["ebs", "efs"])).toThrow(/^invalid --default-backend "nfs": this controller serves ebs and efs; give --default-backend ebs or efs$/);
   });
 });

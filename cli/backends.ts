@@ -5,8 +5,8 @@
  * EFS, the ones `--backends` names (default ebs: a controller serving efs describes the
  * pool at every term's start and resync, which needs EFS reachable and allowed). An EFS
  * volume is an access point on the pool file system (ADR 0025); its snapshot, clone and
- * resize are refused by its kind (controller/snapshots, controller/resize). NFS joins with
- * storage/nfs. Adding one is a line in `controllerBackendDefinitions` and its
+ * resize are refused by its kind (controller/snapshots, controller/resize). An NFS volume
+ * is a directory of the operator's export (`--nfs-export`, ADR 0031). Adding one is a line in `controllerBackendDefinitions` and its
  * verbs in the controller's router (cli/controllerCommand.ts), not a branch in the
  * controller. `swarmvol all-in-one`: local.
  */
@@ -22,9 +22,10 @@ import { EfsCloud } from "../storage/efs/efsCloud.js";
 import { EfsVolumes } from "../storage/efs/efsVolumes.js";
 import { efsDefinition } from "../storage/efs/options.js";
 import { localDefinition } from "../storage/local/localBackend.js";
+import { nfsDefinition } from "../storage/nfs/options.js";
 
 /** What this build wires into the controller, by name. */
-export const controllerBackendDefinitions: readonly BackendDefinition[] = [ebsDefinition, efsDefinition];
+export const controllerBackendDefinitions: readonly BackendDefinition[] = [ebsDefinition, efsDefinition, nfsDefinition];
 
 /**
  * @param defaultBackend `--default-backend` as core/backendSettings.ts checked it (a controller's backend).
@@ -36,7 +37,7 @@ export function controllerBackends(defaultBackend: string, served: readonly stri
   const built = controllerBackendDefinitions.map(({ name }) => name);
   const missing = served.find((name) => !built.includes(name));
   if (missing !== undefined) {
-    throw invalidArgument(`this build of swarmvol controller does not serve the ${missing} backend yet (it has ${built.join(" and ")}): leave it out of --backends`, { value: missing, served: built });
+    throw invalidArgument(`this build of swarmvol controller does not serve the ${missing} backend yet (it has ${built.slice(0, -1).join(", ")} and ${built.at(-1)}): leave it out of --backends`, { value: missing, served: built });
   }
   return new BackendRegistry(controllerBackendDefinitions.filter(({ name }) => served.includes(name)), defaultBackend);
 }

@@ -29,7 +29,7 @@ import type { BackendRegistry } from "../core/backends.js";
 import { monotonicClock, realTimers } from "../core/clock.js";
 import { loadControllerConfig, type ControllerConfig } from "../core/clusterConfig.js";
 import { leaderPollMs } from "../core/leaseTiming.js";
-import type { CloudResize, CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
+import type { BackendVolumes, CloudResize, CloudSnapshots, CloudVolumes, InstancePower } from "../core/cloud.js";
 import { invalidArgument } from "../core/errors.js";
 import type { CrashPoints, Logger } from "../core/ports.js";
 import { createEc2Client } from "../storage/ebs/client.js";
@@ -37,9 +37,11 @@ import { withCrashPoints } from "../storage/ebs/crashPointClient.js";
 import { EbsCloud } from "../storage/ebs/ebsCloud.js";
 import { ebsDefinition } from "../storage/ebs/options.js";
 import { efsDefinition } from "../storage/efs/options.js";
+import { nfsDefinition } from "../storage/nfs/options.js";
 import { CatalogStore } from "../storage/state/catalogStore.js";
 import { JournalStore } from "../storage/state/journalStore.js";
 import { controllerBackends, controllerEfs, servedVerbs } from "./backends.js";
+import { nfsBackendVolumes } from "./nfsBackend.js";
 import { createLogger, stopSignal, stopWithin, systemClock, withTokenFile, applyNice } from "./runtime.js";
 import { crashPointsFromEnv } from "./crashPoints.js";
 import { dockerFor, engineInfo } from "./docker.js";
@@ -100,13 +102,13 @@ function replicaApi(config: ControllerConfig, { replica, catalog, metrics, event
  * and every EC2 and EFS request counted. EC2 is always there (instances, power fencing);
  * snapshots and resize are EBS's: a share is refused them by its kind.
  */
-function measuredBackends(config: ControllerConfig, backends: BackendRegistry, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
+function measuredBackends(config: ControllerConfig, backends: BackendRegistry, metrics: PromControllerMetrics, logger: Logger, crashPoints: CrashPoints, nfs: BackendVolumes | undefined): { cloud: CloudVolumes; power: InstancePower; snapshots: CloudSnapshots; resize: CloudResize } {
   const ec2 = withCrashPoints(createEc2Client({ region: config.region, ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}) }), crashPoints);
   const ebs = new EbsCloud(ec2, systemClock, logger.child({ component: "ebs" }), { stuckAttachMs: config.stuckAttachMs });
   // Only the served backends are in the router: its describe of all asks each of them.
   const efs = backends.names().includes(efsDefinition.name) ? controllerEfs(config, ebs, systemClock, logger.child({ component: "efs" })) : undefined;
   metrics.backendRequests(() => sumByAction(ebs.calls.byAction(), efs?.requests() ?? {}));
-  const cloud = routeBackends({ registry: backends, backends: servedVerbs(backends, { [ebsDefinition.name]: ebs, [efsDefinition.name]: efs?.volumes }), instances: ebs });
+  const cloud = routeBackends({ registry: backends, backends: servedVerbs(backends, { [ebsDefinition.name]: ebs, [efsDefinition.name]: efs?.volumes, [nfsDefinition.name]: nfs }), instances: ebs });
   return { cloud: instrumentCloud(cloud, metrics, monotonicClock), power: ebs, snapshots: instrumentSnapshots(ebs.snapshots, metrics, monotonicClock), resize: ebs.resize };
 }
 
@@ -133,7 +135,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   applyNice(config.nice, logger);
   const metrics = new PromControllerMetrics();
   const journal = await JournalStore.open(join(config.stateDir, "journal.json"));
-  const { cloud, power, snapshots, resize } = measuredBackends(config, backends, metrics, logger, crashPoints);
+  const { cloud, power, snapshots, resize } = measuredBackends(config, backends, metrics, logger, crashPoints, await nfsBackendVolumes(config.nfs, config.region, logger));
   const docker: Docker = dockerFor(config.dockerHost);
   const store = new DockerSwarmStore({ docker, logger: logger.child({ component: "swarm-store" }) });
   const swarm = new DockerSwarm({ docker, driverNames: [config.driverName], logger });

@@ -15,7 +15,7 @@ import type { EfsPerformanceMode, EfsThroughputMode, FileSystemRequest } from ".
 export const backendSettings = {
   // Opt-in: a controller serving efs describes the EFS pool at every term's start and resync,
   // which needs EFS reachable and the EFS statements of docs/iam-policy.json.
-  backends: { flag: "--backends", env: "SWARMVOL_BACKENDS", fallback: "ebs", help: "the backends this controller serves, comma-separated: ebs, efs (efs needs EFS reachable and docs/iam-policy.json's EFS statements)" },
+  backends: { flag: "--backends", env: "SWARMVOL_BACKENDS", fallback: "ebs", help: "the backends this controller serves, comma-separated: ebs, efs, nfs (efs needs EFS reachable and docs/iam-policy.json's EFS statements; nfs needs --nfs-export)" },
   defaultBackend: { flag: "--default-backend", env: "SWARMVOL_DEFAULT_BACKEND", fallback: "ebs", help: "the backend of a volume created without -o backend=: ebs, efs or nfs, one this build serves (ADR 0027)" },
   // The SDK reads AWS_ENDPOINT_URL_EFS itself too; naming it here gives the lab's emulator the same dummy credentials as EC2's.
   efsEndpoint: { flag: "--efs-endpoint", env: "AWS_ENDPOINT_URL_EFS", help: "an EFS-compatible endpoint (the lab's emulator); default: EFS of --region" },

@@ -4,6 +4,7 @@ import { parseShareMounterSetting, type ShareMounterSetting } from "./fileShares
 import { checkFenceMode, checkLogLevel, loadSettings, onOff, parseListen, pluginSocketSetting, type LogLevel, type Setting } from "./config.js";
 import type { FenceMode } from "./fencing.js";
 import { checkLeaseTiming } from "./leaseTiming.js";
+import { nfsControllerSettings, servedNfsSettings, type NfsSettings } from "./nfsSettings.js";
 
 /**
  * Settings of the cluster daemons, `swarmvol controller` and `swarmvol agent`.
@@ -35,6 +36,8 @@ function niceness(text: string | undefined): number {
 
 /** `swarmvol controller`'s settings; the default backend and the EFS pool are core/backendSettings.ts'. */
 export interface ControllerConfig extends BackendConfig {
+  /** The nfs backend's export, when `--backends` serves nfs (`--nfs-export`, core/nfsSettings.ts, ADR 0031). */
+  nfs: NfsSettings | undefined;
   listen: { host: string; port: number };
   token: string;
   stateDir: string;
@@ -114,11 +117,13 @@ export const controllerSettings = {
   // node down itself; availability restored when its lease is live again (ADR 0022).
   drainFenced: { flag: "--drain-fenced", env: "SWARMVOL_DRAIN_FENCED", fallback: "on", help: "on: set a fenced node's Swarm availability to drain (restored when it is back); off: never touch it" },
   ...backendSettings,
+  ...nfsControllerSettings,
 } satisfies Record<string, Setting>;
 
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): ControllerConfig {
   refuseTokenFlag(argv);
   const raw = loadSettings(controllerSettings, env, argv);
+  const served = loadBackendConfig(raw);
   const listen = parseListen(raw.listen as string);
   const workers = Number(raw.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 512) throw invalidArgument(`--workers must be a whole number from 1 to 512, got ${quoted(raw.workers)}`);
@@ -144,7 +149,8 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     fenceMode: checkFenceMode(raw.fenceMode),
     powerFenceTimeoutMs: milliseconds(raw.powerFenceTimeoutMs, "--power-fence-timeout-ms"),
     drainFenced: onOff(raw.drainFenced, "--drain-fenced"),
-    ...loadBackendConfig(raw),
+    ...served,
+    nfs: servedNfsSettings(served.backends, raw),
   };
 }
 

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { cloudTags, type CloudInstance } from "./cloud.js";
 import { invalidArgument, notFound, unavailable } from "./errors.js";
+import type { GrantedShare } from "./nfsShares.js";
 
 export type FileShareState = "creating" | "available" | "updating" | "deleting" | "deleted" | "error";
 export type EfsPerformanceMode = "generalPurpose" | "maxIO";
@@ -208,10 +209,14 @@ export interface MountCommand {
   args: string[];
 }
 
-/** `mount -t nfs4 -o <recommended> ADDR:/PATH TARGET`: a file system (or a path in it) at a mount target's address. */
-export function nfsMountCommand(address: string, path: string, target: string): MountCommand {
+/**
+ * `mount -t nfs4 -o <recommended>[,extra] ADDR:/PATH TARGET`: a file system (or a path in it)
+ * at a mount target's address, or an NFS server's export (core/nfsShares.ts, with the
+ * operator's options after the recommended ones, so mount(8)'s last-wins lets them override).
+ */
+export function nfsMountCommand(address: string, path: string, target: string, extra: readonly string[] = []): MountCommand {
   if (!path.startsWith("/")) throw invalidArgument(`NFS export path ${JSON.stringify(path)} must be absolute`, { path });
-  return { program: "mount", args: ["-t", "nfs4", "-o", efsNfsOptions, `${address}:${path}`, target] };
+  return { program: "mount", args: ["-t", "nfs4", "-o", [efsNfsOptions, ...extra].join(","), `${address}:${path}`, target] };
 }
 
 /**
@@ -264,7 +269,11 @@ export function parseShareDevice(device: string): ShareMount | undefined {
 /** How the agent mounts file shares (`--share-mounter`): amazon-efs-utils, or the lab's bind mount of its export root. */
 export type ShareMounterSetting = { kind: "efs-utils" } | { kind: "bind"; exportRoot: string };
 
-/** `efs-utils` (the default) or `bind:<absolute export root>` (the lab: its kernels have no NFS client). */
+/**
+ * `efs-utils` (the default: amazon-efs-utils for EFS, the kernel's `mount -t nfs4` for NFS
+ * volumes) or `bind:<absolute export root>` (the lab: its kernels have no NFS client; an NFS
+ * volume is bound from `<root>/<server>/<export path>/<directory>`, storage/efs/mounters.ts).
+ */
 export function parseShareMounterSetting(raw: string | undefined): ShareMounterSetting {
   if (raw === undefined || raw === "efs-utils") return { kind: "efs-utils" };
   const exportRoot = raw.startsWith("bind:") ? raw.slice("bind:".length) : "";
@@ -276,8 +285,8 @@ export function parseShareMounterSetting(raw: string | undefined): ShareMounterS
 
 /** The node-side mount step for file shares; the agent's seam between real NFS and the lab. */
 export interface ShareMounter {
-  /** Mounts the share at `target` (made if missing); already mounted there is success. */
-  mount(share: ShareMount, target: string): Promise<void>;
+  /** Mounts the share (an EFS access point or an NFS export's directory) at `target` (made if missing); already mounted there is success. */
+  mount(share: GrantedShare, target: string): Promise<void>;
   unmount(target: string): Promise<void>;
   isMounted(target: string): Promise<boolean>;
 }

@@ -154,12 +154,14 @@ export function canonicalOptions(
   opts: Readonly<Record<string, unknown>> | null | undefined,
   known: readonly OptionDefinition[],
   backend: string,
+  /** Other backends' options (lower case) this one refuses, with why (a share refuses size, snapshots, zone). */
+  refused: ReadonlyMap<string, string> = new Map(),
 ): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(opts ?? {})) {
     const definition = known.find((option) => option.name.toLowerCase() === key.toLowerCase());
     if (!definition) {
-      const why = elsewhere.get(key.toLowerCase());
+      const why = refused.get(key.toLowerCase()) ?? elsewhere.get(key.toLowerCase());
       if (why !== undefined) throw invalidArgument(`option ${quoted(key)} is not for the ${backend} backend: ${why}`, { option: clipped(key), backend });
       const valid = known.map((option) => option.name).join(", ");
       throw invalidArgument(`unknown option ${quoted(key)} for the ${backend} backend; valid options: ${valid}`, { option: clipped(key) });

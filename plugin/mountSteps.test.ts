@@ -11,6 +11,8 @@ import { LocalDirectory } from "./localDirectory.js";
 
 const share = { mountTargetIp: "172.31.0.4", fileSystemId: "fs-0123abcd", accessPointId: "fsap-0456ef", rootPath: "/swarmvol/jenkins" };
 const mountedShare = "share mount 172.31.0.4:fs-0123abcd/fsap-0456ef/swarmvol/jenkins /mnt/sv/jenkins";
+/** An NFS volume's grant (ADR 0031), for the volume named `media`. */
+const nfsDevice = "nfs://nas.lab/srv/swarm/media-1a2b3c4d?actimeo=30";
 
 /** Every call the driver makes on the block filesystem, by name (a share must make none but the data folder). */
 function recorded(filesystem: BlockFilesystem, calls: string[]): BlockFilesystem {
@@ -37,7 +39,10 @@ function setup(options: { shares?: boolean } = {}) {
   const directory = new LocalDirectory({ catalog, backend: node.backend, clock: new FakeClock(), logger: silentLogger, newUid: () => `uid-${++uid}` });
   const shared = new Set(["jenkins"]);
   const attacher: NodeAttacher = {
-    attach: async (record) => (shared.has(record.spec.name) ? { device: shareDevice(share), epoch: 1 } : { device: await node.backend.attach(record), epoch: 1 }),
+    attach: async (record) => {
+      if (record.spec.name === "media") return { device: nfsDevice, epoch: 1 };
+      return shared.has(record.spec.name) ? { device: shareDevice(share), epoch: 1 } : { device: await node.backend.attach(record), epoch: 1 };
+    },
     release: async (record) => void node.actions.push(`release ${record.spec.name}`),
   };
   const driver = new VolumeDriver({
@@ -52,6 +57,21 @@ beforeEach(async () => {
   t = setup();
   await t.driver.create("jenkins", null);
   await t.driver.create("db", null);
+});
+
+describe("an NFS grant (nfs://…)", () => {
+  it("is mounted and unmounted with the share mounter, with no block step", async () => {
+    await t.driver.create("media", null);
+    t.node.actions.length = 0;
+    expect(await t.driver.mount("media", "m1")).toBe("/mnt/sv/media/data");
+    expect(t.node.actions).toEqual([`share mount ${nfsDevice} /mnt/sv/media`]);
+    expect(t.fsCalls).toEqual(["fs.ensureDirectory"]);
+    expect(t.mounts.get("media")).toMatchObject({ device: nfsDevice, mountRoot: "/mnt/sv/media" });
+    t.fsCalls.length = 0;
+    await t.driver.unmount("media", "m1");
+    expect(t.node.actions.slice(1)).toEqual(["share unmount /mnt/sv/media", "release media"]);
+    expect(t.fsCalls).toEqual([]);
+  });
 });
 
 describe("a share grant", () => {

@@ -2,12 +2,13 @@
  * The node-side step of a Mount per backend kind (ADR 0027): what turns the controller's
  * grant into a mount root. A grant's device is either a block device path (`/dev/…`: check
  * its filesystem, make one only on a fresh volume, mount it) or a file share
- * (`efs://…`, core/fileShares.ts parseShareDevice: mount it through the ShareMounter, with
+ * (`efs://…` or `nfs://…`, core/nfsShares.ts parseGrantedShare: mount it through the ShareMounter, with
  * no device, no blkid, fsck or mkfs, and no fresh mark: a share has no filesystem of its
  * own to make). Unmounting takes the same way back, so fencing covers both kinds.
  */
 import { internal, unsafe } from "../core/errors.js";
-import { parseShareDevice, type ShareMounter } from "../core/fileShares.js";
+import type { ShareMounter } from "../core/fileShares.js";
+import { parseGrantedShare } from "../core/nfsShares.js";
 import { mmpOf } from "../core/mmp.js";
 import type { Attachment, BlockFilesystem, CrashPoints, Logger, VolumeDirectory } from "../core/ports.js";
 import type { VolumeRecord } from "../core/volume.js";
@@ -40,7 +41,7 @@ export class MountSteps {
 
   /** Makes `mountRoot` the volume's root from the grant, adopting a mount an interrupted Mount left there. */
   async mount(record: VolumeRecord, attachment: Pick<Attachment, "device" | "grow">, mountRoot: string): Promise<void> {
-    const share = parseShareDevice(attachment.device);
+    const share = parseGrantedShare(attachment.device);
     if (share === undefined) return this.mountBlock(record, attachment, mountRoot);
     const { shares, logger } = this.deps;
     if (shares === undefined) {
@@ -49,7 +50,7 @@ export class MountSteps {
     // Already mounted there is success (ShareMounter's contract): an agent killed mid-mount adopts it.
     await shares.mount(share, mountRoot);
     this.deps.crash.reached("agent.mount.mounted");
-    logger.info({ volume: record.spec.name, fileSystemId: share.fileSystemId, accessPointId: share.accessPointId, mountRoot }, "file share mounted");
+    logger.info({ volume: record.spec.name, device: attachment.device, mountRoot }, "file share mounted");
   }
 
   /**
@@ -68,7 +69,7 @@ export class MountSteps {
 
   private async mountedBy(mountRoot: string, device?: string): Promise<Unmounter | undefined> {
     const { filesystem, shares } = this.deps;
-    const kinds: Array<Unmounter | undefined> = device === undefined ? [filesystem, shares] : parseShareDevice(device) === undefined ? [filesystem] : [shares];
+    const kinds: Array<Unmounter | undefined> = device === undefined ? [filesystem, shares] : parseGrantedShare(device) === undefined ? [filesystem] : [shares];
     for (const kind of kinds) if (kind !== undefined && (await kind.isMounted(mountRoot))) return kind;
     return undefined;
   }

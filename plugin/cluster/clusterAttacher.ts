@@ -1,5 +1,5 @@
 import { conflict, ErrorCode, isSwarmvolError, timeout } from "../../core/errors.js";
-import { parseShareDevice } from "../../core/fileShares.js";
+import { parseGrantedShare } from "../../core/nfsShares.js";
 import type { Attachment, Clock, CrashPoints, DeviceLocator, Logger, NodeAttacher } from "../../core/ports.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import type { ControllerApi } from "../../api/client/apiClient.js";
@@ -72,8 +72,8 @@ export class ClusterAttacher implements NodeAttacher {
       if (answer.state === "granted") {
         logger.info({ volume: name, volumeId: answer.volumeId, device: answer.device, epoch: answer.epoch }, "claim granted");
         this.options.crashPoints?.reached("agent.mount.granted");
-        // A file share's grant names what to mount (`efs://…`): there is no device to wait for.
-        if (parseShareDevice(answer.device) !== undefined) return { device: answer.device, epoch: answer.epoch };
+        // A file share's grant names what to mount (`efs://…`, `nfs://…`): there is no device to wait for.
+        if (parseGrantedShare(answer.device) !== undefined) return { device: answer.device, epoch: answer.epoch };
         const device = await locator.locate(answer.volumeId, answer.device, Math.max(0, deadline - clock.now()));
         // The volume grew while nobody mounted it: the Mount grows its filesystem (ADR 0026).
         return { device, epoch: answer.epoch, ...(answer.grow ? { grow: { id: answer.grow.id, sizeBytes: answer.grow.sizeBytes } } : {}) };

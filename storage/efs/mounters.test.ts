@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, isSwarmvolError } from "../../core/errors.js";
 import type { ShareMount } from "../../core/fileShares.js";
+import type { NfsShareMount } from "../../core/nfsShares.js";
 import type { CommandResult, CommandRunner } from "../../core/ports.js";
 import { BindShareMounter, NfsShareMounter, shareMounterFor } from "./mounters.js";
 
@@ -78,5 +79,38 @@ describe("BindShareMounter (the lab)", () => {
     expect(mounter.sourceOf(share)).toBe("/var/lib/svlab/cloud/efs/fs-0123456789abcdef0/swarmvol/data");
     await mounter.mount(share, target);
     expect(calls).toEqual([["mount", "--bind", "/var/lib/svlab/cloud/efs/fs-0123456789abcdef0/swarmvol/data", target]]);
+  });
+});
+
+describe("NFS volumes (ADR 0031)", () => {
+  const nfs: NfsShareMount = { kind: "nfs", server: "nas.lab", path: "/srv/swarm/db-1a2b3c4d", options: ["actimeo=30"] };
+
+  it("mounts with the kernel's NFS client and the recommended options, the operator's last, exactly", async () => {
+    const { runner, calls } = recordingRunner();
+    await shareMounterFor({ kind: "efs-utils" }, runner, { mountInfoPath: mountInfo }).mount(nfs, target);
+    expect(calls).toEqual([[
+      "mount", "-t", "nfs4", "-o", "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,actimeo=30", "nas.lab:/srv/swarm/db-1a2b3c4d", target,
+    ]]);
+  });
+
+  it("names the server and path when the mount fails", async () => {
+    const { runner } = recordingRunner(32);
+    const err = await new NfsShareMounter(runner, { mountInfoPath: mountInfo }).mount(nfs, target).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.Internal, details: { server: "nas.lab", path: "/srv/swarm/db-1a2b3c4d", target } });
+  });
+
+  it("binds DIR/<server>/<export path>/<directory> in the lab, the server without IPv6 brackets", async () => {
+    const { runner, calls } = recordingRunner();
+    const mounter = new BindShareMounter(runner, "/var/lib/svlab/nfs", { mountInfoPath: mountInfo });
+    expect(mounter.sourceOf({ ...nfs, server: "[fd00::1]", port: 2049 })).toBe("/var/lib/svlab/nfs/fd00::1/srv/swarm/db-1a2b3c4d");
+    await mounter.mount(nfs, target);
+    expect(calls).toEqual([["mount", "--bind", "/var/lib/svlab/nfs/nas.lab/srv/swarm/db-1a2b3c4d", target]]);
+  });
+
+  it.each([["/srv/../etc"], ["/srv/./x"]])("refuses to bind a path %j that would leave the export root, mounting nothing", async (path) => {
+    const { runner, calls } = recordingRunner();
+    const mounter = new BindShareMounter(runner, "/var/lib/svlab/nfs", { mountInfoPath: mountInfo });
+    await expect(mounter.mount({ ...nfs, path }, target)).rejects.toMatchObject({ code: ErrorCode.Internal });
+    expect(calls).toEqual([]);
   });
 });

@@ -39,11 +39,7 @@ const refused: ReadonlyMap<string, string> = new Map([
  * @example buildEfsSpec("jenkins", { uid: "1000", gid: "1000", mode: "0750" }).options.uid === "1000"
  */
 export function buildEfsSpec(name: string, rawOptions: Readonly<Record<string, unknown>> | null | undefined): VolumeSpec {
-  for (const key of Object.keys(rawOptions ?? {})) {
-    const why = refused.get(key.toLowerCase());
-    if (why !== undefined) throw invalidArgument(`option ${quoted(key)} is not for the efs backend: ${why}`, { option: clipped(key), backend: efsBackendName });
-  }
-  const options = canonicalOptions(rawOptions, efsOptions, efsBackendName);
+  const options = canonicalOptions(rawOptions, efsOptions, efsBackendName, refused);
   parseEfsOwner(options);
   if (options.onRemove !== undefined && options.onRemove !== "delete" && options.onRemove !== "retain") {
     throw invalidArgument(`invalid onRemove ${quoted(options.onRemove)} for an EFS volume: use delete (the default) or retain`, { option: "onRemove", value: clipped(options.onRemove) });

@@ -50,7 +50,7 @@ beforeEach(async () => {
   swarm = new FakeSwarm({ nodes: [newNode({ id: "n1" }), newNode({ id: "n2" })] });
   cloud = new FakeCloud();
   catalog = new MemoryCatalog();
-  const backends = controllerBackends("ebs");
+  const backends = controllerBackends("ebs", ["ebs", "efs"]);
   controller = new Controller({
     informer: new SwarmInformer({ swarm, clock: time, timers: time, pollIntervalMs: 500 }), catalog, cloud,
     journal: new MemoryJournal(() => time.now()), clock: time, logger: silentLogger, metrics: new RecordingMetrics(),

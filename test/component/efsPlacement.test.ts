@@ -8,56 +8,29 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { routeBackends } from "../../controller/backendRouter.js";
-import { ClaimBook } from "../../controller/claims.js";
 import { rebuildFromCloud } from "../../controller/rebuild.js";
-import { NodeRegistry } from "../../controller/nodeRegistry.js";
-import { Reconciler, type PlacementView } from "../../controller/reconcile/reconciler.js";
-import { VolumeService } from "../../controller/volumeService.js";
 import { BackendRegistry } from "../../core/backends.js";
-import type { BackendVolumes, CloudVolumes } from "../../core/cloud.js";
+import type { BackendVolumes } from "../../core/cloud.js";
 import { ErrorCode } from "../../core/errors.js";
 import { parseShareDevice } from "../../core/fileShares.js";
 import { silentLogger } from "../../core/ports.js";
-import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import type { VolumeRecord } from "../../core/volume.js";
 import { ebsDefinition } from "../../storage/ebs/options.js";
 import { EfsVolumes } from "../../storage/efs/efsVolumes.js";
 import { efsDefinition } from "../../storage/efs/options.js";
-import { FakeClock } from "../fakes/clock.js";
-import { FakeCloud } from "../fakes/fakeCloud.js";
 import { FakeFileShares } from "../fakes/fakeFileShares.js";
-import { MemoryJournal } from "../fakes/memoryJournal.js";
 import { MemoryCatalog } from "../fakes/memoryState.js";
-import { RecordingMetrics } from "../fakes/recordingMetrics.js";
+import { shareSeam, swarmNode, volumeTask, type ShareSeam } from "../fakes/shareSeam.js";
 
 const ttlMs = 10_000;
 const policy = { fenceGraceMs: 5_000, pollMs: 1_000 };
 const zones: Record<string, string> = { n1: "us-east-1a", n2: "us-east-1b" };
+const task = (id: string, nodeId: string) => volumeTask(id, nodeId, "jenkins", "/var/jenkins_home");
 
-function swarmNode(id: string, state: SwarmNode["state"] = "ready"): SwarmNode {
-  return { id, version: 1, hostname: id, role: "worker", availability: "active", state, address: "", labels: {}, volumePlugins: ["swarmvol"] };
-}
-function task(id: string, nodeId: string): SwarmTask {
-  return {
-    id, version: 1, serviceId: "s1", serviceName: "jenkins", slot: 1, nodeId, desiredState: "running", state: "running",
-    volumes: [{ source: "jenkins", driver: "swarmvol", target: "/var/jenkins_home", readOnly: false, options: {} }], updatedAt: "2026-12-03T10:00:00.000Z",
-  };
-}
-
-let clock: FakeClock;
-let ebs: FakeCloud;
 let shares: FakeFileShares;
-let catalog: MemoryCatalog;
-let registry: NodeRegistry;
-let tasks: SwarmTask[];
-let nodes: SwarmNode[];
-let reconciler: Reconciler;
-let service: VolumeService;
-let cloud: CloudVolumes;
+let seam: ShareSeam;
 
-const heartbeat = (nodeId: string, mounts: string[] = []) =>
-  registry.heartbeat(nodeId, { hostname: nodeId, instanceId: `i-${nodeId}`, zone: zones[nodeId] as string, mounts: mounts.map((volume) => ({ volume, epoch: 1 })) });
-const record = () => catalog.get("jenkins") as VolumeRecord;
+const record = () => seam.catalog.get("jenkins") as VolumeRecord;
 /** FileShares calls since the last look, as `op arg` lines (ids and zones, not whole requests). */
 const sharesSaid = (): string[] => shares.calls.splice(0).map(({ op, args }) => [op, ...args.map(briefly)].join(" "));
 function briefly(arg: unknown): string {
@@ -69,47 +42,28 @@ function briefly(arg: unknown): string {
 }
 
 beforeEach(() => {
-  clock = new FakeClock();
-  ebs = new FakeCloud();
   shares = new FakeFileShares();
-  catalog = new MemoryCatalog();
-  registry = new NodeRegistry(clock, ttlMs);
-  const claims = new ClaimBook(clock, 5_000);
-  const journal = new MemoryJournal(() => clock.now());
-  const metrics = new RecordingMetrics();
-  tasks = [];
-  nodes = [swarmNode("n1"), swarmNode("n2")];
-  const backends = new BackendRegistry([ebsDefinition, efsDefinition], "ebs");
-  const efs = new EfsVolumes(shares, {
-    pool: { owner: { kind: "pool", pool: "default" }, performanceMode: "generalPurpose", throughputMode: "elastic", encrypted: true },
-    region: "us-east-1",
-    subnetOf: async (instanceId) => {
-      const zone = zones[instanceId.slice(2)] as string;
-      return { subnetId: `subnet-${zone}`, zone };
-    },
+  seam = shareSeam({
+    share: efsDefinition, uid: "u-jenkins", ttlMs, policy, zones,
+    verbs: () => new EfsVolumes(shares, {
+      pool: { owner: { kind: "pool", pool: "default" }, performanceMode: "generalPurpose", throughputMode: "elastic", encrypted: true },
+      region: "us-east-1",
+      subnetOf: async (instanceId) => {
+        const zone = zones[instanceId.slice(2)] as string;
+        return { subnetId: `subnet-${zone}`, zone };
+      },
+    }),
   });
-  cloud = routeBackends({ registry: backends, backends: new Map<string, BackendVolumes>([["ebs", ebs], ["efs", efs]]), instances: ebs });
-  const view: PlacementView = { node: (id) => nodes.find((n) => n.id === id), tasksForVolume: () => tasks };
-  reconciler = new Reconciler({ catalog, cloud, journal, registry, claims, view, clock, metrics, policy });
-  service = new VolumeService({
-    catalog, cloud, journal, registry, claims, clock, logger: silentLogger, metrics,
-    buildSpec: (name, options) => backends.buildSpec(name, options), backendKind: (name) => backends.get(name).kind,
-    wantsOf: (name) => reconciler.wantsOf(name), enqueue: () => undefined, newUid: () => "u-jenkins",
-    // EBS's snapshots are wired, as in a controller: a share must never ask for one (a final snapshot on remove)
-    snapshots: { take: () => Promise.reject(new Error("a share has no EBS snapshot")), cloneSource: () => Promise.reject(new Error("no clone of a share")) },
-  });
-  heartbeat("n1");
-  heartbeat("n2");
 });
 
 describe("an EFS single-writer volume through the backend seam", () => {
   it("is created, placed, moved after its holder is fenced, and deleted, with no block step", async () => {
-    await service.create("jenkins", { backend: "efs", uid: "1000", gid: "1000" });
+    await seam.service.create("jenkins", { backend: "efs", uid: "1000", gid: "1000" });
     expect(record()).toMatchObject({ spec: { backend: "efs", options: { backend: "efs", uid: "1000" } }, status: { fresh: false, epoch: 0 } });
     expect(sharesSaid()).toEqual([]);
 
-    tasks = [task("t1", "n1")];
-    expect(await reconciler.reconcile("jenkins", silentLogger)).toEqual({});
+    seam.world.tasks = [task("t1", "n1")];
+    expect(await seam.reconciler.reconcile("jenkins", silentLogger)).toEqual({});
     const [fs] = [...shares.fileSystems.keys()];
     const [ap] = [...shares.accessPoints.keys()];
     expect(shares.calls.find((call) => call.op === "ensureAccessPoint")?.args[0]).toMatchObject({ uid: "u-jenkins", owner: { uid: 1000, gid: 1000, mode: "0755" } });
@@ -121,15 +75,15 @@ describe("an EFS single-writer volume through the backend seam", () => {
     expect(parseShareDevice(record().status.grantedTo?.device ?? "")).toEqual({ fileSystemId: fs, accessPointId: ap, rootPath: "/swarmvol/jenkins", mountTargetIp: "172.31.0.4" });
 
     // n1 dies holding it; Swarm puts the task on n2, in another zone
-    heartbeat("n1", ["jenkins"]);
-    tasks = [task("t2", "n2")];
-    nodes = [swarmNode("n1", "down"), swarmNode("n2")];
-    expect((await reconciler.reconcile("jenkins", silentLogger)).requeueAfterMs).toBeGreaterThan(0);
+    seam.heartbeat("n1", ["jenkins"]);
+    seam.world.tasks = [task("t2", "n2")];
+    seam.world.nodes = [swarmNode("n1", "down"), swarmNode("n2")];
+    expect((await seam.reconciler.reconcile("jenkins", silentLogger)).requeueAfterMs).toBeGreaterThan(0);
     expect(record().status.condition?.reason).toBe("HolderAlive");
     expect(sharesSaid()).toEqual([`getAccessPoint ${ap}`]);
-    clock.current += ttlMs + policy.fenceGraceMs;
-    heartbeat("n2");
-    expect(await reconciler.reconcile("jenkins", silentLogger)).toEqual({});
+    seam.clock.current += ttlMs + policy.fenceGraceMs;
+    seam.heartbeat("n2");
+    expect(await seam.reconciler.reconcile("jenkins", silentLogger)).toEqual({});
     expect(sharesSaid()).toEqual([
       `getAccessPoint ${ap}`, `untagAccessPoint ${ap} swarmvol/at/i-n1`, `tagAccessPoint ${ap} swarmvol/epoch=2`,
       `getAccessPoint ${ap}`, `ensureMountTarget ${fs} zone=us-east-1b`, `tagAccessPoint ${ap} swarmvol/at/i-n2=172.31.0.5`,
@@ -144,7 +98,7 @@ describe("an EFS single-writer volume through the backend seam", () => {
 
     // a controller that lost its catalog rebuilds the entry from the cloud, as an EFS volume with its options
     const lost = new MemoryCatalog();
-    expect(await rebuildFromCloud(lost, await cloud.describe(), silentLogger)).toEqual(["jenkins"]);
+    expect(await rebuildFromCloud(lost, await seam.cloud.describe(), silentLogger)).toEqual(["jenkins"]);
     expect(lost.get("jenkins")).toMatchObject({
       uid: "u-jenkins", createdAt: record().createdAt, spec: { backend: "efs", options: record().spec.options },
       status: { backendId: ap, zone: "us-east-1", epoch: 2, fresh: false },
@@ -153,28 +107,28 @@ describe("an EFS single-writer volume through the backend seam", () => {
     sharesSaid();
 
     // the service is removed, then the volume
-    tasks = [];
-    heartbeat("n1"); // back, with nothing mounted (its agent unmounted when its lease lapsed)
-    heartbeat("n2");
-    await service.remove("jenkins");
+    seam.world.tasks = [];
+    seam.heartbeat("n1"); // back, with nothing mounted (its agent unmounted when its lease lapsed)
+    seam.heartbeat("n2");
+    await seam.service.remove("jenkins");
     expect(sharesSaid()).toEqual([`getAccessPoint ${ap}`, `untagAccessPoint ${ap} swarmvol/at/i-n2`, `getAccessPoint ${ap}`, `deleteAccessPoint ${ap} u-jenkins`]);
     expect(shares.accessPoints.size).toBe(0);
     expect(shares.fileSystems.size).toBe(1); // the pool stays for the other volumes
-    expect(catalog.get("jenkins")).toBeUndefined();
+    expect(seam.catalog.get("jenkins")).toBeUndefined();
 
     // no block step was ever asked of EBS: only the instance states of the fencing, and the rebuild's bulk describe
-    expect(ebs.calls).toEqual(["describeInstances i-n1", "describe *"]);
+    expect(seam.ebs.calls).toEqual(["describeInstances i-n1", "describe *"]);
   });
 
   it("refuses to place a single-writer share on a second node, and to delete one still placed", async () => {
-    await service.create("jenkins", { backend: "efs" });
-    tasks = [task("t1", "n1")];
-    await reconciler.reconcile("jenkins", silentLogger);
+    await seam.service.create("jenkins", { backend: "efs" });
+    seam.world.tasks = [task("t1", "n1")];
+    await seam.reconciler.reconcile("jenkins", silentLogger);
     const efsId = record().status.backendId as string;
-    const second = routeBackends({ registry: new BackendRegistry([ebsDefinition, efsDefinition], "ebs"), backends: new Map<string, BackendVolumes>([["ebs", ebs], ["efs", new EfsVolumes(shares, {
+    const second = routeBackends({ registry: new BackendRegistry([ebsDefinition, efsDefinition], "ebs"), backends: new Map<string, BackendVolumes>([["ebs", seam.ebs], ["efs", new EfsVolumes(shares, {
       pool: { owner: { kind: "pool", pool: "default" }, performanceMode: "generalPurpose", throughputMode: "elastic", encrypted: true },
       region: "us-east-1", subnetOf: async () => ({ subnetId: "subnet-b", zone: "us-east-1b" }),
-    })]]), instances: ebs });
+    })]]), instances: seam.ebs });
     await expect(second.attach(efsId, "i-n2")).rejects.toMatchObject({ code: ErrorCode.Conflict, details: { holders: ["i-n1"] } });
     await expect(second.delete(efsId)).rejects.toMatchObject({ code: ErrorCode.InUse });
     expect(shares.accessPoints.get(efsId)?.tags["swarmvol/at/i-n2"]).toBeUndefined();

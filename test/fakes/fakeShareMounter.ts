@@ -1,4 +1,5 @@
-import type { ShareMount, ShareMounter } from "../../core/fileShares.js";
+import type { ShareMounter } from "../../core/fileShares.js";
+import { isNfsShare, nfsShareDevice, type GrantedShare } from "../../core/nfsShares.js";
 
 /**
  * A recording ShareMounter: `actions` lists each mount and unmount it ran (pass another
@@ -6,15 +7,16 @@ import type { ShareMount, ShareMounter } from "../../core/fileShares.js";
  * already mounted is success and runs nothing.
  */
 export class FakeShareMounter implements ShareMounter {
-  readonly mounted = new Map<string, ShareMount>();
+  readonly mounted = new Map<string, GrantedShare>();
   /** Set to make the next unmount fail once (a busy mount). */
   failNextUnmount: Error | undefined;
 
   constructor(readonly actions: string[] = []) {}
 
-  async mount(share: ShareMount, target: string): Promise<void> {
+  async mount(share: GrantedShare, target: string): Promise<void> {
     if (this.mounted.has(target)) return;
-    this.actions.push(`share mount ${share.mountTargetIp}:${share.fileSystemId}/${share.accessPointId}${share.rootPath} ${target}`);
+    const what = isNfsShare(share) ? nfsShareDevice(share) : `${share.mountTargetIp}:${share.fileSystemId}/${share.accessPointId}${share.rootPath}`;
+    this.actions.push(`share mount ${what} ${target}`);
     this.mounted.set(target, share);
   }
 
