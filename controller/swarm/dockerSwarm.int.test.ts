@@ -1,18 +1,22 @@
 /**
  * DockerSwarm against a real one-node swarm (Debian docker.io, its own dockerd). The
- * service's task stays pending because no node has the swarmvol plugin (the stack's, because
- * no node has the zone label); /tasks still lists it with desired state running, which is
- * all the controller needs to see.
+ * service's task stays pending because no node has the swarmvol plugin (the stacks', because
+ * no node has the swarmvol.zone label); /tasks still lists it with desired state running,
+ * which is all the controller needs to see. Every docs/stacks/*.yml is deployed
+ * (test/support/stackCases.ts says what each needs and what the controller must read).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SwarmEvent, SwarmTask } from "../../core/swarm.js";
+import { mountIsOurs } from "../../core/wants.js";
 import { shouldSkip } from "../../test/support/requirements.js";
 import { docker, startSingleNodeSwarm, type SingleNodeSwarm, type Started } from "../../test/support/singleHost.js";
+import { stackCases, type ExpectedService } from "../../test/support/stackCases.js";
 import { defaultDesiredStates } from "../informer/swarmInformer.js";
+import { parseServiceInfo } from "./dockerServices.js";
 import { DockerSwarm } from "./dockerSwarm.js";
 
 const skip = shouldSkip("DockerSwarm against a real swarm", ["dockerd", "docker"]);
@@ -31,8 +35,9 @@ describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
   let cluster: SingleNodeSwarm | undefined;
   let engine: Started & { host: string };
   let swarm: DockerSwarm;
-  const ok = async (args: string[]) => {
-    const result = await docker(engine.host, args);
+  let dockerApi: Docker;
+  const ok = async (args: string[], env?: Readonly<Record<string, string>>) => {
+    const result = await docker(engine.host, args, env);
     expect(result.code, `docker ${args.join(" ")}: ${result.stderr}`).toBe(0);
     return result.stdout.trim();
   };
@@ -40,7 +45,8 @@ describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
   beforeAll(async () => {
     cluster = await startSingleNodeSwarm("swarmvol-swarm-it-", 20_000 + (process.pid % 20_000));
     engine = cluster.engine;
-    swarm = new DockerSwarm({ docker: new Docker({ socketPath: engine.host.replace("unix://", "") }) });
+    dockerApi = new Docker({ socketPath: cluster.socketPath });
+    swarm = new DockerSwarm({ docker: dockerApi });
   });
 
   afterAll(async () => {
@@ -85,18 +91,35 @@ describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
     expect(events.find((event) => event.type === "node")?.id).toBe(node?.id);
   });
 
-  it("deploys docs/stacks/postgres.yml: its external volume reaches the task as a driverless mount of that name", async () => {
+  it.each(stackCases)("deploys docs/stacks/$file: each service's mounts parse as swarmvol's, with their placement", async (stackCase) => {
     const dir = await mkdtemp(join(tmpdir(), "swarmvol-stack-"));
     try {
-      await writeFile(join(dir, "pw"), "not-a-secret");
-      await ok(["secret", "create", "pg_password", join(dir, "pw")]);
-      // The volume itself is not needed for the deploy: stack deploy never checks an external volume.
-      await ok(["stack", "deploy", "-c", new URL("../../docs/stacks/postgres.yml", import.meta.url).pathname, "pg"]);
-      const task = await until<SwarmTask>("the task of pg_db", async () => (await swarm.listTasks()).find((t) => t.serviceName === "pg_db"));
-      expect(task.volumes).toEqual([{ source: "pgdata", driver: "unnamed", target: "/var/lib/postgresql/data", readOnly: false, options: {} }]);
-      await ok(["stack", "rm", "pg"]);
+      const composeFile = await stackCase.prepare(dir, ok);
+      // --resolve-image never: this swarm reaches no registry, and the image is not what is
+      // tested: no task of these stacks runs here (no node has the swarmvol.zone label, and
+      // controllers.yml's image is not on this engine), only their specs and mounts matter.
+      await ok(["stack", "deploy", "--resolve-image", "never", "-c", composeFile, stackCase.stack], stackCase.env);
+      const services = Object.keys(stackCase.services).map((name) => `${stackCase.stack}_${name}`);
+      expect((await ok(["stack", "services", "--format", "{{.Name}}", stackCase.stack])).split("\n").sort()).toEqual(services.sort());
+      for (const [name, expected] of Object.entries(stackCase.services)) await checkService(`${stackCase.stack}_${name}`, expected, stackCase.catalog);
+      // A network of the stack may still be held by a removed service's task for a moment: retry.
+      await until(`docker stack rm ${stackCase.stack}`, async () => ((await docker(engine.host, ["stack", "rm", stackCase.stack])).code === 0 ? true : undefined));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  /** The service as the controller reads it: its tasks' mounts (parse.ts, core/wants.ts) and its placement (dockerServices.ts). */
+  async function checkService(service: string, expected: ExpectedService, catalog: ReadonlySet<string>): Promise<void> {
+    const task = await until<SwarmTask>(`a task of ${service}`, async () => (await swarm.listTasks(defaultDesiredStates)).find((t) => t.serviceName === service));
+    expect(task.volumes, service).toEqual(expected.mounts);
+    // Driver mounts are ours whatever the catalog holds; driverless ones because it holds their names (and only then).
+    for (const mount of task.volumes) {
+      expect(mountIsOurs(mount, mount.source, catalog.has(mount.source)), `${service}: ${mount.source}`).toBe(true);
+      expect(mountIsOurs(mount, mount.source, false), `${service}: ${mount.source} without the catalog`).toBe(mount.driver === "swarmvol");
+    }
+    const { placement, spec } = parseServiceInfo(await dockerApi.getService(service).inspect(), service);
+    expect(placement.constraints, service).toEqual(expected.constraints);
+    expected.spec?.(spec);
+  }
 });

@@ -58,9 +58,13 @@ export async function killHard(started: Started): Promise<void> {
   await started.exited;
 }
 
-/** Runs the docker CLI against one engine (through env(1), so no shell is involved). */
-export function docker(host: string, args: string[]) {
-  return runner.run("env", [`DOCKER_HOST=${host}`, "docker", ...args], { timeoutMs: 120_000 });
+/**
+ * Runs the docker CLI against one engine (through env(1), so no shell is involved), with
+ * `env` added to its environment (e.g. a variable a stack file interpolates).
+ */
+export function docker(host: string, args: string[], env: Readonly<Record<string, string>> = {}) {
+  const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  return runner.run("env", [`DOCKER_HOST=${host}`, ...assignments, "docker", ...args], { timeoutMs: 120_000 });
 }
 
 /** Starts the built swarmvol daemon (dist/cli/main.js) with flags; returns once its socket answers. */
