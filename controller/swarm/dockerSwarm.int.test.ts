@@ -95,9 +95,10 @@ describe.skipIf(skip)("DockerSwarm against a real single-node swarm", () => {
     const dir = await mkdtemp(join(tmpdir(), "swarmvol-stack-"));
     try {
       const composeFile = await stackCase.prepare(dir, ok);
-      // --resolve-image never: this swarm reaches no registry, and the image is not what is
-      // tested: no task of these stacks runs here (no node has the swarmvol.zone label, and
-      // controllers.yml's image is not on this engine), only their specs and mounts matter.
+      // --resolve-image never: no registry is asked (CI may reach one; the test must not
+      // depend on it), and the image is not what is tested: no task of these stacks runs here
+      // (no node has the swarmvol.zone label; controllers.yml's image is set to one that
+      // cannot be pulled), only their specs and mounts matter.
       await ok(["stack", "deploy", "--resolve-image", "never", "-c", composeFile, stackCase.stack], stackCase.env);
       const services = Object.keys(stackCase.services).map((name) => `${stackCase.stack}_${name}`);
       expect((await ok(["stack", "services", "--format", "{{.Name}}", stackCase.stack])).split("\n").sort()).toEqual(services.sort());

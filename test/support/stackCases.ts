@@ -3,7 +3,7 @@
  * swarm: what each needs made first, and what the controller must read from each of its
  * services. What is tested is a stack's volume and placement structure, not its image.
  */
-import { copyFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
 import type { TaskVolume } from "../../core/swarm.js";
@@ -43,19 +43,27 @@ const mongoMember = (n: number, zone: string): ExpectedService => ({
 
 interface ControllerSpec {
   Mode?: unknown;
-  TaskTemplate?: { ContainerSpec?: { Args?: unknown; Env?: unknown; Mounts?: { Type?: string; Source?: string; Target?: string }[]; Secrets?: unknown } };
+  TaskTemplate?: { ContainerSpec?: { Image?: unknown; Args?: unknown; Env?: unknown; Mounts?: { Type?: string; Source?: string; Target?: string }[]; Secrets?: unknown } };
 }
+
+/**
+ * Where the test's controllers.yml takes its image from: a registry on a loopback port
+ * nothing listens on. docs/install-aws.md has the operator set `image:` to the image they
+ * pushed; here the task must never run (a global service on this manager would otherwise
+ * pull a public image and bind the host's Engine socket into it wherever CI has internet).
+ */
+const unpullableImage = "127.0.0.1:9/swarmvol:test";
 
 /**
  * controllers.yml's one service: global on managers, the token a secret file (0400), the
  * Engine socket and the state directory bound from the host. Its task cannot start here
- * (swarmvol/swarmvol:latest is on no registry this engine reaches, and /var/lib/swarmvol
- * may not exist on the host): Swarm keeps rejecting and replacing it, so its spec is checked.
+ * (its image cannot be pulled): Swarm keeps rejecting and replacing it, so its spec is checked.
  */
 function checkControllerSpec(raw: Record<string, unknown>): void {
   const spec = raw as ControllerSpec;
   const container = spec.TaskTemplate?.ContainerSpec;
   expect(spec.Mode).toEqual({ Global: {} });
+  expect(container?.Image).toBe(unpullableImage);
   expect(container?.Args).toEqual(["controller"]);
   expect(container?.Env).toEqual(expect.arrayContaining(["AWS_REGION=eu-west-1", "SWARMVOL_TOKEN_FILE=/run/secrets/swarmvol_token", "SWARMVOL_API_LISTEN=0.0.0.0:7750"]));
   expect(container?.Secrets).toMatchObject([{ SecretName: "swarmvol_swarmvol_token", File: { Name: "swarmvol_token", Mode: 0o400 } }]);
@@ -88,10 +96,14 @@ export const stackCases: StackCase[] = [
     services: { "db-rs1": mongoMember(1, "us-east-1a"), "db-rs2": mongoMember(2, "us-east-1b"), "db-rs3": mongoMember(3, "us-east-1c") },
   },
   {
-    // As docs/install-aws.md deploys it: the file beside a swarmvol.token it makes a secret of.
+    // As docs/install-aws.md deploys it: a copy, its `image:` set, beside the swarmvol.token
+    // it makes a secret of, AWS_REGION in the environment.
     file: "controllers.yml", stack: "swarmvol", catalog: new Set(), env: { AWS_REGION: "eu-west-1" },
     prepare: async (dir) => {
-      await copyFile(stackPath("controllers.yml"), join(dir, "controllers.yml"));
+      const original = await readFile(stackPath("controllers.yml"), "utf8");
+      const copy = original.replace(/^( +image:) swarmvol\/swarmvol:latest$/m, `$1 ${unpullableImage}`);
+      if (copy === original) throw new Error("docs/stacks/controllers.yml no longer says image: swarmvol/swarmvol:latest; update test/support/stackCases.ts");
+      await writeFile(join(dir, "controllers.yml"), copy);
       await writeFile(join(dir, "swarmvol.token"), "not-a-secret");
       return join(dir, "controllers.yml");
     },
