@@ -9,6 +9,11 @@
  * tasks start elsewhere only once Swarm marks it down (ADR 0022), so the heartbeat, an
  * operator's cluster setting, bounds what swarmvol can reach; both are reported.
  * `SWARMVOL_KILL_HEARTBEATS` (e.g. `2`) runs a subset.
+ *
+ * Each kill's phases t5..t9 come from the drill's own JSON report (the same stamps as its
+ * phase table), and the steps between them are reported too (`lab.p7.after-attach.*`,
+ * bench/lab/killSeries.ts): waiting for Docker's Mount, filesystem check and mount,
+ * container start, the database's recovery and first write.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, failures, phaseProblems, renderRun, renderSummary, type ScenarioResult } from "./report.js";
+import { buildReport, failures, phaseProblems, renderRun, renderSummary, requiredPhases, type ScenarioResult } from "./report.js";
+import { SCENARIOS, type ScenarioName } from "./options.js";
+import type { Phase, Timeline } from "./timeline.js";
 import { renderStack } from "./stack.js";
 import { FileLedger, jenkinsPath } from "./jenkinsClient.js";
 import { firstAckAfter, type Ack } from "./writer.js";
@@ -8,7 +10,7 @@ import { formatProgress, Progress } from "./progress.js";
 const t0 = 5_000_000;
 const ok: ScenarioResult = {
   scenario: "kill-db", iteration: 1, service: "drill_db", fromNode: "node2", toNode: "node3",
-  timeline: { t0, t1: t0 + 13_000, t2: t0 + 13_100, t5: t0 + 18_000, t8: t0 + 20_000, t9: t0 + 20_400 },
+  timeline: { t0, t1: t0 + 13_000, t2: t0 + 13_100, t3: t0 + 13_200, t4: t0 + 15_800, t5: t0 + 18_000, t6: t0 + 18_400, t7: t0 + 19_900, t8: t0 + 20_000, t9: t0 + 20_400 },
   rows: { acked: 10, present: 10, missing: [], corrupt: [] },
   files: { acked: 4, present: 4, missing: [], corrupt: [] },
   overlaps: [], violations: [], notes: [], writes: { db: { acked: 5, failed: 40 }, jenkins: { acked: 9, failed: 0 } }, error: null,
@@ -24,7 +26,7 @@ describe("report", () => {
 
   it("fails on lost rows, changed files, overlaps, violations and a service that never came back", () => {
     const bad: ScenarioResult = {
-      ...ok, timeline: { t0 }, rows: { acked: 3, present: 1, missing: [7], corrupt: [8] }, files: { acked: 1, present: 0, missing: [], corrupt: ["x"] },
+      ...ok, toNode: null, timeline: { t0 }, rows: { acked: 3, present: 1, missing: [7], corrupt: [8] }, files: { acked: 1, present: 0, missing: [], corrupt: ["x"] },
       overlaps: [{ volumeId: "vol-1", holder: "i-1", intruder: "i-2", seq: 9 }], violations: ["old node still answers"],
     };
     expect(failures(bad)).toEqual([
@@ -43,17 +45,13 @@ describe("report", () => {
     expect(renderRun(bad)).toContain("double attachments 1");
   });
 
-  it("fails a run whose phases are out of order (kill-db once read t7 +16.2 s, t8 +15.9 s) or whose t7 has no t6", () => {
-    const late: ScenarioResult = { ...ok, timeline: { ...ok.timeline, t6: t0 + 18_400, t7: t0 + 20_300 } };
-    expect(phaseProblems(late.timeline)).toEqual(["phase t7 (mounted on the new node) at +20.3 s is after t8 (new task running (Swarm)) at +20.0 s"]);
-    expect(failures(late)).toEqual(phaseProblems(late.timeline));
-    // Unobserved phases are skipped: t5 is compared with the next one seen.
-    expect(phaseProblems({ t0, t2: t0 + 13_100, t5: t0 + 19_000, t6: t0 + 18_900, t7: t0 + 19_500 })).toEqual([
-      "phase t5 (attached to the new node) at +19.0 s is after t6 (device visible and verified) at +18.9 s",
-    ]);
-    expect(phaseProblems({ t0, t5: t0 + 18_000, t7: t0 + 19_000 })).toEqual(["phase t6 (device visible and verified) is missing although t7 was stamped"]);
-    expect(phaseProblems({ ...ok.timeline, t6: t0 + 18_400, t7: t0 + 19_900 })).toEqual([]);
-    expect(phaseProblems({ t0, t9: t0 + 2_500 })).toEqual([]);
+  it("fails a run whose phases are out of order (kill-db once read t7 +16.2 s, t8 +15.9 s)", () => {
+    const late: ScenarioResult = { ...ok, timeline: { ...ok.timeline, t7: t0 + 20_300 } };
+    expect(phaseProblems(late)).toEqual(["phase t7 (mounted on the new node) at +20.3 s is after t8 (new task running (Swarm)) at +20.0 s"]);
+    expect(failures(late)).toEqual(phaseProblems(late));
+    // Unobserved phases are skipped: t4 is compared with the next one seen.
+    const { t4a: _a, t4b: _b, ...early } = { ...ok.timeline, t5: t0 + 19_000, t6: t0 + 18_900, t7: t0 + 19_500 };
+    expect(phaseProblems({ ...ok, timeline: early })).toEqual(["phase t5 (attached to the new node) at +19.0 s is after t6 (device visible and verified) at +18.9 s"]);
   });
 
   it("never passes without runs or after a setup error", () => {
@@ -143,5 +141,81 @@ describe("report of a scenario that moves no volume", () => {
     expect(failures({ ...steady, timeline: { t0 } })).toEqual(["no client write was acknowledged after the fault"]);
     expect(failures({ ...steady, violations: ["agents self-fenced during the scenario: 1 lease lapses, 0 containers killed (node4 1 lapses/0 kills)"] }))
       .toHaveLength(1);
+  });
+});
+
+/** The 2026-12-03 runs, all PASS: `npm run drill` (10 runs) and `--managers 1 --zones 2 --scenario cross-zone,drain --repeat 2` (ms after t0). */
+const PASSED_20261203: Array<[ScenarioName, number, string, string, Partial<Record<Phase, number>>]> = [
+  ["kill-db", 1, "node5", "node4", { t1: 4635, t2: 4773, t3: 4825, t4: 7398, t5: 9788, t6: 14147, t7: 14192, t8: 14320, t9: 14912 }],
+  ["kill-jenkins", 1, "node4", "node5", { t1: 5085, t2: 5234, t3: 5247, t4: 7816, t5: 10024, t6: 14794, t7: 14840, t8: 15020, t9: 15447 }],
+  ["restart-dockerd", 1, "node5", "node5", { t1: 2731, t8: 4263, t9: 6216 }],
+  ["partition", 1, "node5", "node4", { t1: 4803, t2: 4944, t3: 4960, t4: 7048, t5: 9119, t6: 11356, t7: 11388, t8: 11541, t9: 11910 }],
+  ["kill-controller", 1, "node4", "node5", { t1: 4905, t2: 6779, t5: 10195, t6: 13509, t7: 13604, t8: 13739, t9: 13992 }],
+  ["drain", 1, "node5", "node4", { t1: 34, t2: 3347, t3: 3360, t4: 5801, t5: 8381, t6: 8397, t7: 8438, t8: 8585, t9: 9226 }],
+  ["update", 1, "node4", "node5", { t1: 137, t2: 3575, t3: 3603, t4: 5674, t5: 7910, t6: 7952, t7: 8005, t8: 8228, t9: 9247 }],
+  ["frozen-agent", 1, "node5", "node4", { t1: 12313, t2: 12543, t3: 16756, t4: 19235, t5: 21729, t6: 21748, t7: 21791, t8: 21947, t9: 22866 }],
+  ["kill-leader", 1, "node4", "node4", { t9: 1077 }],
+  ["upgrade-controllers", 1, "node4", "node4", { t9: 7585 }],
+  ["cross-zone", 1, "node2", "node3", { t1: 63, t2: 3397, t3: 3401, t4: 5852, t4a: 5936, t4b: 19793, t5: 22154, t6: 22165, t7: 22200, t8: 22317, t9: 22739 }],
+  ["drain", 1, "node3", "node2", { t1: 27, t2: 3256, t3: 3263, t4: 5703, t4a: 5738, t4b: 19311, t5: 21409, t6: 21423, t7: 21465, t8: 21592, t9: 22263 }],
+  ["cross-zone", 2, "node2", "node3", { t1: 31, t2: 3252, t3: 3257, t4: 5354, t4a: 5400, t4b: 18975, t5: 21086, t6: 21103, t7: 21152, t8: 21300, t9: 22014 }],
+  ["drain", 2, "node3", "node2", { t1: 35, t2: 3322, t3: 3331, t4: 5380, t4a: 5449, t4b: 19057, t5: 21177, t6: 21200, t7: 21274, t8: 21484, t9: 22293 }],
+];
+
+const runOf = ([scenario, iteration, fromNode, toNode, phases]: (typeof PASSED_20261203)[number]): ScenarioResult => {
+  const timeline: Timeline = { t0 };
+  for (const [phase, ms] of Object.entries(phases)) timeline[phase as Phase] = t0 + ms;
+  return { ...ok, scenario, iteration, fromNode, toNode, timeline };
+};
+const without = (run: ScenarioResult, phase: Phase): ScenarioResult => {
+  const { [phase]: _gone, ...timeline } = run.timeline;
+  return { ...run, timeline: timeline as Timeline };
+};
+
+describe("every phase of a move (issue 14: no empty phase for a block volume)", () => {
+  it("covers every scenario the drill knows", () => {
+    expect(new Set(PASSED_20261203.map(([scenario]) => scenario))).toEqual(new Set(SCENARIOS));
+  });
+
+  it.each(PASSED_20261203.map((row) => [`${row[0]} #${row[1]}`, row] as const))("passes %s of 2026-12-03 as it ran", (_label, row) => {
+    expect(failures(runOf(row))).toEqual([]);
+  });
+
+  it.each([
+    ["kill-db", ["t2", "t3", "t4", "t5", "t6", "t7"]], ["kill-jenkins", ["t2", "t3", "t4", "t5", "t6", "t7"]], ["partition", ["t2", "t3", "t4", "t5", "t6", "t7"]],
+    ["kill-controller", ["t2", "t5", "t6", "t7"]], ["drain", ["t2", "t3", "t4", "t5", "t6", "t7"]], ["update", ["t2", "t3", "t4", "t5", "t6", "t7"]],
+    ["frozen-agent", ["t2", "t3", "t4", "t5", "t6", "t7"]], ["cross-zone", ["t2", "t3", "t4", "t4a", "t4b", "t5", "t6", "t7"]],
+    ["restart-dockerd", []], ["kill-leader", []], ["upgrade-controllers", []],
+  ] as Array<[ScenarioName, Phase[]]>)("%s requires %j", (scenario, phases) => {
+    const row = PASSED_20261203.find(([name]) => name === scenario) as (typeof PASSED_20261203)[number];
+    expect(requiredPhases(runOf(row))).toEqual(phases);
+  });
+
+  it.each(PASSED_20261203.flatMap((row) => requiredPhases(runOf(row)).map((phase) => [`${row[0]} #${row[1]}`, phase, row] as const)))(
+    "fails %s without %s", (_label, phase, row) => {
+      const run = without(runOf(row), phase);
+      expect(phaseProblems(run)).toEqual([expect.stringMatching(new RegExp(`^phase ${phase} \\(.+\\) is missing although the volume moved ${row[2]} -> ${row[3]}$`))]);
+      expect(failures(run)).toHaveLength(1);
+    },
+  );
+
+  it("fails a move whose record was never read (nothing of t2..t7), and a block phase without the rest even on the same node", () => {
+    const killDb = runOf(PASSED_20261203[0] as (typeof PASSED_20261203)[number]);
+    const { t2: _2, t3: _3, t4: _4, t5: _5, t6: _6, t7: _7, ...swarmOnly } = killDb.timeline;
+    expect(phaseProblems({ ...killDb, timeline: swarmOnly })).toHaveLength(6);
+    expect(phaseProblems({ ...killDb, toNode: killDb.fromNode, timeline: { t0, t5: t0 + 9_000, t8: t0 + 9_500, t9: t0 + 9_900 } })).toEqual([
+      "phase t2 (controller saw the assignment) is missing although t5 was stamped", "phase t3 (old holder fenced) is missing although t5 was stamped",
+      "phase t4 (detached from the old node) is missing although t5 was stamped", "phase t6 (device visible and verified) is missing although t5 was stamped",
+      "phase t7 (mounted on the new node) is missing although t5 was stamped",
+    ]);
+  });
+
+  it("lets only kill-controller lose t3/t4, and no zone scenario t4a/t4b", () => {
+    const [, , from, to, phases] = PASSED_20261203[4] as (typeof PASSED_20261203)[number];
+    expect(failures(runOf(["kill-db", 1, from, to, phases]))).toEqual([
+      "phase t3 (old holder fenced) is missing although the volume moved node4 -> node5", "phase t4 (detached from the old node) is missing although the volume moved node4 -> node5",
+    ]);
+    const crossZone = runOf(PASSED_20261203[10] as (typeof PASSED_20261203)[number]);
+    expect(phaseProblems(without(without(crossZone, "t4a"), "t4b"))).toHaveLength(2);
   });
 });

@@ -49,7 +49,10 @@ const t0 = 1_000_000;
 function round(n: number, over: Partial<ScenarioResult> = {}): ScenarioResult {
   return {
     scenario: "kill-db", iteration: n, service: "drill_db", fromNode: "node2", toNode: "node3",
-    timeline: { t0, t1: t0 + 10_000 + n * 1000, t5: t0 + 15_000 + n * 1000, t8: t0 + 20_000, t9: t0 + 21_000 },
+    timeline: {
+      t0, t1: t0 + 10_000 + n * 1000, t2: t0 + 10_100 + n * 1000, t3: t0 + 10_200 + n * 1000, t4: t0 + 12_500 + n * 1000,
+      t5: t0 + 15_000 + n * 1000, t6: t0 + 16_000 + n * 1000, t7: t0 + 16_100 + n * 1000, t8: t0 + 20_000, t9: t0 + 21_000,
+    },
     rows: { acked: 5, present: 5, missing: [], corrupt: [] }, files: { acked: 2, present: 2, missing: [], corrupt: [] },
     overlaps: [], doubleAttachments: [], violations: [], notes: [], writes: { db: { acked: 1, failed: 0 }, jenkins: { acked: 1, failed: 0 } },
     error: null, soakRound: { round: n, seed: 42 }, ...over,
@@ -67,7 +70,8 @@ describe("soakReport", () => {
     const text = renderSoak(s);
     expect(text).toContain("== soak: 3/3 rounds, seed 42 (replay: --soak 3 --seed 42), 2 moves");
     expect(text).toMatch(/t1 +replacement task created \(Swarm\) +2 +11\.0 +12\.0/);
-    expect(text).toMatch(/t6 +device visible and verified +0 +- +-/);
+    expect(text).toMatch(/t6 +device visible and verified +2 +17\.0 +18\.0/);
+    expect(text).toMatch(/t4a +snapshot of the old volume \(other zone\) +0 +- +-/);
     expect(text).toContain("soak PASS");
   });
 
@@ -94,7 +98,7 @@ describe("soakReport", () => {
     const s = summariseSoak({ seed: 42, requested: 4, results: [round(1), round(2)], stoppedEarly: "x" });
     const results = soakBenchResults(s);
     expect(results.map((r) => r.id)).toEqual([
-      "drill.soak.t1", "drill.soak.t5", "drill.soak.t8", "drill.soak.t9",
+      "drill.soak.t1", "drill.soak.t2", "drill.soak.t3", "drill.soak.t4", "drill.soak.t5", "drill.soak.t6", "drill.soak.t7", "drill.soak.t8", "drill.soak.t9",
       "drill.soak.lost-writes", "drill.soak.double-attachments", "drill.soak.failed-rounds",
     ]);
     expect(results[0]).toMatchObject({ unit: "ms", samples: 2, p50: 11_000, p95: 12_000, target: null, pass: true, notes: "seed 42, 2/4 rounds, 2 moves" });
