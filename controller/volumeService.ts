@@ -1,7 +1,7 @@
 import type { ClaimResponse, HeartbeatMount, HeartbeatRequest, HeartbeatResponse } from "../api/contract.js";
 import type { VolumeOperations } from "../api/routes.js";
 import type { FreezeRequest } from "../api/snapshotContract.js";
-import { backendKindOf, type BackendKind } from "../core/backends.js";
+import { accessModeOf, backendKindOf, type BackendKind } from "../core/backends.js";
 import { cloudTags, type CloudVolumes } from "../core/cloud.js";
 import { alreadyExists, conflict, inUse, invalidArgument, notFound } from "../core/errors.js";
 import { growAtMount } from "../core/resize.js";
@@ -13,7 +13,7 @@ import type { ControllerMetrics } from "../core/metrics.js";
 import { chooseTarget, type Want } from "../core/placement.js";
 import type { Catalog, Clock, Logger } from "../core/ports.js";
 import { KeyedMutex } from "../core/keyedMutex.js";
-import { sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.js";
+import { grantOn, sameRequest, type VolumeRecord, type VolumeSpec } from "../core/volume.js";
 import type { ClaimBook } from "./claims.js";
 import type { GrantWaiters } from "./grantWaiters.js";
 import type { NodeRegistry } from "./nodeRegistry.js";
@@ -216,8 +216,8 @@ export class VolumeService implements VolumeOperations {
   claim(name: string, nodeId: string): ClaimResponse {
     const record = this.get(name);
     if (this.deps.claims.claim(name, nodeId)) this.deps.enqueue(name);
-    const granted = record.status.grantedTo;
-    if (granted?.nodeId === nodeId && granted.epoch === record.status.epoch && record.status.backendId) {
+    const granted = grantOn(record.status, nodeId);
+    if (granted?.epoch === record.status.epoch && record.status.backendId) {
       // The volume grew since its filesystem was made (a resize while nobody mounted it): this mount grows it.
       const size = growAtMount(record.status.resize);
       const grow = size === undefined ? undefined : this.deps.grows?.askAtMount(nodeId, name, size);
@@ -225,7 +225,7 @@ export class VolumeService implements VolumeOperations {
     }
     const wants = this.deps.wantsOf(name);
     const target = chooseTarget(record, wants);
-    if (target !== undefined && target !== nodeId && this.conflictIsFirm(name, nodeId, target, wants)) {
+    if (target !== undefined && target !== nodeId && accessModeOf(record.spec) === "single-writer" && this.conflictIsFirm(name, nodeId, target, wants)) {
       const holder = this.deps.registry.lease(target)?.hostname ?? target;
       return { state: "refused", message: `volume ${name} is in use on node ${holder}; stop the container using it there first (single-writer volume)` };
     }
@@ -263,9 +263,8 @@ export class VolumeService implements VolumeOperations {
     for (const mount of request.mounts) {
       const record = this.deps.catalog.get(mount.volume);
       if (!record) continue;
-      const granted = record.status.grantedTo;
-      // Not the holder, and an older epoch than the volume's: a stale mount (the volume moved or was detached).
-      if (granted?.nodeId !== nodeId && mount.epoch < record.status.epoch) revoke.push(mount.volume);
+      // Not a holder (a multi-writer share's are several), and an older epoch than the volume's: a stale mount (moved or detached).
+      if (!grantOn(record.status, nodeId) && mount.epoch < record.status.epoch) revoke.push(mount.volume);
       if (!before.delete(mount.volume)) this.noteMounted(record, nodeId, mount);
     }
     for (const gone of before) this.deps.enqueue(gone);
@@ -303,3 +302,4 @@ function onRemoveOf(record: VolumeRecord): OnRemove {
     return "snapshot";
   }
 }
+

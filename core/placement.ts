@@ -1,6 +1,7 @@
 import type { CloudAttachment, CloudVolume, InstanceState } from "./cloud.js";
 import type { FenceMode, PowerFenceView } from "./fencing.js";
 import { freeFromOthers, heardLive, idle, isStuck, waiting } from "./release.js";
+import { decideShared, isShared } from "./sharedPlacement.js";
 import type { SwarmNodeState } from "./swarm.js";
 import type { VolumeCondition, VolumeRecord } from "./volume.js";
 import { relocatingCondition, relocationStep, retirement, zoneMismatch, zonePolicyOf, type RelocationAction } from "./zones.js";
@@ -100,7 +101,8 @@ export type PlacementAction =
   | { kind: "createCloudVolume"; zone: string }
   | { kind: "detach"; instanceId: string; nodeId: string | undefined; force: boolean; reason: string }
   | { kind: "attach"; nodeId: string; instanceId: string; epoch: number }
-  | { kind: "grant"; nodeId: string; instanceId: string; device: string; epoch: number }
+  /** `shared`: a multi-writer share's grant, added to its holders beside the others' (core/sharedPlacement.ts). */
+  | { kind: "grant"; nodeId: string; instanceId: string; device: string; epoch: number; shared?: true }
   /** Power fencing: stop the instance of a node whose lease lapsed at `lapse` (once per node and lapse). */
   | { kind: "powerOff"; nodeId: string; instanceId: string; lapse: number }
   /** zonePolicy=follow: snapshot, recreate in the task's zone, retire the old volume (core/zones.ts). */
@@ -139,6 +141,7 @@ export { isStuck } from "./release.js";
 
 export function decide(input: PlacementInput): PlacementDecision {
   const { volume, cloud, nodes, policy } = input;
+  if (cloud && isShared(volume, cloud)) return decideShared({ ...input, cloud });
   const target = chooseTarget(volume, input.wants);
   if (target === undefined) return idle(input);
   const node = nodes.node(target);

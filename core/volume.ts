@@ -23,6 +23,44 @@ export interface VolumeSpec {
   options: Readonly<Record<string, string>>;
 }
 
+/** One node's grant: where the controller placed the volume for it (its device or share), at which epoch, since when. */
+export interface Grant {
+  nodeId: string;
+  instanceId: string;
+  device: string;
+  epoch: number;
+  since: string;
+}
+
+/** Every grant of a volume: a multi-writer share's holders, else the one `grantedTo` (or none). */
+export function grantsOf(status: VolumeStatus): readonly Grant[] {
+  if (status.holders !== undefined) return status.holders;
+  return status.grantedTo ? [status.grantedTo] : [];
+}
+
+/** The grant to `nodeId`, if that node holds the volume. */
+export function grantOn(status: VolumeStatus, nodeId: string): Grant | undefined {
+  return grantsOf(status).find((grant) => grant.nodeId === nodeId);
+}
+
+/**
+ * The status change once the volume left `instanceId`: its grant there means nothing any
+ * more (the single holder's, or that one of a multi-writer share's holders, the others
+ * kept). Undefined when no grant was there.
+ */
+export function releasedFrom(status: VolumeStatus, instanceId: string): Partial<VolumeStatus> | undefined {
+  if (status.grantedTo?.instanceId === instanceId) return { grantedTo: undefined };
+  const holders = status.holders;
+  if (!holders?.some((grant) => grant.instanceId === instanceId)) return undefined;
+  const kept = holders.filter((grant) => grant.instanceId !== instanceId);
+  return { holders: kept.length > 0 ? kept : undefined };
+}
+
+/** A multi-writer share's holders with `grant` added (in place of any earlier grant to its node). */
+export function withHolder(status: VolumeStatus, grant: Grant): Grant[] {
+  return [...(status.holders ?? []).filter((held) => held.nodeId !== grant.nodeId), grant];
+}
+
 /** How many moves before the last one a volume's status keeps. */
 export const EARLIER_MOVES_KEPT = 4;
 
@@ -38,8 +76,13 @@ export interface VolumeStatus {
   /** The cloud volume behind this one (EBS `vol-…`), once the controller made it. */
   backendId?: string;
   zone?: string;
-  /** The node the controller granted the volume to, and when. */
-  grantedTo?: { nodeId: string; instanceId: string; device: string; epoch: number; since: string };
+  /** The node the controller granted a single-writer volume to, and when. */
+  grantedTo?: Grant;
+  /**
+   * A multi-writer share's grants, one per node that holds it at once (core/sharedPlacement.ts);
+   * `grantedTo` stays unset for such a volume. Absent when it is held nowhere.
+   */
+  holders?: Grant[];
   /** Why the volume is not where it is wanted, in words an operator can act on. */
   condition?: VolumeCondition;
   lastMove?: MoveTimeline;

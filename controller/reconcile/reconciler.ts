@@ -7,7 +7,7 @@ import { decide, type NodeLookup, type NodeView, type PlacementAction, type Plac
 import { noCrashPoints, type Catalog, type Clock, type CrashPoints, type Logger } from "../../core/ports.js";
 import type { SwarmNode, SwarmTask } from "../../core/swarm.js";
 import { taskWants } from "../../core/wants.js";
-import type { VolumeRecord, VolumeStatus } from "../../core/volume.js";
+import { releasedFrom, withHolder, type VolumeRecord, type VolumeStatus } from "../../core/volume.js";
 import type { ClaimBook } from "../claims.js";
 import type { NodeRegistry } from "../nodeRegistry.js";
 import type { CloudVolumeCache } from "../cloudCache.js";
@@ -193,7 +193,7 @@ export class Reconciler {
       status.lastMove = mergeMove(current.status.lastMove, change.lastMove);
       if (earlierMoves) status.earlierMoves = earlierMoves;
     }
-    for (const key of ["condition", "idleSince", "grantedTo", "relocation"] as const) if (key in change && change[key] === undefined) delete status[key];
+    for (const key of ["condition", "idleSince", "grantedTo", "holders", "relocation"] as const) if (key in change && change[key] === undefined) delete status[key];
     const next = { ...current, status };
     await this.deps.catalog.put(next);
     return next;
@@ -247,8 +247,9 @@ export class Reconciler {
         const volume = cloud as CloudVolume;
         await this.deps.cloud.detach(volume.id, action.instanceId, { force: action.force });
         this.crash.reached("controller.detach.observed");
-        // A grant to an instance the volume has left means nothing any more.
-        const next = record.status.grantedTo?.instanceId === action.instanceId ? await this.patch(record, { grantedTo: undefined }) : record;
+        // A grant to an instance the volume has left means nothing any more (a share's other holders keep theirs).
+        const released = releasedFrom(record.status, action.instanceId);
+        const next = released ? await this.patch(record, released) : record;
         return { record: next, cloud: { ...volume, attachments: volume.attachments.filter((a) => a.instanceId !== action.instanceId) } };
       }
       case "attach": {
@@ -272,7 +273,7 @@ export class Reconciler {
         const since = new Date(this.deps.clock.now()).toISOString();
         const grantedTo = { nodeId: action.nodeId, instanceId: action.instanceId, device: action.device, epoch: action.epoch, since };
         this.crash.reached("controller.grant.beforeWrite");
-        const granted = await this.patch(record, { epoch: action.epoch, grantedTo });
+        const granted = await this.patch(record, action.shared ? { epoch: action.epoch, holders: withHolder(record.status, grantedTo) } : { epoch: action.epoch, grantedTo });
         this.crash.reached("controller.grant.written");
         this.deps.holds?.arrived(record.spec.name, action.nodeId);
         return { record: granted, cloud };
