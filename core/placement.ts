@@ -1,3 +1,4 @@
+import { accessModeOf } from "./backends.js";
 import type { CloudAttachment, CloudVolume, InstanceState } from "./cloud.js";
 import type { FenceMode, PowerFenceView } from "./fencing.js";
 import { freeFromOthers, heardLive, idle, isStuck, waiting } from "./release.js";
@@ -139,9 +140,21 @@ export function chooseTarget(volume: VolumeRecord, wants: readonly Want[]): stri
 export { isFenced } from "./fencing.js";
 export { isStuck } from "./release.js";
 
+/**
+ * The next step for one volume. A multi-writer share goes to every node that wants it
+ * (core/sharedPlacement.ts); until its cloud volume exists it is made as any other, but
+ * names no target (it has no one node to move to, so no move timeline starts).
+ */
 export function decide(input: PlacementInput): PlacementDecision {
-  const { volume, cloud, nodes, policy } = input;
+  const { volume, cloud } = input;
   if (cloud && isShared(volume, cloud)) return decideShared({ ...input, cloud });
+  const decision = decideSingle(input);
+  return cloud === undefined && accessModeOf(volume.spec) === "multi-writer" ? { ...decision, target: undefined } : decision;
+}
+
+/** A single-writer volume: the one node it goes to, and the step that frees it for that node. */
+function decideSingle(input: PlacementInput): PlacementDecision {
+  const { volume, cloud, nodes, policy } = input;
   const target = chooseTarget(volume, input.wants);
   if (target === undefined) return idle(input);
   const node = nodes.node(target);

@@ -113,8 +113,12 @@ describe("decide: a multi-writer share goes to every node that wants it", () => 
     expect(decision.condition?.reason ?? null).toBe(condition);
   });
 
-  it("names no target, so no move timeline starts for a share held in several places", () => {
+  it("names no target, so no move timeline starts for a share held in several places (nor while it is made)", () => {
     expect(run({ wants: [task("n1"), task("n2")] }).target).toBeUndefined();
+    const creating = run({ volume: volume([], { backendId: undefined }), cloud: undefined, wants: [task("n2")] });
+    expect(creating).toMatchObject({ actions: [{ kind: "createCloudVolume", zone: "z-n2" }], target: undefined });
+    const single = run({ volume: volume([], { backendId: undefined }, "single-writer"), cloud: undefined, wants: [task("n2")] });
+    expect(single).toMatchObject({ actions: [{ kind: "createCloudVolume", zone: "z-n2" }], target: "n2" });
   });
 
   it("grants a node whose placement the catalog lost (a rebuilt entry) at the volume's epoch, never below 1", () => {
