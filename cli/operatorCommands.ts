@@ -1,6 +1,7 @@
 import { loadOperatorConfig, type OperatorConfig } from "../core/clusterConfig.js";
 import { ErrorCode, SwarmvolError, toSwarmvolError, unavailable } from "../core/errors.js";
 import { resolveTarget } from "../core/moves.js";
+import { grantOn } from "../core/volume.js";
 import { parseVolumeFilters, volumeFilterKeys } from "../core/volumeFilters.js";
 import type { NodeView } from "../core/placement.js";
 import { OperatorClient, type OperatorApi } from "../api/client/operatorClient.js";
@@ -114,7 +115,7 @@ const specs: Readonly<Record<OperatorCommandName, Spec>> = {
 async function fenceNode({ api, operand }: Context): Promise<Outcome> {
   const node = resolveNode(await api.listNodes(), operand);
   await api.fence(node.nodeId);
-  const volumes = (await api.listVolumes()).filter((volume) => volume.status.grantedTo?.nodeId === node.nodeId).map((volume) => volume.spec.name);
+  const volumes = (await api.listVolumes()).filter((volume) => grantOn(volume.status, node.nodeId) !== undefined).map((volume) => volume.spec.name);
   const held = volumes.length > 0 ? ` (${volumes.join(", ")})` : "";
   return {
     json: { nodeId: node.nodeId, hostname: node.hostname, fenced: true, volumes },

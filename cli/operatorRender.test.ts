@@ -57,6 +57,19 @@ describe("renderNodes and renderVolumes", () => {
   });
 });
 
+describe("a multi-writer share's holders", () => {
+  const holders = ["n1", "n2"].map((nodeId) => ({ nodeId, instanceId: `i-${nodeId}`, device: `efs://10.0.0.${nodeId.slice(1)}/fs-1/fsap-1/s`, epoch: 1, since: "t" }));
+
+  it("ls lists every holder in GRANTED TO; inspect prints one GrantedTo line each", () => {
+    expect(renderVolumes([volume("shared", { holders })]).split("\n")[1]).toMatch(/^shared +20GiB +xfs +1 +n1,n2 +- +OK$/);
+    const lines = renderVolume(volume("shared", { holders })).split("\n").filter((line) => line.startsWith("GrantedTo:"));
+    expect(lines.map((line) => line.replace(/^GrantedTo: +/, ""))).toEqual([
+      "n1 (instance i-n1, efs://10.0.0.1/fs-1/fsap-1/s, epoch 1, since t)",
+      "n2 (instance i-n2, efs://10.0.0.2/fs-1/fsap-1/s, epoch 1, since t)",
+    ]);
+  });
+});
+
 describe("inspect with earlier moves", () => {
   it("prints the last move's phases, then each earlier move's headline, newest first", () => {
     const last = { fromNode: "n2", toNode: "n3", t2Seen: 3_000, t5Attached: 5_000, forced: true };

@@ -2,7 +2,7 @@ import type { HealthResponse } from "../api/contract.js";
 import type { NodeView } from "../core/placement.js";
 import { formatApproxSize, formatSize } from "../core/units.js";
 import type { ResizeStatus } from "../core/resize.js";
-import type { MoveTimeline, Relocation, VolumeRecord } from "../core/volume.js";
+import { grantsOf, grantText, type MoveTimeline, type Relocation, type VolumeRecord } from "../core/volume.js";
 
 /**
  * What the operator commands print for people (their `--json` prints the API's own
@@ -27,7 +27,7 @@ export function renderVolumes(volumes: readonly VolumeRecord[]): string {
     .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
     .map(({ spec, status }) => [
       spec.name, formatSize(spec.sizeBytes), spec.fsType, String(status.epoch),
-      status.grantedTo?.nodeId ?? none, status.zone ?? none, status.condition?.reason ?? "OK",
+      grantsOf(status).map((grant) => grant.nodeId).join(",") || none, status.zone ?? none, status.condition?.reason ?? "OK",
     ]);
   return table(["NAME", "SIZE", "FS", "EPOCH", "GRANTED TO", "ZONE", "CONDITION"], rows);
 }
@@ -36,7 +36,7 @@ export function renderVolumes(volumes: readonly VolumeRecord[]): string {
 export function renderVolume(record: VolumeRecord): string {
   const { spec, status } = record;
   const options = Object.entries(spec.options).map(([key, value]) => `${key}=${value}`).join(" ");
-  const granted = status.grantedTo;
+  const grants = grantsOf(status);
   const lines: Array<[string, string]> = [
     ["Name", spec.name],
     ["Backend", spec.backend],
@@ -48,7 +48,8 @@ export function renderVolume(record: VolumeRecord): string {
     ["Epoch", String(status.epoch)],
     ["BackendId", status.backendId ?? none],
     ["Zone", status.zone ?? none],
-    ["GrantedTo", granted ? `${granted.nodeId} (instance ${granted.instanceId}, ${granted.device}, epoch ${granted.epoch}, since ${granted.since})` : none],
+    // A multi-writer share: one GrantedTo line per holder.
+    ...(grants.length > 0 ? grants.map((grant): [string, string] => ["GrantedTo", grantText(grant)]) : [["GrantedTo", none] as [string, string]]),
     ["Condition", status.condition ? `${status.condition.reason} since ${status.condition.since}: ${status.condition.message}` : "OK"],
     ["LastMove", status.lastMove ? moveHeadline(status.lastMove) : none],
     ...(status.relocation ? [["Relocation", relocationLine(status.relocation)] as [string, string]] : []),

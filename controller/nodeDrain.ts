@@ -21,6 +21,7 @@ import { activeManagers, drainRound, planDrain, planRestore, type AvailabilityPl
 import type { PlacementPolicy } from "../core/placement.js";
 import type { Catalog, Clock, Logger, NodeAvailability, Timers } from "../core/ports.js";
 import type { SwarmNode } from "../core/swarm.js";
+import { grantsOf } from "../core/volume.js";
 import type { NodeRegistry } from "./nodeRegistry.js";
 
 export interface NodeDrainerDeps {
@@ -91,8 +92,7 @@ export class NodeDrainer {
   private candidates(): DrainCandidate[] {
     const granted = new Set<string>();
     for (const record of this.deps.catalog.list()) {
-      const holder = record.status.grantedTo?.nodeId;
-      if (holder !== undefined) granted.add(holder);
+      for (const grant of grantsOf(record.status)) granted.add(grant.nodeId);
     }
     return this.deps.nodes().map((swarm) => {
       const view = this.deps.registry.view(swarm.id, swarm);

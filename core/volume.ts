@@ -61,6 +61,11 @@ export function withHolder(status: VolumeStatus, grant: Grant): Grant[] {
   return [...(status.holders ?? []).filter((held) => held.nodeId !== grant.nodeId), grant];
 }
 
+/** A grant in words, as `swarmvol inspect` and `docker volume inspect` show each holder. */
+export function grantText(grant: Grant): string {
+  return `${grant.nodeId} (instance ${grant.instanceId}, ${grant.device}, epoch ${grant.epoch}, since ${grant.since})`;
+}
+
 /** How many moves before the last one a volume's status keeps. */
 export const EARLIER_MOVES_KEPT = 4;
 

@@ -7,6 +7,7 @@ const record = (status: Partial<VolumeRecord["status"]> = {}, backend = "ebs"): 
   status: { phase: "ready", fresh: false, epoch: 1, ...status },
 });
 const granted = record({ zone: "z1", grantedTo: { nodeId: "n1", instanceId: "i-1", device: "/dev/xvdba", epoch: 1, since: "t" } });
+const shared = record({ holders: ["n1", "n2"].map((nodeId) => ({ nodeId, instanceId: `i-${nodeId}`, device: "efs://10.0.0.1/fs-1/fsap-1/s", epoch: 1, since: "t" })) });
 const mismatched = record({ zone: "z2", condition: { reason: "ZoneMismatch", message: "m", since: "t" } });
 
 describe("volume list filters", () => {
@@ -15,6 +16,8 @@ describe("volume list filters", () => {
     ["granted to the node", granted, { node: "n1" }, true],
     ["granted elsewhere", granted, { node: "n2" }, false],
     ["not granted at all", mismatched, { node: "n1" }, false],
+    ["a multi-writer share: one of its holders", shared, { node: "n2" }, true],
+    ["a multi-writer share: not one of its holders", shared, { node: "n3" }, false],
     ["condition ok: none", granted, { condition: "ok" }, true],
     ["condition ok, but one holds", mismatched, { condition: "ok" }, false],
     ["the condition's reason", mismatched, { condition: "ZoneMismatch" }, true],

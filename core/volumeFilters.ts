@@ -1,13 +1,13 @@
 /**
  * Filters of a volume list (`GET /v1/volumes?node=…`, `swarmvol ls --filter key=value`,
  * as `docker volume ls --filter` reads them): each filter given must match. Pure.
- * - `node`: the node the volume is granted to (its Swarm id);
+ * - `node`: a node the volume is granted to (its Swarm id; any of a multi-writer share's holders);
  * - `condition`: the condition's reason (`ZoneMismatch`, `HolderAlive`, …), or `ok` for none;
  * - `backend`: `ebs`, `efs`, `local`, …;
  * - `zone`: the availability zone the volume is in.
  */
 import { clipped, invalidArgument, quoted } from "./errors.js";
-import type { VolumeRecord } from "./volume.js";
+import { grantOn, type VolumeRecord } from "./volume.js";
 
 export const volumeFilterKeys = ["node", "condition", "backend", "zone"] as const;
 export type VolumeFilterKey = (typeof volumeFilterKeys)[number];
@@ -33,8 +33,10 @@ export function parseVolumeFilters(words: readonly string[]): VolumeFilters {
 /** Whether `record` matches every filter given. */
 export function matchesFilters(record: VolumeRecord, filters: VolumeFilters): boolean {
   const { status, spec } = record;
-  const facts: Record<VolumeFilterKey, string | undefined> = {
-    node: status.grantedTo?.nodeId, condition: status.condition?.reason ?? "ok", backend: spec.backend, zone: status.zone,
+  const facts: Record<Exclude<VolumeFilterKey, "node">, string | undefined> = {
+    condition: status.condition?.reason ?? "ok", backend: spec.backend, zone: status.zone,
   };
-  return volumeFilterKeys.every((key) => filters[key] === undefined || facts[key] === filters[key]);
+  // node=: any holder (a multi-writer share has several).
+  return volumeFilterKeys.every((key) => filters[key] === undefined
+    || (key === "node" ? grantOn(status, filters[key]) !== undefined : facts[key] === filters[key]));
 }

@@ -54,6 +54,12 @@ describe("docker volume inspect: Status", () => {
     expect(lastMoveText({ toNode: "n2", t2Seen: t2, forced: false })).toBe("(nowhere) -> n2 seen 2026-11-22T10:05:00.000Z: under way");
   });
 
+  it("a multi-writer share: every holder, one after another", () => {
+    const holders = ["n1", "n2"].map((nodeId) => ({ nodeId, instanceId: `i-${nodeId}`, device: `efs://10.0.0.${nodeId.slice(1)}/fs-1/fsap-1/s`, epoch: 1, since: "t" }));
+    const share = { ...moved, status: { phase: "ready" as const, fresh: false, epoch: 1, holders } };
+    expect(volumeStatus(share, { mountsHere: 1 }).holder).toBe("n1 (instance i-n1, efs://10.0.0.1/fs-1/fsap-1/s, epoch 1, since t); n2 (instance i-n2, efs://10.0.0.2/fs-1/fsap-1/s, epoch 1, since t)");
+  });
+
   it("Get with the controller down answers from the cache and says so in Status, and reachable again once it answers", async () => {
     const { controller, reads } = agentReads(moved);
     expect((await reads.get("db")).Status).toMatchObject({ holder: expect.stringMatching(/^n2 /), controller: "reachable" });

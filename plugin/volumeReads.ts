@@ -10,7 +10,7 @@
 import { describeResize } from "../core/resize.js";
 import { notFound } from "../core/errors.js";
 import type { BlockFilesystem, MountTable, VolumeDirectory } from "../core/ports.js";
-import { validateVolumeName, type MoveTimeline, type VolumeRecord } from "../core/volume.js";
+import { grantsOf, grantText, validateVolumeName, type MoveTimeline, type VolumeRecord } from "../core/volume.js";
 import type { PluginVolume } from "./protocol.js";
 
 /** What only this node knows of a volume, for its Status. */
@@ -37,7 +37,7 @@ export function lastMoveText(move: MoveTimeline | undefined): string {
 /** The `Status` map of `docker volume inspect`: flat strings and numbers, so `-f '{{.Status.holder}}'` reads one. */
 export function volumeStatus(record: VolumeRecord, facts: NodeFacts): Record<string, unknown> {
   const { status } = record;
-  const granted = status.grantedTo;
+  const grants = grantsOf(status);
   const condition = status.condition;
   return {
     backend: record.spec.backend,
@@ -49,7 +49,8 @@ export function volumeStatus(record: VolumeRecord, facts: NodeFacts): Record<str
     mountsOnThisNode: facts.mountsHere,
     ...(facts.fenced === undefined ? {} : { fenced: facts.fenced }),
     condition: condition ? `${condition.reason}: ${condition.message} (since ${condition.since})` : "OK",
-    holder: granted ? `${granted.nodeId} (instance ${granted.instanceId}, ${granted.device}, epoch ${granted.epoch}, since ${granted.since})` : "none",
+    // A multi-writer share's holders, one after another ("; "): a flat string, as `-f '{{.Status.holder}}'` reads it.
+    holder: grants.length > 0 ? grants.map(grantText).join("; ") : "none",
     lastMove: lastMoveText(status.lastMove),
     ...(status.resize ? { resize: `${status.resize.phase}: ${describeResize(status.resize)}` } : {}),
     ...(facts.source === undefined ? {} : {
