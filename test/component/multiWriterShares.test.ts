@@ -114,6 +114,20 @@ describe.each([{ backend: efs }, { backend: nfs }])("a multi-writer share on $ba
     expect(seam.ebs.calls).toEqual(["describeInstances i-n1"]);
   });
 
+  it("places a plain docker run on a second node beside the task's, never refusing it as in use", async () => {
+    await seam.service.create("artifacts", { backend: backend.name, access: "multi-writer" });
+    seam.world.tasks = [task("t1", "n1")];
+    await seam.reconciler.reconcile("artifacts", silentLogger);
+    await heartbeat("n1", ["artifacts"]);
+    expect(seam.service.claim("artifacts", "n2").state).toBe("pending");
+    seam.clock.current += 5_000; // long past the single-writer refusal's informer-lag allowance (refuseAfterMs)
+    await heartbeat("n1", ["artifacts"]);
+    expect(seam.service.claim("artifacts", "n2").state).toBe("pending");
+    await seam.reconciler.reconcile("artifacts", silentLogger);
+    expect(seam.service.claim("artifacts", "n2")).toMatchObject({ state: "granted", epoch: 1 });
+    expect(holders()).toEqual(["n1@1", "n2@1"]);
+  });
+
   it("releases a holder whose task left on its own, the other kept", async () => {
     await seam.service.create("artifacts", { backend: backend.name, access: "multi-writer" });
     seam.world.tasks = [task("t1", "n1"), task("t2", "n2")];
