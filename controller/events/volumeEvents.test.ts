@@ -33,6 +33,15 @@ describe("volumeEvents", () => {
     expect(done[2]).toMatchObject({ node: "n2", data: { fromNode: "n1", toNode: "n2", seconds: 4, forced: true } });
   });
 
+  it("tells each new holder of a multi-writer share once, as placed", () => {
+    const grant = (nodeId: string) => ({ nodeId, instanceId: `i-${nodeId}`, device: "efs://10.0.0.1/fs-1/fsap-1/db", epoch: 1, since: "t" });
+    const one = withStatus({ grantedTo: undefined, holders: [grant("n1")] });
+    const two = withStatus({ grantedTo: undefined, holders: [grant("n1"), grant("n2")] });
+    expect(volumeEvents(withStatus({ grantedTo: undefined }), one)).toEqual([expect.objectContaining({ type: "volume.placed", node: "n1" })]);
+    expect(volumeEvents(one, two)).toEqual([expect.objectContaining({ type: "volume.placed", node: "n2", data: { epoch: 1, device: grant("n2").device, instanceId: "i-n2" } })]);
+    expect(volumeEvents(two, one)).toEqual([]);
+  });
+
   it("tells a condition when it changes and when it clears", () => {
     const held = withStatus({ condition: { reason: "HolderAlive", message: "n1 still holds it", since: "x" } });
     expect(volumeEvents(base, held)).toEqual([expect.objectContaining({ type: "condition.changed", data: { reason: "HolderAlive" }, message: "HolderAlive: n1 still holds it" })]);

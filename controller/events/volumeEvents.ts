@@ -27,6 +27,7 @@ export function volumeEvents(before: VolumeRecord | undefined, after: VolumeReco
   }
   events.push(...moveEvents(volume, before?.status.lastMove, after.status.lastMove));
   events.push(...grantEvents(before, after));
+  events.push(...holderEvents(before, after));
   const condition = after.status.condition;
   if ((condition?.message ?? null) !== (before?.status.condition?.message ?? null)) {
     events.push({
@@ -82,6 +83,15 @@ function grantEvents(before: VolumeRecord | undefined, after: VolumeRecord): New
     });
   }
   return events;
+}
+
+/** A multi-writer share's new holders (core/sharedPlacement.ts): each told once as placed, the others' grants unchanged. */
+function holderEvents(before: VolumeRecord | undefined, after: VolumeRecord): NewEvent[] {
+  const known = new Set((before?.status.holders ?? []).map((grant) => `${grant.nodeId}@${grant.epoch}`));
+  return (after.status.holders ?? []).filter((grant) => !known.has(`${grant.nodeId}@${grant.epoch}`)).map((grant) => ({
+    type: "volume.placed", volume: after.spec.name, node: grant.nodeId, data: { epoch: grant.epoch, device: grant.device, instanceId: grant.instanceId },
+    message: `granted to ${grant.nodeId} at epoch ${grant.epoch} (${grant.device}), beside its other holders (multi-writer)`,
+  }));
 }
 
 function route(move: MoveTimeline): string {
