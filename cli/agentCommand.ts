@@ -127,7 +127,6 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const lease = { live: () => false };
   const directory = new RemoteDirectory({
     api, cache: await RecordCacheStore.open(join(config.stateDir, "records.json")), logger, controllerAway: () => !lease.live(),
-    heldHere: (name) => lease.live() && mounts.get(name) !== undefined,
   });
   const locator = new EbsDeviceLocator(nodeDeviceFs, runner, systemClock, { byIdDir: config.deviceDir });
   const containers = new DockerLocalContainers(docker);

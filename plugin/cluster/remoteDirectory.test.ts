@@ -80,25 +80,6 @@ describe("RemoteDirectory", () => {
     expect(cache.get("db")).toEqual(record("db"));
   });
 
-  it("answers Get of a volume held here from the cache, with no round trip; any other from the controller", async () => {
-    const held = new Set<string>(["db"]);
-    directory = new RemoteDirectory({ api, cache, logger: recordingLogger(logs), heldHere: (name) => held.has(name) });
-    api.volumes.set("db", record("db"));
-    api.volumes.set("logs", record("logs"));
-    expect(await directory.get("db")).toEqual(record("db"));
-    expect(api.calls).toEqual(["get db"]);
-    expect(await directory.get("db")).toEqual(record("db"));
-    expect(await directory.get("logs")).toEqual(record("logs"));
-    expect(api.calls).toEqual(["get db", "get logs"]);
-    held.delete("db");
-    await directory.get("db");
-    expect(api.calls).toEqual(["get db", "get logs", "get db"]);
-    held.add("logs");
-    await cache.put({ ...record("logs"), status: { ...record("logs").status, phase: "creating" } });
-    await directory.get("logs");
-    expect(api.calls.at(-1)).toBe("get logs");
-  });
-
   it("answers Get and List from the cache while the controller is down, with a warning", async () => {
     api.volumes.set("db", record("db"));
     api.volumes.set("logs", record("logs"));

@@ -43,16 +43,6 @@ export interface RemoteDirectoryOptions {
    * @default () => false
    */
   controllerAway?: () => boolean;
-  /**
-   * True for a volume this node holds: mounted (or lingering) here under a live lease.
-   * Docker calls Get two to five times for each container it starts, and during a burst
-   * every one was a round trip to the busy controller on the start's critical path. The
-   * record of a volume held here cannot change in what Get, Path and a remount need: a
-   * remove is refused while it is mounted, and a move fences this node (its mount goes)
-   * before it ends, so the cached record answers. `docker volume inspect` may then show
-   * the status as of the last round trip. @default () => false
-   */
-  heldHere?: (name: string) => boolean;
 }
 
 /**
@@ -90,8 +80,6 @@ export class RemoteDirectory implements VolumeDirectory {
       this.answered(name, "this node's lease lapsed: the controller is away");
       return cachedWhileAway;
     }
-    const held = this.options.heldHere?.(name) ? cache.get(name) : undefined;
-    if (held?.status.phase === "ready") return held;
     try {
       const record = await api.getVolume(name);
       await this.remember(record);
