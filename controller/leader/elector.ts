@@ -69,7 +69,7 @@ export class LeaderElector implements LeadershipView {
   private loop: Promise<void> | undefined;
   /** The lease's `transitions` when this replica last took it: the term events carry. */
   private heldTransitions: number | undefined;
-  /** When the current pause began (this term's deadline passed), for the log of its end. */
+  /** When the current pause began (this term's deadline passed): the pause limit counts from it, and the log of its end. */
   private pausedSince: number | undefined;
   private readonly pauseLimitMs: number;
 
